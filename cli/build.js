@@ -1,0 +1,43 @@
+// Bundles the platform's own code (runner + shims) for workerd, like `wrangler deploy` would.
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** @type {esbuild.BuildOptions} */
+const WORKERD = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  external: ["cloudflare:*", "node:*"],
+  write: false,
+  logLevel: "silent",
+};
+
+/**
+ * The shims are injected into every tenant isolate as one module; the runner carries their
+ * source and the build hash that keys the Worker Loader cache.
+ * @returns {Promise<{ runner: string, build: string }>}
+ */
+export async function buildRunner() {
+  const shims = await bundle("shims/index.ts");
+  const build = createHash("sha256").update(shims).digest("hex").slice(0, 16);
+  const runnerWithoutHash = await bundle("runner/index.ts", { __OUTPOST_SHIMS__: JSON.stringify(shims) });
+  const fullBuild = createHash("sha256").update(build).update(runnerWithoutHash).digest("hex").slice(0, 16);
+  return { runner: runnerWithoutHash, build: fullBuild };
+}
+
+/**
+ * @param {string} entry
+ * @param {Record<string, string>} [define]
+ */
+async function bundle(entry, define = {}) {
+  const result = await esbuild.build({ ...WORKERD, entryPoints: [ROOT + entry], define });
+  const output = result.outputFiles?.[0];
+  if (!output) throw new Error(`esbuild produced no output for ${entry}`);
+  return output.text;
+}

@@ -1,0 +1,34 @@
+// Versioned schema migrations: runner/db/migrations/NNNN_name.sql, applied in order in one
+// transaction under an advisory lock, so hosts starting together apply each exactly once.
+import { readdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+
+const MIGRATIONS_DIR = fileURLToPath(new URL("../runner/db/migrations/", import.meta.url));
+const LOCK_ID = 0x6f7574706f7374n; // "outpost"
+
+/**
+ * @param {string} databaseUrl
+ * @returns {Promise<string[]>} names of the migrations applied now
+ */
+export async function migrate(databaseUrl) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    return await sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${LOCK_ID.toString()}::bigint)`;
+      await tx`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`;
+      const done = new Set((await tx`SELECT name FROM schema_migrations`).map((row) => row.name));
+      const files = (await readdir(MIGRATIONS_DIR)).filter((file) => /^\d{4}_.+\.sql$/.test(file)).sort();
+      const applied = [];
+      for (const file of files) {
+        if (done.has(file)) continue;
+        await tx.unsafe(await readFile(MIGRATIONS_DIR + file, "utf8"));
+        await tx`INSERT INTO schema_migrations (name) VALUES (${file})`;
+        applied.push(file);
+      }
+      return applied;
+    });
+  } finally {
+    await sql.end();
+  }
+}

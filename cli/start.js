@@ -1,0 +1,177 @@
+// `outpost start`: Postgres (embedded unless DATABASE_URL is set), migrations, the runner
+// bundle and workerd config, then workerd itself, supervised until SIGINT/SIGTERM.
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import workerd from "workerd";
+import { buildRunner } from "./build.js";
+import { migrate } from "./migrate.js";
+import { waitForHttp } from "./net.js";
+import { startEmbeddedPostgres } from "./postgres.js";
+import { workerdConfig } from "./workerd-config.js";
+
+const SWEEP_INTERVAL_MS = 60_000;
+const RESTART_WINDOW_MS = 60_000;
+const MAX_RESTARTS_IN_WINDOW = 5;
+
+/**
+ * @typedef {object} StartOptions
+ * @property {string} dataDir
+ * @property {number} port
+ * @property {number} adminPort
+ * @property {string} host
+ * @property {string} baseDomain
+ * @property {string[]} egressAllow
+ */
+
+/** @param {StartOptions} options */
+export async function start(options) {
+  const log = (/** @type {string} */ line) => console.log(`[outpost] ${line}`);
+  const dataDir = resolve(options.dataDir);
+  // 0711: the embedded Postgres may run as another user (see postgres.js) and must traverse it;
+  // the files holding secrets are 0600 themselves.
+  await mkdir(dataDir, { recursive: true, mode: 0o711 });
+
+  /** @type {(() => Promise<void>)[]} */
+  const cleanup = [];
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres(dataDir, log);
+    cleanup.push(pg.stop);
+    databaseUrl = pg.url;
+    log(`embedded Postgres running (data in ${join(dataDir, "postgres")})`);
+  }
+  const applied = await migrate(databaseUrl);
+  if (applied.length > 0) log(`applied migrations: ${applied.join(", ")}`);
+
+  const adminToken = await adminTokenFor(dataDir);
+  const { runner, build } = await buildRunner();
+  const workDir = join(dataDir, "workerd");
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  await writeFile(join(workDir, "runner.js"), runner);
+  const configFile = join(workDir, "config.capnp");
+  // The config holds the database password: readable by this user only.
+  await writeFile(
+    configFile,
+    workerdConfig({
+      publicAddress: `${options.host}:${options.port}`,
+      adminAddress: `${options.host}:${options.adminPort}`,
+      database: new URL(databaseUrl),
+      runner: {
+        baseDomain: options.baseDomain,
+        adminTokenSha256: createHash("sha256").update(adminToken).digest("hex"),
+        build,
+        egressAllow: options.egressAllow,
+        maxCompatibilityDate: workerd.compatibilityDate,
+        ownPorts: [options.port, options.adminPort],
+      },
+    }),
+    { mode: 0o600 },
+  );
+  await chmod(configFile, 0o600);
+
+  const adminUrl = `http://${options.host}:${options.adminPort}`;
+  const supervisor = supervise(configFile, workDir, log);
+  await Promise.race([
+    waitForHttp(`${adminUrl}/healthz`, 30_000),
+    supervisor.firstExit.then((code) => Promise.reject(new Error(`workerd exited with code ${code} while starting`))),
+  ]).catch(async (error) => {
+    await supervisor.stop();
+    for (const step of cleanup.reverse()) await step();
+    throw error;
+  });
+
+  const sweeper = setInterval(() => {
+    fetch(`${adminUrl}/v1/maintenance/sweep`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` } }).catch(() => {});
+  }, SWEEP_INTERVAL_MS);
+
+  let stopping = false;
+  const shutdown = async (/** @type {string} */ signal) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    clearInterval(sweeper);
+    await supervisor.stop();
+    for (const step of cleanup.reverse()) await step().catch(() => {});
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  const publicUrl = `http://${options.host}:${options.port}`;
+  console.log(
+    `Outpost ready: workers at http://NAME.${options.baseDomain}:${options.port}/ (public ${publicUrl}), admin API ${adminUrl}, admin token ${adminToken}`,
+  );
+}
+
+/**
+ * Runs workerd and restarts it when it dies (bounded, so a crash loop ends with an error).
+ * @param {string} configFile
+ * @param {string} cwd
+ * @param {(line: string) => void} log
+ */
+function supervise(configFile, cwd, log) {
+  /** @type {import("node:child_process").ChildProcess} */
+  let child;
+  let stopping = false;
+  /** @type {number[]} */
+  const restarts = [];
+  /** @type {(code: number | null) => void} */
+  let resolveFirstExit = () => {};
+  /** @type {Promise<number | null>} */
+  const firstExit = new Promise((resolve) => (resolveFirstExit = resolve));
+
+  const run = () => {
+    child = spawn(workerd.default ?? workerdBinary(), ["serve", configFile, "--experimental"], { cwd, stdio: "inherit" });
+    child.on("exit", (code, signal) => {
+      resolveFirstExit(code);
+      if (stopping) return;
+      const now = Date.now();
+      restarts.push(now);
+      while ((restarts[0] ?? now) < now - RESTART_WINDOW_MS) restarts.shift();
+      if (restarts.length > MAX_RESTARTS_IN_WINDOW) {
+        log(`workerd crashed ${restarts.length} times within a minute; giving up`);
+        process.kill(process.pid, "SIGTERM");
+        return;
+      }
+      log(`workerd exited (${signal ?? `code ${code}`}); restarting`);
+      run();
+    });
+  };
+  run();
+
+  return {
+    firstExit,
+    /** @returns {Promise<void>} */
+    stop: () =>
+      new Promise((resolve) => {
+        stopping = true;
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+function workerdBinary() {
+  return new URL("../node_modules/workerd/bin/workerd", import.meta.url).pathname;
+}
+
+/**
+ * OUTPOST_ADMIN_TOKEN, or one generated on first start and kept in the data directory.
+ * @param {string} dataDir
+ */
+async function adminTokenFor(dataDir) {
+  if (process.env.OUTPOST_ADMIN_TOKEN) return process.env.OUTPOST_ADMIN_TOKEN;
+  const file = join(dataDir, "admin-token");
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const token = `op_${randomBytes(24).toString("base64url")}`;
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}

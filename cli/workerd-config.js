@@ -1,0 +1,65 @@
+// Writes the workerd configuration (Cap'n Proto text) for one Outpost host.
+
+/** Compatibility date of the runner itself (the newest this workerd supports well). */
+export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
+
+/**
+ * @typedef {object} HostConfig
+ * @property {string} publicAddress   e.g. "127.0.0.1:8787"
+ * @property {string} adminAddress
+ * @property {URL} database           postgres://user:password@host:port/db
+ * @property {import("../runner/env.ts").RunnerConfig} runner
+ */
+
+/**
+ * @param {HostConfig} host
+ * @returns {string}
+ */
+export function workerdConfig(host) {
+  const db = host.database;
+  const dbPort = db.port || "5432";
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "runner", worker = .runner),
+    (name = "postgres", external = (address = ${str(`${db.hostname}:${dbPort}`)}, tcp = ())),
+    # Tenant egress: public addresses only (the SSRF guard), or anything for allow-listed hosts.
+    (name = "internet", network = (allow = ["public"], tlsOptions = (trustBrowserCas = true))),
+    (name = "any-network", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
+  ],
+  sockets = [
+    (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),
+    (name = "admin", address = ${str(host.adminAddress)}, http = (), service = (name = "runner", entrypoint = "Admin")),
+  ],
+);
+
+const runner :Workerd.Worker = (
+  modules = [(name = "runner.js", esModule = embed "runner.js")],
+  compatibilityDate = ${str(RUNNER_COMPATIBILITY_DATE)},
+  compatibilityFlags = ["nodejs_compat"],
+  bindings = [
+    (name = "LOADER", workerLoader = (id = "tenants")),
+    (name = "HYPERDRIVE", hyperdrive = (
+      designator = "postgres",
+      database = ${str(decodeURIComponent(db.pathname.slice(1)))},
+      user = ${str(decodeURIComponent(db.username))},
+      password = ${str(decodeURIComponent(db.password))},
+      scheme = "postgresql",
+    )),
+    (name = "DATABASE", durableObjectNamespace = "Database"),
+    (name = "INTERNET", service = "internet"),
+    (name = "ANY_NETWORK", service = "any-network"),
+    (name = "CONFIG", json = ${str(JSON.stringify(host.runner))}),
+  ],
+  durableObjectNamespaces = [(className = "Database", uniqueKey = "outpost-database", preventEviction = true)],
+  durableObjectStorage = (inMemory = void),
+);
+`;
+}
+
+/** A Cap'n Proto text string literal. @param {string} value */
+function str(value) {
+  if (/[\u0000-\u001f]/.test(value)) throw new Error(`ERR_CONFIG_VALUE: control characters are not allowed in ${JSON.stringify(value)}`);
+  return `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+
+/** Limits of a deploy: https://developers.cloudflare.com/workers/platform/limits/#worker-size */
+export const DEPLOY_LIMITS = {
+  MAX_BODY_BYTES: 15 * 1024 * 1024, // 10 MiB of code, plus base64/JSON overhead
+  MAX_CODE_BYTES: 10 * 1024 * 1024,
+  MAX_MODULES: 1000,
+  MAX_VARS: 128,
+  MAX_VAR_BYTES: 5 * 1024,
+  /** JS RPC to binding stubs needs this date or later. */
+  MIN_COMPATIBILITY_DATE: "2024-04-03",
+} as const;
+
+export const WorkerNameSchema = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+
+export const TenantSchema = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Tenant ids are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+
+const BindingNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Binding names are JavaScript identifiers of at most 64 characters.")
+  .refine((name) => !name.startsWith("__outpost"), "Binding names starting with __outpost are reserved.");
+
+const NamespaceNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, "KV namespace names are 1-64 letters, digits, '_', '.' and '-'.");
+
+const ModuleNameSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine(
+    (name) => !name.startsWith("/") && !name.split("/").some((part) => part === "" || part === "." || part === "..") && !name.startsWith("__outpost"),
+    "Module names are relative paths without '.', '..' or empty segments, and may not start with __outpost.",
+  );
+
+const ModuleSchema = z
+  .object({
+    name: ModuleNameSchema,
+    type: z.enum(["esm", "cjs", "text", "data", "json", "wasm"]),
+    content: z.string(),
+  })
+  .strict();
+
+export const DeploySchema = z
+  .object({
+    tenant: TenantSchema.optional(),
+    mainModule: ModuleNameSchema,
+    modules: z.array(ModuleSchema).min(1).max(DEPLOY_LIMITS.MAX_MODULES),
+    compatibilityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "compatibilityDate must look like YYYY-MM-DD.").optional(),
+    compatibilityFlags: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, "Compatibility flags are lowercase words joined by '_'.")).max(64).default([]),
+    vars: z.record(BindingNameSchema, z.unknown()).default({}),
+    kv: z.record(BindingNameSchema, NamespaceNameSchema).default({}),
+  })
+  .strict()
+  .superRefine((deploy, ctx) => {
+    const names = new Set<string>();
+    for (const module of deploy.modules) {
+      if (names.has(module.name)) ctx.addIssue({ code: "custom", path: ["modules"], message: `Module ${module.name} appears twice.` });
+      names.add(module.name);
+    }
+    const main = deploy.modules.find((module) => module.name === deploy.mainModule);
+    if (!main) ctx.addIssue({ code: "custom", path: ["mainModule"], message: `mainModule ${deploy.mainModule} is not one of the modules.` });
+    else if (main.type !== "esm") ctx.addIssue({ code: "custom", path: ["mainModule"], message: "The main module must be an ES module (type esm)." });
+    for (const binding of Object.keys(deploy.kv)) {
+      if (binding in deploy.vars) ctx.addIssue({ code: "custom", path: ["kv", binding], message: `Binding ${binding} is declared twice (var and KV namespace).` });
+    }
+    if (Object.keys(deploy.vars).length > DEPLOY_LIMITS.MAX_VARS) {
+      ctx.addIssue({ code: "custom", path: ["vars"], message: `At most ${DEPLOY_LIMITS.MAX_VARS} vars are allowed.` });
+    }
+    for (const [name, value] of Object.entries(deploy.vars)) {
+      const json = JSON.stringify(value);
+      if (json === undefined) ctx.addIssue({ code: "custom", path: ["vars", name], message: "Vars must be JSON values." });
+      else if (json.length > DEPLOY_LIMITS.MAX_VAR_BYTES) {
+        ctx.addIssue({ code: "custom", path: ["vars", name], message: `Var ${name} is larger than ${DEPLOY_LIMITS.MAX_VAR_BYTES} bytes.` });
+      }
+    }
+    if (deploy.compatibilityDate && deploy.compatibilityDate < DEPLOY_LIMITS.MIN_COMPATIBILITY_DATE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["compatibilityDate"],
+        message: `compatibilityDate must be ${DEPLOY_LIMITS.MIN_COMPATIBILITY_DATE} or later (bindings use JS RPC).`,
+      });
+    }
+  });
+
+export type DeployInput = z.infer<typeof DeploySchema>;

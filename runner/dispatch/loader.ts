@@ -1,0 +1,94 @@
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import type { KvProps } from "../kv/entrypoint.ts";
+import type { EgressProps } from "../egress/entrypoint.ts";
+import type { BindingManifest, VersionBindings } from "./bindings.ts";
+import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, entryModule } from "./entry-module.ts";
+import type { Route } from "./routes.ts";
+
+declare const __OUTPOST_SHIMS__: string;
+
+/** The runner's own entrypoints as loopback bindings; `props` is fixed when the stub is made. */
+interface RunnerExports {
+  Kv(options: { props: KvProps }): Fetcher;
+  Egress(options: { props: EgressProps }): Fetcher;
+}
+
+export interface StoredModule {
+  name: string;
+  type: "esm" | "cjs" | "text" | "data" | "json" | "wasm";
+  /** Text as is; base64 for `data` and `wasm`. */
+  content: string;
+}
+
+/**
+ * The isolate for a version. Worker Loader keeps it warm by id; the id includes the platform
+ * build so an upgraded shim never runs beside old code.
+ */
+export function loadVersion(env: Env, ctx: ExecutionContext, route: Route): WorkerStub {
+  return env.LOADER.get(`${route.versionId}:${env.CONFIG.build}`, () => workerCode(env, ctx, route));
+}
+
+async function workerCode(env: Env, ctx: ExecutionContext, route: Route): Promise<WorkerLoaderWorkerCode> {
+  const db = database(env);
+  const [version] = await db.query(
+    "SELECT main_module, modules, compatibility_date, compatibility_flags, bindings FROM versions WHERE id = $1",
+    [route.versionId],
+  );
+  if (!version) throw new Error(`version ${route.versionId} of worker ${route.worker} is missing from the database`);
+  const bindings = version.bindings as VersionBindings;
+  const exports = (ctx as unknown as { exports: RunnerExports }).exports;
+
+  const tenantEnv: Record<string, unknown> = { ...bindings.vars };
+  const manifest: BindingManifest = {};
+  const kvNames = Object.values(bindings.kv);
+  if (kvNames.length > 0) {
+    const rows = await db.query("SELECT id::text AS id, name FROM kv_namespaces WHERE tenant = $1 AND name = ANY($2::text[])", [
+      route.tenant,
+      kvNames,
+    ]);
+    const ids = new Map(rows.map((row) => [row.name as string, row.id as string]));
+    for (const [binding, namespace] of Object.entries(bindings.kv)) {
+      const namespaceId = ids.get(namespace);
+      if (!namespaceId) throw new Error(`KV namespace ${namespace} of tenant ${route.tenant} is missing`);
+      tenantEnv[binding] = exports.Kv({ props: { tenant: route.tenant, worker: route.worker, binding, namespaceId } });
+      manifest[binding] = "kv";
+    }
+  }
+
+  const modules: Record<string, WorkerLoaderModule> = {};
+  for (const module of version.modules as StoredModule[]) modules[module.name] = loaderModule(module);
+  modules[ENTRY_MODULE] = { js: entryModule(version.main_module as string) };
+  modules[SHIMS_MODULE] = { js: __OUTPOST_SHIMS__ };
+  modules[MANIFEST_MODULE] = { json: manifest };
+
+  return {
+    compatibilityDate: version.compatibility_date as string,
+    compatibilityFlags: version.compatibility_flags as string[],
+    mainModule: ENTRY_MODULE,
+    modules,
+    env: tenantEnv,
+    globalOutbound: exports.Egress({ props: { tenant: route.tenant, worker: route.worker } }),
+  };
+}
+
+function loaderModule(module: StoredModule): WorkerLoaderModule {
+  switch (module.type) {
+    case "esm":
+      return { js: module.content };
+    case "cjs":
+      return { cjs: module.content };
+    case "text":
+      return { text: module.content };
+    case "json":
+      return { json: JSON.parse(module.content) };
+    case "data":
+      return { data: fromBase64(module.content) };
+    case "wasm":
+      return { wasm: fromBase64(module.content) };
+  }
+}
+
+function fromBase64(text: string): ArrayBuffer {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0)).buffer;
+}

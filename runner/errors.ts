@@ -1,0 +1,38 @@
+/**
+ * Errors a binding throws into tenant code. The message is Cloudflare's exact wording, e.g.
+ * "KV PUT failed: 400 Invalid expiration_ttl of 30. Expiration TTL must be at least 60.";
+ * RPC carries only name and message across the isolate boundary, so the message is the API.
+ */
+export class BindingError extends Error {
+  override name = "Error";
+  constructor(
+    readonly operation: string,
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`${operation} failed: ${status} ${detail}`);
+  }
+}
+
+export type PlatformErrorCode =
+  | "ERR_BAD_REQUEST"
+  | "ERR_UNAUTHORIZED"
+  | "ERR_FORBIDDEN"
+  | "ERR_NOT_FOUND"
+  | "ERR_CONFLICT"
+  | "ERR_TOO_LARGE"
+  | "ERR_INVALID_CURSOR"
+  | "ERR_EGRESS_REFUSED"
+  | "ERR_INTERNAL";
+
+/** An error an operator or deployer sees: a stable code, an HTTP status and what to change. */
+export class PlatformError extends Error {
+  constructor(
+    readonly code: PlatformErrorCode,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PlatformError";
+  }
+}

@@ -1,0 +1,20 @@
+// The trusted runner: the only code holding credentials. Its default export serves the public
+// socket; the named entrypoints are the admin socket and the bindings' RPC servers.
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { admin } from "./admin/app.ts";
+import { dispatch } from "./dispatch/dispatch.ts";
+import type { Env } from "./env.ts";
+
+export { Database } from "./db/database.ts";
+export { Kv } from "./kv/entrypoint.ts";
+export { Egress } from "./egress/entrypoint.ts";
+
+export class Admin extends WorkerEntrypoint<Env> {
+  override fetch(request: Request): Promise<Response> | Response {
+    return admin.fetch(request, this.env, this.ctx);
+  }
+}
+
+export default {
+  fetch: dispatch,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,58 @@
+// List cursors are opaque to tenants: the last returned key, signed (HMAC-SHA-256) together with
+// the namespace and prefix, so a cursor that was altered or taken to another list is refused.
+import { BindingError } from "../errors.ts";
+
+const encoder = new TextEncoder();
+
+export interface CursorScope {
+  namespaceId: string;
+  prefix: string;
+}
+
+export async function encodeCursor(key: CryptoKey, scope: CursorScope, lastKey: Uint8Array): Promise<string> {
+  const signature = await crypto.subtle.sign("HMAC", key, signedBytes(scope, lastKey));
+  return `${toBase64Url(lastKey)}.${toBase64Url(new Uint8Array(signature))}`;
+}
+
+/** The key the cursor continues after; throws Cloudflare-style if it was tampered with. */
+export async function decodeCursor(key: CryptoKey, scope: CursorScope, cursor: string): Promise<Uint8Array> {
+  const [keyPart, signaturePart, extra] = cursor.split(".");
+  const lastKey = keyPart === undefined ? null : fromBase64Url(keyPart);
+  const signature = signaturePart === undefined ? null : fromBase64Url(signaturePart);
+  const valid =
+    extra === undefined &&
+    lastKey !== null &&
+    signature !== null &&
+    (await crypto.subtle.verify("HMAC", key, signature, signedBytes(scope, lastKey)));
+  if (!valid) throw new BindingError("KV GET", 400, "Invalid cursor. Pass the cursor from the previous list() result unchanged.");
+  return lastKey as Uint8Array;
+}
+
+export function importCursorKey(hex: string): Promise<CryptoKey> {
+  const bytes = new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
+  return crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+function signedBytes(scope: CursorScope, lastKey: Uint8Array): Uint8Array {
+  const head = encoder.encode(`${scope.namespaceId}\n${scope.prefix}\n`);
+  const out = new Uint8Array(head.byteLength + lastKey.byteLength);
+  out.set(head);
+  out.set(lastKey, head.byteLength);
+  return out;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  try {
+    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,181 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { z } from "zod";
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { KV_SQL } from "./sql.ts";
+import { SWEEP_BATCH } from "./constants.ts";
+import { decodeCursor, encodeCursor, importCursorKey } from "./cursor.ts";
+import { prefixEnd, successor } from "./range.ts";
+import {
+  validateBulkKeys,
+  validateBulkType,
+  validateCacheTtl,
+  validateKey,
+  validateKeyLength,
+  validateListLimit,
+  validatePutOptions,
+  validateValueSize,
+} from "./validate.ts";
+
+/** Minted by the dispatcher for one binding of one version; tenant code cannot change it. */
+export interface KvProps {
+  tenant: string;
+  worker: string;
+  binding: string;
+  namespaceId: string;
+}
+
+export interface KvEntry {
+  value: Uint8Array;
+  metadata: string | null;
+  expiration: number | null;
+  version: string;
+}
+
+export interface KvListResult {
+  keys: { name: string; expiration?: number; metadata?: unknown }[];
+  list_complete: boolean;
+  cursor?: string;
+}
+
+// The trust boundary: shapes are checked here, Cloudflare's semantic rules in validate.ts.
+const KeySchema = z.string();
+const ValueSchema = z.union([z.string(), z.instanceof(Uint8Array)]);
+const NumberOption = z.number().optional();
+const PutOptionsSchema = z
+  .object({ expiration: NumberOption, expirationTtl: NumberOption, metadata: z.string().optional() })
+  .strict()
+  .default({});
+const ListOptionsSchema = z
+  .object({ prefix: z.string().optional(), limit: NumberOption, cursor: z.string().optional() })
+  .strict()
+  .default({});
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+let cursorKey: CryptoKey | undefined;
+
+/**
+ * The KV binding's server side. Method names avoid get/put/delete: on a tenant whose
+ * compatibility date predates `fetcher_no_get_put_delete`, a service stub's get/put/delete
+ * are HTTP helpers and would shadow RPC methods of the same name.
+ */
+export class Kv extends WorkerEntrypoint<Env, KvProps> {
+  async read(key: string, cacheTtl?: number): Promise<KvEntry | null> {
+    const keyBytes = validateKey("KV GET", KeySchema.parse(key));
+    validateCacheTtl("KV GET", NumberOption.parse(cacheTtl));
+    const [row] = await this.#query(KV_SQL.get, [keyBytes, now()]);
+    if (!row) return null;
+    return {
+      value: row.value as Uint8Array,
+      metadata: row.metadata as string | null,
+      expiration: row.expiration === null ? null : Number(row.expiration),
+      version: row.version as string,
+    };
+  }
+
+  /** Bulk get: entries in the order of `keys`, null where absent. */
+  async readMany(keys: string[], type: string): Promise<({ value: Uint8Array; metadata: string | null } | null)[]> {
+    const names = z.array(KeySchema).parse(keys);
+    validateBulkKeys(names);
+    validateBulkType(z.string().parse(type));
+    const keyBytes = names.map((name) => validateKey("KV GET_BULK", name));
+    const rows = await this.#query(KV_SQL.getMany, [keyBytes, now()]);
+    const found = new Map(rows.map((row) => [decoder.decode(row.key as Uint8Array), row]));
+    return names.map((name) => {
+      const row = found.get(name);
+      return row ? { value: row.value as Uint8Array, metadata: row.metadata as string | null } : null;
+    });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const keyBytes = validateKey("KV GET", KeySchema.parse(key));
+    return (await this.#query(KV_SQL.exists, [keyBytes, now()])).length > 0;
+  }
+
+  /** Returns the new entry's version. */
+  async write(key: string, value: string | Uint8Array, options?: unknown): Promise<string> {
+    const [row] = await this.#query(KV_SQL.put, this.#putParams(key, value, options));
+    return row?.version as string;
+  }
+
+  /** Creates the entry only if no visible one exists; returns the new version, or null. */
+  async writeIfAbsent(key: string, value: string | Uint8Array, options?: unknown): Promise<string | null> {
+    const [row] = await this.#query(KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), now()]);
+    return (row?.version as string | undefined) ?? null;
+  }
+
+  /** Replaces the entry only if its version is still `version`; returns the new version, or null. */
+  async writeIfVersion(key: string, value: string | Uint8Array, version: string, options?: unknown): Promise<string | null> {
+    const expected = z.string().regex(/^\d{1,19}$/, "version must be a version string returned by getWithVersion()").parse(version);
+    const [keyBytes, valueBytes, metadata, expiration] = this.#putParams(key, value, options);
+    const [row] = await this.#query(KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected]);
+    return (row?.version as string | undefined) ?? null;
+  }
+
+  async remove(key: string): Promise<void> {
+    const keyBytes = validateKey("KV DELETE", KeySchema.parse(key));
+    await this.#query(KV_SQL.delete, [keyBytes]);
+  }
+
+  async list(options?: unknown): Promise<KvListResult> {
+    const parsed = ListOptionsSchema.parse(options);
+    const prefix = parsed.prefix ?? "";
+    const prefixBytes = validateKeyLength("KV GET", prefix);
+    const limit = validateListLimit(parsed.limit);
+    const scope = { namespaceId: this.ctx.props.namespaceId, prefix };
+    const signer = await loadCursorKey(this.env);
+    const from = parsed.cursor ? successor(await decodeCursor(signer, scope, parsed.cursor)) : prefixBytes;
+    const rows = await this.#query(KV_SQL.list, [from, now(), prefixEnd(prefixBytes), limit + 1]);
+    const page = rows.slice(0, limit);
+    const keys = page.map((row) => {
+      const key: KvListResult["keys"][number] = { name: decoder.decode(row.key as Uint8Array) };
+      if (row.expiration !== null) key.expiration = Number(row.expiration);
+      if (row.metadata !== null) key.metadata = JSON.parse(row.metadata as string);
+      return key;
+    });
+    const last = page.at(-1);
+    if (rows.length <= limit || !last) return { keys, list_complete: true };
+    return { keys, list_complete: false, cursor: await encodeCursor(signer, scope, last.key as Uint8Array) };
+  }
+
+  #putParams(key: string, value: string | Uint8Array, options: unknown): [Uint8Array, Uint8Array, string | null, number | null] {
+    const keyBytes = validateKey("KV PUT", KeySchema.parse(key));
+    const parsedValue = ValueSchema.parse(value);
+    const valueBytes = typeof parsedValue === "string" ? encoder.encode(parsedValue) : parsedValue;
+    validateValueSize(valueBytes.byteLength);
+    const { expiration, metadata } = validatePutOptions(PutOptionsSchema.parse(options), now());
+    return [keyBytes, valueBytes, metadata, expiration];
+  }
+
+  // Every statement's $1 is the namespace from props: the one thing tenant input never sets.
+  #query(text: string, params: (Uint8Array | Uint8Array[] | string | number | null)[]) {
+    return database(this.env).query(text, [this.ctx.props.namespaceId, ...params]);
+  }
+}
+
+/** Deletes up to `batches` × SWEEP_BATCH expired entries; returns how many went. */
+export async function sweepExpired(env: Env, batches: number): Promise<number> {
+  let deleted = 0;
+  for (let i = 0; i < batches; i++) {
+    const rows = await database(env).query(`WITH gone AS (${KV_SQL.sweep} RETURNING 1) SELECT count(*)::int AS n FROM gone`, [now(), SWEEP_BATCH]);
+    const n = (rows[0]?.n as number | undefined) ?? 0;
+    deleted += n;
+    if (n < SWEEP_BATCH) break;
+  }
+  return deleted;
+}
+
+// The key itself is cached, not a promise: a promise settled in another request's context
+// would tie this request to it.
+async function loadCursorKey(env: Env): Promise<CryptoKey> {
+  if (!cursorKey) {
+    const [row] = await database(env).query("SELECT value FROM settings WHERE name = 'cursor_key'");
+    cursorKey = await importCursorKey(row?.value as string);
+  }
+  return cursorKey;
+}
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,45 @@
+// Every statement the KV binding runs. `$now` is epoch seconds from the runner's clock; an
+// entry whose expiration has passed is invisible to every read at once, the sweep deletes it.
+const VISIBLE = "(expiration IS NULL OR expiration > $3)";
+
+export const KV_SQL = {
+  get: `SELECT value, metadata, expiration, version::text AS version
+          FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`,
+
+  getMany: `SELECT key, value, metadata FROM kv_entries
+              WHERE namespace_id = $1 AND key = ANY($2::bytea[]) AND ${VISIBLE}`,
+
+  exists: `SELECT 1 AS found FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`,
+
+  put: `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
+          VALUES ($1, $2, $3, $4, $5, nextval('kv_version_seq'))
+        ON CONFLICT (namespace_id, key) DO UPDATE
+          SET value = excluded.value, metadata = excluded.metadata,
+              expiration = excluded.expiration, version = excluded.version
+        RETURNING version::text AS version`,
+
+  // Creates the entry unless a visible one exists; an expired leftover counts as absent.
+  putIfAbsent: `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
+                  VALUES ($1, $2, $3, $4, $5, nextval('kv_version_seq'))
+                ON CONFLICT (namespace_id, key) DO UPDATE
+                  SET value = excluded.value, metadata = excluded.metadata,
+                      expiration = excluded.expiration, version = excluded.version
+                  WHERE kv_entries.expiration IS NOT NULL AND kv_entries.expiration <= $6
+                RETURNING version::text AS version`,
+
+  // Versions come from one sequence, so a deleted-then-recreated key never reuses one (no ABA).
+  putIfVersion: `UPDATE kv_entries
+                   SET value = $4, metadata = $5, expiration = $6, version = nextval('kv_version_seq')
+                 WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE} AND version = $7::bigint
+                 RETURNING version::text AS version`,
+
+  delete: `DELETE FROM kv_entries WHERE namespace_id = $1 AND key = $2`,
+
+  // [from, below) is the prefix's byte range, so user input never becomes a LIKE pattern.
+  list: `SELECT key, metadata, expiration FROM kv_entries
+           WHERE namespace_id = $1 AND key >= $2 AND key < $4 AND ${VISIBLE}
+           ORDER BY key LIMIT $5`,
+
+  sweep: `DELETE FROM kv_entries WHERE ctid = ANY(ARRAY(
+            SELECT ctid FROM kv_entries WHERE expiration <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+} as const;

@@ -1,0 +1,49 @@
+// Loaded into every tenant isolate beside the user's modules (runner/dispatch/entry-module.ts).
+import type { BindingManifest } from "../runner/dispatch/bindings.ts";
+import { makeKvBinding, type KvRunner } from "./kv.ts";
+
+const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;
+
+type Env = Record<string, unknown>;
+type Handlers = Record<string, unknown>;
+
+/**
+ * Wraps the user's default export so every handler receives `env` with each binding's RPC stub
+ * replaced by its Cloudflare API object. Works for `export default { fetch }` objects and for
+ * `class extends WorkerEntrypoint`.
+ */
+export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown {
+  if (handler === undefined || handler === null) {
+    throw new Error("The worker has no default export. Outpost runs ES module workers: `export default { fetch(request, env, ctx) { … } }`.");
+  }
+  const wrapped = new WeakMap<object, Env>();
+  const wrapEnv = (env: Env): Env => {
+    let result = wrapped.get(env);
+    if (!result) {
+      result = { ...env };
+      for (const [name, kind] of Object.entries(manifest)) {
+        if (kind === "kv") result[name] = makeKvBinding(env[name] as KvRunner);
+      }
+      wrapped.set(env, result);
+    }
+    return result;
+  };
+
+  if (typeof handler === "function") {
+    const Entrypoint = handler as new (ctx: unknown, env: Env) => object;
+    return class extends Entrypoint {
+      constructor(ctx: unknown, env: Env) {
+        super(ctx, wrapEnv(env));
+      }
+    };
+  }
+  const user = handler as Handlers;
+  const result: Handlers = {};
+  for (const name of HANDLERS) {
+    const method = user[name];
+    if (typeof method === "function") {
+      result[name] = (input: unknown, env: Env, ctx: unknown) => method.call(user, input, wrapEnv(env), ctx);
+    }
+  }
+  return result;
+}
