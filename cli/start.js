@@ -32,7 +32,8 @@ export async function start(options) {
   const dataDir = resolve(options.dataDir);
   // 0711: the embedded Postgres may run as another user (see postgres.js) and must traverse it;
   // the files holding secrets are 0600 themselves.
-  await mkdir(dataDir, { recursive: true, mode: 0o711 });
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o711);
 
   /** @type {(() => Promise<void>)[]} */
   const cleanup = [];

@@ -1,0 +1,131 @@
+// Starts a real Outpost host (the same `outpost start` a user runs) for tests and benchmarks,
+// and talks to it over HTTP only.
+import { spawn } from "node:child_process";
+import { request } from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, waitForHttp } from "../../cli/net.js";
+import { bundleWorker } from "../../cli/bundle.js";
+
+const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
+
+/**
+ * @typedef {object} Platform
+ * @property {number} port
+ * @property {number} adminPort
+ * @property {string} adminUrl
+ * @property {string} token
+ * @property {string} dataDir
+ * @property {(method: string, path: string, body?: unknown, token?: string | null) => Promise<{ status: number, body: any }>} admin
+ * @property {(name: string, entry: string, options?: Record<string, unknown>) => Promise<any>} deploy
+ * @property {(worker: string, path?: string, init?: { method?: string, body?: string, headers?: Record<string, string> }) => Promise<HttpResult>} fetchWorker
+ * @property {() => string} logs
+ * @property {() => Promise<void>} stop
+ */
+
+/** @typedef {{ status: number, headers: Record<string, string | string[] | undefined>, text: string }} HttpResult */
+
+/**
+ * @param {{ env?: Record<string, string> }} [options]
+ * @returns {Promise<Platform>}
+ */
+export async function startPlatform(options = {}) {
+  const dataDir = await mkdtemp(join(tmpdir(), "outpost-test-"));
+  const port = await freePort();
+  const adminPort = await freePort();
+  const token = `test-token-${Math.random().toString(36).slice(2)}`;
+  const child = spawn(process.execPath, [CLI, "start", "--port", String(port), "--admin-port", String(adminPort), "--data-dir", dataDir], {
+    env: { ...process.env, OUTPOST_ADMIN_TOKEN: token, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  try {
+    await waitForHttp(`${adminUrl}/healthz`, 60_000, () => child.exitCode !== null);
+    await waitUntil(() => output.includes("Outpost ready"), 10_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw new Error(`outpost start failed:\n${output}`, { cause: error });
+  }
+
+  /** @type {Platform["admin"]} */
+  const admin = async (method, path, body, auth = token) => {
+    const response = await fetch(adminUrl + path, {
+      method,
+      headers: { ...(auth === null ? {} : { authorization: `Bearer ${auth}` }), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, body: parsed };
+  };
+
+  return {
+    port,
+    adminPort,
+    adminUrl,
+    token,
+    dataDir,
+    admin,
+    async deploy(name, entry, extra = {}) {
+      const bundle = await bundleWorker(entry);
+      const result = await admin("PUT", `/v1/workers/${name}`, { ...bundle, ...extra });
+      if (result.status >= 300) throw new Error(`deploy of ${name} failed: ${JSON.stringify(result.body)}`);
+      return result.body;
+    },
+    fetchWorker: (worker, path = "/", init = {}) => httpRequest(port, `${worker}.localhost`, path, init),
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * An HTTP request with an explicit Host header (fetch() in Node cannot set one).
+ * @param {number} port
+ * @param {string} host
+ * @param {string} path
+ * @param {{ method?: string, body?: string, headers?: Record<string, string> }} init
+ * @returns {Promise<HttpResult>}
+ */
+export function httpRequest(port, host, path, init = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { ...init.headers, host } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(init.body);
+  });
+}
+
+/**
+ * Polls `condition` until it holds (bounded), for things that happen asynchronously.
+ * @param {() => boolean | Promise<boolean>} condition
+ * @param {number} timeoutMs
+ */
+export async function waitUntil(condition, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
