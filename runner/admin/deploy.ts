@@ -1,6 +1,7 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
+import { checkWorkerLoads } from "../dispatch/load-check.ts";
 import { forgetRoute } from "../dispatch/routes.ts";
 import type { VersionBindings } from "../dispatch/bindings.ts";
 import { DEPLOY_LIMITS, type DeployInput } from "./schemas.ts";
@@ -40,6 +41,8 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   const version = await sha256(
     JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings }),
   );
+
+  await checkWorkerLoads(env, { mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags });
 
   const [previous] = await database(env).query("SELECT tenant, version_id FROM workers WHERE name = $1", [worker]);
   if (previous && previous.tenant !== tenant) throw workerTaken(worker);

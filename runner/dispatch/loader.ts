@@ -72,7 +72,7 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route): Promis
   };
 }
 
-function loaderModule(module: StoredModule): WorkerLoaderModule {
+export function loaderModule(module: StoredModule): WorkerLoaderModule {
   switch (module.type) {
     case "esm":
       return { js: module.content };

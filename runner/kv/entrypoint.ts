@@ -6,7 +6,9 @@ import { KV_SQL } from "./sql.ts";
 import { SWEEP_BATCH } from "./constants.ts";
 import { decodeCursor, encodeCursor, importCursorKey } from "./cursor.ts";
 import { prefixEnd, successor } from "./range.ts";
+import { BindingError } from "../errors.ts";
 import {
+  type KvOperation,
   validateBulkKeys,
   validateBulkType,
   validateCacheTtl,
@@ -64,7 +66,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   async read(key: string, cacheTtl?: number): Promise<KvEntry | null> {
     const keyBytes = validateKey("KV GET", KeySchema.parse(key));
     validateCacheTtl("KV GET", NumberOption.parse(cacheTtl));
-    const [row] = await this.#query(KV_SQL.get, [keyBytes, now()]);
+    const [row] = await this.#query("KV GET", KV_SQL.get, [keyBytes, now()]);
     if (!row) return null;
     return {
       value: row.value as Uint8Array,
@@ -80,7 +82,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
     validateBulkKeys(names);
     validateBulkType(z.string().parse(type));
     const keyBytes = names.map((name) => validateKey("KV GET_BULK", name));
-    const rows = await this.#query(KV_SQL.getMany, [keyBytes, now()]);
+    const rows = await this.#query("KV GET_BULK", KV_SQL.getMany, [keyBytes.map(toHex), now()]);
     const found = new Map(rows.map((row) => [decoder.decode(row.key as Uint8Array), row]));
     return names.map((name) => {
       const row = found.get(name);
@@ -90,18 +92,18 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
 
   async exists(key: string): Promise<boolean> {
     const keyBytes = validateKey("KV GET", KeySchema.parse(key));
-    return (await this.#query(KV_SQL.exists, [keyBytes, now()])).length > 0;
+    return (await this.#query("KV GET", KV_SQL.exists, [keyBytes, now()])).length > 0;
   }
 
   /** Returns the new entry's version. */
   async write(key: string, value: string | Uint8Array, options?: unknown): Promise<string> {
-    const [row] = await this.#query(KV_SQL.put, this.#putParams(key, value, options));
+    const [row] = await this.#query("KV PUT", KV_SQL.put, this.#putParams(key, value, options));
     return row?.version as string;
   }
 
   /** Creates the entry only if no visible one exists; returns the new version, or null. */
   async writeIfAbsent(key: string, value: string | Uint8Array, options?: unknown): Promise<string | null> {
-    const [row] = await this.#query(KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), now()]);
+    const [row] = await this.#query("KV PUT", KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), now()]);
     return (row?.version as string | undefined) ?? null;
   }
 
@@ -109,13 +111,13 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   async writeIfVersion(key: string, value: string | Uint8Array, version: string, options?: unknown): Promise<string | null> {
     const expected = z.string().regex(/^\d{1,19}$/, "version must be a version string returned by getWithVersion()").parse(version);
     const [keyBytes, valueBytes, metadata, expiration] = this.#putParams(key, value, options);
-    const [row] = await this.#query(KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected]);
+    const [row] = await this.#query("KV PUT", KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected]);
     return (row?.version as string | undefined) ?? null;
   }
 
   async remove(key: string): Promise<void> {
     const keyBytes = validateKey("KV DELETE", KeySchema.parse(key));
-    await this.#query(KV_SQL.delete, [keyBytes]);
+    await this.#query("KV DELETE", KV_SQL.delete, [keyBytes]);
   }
 
   async list(options?: unknown): Promise<KvListResult> {
@@ -126,7 +128,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
     const scope = { namespaceId: this.ctx.props.namespaceId, prefix };
     const signer = await loadCursorKey(this.env);
     const from = parsed.cursor ? successor(await decodeCursor(signer, scope, parsed.cursor)) : prefixBytes;
-    const rows = await this.#query(KV_SQL.list, [from, now(), prefixEnd(prefixBytes), limit + 1]);
+    const rows = await this.#query("KV GET", KV_SQL.list, [from, now(), prefixEnd(prefixBytes), limit + 1]);
     const page = rows.slice(0, limit);
     const keys = page.map((row) => {
       const key: KvListResult["keys"][number] = { name: decoder.decode(row.key as Uint8Array) };
@@ -149,8 +151,15 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   }
 
   // Every statement's $1 is the namespace from props: the one thing tenant input never sets.
-  #query(text: string, params: (Uint8Array | Uint8Array[] | string | number | null)[]) {
-    return database(this.env).query(text, [this.ctx.props.namespaceId, ...params]);
+  // A storage failure reaches the tenant as a Cloudflare-style 500; details go to the log only.
+  async #query(operation: KvOperation, text: string, params: (Uint8Array | string | string[] | number | null)[]) {
+    try {
+      return await database(this.env).query(text, [this.ctx.props.namespaceId, ...params]);
+    } catch (error) {
+      const { tenant, worker, binding } = this.ctx.props;
+      console.error(`${operation} for ${tenant}/${worker} binding ${binding} failed:`, error);
+      throw new BindingError(operation, 500, "Internal error.");
+    }
   }
 }
 
@@ -174,6 +183,10 @@ async function loadCursorKey(env: Env): Promise<CryptoKey> {
     cursorKey = await importCursorKey(row?.value as string);
   }
   return cursorKey;
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 function now(): number {

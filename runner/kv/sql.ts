@@ -6,8 +6,9 @@ export const KV_SQL = {
   get: `SELECT value, metadata, expiration, version::text AS version
           FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`,
 
+  // Keys arrive hex-encoded: postgres.js cannot serialise a bytea[] parameter.
   getMany: `SELECT key, value, metadata FROM kv_entries
-              WHERE namespace_id = $1 AND key = ANY($2::bytea[]) AND ${VISIBLE}`,
+              WHERE namespace_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex')) AND ${VISIBLE}`,
 
   exists: `SELECT 1 AS found FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`,
 

@@ -1,0 +1,43 @@
+import type { Env } from "../env.ts";
+import { PlatformError } from "../errors.ts";
+import { loaderModule, type StoredModule } from "./loader.ts";
+
+const CHECK_MODULE = "__outpost_check.js";
+
+/**
+ * Loads the modules in a throwaway isolate (no bindings, no network) and evaluates them, so a
+ * deploy with a syntax error, a bad import or a throwing top level is refused before any
+ * route points at it. The user's handlers are not called.
+ */
+export async function checkWorkerLoads(
+  env: Env,
+  code: { mainModule: string; modules: StoredModule[]; compatibilityDate: string; compatibilityFlags: string[] },
+): Promise<void> {
+  const modules: Record<string, WorkerLoaderModule> = {};
+  for (const module of code.modules) modules[module.name] = loaderModule(module);
+  modules[CHECK_MODULE] = {
+    js: `import * as user from ${JSON.stringify(`./${code.mainModule}`)};
+export default { fetch() { return new Response(user.default === undefined || user.default === null ? "no-default" : "ok"); } };`,
+  };
+  let verdict: string;
+  try {
+    const worker = env.LOADER.load({
+      compatibilityDate: code.compatibilityDate,
+      compatibilityFlags: code.compatibilityFlags,
+      mainModule: CHECK_MODULE,
+      modules,
+      env: {},
+      globalOutbound: null,
+    });
+    verdict = await (await worker.getEntrypoint().fetch("http://outpost.check/")).text();
+  } catch (error) {
+    throw new PlatformError("ERR_BAD_REQUEST", 400, `The worker failed to load: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (verdict === "no-default") {
+    throw new PlatformError(
+      "ERR_BAD_REQUEST",
+      400,
+      `The main module ${code.mainModule} has no default export. Outpost runs ES module workers: export default { fetch(request, env, ctx) { … } }.`,
+    );
+  }
+}
