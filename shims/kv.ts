@@ -90,7 +90,8 @@ export class KvNamespace {
   async list<Metadata = unknown>(options?: KVNamespaceListOptions): Promise<KVNamespaceListResult<Metadata, string>> {
     const wire: { prefix?: string; limit?: number; cursor?: string } = {};
     if (options?.prefix != null) wire.prefix = String(options.prefix);
-    if (options?.limit != null) wire.limit = toInteger(options.limit);
+    // workerd sends a limit only when it is positive; 0 or less means the default.
+    if (options?.limit != null && toInteger(options.limit) > 0) wire.limit = toInteger(options.limit);
     if (options?.cursor != null && options.cursor !== "") wire.cursor = String(options.cursor);
     const result = await this.#runner.list(wire);
     return { ...result, cacheStatus: null } as KVNamespaceListResult<Metadata, string>;
@@ -108,7 +109,7 @@ export class KvNamespace {
 
   async #getMany(keys: string[], options: GetOptions, withMetadata: boolean): Promise<Map<string, unknown>> {
     const names = keys.map(String);
-    const { type } = getOptions(options, "text", false);
+    const { type } = getOptions(options);
     const entries = await this.#runner.readMany(names, type);
     const result = new Map<string, unknown>();
     names.forEach((name, i) => {
@@ -125,15 +126,16 @@ export function makeKvBinding(runner: KvRunner): KvNamespace {
   return new KvNamespace(runner);
 }
 
-function getOptions(options: GetOptions, fallback: GetType = "text", checkType = true): { type: GetType; cacheTtl?: number } {
+function getOptions(options: GetOptions, fallback: GetType = "text"): { type: GetType; cacheTtl?: number } {
   const { type = fallback, cacheTtl } = typeof options === "string" ? { type: options } : (options ?? {});
-  if (checkType && !GET_TYPES.includes(type)) {
-    throw new TypeError(`Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".`);
-  }
   return cacheTtl === undefined ? { type } : { type, cacheTtl: Number(cacheTtl) };
 }
 
+// Like workerd, an unknown type is only an error once there is a value to convert.
 function decode(bytes: Uint8Array, type: GetType): unknown {
+  if (!GET_TYPES.includes(type)) {
+    throw new TypeError(`Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".`);
+  }
   switch (type) {
     case "text":
       return decoder.decode(bytes);
@@ -160,7 +162,7 @@ function putOptions(options: KVNamespacePutOptions | undefined): PutOptionsWire 
 
 // Values workerd's binding coerces this way (numbers, booleans, undefined become strings).
 async function valueBytes(value: PutValue): Promise<string | Uint8Array> {
-  if (typeof value !== "object" && typeof value !== "function") return String(value);
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return String(value);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof ReadableStream) return readStream(value);

@@ -2,7 +2,7 @@
 // and talks to it over HTTP only.
 import { spawn } from "node:child_process";
 import { request } from "node:http";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,17 +22,18 @@ const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
  * @property {(name: string, entry: string, options?: Record<string, unknown>) => Promise<any>} deploy
  * @property {(worker: string, path?: string, init?: { method?: string, body?: string, headers?: Record<string, string> }) => Promise<HttpResult>} fetchWorker
  * @property {() => string} logs
- * @property {() => Promise<void>} stop
+ * @property {() => Promise<string>} databaseUrl  the platform's Postgres, for tests that inject faults
+ * @property {(options?: { keepData?: boolean }) => Promise<void>} stop
  */
 
 /** @typedef {{ status: number, headers: Record<string, string | string[] | undefined>, text: string }} HttpResult */
 
 /**
- * @param {{ env?: Record<string, string> }} [options]
+ * @param {{ env?: Record<string, string>, dataDir?: string }} [options]
  * @returns {Promise<Platform>}
  */
 export async function startPlatform(options = {}) {
-  const dataDir = await mkdtemp(join(tmpdir(), "outpost-test-"));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "outpost-test-")));
   const port = await freePort();
   const adminPort = await freePort();
   const token = `test-token-${Math.random().toString(36).slice(2)}`;
@@ -84,15 +85,33 @@ export async function startPlatform(options = {}) {
     },
     fetchWorker: (worker, path = "/", init = {}) => httpRequest(port, `${worker}.localhost`, path, init),
     logs: () => output,
-    async stop() {
+    async databaseUrl() {
+      const { password } = JSON.parse(await readFile(join(dataDir, "postgres.json"), "utf8"));
+      const config = await readFile(join(dataDir, "workerd", "config.capnp"), "utf8");
+      const address = config.match(/external = \(address = "([^"]+)"/)?.[1];
+      return `postgres://outpost:${encodeURIComponent(password)}@${address}/outpost`;
+    },
+    async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
         await exited;
       }
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Writes a worker source into a temporary file and returns its path.
+ * @param {string} source
+ * @param {string} [name]
+ */
+export async function workerFile(source, name = "worker.js") {
+  const dir = await mkdtemp(join(tmpdir(), "outpost-worker-"));
+  const file = join(dir, name);
+  await writeFile(file, source);
+  return file;
 }
 
 /**

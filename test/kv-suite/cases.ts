@@ -91,6 +91,28 @@ export const kvCases: Record<string, Case> = {
     assert.equal(await kv.get("coerce/number"), "123");
   },
 
+  "put: null is stored as the string null": async (kv) => {
+    await kv.put("coerce/null", null as unknown as string);
+    assert.equal(await kv.get("coerce/null"), "null");
+  },
+
+  "get: an unknown type is refused once the key exists": async (kv) => {
+    const message = 'Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".';
+    assert.equal(await kv.get("unknowntype/missing", "blob" as "text"), null);
+    await kv.put("unknowntype/a", "v");
+    await rejects(kv.get("unknowntype/a", "blob" as "text"), "TypeError", message);
+  },
+
+  "get: many keys refuse an empty key name": async (kv) => {
+    await rejects(kv.get(["bulkempty/a", ""]), "Error", "KV GET_BULK failed: 400 Key names must not be empty");
+  },
+
+  "list: a limit of 0 or less means the default": async (kv) => {
+    await kv.put("limitzero/a", "v");
+    assert.deepEqual((await kv.list({ prefix: "limitzero/", limit: 0 })).keys, [{ name: "limitzero/a" }]);
+    assert.deepEqual((await kv.list({ prefix: "limitzero/", limit: -1 })).keys, [{ name: "limitzero/a" }]);
+  },
+
   "put: an object value is refused": async (kv) => {
     await rejects(
       kv.put("coerce/object", { a: 1 } as unknown as string),

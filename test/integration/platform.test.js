@@ -1,0 +1,153 @@
+// The platform as a user sees it: deploy over the admin API, then HTTP to NAME.localhost.
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+
+/** @type {import("../helpers/platform.js").Platform} */
+let platform;
+beforeAll(async () => {
+  platform = await startPlatform();
+});
+afterAll(() => platform?.stop());
+
+describe("serving", () => {
+  it("deploy: the worker answers at NAME.localhost with its vars and KV", async () => {
+    const entry = await workerFile(`export default {
+      async fetch(request, env) {
+        await env.DATA.put("seen", "yes");
+        return Response.json({ greeting: env.GREETING, limits: env.LIMITS, seen: await env.DATA.get("seen") });
+      },
+    };`);
+    const result = await platform.deploy("greeter", entry, { vars: { GREETING: "hi", LIMITS: { max: 3 } }, kv: { DATA: "greeter-data" } });
+    expect(result).toMatchObject({ worker: "greeter", tenant: "default", changed: true });
+    expect(result.version).toMatch(/^[0-9a-f]{64}$/);
+    const response = await platform.fetchWorker("greeter");
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toEqual({ greeting: "hi", limits: { max: 3 }, seen: "yes" });
+  });
+
+  it("deploy: redeploying identical code is idempotent and still serves", async () => {
+    const entry = await workerFile(`export default { fetch() { return new Response("same"); } };`);
+    const first = await platform.admin("PUT", "/v1/workers/same", await bundle(entry));
+    const second = await platform.admin("PUT", "/v1/workers/same", await bundle(entry));
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual({ ...first.body, changed: false });
+    expect((await platform.fetchWorker("same")).text).toBe("same");
+  });
+
+  it("deploy: a new version is served on the next request", async () => {
+    for (const text of ["one", "two", "three"]) {
+      await platform.deploy("flip", await workerFile(`export default { fetch() { return new Response(${JSON.stringify(text)}); } };`));
+      expect((await platform.fetchWorker("flip")).text).toBe(text);
+    }
+  });
+
+  it("dispatch: an unknown host gets 404 with a clear body", async () => {
+    const response = await platform.fetchWorker("nobody-here");
+    expect(response.status).toBe(404);
+    expect(response.text).toBe(`No worker is deployed at nobody-here.localhost. Workers answer at NAME.localhost.\n`);
+  });
+
+  it("dispatch: a worker that throws gets 500 and the log names worker and version", async () => {
+    const entry = await workerFile(`export default { fetch() { throw new Error("kaboom-4711"); } };`);
+    const { version } = await platform.deploy("thrower", entry);
+    const response = await platform.fetchWorker("thrower");
+    expect(response.status).toBe(500);
+    expect(response.text).not.toContain("kaboom");
+    await waitUntil(() => platform.logs().includes("kaboom-4711"), 5000);
+    const line = platform.logs().split("\n").find((l) => l.includes("kaboom-4711")) ?? "";
+    expect(line).toContain(`worker thrower (version ${version}`);
+  });
+
+  it("dispatch: ctx.waitUntil work finishes after the response", async () => {
+    const entry = await workerFile(`export default {
+      async fetch(request, env, ctx) {
+        if (new URL(request.url).pathname === "/later") {
+          ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, 200)).then(() => env.KV.put("later", "done")));
+          return new Response("accepted");
+        }
+        return new Response(await env.KV.get("later") ?? "not yet");
+      },
+    };`);
+    await platform.deploy("later", entry, { kv: { KV: "later" } });
+    expect((await platform.fetchWorker("later", "/later")).text).toBe("accepted");
+    await waitUntil(async () => (await platform.fetchWorker("later", "/")).text === "done", 5000);
+  });
+
+  it("dispatch: class-based WorkerEntrypoint default exports get the KV binding", async () => {
+    const entry = await workerFile(`import { WorkerEntrypoint } from "cloudflare:workers";
+      export default class extends WorkerEntrypoint {
+        async fetch() {
+          await this.env.KV.put("k", "from-class");
+          return new Response(await this.env.KV.get("k"));
+        }
+      }`);
+    await platform.deploy("classy", entry, { kv: { KV: "classy" } });
+    expect((await platform.fetchWorker("classy")).text).toBe("from-class");
+  });
+
+  it("egress: tenant fetch to the platform's own sockets and loopback is refused", async () => {
+    const entry = await workerFile(`export default {
+      async fetch(request, env) {
+        const target = new URL(request.url).searchParams.get("url");
+        try {
+          const response = await fetch(target);
+          return new Response("reached " + response.status);
+        } catch (error) {
+          return new Response("refused: " + error.message);
+        }
+      },
+    };`);
+    await platform.deploy("egress", entry);
+    for (const target of [`http://127.0.0.1:${platform.adminPort}/v1/workers`, `http://localhost:${platform.port}/`, "http://169.254.169.254/latest/meta-data", "http://10.0.0.1/"]) {
+      const response = await platform.fetchWorker("egress", `/?url=${encodeURIComponent(target)}`);
+      expect(response.text).toMatch(/^refused: Outpost egress policy refused fetch to /);
+    }
+    const own = await platform.fetchWorker("egress", `/?url=${encodeURIComponent(`http://127.0.0.1:${platform.adminPort}/`)}`);
+    expect(own.text).toContain("(a platform socket)");
+  });
+});
+
+describe("lifecycle", () => {
+  it("start: a restarted host keeps workers and KV data", async () => {
+    const host = await startPlatform();
+    try {
+      const entry = await workerFile(`export default { async fetch(r, env) {
+        const n = Number(await env.C.get("n") ?? 0) + 1; await env.C.put("n", String(n)); return new Response(String(n)); } };`);
+      await host.deploy("persist", entry, { kv: { C: "persist" } });
+      expect((await host.fetchWorker("persist")).text).toBe("1");
+      await host.stop({ keepData: true });
+      const again = await startPlatform({ dataDir: host.dataDir });
+      try {
+        expect((await again.fetchWorker("persist")).text).toBe("2");
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it("start: workerd is restarted after a crash and serves again", async () => {
+    await platform.deploy("survivor", await workerFile(`export default { fetch() { return new Response("alive"); } };`));
+    const pid = execFileSync("pgrep", ["-f", `workerd serve ${platform.dataDir}/workerd/config.capnp`], { encoding: "utf8" }).trim();
+    process.kill(Number(pid), "SIGKILL");
+    await waitUntil(async () => (await platform.fetchWorker("survivor").catch(() => ({ text: "" }))).text === "alive", 20_000);
+    expect(platform.logs()).toContain("workerd exited (SIGKILL); restarting");
+  });
+
+  it("stop: SIGTERM stops workerd and Postgres, leaving no process behind", async () => {
+    const host = await startPlatform();
+    await host.stop({ keepData: true });
+    const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.includes(host.dataDir));
+    expect(left).toEqual([]);
+    await host.stop();
+  });
+});
+
+/** @param {string} entry */
+async function bundle(entry) {
+  const { bundleWorker } = await import("../../cli/bundle.js");
+  return bundleWorker(entry);
+}
