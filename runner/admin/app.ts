@@ -5,6 +5,7 @@ import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { sweepExpired } from "../kv/entrypoint.ts";
 import { requireOperator } from "./auth.ts";
+import { readJsonBody } from "./body.ts";
 import { deployWorker } from "./deploy.ts";
 import { DEPLOY_LIMITS, DeploySchema, WorkerNameSchema } from "./schemas.ts";
 
@@ -17,18 +18,7 @@ admin.use("/v1/*", requireOperator());
 
 admin.put("/v1/workers/:name", async (c) => {
   const name = parse(WorkerNameSchema, c.req.param("name"), "name");
-  const length = Number(c.req.header("content-length") ?? NaN);
-  if (!(length <= DEPLOY_LIMITS.MAX_BODY_BYTES)) {
-    throw new PlatformError(
-      Number.isNaN(length) ? "ERR_BAD_REQUEST" : "ERR_TOO_LARGE",
-      Number.isNaN(length) ? 411 : 413,
-      Number.isNaN(length) ? "A deploy needs a Content-Length header." : `A deploy body is limited to ${DEPLOY_LIMITS.MAX_BODY_BYTES} bytes.`,
-    );
-  }
-  const body: unknown = await c.req.json().catch(() => {
-    throw new PlatformError("ERR_BAD_REQUEST", 400, "The deploy body is not valid JSON.");
-  });
-  const input = parse(DeploySchema, body, "body");
+  const input = parse(DeploySchema, await readJsonBody(c.req.raw, DEPLOY_LIMITS.MAX_BODY_BYTES), "body");
   const result = await deployWorker(c.env, name, input.tenant ?? "default", input);
   return c.json(result, result.changed ? 201 : 200);
 });

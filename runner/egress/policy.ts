@@ -9,7 +9,8 @@ export function egressDecision(url: URL, allow: readonly string[], ownPorts: rea
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return { allowed: false, reason: `only http and https are allowed, not ${url.protocol}` };
   }
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  // A trailing dot names the same host ("localhost." is localhost).
+  const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   if (allow.includes(`${host}:${port}`)) return { allowed: true, network: "any" };
   if (isLocalName(host) || isNonPublicAddress(host)) {

@@ -64,8 +64,8 @@ let cursorKey: CryptoKey | undefined;
  */
 export class Kv extends WorkerEntrypoint<Env, KvProps> {
   async read(key: string, cacheTtl?: number): Promise<KvEntry | null> {
-    const keyBytes = validateKey("KV GET", KeySchema.parse(key));
-    validateCacheTtl("KV GET", NumberOption.parse(cacheTtl));
+    const keyBytes = validateKey("KV GET", arg(KeySchema, key));
+    validateCacheTtl("KV GET", arg(NumberOption, cacheTtl));
     const [row] = await this.#query("KV GET", KV_SQL.get, [keyBytes, now()]);
     if (!row) return null;
     return {
@@ -78,9 +78,9 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
 
   /** Bulk get: entries in the order of `keys`, null where absent. */
   async readMany(keys: string[], type: string): Promise<({ value: Uint8Array; metadata: string | null } | null)[]> {
-    const names = z.array(KeySchema).parse(keys);
+    const names = arg(z.array(KeySchema), keys);
     validateBulkKeys(names);
-    validateBulkType(z.string().parse(type));
+    validateBulkType(arg(z.string(), type));
     const keyBytes = names.map((name) => validateKey("KV GET_BULK", name));
     const rows = await this.#query("KV GET_BULK", KV_SQL.getMany, [keyBytes.map(toHex), now()]);
     const found = new Map(rows.map((row) => [decoder.decode(row.key as Uint8Array), row]));
@@ -91,7 +91,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   }
 
   async exists(key: string): Promise<boolean> {
-    const keyBytes = validateKey("KV GET", KeySchema.parse(key));
+    const keyBytes = validateKey("KV GET", arg(KeySchema, key));
     return (await this.#query("KV GET", KV_SQL.exists, [keyBytes, now()])).length > 0;
   }
 
@@ -109,19 +109,19 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
 
   /** Replaces the entry only if its version is still `version`; returns the new version, or null. */
   async writeIfVersion(key: string, value: string | Uint8Array, version: string, options?: unknown): Promise<string | null> {
-    const expected = z.string().regex(/^\d{1,19}$/, "version must be a version string returned by getWithVersion()").parse(version);
+    const expected = arg(z.string().regex(/^\d{1,19}$/, "version must be a version string returned by getWithVersion()"), version);
     const [keyBytes, valueBytes, metadata, expiration] = this.#putParams(key, value, options);
     const [row] = await this.#query("KV PUT", KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected]);
     return (row?.version as string | undefined) ?? null;
   }
 
   async remove(key: string): Promise<void> {
-    const keyBytes = validateKey("KV DELETE", KeySchema.parse(key));
+    const keyBytes = validateKey("KV DELETE", arg(KeySchema, key));
     await this.#query("KV DELETE", KV_SQL.delete, [keyBytes]);
   }
 
   async list(options?: unknown): Promise<KvListResult> {
-    const parsed = ListOptionsSchema.parse(options);
+    const parsed = arg(ListOptionsSchema, options);
     const prefix = parsed.prefix ?? "";
     const prefixBytes = validateKeyLength("KV GET", prefix);
     const limit = validateListLimit(parsed.limit);
@@ -142,11 +142,11 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   }
 
   #putParams(key: string, value: string | Uint8Array, options: unknown): [Uint8Array, Uint8Array, string | null, number | null] {
-    const keyBytes = validateKey("KV PUT", KeySchema.parse(key));
-    const parsedValue = ValueSchema.parse(value);
+    const keyBytes = validateKey("KV PUT", arg(KeySchema, key));
+    const parsedValue = arg(ValueSchema, value);
     const valueBytes = typeof parsedValue === "string" ? encoder.encode(parsedValue) : parsedValue;
     validateValueSize(valueBytes.byteLength);
-    const { expiration, metadata } = validatePutOptions(PutOptionsSchema.parse(options), now());
+    const { expiration, metadata } = validatePutOptions(arg(PutOptionsSchema, options), now());
     return [keyBytes, valueBytes, metadata, expiration];
   }
 
@@ -183,6 +183,13 @@ async function loadCursorKey(env: Env): Promise<CryptoKey> {
     cursorKey = await importCursorKey(row?.value as string);
   }
   return cursorKey;
+}
+
+// Only a crafted RPC call (not the shim) sends arguments of the wrong shape.
+function arg<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new TypeError(`Invalid argument to the KV binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
 }
 
 function toHex(bytes: Uint8Array): string {

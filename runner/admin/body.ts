@@ -1,0 +1,31 @@
+import { PlatformError } from "../errors.ts";
+
+/**
+ * Reads a JSON body of at most `limit` bytes. An oversized body is still drained (not kept) so
+ * the client receives the 413 instead of a connection reset mid-upload.
+ */
+export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  let tooLarge = declared > limit;
+  if (request.body) {
+    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+      length += chunk.byteLength;
+      if (length > limit) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    }
+  }
+  if (tooLarge) throw new PlatformError("ERR_TOO_LARGE", 413, `A deploy body is limited to ${limit} bytes.`);
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new PlatformError("ERR_BAD_REQUEST", 400, "The deploy body is not valid JSON.");
+  }
+}

@@ -1,0 +1,72 @@
+// A test double for the shim's transport only: it records what the KV shim sends to the runner
+// and answers with canned replies. The runner's own rules are tested in kv-validate.test.ts.
+import type { KvEntry, KvListResult } from "../../runner/kv/entrypoint.ts";
+import type { KvRunner } from "../../shims/kv.ts";
+
+type BulkEntry = { value: Uint8Array; metadata: string | null } | null;
+
+export interface Replies {
+  read?: KvEntry | null;
+  readMany?: BulkEntry[];
+  exists?: boolean;
+  write?: string;
+  writeIfAbsent?: string | null;
+  writeIfVersion?: string | null;
+  list?: KvListResult;
+}
+
+export class RecordingKvRunner implements KvRunner {
+  /** Each call as [method, ...arguments], in order. */
+  readonly calls: unknown[][] = [];
+
+  constructor(readonly replies: Replies = {}) {}
+
+  async read(...args: [key: string, cacheTtl?: number]): Promise<KvEntry | null> {
+    this.calls.push(["read", ...args]);
+    return this.replies.read ?? null;
+  }
+
+  async readMany(...args: [keys: string[], type: string]): Promise<BulkEntry[]> {
+    this.calls.push(["readMany", ...args]);
+    return this.replies.readMany ?? args[0].map(() => null);
+  }
+
+  async exists(...args: [key: string]): Promise<boolean> {
+    this.calls.push(["exists", ...args]);
+    return this.replies.exists ?? false;
+  }
+
+  async write(...args: [key: string, value: string | Uint8Array, options?: object]): Promise<string> {
+    this.calls.push(["write", ...args]);
+    return this.replies.write ?? "1";
+  }
+
+  async writeIfAbsent(...args: [key: string, value: string | Uint8Array, options?: object]): Promise<string | null> {
+    this.calls.push(["writeIfAbsent", ...args]);
+    return this.replies.writeIfAbsent === undefined ? "1" : this.replies.writeIfAbsent;
+  }
+
+  async writeIfVersion(...args: [key: string, value: string | Uint8Array, version: string, options?: object]): Promise<string | null> {
+    this.calls.push(["writeIfVersion", ...args]);
+    return this.replies.writeIfVersion === undefined ? "2" : this.replies.writeIfVersion;
+  }
+
+  async remove(...args: [key: string]): Promise<void> {
+    this.calls.push(["remove", ...args]);
+  }
+
+  async list(...args: [options: { prefix?: string; limit?: number; cursor?: string }]): Promise<KvListResult> {
+    this.calls.push(["list", ...args]);
+    return this.replies.list ?? { keys: [], list_complete: true };
+  }
+}
+
+/** A stored entry as the runner returns it. */
+export function entry(value: string | Uint8Array, metadata: unknown = null, version = "7"): KvEntry {
+  return {
+    value: typeof value === "string" ? new TextEncoder().encode(value) : value,
+    metadata: metadata === null ? null : JSON.stringify(metadata),
+    expiration: null,
+    version,
+  };
+}

@@ -1,4 +1,0 @@
-import { expect, it } from "vitest";
-it("smoke: runs in workerd", () => {
-  expect(typeof WebSocketPair).toBe("function");
-});
