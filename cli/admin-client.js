@@ -16,6 +16,7 @@ export function adminEndpoint() {
  * @param {string} method
  * @param {string} path
  * @param {unknown} [body]
+ * @returns {Promise<any>} the JSON the endpoint documents
  */
 export async function callAdmin(method, path, body) {
   const { url, token } = adminEndpoint();
@@ -30,6 +31,7 @@ export async function callAdmin(method, path, body) {
   } catch (error) {
     throw new Error(`cannot reach the admin API at ${url} (is \`outpost start\` running?): ${/** @type {Error} */ (error).cause ?? error}`);
   }
+  /** @type {any} */
   const payload = await response.json().catch(() => ({}));
   if (!response.ok) {
     throw new Error(`${payload?.error?.code ?? `HTTP ${response.status}`}: ${payload?.error?.message ?? response.statusText}`);

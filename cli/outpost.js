@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 const HELP = `outpost — run Cloudflare-style workers on your own workerd hosts
 
 Usage:
-  outpost start [--port 8787] [--admin-port 8788] [--data-dir .outpost] [--base-domain localhost]
+  outpost start [--port 8787] [--admin-port 8788] [--data-dir .outpost] [--base-domain localhost] [--demo]
   outpost deploy <entry.js|ts> --name NAME [--kv BINDING[=NAMESPACE]]... [--var KEY=VALUE]...
                  [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]... [--tenant ID]
   outpost workers
@@ -29,6 +29,7 @@ try {
           "data-dir": { type: "string", default: process.env.OUTPOST_DATA_DIR ?? ".outpost" },
           "base-domain": { type: "string", default: process.env.OUTPOST_BASE_DOMAIN ?? "localhost" },
           host: { type: "string", default: "127.0.0.1" },
+          demo: { type: "boolean", default: false },
         },
       });
       const { start } = await import("./start.js");
@@ -38,6 +39,7 @@ try {
         dataDir: values["data-dir"],
         baseDomain: values["base-domain"],
         host: values.host,
+        demo: values.demo,
         egressAllow: (process.env.OUTPOST_EGRESS_ALLOW ?? "").split(",").map((s) => s.trim()).filter(Boolean),
       });
       break;

@@ -7,6 +7,7 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import workerd from "workerd";
 import { buildRunner } from "./build.js";
+import { deployDemo } from "./demo.js";
 import { migrate } from "./migrate.js";
 import { waitForHttp } from "./net.js";
 import { startEmbeddedPostgres } from "./postgres.js";
@@ -24,6 +25,7 @@ const MAX_RESTARTS_IN_WINDOW = 5;
  * @property {string} host
  * @property {string} baseDomain
  * @property {string[]} egressAllow
+ * @property {boolean} demo        deploy worker/index.ts as "demo" once ready
  */
 
 /** @param {StartOptions} options */
@@ -101,6 +103,10 @@ export async function start(options) {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
+  if (options.demo) {
+    await deployDemo(adminUrl, adminToken);
+    log(`demo worker deployed: http://demo.${options.baseDomain}:${options.port}/`);
+  }
   const publicUrl = `http://${options.host}:${options.port}`;
   console.log(
     `Outpost ready: workers at http://NAME.${options.baseDomain}:${options.port}/ (public ${publicUrl}), admin API ${adminUrl}, admin token ${adminToken}`,

@@ -8,7 +8,7 @@ export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
  * @property {string} publicAddress   e.g. "127.0.0.1:8787"
  * @property {string} adminAddress
  * @property {URL} database           postgres://user:password@host:port/db
- * @property {import("../runner/env.ts").RunnerConfig} runner
+ * @property {import("../runner/config.ts").RunnerConfig} runner
  */
 
 /**

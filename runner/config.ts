@@ -1,0 +1,17 @@
+// Shared by the CLI (which writes it into workerd's config) and the runner (which reads it).
+
+/** Settings the CLI writes into the runner's `CONFIG` binding at start. */
+export interface RunnerConfig {
+  /** Workers answer at `NAME.<baseDomain>`. */
+  baseDomain: string;
+  /** SHA-256 (hex) of the operator's admin token; the token itself never reaches workerd. */
+  adminTokenSha256: string;
+  /** Hash of the runner and shim bundles: part of every Worker Loader cache key. */
+  build: string;
+  /** Host:port pairs tenant code may reach although they are loopback/private. */
+  egressAllow: string[];
+  /** Newest compatibility date this workerd supports; the default for deploys that name none. */
+  maxCompatibilityDate: string;
+  /** The platform's own sockets, always refused to tenant egress. */
+  ownPorts: number[];
+}

@@ -1,0 +1,26 @@
+// `npm test`: every tier, stopping at the first that fails.
+//   1. typecheck — runtime code against workers-types, host code against @types/node
+//   2. unit      — inside workerd (vitest-pool-workers): validators, shims, policies
+//   3. integration — the real platform (workerd + Postgres) started as a user starts it,
+//                    including the KV suite run on Miniflare (reference) and on Outpost
+// Extra arguments go to vitest, e.g. `npm test -- -t "list:"`.
+import { spawnSync } from "node:child_process";
+
+const extra = process.argv.slice(2);
+const steps = [
+  ["typecheck (runtime)", ["tsc", "-p", "tsconfig.json", "--noEmit"]],
+  ["typecheck (host)", ["tsc", "-p", "cli/tsconfig.json", "--noEmit"]],
+  ["unit tests (workerd)", ["vitest", "run", "--config", "vitest.unit.config.ts", ...extra]],
+  ["integration tests", ["vitest", "run", "--config", "vitest.integration.config.ts", ...extra]],
+];
+
+for (const [name, [command, ...args]] of steps) {
+  console.log(`\n▶ ${name}`);
+  const started = Date.now();
+  const { status } = spawnSync(`node_modules/.bin/${command}`, args, { stdio: "inherit" });
+  if (status !== 0) {
+    console.error(`✖ ${name} failed`);
+    process.exit(status ?? 1);
+  }
+  console.log(`✔ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
