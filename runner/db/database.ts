@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import postgres from "postgres";
 import type { Env } from "../env.ts";
+import { KV_CHANNEL, deaf, invalidate, listening } from "../kv/cache.ts";
 
 export type SqlParam = string | number | bigint | boolean | null | Uint8Array | SqlParam[];
 export type Row = Record<string, unknown>;
@@ -22,13 +23,40 @@ export interface Statement {
 export class Database extends DurableObject<Env> {
   #sql: postgres.Sql | undefined;
 
+  #listener: postgres.Sql | undefined;
+
   get #client(): postgres.Sql {
-    this.#sql ??= postgres(this.env.HYPERDRIVE.connectionString, {
-      max: 2,
-      prepare: true,
-      onnotice: () => {},
-    });
+    if (!this.#sql) {
+      this.#sql = postgres(this.env.HYPERDRIVE.connectionString, { max: 2, prepare: true, onnotice: () => {} });
+      this.#listen();
+    }
     return this.#sql;
+  }
+
+  /**
+   * One more connection, subscribed to KV change notifications for the read cache. When it
+   * closes, the cache stops serving until LISTEN succeeds again on a new connection.
+   */
+  #listen(): void {
+    const options = {
+      max: 1,
+      idle_timeout: 0, // 0: never closed for idleness or age
+      max_lifetime: 0,
+      fetch_types: false,
+      onnotice: () => {},
+      onnotify: (channel: string, payload: string) => {
+        if (channel === KV_CHANNEL) invalidate(payload);
+      },
+      onclose: () => {
+        deaf();
+        setTimeout(() => this.#listen(), 1000);
+      },
+    };
+    this.#listener ??= postgres(this.env.HYPERDRIVE.connectionString, options as postgres.Options<{}>);
+    this.#listener.unsafe(`LISTEN ${KV_CHANNEL}`).then(listening, (error: unknown) => {
+      console.error("KV cache listener could not subscribe; reads go to Postgres:", error);
+      deaf();
+    });
   }
 
   async query(text: string, params: SqlParam[] = []): Promise<Row[]> {

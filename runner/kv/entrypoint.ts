@@ -7,6 +7,7 @@ import { SWEEP_BATCH } from "./constants.ts";
 import { decodeCursor, encodeCursor, importCursorKey } from "./cursor.ts";
 import { prefixEnd, successor } from "./range.ts";
 import { BindingError } from "../errors.ts";
+import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
 import {
   type KvOperation,
   validateBulkKeys,
@@ -66,14 +67,21 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   async read(key: string, cacheTtl?: number): Promise<KvEntry | null> {
     const keyBytes = validateKey("KV GET", arg(KeySchema, key));
     validateCacheTtl("KV GET", arg(NumberOption, cacheTtl));
+    const slot = this.#slot(keyBytes);
+    const hit = cached(slot, now());
+    if (hit !== undefined) return hit;
+    const token = readToken();
     const [row] = await this.#query("KV GET", KV_SQL.get, [keyBytes, now()]);
-    if (!row) return null;
-    return {
-      value: row.value as Uint8Array,
-      metadata: row.metadata as string | null,
-      expiration: row.expiration === null ? null : Number(row.expiration),
-      version: row.version as string,
-    };
+    const entry = row
+      ? {
+          value: row.value as Uint8Array,
+          metadata: row.metadata as string | null,
+          expiration: row.expiration === null ? null : Number(row.expiration),
+          version: row.version as string,
+        }
+      : null;
+    remember(slot, entry, token);
+    return entry;
   }
 
   /** Bulk get: entries in the order of `keys`, null where absent. */
@@ -92,18 +100,21 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
 
   async exists(key: string): Promise<boolean> {
     const keyBytes = validateKey("KV GET", arg(KeySchema, key));
+    const hit = cached(this.#slot(keyBytes), now());
+    if (hit !== undefined) return hit !== null;
     return (await this.#query("KV GET", KV_SQL.exists, [keyBytes, now()])).length > 0;
   }
 
   /** Returns the new entry's version. */
   async write(key: string, value: string | Uint8Array, options?: unknown): Promise<string> {
-    const [row] = await this.#query("KV PUT", KV_SQL.put, this.#putParams(key, value, options));
+    const params = this.#putParams(key, value, options);
+    const [row] = await this.#change("KV PUT", KV_SQL.put, params);
     return row?.version as string;
   }
 
   /** Creates the entry only if no visible one exists; returns the new version, or null. */
   async writeIfAbsent(key: string, value: string | Uint8Array, options?: unknown): Promise<string | null> {
-    const [row] = await this.#query("KV PUT", KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), now()]);
+    const [row] = await this.#change("KV PUT", KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), now()]);
     return (row?.version as string | undefined) ?? null;
   }
 
@@ -111,13 +122,13 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   async writeIfVersion(key: string, value: string | Uint8Array, version: string, options?: unknown): Promise<string | null> {
     const expected = arg(z.string().regex(/^\d{1,19}$/, "version must be a version string returned by getWithVersion()"), version);
     const [keyBytes, valueBytes, metadata, expiration] = this.#putParams(key, value, options);
-    const [row] = await this.#query("KV PUT", KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected]);
+    const [row] = await this.#change("KV PUT", KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected]);
     return (row?.version as string | undefined) ?? null;
   }
 
   async remove(key: string): Promise<void> {
     const keyBytes = validateKey("KV DELETE", arg(KeySchema, key));
-    await this.#query("KV DELETE", KV_SQL.delete, [keyBytes]);
+    await this.#change("KV DELETE", KV_SQL.delete, [keyBytes]);
   }
 
   async list(options?: unknown): Promise<KvListResult> {
@@ -148,6 +159,23 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
     validateValueSize(valueBytes.byteLength);
     const { expiration, metadata } = validatePutOptions(arg(PutOptionsSchema, options), now());
     return [keyBytes, valueBytes, metadata, expiration];
+  }
+
+  /**
+   * A statement that changes the entry whose key is params[0]. This host's cache forgets the key
+   * before the call returns (read-your-writes); other hosts hear of it through NOTIFY.
+   */
+  async #change(operation: KvOperation, text: string, params: [Uint8Array, ...(Uint8Array | string | number | null)[]]) {
+    const slot = this.#slot(params[0]);
+    try {
+      return await this.#query(operation, text, params);
+    } finally {
+      invalidate(slot);
+    }
+  }
+
+  #slot(keyBytes: Uint8Array): string {
+    return slotKey(this.ctx.props.namespaceId, toHex(keyBytes));
   }
 
   // Every statement's $1 is the namespace from props: the one thing tenant input never sets.

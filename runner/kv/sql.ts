@@ -1,6 +1,17 @@
 // Every statement the KV binding runs. `$now` is epoch seconds from the runner's clock; an
 // entry whose expiration has passed is invisible to every read at once, the sweep deletes it.
+// Every statement that changes an entry notifies the hosts' read caches (cache.ts); so must
+// anything else that writes kv_entries.
+import { KV_CHANNEL } from "./cache.ts";
+
 const VISIBLE = "(expiration IS NULL OR expiration > $3)";
+const NOTIFY = `pg_notify('${KV_CHANNEL}', namespace_id::text || ':' || encode(key, 'hex'))`;
+
+/** Runs a data-changing statement that RETURNs `key`, notifying for each changed row. */
+function notifying(statement: string, returning: string): string {
+  return `WITH changed AS (${statement} RETURNING namespace_id, key${returning ? `, ${returning}` : ""})
+          SELECT ${returning ? "changed.version, " : ""}${NOTIFY} FROM changed`;
+}
 
 export const KV_SQL = {
   get: `SELECT value, metadata, expiration, version::text AS version
@@ -12,29 +23,34 @@ export const KV_SQL = {
 
   exists: `SELECT 1 AS found FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`,
 
-  put: `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
-          VALUES ($1, $2, $3, $4, $5, nextval('kv_version_seq'))
-        ON CONFLICT (namespace_id, key) DO UPDATE
-          SET value = excluded.value, metadata = excluded.metadata,
-              expiration = excluded.expiration, version = excluded.version
-        RETURNING version::text AS version`,
+  put: notifying(
+    `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
+       VALUES ($1, $2, $3, $4, $5, nextval('kv_version_seq'))
+     ON CONFLICT (namespace_id, key) DO UPDATE
+       SET value = excluded.value, metadata = excluded.metadata,
+           expiration = excluded.expiration, version = excluded.version`,
+    "version::text AS version",
+  ),
 
   // Creates the entry unless a visible one exists; an expired leftover counts as absent.
-  putIfAbsent: `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
-                  VALUES ($1, $2, $3, $4, $5, nextval('kv_version_seq'))
-                ON CONFLICT (namespace_id, key) DO UPDATE
-                  SET value = excluded.value, metadata = excluded.metadata,
-                      expiration = excluded.expiration, version = excluded.version
-                  WHERE kv_entries.expiration IS NOT NULL AND kv_entries.expiration <= $6
-                RETURNING version::text AS version`,
+  putIfAbsent: notifying(
+    `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
+       VALUES ($1, $2, $3, $4, $5, nextval('kv_version_seq'))
+     ON CONFLICT (namespace_id, key) DO UPDATE
+       SET value = excluded.value, metadata = excluded.metadata,
+           expiration = excluded.expiration, version = excluded.version
+       WHERE kv_entries.expiration IS NOT NULL AND kv_entries.expiration <= $6`,
+    "version::text AS version",
+  ),
 
   // Versions come from one sequence, so a deleted-then-recreated key never reuses one (no ABA).
-  putIfVersion: `UPDATE kv_entries
-                   SET value = $4, metadata = $5, expiration = $6, version = nextval('kv_version_seq')
-                 WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE} AND version = $7::bigint
-                 RETURNING version::text AS version`,
+  putIfVersion: notifying(
+    `UPDATE kv_entries SET value = $4, metadata = $5, expiration = $6, version = nextval('kv_version_seq')
+      WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE} AND version = $7::bigint`,
+    "version::text AS version",
+  ),
 
-  delete: `DELETE FROM kv_entries WHERE namespace_id = $1 AND key = $2`,
+  delete: notifying(`DELETE FROM kv_entries WHERE namespace_id = $1 AND key = $2`, ""),
 
   // [from, below) is the prefix's byte range, so user input never becomes a LIKE pattern.
   list: `SELECT key, metadata, expiration FROM kv_entries
@@ -43,4 +59,4 @@ export const KV_SQL = {
 
   sweep: `DELETE FROM kv_entries WHERE ctid = ANY(ARRAY(
             SELECT ctid FROM kv_entries WHERE expiration <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED))`,
-} as const;
+};

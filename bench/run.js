@@ -1,0 +1,244 @@
+// `npm run bench`: Outpost side by side with bare workerd and Miniflare on loopback. It
+// measures and prints (and writes .bench/results.json); it never judges, so it never fails
+// on a number. BENCH_SECONDS sets each measured run (default 5), BENCH_LOAD=wrk|autocannon
+// forces a load generator.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { httpRequest, startPlatform } from "../test/helpers/platform.js";
+import { load, medianMs, pickGenerator, sequentialP50 } from "./load.js";
+import { startBareWorkerd, startMiniflare } from "./targets.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP_SECONDS = 1;
+const CONNECTIONS = 32;
+/** Sequential requests (or queries) per median in scenario (d). */
+const SEQUENTIAL_COUNT = 2000;
+const COMPATIBILITY_DATE = "2026-04-01";
+const RESULTS_FILE = fileURLToPath(new URL("../.bench/results.json", import.meta.url));
+
+const WORKERS = {
+  hello: `export default { fetch() { return new Response("hello") } }`,
+  get: `export default {
+  async fetch(request, env) {
+    if (new URL(request.url).pathname === "/seed") {
+      await env.KV.put("hot", "value");
+      return new Response("seeded");
+    }
+    return new Response(await env.KV.get("hot"));
+  },
+};`,
+  put: `export default {
+  async fetch(request, env) {
+    await env.KV.put(crypto.randomUUID(), "value");
+    return new Response("ok");
+  },
+};`,
+};
+
+/**
+ * @typedef {import("./load.js").LoadResult} LoadResult
+ * @typedef {import("./targets.js").Target} Target
+ * @typedef {{ port: number, host?: string }} Endpoint
+ * @typedef {{ id: string, title: string, theirsName: string, ours: LoadResult, theirs: LoadResult, ratio: number, target: number }} PairResult
+ */
+
+/** @type {(() => Promise<void>)[]} */
+const cleanups = [];
+/**
+ * Registers a started process for stopping on exit, error or signal.
+ * @template {{ stop: () => Promise<void> }} T
+ * @param {T} target
+ * @returns {T}
+ */
+const track = (target) => (cleanups.push(target.stop), target);
+/** @param {{ stop: () => Promise<void> }} target */
+const release = async (target) => {
+  cleanups.splice(cleanups.indexOf(target.stop), 1);
+  await target.stop();
+};
+async function cleanUp() {
+  for (const stop of cleanups.splice(0).reverse()) await stop().catch((error) => console.error("cleanup:", error));
+}
+for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
+
+async function main() {
+  if (!Number.isInteger(SECONDS) || SECONDS < 1) throw new Error(`BENCH_SECONDS must be a whole number of seconds, not ${process.env.BENCH_SECONDS}`);
+  const generator = pickGenerator();
+  const began = Date.now();
+  console.log(`load generator: ${generator}${generator === "autocannon" ? " (in this Node process, competing with workerd for CPU; latencies in whole ms)" : ""}`);
+  console.log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run, one run at a time\n`);
+
+  /**
+   * Warm-up, then the measured run.
+   * @param {string} label
+   * @param {Endpoint} endpoint
+   */
+  const measure = async (label, endpoint) => {
+    await load(generator, { ...endpoint, seconds: WARMUP_SECONDS, connections: CONNECTIONS });
+    const result = await load(generator, { ...endpoint, seconds: SECONDS, connections: CONNECTIONS });
+    const failed = result.failures > 0 ? `  (${result.failures} of ${result.requests} failed or timed out)` : "";
+    console.log(`  ${label.padEnd(14)} ${fmtRps(result.rps).padStart(8)} req/s  p50 ${fmtMs(result.p50)}  p99 ${fmtMs(result.p99)}${failed}`);
+    return result;
+  };
+
+  const platform = track(await startPlatform());
+  const sources = await mkdtemp(join(tmpdir(), "outpost-bench-src-"));
+  cleanups.push(() => rm(sources, { recursive: true, force: true }));
+  /** @type {Record<keyof typeof WORKERS, Endpoint>} */
+  const outpost = { hello: { port: 0 }, get: { port: 0 }, put: { port: 0 } };
+  for (const [name, source] of /** @type {[keyof typeof WORKERS, string][]} */ (Object.entries(WORKERS))) {
+    const file = join(sources, `${name}.js`);
+    await writeFile(file, source);
+    await platform.deploy(`bench-${name}`, file, { compatibilityDate: COMPATIBILITY_DATE, kv: { KV: `bench-${name}` } });
+    outpost[name] = { port: platform.port, host: `bench-${name}.localhost` };
+  }
+  await expectBody(outpost.get, "/seed", "seeded");
+  await expectBody(outpost.hello, "/", "hello");
+  await expectBody(outpost.get, "/", "value");
+  await expectBody(outpost.put, "/", "ok");
+
+  /** @type {PairResult[]} */
+  const pairs = [];
+  /**
+   * @param {string} id
+   * @param {string} title
+   * @param {Endpoint} ours
+   * @param {string} theirsName
+   * @param {() => Promise<Target>} startTheirs
+   * @param {number} target minimum ours/theirs req/s ratio
+   */
+  const pair = async (id, title, ours, theirsName, startTheirs, target) => {
+    console.log(`(${id}) ${title}`);
+    const oursResult = await measure("Outpost", ours);
+    const theirs = track(await startTheirs());
+    const theirsResult = await measure(theirsName, { port: theirs.port });
+    await release(theirs);
+    const ratio = oursResult.rps / theirsResult.rps;
+    console.log(`  ours/theirs ${ratio.toFixed(2)} × req/s (target ≥ ${target} ×)\n`);
+    pairs.push({ id, title, theirsName, ours: oursResult, theirs: theirsResult, ratio, target });
+  };
+
+  await pair("a", "hello world", outpost.hello, "bare workerd", () => startBareWorkerd(WORKERS.hello, COMPATIBILITY_DATE), 0.6);
+  await pair("b", "KV.get of a hot key", outpost.get, "Miniflare", async () => {
+    const mf = await startMiniflare(WORKERS.get, COMPATIBILITY_DATE);
+    await expectBody({ port: mf.port }, "/seed", "seeded");
+    return mf;
+  }, 2);
+  await pair("c", "KV.put of a new key", outpost.put, "Miniflare", () => startMiniflare(WORKERS.put, COMPATIBILITY_DATE), 2);
+
+  console.log("(d) added latency of one KV.get (p50 of sequential requests)");
+  const helloP50 = await sequentialP50({ ...outpost.hello, count: SEQUENTIAL_COUNT });
+  const getP50 = await sequentialP50({ ...outpost.get, count: SEQUENTIAL_COUNT });
+  const postgresP50 = await pointSelectP50(await platformDatabaseUrl(platform.dataDir));
+  const added = getP50 - helloP50;
+  console.log(`  Outpost        get ${fmtMs(getP50)} − hello ${fmtMs(helloP50)} = ${fmtMs(added)} added per KV.get`);
+  console.log(`  Postgres       ${fmtMs(postgresP50)} per point select from Node (postgres package, prepared)`);
+  console.log(`  ours/theirs ${(added / postgresP50).toFixed(2)} × (target ≤ 0.3 ms added)\n`);
+
+  await release(platform);
+  await cleanUp();
+
+  printTable(pairs, { added, getP50, helloP50, postgresP50 });
+  const results = {
+    date: new Date().toISOString(),
+    generator,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    node: process.version,
+    pairs,
+    kvGetAddedLatency: { helloP50, getP50, added, postgresP50, targetMaxMs: 0.3, sequentialCount: SEQUENTIAL_COUNT },
+  };
+  await mkdir(join(RESULTS_FILE, ".."), { recursive: true });
+  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${RESULTS_FILE} (total ${Math.round((Date.now() - began) / 1000)} s)`);
+}
+
+/**
+ * A check that the worker answers what it should before it is measured (a benchmark of
+ * error pages would be worthless).
+ * @param {Endpoint} endpoint
+ * @param {string} path
+ * @param {string} body
+ */
+async function expectBody(endpoint, path, body) {
+  const response = await httpRequest(endpoint.port, endpoint.host ?? "127.0.0.1", path);
+  if (response.status !== 200 || response.text !== body) {
+    throw new Error(`${endpoint.host ?? endpoint.port}${path} answered ${response.status} ${JSON.stringify(response.text.slice(0, 300))}, expected 200 ${JSON.stringify(body)}`);
+  }
+}
+
+/**
+ * The embedded Postgres of a platform started by startPlatform(): password in
+ * postgres.json, port in the generated workerd config.
+ * @param {string} dataDir
+ */
+async function platformDatabaseUrl(dataDir) {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const { password } = JSON.parse(await readFile(join(dataDir, "postgres.json"), "utf8"));
+  const config = await readFile(join(dataDir, "workerd", "config.capnp"), "utf8");
+  const address = config.match(/external = \(address = "([^"]+)"/)?.[1];
+  if (!address) throw new Error(`no Postgres address in ${join(dataDir, "workerd", "config.capnp")}`);
+  return `postgres://outpost:${encodeURIComponent(password)}@${address}/outpost`;
+}
+
+/**
+ * p50 of sequential primary-key selects on a small table, over one connection.
+ * @param {string} url
+ */
+async function pointSelectP50(url) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`CREATE TABLE IF NOT EXISTS bench_point (pk integer PRIMARY KEY, value text NOT NULL)`;
+    await sql`INSERT INTO bench_point SELECT i, 'value' || i FROM generate_series(1, 1000) AS i ON CONFLICT DO NOTHING`;
+    const p50 = await medianMs(() => sql`SELECT value FROM bench_point WHERE pk = ${42}`, SEQUENTIAL_COUNT);
+    await sql`DROP TABLE bench_point`;
+    return p50;
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * @param {PairResult[]} pairs
+ * @param {{ added: number, getP50: number, helloP50: number, postgresP50: number }} d
+ */
+function printTable(pairs, d) {
+  const header = ["scenario", "Outpost req/s", "p50", "p99", "vs", "req/s", "p50", "p99", "ours/theirs", "target"];
+  const rows = pairs.map((p) => [
+    `(${p.id}) ${p.title}`,
+    fmtRps(p.ours.rps),
+    fmtMs(p.ours.p50),
+    fmtMs(p.ours.p99),
+    p.theirsName,
+    fmtRps(p.theirs.rps),
+    fmtMs(p.theirs.p50),
+    fmtMs(p.theirs.p99),
+    `${p.ratio.toFixed(2)} ×`,
+    `≥ ${p.target} ×`,
+  ]);
+  rows.push(["(d) added per KV.get", "", fmtMs(d.added), "", "Postgres select", "", fmtMs(d.postgresP50), "", `${(d.added / d.postgresP50).toFixed(2)} ×`, "≤ 0.3 ms"]);
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? "").length)));
+  const line = (/** @type {string[]} */ row) => row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "─".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+}
+
+/** @param {number} rps */
+const fmtRps = (rps) => Math.round(rps).toLocaleString("en-US");
+/** @param {number} ms */
+const fmtMs = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await cleanUp();
+}

@@ -1,0 +1,67 @@
+// A per-host read cache for KV that stays correct across hosts: every write statement sends
+// NOTIFY outpost_kv '<namespace>:<hex key>' (delivered at commit to every host's listener),
+// and the cache serves nothing while its listener is not subscribed. Module scope is shared by
+// the Kv entrypoint and the Database object: both run in the runner's one isolate.
+import type { KvEntry } from "./entrypoint.ts";
+
+export const KV_CHANNEL = "outpost_kv";
+
+/** Bounds: entries, value size, and age (a safety net should a connection die silently). */
+const MAX_ENTRIES = 10_000;
+const MAX_VALUE_BYTES = 64 * 1024;
+const MAX_AGE_MS = 10_000;
+
+interface Slot {
+  entry: KvEntry | null;
+  storedAt: number;
+}
+
+const slots = new Map<string, Slot>();
+let live = false;
+// Bumped by every invalidation: a read that overlapped one does not fill the cache, since it
+// may have seen the value from before a write whose notification already went by.
+let epoch = 0;
+
+export function slotKey(namespaceId: string, keyHex: string): string {
+  return `${namespaceId}:${keyHex}`;
+}
+
+/** The cached entry (null: known absent), or undefined on a miss. Expired entries read as absent. */
+export function cached(slot: string, nowSeconds: number): KvEntry | null | undefined {
+  const hit = slots.get(slot);
+  if (!live || !hit || Date.now() - hit.storedAt > MAX_AGE_MS) return undefined;
+  if (hit.entry && hit.entry.expiration !== null && hit.entry.expiration <= nowSeconds) return null;
+  return hit.entry;
+}
+
+/** Call before reading from Postgres; pass the result to `remember`. */
+export function readToken(): number {
+  return epoch;
+}
+
+export function remember(slot: string, entry: KvEntry | null, token: number): void {
+  if (!live || token !== epoch || (entry && entry.value.byteLength > MAX_VALUE_BYTES)) return;
+  slots.delete(slot);
+  slots.set(slot, { entry, storedAt: Date.now() });
+  if (slots.size > MAX_ENTRIES) slots.delete(slots.keys().next().value as string);
+}
+
+/** A write to this key committed (here, or on another host via NOTIFY). */
+export function invalidate(slot: string): void {
+  epoch++;
+  slots.delete(slot);
+}
+
+/** The listener is subscribed: from now on every write reaches `invalidate`. */
+export function listening(): void {
+  epoch++;
+  slots.clear();
+  live = true;
+}
+
+/** The listener connection closed: notifications may be lost, so trust nothing cached. */
+export function deaf(): void {
+  live = false;
+  epoch++;
+  slots.clear();
+}

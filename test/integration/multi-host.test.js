@@ -1,0 +1,92 @@
+// Several hosts on one Postgres: migrations, deploys and the per-host KV read cache.
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+
+/** @type {import("../helpers/platform.js").Platform} */
+let first;
+/** @type {import("../helpers/platform.js").Platform} */
+let second;
+/** @type {string} */
+let databaseUrl;
+
+const WORKER = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (request.method === "PUT") { await env.KV.put(url.pathname, await request.text()); return new Response("stored"); }
+    return new Response(await env.KV.get(url.pathname) ?? "(none)");
+  },
+};`;
+
+beforeAll(async () => {
+  first = await startPlatform();
+  databaseUrl = await first.databaseUrl();
+  second = await startPlatform({ env: { DATABASE_URL: databaseUrl } });
+  await first.deploy("shared", await workerFile(WORKER), { kv: { KV: "shared" } });
+});
+afterAll(async () => {
+  await second?.stop();
+  await first?.stop();
+});
+
+/** @param {import("../helpers/platform.js").Platform} host @param {string} path */
+const read = async (host, path) => (await host.fetchWorker("shared", path)).text;
+/** @param {import("../helpers/platform.js").Platform} host @param {string} path @param {string} value */
+const write = (host, path, value) => host.fetchWorker("shared", path, { method: "PUT", body: value });
+
+describe("two hosts, one database", () => {
+  it("deploy: a worker deployed through one host is served by the other", async () => {
+    expect(await read(second, "/nothing")).toBe("(none)");
+  });
+
+  it("cache: a write on one host is seen by the other host's next reads", async () => {
+    await write(first, "/k", "1");
+    for (let i = 0; i < 5; i++) expect(await read(second, "/k")).toBe("1"); // now cached on the second host
+    await write(first, "/k", "2");
+    // Postgres delivers the change notification at commit; allow it a moment to arrive.
+    await waitUntil(async () => (await read(second, "/k")) === "2", 1000);
+    for (let i = 0; i < 5; i++) expect(await read(second, "/k")).toBe("2");
+  });
+
+  it("cache: reads on the writing host see the write at once", async () => {
+    for (const value of ["a", "b", "c", "d"]) {
+      await write(second, "/mine", value);
+      expect(await read(second, "/mine")).toBe(value);
+    }
+  });
+
+  it("cache: when the notification connection is killed, no stale value is served", async () => {
+    await write(first, "/fragile", "old");
+    for (let i = 0; i < 3; i++) expect(await read(second, "/fragile")).toBe("old");
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      const killed = await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN outpost_kv'`;
+      expect(killed.length).toBe(2); // one listener per host
+      // A write that no listener hears while the connections are down:
+      await sql`WITH changed AS (UPDATE kv_entries SET value = convert_to('new', 'UTF8') WHERE key = convert_to('/fragile', 'UTF8') RETURNING 1) SELECT 1 FROM changed`;
+    } finally {
+      await sql.end();
+    }
+    await waitUntil(async () => (await read(second, "/fragile")) === "new", 1000);
+    for (let i = 0; i < 3; i++) expect(await read(second, "/fragile")).toBe("new");
+  });
+
+  it("start: hosts starting at once on a new database apply each migration exactly once", async () => {
+    const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    await admin`CREATE DATABASE fresh`;
+    await admin.end();
+    const freshUrl = databaseUrl.replace(/\/outpost$/, "/fresh");
+    const hosts = await Promise.all([0, 1, 2].map(() => startPlatform({ env: { DATABASE_URL: freshUrl } })));
+    try {
+      const sql = postgres(freshUrl, { max: 1, onnotice: () => {} });
+      const rows = await sql`SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name`;
+      await sql.end();
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(row.n).toBe(1);
+      const logs = hosts.map((host) => host.logs());
+      expect(logs.filter((log) => log.includes("applied migrations: 0001_init.sql"))).toHaveLength(1);
+    } finally {
+      await Promise.all(hosts.map((host) => host.stop()));
+    }
+  });
+});
