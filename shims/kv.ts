@@ -128,7 +128,7 @@ export function makeKvBinding(runner: KvRunner): KvNamespace {
 
 function getOptions(options: GetOptions, fallback: GetType = "text"): { type: GetType; cacheTtl?: number } {
   const { type = fallback, cacheTtl } = typeof options === "string" ? { type: options } : (options ?? {});
-  return cacheTtl === undefined ? { type } : { type, cacheTtl: Number(cacheTtl) };
+  return cacheTtl === undefined ? { type } : { type, cacheTtl: toInteger(cacheTtl) };
 }
 
 // Like workerd, an unknown type is only an error once there is a value to convert.
@@ -177,7 +177,11 @@ async function readStream(stream: ReadableStream): Promise<Uint8Array> {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    const chunk = typeof value === "string" ? new TextEncoder().encode(value) : new Uint8Array(value);
+    const chunk = chunkBytes(value);
+    if (!chunk) {
+      await reader.cancel();
+      throw new TypeError("This ReadableStream did not return bytes.");
+    }
     length += chunk.byteLength;
     if (length > KV_LIMITS.MAX_VALUE_BYTES) {
       await reader.cancel();
@@ -192,6 +196,13 @@ async function readStream(stream: ReadableStream): Promise<Uint8Array> {
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+// As workerd reads a stream: any ArrayBuffer or view gives its raw bytes; anything else is refused.
+function chunkBytes(chunk: unknown): Uint8Array | null {
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk.slice(0));
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
+  return null;
 }
 
 function toInteger(value: unknown): number {

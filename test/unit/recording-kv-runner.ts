@@ -13,6 +13,8 @@ export interface Replies {
   writeIfAbsent?: string | null;
   writeIfVersion?: string | null;
   list?: KvListResult;
+  /** Every call rejects with this, after being recorded. */
+  failure?: Error;
 }
 
 export class RecordingKvRunner implements KvRunner {
@@ -21,42 +23,47 @@ export class RecordingKvRunner implements KvRunner {
 
   constructor(readonly replies: Replies = {}) {}
 
+  #record(call: unknown[]): void {
+    this.calls.push(call);
+    if (this.replies.failure) throw this.replies.failure;
+  }
+
   async read(...args: [key: string, cacheTtl?: number]): Promise<KvEntry | null> {
-    this.calls.push(["read", ...args]);
+    this.#record(["read", ...args]);
     return this.replies.read ?? null;
   }
 
   async readMany(...args: [keys: string[], type: string]): Promise<BulkEntry[]> {
-    this.calls.push(["readMany", ...args]);
+    this.#record(["readMany", ...args]);
     return this.replies.readMany ?? args[0].map(() => null);
   }
 
   async exists(...args: [key: string]): Promise<boolean> {
-    this.calls.push(["exists", ...args]);
+    this.#record(["exists", ...args]);
     return this.replies.exists ?? false;
   }
 
   async write(...args: [key: string, value: string | Uint8Array, options?: object]): Promise<string> {
-    this.calls.push(["write", ...args]);
+    this.#record(["write", ...args]);
     return this.replies.write ?? "1";
   }
 
   async writeIfAbsent(...args: [key: string, value: string | Uint8Array, options?: object]): Promise<string | null> {
-    this.calls.push(["writeIfAbsent", ...args]);
+    this.#record(["writeIfAbsent", ...args]);
     return this.replies.writeIfAbsent === undefined ? "1" : this.replies.writeIfAbsent;
   }
 
   async writeIfVersion(...args: [key: string, value: string | Uint8Array, version: string, options?: object]): Promise<string | null> {
-    this.calls.push(["writeIfVersion", ...args]);
+    this.#record(["writeIfVersion", ...args]);
     return this.replies.writeIfVersion === undefined ? "2" : this.replies.writeIfVersion;
   }
 
   async remove(...args: [key: string]): Promise<void> {
-    this.calls.push(["remove", ...args]);
+    this.#record(["remove", ...args]);
   }
 
   async list(...args: [options: { prefix?: string; limit?: number; cursor?: string }]): Promise<KvListResult> {
-    this.calls.push(["list", ...args]);
+    this.#record(["list", ...args]);
     return this.replies.list ?? { keys: [], list_complete: true };
   }
 }

@@ -1,0 +1,31 @@
+import { expect, it } from "vitest";
+import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, entryModule } from "../../runner/dispatch/entry-module.ts";
+
+it("entryModule: imports the user's main module and exports it wrapped by the shims", () => {
+  expect(entryModule("index.js")).toBe(
+    [
+      'import * as user from "./index.js";',
+      'import { wrapWorker } from "./__outpost_shims.js";',
+      'import manifest from "./__outpost_bindings.json";',
+      "export default wrapWorker(user.default, manifest);",
+      "",
+    ].join("\n"),
+  );
+});
+
+it("entryModule: keeps the main module's directory", () => {
+  expect(entryModule("src/worker.mjs").split("\n")[0]).toBe('import * as user from "./src/worker.mjs";');
+});
+
+it("entryModule: a module name cannot break out of the import specifier", () => {
+  const source = entryModule('evil";\nimport "x.js');
+  expect(source.split("\n")[0]).toBe('import * as user from "./evil\\";\\nimport \\"x.js";');
+  expect(source.split("\n")).toHaveLength(5);
+});
+
+it("entryModule: imports the shims and manifest under the module names the loader provides", () => {
+  const source = entryModule("index.js");
+  expect(source).toContain(`from "./${SHIMS_MODULE}";`);
+  expect(source).toContain(`from "./${MANIFEST_MODULE}";`);
+  expect([ENTRY_MODULE, SHIMS_MODULE, MANIFEST_MODULE]).toEqual(["__outpost_entry.js", "__outpost_shims.js", "__outpost_bindings.json"]);
+});
