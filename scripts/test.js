@@ -7,14 +7,15 @@
 import { spawnSync } from "node:child_process";
 
 const extra = process.argv.slice(2);
+/** @type {[string, string, string[]][]} */
 const steps = [
-  ["typecheck (runtime)", ["tsc", "-p", "tsconfig.json", "--noEmit"]],
-  ["typecheck (host)", ["tsc", "-p", "cli/tsconfig.json", "--noEmit"]],
-  ["unit tests (workerd)", ["vitest", "run", "--config", "vitest.unit.config.ts", ...extra]],
-  ["integration tests", ["vitest", "run", "--config", "vitest.integration.config.ts", ...extra]],
+  ["typecheck (runtime)", "tsc", ["-p", "tsconfig.json", "--noEmit"]],
+  ["typecheck (host)", "tsc", ["-p", "cli/tsconfig.json", "--noEmit"]],
+  ["unit tests (workerd)", "vitest", ["run", "--config", "vitest.unit.config.ts", ...extra]],
+  ["integration tests", "vitest", ["run", "--config", "vitest.integration.config.ts", ...extra]],
 ];
 
-for (const [name, [command, ...args]] of steps) {
+for (const [name, command, args] of steps) {
   console.log(`\n▶ ${name}`);
   const started = Date.now();
   const { status } = spawnSync(`node_modules/.bin/${command}`, args, { stdio: "inherit" });
