@@ -21,23 +21,24 @@ interface PutOptionsWire {
   metadata?: string;
 }
 
-type GetOptions = GetType | { type?: GetType; cacheTtl?: number } | undefined;
+type GetOptions = GetType | { type?: GetType | undefined; cacheTtl?: number | undefined } | undefined;
 type PutValue = string | ArrayBuffer | ArrayBufferView | ReadableStream;
 
 const decoder = new TextDecoder();
 
-export class KvNamespace {
+export class KvNamespace implements KVNamespace {
   readonly #runner: KvRunner;
 
   constructor(runner: KvRunner) {
     this.#runner = runner;
   }
 
-  get(key: string | string[], options?: GetOptions): Promise<unknown> {
+  // One implementation behind KVNamespace's overloads; the overloads give callers the types.
+  get(key: string | string[], options?: GetOptions): Promise<any> {
     return Array.isArray(key) ? this.#getMany(key, options, false) : this.#getOne(key, options, false);
   }
 
-  getWithMetadata(key: string | string[], options?: GetOptions): Promise<unknown> {
+  getWithMetadata(key: string | string[], options?: GetOptions): Promise<any> {
     return Array.isArray(key) ? this.#getMany(key, options, true) : this.#getOne(key, options, true);
   }
 

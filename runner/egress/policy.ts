@@ -15,7 +15,8 @@ export function egressDecision(url: URL, allow: readonly string[], ownPorts: rea
   if (allow.includes(`${host}:${port}`)) return { allowed: true, network: "any" };
   if (isLocalName(host) || isNonPublicAddress(host)) {
     const own = ownPorts.includes(Number(port)) ? " (a platform socket)" : "";
-    return { allowed: false, reason: `${host}:${port}${own} is a loopback, private or link-local address` };
+    const shown = host.includes(":") ? `[${host}]` : host;
+    return { allowed: false, reason: `${shown}:${port}${own} is a loopback, private or link-local address` };
   }
   return { allowed: true, network: "public" };
 }
@@ -34,13 +35,16 @@ function isNonPublicAddress(host: string): boolean {
       (a === 169 && b === 254) ||
       (a === 172 && b >= 16 && b <= 31) ||
       (a === 192 && b === 168) ||
+      (a === 198 && (b === 18 || b === 19)) || // benchmarking
       a >= 224 // multicast and reserved
     );
   }
   if (!host.includes(":")) return false;
-  const mapped = host.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-  if (mapped?.[1]) return isNonPublicAddress(mapped[1]);
-  return host === "::" || host === "::1" || /^(fc|fd|fe8|fe9|fea|feb|ff)/.test(host) || host.startsWith("::ffff:");
+  // IPv6: only global unicast (2000::/3) is public, minus 6to4 (2002::/16, which embeds IPv4).
+  // Everything else (loopback, unspecified, ULA, link-local, multicast, IPv4-mapped/-compatible,
+  // NAT64 64:ff9b::/96) may lead inward.
+  const first = host.startsWith(":") ? 0 : parseInt(host.split(":")[0] ?? "", 16);
+  return !(first >= 0x2000 && first <= 0x3fff && first !== 0x2002);
 }
 
 function parseIPv4(host: string): number[] | null {

@@ -56,20 +56,32 @@ it("egressDecision: 0.0.0.0/8, multicast and reserved addresses are refused", ()
 });
 
 it("egressDecision: IPv6 loopback, unspecified, unique-local, link-local and multicast are refused", () => {
-  expect(decide("http://[::1]/")).toEqual(refused("::1:80"));
-  expect(decide("http://[::]:8080/")).toEqual(refused(":::8080"));
-  expect(decide("http://[fc00::]/")).toEqual(refused("fc00:::80"));
-  expect(decide("http://[fd12:3456::1]/")).toEqual(refused("fd12:3456::1:80"));
-  expect(decide("http://[fe80::1]/")).toEqual(refused("fe80::1:80"));
-  expect(decide("http://[febf::1]/")).toEqual(refused("febf::1:80"));
-  expect(decide("http://[ff02::1]/")).toEqual(refused("ff02::1:80"));
+  expect(decide("http://[::1]/")).toEqual(refused("[::1]:80"));
+  expect(decide("http://[::]:8080/")).toEqual(refused("[::]:8080"));
+  expect(decide("http://[fc00::]/")).toEqual(refused("[fc00::]:80"));
+  expect(decide("http://[fd12:3456::1]/")).toEqual(refused("[fd12:3456::1]:80"));
+  expect(decide("http://[fe80::1]/")).toEqual(refused("[fe80::1]:80"));
+  expect(decide("http://[febf::1]/")).toEqual(refused("[febf::1]:80"));
+  expect(decide("http://[ff02::1]/")).toEqual(refused("[ff02::1]:80"));
+});
+
+it("egressDecision: IPv6 forms that embed an IPv4 address are refused", () => {
+  expect(decide("http://[::7f00:1]/")).toEqual(refused("[::7f00:1]:80"));
+  expect(decide("http://[64:ff9b::7f00:1]/")).toEqual(refused("[64:ff9b::7f00:1]:80"));
+  expect(decide("http://[2002:7f00:1::1]/")).toEqual(refused("[2002:7f00:1::1]:80"));
+});
+
+it("egressDecision: the benchmarking range 198.18.0.0/15 is refused", () => {
+  expect(decide("http://198.18.0.1/")).toEqual(refused("198.18.0.1:80"));
+  expect(decide("http://198.19.255.254/")).toEqual(refused("198.19.255.254:80"));
+  expect(decide("http://198.20.0.1/")).toEqual(PUBLIC);
 });
 
 it("egressDecision: IPv4-mapped IPv6 addresses are refused", () => {
   // The URL parser writes ::ffff:127.0.0.1 as ::ffff:7f00:1.
-  expect(decide("http://[::ffff:127.0.0.1]/")).toEqual(refused("::ffff:7f00:1:80"));
-  expect(decide("http://[::ffff:10.0.0.1]/")).toEqual(refused("::ffff:a00:1:80"));
-  expect(decide("http://[0:0:0:0:0:ffff:7f00:1]/")).toEqual(refused("::ffff:7f00:1:80"));
+  expect(decide("http://[::ffff:127.0.0.1]/")).toEqual(refused("[::ffff:7f00:1]:80"));
+  expect(decide("http://[::ffff:10.0.0.1]/")).toEqual(refused("[::ffff:a00:1]:80"));
+  expect(decide("http://[0:0:0:0:0:ffff:7f00:1]/")).toEqual(refused("[::ffff:7f00:1]:80"));
 });
 
 it("egressDecision: localhost names are refused, whatever their case or trailing dot", () => {
