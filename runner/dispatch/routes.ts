@@ -18,6 +18,7 @@ interface CachedRoute {
  */
 const ROUTE_TTL_MS = 1000;
 
+const MAX_CACHED_ROUTES = 10_000;
 const cache = new Map<string, CachedRoute>();
 const refreshing = new Set<string>();
 
@@ -48,6 +49,9 @@ export function forgetRoute(worker: string): void {
 async function refresh(env: Env, worker: string): Promise<Route | null> {
   const [row] = await database(env).query("SELECT tenant, version_id FROM workers WHERE name = $1", [worker]);
   const route = row ? { worker, tenant: row.tenant as string, versionId: row.version_id as string } : null;
+  cache.delete(worker);
   cache.set(worker, { route, fetchedAt: Date.now() });
+  // Bounded: hostnames are client input, and unknown ones are cached (as null) too.
+  if (cache.size > MAX_CACHED_ROUTES) cache.delete(cache.keys().next().value as string);
   return route;
 }
