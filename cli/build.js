@@ -2,21 +2,9 @@
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { WORKERD_BUILD } from "./bundle.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-/** @type {esbuild.BuildOptions} */
-const WORKERD = {
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
-  external: ["cloudflare:*", "node:*"],
-  write: false,
-  logLevel: "silent",
-};
 
 /**
  * The shims are injected into every tenant isolate as one module; the runner carries their
@@ -36,7 +24,7 @@ export async function buildRunner() {
  * @param {Record<string, string>} [define]
  */
 async function bundle(entry, define = {}) {
-  const result = await esbuild.build({ ...WORKERD, entryPoints: [ROOT + entry], define });
+  const result = await esbuild.build({ ...WORKERD_BUILD, entryPoints: [ROOT + entry], define });
   const output = result.outputFiles?.[0];
   if (!output) throw new Error(`esbuild produced no output for ${entry}`);
   return output.text;

@@ -2,6 +2,19 @@
 import { basename } from "node:path";
 import * as esbuild from "esbuild";
 
+/** esbuild settings for code that runs in workerd (tenant workers and the platform's own). */
+export const WORKERD_BUILD = /** @satisfies {esbuild.BuildOptions} */ ({
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  external: ["cloudflare:*", "node:*"],
+  write: false,
+  logLevel: "silent",
+});
+
 /**
  * @param {string} entry path to the worker's entry file (JS or TS)
  * @returns {Promise<{ mainModule: string, modules: { name: string, type: "esm", content: string }[] }>}
@@ -9,19 +22,7 @@ import * as esbuild from "esbuild";
 export async function bundleWorker(entry) {
   let result;
   try {
-    result = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["module", "main"],
-      external: ["cloudflare:*", "node:*"],
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
+    result = await esbuild.build({ ...WORKERD_BUILD, entryPoints: [entry], metafile: true });
   } catch (error) {
     const errors = /** @type {{ errors?: esbuild.Message[] }} */ (error).errors ?? [];
     const lines = errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ""}${e.text}`);
