@@ -3,7 +3,7 @@ import { ZodError } from "zod";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
-import { sweepExpired } from "../kv/entrypoint.ts";
+import { sweepExpired } from "../kv/sweep.ts";
 import { requireOperator } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { deployWorker } from "./deploy.ts";

@@ -2,12 +2,11 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { KV_SQL } from "./sql.ts";
-import { SWEEP_BATCH } from "./constants.ts";
-import { decodeCursor, encodeCursor, importCursorKey } from "./cursor.ts";
-import { prefixEnd, successor } from "./range.ts";
 import { BindingError } from "../errors.ts";
 import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
+import { decodeCursor, encodeCursor, importCursorKey } from "./cursor.ts";
+import { prefixEnd, successor } from "./range.ts";
+import { KV_SQL } from "./sql.ts";
 import {
   type KvOperation,
   validateBulkKeys,
@@ -89,11 +88,11 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
     const names = arg(z.array(KeySchema), keys);
     validateBulkKeys(names);
     validateBulkType(arg(z.string(), type));
-    const keyBytes = names.map((name) => validateKey("KV GET_BULK", name));
-    const rows = await this.#query("KV GET_BULK", KV_SQL.getMany, [keyBytes.map(toHex), now()]);
-    const found = new Map(rows.map((row) => [decoder.decode(row.key as Uint8Array), row]));
-    return names.map((name) => {
-      const row = found.get(name);
+    const hexKeys = names.map((name) => toHex(validateKey("KV GET_BULK", name)));
+    const rows = await this.#query("KV GET_BULK", KV_SQL.getMany, [hexKeys, now()]);
+    const found = new Map(rows.map((row) => [toHex(row.key as Uint8Array), row]));
+    return hexKeys.map((hex) => {
+      const row = found.get(hex);
       return row ? { value: row.value as Uint8Array, metadata: row.metadata as string | null } : null;
     });
   }
@@ -191,18 +190,6 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   }
 }
 
-/** Deletes up to `batches` × SWEEP_BATCH expired entries; returns how many went. */
-export async function sweepExpired(env: Env, batches: number): Promise<number> {
-  let deleted = 0;
-  for (let i = 0; i < batches; i++) {
-    const rows = await database(env).query(`WITH gone AS (${KV_SQL.sweep} RETURNING 1) SELECT count(*)::int AS n FROM gone`, [now(), SWEEP_BATCH]);
-    const n = (rows[0]?.n as number | undefined) ?? 0;
-    deleted += n;
-    if (n < SWEEP_BATCH) break;
-  }
-  return deleted;
-}
-
 // The key itself is cached, not a promise: a promise settled in another request's context
 // would tie this request to it.
 async function loadCursorKey(env: Env): Promise<CryptoKey> {
@@ -220,10 +207,10 @@ function arg<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T 
   throw new TypeError(`Invalid argument to the KV binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
 }
 
-function toHex(bytes: Uint8Array): string {
+export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-function now(): number {
+export function now(): number {
   return Math.floor(Date.now() / 1000);
 }

@@ -57,6 +57,11 @@ export const KV_SQL = {
            WHERE namespace_id = $1 AND key >= $2 AND key < $4 AND ${VISIBLE}
            ORDER BY key LIMIT $5`,
 
-  sweep: `DELETE FROM kv_entries WHERE ctid = ANY(ARRAY(
-            SELECT ctid FROM kv_entries WHERE expiration <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+  // Expired entries are already invisible, so deleting them changes nothing a reader sees (no
+  // NOTIFY). SKIP LOCKED lets several hosts sweep at once without waiting on each other.
+  sweep: `WITH gone AS (
+            DELETE FROM kv_entries WHERE ctid = ANY(ARRAY(
+              SELECT ctid FROM kv_entries WHERE expiration <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+            RETURNING 1)
+          SELECT count(*)::int AS deleted FROM gone`,
 };
