@@ -131,7 +131,7 @@ function supervise(configFile, cwd, log) {
   const firstExit = new Promise((resolve) => (resolveFirstExit = resolve));
 
   const run = () => {
-    child = spawn(workerd.default ?? workerdBinary(), ["serve", configFile, "--experimental"], { cwd, stdio: "inherit" });
+    child = spawn(workerd.default, ["serve", configFile, "--experimental"], { cwd, stdio: "inherit" });
     child.on("exit", (code, signal) => {
       resolveFirstExit(code);
       if (stopping) return;
@@ -148,6 +148,8 @@ function supervise(configFile, cwd, log) {
     });
   };
   run();
+  // If this process dies of an error, workerd must not outlive it (SIGKILL cannot be caught).
+  process.on("exit", () => child.kill("SIGKILL"));
 
   return {
     firstExit,
@@ -164,10 +166,6 @@ function supervise(configFile, cwd, log) {
         child.kill("SIGTERM");
       }),
   };
-}
-
-function workerdBinary() {
-  return new URL("../node_modules/workerd/bin/workerd", import.meta.url).pathname;
 }
 
 /**
