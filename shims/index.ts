@@ -1,6 +1,7 @@
 // Loaded into every tenant isolate beside the user's modules (runner/dispatch/entry-module.ts).
 import type { BindingManifest } from "../runner/dispatch/bindings.ts";
 import { makeKvBinding, type KvRunner } from "./kv.ts";
+import { makeServiceBinding, type ServiceRunner } from "./service.ts";
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;
 
@@ -23,6 +24,7 @@ export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown
       result = { ...env };
       for (const [name, kind] of Object.entries(manifest)) {
         if (kind === "kv") result[name] = makeKvBinding(env[name] as KvRunner);
+        else if (kind === "service") result[name] = makeServiceBinding(env[name] as ServiceRunner);
       }
       wrapped.set(env, result);
     }

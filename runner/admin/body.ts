@@ -2,9 +2,10 @@ import { PlatformError } from "../errors.ts";
 
 /**
  * Reads a JSON body of at most `limit` bytes. An oversized body is still drained (not kept) so
- * the client receives the 413 instead of a connection reset mid-upload.
+ * the client receives the 413 instead of a connection reset mid-upload. With `optional`, an
+ * empty body reads as `{}`.
  */
-export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+export async function readJsonBody(request: Request, limit: number, optional = false): Promise<unknown> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   const chunks: Uint8Array[] = [];
   let length = 0;
@@ -16,7 +17,8 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
       if (!tooLarge) chunks.push(chunk);
     }
   }
-  if (tooLarge) throw new PlatformError("ERR_TOO_LARGE", 413, `A deploy body is limited to ${limit} bytes.`);
+  if (tooLarge) throw new PlatformError("ERR_TOO_LARGE", 413, `The request body is limited to ${limit} bytes.`);
+  if (optional && length === 0) return {};
   const bytes = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {
@@ -26,6 +28,6 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new PlatformError("ERR_BAD_REQUEST", 400, "The deploy body is not valid JSON.");
+    throw new PlatformError("ERR_BAD_REQUEST", 400, "The request body is not valid JSON.");
   }
 }

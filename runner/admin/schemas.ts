@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "zod/v4";
 
 /** Limits of a deploy: https://developers.cloudflare.com/workers/platform/limits/#worker-size */
 export const DEPLOY_LIMITS = {
@@ -23,6 +23,8 @@ const BindingNameSchema = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Binding names are JavaScript identifiers of at most 64 characters.")
   .refine((name) => !name.startsWith("__outpost"), "Binding names starting with __outpost are reserved.");
+
+const EntrypointNameSchema = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/, "Entrypoint names are exported class names.");
 
 const NamespaceNameSchema = z
   .string()
@@ -54,6 +56,12 @@ export const DeploySchema = z
     compatibilityFlags: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, "Compatibility flags are lowercase words joined by '_'.")).max(64).default([]),
     vars: z.record(BindingNameSchema, z.unknown()).default({}),
     kv: z.record(BindingNameSchema, NamespaceNameSchema).default({}),
+    services: z
+      .record(BindingNameSchema, z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict())
+      .default({}),
+    routes: z.array(z.string().min(1).max(255)).max(100).default([]),
+    message: z.string().max(1000).optional(),
+    rolloutPercent: z.number().int().min(0).max(100).optional(),
   })
   .strict()
   .superRefine((deploy, ctx) => {
@@ -65,8 +73,13 @@ export const DeploySchema = z
     const main = deploy.modules.find((module) => module.name === deploy.mainModule);
     if (!main) ctx.addIssue({ code: "custom", path: ["mainModule"], message: `mainModule ${deploy.mainModule} is not one of the modules.` });
     else if (main.type !== "esm") ctx.addIssue({ code: "custom", path: ["mainModule"], message: "The main module must be an ES module (type esm)." });
-    for (const binding of Object.keys(deploy.kv)) {
-      if (binding in deploy.vars) ctx.addIssue({ code: "custom", path: ["kv", binding], message: `Binding ${binding} is declared twice (var and KV namespace).` });
+    const declared = new Map<string, string>();
+    for (const [kind, names] of [["var", Object.keys(deploy.vars)], ["KV namespace", Object.keys(deploy.kv)], ["service", Object.keys(deploy.services)]] as const) {
+      for (const name of names) {
+        const earlier = declared.get(name);
+        if (earlier) ctx.addIssue({ code: "custom", path: [name], message: `Binding ${name} is declared twice (${earlier} and ${kind}).` });
+        declared.set(name, kind);
+      }
     }
     if (Object.keys(deploy.vars).length > DEPLOY_LIMITS.MAX_VARS) {
       ctx.addIssue({ code: "custom", path: ["vars"], message: `At most ${DEPLOY_LIMITS.MAX_VARS} vars are allowed.` });
@@ -88,3 +101,17 @@ export const DeploySchema = z
   });
 
 export type DeployInput = z.infer<typeof DeploySchema>;
+
+export const VersionIdSchema = z.string().regex(/^[0-9a-f]{64}$/, "Version ids are 64 hex digits (see GET /v1/workers/:name/versions).");
+
+export const RollbackSchema = z.object({ version: VersionIdSchema.optional() }).strict();
+
+export const RolloutSchema = z.object({ version: VersionIdSchema, percent: z.number().int().min(0).max(100) }).strict();
+
+export const TokenSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    /** Omit for an operator token (all tenants). */
+    tenant: TenantSchema.optional(),
+  })
+  .strict();

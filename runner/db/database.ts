@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import postgres from "postgres";
 import type { Env } from "../env.ts";
+import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { KV_CHANNEL, deaf, invalidate, listening } from "../kv/cache.ts";
 
 export type SqlParam = string | number | bigint | boolean | null | Uint8Array | SqlParam[];
@@ -34,8 +35,9 @@ export class Database extends DurableObject<Env> {
   }
 
   /**
-   * One more connection, subscribed to KV change notifications for the read cache. When it
-   * closes, the cache stops serving until LISTEN succeeds again on a new connection.
+   * One more connection, subscribed to change notifications: KV entries (the read cache) and
+   * workers/routes (the routing cache). When it closes, the KV cache stops serving until
+   * LISTEN succeeds again on a new connection; routing falls back to its 1 s refresh.
    */
   #listen(): void {
     const options = {
@@ -46,6 +48,7 @@ export class Database extends DurableObject<Env> {
       onnotice: () => {},
       onnotify: (channel: string, payload: string) => {
         if (channel === KV_CHANNEL) invalidate(payload);
+        else if (channel === ROUTES_CHANNEL) forgetRoutes(payload);
       },
       onclose: () => {
         deaf();
@@ -53,7 +56,8 @@ export class Database extends DurableObject<Env> {
       },
     };
     this.#listener ??= postgres(this.env.HYPERDRIVE.connectionString, options as postgres.Options<{}>);
-    this.#listener.unsafe(`LISTEN ${KV_CHANNEL}`).then(listening, (error: unknown) => {
+    const listener = this.#listener;
+    Promise.all([listener.unsafe(`LISTEN ${ROUTES_CHANNEL}`), listener.unsafe(`LISTEN ${KV_CHANNEL}`)]).then(listening, (error: unknown) => {
       console.error("KV cache listener could not subscribe; reads go to Postgres:", error);
       deaf();
     });

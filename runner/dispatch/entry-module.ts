@@ -1,18 +1,23 @@
 /**
  * The main module of every tenant isolate: it imports the user's main module and hands its
- * default export to the shims, which replace each binding's RPC stub with the Cloudflare API
- * object (KVNamespace, …) before the user's handler sees `env`.
+ * default export (and each named entrypoint class, for service bindings) to the shims, which
+ * replace each binding's RPC stub with the Cloudflare API object (KVNamespace, …) before the
+ * user's code sees `env`. Named exports must be listed statically, so the deploy-time load
+ * check records them with the version.
  */
-export function entryModule(userMainModule: string): string {
+export function entryModule(userMainModule: string, entrypoints: readonly string[] = []): string {
   const specifier = JSON.stringify(`./${userMainModule}`);
   return [
     `import * as user from ${specifier};`,
     `import { wrapWorker } from "./__outpost_shims.js";`,
     `import manifest from "./__outpost_bindings.json";`,
     `export default wrapWorker(user.default, manifest);`,
+    ...entrypoints.filter((name) => IDENTIFIER.test(name)).map((name) => `export const ${name} = wrapWorker(user.${name}, manifest);`),
     "",
   ].join("\n");
 }
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export const ENTRY_MODULE = "__outpost_entry.js";
 export const SHIMS_MODULE = "__outpost_shims.js";

@@ -7,19 +7,24 @@ const CHECK_MODULE = "__outpost_check.js";
 /**
  * Loads the modules in a throwaway isolate (no bindings, no network) and evaluates them, so a
  * deploy with a syntax error, a bad import or a throwing top level is refused before any
- * route points at it. The user's handlers are not called.
+ * route points at it. The user's handlers are not called. Returns the names of the named
+ * exports that are classes: the worker's named entrypoints.
  */
 export async function checkWorkerLoads(
   env: Env,
   code: { mainModule: string; modules: StoredModule[]; compatibilityDate: string; compatibilityFlags: string[] },
-): Promise<void> {
+): Promise<string[]> {
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of code.modules) modules[module.name] = loaderModule(module);
   modules[CHECK_MODULE] = {
-    js: `import * as user from ${JSON.stringify(`./${code.mainModule}`)};
-export default { fetch() { return new Response(user.default === undefined || user.default === null ? "no-default" : "ok"); } };`,
+    js: `import { WorkerEntrypoint } from "cloudflare:workers";
+import * as user from ${JSON.stringify(`./${code.mainModule}`)};
+export default { fetch() {
+  const named = Object.keys(user).filter((name) => name !== "default" && user[name]?.prototype instanceof WorkerEntrypoint);
+  return Response.json({ hasDefault: user.default !== undefined && user.default !== null, named });
+} };`,
   };
-  let verdict: string;
+  let verdict: { hasDefault: boolean; named: string[] };
   try {
     const worker = env.LOADER.load({
       compatibilityDate: code.compatibilityDate,
@@ -29,15 +34,16 @@ export default { fetch() { return new Response(user.default === undefined || use
       env: {},
       globalOutbound: null,
     });
-    verdict = await (await worker.getEntrypoint().fetch("http://outpost.check/")).text();
+    verdict = await (await worker.getEntrypoint().fetch("http://outpost.check/")).json();
   } catch (error) {
     throw new PlatformError("ERR_BAD_REQUEST", 400, `The worker failed to load: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (verdict === "no-default") {
+  if (!verdict.hasDefault) {
     throw new PlatformError(
       "ERR_BAD_REQUEST",
       400,
       `The main module ${code.mainModule} has no default export. Outpost runs ES module workers: export default { fetch(request, env, ctx) { … } }.`,
     );
   }
+  return verdict.named;
 }

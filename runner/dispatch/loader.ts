@@ -2,6 +2,7 @@ import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { KvProps } from "../kv/entrypoint.ts";
 import type { EgressProps } from "../egress/entrypoint.ts";
+import type { ServiceProps } from "../services/entrypoint.ts";
 import type { BindingManifest, VersionBindings } from "./bindings.ts";
 import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, entryModule } from "./entry-module.ts";
 import type { Route } from "./routes.ts";
@@ -12,6 +13,7 @@ declare const __OUTPOST_SHIMS__: string;
 interface RunnerExports {
   Kv(options: { props: KvProps }): Fetcher;
   Egress(options: { props: EgressProps }): Fetcher;
+  Service(options: { props: ServiceProps }): Fetcher;
 }
 
 export interface StoredModule {
@@ -25,17 +27,17 @@ export interface StoredModule {
  * The isolate for a version. Worker Loader keeps it warm by id; the id includes the platform
  * build so an upgraded shim never runs beside old code.
  */
-export function loadVersion(env: Env, ctx: ExecutionContext, route: Route): WorkerStub {
-  return env.LOADER.get(`${route.versionId}:${env.CONFIG.build}`, () => workerCode(env, ctx, route));
+export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versionId: string): WorkerStub {
+  return env.LOADER.get(`${versionId}:${env.CONFIG.build}`, () => workerCode(env, ctx, route, versionId));
 }
 
-async function workerCode(env: Env, ctx: ExecutionContext, route: Route): Promise<WorkerLoaderWorkerCode> {
+async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string): Promise<WorkerLoaderWorkerCode> {
   const db = database(env);
   const [version] = await db.query(
-    "SELECT main_module, modules, compatibility_date, compatibility_flags, bindings FROM versions WHERE id = $1",
-    [route.versionId],
+    "SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints FROM versions WHERE id = $1",
+    [versionId],
   );
-  if (!version) throw new Error(`version ${route.versionId} of worker ${route.worker} is missing from the database`);
+  if (!version) throw new Error(`version ${versionId} of worker ${route.worker} is missing from the database`);
   const bindings = version.bindings as VersionBindings;
   const exports = (ctx as unknown as { exports: RunnerExports }).exports;
 
@@ -56,9 +58,14 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route): Promis
     }
   }
 
+  for (const [binding, { service, entrypoint }] of Object.entries(bindings.services ?? {})) {
+    tenantEnv[binding] = exports.Service({ props: { tenant: route.tenant, worker: route.worker, binding, target: service, entrypoint } });
+    manifest[binding] = "service";
+  }
+
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of version.modules as StoredModule[]) modules[module.name] = loaderModule(module);
-  modules[ENTRY_MODULE] = { js: entryModule(version.main_module as string) };
+  modules[ENTRY_MODULE] = { js: entryModule(version.main_module as string, version.entrypoints as string[]) };
   modules[SHIMS_MODULE] = { js: __OUTPOST_SHIMS__ };
   modules[MANIFEST_MODULE] = { json: manifest };
 

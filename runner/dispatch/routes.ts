@@ -1,26 +1,29 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import { bySpecificity, matchesRoute, parsePattern, type RoutePattern } from "./patterns.ts";
+import { RefreshingCache } from "./refreshing-cache.ts";
 
 export interface Route {
   worker: string;
   tenant: string;
   versionId: string;
-}
-
-interface CachedRoute {
-  route: Route | null;
-  fetchedAt: number;
+  /** A gradual rollout: `percent` of requests go to `versionId`. */
+  rollout: { versionId: string; percent: number } | null;
 }
 
 /**
- * How long a host serves a cached route before checking Postgres again. A deploy through this
- * host is visible at once (the admin API drops the entry); through another host within this.
+ * How long a host serves cached routing before checking Postgres again. Changes made through
+ * this host apply at once; other hosts hear of them through NOTIFY (routes-changed) and, should
+ * that be lost, within this bound.
  */
 const ROUTE_TTL_MS = 1000;
+/** Bounded: hostnames are client input, and unknown ones are cached (as null) too. */
+const MAX_CACHED_WORKERS = 10_000;
 
-const MAX_CACHED_ROUTES = 10_000;
-const cache = new Map<string, CachedRoute>();
-const refreshing = new Set<string>();
+export const ROUTES_CHANNEL = "outpost_routes";
+
+const workers = new RefreshingCache<Route | null>(ROUTE_TTL_MS, MAX_CACHED_WORKERS);
+const patterns = new RefreshingCache<{ route: RoutePattern; worker: string }[]>(ROUTE_TTL_MS, 1);
 
 /** The worker a `Host` header names, or null when it is not `NAME.<baseDomain>`. */
 export function workerNameFromHost(host: string, baseDomain: string): string | null {
@@ -31,27 +34,60 @@ export function workerNameFromHost(host: string, baseDomain: string): string | n
   return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name) ? name : null;
 }
 
-/** Serves from cache; a stale entry is served while one refresh runs in the background. */
-export async function resolveRoute(env: Env, ctx: ExecutionContext, worker: string): Promise<Route | null> {
-  const cached = cache.get(worker);
-  if (!cached) return refresh(env, worker);
-  if (Date.now() - cached.fetchedAt > ROUTE_TTL_MS && !refreshing.has(worker)) {
-    refreshing.add(worker);
-    ctx.waitUntil(refresh(env, worker).finally(() => refreshing.delete(worker)));
+/** Route patterns first (most specific wins), then `NAME.<baseDomain>`. */
+export async function resolveRequest(env: Env, ctx: ExecutionContext, host: string, path: string): Promise<Route | null> {
+  const table = await patterns.get("all", ctx, () => loadPatterns(env));
+  const name = table.find(({ route }) => matchesRoute(route, host, path))?.worker ?? workerNameFromHost(host, env.CONFIG.baseDomain);
+  return name === null ? null : resolveWorker(env, ctx, name);
+}
+
+export function resolveWorker(env: Env, ctx: ExecutionContext, name: string): Promise<Route | null> {
+  return workers.get(name, ctx, () => loadWorker(env, name));
+}
+
+/** The version this request runs: during a rollout, sticky per `Cloudflare-Workers-Version-Key`. */
+export function chooseVersion(route: Route, request: Request): string {
+  if (!route.rollout) return route.versionId;
+  const key = request.headers.get("cloudflare-workers-version-key");
+  const bucket = key === null ? Math.random() * 100 : fnv1a(key) % 100;
+  return bucket < route.rollout.percent ? route.rollout.versionId : route.versionId;
+}
+
+/** Drops cached routing for one worker (or, with no name, everything). */
+export function forgetRoutes(worker?: string): void {
+  patterns.clear();
+  if (worker) workers.forget(worker);
+  else workers.clear();
+}
+
+async function loadWorker(env: Env, name: string): Promise<Route | null> {
+  const [row] = await database(env).query(
+    "SELECT tenant, version_id, rollout_version_id, rollout_percent FROM workers WHERE name = $1",
+    [name],
+  );
+  if (!row) return null;
+  return {
+    worker: name,
+    tenant: row.tenant as string,
+    versionId: row.version_id as string,
+    rollout: row.rollout_version_id ? { versionId: row.rollout_version_id as string, percent: row.rollout_percent as number } : null,
+  };
+}
+
+async function loadPatterns(env: Env): Promise<{ route: RoutePattern; worker: string }[]> {
+  const rows = await database(env).query("SELECT pattern, worker FROM routes");
+  const table = rows.flatMap((row) => {
+    const route = parsePattern(row.pattern as string);
+    return typeof route === "string" ? [] : [{ route, worker: row.worker as string }];
+  });
+  return table.sort((a, b) => bySpecificity(a.route, b.route));
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return cached.route;
-}
-
-export function forgetRoute(worker: string): void {
-  cache.delete(worker);
-}
-
-async function refresh(env: Env, worker: string): Promise<Route | null> {
-  const [row] = await database(env).query("SELECT tenant, version_id FROM workers WHERE name = $1", [worker]);
-  const route = row ? { worker, tenant: row.tenant as string, versionId: row.version_id as string } : null;
-  cache.delete(worker);
-  cache.set(worker, { route, fetchedAt: Date.now() });
-  // Bounded: hostnames are client input, and unknown ones are cached (as null) too.
-  if (cache.size > MAX_CACHED_ROUTES) cache.delete(cache.keys().next().value as string);
-  return route;
+  return hash;
 }

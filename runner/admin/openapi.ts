@@ -1,0 +1,69 @@
+// The admin API's OpenAPI document, generated from the same zod schemas that validate requests.
+import { z } from "zod/v4";
+import { DeploySchema, RollbackSchema, RolloutSchema, TokenSchema } from "./schemas.ts";
+
+interface Operation {
+  summary: string;
+  body?: z.ZodType;
+  ok: number;
+  operator?: true;
+}
+
+const OPERATIONS: Record<string, Record<string, Operation>> = {
+  "/v1/workers": { get: { summary: "List workers (a tenant token sees its own)", ok: 200 } },
+  "/v1/workers/{name}": {
+    put: { summary: "Deploy a version and point the worker at it (201 new, 200 unchanged)", body: DeploySchema, ok: 201 },
+    get: { summary: "The worker: serving version, rollout, routes", ok: 200 },
+    delete: { summary: "Delete the worker, its routes and versions (KV data stays)", ok: 204 },
+  },
+  "/v1/workers/{name}/versions": { get: { summary: "Stored versions, ascending deploy time", ok: 200 } },
+  "/v1/workers/{name}/versions/{version}": { delete: { summary: "Delete a version (no-op if absent; refused while serving)", ok: 200 } },
+  "/v1/workers/{name}/rollback": { post: { summary: "Point the worker at a stored version (default: the previous one)", body: RollbackSchema, ok: 200 } },
+  "/v1/workers/{name}/rollout": { post: { summary: "Send a percentage of traffic to another stored version", body: RolloutSchema, ok: 200 } },
+  "/v1/workers/{name}/rollout/promote": { post: { summary: "Make the rollout version serve all traffic", ok: 200 } },
+  "/v1/workers/{name}/rollout/abort": { post: { summary: "Drop the rollout version", ok: 200 } },
+  "/v1/routes": { get: { summary: "Route patterns, ordered by worker name", ok: 200 } },
+  "/v1/tokens": {
+    post: { summary: "Create a token (the secret is returned only now)", body: TokenSchema, ok: 201, operator: true },
+    get: { summary: "List tokens (no secrets)", ok: 200, operator: true },
+  },
+  "/v1/tokens/{id}": { delete: { summary: "Revoke a token", ok: 204, operator: true } },
+  "/v1/maintenance/sweep": { post: { summary: "Delete expired KV entries now", ok: 200, operator: true } },
+};
+
+const ERROR = {
+  description: "Error",
+  content: {
+    "application/json": {
+      schema: {
+        type: "object",
+        properties: { error: { type: "object", properties: { code: { type: "string", pattern: "^ERR_" }, message: { type: "string" } } } },
+      },
+    },
+  },
+};
+
+export function openApiDocument(): unknown {
+  const paths: Record<string, unknown> = {};
+  for (const [path, methods] of Object.entries(OPERATIONS)) {
+    const parameters = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
+    paths[path] = Object.fromEntries(
+      Object.entries(methods).map(([method, op]) => [
+        method,
+        {
+          summary: op.operator ? `${op.summary} (operator token)` : op.summary,
+          ...(parameters.length > 0 ? { parameters } : {}),
+          ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
+          responses: { [op.ok]: { description: "OK" }, "4XX": ERROR },
+        },
+      ]),
+    );
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Outpost admin API", version: "1" },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,27 @@
+// Admin routes for tokens (operator only).
+import { Hono } from "hono";
+import { requireOperator } from "../control/scope.ts";
+import { createToken, listTokens, revokeToken } from "../control/tokens.ts";
+import type { AdminEnv } from "./auth.ts";
+import { readJsonBody } from "./body.ts";
+import { parse } from "./parse.ts";
+import { TokenSchema } from "./schemas.ts";
+
+export const tokens = new Hono<AdminEnv>();
+
+tokens.use("*", async (c, next) => {
+  requireOperator(c.var.scope);
+  await next();
+});
+
+tokens.post("/tokens", async (c) => {
+  const { name, tenant } = parse(TokenSchema, await readJsonBody(c.req.raw, 4096), "body");
+  return c.json(await createToken(c.env, name, tenant ?? null), 201);
+});
+
+tokens.get("/tokens", async (c) => c.json({ tokens: await listTokens(c.env) }));
+
+tokens.delete("/tokens/:id", async (c) => {
+  await revokeToken(c.env, c.req.param("id"));
+  return c.body(null, 204);
+});

@@ -1,0 +1,159 @@
+import { database } from "../db/client.ts";
+import type { Statement } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { PlatformError } from "../errors.ts";
+import type { VersionBindings } from "../dispatch/bindings.ts";
+import { checkWorkerLoads } from "../dispatch/load-check.ts";
+import { parsePattern } from "../dispatch/patterns.ts";
+import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
+import { DEPLOY_LIMITS, type DeployInput } from "../admin/schemas.ts";
+
+export interface DeployResult {
+  worker: string;
+  tenant: string;
+  version: string;
+  /** false when this exact version was already the one serving (or rolling out) */
+  changed: boolean;
+  /** set when the version was deployed as a gradual rollout instead of taking all traffic */
+  rolloutPercent?: number;
+}
+
+/** How many versions a worker keeps; older ones (never the serving or rolling-out one) are deleted. */
+export const KEEP_VERSIONS = 100;
+
+const encoder = new TextEncoder();
+const TAKEN = "ERR_CONFLICT: worker belongs to another tenant";
+const ROUTE_TAKEN = "ERR_CONFLICT: route taken";
+
+/**
+ * Stores the version (content-addressed, so an identical redeploy stores nothing new) and, in
+ * the same transaction, points the worker and its routes at it: a failure at any step leaves
+ * the previous version serving and nothing of the new one stored.
+ */
+export async function deployWorker(env: Env, worker: string, tenant: string, input: DeployInput): Promise<DeployResult> {
+  const compatibilityDate = input.compatibilityDate ?? env.CONFIG.maxCompatibilityDate;
+  if (compatibilityDate > env.CONFIG.maxCompatibilityDate) {
+    throw new PlatformError(
+      "ERR_BAD_REQUEST",
+      400,
+      `compatibilityDate ${compatibilityDate} is newer than this platform's workerd supports (${env.CONFIG.maxCompatibilityDate}).`,
+    );
+  }
+  const modules = [...input.modules].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const size = modules.reduce((sum, module) => sum + encoder.encode(module.content).byteLength, 0);
+  if (size > DEPLOY_LIMITS.MAX_CODE_BYTES) {
+    throw new PlatformError("ERR_TOO_LARGE", 413, `The worker's modules total ${size} bytes; the limit is ${DEPLOY_LIMITS.MAX_CODE_BYTES}.`);
+  }
+  const bindings: VersionBindings = { vars: input.vars, kv: input.kv };
+  if (Object.keys(input.services).length > 0) bindings.services = input.services;
+  const compatibilityFlags = [...new Set(input.compatibilityFlags)].sort();
+  const routes = [...new Set(input.routes)].sort();
+  // Tenant and worker are hashed too: the same code deployed twice is two versions with their own identity.
+  const version = await sha256(
+    JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings }),
+  );
+
+  const entrypoints = await checkWorkerLoads(env, { mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags });
+  const db = database(env);
+  const [previous] = await db.query("SELECT tenant, version_id, rollout_version_id FROM workers WHERE name = $1", [worker]);
+  if (previous && previous.tenant !== tenant) throw workerTaken(worker);
+  await refuseForeignTargets(env, tenant, input.services);
+  await refuseTakenRoutes(env, worker, routes);
+
+  const rollout = input.rolloutPercent !== undefined && previous !== undefined;
+  const pointWorker: Statement = rollout
+    ? {
+        text: `UPDATE workers SET rollout_version_id = $3, rollout_percent = $4, updated_at = now()
+               WHERE name = $1 AND tenant = $2 RETURNING name`,
+        params: [worker, tenant, version, input.rolloutPercent ?? 0],
+        requireRow: TAKEN,
+      }
+    : {
+        // The WHERE makes a concurrent deploy of the same name by another tenant roll everything back.
+        text: `INSERT INTO workers (name, tenant, version_id) VALUES ($1, $2, $3)
+               ON CONFLICT (name) DO UPDATE
+                 SET version_id = excluded.version_id, rollout_version_id = NULL, rollout_percent = NULL, updated_at = now()
+                 WHERE workers.tenant = excluded.tenant
+               RETURNING name`,
+        params: [worker, tenant, version],
+        requireRow: TAKEN,
+      };
+  await db
+    .transaction([
+      { text: "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", params: [tenant] },
+      {
+        text: "INSERT INTO kv_namespaces (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        params: [tenant, Object.values(input.kv)],
+      },
+      {
+        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints)
+               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[]) ON CONFLICT (id) DO NOTHING`,
+        params: [
+          version, tenant, worker, input.mainModule, JSON.stringify(modules), compatibilityDate,
+          compatibilityFlags, JSON.stringify(bindings), size, input.message ?? null, entrypoints,
+        ],
+      },
+      pointWorker,
+      { text: "DELETE FROM routes WHERE worker = $1 AND pattern <> ALL($2::text[])", params: [worker, routes] },
+      {
+        text: `INSERT INTO routes (pattern, worker) SELECT unnest($2::text[]), $1 ON CONFLICT (pattern) DO NOTHING`,
+        params: [worker, routes],
+      },
+      {
+        // A deploy racing ours took one of the patterns: roll back rather than serve half the routes.
+        text: "SELECT 1 AS free WHERE NOT EXISTS (SELECT 1 FROM routes WHERE pattern = ANY($2::text[]) AND worker <> $1)",
+        params: [worker, routes],
+        requireRow: ROUTE_TAKEN,
+      },
+      pruneVersions(worker),
+      { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, worker] },
+    ])
+    .catch((error: unknown) => {
+      if (error instanceof Error && error.message === TAKEN) throw workerTaken(worker);
+      if (error instanceof Error && error.message === ROUTE_TAKEN) throw new PlatformError("ERR_CONFLICT", 409, "A route was taken by another worker while deploying; deploy again.");
+      throw error;
+    });
+  forgetRoutes(worker);
+  const serving = rollout ? previous?.rollout_version_id : previous?.version_id;
+  return { worker, tenant, version, changed: serving !== version, ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}) };
+}
+
+/** Deletes all but the newest KEEP_VERSIONS versions, never the serving or rolling-out one. */
+export function pruneVersions(worker: string): Statement {
+  return {
+    text: `DELETE FROM versions v WHERE v.worker = $1
+             AND v.id NOT IN (SELECT id FROM versions WHERE worker = $1 ORDER BY created_at DESC, id DESC LIMIT $2)
+             AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.version_id = v.id OR w.rollout_version_id = v.id)`,
+    params: [worker, KEEP_VERSIONS],
+  };
+}
+
+async function refuseForeignTargets(env: Env, tenant: string, services: DeployInput["services"]): Promise<void> {
+  const targets = [...new Set(Object.values(services).map((binding) => binding.service))];
+  if (targets.length === 0) return;
+  const rows = await database(env).query("SELECT name FROM workers WHERE name = ANY($1::text[]) AND tenant <> $2", [targets, tenant]);
+  if (rows.length > 0) {
+    const names = rows.map((row) => row.name as string).sort();
+    throw new PlatformError("ERR_FORBIDDEN", 403, `Service bindings may only target workers of the same tenant; ${names.join(", ")} belong${names.length === 1 ? "s" : ""} to another tenant.`);
+  }
+}
+
+async function refuseTakenRoutes(env: Env, worker: string, routes: string[]): Promise<void> {
+  for (const pattern of routes) {
+    const parsed = parsePattern(pattern);
+    if (typeof parsed === "string") throw new PlatformError("ERR_BAD_REQUEST", 400, `Route ${pattern}: ${parsed}`);
+  }
+  if (routes.length === 0) return;
+  const taken = await database(env).query("SELECT pattern, worker FROM routes WHERE pattern = ANY($1::text[]) AND worker <> $2 ORDER BY pattern", [routes, worker]);
+  const [first] = taken;
+  if (first) throw new PlatformError("ERR_CONFLICT", 409, `Route ${first.pattern as string} is already used by worker ${first.worker as string}.`);
+}
+
+function workerTaken(worker: string): PlatformError {
+  return new PlatformError("ERR_CONFLICT", 409, `The worker name ${worker} is taken by another tenant; choose another name.`);
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}

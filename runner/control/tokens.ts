@@ -1,0 +1,54 @@
+// Admin tokens besides the operator's: created once (the secret is shown only then), stored as
+// SHA-256, listed without secrets, revoked by id.
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { PlatformError } from "../errors.ts";
+import type { Scope } from "./scope.ts";
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  tenant: string | null;
+  created_at: string;
+}
+
+export async function createToken(env: Env, name: string, tenant: string | null): Promise<TokenRow & { token: string }> {
+  const id = `tok_${randomText(9)}`;
+  const token = `${tenant === null ? "op" : "tt"}_${randomText(24)}`;
+  const statements = [
+    ...(tenant === null ? [] : [{ text: "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", params: [tenant] }]),
+    {
+      text: "INSERT INTO admin_tokens (id, name, tenant, sha256) VALUES ($1, $2, $3, $4) RETURNING id, name, tenant, created_at::text AS created_at",
+      params: [id, name, tenant, await sha256Hex(token)],
+    },
+  ];
+  const results = await database(env).transaction(statements);
+  const row = results.at(-1)?.[0] as unknown as TokenRow;
+  return { ...row, token };
+}
+
+export async function listTokens(env: Env): Promise<TokenRow[]> {
+  const rows = await database(env).query("SELECT id, name, tenant, created_at::text AS created_at FROM admin_tokens ORDER BY created_at, id");
+  return rows as unknown as TokenRow[];
+}
+
+export async function revokeToken(env: Env, id: string): Promise<void> {
+  const rows = await database(env).query("DELETE FROM admin_tokens WHERE id = $1 RETURNING id", [id]);
+  if (rows.length === 0) throw new PlatformError("ERR_NOT_FOUND", 404, `No token with id ${id}.`);
+}
+
+/** The scope a stored token grants, or null when no token has this hash. */
+export async function scopeOfToken(env: Env, tokenSha256: string): Promise<Scope | null> {
+  const [row] = await database(env).query("SELECT tenant FROM admin_tokens WHERE sha256 = $1", [tokenSha256]);
+  return row ? { tenant: row.tenant as string | null } : null;
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function randomText(bytes: number): string {
+  const random = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...random)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
