@@ -13,6 +13,7 @@ Usage:
 Environment:
   PORT, ADMIN_PORT, OUTPOST_DATA_DIR, OUTPOST_BASE_DOMAIN, OUTPOST_ADMIN_TOKEN, OUTPOST_ADMIN_URL,
   OUTPOST_EGRESS_ALLOW (comma-separated host:port pairs tenants may reach although private),
+  OUTPOST_KEEP_VERSIONS (versions kept per worker, default 100; older ones are deleted),
   DATABASE_URL (external Postgres; embedded Postgres in the data dir when unset)
 `;
 
@@ -40,6 +41,7 @@ try {
         baseDomain: values["base-domain"],
         host: values.host,
         demo: values.demo,
+        keepVersions: count(process.env.OUTPOST_KEEP_VERSIONS ?? "100", "OUTPOST_KEEP_VERSIONS"),
         egressAllow: (process.env.OUTPOST_EGRESS_ALLOW ?? "").split(",").map((s) => s.trim()).filter(Boolean),
       });
       break;
@@ -89,6 +91,13 @@ try {
 } catch (error) {
   console.error(`outpost: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
+}
+
+/** @param {string} value @param {string} name */
+function count(value, name) {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a whole number of at least 1, got ${value}`);
+  return number;
 }
 
 /** @param {string} value @param {string} flag */

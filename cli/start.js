@@ -26,6 +26,7 @@ const MAX_RESTARTS_IN_WINDOW = 5;
  * @property {string} baseDomain
  * @property {string[]} egressAllow
  * @property {boolean} demo        deploy worker/index.ts as "demo" once ready
+ * @property {number} keepVersions  versions kept per worker
  */
 
 /** @param {StartOptions} options */
@@ -68,6 +69,7 @@ export async function start(options) {
         build,
         egressAllow: options.egressAllow,
         maxCompatibilityDate: workerd.compatibilityDate,
+        keepVersions: options.keepVersions,
         ownPorts: [options.port, options.adminPort],
       },
     }),

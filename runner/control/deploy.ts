@@ -18,9 +18,6 @@ export interface DeployResult {
   rolloutPercent?: number;
 }
 
-/** How many versions a worker keeps; older ones (never the serving or rolling-out one) are deleted. */
-export const KEEP_VERSIONS = 100;
-
 const encoder = new TextEncoder();
 const TAKEN = "ERR_CONFLICT: worker belongs to another tenant";
 const ROUTE_TAKEN = "ERR_CONFLICT: route taken";
@@ -105,7 +102,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
         params: [worker, routes],
         requireRow: ROUTE_TAKEN,
       },
-      pruneVersions(worker),
+      pruneVersions(worker, env.CONFIG.keepVersions),
       { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, worker] },
     ])
     .catch((error: unknown) => {
@@ -118,13 +115,16 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   return { worker, tenant, version, changed: serving !== version, ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}) };
 }
 
-/** Deletes all but the newest KEEP_VERSIONS versions, never the serving or rolling-out one. */
-export function pruneVersions(worker: string): Statement {
+/**
+ * Deletes all but the worker's newest `keep` versions (OUTPOST_KEEP_VERSIONS), never the
+ * serving or rolling-out one. Their isolates age out of the Worker Loader cache.
+ */
+function pruneVersions(worker: string, keep: number): Statement {
   return {
     text: `DELETE FROM versions v WHERE v.worker = $1
              AND v.id NOT IN (SELECT id FROM versions WHERE worker = $1 ORDER BY created_at DESC, id DESC LIMIT $2)
              AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.version_id = v.id OR w.rollout_version_id = v.id)`,
-    params: [worker, KEEP_VERSIONS],
+    params: [worker, keep],
   };
 }
 
