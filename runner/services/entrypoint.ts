@@ -25,9 +25,9 @@ export class Service extends WorkerEntrypoint<Env, ServiceProps> {
   async call(method: string, args: unknown[]): Promise<unknown> {
     if (typeof method !== "string" || !Array.isArray(args)) throw new TypeError("Invalid service binding call.");
     const target = (await this.#target(null)) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const fn = target[method];
-    if (typeof fn !== "function") throw new TypeError(`The service binding ${this.ctx.props.binding} has no method ${method}.`);
-    return fn.apply(target, args);
+    // A method call on the stub itself: taking the method off the stub first would try to
+    // transfer the dynamic worker's entrypoint, which workerd refuses.
+    return target[method]!(...args);
   }
 
   async #target(request: Request | null): Promise<Fetcher> {
