@@ -90,3 +90,22 @@ describe("two hosts, one database", () => {
     }
   });
 });
+
+describe("propagation", () => {
+  it("propagation: deploys and rollbacks through either host are served by both within a second", async () => {
+    const { bundleWorker } = await import("../../cli/bundle.js");
+    const v1 = await bundleWorker(await workerFile(`export default { fetch() { return new Response("one"); } };`));
+    const v2 = await bundleWorker(await workerFile(`export default { fetch() { return new Response("two"); } };`));
+    /** @param {string} text */
+    const bothServe = (text) =>
+      waitUntil(async () => (await first.fetchWorker("prop")).text === text && (await second.fetchWorker("prop")).text === text, 1000);
+    await first.admin("PUT", "/v1/workers/prop", v1);
+    await bothServe("one");
+    await second.admin("PUT", "/v1/workers/prop", v2);
+    await bothServe("two");
+    await first.admin("POST", "/v1/workers/prop/rollback");
+    await bothServe("one");
+    await second.admin("POST", "/v1/workers/prop/rollback", { version: (await second.admin("GET", "/v1/workers/prop/versions")).body.versions[1].id });
+    await bothServe("two");
+  });
+});
