@@ -2,7 +2,7 @@
 // measures and prints (and writes .bench/results.json); it never judges, so it never fails
 // on a number. BENCH_SECONDS sets each measured run (default 5), BENCH_LOAD=wrk|autocannon
 // forces a load generator.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import postgres from "postgres";
 import { httpRequest, startPlatform } from "../test/helpers/platform.js";
 import { load, medianMs, pickGenerator, sequentialP50 } from "./load.js";
 import { startBareWorkerd, startMiniflare } from "./targets.js";
+import { measureControlPlane } from "./control-plane.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -138,13 +139,19 @@ async function main() {
   const helloP50 = await sequentialP50({ ...outpost.hello, count: SEQUENTIAL_COUNT });
   const getP50 = await sequentialP50({ ...outpost.get, count: SEQUENTIAL_COUNT });
   const coldP50 = await sequentialP50({ ...outpost.get, path: "/cold", count: SEQUENTIAL_COUNT });
-  const postgresP50 = await pointSelectP50(await platformDatabaseUrl(platform.dataDir));
+  const postgresP50 = await pointSelectP50(await platform.databaseUrl());
   const added = getP50 - helloP50;
   const coldAdded = coldP50 - helloP50;
   console.log(`  Outpost        get ${fmtMs(getP50)} − hello ${fmtMs(helloP50)} = ${fmtMs(added)} added per KV.get of a hot (cached) key`);
   console.log(`  Outpost        get ${fmtMs(coldP50)} − hello ${fmtMs(helloP50)} = ${fmtMs(coldAdded)} added per KV.get of a cold key (read from Postgres)`);
   console.log(`  Postgres       ${fmtMs(postgresP50)} per point select from Node (postgres package, prepared)`);
   console.log(`  ours/theirs ${(added / postgresP50).toFixed(2)} × (target ≤ 0.3 ms added)\n`);
+
+  console.log("(e) control plane: admin call → first response from the new version");
+  const second = track(await startPlatform({ env: { DATABASE_URL: await platform.databaseUrl() } }));
+  const controlPlane = await measureControlPlane(platform, second);
+  printControlPlane(controlPlane);
+  await release(second);
 
   await release(platform);
   await cleanUp();
@@ -158,6 +165,7 @@ async function main() {
     node: process.version,
     pairs,
     kvGetAddedLatency: { helloP50, getP50, coldP50, added, coldAdded, postgresP50, targetMaxMs: 0.3, sequentialCount: SEQUENTIAL_COUNT },
+    controlPlane,
   };
   await mkdir(join(RESULTS_FILE, ".."), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
@@ -176,20 +184,6 @@ async function expectBody(endpoint, path, body) {
   if (response.status !== 200 || response.text !== body) {
     throw new Error(`${endpoint.host ?? endpoint.port}${path} answered ${response.status} ${JSON.stringify(response.text.slice(0, 300))}, expected 200 ${JSON.stringify(body)}`);
   }
-}
-
-/**
- * The embedded Postgres of a platform started by startPlatform(): password in
- * postgres.json, port in the generated workerd config.
- * @param {string} dataDir
- */
-async function platformDatabaseUrl(dataDir) {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const { password } = JSON.parse(await readFile(join(dataDir, "postgres.json"), "utf8"));
-  const config = await readFile(join(dataDir, "workerd", "config.capnp"), "utf8");
-  const address = config.match(/external = \(address = "([^"]+)"/)?.[1];
-  if (!address) throw new Error(`no Postgres address in ${join(dataDir, "workerd", "config.capnp")}`);
-  return `postgres://outpost:${encodeURIComponent(password)}@${address}/outpost`;
 }
 
 /**
@@ -234,6 +228,18 @@ function printTable(pairs, d) {
   console.log(line(header));
   console.log(widths.map((w) => "─".repeat(w)).join("  "));
   for (const row of rows) console.log(line(row));
+}
+
+/** @param {Awaited<ReturnType<typeof measureControlPlane>>} c */
+function printControlPlane(c) {
+  /** @param {string} label @param {{ p50: number, p99: number }} t @param {string} target */
+  const row = (label, t, target) => console.log(`  ${label.padEnd(40)} p50 ${fmtMs(t.p50).padStart(9)}  p99 ${fmtMs(t.p99).padStart(9)}  ${target}`);
+  row("deploy → first response (same host)", c.deployToFirstResponse, "");
+  row("rollback → first response (same host)", c.rollbackSameHost, "(target p50 ≤ 20 ms)");
+  row("rollback → first response (other host)", c.rollbackOtherHost, "(target ≤ 1 s)");
+  row(`first request, new ${Math.round(c.workerBytes / 1024)} KB version (cold)`, c.coldLoad100KB, "");
+  row(`later requests, same version (warm)`, c.warm100KB, "");
+  console.log(`  cold − warm p50: ${fmtMs(c.coldLoad100KB.p50 - c.warm100KB.p50)} (target ≤ 10 ms)\n`);
 }
 
 /** @param {number} rps */
