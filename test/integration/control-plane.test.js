@@ -223,6 +223,7 @@ describe("gradual rollout", () => {
 
 describe("openapi", () => {
   it("openapi: the admin socket serves a document generated from the schemas", async () => {
+    /** @type {any} */
     const doc = await (await fetch(`${platform.adminUrl}/openapi.json`)).json();
     expect(doc.openapi).toBe("3.1.0");
     const deploySchema = doc.paths["/v1/workers/{name}"].put.requestBody.content["application/json"].schema;

@@ -34,6 +34,7 @@ it("deploy: deploying and rolling back under load fails no request and never mix
   let requests = 0;
   const client = async () => {
     while (running) {
+      /** @type {import("../helpers/platform.js").HttpResult} */
       const response = await platform.fetchWorker("live").catch((/** @type {Error} */ error) => ({ status: 0, headers: {}, text: error.message }));
       requests++;
       const tag = String(response.headers["x-tag"]);
