@@ -1,6 +1,11 @@
-// Bundles a tenant's entry file into one ES module, the way `wrangler deploy` does.
-import { basename } from "node:path";
+// Bundles a tenant's entry file the way `wrangler deploy` does: ES modules and TypeScript into one
+// main module; imports that module rules match (text, data, wasm, …) as modules of their own.
+import { basename, dirname, resolve } from "node:path";
 import * as esbuild from "esbuild";
+import { findAdditionalModules, moduleCollector } from "./module-rules.js";
+
+/** @typedef {import("./module-rules.js").Module} Module */
+/** @typedef {import("./module-rules.js").ModuleRule} ModuleRule */
 
 /** esbuild settings for code that runs in workerd (tenant workers and the platform's own). */
 export const WORKERD_BUILD = /** @satisfies {esbuild.BuildOptions} */ ({
@@ -16,13 +21,47 @@ export const WORKERD_BUILD = /** @satisfies {esbuild.BuildOptions} */ ({
 });
 
 /**
- * @param {string} entry path to the worker's entry file (JS or TS)
- * @returns {Promise<{ mainModule: string, modules: { name: string, type: "esm", content: string }[] }>}
+ * @typedef {object} BundleOptions
+ * @property {ModuleRule[]} [rules]   the project's `[[rules]]`; wrangler's defaults always follow
+ * @property {string} [baseDir]       where module names start (default: the entry's directory)
+ * @property {boolean} [findAdditionalModules]  upload every file under baseDir a rule matches, unbundled
+ * @property {boolean} [preserveFileNames]      name rule modules by their path, not `<sha1>-<file>`
+ * @property {string[]} [exclude]     absolute paths find_additional_modules must not upload (the config file)
+ * @property {Pick<esbuild.BuildOptions, "define" | "alias" | "minify" | "keepNames" | "tsconfig" | "jsxFactory" | "jsxFragment">} [esbuild]
  */
-export async function bundleWorker(entry) {
+
+/**
+ * @param {string} entry path to the worker's entry file (JS or TS)
+ * @param {BundleOptions} [options]
+ * @returns {Promise<{ mainModule: string, modules: Module[] }>} the main module first
+ */
+export async function bundleWorker(entry, options = {}) {
+  const entryPath = resolve(entry);
+  const baseDir = resolve(options.baseDir ?? dirname(entryPath));
+  const mainModule = basename(entry).replace(/\.(ts|tsx|mts|jsx|mjs|cjs)$/, ".js");
+  const additional = options.findAdditionalModules
+    ? await findAdditionalModules({ baseDir, exclude: [entryPath, ...(options.exclude ?? [])], ...(options.rules ? { rules: options.rules } : {}) })
+    : new Map();
+  const collector = moduleCollector({
+    baseDir,
+    additional,
+    ...(options.rules ? { rules: options.rules } : {}),
+    ...(options.preserveFileNames ? { preserveFileNames: true } : {}),
+  });
   let result;
   try {
-    result = await esbuild.build({ ...WORKERD_BUILD, entryPoints: [entry], metafile: true });
+    result = await esbuild.build({
+      ...WORKERD_BUILD,
+      // wrangler keeps function and class names unless told otherwise (`keep_names = false`).
+      keepNames: true,
+      ...options.esbuild,
+      // Paths in the bundle's comments are relative to this, so the bundle (and the
+      // content-addressed version) does not depend on where `outpost deploy` ran.
+      absWorkingDir: baseDir,
+      entryPoints: [entryPath],
+      metafile: true,
+      plugins: [collector.plugin],
+    });
   } catch (error) {
     const errors = /** @type {{ errors?: esbuild.Message[] }} */ (error).errors ?? [];
     const lines = errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ""}${e.text}`);
@@ -34,6 +73,8 @@ export async function bundleWorker(entry) {
   if (!exports.includes("default")) {
     throw new Error(`${entry} has no default export. Outpost runs ES module workers: export default { fetch(request, env, ctx) { … } }`);
   }
-  const mainModule = basename(entry).replace(/\.(ts|tsx|mts|jsx|mjs|cjs)$/, ".js");
-  return { mainModule, modules: [{ name: mainModule, type: "esm", content: output.text }] };
+  const others = [...additional.values(), ...collector.modules.values()];
+  const clash = others.find((module) => module.name === mainModule);
+  if (clash) throw new Error(`the module ${clash.name} would replace the bundled entry ${mainModule}; move it or rename the entry file`);
+  return { mainModule, modules: [{ name: mainModule, type: "esm", content: output.text }, ...others] };
 }

@@ -1,36 +1,109 @@
-// `outpost deploy <entry> --name N [--kv BINDING[=namespace]]… [--var KEY=VALUE]…`
+// `outpost deploy [dir | wrangler.toml | entry] [--name N] [--kv BINDING[=namespace]]… [--var KEY=VALUE]…`
+import { statSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { bundleWorker } from "./bundle.js";
 import { callAdmin } from "./admin-client.js";
+import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler-config.js";
 
 /**
  * @typedef {object} DeployOptions
- * @property {string} entry
- * @property {string} name
- * @property {string[]} kv            BINDING or BINDING=namespace (namespace defaults to the binding name)
- * @property {string[]} vars          KEY=VALUE
+ * @property {string} [target]         a project directory (default: the current one), its config file, or an entry file
+ * @property {string} [name]           overrides the config's `name`
+ * @property {string[]} [kv]           BINDING or BINDING=namespace (namespace defaults to the binding name)
+ * @property {string[]} [vars]         KEY=VALUE
  * @property {string} [tenant]
- * @property {string} [compatibilityDate]
- * @property {string[]} compatibilityFlags
+ * @property {string} [compatibilityDate]     overrides the config's
+ * @property {string[]} [compatibilityFlags]  added to the config's
  */
 
-/** @param {DeployOptions} options */
-export async function deploy(options) {
-  const { mainModule, modules } = await bundleWorker(options.entry);
+/**
+ * @typedef {object} DeployBody  what `PUT /v1/workers/:name` takes
+ * @property {string} mainModule
+ * @property {import("./module-rules.js").Module[]} modules
+ * @property {string} [compatibilityDate]
+ * @property {string[]} compatibilityFlags
+ * @property {Record<string, unknown>} vars
+ * @property {Record<string, string>} kv
+ * @property {string[]} [routes]
+ * @property {Record<string, { service: string, entrypoint?: string }>} [services]
+ * @property {string} [tenant]
+ */
+
+/**
+ * Reads the project (or takes the entry file), applies the command-line flags and bundles:
+ * everything a deploy sends, nothing sent yet.
+ * @param {DeployOptions} options
+ * @returns {Promise<{ name: string, body: DeployBody }>}
+ */
+export async function deployBody(options) {
+  const target = resolve(options.target ?? ".");
+  const config = configOf(target);
+  const file = config ? basename(config.path) : undefined;
+  const name = options.name ?? config?.name;
+  if (!name) {
+    throw new Error(file ? `${file} has no name: add name = "my-worker" or pass --name NAME` : "deploying an entry file needs --name NAME (see outpost --help)");
+  }
+  const entry = config ? config.main : target;
+  if (!entry) throw new Error(`${file}: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
+
+  const vars = Object.fromEntries((options.vars ?? []).map((pair) => splitPair(pair, "--var", true)));
+  const kv = Object.fromEntries((options.kv ?? []).map((pair) => splitPair(pair, "--kv", false)));
+  // A binding named on the command line replaces the config's binding of that name, whatever its kind.
+  const flagged = new Set([...Object.keys(vars), ...Object.keys(kv)]);
+  /** @type {<T>(record: Record<string, T>) => Record<string, T>} */
+  const unflagged = (record) => Object.fromEntries(Object.entries(record).filter(([binding]) => !flagged.has(binding)));
+  const services = unflagged(config?.services ?? {});
+  const routes = config?.routes ?? [];
+  const compatibilityDate = options.compatibilityDate ?? config?.compatibilityDate;
+
+  const { mainModule, modules } = await bundleWorker(entry, config?.bundle);
+  /** @type {DeployBody} */
   const body = {
     mainModule,
     modules,
-    compatibilityFlags: options.compatibilityFlags,
-    vars: Object.fromEntries(options.vars.map((pair) => splitPair(pair, "--var", true))),
-    kv: Object.fromEntries(options.kv.map((pair) => splitPair(pair, "--kv", false))),
+    ...(compatibilityDate ? { compatibilityDate } : {}),
+    compatibilityFlags: [...new Set([...(config?.compatibilityFlags ?? []), ...(options.compatibilityFlags ?? [])])],
+    vars: { ...unflagged(config?.vars ?? {}), ...vars },
+    kv: { ...unflagged(config?.kv ?? {}), ...kv },
+    // Sent only when there are some: servers without routes and services refuse unknown fields.
+    ...(routes.length > 0 ? { routes } : {}),
+    ...(Object.keys(services).length > 0 ? { services } : {}),
     ...(options.tenant ? { tenant: options.tenant } : {}),
-    ...(options.compatibilityDate ? { compatibilityDate: options.compatibilityDate } : {}),
   };
-  const result = await callAdmin("PUT", `/v1/workers/${encodeURIComponent(options.name)}`, body);
+  return { name, body };
+}
+
+/** @param {DeployOptions} options */
+export async function deploy(options) {
+  const { name, body } = await deployBody(options);
+  const result = await callAdmin("PUT", `/v1/workers/${encodeURIComponent(name)}`, body);
   const port = process.env.PORT ?? 8787;
   console.log(
     `${result.changed ? "Deployed" : "Unchanged"} ${result.worker} (version ${result.version.slice(0, 12)}) → http://${result.worker}.localhost:${port}/`,
   );
   return result;
+}
+
+/**
+ * The project config a target names: a directory's config file, or the file itself; undefined
+ * for an entry file, which deploys with the command-line flags alone.
+ * @param {string} target absolute
+ */
+function configOf(target) {
+  let stats;
+  try {
+    stats = statSync(target);
+  } catch {
+    throw new Error(`${target} does not exist`);
+  }
+  if (stats.isDirectory()) {
+    const path = findWranglerConfig(target);
+    if (!path) {
+      throw new Error(`${target} has no ${CONFIG_FILES.join(", ")}: add one, or deploy an entry file with outpost deploy <entry> --name NAME`);
+    }
+    return loadWranglerConfig(path);
+  }
+  return CONFIG_FILES.includes(basename(target)) ? loadWranglerConfig(target) : undefined;
 }
 
 /**

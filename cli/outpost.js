@@ -6,8 +6,13 @@ const HELP = `outpost — run Cloudflare-style workers on your own workerd hosts
 
 Usage:
   outpost start [--port 8787] [--admin-port 8788] [--data-dir .outpost] [--base-domain localhost] [--demo]
-  outpost deploy <entry.js|ts> --name NAME [--kv BINDING[=NAMESPACE]]... [--var KEY=VALUE]...
-                 [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]... [--tenant ID]
+  outpost deploy [DIR | DIR/wrangler.toml] [FLAGS]   deploys the project described by DIR's wrangler.toml
+                 (or wrangler.json/.jsonc; DIR defaults to the current directory), bundled like wrangler deploy
+  outpost deploy <entry.js|ts> --name NAME [FLAGS]   deploys one entry file with the flags alone
+    FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--var KEY=VALUE]... [--tenant ID]
+           [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]...
+    Flags override the config file's name, date and bindings of the same name; flags add to its
+    compatibility flags. A KV namespace defaults to the binding's name.
   outpost workers
 
 Environment:
@@ -59,12 +64,12 @@ try {
           "compatibility-flag": { type: "string", multiple: true, default: [] },
         },
       });
-      const [entry] = positionals;
-      if (!entry || !values.name) throw new Error("usage: outpost deploy <entry> --name NAME (see outpost --help)");
+      if (positionals.length > 1) throw new Error(`deploy takes one directory or file, got ${positionals.join(" ")} (see outpost --help)`);
+      const [target] = positionals;
       const { deploy } = await import("./deploy.js");
       await deploy({
-        entry,
-        name: values.name,
+        ...(target ? { target } : {}),
+        ...(values.name ? { name: values.name } : {}),
         kv: values.kv,
         vars: values.var,
         compatibilityFlags: values["compatibility-flag"],

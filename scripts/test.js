@@ -1,7 +1,8 @@
 // `npm test`: every tier, stopping at the first that fails.
 //   1. typecheck — runtime code against workers-types, host code against @types/node
 //   2. unit      — inside workerd (vitest-pool-workers): validators, shims, policies
-//   3. integration — the real platform (workerd + Postgres) started as a user starts it,
+//   3. CLI         — wrangler.toml reading and bundling, and a project deployed by the real CLI
+//   4. integration — the real platform (workerd + Postgres) started as a user starts it,
 //                    including the KV suite run on Miniflare (reference) and on Outpost
 // Extra arguments go to vitest, e.g. `npm test -- -t "list:"`.
 import { spawnSync } from "node:child_process";
@@ -12,6 +13,7 @@ const steps = [
   ["typecheck (runtime)", "tsc", ["-p", "tsconfig.json", "--noEmit"]],
   ["typecheck (host)", "tsc", ["-p", "cli/tsconfig.json", "--noEmit"]],
   ["unit tests (workerd)", "vitest", ["run", "--config", "vitest.unit.config.ts", ...extra]],
+  ["CLI tests", "vitest", ["run", "--config", "vitest.cli.config.ts", ...extra]],
   ["integration tests", "vitest", ["run", "--config", "vitest.integration.config.ts", ...extra]],
 ];
 

@@ -1,0 +1,379 @@
+// Reads a project's wrangler.toml (or wrangler.json / wrangler.jsonc) into the plain settings
+// `outpost deploy` uses, refusing what Outpost cannot honour before anything is bundled or sent.
+// Field reference: https://developers.cloudflare.com/workers/wrangler/configuration/
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { TomlError, parse as parseToml } from "smol-toml";
+import { RULE_TYPES } from "./module-rules.js";
+
+/** @typedef {import("./module-rules.js").ModuleRule} ModuleRule */
+/** @typedef {import("./bundle.js").BundleOptions} BundleOptions */
+
+/**
+ * @typedef {object} WranglerConfig
+ * @property {string} path                  the file that was read
+ * @property {string} [name]
+ * @property {string} [main]                absolute path of the entry file
+ * @property {string} [compatibilityDate]
+ * @property {string[]} compatibilityFlags
+ * @property {Record<string, unknown>} vars  JSON values
+ * @property {Record<string, string>} kv     binding → namespace name (the `id`)
+ * @property {string[]} routes               route patterns
+ * @property {Record<string, { service: string, entrypoint?: string }>} services
+ * @property {BundleOptions} bundle          how to bundle `main`
+ */
+
+/** Looked for in this order, as wrangler does. */
+export const CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
+
+/** Fields Outpost reads. */
+const SUPPORTED = new Set([
+  "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces", "routes", "route", "services",
+  "rules", "find_additional_modules", "base_dir", "preserve_file_names",
+  "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment",
+]);
+
+/**
+ * Fields read nowhere, because none of them changes what the worker's code or env is on Outpost:
+ * - Cloudflare account and dashboard settings, meaningless on a self-hosted host: `$schema`,
+ *   `account_id`, `workers_dev`, `preview_urls`, `previews`, `compliance_region`, `observability`,
+ *   `logpush`, `placement`, `limits`, `upload_source_maps`, `first_party_worker`, `keep_vars`
+ *   (keeps dashboard-edited vars), `send_metrics`;
+ * - local development only: `dev`;
+ * - `env` and `legacy_env`: named environments; like `wrangler deploy` without `--env`, the
+ *   top-level settings are deployed;
+ * - `build`: a custom build command; run it before deploying;
+ * - `no_bundle`, `node_compat`: Outpost always bundles (a self-contained module bundles to itself);
+ *   `node_compat` is gone from wrangler 4 (use the `nodejs_compat` compatibility flag);
+ * - `tail_consumers`, `streaming_tail_consumers`: where Cloudflare sends the worker's logs; they
+ *   put nothing in `env`;
+ * - `migrations`: Durable Object class migrations, meaningless without `durable_objects`, which is refused;
+ * - `python_modules`, `pages_build_output_dir`: Python workers and Pages projects (a `main`
+ *   that esbuild cannot bundle, or none, is refused anyway).
+ */
+const IGNORED = new Set([
+  "$schema", "account_id", "workers_dev", "preview_urls", "previews", "compliance_region", "observability", "logpush",
+  "placement", "limits", "upload_source_maps", "first_party_worker", "keep_vars", "send_metrics", "dev", "env",
+  "legacy_env", "build", "no_bundle", "node_compat", "tail_consumers", "streaming_tail_consumers", "migrations",
+  "python_modules", "pages_build_output_dir",
+]);
+
+/**
+ * Every other binding Cloudflare has; refused until Outpost implements it. For tables whose
+ * bindings sit one level down (`[[queues.producers]]`) the parts are listed, so the error names
+ * what the file says; "keys" marks tables of NAME = path (service-worker blobs).
+ * @type {Map<string, string[] | "keys" | null>}
+ */
+const UNSUPPORTED = new Map(/** @type {[string, string[] | "keys" | null][]} */ ([
+  ["r2_buckets", null], ["assets", null], ["queues", ["producers", "consumers"]], ["triggers", ["crons"]],
+  ["d1_databases", null], ["durable_objects", ["bindings"]], ["hyperdrive", null], ["ai", null],
+  ["ai_search_namespaces", null], ["ai_search", null], ["vectorize", null], ["analytics_engine_datasets", null],
+  ["browser", null], ["images", null], ["media", null], ["stream", null], ["mtls_certificates", null],
+  ["send_email", null], ["dispatch_namespaces", null], ["workflows", null], ["secrets_store_secrets", null],
+  ["secrets", ["required"]], ["version_metadata", null], ["pipelines", null], ["ratelimits", null],
+  ["worker_loaders", null], ["vpc_services", null], ["vpc_networks", null], ["artifacts", null], ["flagship", null],
+  ["containers", null], ["cloudchamber", null], ["logfwdr", ["bindings"]], ["unsafe", ["bindings"]],
+  ["unsafe_hello_world", null], ["site", null], ["wasm_modules", "keys"], ["text_blobs", "keys"], ["data_blobs", "keys"],
+]));
+
+/**
+ * The config file of a project directory, or undefined when it has none.
+ * @param {string} dir
+ */
+export function findWranglerConfig(dir) {
+  return CONFIG_FILES.map((file) => join(dir, file)).find((path) => existsSync(path));
+}
+
+/**
+ * Reads and validates a wrangler.toml / wrangler.json / wrangler.jsonc.
+ * @param {string} path
+ * @returns {WranglerConfig}
+ */
+export function loadWranglerConfig(path) {
+  const file = basename(path);
+  return validateWranglerConfig(parseConfigText(readFileSync(path, "utf8"), file), resolve(path));
+}
+
+/**
+ * Parses the text of a config file: TOML when the name ends in .toml, else JSON with comments.
+ * @param {string} text
+ * @param {string} file  the file's name, for messages
+ * @returns {unknown}
+ */
+export function parseConfigText(text, file) {
+  if (file.endsWith(".toml")) {
+    try {
+      return parseToml(text);
+    } catch (error) {
+      if (!(error instanceof TomlError)) throw error;
+      // smol-toml's message is "Invalid TOML document: <reason>" followed by a code frame.
+      const [reason, ...frame] = error.message.replace(/^Invalid TOML document: /, "").split("\n");
+      throw new Error(`${file}: TOML syntax error on line ${error.line}, column ${error.column}: ${reason}\n${frame.join("\n")}`.trimEnd());
+    }
+  }
+  const json = stripJsonComments(text);
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    const message = /** @type {Error} */ (error).message;
+    const position = Number(/at position (\d+)/.exec(message)?.[1] ?? NaN);
+    const where = Number.isNaN(position) ? "" : ` on line ${json.slice(0, position).split("\n").length}`;
+    throw new Error(`${file}: JSON syntax error${where}: ${message}`);
+  }
+}
+
+/**
+ * Checks a parsed config and turns it into Outpost's settings; paths resolve against the file's directory.
+ * @param {unknown} raw
+ * @param {string} path  absolute path of the config file
+ * @returns {WranglerConfig}
+ */
+export function validateWranglerConfig(raw, path) {
+  const file = basename(path);
+  const dir = dirname(path);
+  const check = checker(file);
+  const config = check.table(raw, "the top level");
+  refuseUnsupported(config, file);
+  const unknown = Object.keys(config).filter((key) => !SUPPORTED.has(key) && !IGNORED.has(key) && !UNSUPPORTED.has(key));
+  if (unknown.length > 0) {
+    throw new Error(`${file} has fields Outpost does not know: ${unknown.join(", ")}. Check their spelling, or remove them.`);
+  }
+
+  const name = check.string(config.name, "name");
+  const main = check.string(config.main, "main");
+  const compatibilityDate = check.string(config.compatibility_date, "compatibility_date");
+
+  /** @type {Record<string, unknown>} */
+  const vars = {};
+  for (const [key, value] of Object.entries(check.table(config.vars ?? {}, "vars"))) {
+    let json;
+    try {
+      json = JSON.stringify(value);
+    } catch {}
+    if (json === undefined) throw new Error(`${file}: vars.${key} must be a string or a JSON value`);
+    // Through JSON so TOML dates become strings and tables plain objects, as the worker will see them.
+    vars[key] = JSON.parse(json);
+  }
+
+  /** @type {Record<string, string>} */
+  const kv = {};
+  check.tables(config.kv_namespaces ?? [], "kv_namespaces").forEach((entry, i) => {
+    const binding = check.required(check.string(entry.binding, `kv_namespaces[${i}].binding`), `kv_namespaces[${i}].binding`);
+    // The `id` names the namespace; without one, like the --kv flag, the binding's name does
+    // (Outpost creates namespaces on deploy). `preview_id` is for `wrangler dev` only.
+    kv[binding] = check.string(entry.id, `kv_namespaces[${i}].id`) ?? binding;
+  });
+
+  if (config.route !== undefined && config.routes !== undefined) throw new Error(`${file}: use either route or routes, not both`);
+  const routes =
+    config.route !== undefined
+      ? [routePattern(config.route, "route", check)]
+      : check.array(config.routes ?? [], "routes").map((route, i) => routePattern(route, `routes[${i}]`, check));
+
+  /** @type {WranglerConfig["services"]} */
+  const services = {};
+  check.tables(config.services ?? [], "services").forEach((entry, i) => {
+    const binding = check.required(check.string(entry.binding, `services[${i}].binding`), `services[${i}].binding`);
+    const service = check.required(check.string(entry.service, `services[${i}].service`), `services[${i}].service`);
+    services[binding] = defined({ service, entrypoint: check.string(entry.entrypoint, `services[${i}].entrypoint`) });
+  });
+
+  const rules = check.tables(config.rules ?? [], "rules").map((entry, i) => {
+    const type = /** @type {ModuleRule["type"]} */ (entry.type);
+    if (!RULE_TYPES.includes(type)) {
+      throw new Error(`${file}: rules[${i}].type must be one of ${RULE_TYPES.map((t) => JSON.stringify(t)).join(", ")}`);
+    }
+    return defined({
+      type,
+      globs: check.strings(entry.globs, `rules[${i}].globs`),
+      fallthrough: check.boolean(entry.fallthrough, `rules[${i}].fallthrough`),
+    });
+  });
+
+  const alias = config.alias === undefined ? undefined : check.stringTable(config.alias, "alias");
+  const tsconfig = check.string(config.tsconfig, "tsconfig");
+  const baseDir = check.string(config.base_dir, "base_dir");
+  return defined({
+    path,
+    name,
+    main: main === undefined ? undefined : resolve(dir, main),
+    compatibilityDate,
+    compatibilityFlags: check.strings(config.compatibility_flags ?? [], "compatibility_flags"),
+    vars,
+    kv,
+    routes,
+    services,
+    bundle: defined({
+      rules,
+      exclude: [path],
+      baseDir: baseDir === undefined ? undefined : resolve(dir, baseDir),
+      findAdditionalModules: check.boolean(config.find_additional_modules, "find_additional_modules"),
+      preserveFileNames: check.boolean(config.preserve_file_names, "preserve_file_names"),
+      esbuild: defined({
+        define: config.define === undefined ? undefined : check.stringTable(config.define, "define"),
+        // Relative targets are relative to the config file, as in wrangler; esbuild takes absolute ones.
+        alias: alias && Object.fromEntries(Object.entries(alias).map(([from, to]) => [from, to.startsWith(".") ? resolve(dir, to) : to])),
+        minify: check.boolean(config.minify, "minify"),
+        keepNames: check.boolean(config.keep_names, "keep_names"),
+        tsconfig: tsconfig === undefined ? undefined : resolve(dir, tsconfig),
+        jsxFactory: check.string(config.jsx_factory, "jsx_factory"),
+        jsxFragment: check.string(config.jsx_fragment, "jsx_fragment"),
+      }),
+    }),
+  });
+}
+
+/**
+ * @template T
+ * @typedef {{ [K in keyof T as undefined extends T[K] ? never : K]: T[K] }
+ *   & { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> }} Defined
+ */
+
+/**
+ * The object without its undefined properties: optional fields are absent, not undefined.
+ * @template {Record<string, unknown>} T
+ * @param {T} object
+ * @returns {Defined<T>}
+ */
+function defined(object) {
+  return /** @type {Defined<T>} */ (Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)));
+}
+
+/**
+ * A route is a pattern string or a table with `pattern` (and `zone_name`/`zone_id`, which only
+ * tell Cloudflare the zone). A custom domain takes every path of its host.
+ * @param {unknown} route
+ * @param {string} where
+ * @param {ReturnType<typeof checker>} check
+ */
+function routePattern(route, where, check) {
+  if (typeof route === "string") return route;
+  const table = check.table(route, where, "a string or a table with a pattern");
+  const pattern = check.required(check.string(table.pattern, `${where}.pattern`), `${where}.pattern`);
+  if (!check.boolean(table.custom_domain, `${where}.custom_domain`)) return pattern;
+  if (/[/*]/.test(pattern)) throw new Error(`${check.file}: ${where}.pattern must be a hostname without a path or "*" when custom_domain is true`);
+  return `${pattern}/*`;
+}
+
+/** @param {Record<string, unknown>} config @param {string} file */
+function refuseUnsupported(config, file) {
+  /** @type {string[]} */
+  const found = [];
+  for (const [key, value] of Object.entries(config)) {
+    const shape = UNSUPPORTED.get(key);
+    if (shape === undefined || isEmpty(value)) continue;
+    if (shape === "keys") {
+      found.push(describe(key, isTable(value) ? Object.keys(value) : []));
+    } else if (Array.isArray(shape) && isTable(value)) {
+      const parts = shape.filter((part) => !isEmpty(value[part]));
+      for (const part of parts) found.push(describe(`${key}.${part}`, bindingNames(value[part])));
+      const rest = Object.keys(value).filter((other) => !shape.includes(other) && !isEmpty(value[other]));
+      if (parts.length === 0 && rest.length > 0) found.push(key);
+    } else {
+      found.push(describe(key, bindingNames(value)));
+    }
+  }
+  if (found.length > 0) {
+    throw new Error(`${file} uses bindings Outpost does not implement yet: ${found.join(", ")}. Remove them or deploy without them.`);
+  }
+}
+
+/** @param {string} label @param {string[]} names */
+function describe(label, names) {
+  return names.length > 0 ? `${label} (${names.join(", ")})` : label;
+}
+
+/**
+ * The names a binding section gives: each entry's binding (or name, class, queue), or the entry
+ * itself when it is a string (a cron).
+ * @param {unknown} value
+ * @returns {string[]}
+ */
+function bindingNames(value) {
+  if (Array.isArray(value)) return value.flatMap(bindingNames);
+  if (typeof value === "string") return [value];
+  if (!isTable(value)) return [];
+  const name = [value.binding, value.name, value.class_name, value.queue].find((candidate) => typeof candidate === "string");
+  return typeof name === "string" ? [name] : [];
+}
+
+/** @param {unknown} value */
+function isEmpty(value) {
+  return value === undefined || (Array.isArray(value) && value.length === 0) || (isTable(value) && Object.keys(value).length === 0);
+}
+
+/** @param {unknown} value @returns {value is Record<string, unknown>} */
+function isTable(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** Type checks whose messages name the file and the field: "wrangler.toml: vars must be a table". @param {string} file */
+function checker(file) {
+  const table = file.endsWith(".toml") ? "a table" : "an object";
+  /** @param {string} where @param {string} expected @returns {never} */
+  const fail = (where, expected) => {
+    throw new Error(`${file}: ${where} must be ${expected}`);
+  };
+  const check = {
+    file,
+    /** @param {unknown} value @param {string} where @returns {string | undefined} */
+    string: (value, where) => (value === undefined || typeof value === "string" ? value : fail(where, "a string")),
+    /** @param {unknown} value @param {string} where @returns {boolean | undefined} */
+    boolean: (value, where) => (value === undefined || typeof value === "boolean" ? value : fail(where, "true or false")),
+    /** @template T @param {T | undefined} value @param {string} where @returns {T} */
+    required: (value, where) => {
+      if (value === undefined) throw new Error(`${file}: ${where} is missing`);
+      return value;
+    },
+    /** @param {unknown} value @param {string} where @param {string} [expected] @returns {Record<string, unknown>} */
+    table: (value, where, expected = table) => (isTable(value) ? value : fail(where, expected)),
+    /** @param {unknown} value @param {string} where @returns {unknown[]} */
+    array: (value, where) => (Array.isArray(value) ? value : fail(where, "an array")),
+    /** @param {unknown} value @param {string} where */
+    tables: (value, where) => check.array(value, where).map((entry, i) => check.table(entry, `${where}[${i}]`)),
+    /** @param {unknown} value @param {string} where */
+    strings: (value, where) => check.array(value, where).map((entry, i) => (typeof entry === "string" ? entry : fail(`${where}[${i}]`, "a string"))),
+    /** @param {unknown} value @param {string} where @returns {Record<string, string>} */
+    stringTable: (value, where) =>
+      Object.fromEntries(Object.entries(check.table(value, where)).map(([key, entry]) => [key, typeof entry === "string" ? entry : fail(`${where}.${key}`, "a string")])),
+  };
+  return check;
+}
+
+/**
+ * JSONC → JSON of the same length: comments and trailing commas become spaces (newlines stay),
+ * so JSON.parse's positions still point at the right line.
+ * @param {string} text
+ */
+function stripJsonComments(text) {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      out += text.slice(i, end + 1);
+      i = end;
+    } else if (char === "/" && text[i + 1] === "/") {
+      const end = text.indexOf("\n", i);
+      const stop = end === -1 ? text.length : end;
+      out += " ".repeat(stop - i);
+      i = stop - 1;
+    } else if (char === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      const stop = end === -1 ? text.length : end + 2;
+      out += text.slice(i, stop).replace(/[^\n]/g, " ");
+      i = stop - 1;
+    } else if (char === "," && /^\s*[}\]]/.test(stripAhead(text, i + 1))) {
+      out += " ";
+    } else {
+      out += char;
+    }
+  }
+  return out;
+}
+
+/** The text after `from` with comments removed, enough to see whether a `}` or `]` comes next. @param {string} text @param {number} from */
+function stripAhead(text, from) {
+  return text.slice(from).replace(/^(\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/, " ");
+}

@@ -1,0 +1,370 @@
+// Reading wrangler.toml / wrangler.json(c): what is read, what is refused, and the exact messages.
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { findWranglerConfig, loadWranglerConfig, parseConfigText, validateWranglerConfig } from "../../cli/wrangler-config.js";
+import { HELLO, removeTempProjects, tempProject } from "./temp-project.js";
+
+const FIXTURE = fileURLToPath(new URL("../fixtures/ts-project", import.meta.url));
+
+afterAll(removeTempProjects);
+
+/**
+ * The settings a config text gives, as if it were /project/<file>.
+ * @param {string} text
+ * @param {string} [file]
+ */
+function read(text, file = "wrangler.toml") {
+  return validateWranglerConfig(parseConfigText(text, file), `/project/${file}`);
+}
+
+/** @param {string} text @param {string} [file] */
+function refusal(text, file = "wrangler.toml") {
+  try {
+    read(text, file);
+  } catch (error) {
+    return /** @type {Error} */ (error).message;
+  }
+  throw new Error("the config was accepted");
+}
+
+describe("what is read", () => {
+  it("config: the fixture's wrangler.toml", () => {
+    const path = `${FIXTURE}/wrangler.toml`;
+    expect(loadWranglerConfig(path)).toEqual({
+      path,
+      name: "ts-project",
+      main: `${FIXTURE}/src/index.ts`,
+      compatibilityDate: "2026-04-01",
+      compatibilityFlags: [],
+      vars: { GREETING: "Hello", LIMITS: { max: 3 } },
+      kv: { STORE: "ts-project-store" },
+      routes: [],
+      services: {},
+      bundle: { rules: [], exclude: [path], esbuild: {} },
+    });
+  });
+
+  it("config: main, base_dir, tsconfig and alias targets are relative to the config file", () => {
+    const config = read(`
+      main = "src/index.ts"
+      base_dir = "src"
+      tsconfig = "tsconfig.worker.json"
+      alias = { "node-fetch" = "./shims/fetch.js", "lodash" = "lodash-es" }
+    `);
+    expect(config.main).toBe("/project/src/index.ts");
+    expect(config.bundle.baseDir).toBe("/project/src");
+    expect(config.bundle.esbuild).toEqual({
+      tsconfig: "/project/tsconfig.worker.json",
+      alias: { "node-fetch": "/project/shims/fetch.js", lodash: "lodash-es" },
+    });
+  });
+
+  it("config: vars keep JSON values; TOML dates become strings", () => {
+    const config = read(`
+      [vars]
+      TEXT = "hi"
+      NUMBER = 3
+      FLAG = false
+      LIST = [1, "two"]
+      NESTED = { a = { b = [true] } }
+      WHEN = 2026-01-02T03:04:05Z
+    `);
+    expect(config.vars).toEqual({
+      TEXT: "hi",
+      NUMBER: 3,
+      FLAG: false,
+      LIST: [1, "two"],
+      NESTED: { a: { b: [true] } },
+      WHEN: "2026-01-02T03:04:05.000Z",
+    });
+    expect(Object.getPrototypeOf(config.vars.NESTED)).toBe(Object.prototype);
+  });
+
+  it("config: a KV namespace is named by its id, or by its binding without one; preview_id is ignored", () => {
+    const config = read(`
+      kv_namespaces = [
+        { binding = "CACHE", id = "0f2ac74b498b48028cb68387c421e279", preview_id = "preview" },
+        { binding = "SESSIONS" },
+      ]
+    `);
+    expect(config.kv).toEqual({ CACHE: "0f2ac74b498b48028cb68387c421e279", SESSIONS: "SESSIONS" });
+  });
+
+  it("config: routes as strings and tables; a custom domain takes every path of its host", () => {
+    const config = read(`
+      routes = [
+        "example.com/api/*",
+        { pattern = "shop.example.com/*", zone_name = "example.com" },
+        { pattern = "*.example.org/x", zone_id = "abc" },
+        { pattern = "app.example.com", custom_domain = true },
+      ]
+    `);
+    expect(config.routes).toEqual(["example.com/api/*", "shop.example.com/*", "*.example.org/x", "app.example.com/*"]);
+    expect(read(`route = "example.com/*"`).routes).toEqual(["example.com/*"]);
+    expect(read(`route = { pattern = "example.net/*", zone_name = "example.net" }`).routes).toEqual(["example.net/*"]);
+  });
+
+  it("config: services with and without an entrypoint", () => {
+    const config = read(`
+      [[services]]
+      binding = "AUTH"
+      service = "auth-worker"
+
+      [[services]]
+      binding = "BILLING"
+      service = "billing"
+      entrypoint = "BillingApi"
+    `);
+    expect(config.services).toEqual({ AUTH: { service: "auth-worker" }, BILLING: { service: "billing", entrypoint: "BillingApi" } });
+  });
+
+  it("config: module rules and bundling fields", () => {
+    const config = read(`
+      main = "index.js"
+      find_additional_modules = true
+      preserve_file_names = true
+      minify = true
+      keep_names = false
+      jsx_factory = "h"
+      jsx_fragment = "Fragment"
+      define = { "process.env.MODE" = '"production"' }
+
+      [[rules]]
+      type = "ESModule"
+      globs = ["**/*.js"]
+
+      [[rules]]
+      type = "Text"
+      globs = ["**/*.md"]
+      fallthrough = true
+    `);
+    expect(config.bundle).toEqual({
+      rules: [
+        { type: "ESModule", globs: ["**/*.js"] },
+        { type: "Text", globs: ["**/*.md"], fallthrough: true },
+      ],
+      exclude: ["/project/wrangler.toml"],
+      findAdditionalModules: true,
+      preserveFileNames: true,
+      esbuild: { define: { "process.env.MODE": '"production"' }, minify: true, keepNames: false, jsxFactory: "h", jsxFragment: "Fragment" },
+    });
+  });
+
+  it("config: fields about the Cloudflare account, environments and logs are ignored", () => {
+    const config = read(`
+      name = "w"
+      account_id = "abc"
+      workers_dev = true
+      preview_urls = false
+      keep_vars = true
+      logpush = true
+      upload_source_maps = true
+      no_bundle = false
+      node_compat = false
+      minify = false
+      tail_consumers = [{ service = "tail" }]
+      placement = { mode = "smart" }
+      limits = { cpu_ms = 50 }
+      observability = { enabled = true }
+      build = { command = "npm run build" }
+      [env.production]
+      name = "w-production"
+      r2_buckets = [{ binding = "B", bucket_name = "b" }]
+    `);
+    expect(config.name).toBe("w");
+  });
+
+  it("config: empty binding sections declare nothing and are accepted", () => {
+    expect(() => read(`r2_buckets = []\ntriggers = { crons = [] }\nqueues = {}`)).not.toThrow();
+  });
+
+  it("config: wrangler.jsonc with comments and trailing commas", () => {
+    const config = read(
+      `{
+        // the worker
+        "name": "json-worker", /* inline */
+        "main": "src/index.ts",
+        "vars": { "URL": "https://example.com/a//b" },
+        "kv_namespaces": [{ "binding": "KV", "id": "kv-1" },],
+        "compatibility_flags": ["nodejs_compat",],
+      }`,
+      "wrangler.jsonc",
+    );
+    expect(config).toMatchObject({
+      name: "json-worker",
+      main: "/project/src/index.ts",
+      vars: { URL: "https://example.com/a//b" },
+      kv: { KV: "kv-1" },
+      compatibilityFlags: ["nodejs_compat"],
+    });
+  });
+
+  it("config: a directory's wrangler.json wins over its wrangler.toml, as in wrangler", async () => {
+    const dir = await tempProject({ "wrangler.toml": `name = "toml"`, "wrangler.json": `{ "name": "json" }`, "index.js": HELLO });
+    expect(findWranglerConfig(dir)).toBe(`${dir}/wrangler.json`);
+    expect(findWranglerConfig(`${dir}/nowhere`)).toBeUndefined();
+  });
+});
+
+describe("what is refused", () => {
+  it("config: bindings Outpost does not implement are refused, each named", () => {
+    expect(
+      refusal(`
+        name = "w"
+        [[r2_buckets]]
+        binding = "BUCKET"
+        bucket_name = "files"
+
+        [[queues.producers]]
+        binding = "JOBS"
+        queue = "jobs"
+      `),
+    ).toBe("wrangler.toml uses bindings Outpost does not implement yet: r2_buckets (BUCKET), queues.producers (JOBS). Remove them or deploy without them.");
+  });
+
+  it("config: every other Cloudflare binding type is refused in one message", () => {
+    expect(
+      refusal(`
+        [assets]
+        directory = "./public"
+        binding = "ASSETS"
+
+        [triggers]
+        crons = ["*/5 * * * *", "0 0 * * *"]
+
+        [[queues.consumers]]
+        queue = "jobs"
+
+        [[d1_databases]]
+        binding = "DB"
+        database_id = "x"
+
+        [durable_objects]
+        bindings = [{ name = "COUNTER", class_name = "Counter" }]
+
+        [[hyperdrive]]
+        binding = "PG"
+        id = "h"
+
+        [ai]
+        binding = "AI"
+
+        [[vectorize]]
+        binding = "VECTORS"
+        index_name = "v"
+
+        [[analytics_engine_datasets]]
+        binding = "EVENTS"
+
+        [browser]
+        binding = "BROWSER"
+
+        [[mtls_certificates]]
+        binding = "CERT"
+        certificate_id = "c"
+
+        [[send_email]]
+        name = "MAIL"
+
+        [[dispatch_namespaces]]
+        binding = "DISPATCHER"
+        namespace = "n"
+
+        [[workflows]]
+        binding = "FLOW"
+        name = "flow"
+        class_name = "Flow"
+
+        [[secrets_store_secrets]]
+        binding = "API_KEY"
+        store_id = "s"
+        secret_name = "k"
+
+        [version_metadata]
+        binding = "VERSION"
+
+        [[unsafe.bindings]]
+        name = "RATE"
+        type = "ratelimit"
+
+        [wasm_modules]
+        LEGACY = "legacy.wasm"
+      `),
+    ).toBe(
+      "wrangler.toml uses bindings Outpost does not implement yet: assets (ASSETS), triggers.crons (*/5 * * * *, 0 0 * * *), " +
+        "queues.consumers (jobs), d1_databases (DB), durable_objects.bindings (COUNTER), hyperdrive (PG), ai (AI), vectorize (VECTORS), " +
+        "analytics_engine_datasets (EVENTS), browser (BROWSER), mtls_certificates (CERT), send_email (MAIL), dispatch_namespaces (DISPATCHER), " +
+        "workflows (FLOW), secrets_store_secrets (API_KEY), version_metadata (VERSION), unsafe.bindings (RATE), wasm_modules (LEGACY). " +
+        "Remove them or deploy without them.",
+    );
+  });
+
+  it("config: a binding section without names is still named", () => {
+    expect(refusal(`[site]\nbucket = "./public"\n[unsafe]\nmetadata = { a = 1 }`)).toBe(
+      "wrangler.toml uses bindings Outpost does not implement yet: site, unsafe. Remove them or deploy without them.",
+    );
+  });
+
+  it("config: unknown fields are refused, not ignored", () => {
+    expect(refusal(`name = "w"\nmian = "index.js"\ncompatability_date = "2026-01-01"`)).toBe(
+      "wrangler.toml has fields Outpost does not know: mian, compatability_date. Check their spelling, or remove them.",
+    );
+  });
+
+  it.each([
+    [`name = 1`, "wrangler.toml: name must be a string"],
+    [`main = ["src/index.ts"]`, "wrangler.toml: main must be a string"],
+    [`compatibility_date = 2026-04-01`, "wrangler.toml: compatibility_date must be a string"],
+    [`compatibility_flags = "nodejs_compat"`, "wrangler.toml: compatibility_flags must be an array"],
+    [`compatibility_flags = ["nodejs_compat", 2]`, "wrangler.toml: compatibility_flags[1] must be a string"],
+    [`vars = "GREETING=hi"`, "wrangler.toml: vars must be a table"],
+    [`kv_namespaces = { binding = "KV" }`, "wrangler.toml: kv_namespaces must be an array"],
+    [`kv_namespaces = ["KV"]`, "wrangler.toml: kv_namespaces[0] must be a table"],
+    [`kv_namespaces = [{ binding = 1, id = "x" }]`, "wrangler.toml: kv_namespaces[0].binding must be a string"],
+    [`kv_namespaces = [{ binding = "A" }, { id = "x" }]`, "wrangler.toml: kv_namespaces[1].binding is missing"],
+    [`kv_namespaces = [{ binding = "A", id = 7 }]`, "wrangler.toml: kv_namespaces[0].id must be a string"],
+    [`routes = [1]`, "wrangler.toml: routes[0] must be a string or a table with a pattern"],
+    [`routes = [{ zone_name = "example.com" }]`, "wrangler.toml: routes[0].pattern is missing"],
+    [`routes = [{ pattern = "a.com", custom_domain = "yes" }]`, "wrangler.toml: routes[0].custom_domain must be true or false"],
+    [
+      `routes = [{ pattern = "a.com/api/*", custom_domain = true }]`,
+      'wrangler.toml: routes[0].pattern must be a hostname without a path or "*" when custom_domain is true',
+    ],
+    [`route = "a.com/*"\nroutes = ["b.com/*"]`, "wrangler.toml: use either route or routes, not both"],
+    [`services = [{ binding = "AUTH" }]`, "wrangler.toml: services[0].service is missing"],
+    [`services = [{ binding = "AUTH", service = "auth", entrypoint = 1 }]`, "wrangler.toml: services[0].entrypoint must be a string"],
+    [
+      `rules = [{ type = "Wasm", globs = ["**/*.wasm"] }]`,
+      'wrangler.toml: rules[0].type must be one of "ESModule", "CommonJS", "Text", "Data", "CompiledWasm"',
+    ],
+    [`rules = [{ type = "Text", globs = "**/*.md" }]`, "wrangler.toml: rules[0].globs must be an array"],
+    [`rules = [{ type = "Text", globs = ["**/*.md"], fallthrough = 1 }]`, "wrangler.toml: rules[0].fallthrough must be true or false"],
+    [`find_additional_modules = "yes"`, "wrangler.toml: find_additional_modules must be true or false"],
+    [`define = { DEBUG = true }`, "wrangler.toml: define.DEBUG must be a string"],
+  ])("config: type error %s", (text, message) => {
+    expect(refusal(text)).toBe(message);
+  });
+
+  it("config: JSON configs say object, not table", () => {
+    expect(refusal(`{ "vars": [] }`, "wrangler.json")).toBe("wrangler.json: vars must be an object");
+    expect(refusal(`[]`, "wrangler.json")).toBe("wrangler.json: the top level must be an object");
+  });
+
+  it("config: a TOML syntax error names the line and shows it", () => {
+    expect(refusal(`name = "w"\nmain = "src/index.ts"\n[vars\nA = 1\n`)).toBe(
+      [
+        "wrangler.toml: TOML syntax error on line 3, column 6: illegal character in key",
+        "",
+        '2:  main = "src/index.ts"',
+        "3:  [vars",
+        "         ^",
+        "4:  A = 1",
+      ].join("\n"),
+    );
+    expect(refusal(`name = "a"\nname = "b"\n`)).toMatch(/^wrangler\.toml: TOML syntax error on line 2, column 1: /);
+  });
+
+  it("config: a JSON syntax error is refused with the file's name", () => {
+    expect(refusal(`{\n  "name": "w",\n  "main": src/index.ts\n}`, "wrangler.json")).toMatch(/^wrangler\.json: JSON syntax error/);
+  });
+});
