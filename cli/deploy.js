@@ -14,6 +14,8 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string} [tenant]
  * @property {string} [compatibilityDate]     overrides the config's
  * @property {string[]} [compatibilityFlags]  added to the config's
+ * @property {string} [message]        stored with the version
+ * @property {number} [percent]        deploy as a gradual rollout taking this share of requests
  */
 
 /**
@@ -27,6 +29,8 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string[]} [routes]
  * @property {Record<string, { service: string, entrypoint?: string }>} [services]
  * @property {string} [tenant]
+ * @property {string} [message]
+ * @property {number} [rolloutPercent]
  */
 
 /**
@@ -69,6 +73,8 @@ export async function deployBody(options) {
     ...(routes.length > 0 ? { routes } : {}),
     ...(Object.keys(services).length > 0 ? { services } : {}),
     ...(options.tenant ? { tenant: options.tenant } : {}),
+    ...(options.message ? { message: options.message } : {}),
+    ...(options.percent !== undefined ? { rolloutPercent: options.percent } : {}),
   };
   return { name, body };
 }
@@ -78,9 +84,8 @@ export async function deploy(options) {
   const { name, body } = await deployBody(options);
   const result = await callAdmin("PUT", `/v1/workers/${encodeURIComponent(name)}`, body);
   const port = process.env.PORT ?? 8787;
-  console.log(
-    `${result.changed ? "Deployed" : "Unchanged"} ${result.worker} (version ${result.version.slice(0, 12)}) → http://${result.worker}.localhost:${port}/`,
-  );
+  const what = result.rolloutPercent !== undefined ? `Rolling out to ${result.rolloutPercent} % of` : result.changed ? "Deployed" : "Unchanged";
+  console.log(`${what} ${result.worker} (version ${result.version.slice(0, 12)}) → http://${result.worker}.localhost:${port}/`);
   return result;
 }
 

@@ -10,10 +10,18 @@ Usage:
                  (or wrangler.json/.jsonc; DIR defaults to the current directory), bundled like wrangler deploy
   outpost deploy <entry.js|ts> --name NAME [FLAGS]   deploys one entry file with the flags alone
     FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--var KEY=VALUE]... [--tenant ID]
-           [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]...
+           [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]... [--message TEXT]
+           [--percent P]   (a gradual rollout: the new version takes P % of requests)
     Flags override the config file's name, date and bindings of the same name; flags add to its
     compatibility flags. A KV namespace defaults to the binding's name.
-  outpost workers
+  outpost workers                              workers, versions serving, rollouts, routes
+  outpost versions NAME                        stored versions, oldest first
+  outpost rollback NAME [VERSION]              serve VERSION (an id or unique prefix); default the previous one
+  outpost rollout NAME VERSION PERCENT         send PERCENT % of requests to another stored version
+  outpost rollout NAME promote|abort           end the rollout
+  outpost delete NAME                          delete the worker, its versions and routes (KV data stays)
+  outpost routes                               route patterns by worker
+  outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
 
 Environment:
   PORT, ADMIN_PORT, OUTPOST_DATA_DIR, OUTPOST_BASE_DOMAIN, OUTPOST_ADMIN_TOKEN, OUTPOST_ADMIN_URL,
@@ -62,6 +70,8 @@ try {
           tenant: { type: "string" },
           "compatibility-date": { type: "string" },
           "compatibility-flag": { type: "string", multiple: true, default: [] },
+          message: { type: "string" },
+          percent: { type: "string" },
         },
       });
       if (positionals.length > 1) throw new Error(`deploy takes one directory or file, got ${positionals.join(" ")} (see outpost --help)`);
@@ -75,13 +85,33 @@ try {
         compatibilityFlags: values["compatibility-flag"],
         ...(values.tenant ? { tenant: values.tenant } : {}),
         ...(values["compatibility-date"] ? { compatibilityDate: values["compatibility-date"] } : {}),
+        ...(values.message ? { message: values.message } : {}),
+        ...(values.percent !== undefined ? { percent: percent(values.percent) } : {}),
       });
       break;
     }
-    case "workers": {
-      const { callAdmin } = await import("./admin-client.js");
-      const { workers } = await callAdmin("GET", "/v1/workers");
-      for (const w of workers) console.log(`${w.name}\t${w.tenant}\t${w.version.slice(0, 12)}\t${w.updated_at}`);
+    case "workers":
+    case "versions":
+    case "rollback":
+    case "rollout":
+    case "delete":
+    case "routes":
+    case "tokens": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
+      const commands = await import("./commands.js");
+      const [name, second, third] = positionals;
+      const need = (/** @type {string | undefined} */ value, /** @type {string} */ usage) => {
+        if (!value) throw new Error(`usage: outpost ${usage}`);
+        return value;
+      };
+      if (command === "workers") await commands.workers();
+      else if (command === "routes") await commands.routes();
+      else if (command === "tokens") await commands.tokens(positionals, values.tenant);
+      else if (command === "versions") await commands.versions(need(name, "versions NAME"));
+      else if (command === "rollback") await commands.rollback(need(name, "rollback NAME [VERSION]"), second);
+      else if (command === "delete") await commands.deleteWorker(need(name, "delete NAME"));
+      else if (second === "promote" || second === "abort") await commands.endRollout(need(name, "rollout NAME promote|abort"), second);
+      else await commands.rollout(need(name, "rollout NAME VERSION PERCENT"), need(second, "rollout NAME VERSION PERCENT"), percent(need(third, "rollout NAME VERSION PERCENT")));
       break;
     }
     case undefined:
@@ -102,6 +132,13 @@ try {
 function count(value, name) {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a whole number of at least 1, got ${value}`);
+  return number;
+}
+
+/** @param {string} value */
+function percent(value) {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 100) throw new Error(`a percentage is a whole number from 0 to 100, got ${value}`);
   return number;
 }
 
