@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import workerd from "workerd";
 import { buildRunner } from "./build.js";
 import { deployDemo } from "./demo.js";
+import { masterKeyFor, verifyMasterKey } from "./master-key.js";
 import { migrate } from "./migrate.js";
 import { waitForHttp } from "./net.js";
 import { startEmbeddedPostgres } from "./postgres.js";
@@ -40,6 +41,49 @@ export async function start(options) {
 
   /** @type {(() => Promise<void>)[]} */
   const cleanup = [];
+  const stopAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
+  };
+  const { adminUrl, adminToken } = await prepareAndRun(options, dataDir, cleanup, log).catch(async (error) => {
+    await stopAll();
+    throw error;
+  });
+
+  const sweeper = setInterval(() => {
+    fetch(`${adminUrl}/v1/maintenance/sweep`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` } }).catch(() => {});
+  }, SWEEP_INTERVAL_MS);
+
+  let stopping = false;
+  const shutdown = async (/** @type {string} */ signal) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    clearInterval(sweeper);
+    await stopAll();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  if (options.demo) {
+    await deployDemo(adminUrl, adminToken);
+    log(`demo worker deployed: http://demo.${options.baseDomain}:${options.port}/`);
+  }
+  const publicUrl = `http://${options.host}:${options.port}`;
+  console.log(
+    `Outpost ready: workers at http://NAME.${options.baseDomain}:${options.port}/ (public ${publicUrl}), admin API ${adminUrl}, admin token ${adminToken}`,
+  );
+}
+
+/**
+ * Database, migrations, master key, runner bundle and workerd config, then workerd; each thing
+ * started registers how to stop it in `cleanup`.
+ * @param {StartOptions} options
+ * @param {string} dataDir
+ * @param {(() => Promise<void>)[]} cleanup
+ * @param {(line: string) => void} log
+ */
+async function prepareAndRun(options, dataDir, cleanup, log) {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres(dataDir, log);
@@ -49,6 +93,8 @@ export async function start(options) {
   }
   const applied = await migrate(databaseUrl);
   if (applied.length > 0) log(`applied migrations: ${applied.join(", ")}`);
+  const masterKey = await masterKeyFor(dataDir, log);
+  await verifyMasterKey(databaseUrl, masterKey);
 
   const adminToken = await adminTokenFor(dataDir);
   const { runner, build } = await buildRunner();
@@ -78,50 +124,23 @@ export async function start(options) {
   await chmod(configFile, 0o600);
 
   const adminUrl = `http://${options.host}:${options.adminPort}`;
-  const supervisor = supervise(configFile, workDir, log);
+  const supervisor = supervise(configFile, workDir, { ...process.env, OUTPOST_MASTER_KEY: masterKey }, log);
+  cleanup.push(supervisor.stop);
   await Promise.race([
     waitForHttp(`${adminUrl}/healthz`, 30_000),
     supervisor.firstExit.then((code) => Promise.reject(new Error(`workerd exited with code ${code} while starting`))),
-  ]).catch(async (error) => {
-    await supervisor.stop();
-    for (const step of cleanup.reverse()) await step();
-    throw error;
-  });
-
-  const sweeper = setInterval(() => {
-    fetch(`${adminUrl}/v1/maintenance/sweep`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` } }).catch(() => {});
-  }, SWEEP_INTERVAL_MS);
-
-  let stopping = false;
-  const shutdown = async (/** @type {string} */ signal) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping`);
-    clearInterval(sweeper);
-    await supervisor.stop();
-    for (const step of cleanup.reverse()) await step().catch(() => {});
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-
-  if (options.demo) {
-    await deployDemo(adminUrl, adminToken);
-    log(`demo worker deployed: http://demo.${options.baseDomain}:${options.port}/`);
-  }
-  const publicUrl = `http://${options.host}:${options.port}`;
-  console.log(
-    `Outpost ready: workers at http://NAME.${options.baseDomain}:${options.port}/ (public ${publicUrl}), admin API ${adminUrl}, admin token ${adminToken}`,
-  );
+  ]);
+  return { adminUrl, adminToken };
 }
 
 /**
  * Runs workerd and restarts it when it dies (bounded, so a crash loop ends with an error).
  * @param {string} configFile
  * @param {string} cwd
+ * @param {NodeJS.ProcessEnv} env  workerd's environment (carries the master key)
  * @param {(line: string) => void} log
  */
-function supervise(configFile, cwd, log) {
+function supervise(configFile, cwd, env, log) {
   /** @type {import("node:child_process").ChildProcess} */
   let child;
   let stopping = false;
@@ -133,7 +152,7 @@ function supervise(configFile, cwd, log) {
   const firstExit = new Promise((resolve) => (resolveFirstExit = resolve));
 
   const run = () => {
-    child = spawn(workerd.default, ["serve", configFile, "--experimental"], { cwd, stdio: "inherit" });
+    child = spawn(workerd.default, ["serve", configFile, "--experimental"], { cwd, env, stdio: "inherit" });
     child.on("exit", (code, signal) => {
       resolveFirstExit(code);
       if (stopping) return;

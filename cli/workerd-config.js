@@ -51,6 +51,8 @@ const runner :Workerd.Worker = (
     (name = "INTERNET", service = "internet"),
     (name = "ANY_NETWORK", service = "any-network"),
     (name = "CONFIG", json = ${str(JSON.stringify(host.runner))}),
+    # The secrets master key comes from workerd's environment, so it is never on disk here.
+    (name = "MASTER_KEY", fromEnvironment = "OUTPOST_MASTER_KEY"),
   ],
   durableObjectNamespaces = [(className = "Database", uniqueKey = "outpost-database", preventEviction = true)],
   durableObjectStorage = (inMemory = void),

@@ -12,4 +12,6 @@ export interface Env {
   /** workerd network service that reaches any address; used only for `egressAllow` entries. */
   ANY_NETWORK: Fetcher;
   CONFIG: RunnerConfig;
+  /** The secrets master key (base64), from workerd's environment: never in the config file. */
+  MASTER_KEY: string;
 }

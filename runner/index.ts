@@ -9,6 +9,7 @@ export { Database } from "./db/database.ts";
 export { Kv } from "./kv/entrypoint.ts";
 export { Egress } from "./egress/entrypoint.ts";
 export { Service } from "./services/entrypoint.ts";
+export { Vault } from "./vault/entrypoint.ts";
 
 export class Admin extends WorkerEntrypoint<Env> {
   override fetch(request: Request): Promise<Response> | Response {

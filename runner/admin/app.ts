@@ -4,6 +4,7 @@ import { requireOperator } from "../control/scope.ts";
 import { sweepExpired } from "../kv/sweep.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
+import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
 import { workers } from "./workers.ts";
 
@@ -18,6 +19,7 @@ admin.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
 admin.use("/v1/*", authenticate());
 admin.route("/v1", workers);
 admin.route("/v1", tokens);
+admin.route("/v1", secrets);
 
 /** Deletes expired KV entries in bounded batches; the CLI calls it periodically. */
 admin.post("/v1/maintenance/sweep", async (c) => {

@@ -1,6 +1,6 @@
 // The admin API's OpenAPI document, generated from the same zod schemas that validate requests.
 import { z } from "zod/v4";
-import { DeploySchema, RollbackSchema, RolloutSchema, TokenSchema } from "./schemas.ts";
+import { DeploySchema, RollbackSchema, RolloutSchema, SecretValueSchema, TokenSchema } from "./schemas.ts";
 
 interface Operation {
   summary: string;
@@ -28,6 +28,17 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: "List tokens (no secrets)", ok: 200, operator: true },
   },
   "/v1/tokens/{id}": { delete: { summary: "Revoke a token", ok: 204, operator: true } },
+  "/v1/workers/{name}/secrets": { get: { summary: "The worker's secret names (never values)", ok: 200 } },
+  "/v1/workers/{name}/secrets/{secret}": {
+    put: { summary: "Set a secret binding; the next request sees it", body: SecretValueSchema, ok: 204 },
+    delete: { summary: "Delete a secret binding", ok: 204 },
+  },
+  "/v1/vault": { get: { summary: "The tenant vault's secret names (never values; ?tenant= for operators)", ok: 200 } },
+  "/v1/vault/{secret}": {
+    put: { summary: "Set a vault secret", body: SecretValueSchema, ok: 204 },
+    delete: { summary: "Delete a vault secret", ok: 204 },
+  },
+  "/v1/secrets/rotate-key": { post: { summary: "Re-encrypt every secret under a new data key, without downtime", ok: 200, operator: true } },
   "/v1/maintenance/sweep": { post: { summary: "Delete expired KV entries now", ok: 200, operator: true } },
 };
 

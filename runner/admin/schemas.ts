@@ -1,4 +1,5 @@
 import { z } from "zod/v4";
+import { SECRET_LIMITS } from "../vault/constants.ts";
 
 /** Limits of a deploy: https://developers.cloudflare.com/workers/platform/limits/#worker-size */
 export const DEPLOY_LIMITS = {
@@ -25,6 +26,8 @@ const BindingNameSchema = z
   .refine((name) => !name.startsWith("__outpost"), "Binding names starting with __outpost are reserved.");
 
 const EntrypointNameSchema = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/, "Entrypoint names are exported class names.");
+
+export const SecretNameSchema = z.string().regex(SECRET_LIMITS.NAME_PATTERN, "Secret names are 1-128 letters, digits, '_', '.' and '-'.");
 
 const NamespaceNameSchema = z
   .string()
@@ -59,6 +62,8 @@ export const DeploySchema = z
     services: z
       .record(BindingNameSchema, z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict())
       .default({}),
+    vaults: z.array(BindingNameSchema).max(16).default([]),
+    secretsStore: z.record(BindingNameSchema, z.object({ secret: SecretNameSchema }).strict()).default({}),
     routes: z.array(z.string().min(1).max(255)).max(100).default([]),
     message: z.string().max(1000).optional(),
     rolloutPercent: z.number().int().min(0).max(100).optional(),
@@ -74,7 +79,13 @@ export const DeploySchema = z
     if (!main) ctx.addIssue({ code: "custom", path: ["mainModule"], message: `mainModule ${deploy.mainModule} is not one of the modules.` });
     else if (main.type !== "esm") ctx.addIssue({ code: "custom", path: ["mainModule"], message: "The main module must be an ES module (type esm)." });
     const declared = new Map<string, string>();
-    for (const [kind, names] of [["var", Object.keys(deploy.vars)], ["KV namespace", Object.keys(deploy.kv)], ["service", Object.keys(deploy.services)]] as const) {
+    for (const [kind, names] of [
+      ["var", Object.keys(deploy.vars)],
+      ["KV namespace", Object.keys(deploy.kv)],
+      ["service", Object.keys(deploy.services)],
+      ["vault", deploy.vaults],
+      ["secrets store secret", Object.keys(deploy.secretsStore)],
+    ] as const) {
       for (const name of names) {
         const earlier = declared.get(name);
         if (earlier) ctx.addIssue({ code: "custom", path: [name], message: `Binding ${name} is declared twice (${earlier} and ${kind}).` });
@@ -107,6 +118,10 @@ export const VersionIdSchema = z.string().regex(/^[0-9a-f]{64}$/, "Version ids a
 export const RollbackSchema = z.object({ version: VersionIdSchema.optional() }).strict();
 
 export const RolloutSchema = z.object({ version: VersionIdSchema, percent: z.number().int().min(0).max(100) }).strict();
+
+export const SecretValueSchema = z
+  .object({ value: z.string().refine((value) => new TextEncoder().encode(value).byteLength <= SECRET_LIMITS.MAX_VALUE_BYTES, `Secret values are at most ${SECRET_LIMITS.MAX_VALUE_BYTES} bytes.`) })
+  .strict();
 
 export const TokenSchema = z
   .object({

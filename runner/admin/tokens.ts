@@ -1,5 +1,5 @@
 // Admin routes for tokens (operator only).
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { requireOperator } from "../control/scope.ts";
 import { createToken, listTokens, revokeToken } from "../control/tokens.ts";
 import type { AdminEnv } from "./auth.ts";
@@ -9,10 +9,13 @@ import { TokenSchema } from "./schemas.ts";
 
 export const tokens = new Hono<AdminEnv>();
 
-tokens.use("*", async (c, next) => {
+// Scoped to the token paths: this app is mounted beside others under /v1.
+const operatorOnly: MiddlewareHandler<AdminEnv> = async (c, next) => {
   requireOperator(c.var.scope);
   await next();
-});
+};
+tokens.use("/tokens", operatorOnly);
+tokens.use("/tokens/*", operatorOnly);
 
 tokens.post("/tokens", async (c) => {
   const { name, tenant } = parse(TokenSchema, await readJsonBody(c.req.raw, 4096), "body");

@@ -4,7 +4,9 @@ import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import type { VersionBindings } from "../dispatch/bindings.ts";
 import { checkWorkerLoads } from "../dispatch/load-check.ts";
+import { bindingNames } from "../dispatch/bindings.ts";
 import { parsePattern } from "../dispatch/patterns.ts";
+import { workerScope } from "../vault/constants.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { DEPLOY_LIMITS, type DeployInput } from "../admin/schemas.ts";
 
@@ -43,6 +45,8 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   }
   const bindings: VersionBindings = { vars: input.vars, kv: input.kv };
   if (Object.keys(input.services).length > 0) bindings.services = input.services;
+  if (input.vaults.length > 0) bindings.vaults = input.vaults;
+  if (Object.keys(input.secretsStore).length > 0) bindings.secretsStore = input.secretsStore;
   const compatibilityFlags = [...new Set(input.compatibilityFlags)].sort();
   const routes = [...new Set(input.routes)].sort();
   // Tenant and worker are hashed too: the same code deployed twice is two versions with their own identity.
@@ -55,6 +59,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   const [previous] = await db.query("SELECT tenant, version_id, rollout_version_id FROM workers WHERE name = $1", [worker]);
   if (previous && previous.tenant !== tenant) throw workerTaken(worker);
   await refuseForeignTargets(env, tenant, input.services);
+  await refuseSecretClashes(env, tenant, worker, bindings);
   await refuseTakenRoutes(env, worker, routes);
 
   const rollout = input.rolloutPercent !== undefined && previous !== undefined;
@@ -136,6 +141,19 @@ async function refuseForeignTargets(env: Env, tenant: string, services: DeployIn
     const names = rows.map((row) => row.name as string).sort();
     throw new PlatformError("ERR_FORBIDDEN", 403, `Service bindings may only target workers of the same tenant; ${names.join(", ")} belong${names.length === 1 ? "s" : ""} to another tenant.`);
   }
+}
+
+/** A binding may not share its name with one of the worker's secrets (as on Cloudflare). */
+async function refuseSecretClashes(env: Env, tenant: string, worker: string, bindings: VersionBindings): Promise<void> {
+  const names = bindingNames(bindings);
+  if (names.length === 0) return;
+  const rows = await database(env).query("SELECT name FROM secrets WHERE tenant = $1 AND scope = $2 AND name = ANY($3::text[]) ORDER BY name", [
+    tenant,
+    workerScope(worker),
+    names,
+  ]);
+  const [first] = rows;
+  if (first) throw new PlatformError("ERR_CONFLICT", 409, `Binding ${first.name as string} is already a secret of worker ${worker}; rename one of them.`);
 }
 
 async function refuseTakenRoutes(env: Env, worker: string, routes: string[]): Promise<void> {

@@ -3,6 +3,9 @@ import type { Env } from "../env.ts";
 import type { KvProps } from "../kv/entrypoint.ts";
 import type { EgressProps } from "../egress/entrypoint.ts";
 import type { ServiceProps } from "../services/entrypoint.ts";
+import { workerScope } from "../vault/constants.ts";
+import type { VaultProps } from "../vault/entrypoint.ts";
+import { secretsOf } from "../vault/store.ts";
 import type { BindingManifest, VersionBindings } from "./bindings.ts";
 import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, entryModule } from "./entry-module.ts";
 import type { Route } from "./routes.ts";
@@ -14,6 +17,7 @@ interface RunnerExports {
   Kv(options: { props: KvProps }): Fetcher;
   Egress(options: { props: EgressProps }): Fetcher;
   Service(options: { props: ServiceProps }): Fetcher;
+  Vault(options: { props: VaultProps }): Fetcher;
 }
 
 export interface StoredModule {
@@ -25,10 +29,11 @@ export interface StoredModule {
 
 /**
  * The isolate for a version. Worker Loader keeps it warm by id; the id includes the platform
- * build so an upgraded shim never runs beside old code.
+ * build, so an upgraded shim never runs beside old code, and the worker's secrets revision, so
+ * a changed secret reaches the next request without a new code version.
  */
 export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versionId: string): WorkerStub {
-  return env.LOADER.get(`${versionId}:${env.CONFIG.build}`, () => workerCode(env, ctx, route, versionId));
+  return env.LOADER.get(`${versionId}:${env.CONFIG.build}:${route.secretsRevision}`, () => workerCode(env, ctx, route, versionId));
 }
 
 async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string): Promise<WorkerLoaderWorkerCode> {
@@ -41,7 +46,8 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   const bindings = version.bindings as VersionBindings;
   const exports = (ctx as unknown as { exports: RunnerExports }).exports;
 
-  const tenantEnv: Record<string, unknown> = { ...bindings.vars };
+  // Secret bindings first: the deploy and `secret put` refuse names that clash with bindings.
+  const tenantEnv: Record<string, unknown> = { ...(await secretsOf(env, route.tenant, workerScope(route.worker))), ...bindings.vars };
   const manifest: BindingManifest = {};
   const kvNames = Object.values(bindings.kv);
   if (kvNames.length > 0) {
@@ -58,6 +64,16 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     }
   }
 
+  const vault = (binding: string, secret?: string) =>
+    exports.Vault({ props: { tenant: route.tenant, worker: route.worker, binding, ...(secret === undefined ? {} : { secret }) } });
+  for (const binding of bindings.vaults ?? []) {
+    tenantEnv[binding] = vault(binding);
+    manifest[binding] = "vault";
+  }
+  for (const [binding, { secret }] of Object.entries(bindings.secretsStore ?? {})) {
+    tenantEnv[binding] = vault(binding, secret);
+    manifest[binding] = "secretsStore";
+  }
   for (const [binding, { service, entrypoint }] of Object.entries(bindings.services ?? {})) {
     tenantEnv[binding] = exports.Service({ props: { tenant: route.tenant, worker: route.worker, binding, target: service, entrypoint } });
     manifest[binding] = "service";

@@ -9,6 +9,8 @@ export interface Route {
   versionId: string;
   /** A gradual rollout: `percent` of requests go to `versionId`. */
   rollout: { versionId: string; percent: number } | null;
+  /** Changes with every secret put/delete: a new isolate gets the new values. */
+  secretsRevision: string;
 }
 
 /**
@@ -62,7 +64,7 @@ export function forgetRoutes(worker?: string): void {
 
 async function loadWorker(env: Env, name: string): Promise<Route | null> {
   const [row] = await database(env).query(
-    "SELECT tenant, version_id, rollout_version_id, rollout_percent FROM workers WHERE name = $1",
+    "SELECT tenant, version_id, rollout_version_id, rollout_percent, secrets_revision::text AS secrets_revision FROM workers WHERE name = $1",
     [name],
   );
   if (!row) return null;
@@ -71,6 +73,7 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
     tenant: row.tenant as string,
     versionId: row.version_id as string,
     rollout: row.rollout_version_id ? { versionId: row.rollout_version_id as string, percent: row.rollout_percent as number } : null,
+    secretsRevision: row.secrets_revision as string,
   };
 }
 

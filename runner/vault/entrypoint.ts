@@ -1,0 +1,64 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Env } from "../env.ts";
+import { VAULT_SCOPE } from "./constants.ts";
+import { deleteSecret, getSecret, listSecrets, putSecret } from "./store.ts";
+import { secretProblem } from "./validate.ts";
+
+/** Minted by the dispatcher for one vault binding (or one Secrets Store-style secret) of a version. */
+export interface VaultProps {
+  tenant: string;
+  worker: string;
+  binding: string;
+  /** For a Secrets Store-style binding: the one vault entry `get()` returns. */
+  secret?: string | undefined;
+}
+
+/**
+ * The vault's server side: the tenant's named secrets, reachable only with props minted for
+ * that tenant. Method names avoid get/put/delete (see kv/entrypoint.ts).
+ */
+export class Vault extends WorkerEntrypoint<Env, VaultProps> {
+  async read(name: string): Promise<string | null> {
+    this.#check("get", name);
+    return getSecret(this.env, this.#identity(name));
+  }
+
+  async write(name: string, value: string): Promise<void> {
+    this.#check("set", name, value);
+    await putSecret(this.env, this.#identity(name), value);
+  }
+
+  async remove(name: string): Promise<void> {
+    this.#check("delete", name);
+    await deleteSecret(this.env, this.#identity(name));
+  }
+
+  async names(): Promise<string[]> {
+    this.#writable("list");
+    return (await listSecrets(this.env, this.ctx.props.tenant, VAULT_SCOPE)).map((row) => row.name);
+  }
+
+  /** The Secrets Store-style binding's `get()`: its one secret, which must exist. */
+  async readBound(): Promise<string> {
+    const { secret, binding } = this.ctx.props;
+    if (secret === undefined) throw new TypeError(`${binding} is a vault binding, not a single secret.`);
+    const value = await getSecret(this.env, this.#identity(secret));
+    if (value === null) throw new Error(`Secret ${secret} (binding ${binding}) was not found in the vault.`);
+    return value;
+  }
+
+  #check(operation: string, name: string, value?: string): void {
+    this.#writable(operation);
+    const problem = secretProblem(name, value);
+    if (problem) throw new TypeError(`Vault ${operation} failed: ${problem}`);
+  }
+
+  // A Secrets Store-style binding reads its one secret and nothing else.
+  #writable(operation: string): void {
+    if (this.ctx.props.secret !== undefined) throw new TypeError(`${this.ctx.props.binding} only supports get(), not ${operation}.`);
+  }
+
+  #identity(name: string) {
+    return { tenant: this.ctx.props.tenant, scope: VAULT_SCOPE, name };
+  }
+}

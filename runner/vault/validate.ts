@@ -1,0 +1,15 @@
+import { SECRET_LIMITS } from "./constants.ts";
+
+const encoder = new TextEncoder();
+
+/** Why a secret name or value is refused, or null when it is fine. */
+export function secretProblem(name: unknown, value?: unknown): string | null {
+  if (typeof name !== "string" || !SECRET_LIMITS.NAME_PATTERN.test(name)) {
+    return "Secret names are 1-128 letters, digits, '_', '.' and '-'.";
+  }
+  if (value === undefined) return null;
+  if (typeof value !== "string") return "Secret values are strings.";
+  const bytes = encoder.encode(value).byteLength;
+  if (bytes > SECRET_LIMITS.MAX_VALUE_BYTES) return `The value is ${bytes} bytes; the limit is ${SECRET_LIMITS.MAX_VALUE_BYTES}.`;
+  return null;
+}
