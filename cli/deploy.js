@@ -11,6 +11,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string} [name]           overrides the config's `name`
  * @property {string[]} [kv]           BINDING or BINDING=namespace (namespace defaults to the binding name)
  * @property {string[]} [vars]         KEY=VALUE
+ * @property {string[]} [vaults]       binding names given the tenant vault
  * @property {string} [tenant]
  * @property {string} [compatibilityDate]     overrides the config's
  * @property {string[]} [compatibilityFlags]  added to the config's
@@ -28,6 +29,8 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {Record<string, string>} kv
  * @property {string[]} [routes]
  * @property {Record<string, { service: string, entrypoint?: string }>} [services]
+ * @property {string[]} [vaults]
+ * @property {Record<string, { secret: string }>} [secretsStore]
  * @property {string} [tenant]
  * @property {string} [message]
  * @property {number} [rolloutPercent]
@@ -53,10 +56,12 @@ export async function deployBody(options) {
   const vars = Object.fromEntries((options.vars ?? []).map((pair) => splitPair(pair, "--var", true)));
   const kv = Object.fromEntries((options.kv ?? []).map((pair) => splitPair(pair, "--kv", false)));
   // A binding named on the command line replaces the config's binding of that name, whatever its kind.
-  const flagged = new Set([...Object.keys(vars), ...Object.keys(kv)]);
+  const flagged = new Set([...Object.keys(vars), ...Object.keys(kv), ...(options.vaults ?? [])]);
   /** @type {<T>(record: Record<string, T>) => Record<string, T>} */
   const unflagged = (record) => Object.fromEntries(Object.entries(record).filter(([binding]) => !flagged.has(binding)));
   const services = unflagged(config?.services ?? {});
+  const secretsStore = unflagged(config?.secretsStore ?? {});
+  const vaults = [...new Set([...(config?.vaults ?? []).filter((binding) => !flagged.has(binding)), ...(options.vaults ?? [])])];
   const routes = config?.routes ?? [];
   const compatibilityDate = options.compatibilityDate ?? config?.compatibilityDate;
 
@@ -72,6 +77,8 @@ export async function deployBody(options) {
     // Sent only when there are some: servers without routes and services refuse unknown fields.
     ...(routes.length > 0 ? { routes } : {}),
     ...(Object.keys(services).length > 0 ? { services } : {}),
+    ...(vaults.length > 0 ? { vaults } : {}),
+    ...(Object.keys(secretsStore).length > 0 ? { secretsStore } : {}),
     ...(options.tenant ? { tenant: options.tenant } : {}),
     ...(options.message ? { message: options.message } : {}),
     ...(options.percent !== undefined ? { rolloutPercent: options.percent } : {}),

@@ -20,6 +20,8 @@ import { RULE_TYPES } from "./module-rules.js";
  * @property {Record<string, string>} kv     binding → namespace name (the `id`)
  * @property {string[]} routes               route patterns
  * @property {Record<string, { service: string, entrypoint?: string }>} services
+ * @property {string[]} vaults               binding names given the tenant vault (`[[vaults]]`, an Outpost extension)
+ * @property {Record<string, { secret: string }>} secretsStore  binding → vault entry (`[[secrets_store_secrets]]`)
  * @property {BundleOptions} bundle          how to bundle `main`
  */
 
@@ -29,7 +31,7 @@ export const CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
 /** Fields Outpost reads. */
 const SUPPORTED = new Set([
   "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces", "routes", "route", "services",
-  "rules", "find_additional_modules", "base_dir", "preserve_file_names",
+  "vaults", "secrets_store_secrets", "rules", "find_additional_modules", "base_dir", "preserve_file_names",
   "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment",
 ]);
 
@@ -69,7 +71,7 @@ const UNSUPPORTED = new Map(/** @type {[string, string[] | "keys" | null][]} */ 
   ["d1_databases", null], ["durable_objects", ["bindings"]], ["hyperdrive", null], ["ai", null],
   ["ai_search_namespaces", null], ["ai_search", null], ["vectorize", null], ["analytics_engine_datasets", null],
   ["browser", null], ["images", null], ["media", null], ["stream", null], ["mtls_certificates", null],
-  ["send_email", null], ["dispatch_namespaces", null], ["workflows", null], ["secrets_store_secrets", null],
+  ["send_email", null], ["dispatch_namespaces", null], ["workflows", null],
   ["secrets", ["required"]], ["version_metadata", null], ["pipelines", null], ["ratelimits", null],
   ["worker_loaders", null], ["vpc_services", null], ["vpc_networks", null], ["artifacts", null], ["flagship", null],
   ["containers", null], ["cloudchamber", null], ["logfwdr", ["bindings"]], ["unsafe", ["bindings"]],
@@ -178,6 +180,21 @@ export function validateWranglerConfig(raw, path) {
     services[binding] = defined({ service, entrypoint: check.string(entry.entrypoint, `services[${i}].entrypoint`) });
   });
 
+  // Outpost extension: `[[vaults]] binding = "VAULT"` gives the worker the tenant's vault.
+  const vaults = check.tables(config.vaults ?? [], "vaults").map((entry, i) =>
+    check.required(check.string(entry.binding, `vaults[${i}].binding`), `vaults[${i}].binding`),
+  );
+
+  // Cloudflare Secrets Store bindings read the tenant vault's entry `secret_name`; `store_id`
+  // names a Cloudflare account's store and means nothing here.
+  /** @type {WranglerConfig["secretsStore"]} */
+  const secretsStore = {};
+  check.tables(config.secrets_store_secrets ?? [], "secrets_store_secrets").forEach((entry, i) => {
+    const where = `secrets_store_secrets[${i}]`;
+    const binding = check.required(check.string(entry.binding, `${where}.binding`), `${where}.binding`);
+    secretsStore[binding] = { secret: check.required(check.string(entry.secret_name, `${where}.secret_name`), `${where}.secret_name`) };
+  });
+
   const rules = check.tables(config.rules ?? [], "rules").map((entry, i) => {
     const type = /** @type {ModuleRule["type"]} */ (entry.type);
     if (!RULE_TYPES.includes(type)) {
@@ -203,6 +220,8 @@ export function validateWranglerConfig(raw, path) {
     kv,
     routes,
     services,
+    vaults,
+    secretsStore,
     bundle: defined({
       rules,
       exclude: [path],

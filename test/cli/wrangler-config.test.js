@@ -40,6 +40,8 @@ describe("what is read", () => {
       kv: { STORE: "ts-project-store" },
       routes: [],
       services: {},
+      vaults: [],
+      secretsStore: {},
       bundle: { rules: [], exclude: [path], esbuild: {} },
     });
   });
@@ -116,6 +118,21 @@ describe("what is read", () => {
       entrypoint = "BillingApi"
     `);
     expect(config.services).toEqual({ AUTH: { service: "auth-worker" }, BILLING: { service: "billing", entrypoint: "BillingApi" } });
+  });
+
+  it("config: vaults and Secrets Store secrets (store_id ignored)", () => {
+    const config = read(`
+      [[vaults]]
+      binding = "VAULT"
+
+      [[secrets_store_secrets]]
+      binding = "API_KEY"
+      store_id = "abc123"
+      secret_name = "stripe-key"
+    `);
+    expect(config.vaults).toEqual(["VAULT"]);
+    expect(config.secretsStore).toEqual({ API_KEY: { secret: "stripe-key" } });
+    expect(refusal(`[[secrets_store_secrets]]\nbinding = "X"`)).toBe("wrangler.toml: secrets_store_secrets[0].secret_name is missing");
   });
 
   it("config: module rules and bundling fields", () => {
@@ -275,11 +292,6 @@ describe("what is refused", () => {
         name = "flow"
         class_name = "Flow"
 
-        [[secrets_store_secrets]]
-        binding = "API_KEY"
-        store_id = "s"
-        secret_name = "k"
-
         [version_metadata]
         binding = "VERSION"
 
@@ -294,7 +306,7 @@ describe("what is refused", () => {
       "wrangler.toml uses bindings Outpost does not implement yet: assets (ASSETS), triggers.crons (*/5 * * * *, 0 0 * * *), " +
         "queues.consumers (jobs), d1_databases (DB), durable_objects.bindings (COUNTER), hyperdrive (PG), ai (AI), vectorize (VECTORS), " +
         "analytics_engine_datasets (EVENTS), browser (BROWSER), mtls_certificates (CERT), send_email (MAIL), dispatch_namespaces (DISPATCHER), " +
-        "workflows (FLOW), secrets_store_secrets (API_KEY), version_metadata (VERSION), unsafe.bindings (RATE), wasm_modules (LEGACY). " +
+        "workflows (FLOW), version_metadata (VERSION), unsafe.bindings (RATE), wasm_modules (LEGACY). " +
         "Remove them or deploy without them.",
     );
   });
