@@ -1,5 +1,6 @@
 // The control-plane commands: each a thin call to the admin API (README, "Admin API").
 import { callAdmin } from "./admin-client.js";
+import { readSecretValue } from "./secret-input.js";
 
 /** @param {string} name */
 const path = (name) => `/v1/workers/${encodeURIComponent(name)}`;
@@ -68,6 +69,55 @@ export async function tokens([action, value], tenant) {
   } else {
     throw new Error("usage: outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID");
   }
+}
+
+/**
+ * `secret put|list|delete WORKER [NAME]`: a worker's secret bindings.
+ * @param {string[]} args
+ */
+export async function secret([action, worker, name]) {
+  if (!worker) throw new Error("usage: outpost secret put|list|delete WORKER [NAME]");
+  const base = `${path(worker)}/secrets`;
+  if (action === "put" && name) {
+    const value = await readSecretValue(`Enter the value of ${name} for ${worker}: `);
+    await callAdmin("PUT", `${base}/${encodeURIComponent(name)}`, { value });
+    console.log(`Secret ${name} set on ${worker}; its next request sees it`);
+  } else if (action === "list") {
+    const { secrets } = await callAdmin("GET", base);
+    for (const s of secrets) console.log(`${s.name}\t${s.updated_at}`);
+  } else if (action === "delete" && name) {
+    await callAdmin("DELETE", `${base}/${encodeURIComponent(name)}`);
+    console.log(`Secret ${name} deleted from ${worker}`);
+  } else {
+    throw new Error("usage: outpost secret put|list|delete WORKER [NAME]");
+  }
+}
+
+/**
+ * `vault put|list|delete [NAME]`: the tenant vault (`--tenant` for operators).
+ * @param {string[]} args
+ * @param {string | undefined} tenant
+ */
+export async function vault([action, name], tenant) {
+  const query = tenant ? `?tenant=${encodeURIComponent(tenant)}` : "";
+  if (action === "put" && name) {
+    const value = await readSecretValue(`Enter the value of vault secret ${name}: `);
+    await callAdmin("PUT", `/v1/vault/${encodeURIComponent(name)}${query}`, { value });
+    console.log(`Vault secret ${name} set`);
+  } else if (action === "list") {
+    const { secrets } = await callAdmin("GET", `/v1/vault${query}`);
+    for (const s of secrets) console.log(`${s.name}\t${s.updated_at}`);
+  } else if (action === "delete" && name) {
+    await callAdmin("DELETE", `/v1/vault/${encodeURIComponent(name)}${query}`);
+    console.log(`Vault secret ${name} deleted`);
+  } else {
+    throw new Error("usage: outpost vault put|list|delete [NAME] [--tenant ID]");
+  }
+}
+
+export async function rotateKey() {
+  const { version, reencrypted } = await callAdmin("POST", "/v1/secrets/rotate-key");
+  console.log(`Secrets re-encrypted under data key version ${version} (${reencrypted} values)`);
 }
 
 /**

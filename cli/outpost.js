@@ -9,7 +9,7 @@ Usage:
   outpost deploy [DIR | DIR/wrangler.toml] [FLAGS]   deploys the project described by DIR's wrangler.toml
                  (or wrangler.json/.jsonc; DIR defaults to the current directory), bundled like wrangler deploy
   outpost deploy <entry.js|ts> --name NAME [FLAGS]   deploys one entry file with the flags alone
-    FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--var KEY=VALUE]... [--tenant ID]
+    FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--var KEY=VALUE]... [--vault BINDING]... [--tenant ID]
            [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]... [--message TEXT]
            [--percent P]   (a gradual rollout: the new version takes P % of requests)
     Flags override the config file's name, date and bindings of the same name; flags add to its
@@ -22,11 +22,16 @@ Usage:
   outpost delete NAME                          delete the worker, its versions and routes (KV data stays)
   outpost routes                               route patterns by worker
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
+  outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
+  outpost secret list WORKER | secret delete WORKER NAME
+  outpost vault put NAME | vault list | vault delete NAME   [--tenant ID]   the tenant's vault
+  outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
 
 Environment:
   PORT, ADMIN_PORT, OUTPOST_DATA_DIR, OUTPOST_BASE_DOMAIN, OUTPOST_ADMIN_TOKEN, OUTPOST_ADMIN_URL,
   OUTPOST_EGRESS_ALLOW (comma-separated host:port pairs tenants may reach although private),
   OUTPOST_KEEP_VERSIONS (versions kept per worker, default 100; older ones are deleted),
+  OUTPOST_MASTER_KEY (32 bytes, base64 or hex: encrypts secrets; generated into the data dir when unset),
   DATABASE_URL (external Postgres; embedded Postgres in the data dir when unset)
 `;
 
@@ -67,6 +72,7 @@ try {
           name: { type: "string" },
           kv: { type: "string", multiple: true, default: [] },
           var: { type: "string", multiple: true, default: [] },
+          vault: { type: "string", multiple: true, default: [] },
           tenant: { type: "string" },
           "compatibility-date": { type: "string" },
           "compatibility-flag": { type: "string", multiple: true, default: [] },
@@ -82,6 +88,7 @@ try {
         ...(values.name ? { name: values.name } : {}),
         kv: values.kv,
         vars: values.var,
+        vaults: values.vault,
         compatibilityFlags: values["compatibility-flag"],
         ...(values.tenant ? { tenant: values.tenant } : {}),
         ...(values["compatibility-date"] ? { compatibilityDate: values["compatibility-date"] } : {}),
@@ -96,7 +103,10 @@ try {
     case "rollout":
     case "delete":
     case "routes":
-    case "tokens": {
+    case "tokens":
+    case "secret":
+    case "vault":
+    case "secrets": {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
       const commands = await import("./commands.js");
       const [name, second, third] = positionals;
@@ -107,6 +117,12 @@ try {
       if (command === "workers") await commands.workers();
       else if (command === "routes") await commands.routes();
       else if (command === "tokens") await commands.tokens(positionals, values.tenant);
+      else if (command === "secret") await commands.secret(positionals);
+      else if (command === "vault") await commands.vault(positionals, values.tenant);
+      else if (command === "secrets") {
+        if (name !== "rotate-key") throw new Error("usage: outpost secrets rotate-key");
+        await commands.rotateKey();
+      }
       else if (command === "versions") await commands.versions(need(name, "versions NAME"));
       else if (command === "rollback") await commands.rollback(need(name, "rollback NAME [VERSION]"), second);
       else if (command === "delete") await commands.deleteWorker(need(name, "delete NAME"));

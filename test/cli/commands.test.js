@@ -1,5 +1,5 @@
 // End to end: the control-plane commands a user types, against a real platform.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,27 @@ afterAll(async () => {
 async function outpost(args, token = platform.token) {
   const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: token };
   return promisify(execFile)(process.execPath, ["cli/outpost.js", ...args], { cwd: ROOT, env });
+}
+
+/**
+ * Runs the CLI with `input` piped to its stdin.
+ * @param {string[]} args
+ * @param {string} input
+ * @returns {Promise<string>} stdout
+ */
+function outpostWithInput(args, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["cli/outpost.js", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(stderr))));
+    child.stdin.end(input);
+  });
 }
 
 /** @param {string[]} args */
@@ -109,6 +130,23 @@ export default { async fetch(request: Request, env: Env) {
     expect((await httpRequest(platform.port, "front.example", "/?user=ana")).text).toBe("welcome ana");
     expect((await httpRequest(platform.port, "front.example", "/auth/x?user=bob")).text).toBe("go away");
     expect((await outpost(["routes"])).stdout).toBe("cli-front\tfront.example/*\ncli-front\tfront.example/auth/*\n");
+  });
+
+  it("secrets: put from stdin, list names, rotate the key; vault put and deploy --vault", async () => {
+    const reader = await workerFile(`export default { async fetch(r, env) {
+      return Response.json({ token: env.TOKEN ?? null, fromVault: await env.VAULT.get("shared") }); } };`);
+    await outpost(["deploy", reader, "--name", "cli-secrets", "--vault", "VAULT"]);
+    expect(await outpostWithInput(["secret", "put", "cli-secrets", "TOKEN"], "t0ps3cret\n")).toBe("Secret TOKEN set on cli-secrets; its next request sees it\n");
+    expect(await outpostWithInput(["vault", "put", "shared"], "from-the-vault")).toBe("Vault secret shared set\n");
+    expect(JSON.parse((await platform.fetchWorker("cli-secrets")).text)).toEqual({ token: "t0ps3cret", fromVault: "from-the-vault" });
+    const listed = (await outpost(["secret", "list", "cli-secrets"])).stdout;
+    expect(listed).toMatch(/^TOKEN\t/);
+    expect(listed).not.toContain("t0ps3cret");
+    expect((await outpost(["vault", "list"])).stdout).toMatch(/^shared\t/);
+    expect((await outpost(["secrets", "rotate-key"])).stdout).toMatch(/^Secrets re-encrypted under data key version \d+ \(\d+ values\)\n$/);
+    expect(JSON.parse((await platform.fetchWorker("cli-secrets")).text)).toEqual({ token: "t0ps3cret", fromVault: "from-the-vault" });
+    expect((await outpost(["secret", "delete", "cli-secrets", "TOKEN"])).stdout).toBe("Secret TOKEN deleted from cli-secrets\n");
+    expect(JSON.parse((await platform.fetchWorker("cli-secrets")).text).token).toBe(null);
   });
 
   it("bad arguments get usage errors", async () => {
