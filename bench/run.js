@@ -2,7 +2,7 @@
 // measures and prints (and writes .bench/results.json); it never judges, so it never fails
 // on a number. BENCH_SECONDS sets each measured run (default 5), BENCH_LOAD=wrk|autocannon
 // forces a load generator.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,7 +148,8 @@ async function main() {
   console.log(`  ours/theirs ${(added / postgresP50).toFixed(2)} × (target ≤ 0.3 ms added)\n`);
 
   console.log("(e) control plane: admin call → first response from the new version");
-  const second = track(await startPlatform({ env: { DATABASE_URL: await platform.databaseUrl() } }));
+  const OUTPOST_MASTER_KEY = (await readFile(join(platform.dataDir, "master-key"), "utf8")).trim();
+  const second = track(await startPlatform({ env: { DATABASE_URL: await platform.databaseUrl(), OUTPOST_MASTER_KEY } }));
   const controlPlane = await measureControlPlane(platform, second);
   printControlPlane(controlPlane);
   await release(second);

@@ -35,8 +35,10 @@ export async function verifyMasterKey(databaseUrl, masterKey) {
   try {
     const master = Buffer.from(masterKey, "base64");
     const salt = randomBytes(16);
+    // Hosts starting together race here; one insert wins, the others check against it.
     await sql`INSERT INTO secret_keys (version, salt, check_value, active)
-              SELECT 1, ${salt}, ${checkValue(master, salt)}, true WHERE NOT EXISTS (SELECT 1 FROM secret_keys)`;
+              SELECT 1, ${salt}, ${checkValue(master, salt)}, true WHERE NOT EXISTS (SELECT 1 FROM secret_keys)
+              ON CONFLICT DO NOTHING`;
     for (const row of await sql`SELECT version, salt, check_value FROM secret_keys ORDER BY version`) {
       if (!checkValue(master, row.salt).equals(row.check_value)) {
         throw new Error(

@@ -1,4 +1,5 @@
 // Several hosts on one Postgres: migrations, deploys and the per-host KV read cache.
+import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
@@ -18,10 +19,13 @@ const WORKER = `export default {
   },
 };`;
 
+// Hosts sharing a database share the master key that encrypts its secrets.
+const OUTPOST_MASTER_KEY = randomBytes(32).toString("base64");
+
 beforeAll(async () => {
-  first = await startPlatform();
+  first = await startPlatform({ env: { OUTPOST_MASTER_KEY } });
   databaseUrl = await first.databaseUrl();
-  second = await startPlatform({ env: { DATABASE_URL: databaseUrl } });
+  second = await startPlatform({ env: { DATABASE_URL: databaseUrl, OUTPOST_MASTER_KEY } });
   await first.deploy("shared", await workerFile(WORKER), { kv: { KV: "shared" } });
 });
 afterAll(async () => {
@@ -71,20 +75,22 @@ describe("two hosts, one database", () => {
     for (let i = 0; i < 3; i++) expect(await read(second, "/fragile")).toBe("new");
   });
 
-  it("start: hosts starting at once on a new database apply each migration exactly once", async () => {
+  it("start: hosts starting at once on a new database apply each migration exactly once and agree on one data key", async () => {
     const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
     await admin`CREATE DATABASE fresh`;
     await admin.end();
     const freshUrl = databaseUrl.replace(/\/outpost$/, "/fresh");
-    const hosts = await Promise.all([0, 1, 2].map(() => startPlatform({ env: { DATABASE_URL: freshUrl } })));
+    const hosts = await Promise.all([0, 1, 2].map(() => startPlatform({ env: { DATABASE_URL: freshUrl, OUTPOST_MASTER_KEY } })));
     try {
       const sql = postgres(freshUrl, { max: 1, onnotice: () => {} });
       const rows = await sql`SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name`;
+      const keys = await sql`SELECT version FROM secret_keys`;
       await sql.end();
       expect(rows.length).toBeGreaterThan(0);
       for (const row of rows) expect(row.n).toBe(1);
       const logs = hosts.map((host) => host.logs());
       expect(logs.filter((log) => log.includes("applied migrations: 0001_init.sql"))).toHaveLength(1);
+      expect(keys).toEqual([{ version: 1 }]);
     } finally {
       await Promise.all(hosts.map((host) => host.stop()));
     }
