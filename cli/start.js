@@ -99,6 +99,8 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const adminToken = await adminTokenFor(dataDir);
   const { runner, build } = await buildRunner();
   const workDir = join(dataDir, "workerd");
+  const blobsDir = join(dataDir, "blobs");
+  await mkdir(blobsDir, { recursive: true, mode: 0o700 });
   await mkdir(workDir, { recursive: true, mode: 0o700 });
   await writeFile(join(workDir, "runner.js"), runner);
   const configFile = join(workDir, "config.capnp");
@@ -109,6 +111,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
       publicAddress: `${options.host}:${options.port}`,
       adminAddress: `${options.host}:${options.adminPort}`,
       database: new URL(databaseUrl),
+      blobsDir,
       runner: {
         baseDomain: options.baseDomain,
         adminTokenSha256: createHash("sha256").update(adminToken).digest("hex"),

@@ -8,6 +8,7 @@ export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
  * @property {string} publicAddress   e.g. "127.0.0.1:8787"
  * @property {string} adminAddress
  * @property {URL} database           postgres://user:password@host:port/db
+ * @property {string} blobsDir          absolute; R2 object bytes with the disk driver
  * @property {import("../runner/config.ts").RunnerConfig} runner
  */
 
@@ -27,6 +28,8 @@ const config :Workerd.Config = (
     # Tenant egress: public addresses only (the SSRF guard), or anything for allow-listed hosts.
     (name = "internet", network = (allow = ["public"], tlsOptions = (trustBrowserCas = true))),
     (name = "any-network", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
+    # Object bytes of R2 buckets with the embedded (disk) driver.
+    (name = "blobs", disk = (path = ${str(host.blobsDir)}, writable = true)),
   ],
   sockets = [
     (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),
@@ -50,6 +53,7 @@ const runner :Workerd.Worker = (
     (name = "DATABASE", durableObjectNamespace = "Database"),
     (name = "INTERNET", service = "internet"),
     (name = "ANY_NETWORK", service = "any-network"),
+    (name = "BLOBS", service = "blobs"),
     (name = "CONFIG", json = ${str(JSON.stringify(host.runner))}),
     # The secrets master key comes from workerd's environment, so it is never on disk here.
     (name = "MASTER_KEY", fromEnvironment = "OUTPOST_MASTER_KEY"),

@@ -4,7 +4,7 @@ import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { BindingError } from "../errors.ts";
 import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
-import { decodeCursor, encodeCursor, importCursorKey } from "./cursor.ts";
+import { cursorSigner, decodeCursor, encodeCursor } from "../cursor.ts";
 import { prefixEnd, successor } from "./range.ts";
 import { KV_SQL } from "./sql.ts";
 import {
@@ -55,7 +55,6 @@ const ListOptionsSchema = z
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-let cursorKey: CryptoKey | undefined;
 
 /**
  * The KV binding's server side. Method names avoid get/put/delete: on a tenant whose
@@ -136,7 +135,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
     const prefixBytes = validateKeyLength("KV GET", prefix);
     const limit = validateListLimit(parsed.limit);
     const scope = { namespaceId: this.ctx.props.namespaceId, prefix };
-    const signer = await loadCursorKey(this.env);
+    const signer = await cursorSigner(this.env);
     const from = parsed.cursor ? successor(await decodeCursor(signer, scope, parsed.cursor)) : prefixBytes;
     const rows = await this.#query("KV GET", KV_SQL.list, [from, now(), prefixEnd(prefixBytes), limit + 1]);
     const page = rows.slice(0, limit);
@@ -188,16 +187,6 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
       throw new BindingError(operation, 500, "Internal error.");
     }
   }
-}
-
-// The key itself is cached, not a promise: a promise settled in another request's context
-// would tie this request to it.
-async function loadCursorKey(env: Env): Promise<CryptoKey> {
-  if (!cursorKey) {
-    const [row] = await database(env).query("SELECT value FROM settings WHERE name = 'cursor_key'");
-    cursorKey = await importCursorKey(row?.value as string);
-  }
-  return cursorKey;
 }
 
 // Only a crafted RPC call (not the shim) sends arguments of the wrong shape.

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { decodeCursor, encodeCursor, importCursorKey } from "../../runner/kv/cursor.ts";
+import { decodeCursor, encodeCursor, importCursorKey } from "../../runner/cursor.ts";
 import { BindingError } from "../../runner/errors.ts";
 import { rejection } from "./thrown.ts";
 

@@ -1,6 +1,9 @@
-// List cursors are opaque to tenants: the last returned key, signed (HMAC-SHA-256) together with
-// the namespace and prefix, so a cursor that was altered or taken to another list is refused.
-import { BindingError } from "../errors.ts";
+// List cursors (KV and R2) are opaque to tenants: the last returned key, signed (HMAC-SHA-256)
+// together with the namespace or bucket and the prefix, so a cursor that was altered or taken
+// to another list is refused.
+import { database } from "./db/client.ts";
+import type { Env } from "./env.ts";
+import { BindingError } from "./errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -14,8 +17,10 @@ export async function encodeCursor(key: CryptoKey, scope: CursorScope, lastKey: 
   return `${toBase64Url(lastKey)}.${toBase64Url(new Uint8Array(signature))}`;
 }
 
-/** The key the cursor continues after; throws Cloudflare-style if it was tampered with. */
-export async function decodeCursor(key: CryptoKey, scope: CursorScope, cursor: string): Promise<Uint8Array> {
+const kvInvalidCursor = () => new BindingError("KV GET", 400, "Invalid cursor. Pass the cursor from the previous list() result unchanged.");
+
+/** The key the cursor continues after; throws `invalid()` (KV's error by default) if it was tampered with. */
+export async function decodeCursor(key: CryptoKey, scope: CursorScope, cursor: string, invalid: () => Error = kvInvalidCursor): Promise<Uint8Array> {
   const [keyPart, signaturePart, extra] = cursor.split(".");
   const lastKey = keyPart === undefined ? null : fromBase64Url(keyPart);
   const signature = signaturePart === undefined ? null : fromBase64Url(signaturePart);
@@ -24,7 +29,7 @@ export async function decodeCursor(key: CryptoKey, scope: CursorScope, cursor: s
     lastKey !== null &&
     signature !== null &&
     (await crypto.subtle.verify("HMAC", key, signature, signedBytes(scope, lastKey)));
-  if (!valid) throw new BindingError("KV GET", 400, "Invalid cursor. Pass the cursor from the previous list() result unchanged.");
+  if (!valid) throw invalid();
   return lastKey as Uint8Array;
 }
 
@@ -55,4 +60,18 @@ function fromBase64Url(text: string): Uint8Array | null {
   } catch {
     return null;
   }
+}
+
+let signer: CryptoKey | undefined;
+
+/**
+ * The platform's cursor key (from Postgres, shared by all hosts). The key itself is cached, not
+ * a promise: a promise settled in another request's context would tie this request to it.
+ */
+export async function cursorSigner(env: Env): Promise<CryptoKey> {
+  if (!signer) {
+    const [row] = await database(env).query("SELECT value FROM settings WHERE name = 'cursor_key'");
+    signer = await importCursorKey(row?.value as string);
+  }
+  return signer;
 }

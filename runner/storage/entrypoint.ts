@@ -1,0 +1,344 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { z } from "zod/v4";
+import { cursorSigner, decodeCursor, encodeCursor } from "../cursor.ts";
+import { database } from "../db/client.ts";
+import type { Row } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { prefixEnd, successor } from "../kv/range.ts";
+import { type BlobStore, blobStore, concatStreams } from "./blobs.ts";
+import { CHECKSUMS, type ChecksumName, R2_LIMITS } from "./constants.ts";
+import { R2Error, badDigest } from "./errors.ts";
+import { R2_SQL } from "./sql.ts";
+import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
+
+/** Minted by the dispatcher for one bucket binding of one version. */
+export interface StorageProps {
+  tenant: string;
+  worker: string;
+  binding: string;
+  bucketId: string;
+}
+
+/** An object's metadata as the shim turns it into an R2Object. */
+export interface ObjectMeta {
+  key: string;
+  version: string;
+  size: number;
+  etag: string;
+  checksums: Partial<Record<ChecksumName, string>>;
+  httpMetadata: Record<string, string>;
+  customMetadata: Record<string, string>;
+  /** ms since the epoch */
+  uploaded: number;
+  range?: { offset: number; length: number };
+}
+
+// Shapes at the trust boundary; the shim sends exactly these.
+const Strings = z.record(z.string(), z.string());
+const ConditionalSchema = z
+  .object({
+    etagMatches: z.array(z.string()).optional(),
+    etagDoesNotMatch: z.array(z.string()).optional(),
+    uploadedBefore: z.number().optional(),
+    uploadedAfter: z.number().optional(),
+    secondsGranularity: z.boolean().optional(),
+  })
+  .strict();
+const GetSchema = z
+  .object({
+    range: z.object({ offset: z.number().int().optional(), length: z.number().int().optional(), suffix: z.number().int().optional() }).strict().optional(),
+    onlyIf: ConditionalSchema.optional(),
+  })
+  .strict();
+const PutSchema = z
+  .object({
+    httpMetadata: Strings.optional(),
+    customMetadata: Strings.optional(),
+    checksum: z.object({ name: z.enum(Object.keys(CHECKSUMS) as [ChecksumName]), hex: z.string().regex(/^[0-9a-f]+$/) }).strict().optional(),
+    onlyIf: ConditionalSchema.optional(),
+  })
+  .strict();
+const ListSchema = z
+  .object({
+    prefix: z.string().optional(),
+    delimiter: z.string().min(1).optional(),
+    cursor: z.string().optional(),
+    startAfter: z.string().optional(),
+    limit: z.number().optional(),
+    include: z.array(z.enum(["httpMetadata", "customMetadata"])).optional(),
+  })
+  .strict();
+const Value = z.union([z.instanceof(ReadableStream), z.instanceof(Uint8Array)]);
+
+const decoder = new TextDecoder();
+
+/**
+ * The R2 binding's server side. Object bytes stream through (no whole-object buffering);
+ * metadata changes only after a blob was written whole.
+ */
+export class Storage extends WorkerEntrypoint<Env, StorageProps> {
+  async headObject(key: string): Promise<ObjectMeta | null> {
+    const row = await this.#row("head", key);
+    return row ? meta(row) : null;
+  }
+
+  /** null: no object. `body` null: a precondition failed (Cloudflare returns the object without body). */
+  async getObject(key: string, options?: unknown): Promise<{ meta: ObjectMeta; body: ReadableStream<Uint8Array> | null } | null> {
+    const { range, onlyIf } = arg(GetSchema, options ?? {});
+    const row = await this.#row("get", key);
+    if (!row) return null;
+    const object = meta(row);
+    if (!conditionHolds(onlyIf as Conditional | undefined, object)) return { meta: object, body: null };
+    const resolved = resolveRange(range, object.size);
+    const span = resolved ?? { offset: 0, length: object.size };
+    const body = this.#read(row.blobs as string[], (row.part_sizes as string[]).map(Number), span.offset, span.length);
+    return { meta: resolved ? { ...object, range: resolved } : object, body };
+  }
+
+  /** null when `onlyIf` does not hold (nothing is written). */
+  async putObject(key: string, value: unknown, options?: unknown): Promise<ObjectMeta | null> {
+    const bytes = keyBytes("put", arg(z.string(), key));
+    const body = arg(Value, value);
+    const { httpMetadata = {}, customMetadata = {}, checksum, onlyIf } = arg(PutSchema, options ?? {});
+    checkCustomMetadata("put", customMetadata);
+    if (onlyIf) {
+      const current = await this.#row("put", key);
+      if (!conditionHolds(onlyIf as Conditional, current ? meta(current) : undefined)) return null;
+    }
+    const blob = this.#blobName();
+    const algorithms: ChecksumName[] = checksum && checksum.name !== "md5" ? ["md5", checksum.name] : ["md5"];
+    const { size, digests } = await writeBlob(this.#blobs(), blob, body, algorithms, "put");
+    if (checksum && digests[checksum.name] !== checksum.hex) {
+      await this.#collect([blob]);
+      throw badDigest("put", CHECKSUMS[checksum.name], checksum.hex, digests[checksum.name] ?? "");
+    }
+    const [row] = await this.#query(R2_SQL.put, [
+      bytes, randomHex(), size, digests.md5 ?? "", JSON.stringify(digests), JSON.stringify(httpMetadata), JSON.stringify(customMetadata), [blob], [size],
+    ]);
+    if (!row) throw new R2Error("put", "INTERNAL");
+    await this.#collect(row.replaced as string[]);
+    return meta(row);
+  }
+
+  async deleteObjects(keys: unknown): Promise<void> {
+    const names = arg(z.array(z.string()).max(1000), keys);
+    if (names.length === 0) return;
+    const rows = await this.#query(R2_SQL.delete, [names.map((name) => toHex(keyBytes("delete", name)))]);
+    await this.#collect(rows.flatMap((row) => row.blobs as string[]));
+  }
+
+  async listObjects(options?: unknown): Promise<{ objects: ObjectMeta[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] }> {
+    const { prefix = "", delimiter, cursor, startAfter, limit: rawLimit, include = [] } = arg(ListSchema, options ?? {});
+    const limit = checkListLimit(rawLimit);
+    const prefixBytes = keyBytes("list", prefix);
+    const end = prefixEnd(prefixBytes);
+    const scope = { namespaceId: `r2:${this.ctx.props.bucketId}`, prefix: `${prefix}\n${delimiter ?? ""}` };
+    const signer = await cursorSigner(this.env);
+    const invalidCursor = () => new TypeError("list: Invalid cursor. Pass the cursor from the previous list() result unchanged.");
+    // `from` is the inclusive lower bound still to list; null once the range is exhausted.
+    let from: Uint8Array | null = cursor ? await decodeCursor(signer, scope, cursor, invalidCursor) : prefixBytes;
+    if (!cursor && startAfter !== undefined) from = maxBytes(prefixBytes, successor(keyBytes("list", startAfter)));
+
+    const objects: ObjectMeta[] = [];
+    const delimitedPrefixes: string[] = [];
+    const room = () => limit - objects.length - delimitedPrefixes.length;
+    batches: while (from && room() > 0) {
+      const wanted = room();
+      const rows = await this.#query(R2_SQL.list, [from, end, wanted]);
+      for (const row of rows) {
+        const key = row.key as Uint8Array;
+        const name = decoder.decode(key);
+        const cut = delimiter === undefined ? -1 : name.indexOf(delimiter, prefix.length);
+        if (cut !== -1) {
+          // Every key under a common prefix counts once: list it, then continue after all of them.
+          const common = name.slice(0, cut + (delimiter as string).length);
+          delimitedPrefixes.push(common);
+          from = prefixEnd(new TextEncoder().encode(common));
+          continue batches;
+        }
+        objects.push(listed(meta(row), include));
+        from = successor(key);
+      }
+      if (rows.length < wanted) from = null;
+    }
+    const truncated = from !== null && (await this.#query(R2_SQL.list, [from, end, 1])).length > 0;
+    if (!truncated || !from) return { objects, truncated: false, delimitedPrefixes };
+    return { objects, truncated: true, cursor: await encodeCursor(signer, scope, from), delimitedPrefixes };
+  }
+
+  async createUpload(key: string, options?: unknown): Promise<string> {
+    const bytes = keyBytes("createMultipartUpload", arg(z.string(), key));
+    const { httpMetadata = {}, customMetadata = {} } = arg(PutSchema, options ?? {});
+    checkCustomMetadata("createMultipartUpload", customMetadata);
+    const uploadId = randomHex() + randomHex();
+    await this.#query(R2_SQL.createUpload, [uploadId, bytes, JSON.stringify(httpMetadata), JSON.stringify(customMetadata)]);
+    return uploadId;
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, value: unknown): Promise<{ partNumber: number; etag: string }> {
+    const bytes = keyBytes("uploadPart", arg(z.string(), key));
+    const number = arg(z.number().int().min(1).max(R2_LIMITS.MAX_PARTS), partNumber);
+    await this.#upload("uploadPart", arg(z.string(), uploadId), bytes);
+    const blob = this.#blobName();
+    const { size, digests } = await writeBlob(this.#blobs(), blob, arg(Value, value), ["md5"], "uploadPart");
+    const etag = randomHex();
+    const [row] = await this.#query(R2_SQL.putPart, [uploadId, number, etag, digests.md5 ?? "", size, blob]);
+    if (row?.saved === null || row?.saved === undefined) {
+      await this.#collect([blob]);
+      throw new R2Error("uploadPart", "NO_SUCH_UPLOAD");
+    }
+    if (row.replaced) await this.#collect([row.replaced as string]);
+    return { partNumber: number, etag };
+  }
+
+  async completeUpload(key: string, uploadId: string, parts: unknown): Promise<ObjectMeta> {
+    const bytes = keyBytes("completeMultipartUpload", arg(z.string(), key));
+    const wanted = arg(z.array(z.object({ partNumber: z.number().int(), etag: z.string() })).min(1), parts);
+    const upload = await this.#upload("completeMultipartUpload", arg(z.string(), uploadId), bytes);
+    const stored = new Map((await this.#query(R2_SQL.parts, [uploadId])).map((row) => [row.part_number as number, row]));
+    const chosen = [...wanted].sort((a, b) => a.partNumber - b.partNumber).map((part) => {
+      const row = stored.get(part.partNumber);
+      if (!row || row.etag !== part.etag) throw new R2Error("completeMultipartUpload", "INVALID_PART");
+      return row;
+    });
+    if (chosen.slice(0, -1).some((row) => Number(row.size) < R2_LIMITS.MIN_PART_BYTES)) throw new R2Error("completeMultipartUpload", "ENTITY_TOO_SMALL");
+    const sizes = chosen.map((row) => Number(row.size));
+    const partMd5s = chosen.map((row) => row.md5 as string).join("");
+    const etag = `${toHex(new Uint8Array(await crypto.subtle.digest("MD5", fromHex(partMd5s))))}-${chosen.length}`;
+    const used = new Set(chosen.map((row) => row.blob as string));
+    const unused = [...stored.values()].map((row) => row.blob as string).filter((blob) => !used.has(blob));
+    const [row] = await this.#query(R2_SQL.put, [
+      bytes, randomHex(), sizes.reduce((a, b) => a + b, 0), etag, JSON.stringify({}), JSON.stringify(upload.http_metadata), JSON.stringify(upload.custom_metadata), [...used], sizes,
+    ]);
+    await this.#query(R2_SQL.endUpload, [uploadId]);
+    await this.#collect([...(row?.replaced as string[]), ...unused]);
+    if (!row) throw new R2Error("completeMultipartUpload", "INTERNAL");
+    return meta(row);
+  }
+
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    const bytes = keyBytes("abortMultipartUpload", arg(z.string(), key));
+    await this.#upload("abortMultipartUpload", arg(z.string(), uploadId), bytes);
+    const blobs = (await this.#query(R2_SQL.parts, [uploadId])).map((row) => row.blob as string);
+    await this.#query(R2_SQL.endUpload, [uploadId]);
+    await this.#collect(blobs);
+  }
+
+  async #row(operation: string, key: string): Promise<Row | undefined> {
+    const [row] = await this.#query(R2_SQL.head, [keyBytes(operation, arg(z.string(), key))]);
+    return row;
+  }
+
+  async #upload(operation: string, uploadId: string, key: Uint8Array): Promise<Row> {
+    const [row] = await this.#query(R2_SQL.upload, [uploadId, key]);
+    if (!row) throw new R2Error(operation, "NO_SUCH_UPLOAD");
+    return row;
+  }
+
+  #read(blobs: string[], sizes: number[], offset: number, length: number): ReadableStream<Uint8Array> {
+    const store = this.#blobs();
+    const pieces: (() => Promise<ReadableStream<Uint8Array>>)[] = [];
+    let start = 0;
+    blobs.forEach((blob, i) => {
+      const size = sizes[i] ?? 0;
+      const from = Math.max(offset, start);
+      const to = Math.min(offset + length, start + size);
+      if (to > from || (length === 0 && i === 0)) pieces.push(() => store.get(blob, from - start, Math.max(0, to - from)));
+      start += size;
+    });
+    return concatStreams(pieces);
+  }
+
+  // Blobs are named by bucket so an operator can tell whose bytes a file holds.
+  #blobName(): string {
+    return `${this.ctx.props.bucketId}-${crypto.randomUUID()}`;
+  }
+
+  #blobs(): BlobStore {
+    return blobStore(this.env);
+  }
+
+  /** Deletes blobs nothing points at any more (recorded first, so a crash leaves a note, not a leak). */
+  async #collect(blobs: string[]): Promise<void> {
+    if (blobs.length === 0) return;
+    await database(this.env).query(R2_SQL.garbage, [blobs]);
+    const store = this.#blobs();
+    const deleted = await Promise.all(blobs.map((blob) => store.delete(blob).then(() => blob, () => null)));
+    await database(this.env).query(R2_SQL.collected, [deleted.filter((blob): blob is string => blob !== null)]);
+  }
+
+  // $1 of every statement is the bucket from props: the one thing tenant input never sets.
+  async #query(text: string, params: unknown[]): Promise<Row[]> {
+    return database(this.env).query(text, [this.ctx.props.bucketId, ...params] as never[]);
+  }
+}
+
+/** Streams `body` into the blob store while counting and hashing it. */
+async function writeBlob(store: BlobStore, name: string, body: ReadableStream | Uint8Array, algorithms: ChecksumName[], operation: string) {
+  const hashers = algorithms.map((algorithm) => new crypto.DigestStream(CHECKSUMS[algorithm]));
+  const writers = hashers.map((hasher) => hasher.getWriter());
+  let size = 0;
+  const source = body instanceof Uint8Array ? new Blob([body]).stream() : (body as ReadableStream<Uint8Array>);
+  const counted = source.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async transform(chunk, controller) {
+        const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk as ArrayBuffer);
+        size += bytes.byteLength;
+        if (size > R2_LIMITS.MAX_VALUE_BYTES) throw new R2Error(operation, "ENTITY_TOO_LARGE");
+        await Promise.all(writers.map((writer) => writer.write(bytes)));
+        controller.enqueue(bytes);
+      },
+      async flush() {
+        await Promise.all(writers.map((writer) => writer.close()));
+      },
+    }),
+  );
+  await store.put(name, counted);
+  const digests: Partial<Record<ChecksumName, string>> = {};
+  for (const [i, algorithm] of algorithms.entries()) digests[algorithm] = toHex(new Uint8Array(await hashers[i]!.digest));
+  return { size, digests };
+}
+
+function meta(row: Row): ObjectMeta {
+  return {
+    key: decoder.decode(row.key as Uint8Array),
+    version: row.version as string,
+    size: Number(row.size),
+    etag: row.etag as string,
+    checksums: row.checksums as ObjectMeta["checksums"],
+    httpMetadata: row.http_metadata as Record<string, string>,
+    customMetadata: row.custom_metadata as Record<string, string>,
+    uploaded: row.uploaded as number,
+  };
+}
+
+function listed(object: ObjectMeta, include: string[]): ObjectMeta {
+  return {
+    ...object,
+    httpMetadata: include.includes("httpMetadata") ? object.httpMetadata : {},
+    customMetadata: include.includes("customMetadata") ? object.customMetadata : {},
+  };
+}
+
+function maxBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] as number) > (b[i] as number) ? a : b;
+  return a.length >= b.length ? a : b;
+}
+
+function arg<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new TypeError(`Invalid argument to the R2 binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
+}
+
+function randomHex(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
+}

@@ -1,0 +1,301 @@
+// env.BUCKET in tenant isolates: Cloudflare's R2Bucket over the runner's Storage entrypoint.
+import { CHECKSUMS, type ChecksumName } from "../runner/storage/constants.ts";
+import type { ObjectMeta } from "../runner/storage/entrypoint.ts";
+
+/** The runner methods this shim calls (runner/storage/entrypoint.ts). */
+export interface StorageRunner {
+  headObject(key: string): Promise<ObjectMeta | null>;
+  getObject(key: string, options: unknown): Promise<{ meta: ObjectMeta; body: ReadableStream<Uint8Array> | null } | null>;
+  putObject(key: string, value: ReadableStream | Uint8Array, options: unknown): Promise<ObjectMeta | null>;
+  deleteObjects(keys: string[]): Promise<void>;
+  listObjects(options: unknown): Promise<{ objects: ObjectMeta[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] }>;
+  createUpload(key: string, options: unknown): Promise<string>;
+  uploadPart(key: string, uploadId: string, partNumber: number, value: ReadableStream | Uint8Array): Promise<{ partNumber: number; etag: string }>;
+  completeUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<ObjectMeta>;
+  abortUpload(key: string, uploadId: string): Promise<void>;
+}
+
+type Value = ReadableStream | ArrayBuffer | ArrayBufferView | string | null | Blob;
+type Conditional = { etagMatches?: string; etagDoesNotMatch?: string; uploadedBefore?: Date; uploadedAfter?: Date; secondsGranularity?: boolean };
+
+const encoder = new TextEncoder();
+const HEX_LENGTH: Record<ChecksumName, number> = { md5: 32, sha1: 40, sha256: 64, sha384: 96, sha512: 128 };
+
+export class R2Checksums {
+  readonly md5?: ArrayBuffer;
+  readonly sha1?: ArrayBuffer;
+  readonly sha256?: ArrayBuffer;
+  readonly sha384?: ArrayBuffer;
+  readonly sha512?: ArrayBuffer;
+
+  constructor(hex: Partial<Record<ChecksumName, string>>) {
+    for (const [name, value] of Object.entries(hex)) if (value) (this as unknown as Record<string, ArrayBuffer>)[name] = fromHex(value).buffer as ArrayBuffer;
+  }
+
+  toJSON(): Partial<Record<ChecksumName, string>> {
+    const json: Partial<Record<ChecksumName, string>> = {};
+    for (const name of Object.keys(CHECKSUMS) as ChecksumName[]) {
+      const value = this[name];
+      if (value) json[name] = toHex(new Uint8Array(value));
+    }
+    return json;
+  }
+}
+
+export class R2Object {
+  readonly key: string;
+  readonly version: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly httpEtag: string;
+  readonly checksums: R2Checksums;
+  readonly uploaded: Date;
+  readonly httpMetadata: R2HTTPMetadata;
+  readonly customMetadata: Record<string, string>;
+  readonly range?: { offset: number; length: number };
+  readonly storageClass = "Standard";
+
+  constructor(meta: ObjectMeta) {
+    this.key = meta.key;
+    this.version = meta.version;
+    this.size = meta.size;
+    this.etag = meta.etag;
+    this.httpEtag = `"${meta.etag}"`;
+    this.checksums = new R2Checksums({ md5: meta.etag.includes("-") ? undefined : meta.etag, ...meta.checksums } as Record<ChecksumName, string>);
+    this.uploaded = new Date(meta.uploaded);
+    const { cacheExpiry, ...rest } = meta.httpMetadata;
+    this.httpMetadata = cacheExpiry === undefined ? rest : { ...rest, cacheExpiry: new Date(cacheExpiry) };
+    this.customMetadata = meta.customMetadata;
+    if (meta.range) this.range = meta.range;
+  }
+
+  writeHttpMetadata(headers: Headers): void {
+    const m = this.httpMetadata;
+    if (m.contentType) headers.set("content-type", m.contentType);
+    if (m.contentLanguage) headers.set("content-language", m.contentLanguage);
+    if (m.contentDisposition) headers.set("content-disposition", m.contentDisposition);
+    if (m.contentEncoding) headers.set("content-encoding", m.contentEncoding);
+    if (m.cacheControl) headers.set("cache-control", m.cacheControl);
+    if (m.cacheExpiry) headers.set("expires", m.cacheExpiry.toUTCString());
+  }
+}
+
+export class R2ObjectBody extends R2Object {
+  readonly #response: Response;
+
+  constructor(meta: ObjectMeta, body: ReadableStream<Uint8Array>) {
+    super(meta);
+    this.#response = new Response(body);
+  }
+
+  get body(): ReadableStream {
+    return this.#response.body as ReadableStream;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#response.bodyUsed;
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#response.arrayBuffer();
+  }
+
+  bytes(): Promise<Uint8Array> {
+    return this.#response.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+  }
+
+  text(): Promise<string> {
+    return this.#response.text();
+  }
+
+  json<T>(): Promise<T> {
+    return this.#response.json();
+  }
+
+  blob(): Promise<Blob> {
+    return this.#response.blob();
+  }
+}
+
+export class R2MultipartUpload {
+  readonly #runner: StorageRunner;
+  readonly key: string;
+  readonly uploadId: string;
+
+  constructor(runner: StorageRunner, key: string, uploadId: string) {
+    this.#runner = runner;
+    this.key = key;
+    this.uploadId = uploadId;
+  }
+
+  async uploadPart(partNumber: number, value: Value): Promise<{ partNumber: number; etag: string }> {
+    return this.#runner.uploadPart(this.key, this.uploadId, partNumber, await wireValue(value));
+  }
+
+  abort(): Promise<void> {
+    return this.#runner.abortUpload(this.key, this.uploadId);
+  }
+
+  async complete(uploadedParts: { partNumber: number; etag: string }[]): Promise<R2Object> {
+    const parts = uploadedParts.map(({ partNumber, etag }) => ({ partNumber, etag }));
+    return new R2Object(await this.#runner.completeUpload(this.key, this.uploadId, parts));
+  }
+}
+
+export class R2Bucket {
+  readonly #runner: StorageRunner;
+
+  constructor(runner: StorageRunner) {
+    this.#runner = runner;
+  }
+
+  async head(key: string): Promise<R2Object | null> {
+    const meta = await this.#runner.headObject(String(key));
+    return meta ? new R2Object(meta) : null;
+  }
+
+  async get(key: string, options?: { onlyIf?: Conditional | Headers; range?: R2Range | Headers }): Promise<R2Object | R2ObjectBody | null> {
+    const wire: Record<string, unknown> = {};
+    if (options?.onlyIf) wire.onlyIf = wireConditional(options.onlyIf);
+    if (options?.range) wire.range = wireRange(options.range);
+    const result = await this.#runner.getObject(String(key), wire);
+    if (!result) return null;
+    return result.body ? new R2ObjectBody(result.meta, result.body) : new R2Object(result.meta);
+  }
+
+  async put(key: string, value: Value, options?: R2PutOptions & { onlyIf?: Conditional | Headers }): Promise<R2Object | null> {
+    const wire: Record<string, unknown> = {};
+    if (options?.httpMetadata) wire.httpMetadata = wireHttpMetadata(options.httpMetadata);
+    if (options?.customMetadata) wire.customMetadata = Object.fromEntries(Object.entries(options.customMetadata).map(([k, v]) => [k, String(v)]));
+    if (options?.onlyIf) wire.onlyIf = wireConditional(options.onlyIf);
+    const checksum = wireChecksum(options as Partial<Record<ChecksumName, ArrayBuffer | string>> | undefined);
+    if (checksum) wire.checksum = checksum;
+    const meta = await this.#runner.putObject(String(key), await wireValue(value), wire);
+    return meta ? new R2Object(meta) : null;
+  }
+
+  async delete(keys: string | string[]): Promise<void> {
+    await this.#runner.deleteObjects((Array.isArray(keys) ? keys : [keys]).map(String));
+  }
+
+  async list(options?: R2ListOptions & { include?: ("httpMetadata" | "customMetadata")[] }): Promise<{ objects: R2Object[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] }> {
+    const wire: Record<string, unknown> = {};
+    for (const name of ["prefix", "delimiter", "cursor", "startAfter"] as const) if (options?.[name] !== undefined) wire[name] = String(options[name]);
+    if (options?.limit !== undefined) wire.limit = Number(options.limit);
+    if (options?.include) wire.include = [...options.include];
+    const result = await this.#runner.listObjects(wire);
+    const objects = result.objects.map((meta) => new R2Object(meta));
+    return result.truncated
+      ? { objects, truncated: true, cursor: result.cursor as string, delimitedPrefixes: result.delimitedPrefixes }
+      : { objects, truncated: false, delimitedPrefixes: result.delimitedPrefixes };
+  }
+
+  async createMultipartUpload(key: string, options?: R2MultipartOptions): Promise<R2MultipartUpload> {
+    const wire: Record<string, unknown> = {};
+    if (options?.httpMetadata) wire.httpMetadata = wireHttpMetadata(options.httpMetadata);
+    if (options?.customMetadata) wire.customMetadata = options.customMetadata;
+    return new R2MultipartUpload(this.#runner, String(key), await this.#runner.createUpload(String(key), wire));
+  }
+
+  resumeMultipartUpload(key: string, uploadId: string): R2MultipartUpload {
+    return new R2MultipartUpload(this.#runner, String(key), String(uploadId));
+  }
+}
+
+export function makeStorageBinding(runner: StorageRunner): R2Bucket {
+  return new R2Bucket(runner);
+}
+
+// Fixed-size values travel as bytes; streams stay streams (never buffered here).
+async function wireValue(value: Value): Promise<ReadableStream | Uint8Array> {
+  if (value === null || value === undefined) return new Uint8Array(0);
+  if (typeof value === "string") return encoder.encode(value);
+  if (value instanceof ReadableStream) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof Blob) return value.stream();
+  throw new TypeError("Provided readable stream must have a known length (request/response body or readable half of FixedLengthStream)");
+}
+
+function wireHttpMetadata(metadata: R2HTTPMetadata | Headers): Record<string, string> {
+  const get = (name: string, header: string): string | undefined =>
+    metadata instanceof Headers ? (metadata.get(header) ?? undefined) : ((metadata as Record<string, unknown>)[name] as string | undefined);
+  const wire: Record<string, string> = {};
+  for (const [name, header] of [
+    ["contentType", "content-type"],
+    ["contentLanguage", "content-language"],
+    ["contentDisposition", "content-disposition"],
+    ["contentEncoding", "content-encoding"],
+    ["cacheControl", "cache-control"],
+  ] as const) {
+    const value = get(name, header);
+    if (value !== undefined) wire[name] = String(value);
+  }
+  const expiry = metadata instanceof Headers ? metadata.get("expires") : (metadata as R2HTTPMetadata).cacheExpiry;
+  if (expiry) wire.cacheExpiry = new Date(expiry).toISOString();
+  return wire;
+}
+
+function wireChecksum(options: Partial<Record<ChecksumName, ArrayBuffer | string>> | undefined): { name: ChecksumName; hex: string } | undefined {
+  const given = (Object.keys(CHECKSUMS) as ChecksumName[]).filter((name) => options?.[name] !== undefined);
+  if (given.length > 1) throw new TypeError("You cannot specify multiple hashing algorithms.");
+  const [name] = given;
+  if (!name) return undefined;
+  const value = options?.[name] as ArrayBuffer | string;
+  const hex = typeof value === "string" ? value.toLowerCase() : toHex(new Uint8Array(value));
+  if (hex.length !== HEX_LENGTH[name] || !/^[0-9a-f]*$/.test(hex)) {
+    const label = CHECKSUMS[name].replace("-", "");
+    throw new TypeError(`${label} is ${HEX_LENGTH[name]} hex characters, not ${hex.length}`);
+  }
+  return { name, hex };
+}
+
+function wireConditional(onlyIf: Conditional | Headers): Record<string, unknown> {
+  const wire: Record<string, unknown> = {};
+  const etags = (value: string | null | undefined) =>
+    value ? value.split(",").map((etag) => etag.trim().replace(/^W\//, "").replace(/^"|"$/g, "")).filter(Boolean) : undefined;
+  if (onlyIf instanceof Headers) {
+    const match = etags(onlyIf.get("if-match"));
+    const noneMatch = etags(onlyIf.get("if-none-match"));
+    if (match) wire.etagMatches = match;
+    if (noneMatch) wire.etagDoesNotMatch = noneMatch;
+    const since = onlyIf.get("if-modified-since");
+    const unmodified = onlyIf.get("if-unmodified-since");
+    if (since) wire.uploadedAfter = Date.parse(since);
+    if (unmodified) wire.uploadedBefore = Date.parse(unmodified);
+    wire.secondsGranularity = true;
+    return wire;
+  }
+  const match = etags(onlyIf.etagMatches);
+  const noneMatch = etags(onlyIf.etagDoesNotMatch);
+  if (match) wire.etagMatches = match;
+  if (noneMatch) wire.etagDoesNotMatch = noneMatch;
+  if (onlyIf.uploadedBefore) wire.uploadedBefore = new Date(onlyIf.uploadedBefore).getTime();
+  if (onlyIf.uploadedAfter) wire.uploadedAfter = new Date(onlyIf.uploadedAfter).getTime();
+  if (onlyIf.secondsGranularity !== undefined) wire.secondsGranularity = Boolean(onlyIf.secondsGranularity);
+  return wire;
+}
+
+function wireRange(range: R2Range | Headers): Record<string, number> {
+  if (range instanceof Headers) {
+    const match = (range.get("range") ?? "").match(/^bytes=(\d*)-(\d*)$/);
+    if (!match) return {};
+    const [, start, end] = match;
+    if (!start) return { suffix: Number(end) };
+    return end ? { offset: Number(start), length: Number(end) - Number(start) + 1 } : { offset: Number(start) };
+  }
+  const wire: Record<string, number> = {};
+  for (const name of ["offset", "length", "suffix"] as const) {
+    const value = (range as Record<string, number | undefined>)[name];
+    if (value !== undefined) wire[name] = Number(value);
+  }
+  return wire;
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
+}
