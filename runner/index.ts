@@ -10,6 +10,7 @@ export { Kv } from "./kv/entrypoint.ts";
 export { Egress } from "./egress/entrypoint.ts";
 export { Service } from "./services/entrypoint.ts";
 export { Vault } from "./vault/entrypoint.ts";
+export { Storage } from "./storage/entrypoint.ts";
 
 export class Admin extends WorkerEntrypoint<Env> {
   override fetch(request: Request): Promise<Response> | Response {

@@ -3,6 +3,7 @@ import type { BindingManifest } from "../runner/dispatch/bindings.ts";
 import { makeKvBinding, type KvRunner } from "./kv.ts";
 import { makeServiceBinding, type ServiceRunner } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding, type VaultRunner } from "./vault.ts";
+import { makeStorageBinding, type StorageRunner } from "./storage.ts";
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;
 
@@ -27,6 +28,7 @@ export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown
         if (kind === "kv") result[name] = makeKvBinding(env[name] as KvRunner);
         else if (kind === "service") result[name] = makeServiceBinding(env[name] as ServiceRunner);
         else if (kind === "vault") result[name] = new VaultBinding(env[name] as VaultRunner);
+        else if (kind === "r2") result[name] = makeStorageBinding(env[name] as StorageRunner);
         else if (kind === "secretsStore") result[name] = new SecretsStoreSecret(env[name] as VaultRunner);
       }
       wrapped.set(env, result);

@@ -32,11 +32,12 @@ export class R2Checksums {
     for (const [name, value] of Object.entries(hex)) if (value) (this as unknown as Record<string, ArrayBuffer>)[name] = fromHex(value).buffer as ArrayBuffer;
   }
 
-  toJSON(): Partial<Record<ChecksumName, string>> {
-    const json: Partial<Record<ChecksumName, string>> = {};
+  /** Hex strings, every algorithm named (undefined where absent), as workerd's R2Checksums. */
+  toJSON(): Record<ChecksumName, string | undefined> {
+    const json = {} as Record<ChecksumName, string | undefined>;
     for (const name of Object.keys(CHECKSUMS) as ChecksumName[]) {
       const value = this[name];
-      if (value) json[name] = toHex(new Uint8Array(value));
+      json[name] = value ? toHex(new Uint8Array(value)) : undefined;
     }
     return json;
   }

@@ -29,6 +29,11 @@ const EntrypointNameSchema = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/,
 
 export const SecretNameSchema = z.string().regex(SECRET_LIMITS.NAME_PATTERN, "Secret names are 1-128 letters, digits, '_', '.' and '-'.");
 
+// https://developers.cloudflare.com/r2/buckets/create-buckets/#bucket-level-operations
+const BucketNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "R2 bucket names are 3-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+
 const NamespaceNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, "KV namespace names are 1-64 letters, digits, '_', '.' and '-'.");
@@ -62,6 +67,7 @@ export const DeploySchema = z
     services: z
       .record(BindingNameSchema, z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict())
       .default({}),
+    r2: z.record(BindingNameSchema, BucketNameSchema).default({}),
     vaults: z.array(BindingNameSchema).max(16).default([]),
     secretsStore: z.record(BindingNameSchema, z.object({ secret: SecretNameSchema }).strict()).default({}),
     routes: z.array(z.string().min(1).max(255)).max(100).default([]),
@@ -82,6 +88,7 @@ export const DeploySchema = z
     for (const [kind, names] of [
       ["var", Object.keys(deploy.vars)],
       ["KV namespace", Object.keys(deploy.kv)],
+      ["R2 bucket", Object.keys(deploy.r2)],
       ["service", Object.keys(deploy.services)],
       ["vault", deploy.vaults],
       ["secrets store secret", Object.keys(deploy.secretsStore)],

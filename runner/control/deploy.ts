@@ -45,6 +45,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   }
   const bindings: VersionBindings = { vars: input.vars, kv: input.kv };
   if (Object.keys(input.services).length > 0) bindings.services = input.services;
+  if (Object.keys(input.r2).length > 0) bindings.r2 = input.r2;
   if (input.vaults.length > 0) bindings.vaults = input.vaults;
   if (Object.keys(input.secretsStore).length > 0) bindings.secretsStore = input.secretsStore;
   const compatibilityFlags = [...new Set(input.compatibilityFlags)].sort();
@@ -86,6 +87,10 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       {
         text: "INSERT INTO kv_namespaces (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
         params: [tenant, Object.values(input.kv)],
+      },
+      {
+        text: "INSERT INTO r2_buckets (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        params: [tenant, Object.values(input.r2)],
       },
       {
         text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints)

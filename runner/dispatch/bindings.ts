@@ -5,6 +5,8 @@ export interface VersionBindings {
   kv: Record<string, string>;
   /** binding name → another worker of the same tenant, and optionally a named entrypoint */
   services?: Record<string, { service: string; entrypoint?: string | undefined }>;
+  /** binding name → R2 bucket name (within the tenant) */
+  r2?: Record<string, string>;
   /** binding names that get the tenant's vault */
   vaults?: string[];
   /** binding name → one vault entry, read with `await env.X.get()` (Cloudflare Secrets Store's shape) */
@@ -12,13 +14,14 @@ export interface VersionBindings {
 }
 
 /** What the shims must build for each binding name: the tenant isolate's `__outpost_bindings.json`. */
-export type BindingManifest = Record<string, "kv" | "service" | "vault" | "secretsStore">;
+export type BindingManifest = Record<string, "kv" | "r2" | "service" | "vault" | "secretsStore">;
 
 /** Every env name a version's bindings take. */
 export function bindingNames(bindings: VersionBindings): string[] {
   return [
     ...Object.keys(bindings.vars),
     ...Object.keys(bindings.kv),
+    ...Object.keys(bindings.r2 ?? {}),
     ...Object.keys(bindings.services ?? {}),
     ...(bindings.vaults ?? []),
     ...Object.keys(bindings.secretsStore ?? {}),

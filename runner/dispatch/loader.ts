@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import type { KvProps } from "../kv/entrypoint.ts";
 import type { EgressProps } from "../egress/entrypoint.ts";
 import type { ServiceProps } from "../services/entrypoint.ts";
+import type { StorageProps } from "../storage/entrypoint.ts";
 import { workerScope } from "../vault/constants.ts";
 import type { VaultProps } from "../vault/entrypoint.ts";
 import { secretsOf } from "../vault/store.ts";
@@ -18,6 +19,7 @@ interface RunnerExports {
   Egress(options: { props: EgressProps }): Fetcher;
   Service(options: { props: ServiceProps }): Fetcher;
   Vault(options: { props: VaultProps }): Fetcher;
+  Storage(options: { props: StorageProps }): Fetcher;
 }
 
 export interface StoredModule {
@@ -64,6 +66,20 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     }
   }
 
+  const buckets = Object.entries(bindings.r2 ?? {});
+  if (buckets.length > 0) {
+    const rows = await db.query("SELECT id::text AS id, name FROM r2_buckets WHERE tenant = $1 AND name = ANY($2::text[])", [
+      route.tenant,
+      buckets.map(([, bucket]) => bucket),
+    ]);
+    const ids = new Map(rows.map((row) => [row.name as string, row.id as string]));
+    for (const [binding, bucket] of buckets) {
+      const bucketId = ids.get(bucket);
+      if (!bucketId) throw new Error(`R2 bucket ${bucket} of tenant ${route.tenant} is missing`);
+      tenantEnv[binding] = exports.Storage({ props: { tenant: route.tenant, worker: route.worker, binding, bucketId } });
+      manifest[binding] = "r2";
+    }
+  }
   const vault = (binding: string, secret?: string) =>
     exports.Vault({ props: { tenant: route.tenant, worker: route.worker, binding, ...(secret === undefined ? {} : { secret }) } });
   for (const binding of bindings.vaults ?? []) {

@@ -41,25 +41,12 @@ export function blobStore(env: Env): BlobStore {
   return diskBlobs(env);
 }
 
-/** Concatenates byte ranges of several blobs (a multipart object's parts) into one stream. */
-export function concatStreams(parts: (() => Promise<ReadableStream<Uint8Array>>)[]): ReadableStream<Uint8Array> {
-  let index = 0;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (!reader) {
-          const next = parts[index++];
-          if (!next) return controller.close();
-          reader = (await next()).getReader();
-        }
-        const { done, value } = await reader.read();
-        if (!done) return controller.enqueue(value);
-        reader = undefined;
-      }
-    },
-    async cancel(reason) {
-      await reader?.cancel(reason);
-    },
-  });
+/** Writes several streams (a multipart object's parts) one after another into `target`. */
+export async function concatInto(parts: (() => Promise<ReadableStream<Uint8Array>>)[], target: WritableStream<Uint8Array>): Promise<void> {
+  try {
+    for (const part of parts) await (await part()).pipeTo(target, { preventClose: true });
+    await target.close();
+  } catch (error) {
+    await target.abort(error).catch(() => {});
+  }
 }

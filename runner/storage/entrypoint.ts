@@ -5,7 +5,7 @@ import { database } from "../db/client.ts";
 import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { prefixEnd, successor } from "../kv/range.ts";
-import { type BlobStore, blobStore, concatStreams } from "./blobs.ts";
+import { type BlobStore, blobStore, concatInto } from "./blobs.ts";
 import { CHECKSUMS, type ChecksumName, R2_LIMITS } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
 import { R2_SQL } from "./sql.ts";
@@ -91,7 +91,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     if (!conditionHolds(onlyIf as Conditional | undefined, object)) return { meta: object, body: null };
     const resolved = resolveRange(range, object.size);
     const span = resolved ?? { offset: 0, length: object.size };
-    const body = this.#read(row.blobs as string[], (row.part_sizes as string[]).map(Number), span.offset, span.length);
+    const body = await this.#read(row.blobs as string[], (row.part_sizes as string[]).map(Number), span.offset, span.length);
     return { meta: resolved ? { ...object, range: resolved } : object, body };
   }
 
@@ -196,7 +196,8 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const wanted = arg(z.array(z.object({ partNumber: z.number().int(), etag: z.string() })).min(1), parts);
     const upload = await this.#upload("completeMultipartUpload", arg(z.string(), uploadId), bytes);
     const stored = new Map((await this.#query(R2_SQL.parts, [uploadId])).map((row) => [row.part_number as number, row]));
-    const chosen = [...wanted].sort((a, b) => a.partNumber - b.partNumber).map((part) => {
+    // In the order given, as R2 joins them.
+    const chosen = wanted.map((part) => {
       const row = stored.get(part.partNumber);
       if (!row || row.etag !== part.etag) throw new R2Error("completeMultipartUpload", "INVALID_PART");
       return row;
@@ -235,7 +236,12 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     return row;
   }
 
-  #read(blobs: string[], sizes: number[], offset: number, length: number): ReadableStream<Uint8Array> {
+  /**
+   * The object's bytes in [offset, offset + length). The first blob read starts before this RPC
+   * returns, and joining several (multipart) is kept alive with waitUntil: a stream handed back
+   * over RPC is read after the call has ended.
+   */
+  async #read(blobs: string[], sizes: number[], offset: number, length: number): Promise<ReadableStream<Uint8Array>> {
     const store = this.#blobs();
     const pieces: (() => Promise<ReadableStream<Uint8Array>>)[] = [];
     let start = 0;
@@ -243,10 +249,15 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
       const size = sizes[i] ?? 0;
       const from = Math.max(offset, start);
       const to = Math.min(offset + length, start + size);
-      if (to > from || (length === 0 && i === 0)) pieces.push(() => store.get(blob, from - start, Math.max(0, to - from)));
+      const within = from - start;
+      if (to > from || (length === 0 && i === 0)) pieces.push(() => store.get(blob, within, Math.max(0, to - from)));
       start += size;
     });
-    return concatStreams(pieces);
+    const [only] = pieces;
+    if (pieces.length === 1 && only) return only();
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    this.ctx.waitUntil(concatInto(pieces, writable));
+    return readable;
   }
 
   // Blobs are named by bucket so an operator can tell whose bytes a file holds.
