@@ -12,6 +12,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string[]} [kv]           BINDING or BINDING=namespace (namespace defaults to the binding name)
  * @property {string[]} [vars]         KEY=VALUE
  * @property {string[]} [vaults]       binding names given the tenant vault
+ * @property {string[]} [r2]           BINDING or BINDING=bucket (bucket defaults to the binding name, lowercased)
  * @property {string} [tenant]
  * @property {string} [compatibilityDate]     overrides the config's
  * @property {string[]} [compatibilityFlags]  added to the config's
@@ -31,6 +32,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {Record<string, { service: string, entrypoint?: string }>} [services]
  * @property {string[]} [vaults]
  * @property {Record<string, { secret: string }>} [secretsStore]
+ * @property {Record<string, string>} [r2]
  * @property {string} [tenant]
  * @property {string} [message]
  * @property {number} [rolloutPercent]
@@ -56,11 +58,13 @@ export async function deployBody(options) {
   const vars = Object.fromEntries((options.vars ?? []).map((pair) => splitPair(pair, "--var", true)));
   const kv = Object.fromEntries((options.kv ?? []).map((pair) => splitPair(pair, "--kv", false)));
   // A binding named on the command line replaces the config's binding of that name, whatever its kind.
-  const flagged = new Set([...Object.keys(vars), ...Object.keys(kv), ...(options.vaults ?? [])]);
+  const r2Flags = Object.fromEntries((options.r2 ?? []).map((pair) => splitPair(pair, "--r2", false)).map(([binding, bucket]) => [binding, bucket.toLowerCase()]));
+  const flagged = new Set([...Object.keys(vars), ...Object.keys(kv), ...Object.keys(r2Flags), ...(options.vaults ?? [])]);
   /** @type {<T>(record: Record<string, T>) => Record<string, T>} */
   const unflagged = (record) => Object.fromEntries(Object.entries(record).filter(([binding]) => !flagged.has(binding)));
   const services = unflagged(config?.services ?? {});
   const secretsStore = unflagged(config?.secretsStore ?? {});
+  const r2 = { ...unflagged(config?.r2 ?? {}), ...r2Flags };
   const vaults = [...new Set([...(config?.vaults ?? []).filter((binding) => !flagged.has(binding)), ...(options.vaults ?? [])])];
   const routes = config?.routes ?? [];
   const compatibilityDate = options.compatibilityDate ?? config?.compatibilityDate;
@@ -77,6 +81,7 @@ export async function deployBody(options) {
     // Sent only when there are some: servers without routes and services refuse unknown fields.
     ...(routes.length > 0 ? { routes } : {}),
     ...(Object.keys(services).length > 0 ? { services } : {}),
+    ...(Object.keys(r2).length > 0 ? { r2 } : {}),
     ...(vaults.length > 0 ? { vaults } : {}),
     ...(Object.keys(secretsStore).length > 0 ? { secretsStore } : {}),
     ...(options.tenant ? { tenant: options.tenant } : {}),

@@ -9,7 +9,7 @@ Usage:
   outpost deploy [DIR | DIR/wrangler.toml] [FLAGS]   deploys the project described by DIR's wrangler.toml
                  (or wrangler.json/.jsonc; DIR defaults to the current directory), bundled like wrangler deploy
   outpost deploy <entry.js|ts> --name NAME [FLAGS]   deploys one entry file with the flags alone
-    FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--var KEY=VALUE]... [--vault BINDING]... [--tenant ID]
+    FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--r2 BINDING[=BUCKET]]... [--var KEY=VALUE]... [--vault BINDING]... [--tenant ID]
            [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]... [--message TEXT]
            [--percent P]   (a gradual rollout: the new version takes P % of requests)
     Flags override the config file's name, date and bindings of the same name; flags add to its
@@ -73,6 +73,7 @@ try {
           kv: { type: "string", multiple: true, default: [] },
           var: { type: "string", multiple: true, default: [] },
           vault: { type: "string", multiple: true, default: [] },
+          r2: { type: "string", multiple: true, default: [] },
           tenant: { type: "string" },
           "compatibility-date": { type: "string" },
           "compatibility-flag": { type: "string", multiple: true, default: [] },
@@ -89,6 +90,7 @@ try {
         kv: values.kv,
         vars: values.var,
         vaults: values.vault,
+        r2: values.r2,
         compatibilityFlags: values["compatibility-flag"],
         ...(values.tenant ? { tenant: values.tenant } : {}),
         ...(values["compatibility-date"] ? { compatibilityDate: values["compatibility-date"] } : {}),

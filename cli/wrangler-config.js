@@ -20,6 +20,7 @@ import { RULE_TYPES } from "./module-rules.js";
  * @property {Record<string, string>} kv     binding → namespace name (the `id`)
  * @property {string[]} routes               route patterns
  * @property {Record<string, { service: string, entrypoint?: string }>} services
+ * @property {Record<string, string>} r2    binding → bucket name
  * @property {string[]} vaults               binding names given the tenant vault (`[[vaults]]`, an Outpost extension)
  * @property {Record<string, { secret: string }>} secretsStore  binding → vault entry (`[[secrets_store_secrets]]`)
  * @property {BundleOptions} bundle          how to bundle `main`
@@ -31,7 +32,7 @@ export const CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
 /** Fields Outpost reads. */
 const SUPPORTED = new Set([
   "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces", "routes", "route", "services",
-  "vaults", "secrets_store_secrets", "rules", "find_additional_modules", "base_dir", "preserve_file_names",
+  "r2_buckets", "vaults", "secrets_store_secrets", "rules", "find_additional_modules", "base_dir", "preserve_file_names",
   "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment",
 ]);
 
@@ -67,7 +68,7 @@ const IGNORED = new Set([
  * @type {Map<string, string[] | "keys" | null>}
  */
 const UNSUPPORTED = new Map(/** @type {[string, string[] | "keys" | null][]} */ ([
-  ["r2_buckets", null], ["assets", null], ["queues", ["producers", "consumers"]], ["triggers", ["crons"]],
+  ["assets", null], ["queues", ["producers", "consumers"]], ["triggers", ["crons"]],
   ["d1_databases", null], ["durable_objects", ["bindings"]], ["hyperdrive", null], ["ai", null],
   ["ai_search_namespaces", null], ["ai_search", null], ["vectorize", null], ["analytics_engine_datasets", null],
   ["browser", null], ["images", null], ["media", null], ["stream", null], ["mtls_certificates", null],
@@ -180,6 +181,14 @@ export function validateWranglerConfig(raw, path) {
     services[binding] = defined({ service, entrypoint: check.string(entry.entrypoint, `services[${i}].entrypoint`) });
   });
 
+  /** @type {Record<string, string>} */
+  const r2 = {};
+  check.tables(config.r2_buckets ?? [], "r2_buckets").forEach((entry, i) => {
+    const binding = check.required(check.string(entry.binding, `r2_buckets[${i}].binding`), `r2_buckets[${i}].binding`);
+    // `preview_bucket_name` and `jurisdiction` are Cloudflare-side; the bucket is the tenant's, by name.
+    r2[binding] = check.required(check.string(entry.bucket_name, `r2_buckets[${i}].bucket_name`), `r2_buckets[${i}].bucket_name`);
+  });
+
   // Outpost extension: `[[vaults]] binding = "VAULT"` gives the worker the tenant's vault.
   const vaults = check.tables(config.vaults ?? [], "vaults").map((entry, i) =>
     check.required(check.string(entry.binding, `vaults[${i}].binding`), `vaults[${i}].binding`),
@@ -220,6 +229,7 @@ export function validateWranglerConfig(raw, path) {
     kv,
     routes,
     services,
+    r2,
     vaults,
     secretsStore,
     bundle: defined({

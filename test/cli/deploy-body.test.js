@@ -128,10 +128,10 @@ describe("from a project directory", () => {
 
   it("deployBody: unsupported bindings are refused before anything is bundled", async () => {
     const dir = await tempProject({
-      "wrangler.toml": `name = "w"\nmain = "missing.ts"\n[[r2_buckets]]\nbinding = "BUCKET"\nbucket_name = "b"`,
+      "wrangler.toml": `name = "w"\nmain = "missing.ts"\n[[d1_databases]]\nbinding = "DB"\ndatabase_id = "d"`,
     });
     expect(await refusal({ target: dir })).toBe(
-      "wrangler.toml uses bindings Outpost does not implement yet: r2_buckets (BUCKET). Remove them or deploy without them.",
+      "wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.",
     );
   });
 

@@ -40,6 +40,7 @@ describe("what is read", () => {
       kv: { STORE: "ts-project-store" },
       routes: [],
       services: {},
+      r2: {},
       vaults: [],
       secretsStore: {},
       bundle: { rules: [], exclude: [path], esbuild: {} },
@@ -118,6 +119,17 @@ describe("what is read", () => {
       entrypoint = "BillingApi"
     `);
     expect(config.services).toEqual({ AUTH: { service: "auth-worker" }, BILLING: { service: "billing", entrypoint: "BillingApi" } });
+  });
+
+  it("config: R2 buckets by bucket_name", () => {
+    const config = read(`
+      [[r2_buckets]]
+      binding = "FILES"
+      bucket_name = "user-files"
+      preview_bucket_name = "ignored"
+    `);
+    expect(config.r2).toEqual({ FILES: "user-files" });
+    expect(refusal(`[[r2_buckets]]\nbinding = "X"`)).toBe("wrangler.toml: r2_buckets[0].bucket_name is missing");
   });
 
   it("config: vaults and Secrets Store secrets (store_id ignored)", () => {
@@ -228,15 +240,15 @@ describe("what is refused", () => {
     expect(
       refusal(`
         name = "w"
-        [[r2_buckets]]
-        binding = "BUCKET"
-        bucket_name = "files"
+        [[d1_databases]]
+        binding = "DB"
+        database_id = "d"
 
         [[queues.producers]]
         binding = "JOBS"
         queue = "jobs"
       `),
-    ).toBe("wrangler.toml uses bindings Outpost does not implement yet: r2_buckets (BUCKET), queues.producers (JOBS). Remove them or deploy without them.");
+    ).toBe("wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB), queues.producers (JOBS). Remove them or deploy without them.");
   });
 
   it("config: every other Cloudflare binding type is refused in one message", () => {
