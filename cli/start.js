@@ -119,6 +119,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
         egressAllow: options.egressAllow,
         maxCompatibilityDate: workerd.compatibilityDate,
         keepVersions: options.keepVersions,
+        storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
         ownPorts: [options.port, options.adminPort],
       },
     }),

@@ -12,6 +12,8 @@ export interface RunnerConfig {
   egressAllow: string[];
   /** Newest compatibility date this workerd supports; the default for deploys that name none. */
   maxCompatibilityDate: string;
+  /** Where presigned storage URLs point: `http://storage.<baseDomain>:<port>` by default. */
+  storageOrigin: string;
   /** How many versions each worker keeps (OUTPOST_KEEP_VERSIONS, default 100). */
   keepVersions: number;
   /** The platform's own sockets, always refused to tenant egress. */

@@ -13,6 +13,7 @@ export interface StorageRunner {
   uploadPart(key: string, uploadId: string, partNumber: number, value: ReadableStream | Uint8Array): Promise<{ partNumber: number; etag: string }>;
   completeUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<ObjectMeta>;
   abortUpload(key: string, uploadId: string): Promise<void>;
+  presign(key: string, options: unknown): Promise<string>;
 }
 
 type Value = ReadableStream | ArrayBuffer | ArrayBufferView | string | null | Blob;
@@ -196,6 +197,14 @@ export class R2Bucket {
     if (options?.httpMetadata) wire.httpMetadata = wireHttpMetadata(options.httpMetadata);
     if (options?.customMetadata) wire.customMetadata = options.customMetadata;
     return new R2MultipartUpload(this.#runner, String(key), await this.#runner.createUpload(String(key), wire));
+  }
+
+  /**
+   * Outpost extension: a URL that performs one GET, PUT or DELETE of `key` without the worker,
+   * until `expiresIn` seconds (default 3600, at most 7 days) have passed.
+   */
+  createPresignedUrl(key: string, options?: { method?: "GET" | "PUT" | "DELETE"; expiresIn?: number }): Promise<string> {
+    return this.#runner.presign(String(key), { ...options });
   }
 
   resumeMultipartUpload(key: string, uploadId: string): R2MultipartUpload {

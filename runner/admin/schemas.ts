@@ -14,7 +14,8 @@ export const DEPLOY_LIMITS = {
 
 export const WorkerNameSchema = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.")
+  .refine((name) => name !== "storage", "The worker name storage is reserved: storage.<base domain> serves presigned URLs.");
 
 export const TenantSchema = z
   .string()

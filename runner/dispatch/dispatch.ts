@@ -1,11 +1,13 @@
 import type { Env } from "../env.ts";
 import { loadVersion } from "./loader.ts";
-import { chooseVersion, resolveRequest } from "./routes.ts";
+import { servePresigned } from "../storage/presigned-endpoint.ts";
+import { STORAGE_HOST_LABEL, chooseVersion, resolveRequest, workerNameFromHost } from "./routes.ts";
 
 /** The public socket: route pattern or `Host: NAME.<baseDomain>` → worker → a version's isolate. */
 export async function dispatch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   const host = request.headers.get("host") ?? url.host;
+  if (workerNameFromHost(host, env.CONFIG.baseDomain) === STORAGE_HOST_LABEL) return servePresigned(request, env, ctx);
   const route = await resolveRequest(env, ctx, host, url.pathname);
   if (!route) {
     return new Response(`No worker is deployed at ${host}. Workers answer at NAME.${env.CONFIG.baseDomain}.\n`, {

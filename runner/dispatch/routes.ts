@@ -24,6 +24,9 @@ const MAX_CACHED_WORKERS = 10_000;
 
 export const ROUTES_CHANNEL = "outpost_routes";
 
+/** `storage.<base domain>` serves presigned URLs; no worker can take that name. */
+export const STORAGE_HOST_LABEL = "storage";
+
 const workers = new RefreshingCache<Route | null>(ROUTE_TTL_MS, MAX_CACHED_WORKERS);
 const patterns = new RefreshingCache<{ route: RoutePattern; worker: string }[]>(ROUTE_TTL_MS, 1);
 

@@ -8,6 +8,7 @@ import { prefixEnd, successor } from "../kv/range.ts";
 import { type BlobStore, blobStore, concatInto } from "./blobs.ts";
 import { CHECKSUMS, type ChecksumName, R2_LIMITS } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
+import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.ts";
 import { R2_SQL } from "./sql.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 
@@ -67,6 +68,9 @@ const ListSchema = z
     limit: z.number().optional(),
     include: z.array(z.enum(["httpMetadata", "customMetadata"])).optional(),
   })
+  .strict();
+const PresignSchema = z
+  .object({ method: z.enum(PRESIGN_METHODS).optional(), expiresIn: z.number().int().min(1).max(MAX_PRESIGN_SECONDS).optional() })
   .strict();
 const Value = z.union([z.instanceof(ReadableStream), z.instanceof(Uint8Array)]);
 
@@ -215,6 +219,14 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     await this.#collect([...(row?.replaced as string[]), ...unused]);
     if (!row) throw new R2Error("completeMultipartUpload", "INTERNAL");
     return meta(row);
+  }
+
+  /** A presigned URL for one key (see presign.ts). */
+  async presign(key: string, options?: unknown): Promise<string> {
+    keyBytes("createPresignedUrl", arg(z.string(), key));
+    const { method = "GET", expiresIn = 3600 } = arg(PresignSchema, options ?? {});
+    const claims = { bucketId: this.ctx.props.bucketId, tenant: this.ctx.props.tenant, key, method, expires: Math.floor(Date.now() / 1000) + expiresIn };
+    return `${this.env.CONFIG.storageOrigin}/${await signPresigned(this.env, claims)}`;
   }
 
   async abortUpload(key: string, uploadId: string): Promise<void> {

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, workerFile } from "../helpers/platform.js";
+import { httpRequest, startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
@@ -16,6 +16,8 @@ const WORKER = `export default {
       switch (url.pathname) {
         case "/put": return Response.json(await env.BUCKET.put(key, request.body ? await request.text() : ""));
         case "/get": { const o = await env.BUCKET.get(key); return o ? new Response(o.body) : new Response("(none)", { status: 404 }); }
+        case "/presign": return new Response(await env.BUCKET.createPresignedUrl(key, {
+          method: url.searchParams.get("method") ?? undefined, expiresIn: Number(url.searchParams.get("expires") ?? 3600) }));
         case "/list": return Response.json((await env.BUCKET.list({ prefix: url.searchParams.get("prefix") ?? undefined })).objects.map((o) => o.key));
         case "/big": {
           // 100 MiB generated on the fly: never held in memory whole, here or in the runner.
@@ -92,5 +94,54 @@ describe("large objects", () => {
     const grown = rss() - before;
     // The process also runs the tenant isolate; a whole-object buffer anywhere would add ≥ 100 MiB.
     expect(grown).toBeLessThan(48 * 1024 * 1024);
+  });
+});
+
+describe("presigned URLs", () => {
+  /** @param {string} key @param {string} method @param {number} [expires] */
+  async function presign(key, method, expires = 3600) {
+    const url = new URL((await platform.fetchWorker("files-a", `/presign?key=${encodeURIComponent(key)}&method=${method}&expires=${expires}`)).text);
+    return url;
+  }
+  /** @param {URL} url @param {{ method?: string, body?: string }} [init] */
+  const use = (url, init = {}) => httpRequest(platform.port, url.hostname, url.pathname, init);
+
+  it("presigned: PUT, GET and DELETE work without the worker, each only for its method", async () => {
+    const put = await presign("shared/report.txt", "PUT");
+    expect(put.hostname).toBe("storage.localhost");
+    expect((await use(put, { method: "PUT", body: "quarterly numbers" })).status).toBe(200);
+    const get = await presign("shared/report.txt", "GET");
+    const got = await use(get);
+    expect(got).toMatchObject({ status: 200, text: "quarterly numbers" });
+    expect(got.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect((await use(get, { method: "PUT", body: "overwrite" })).text).toBe("Presigned URL refused: it allows GET, not PUT.\n");
+    expect((await use(await presign("shared/report.txt", "DELETE"), { method: "DELETE" })).status).toBe(204);
+    expect((await use(get)).status).toBe(404);
+  });
+
+  it("presigned: an altered URL cannot reach another key or bucket", async () => {
+    await platform.fetchWorker("files-b", "/put?key=secret", { method: "POST", body: "b's secret" });
+    const url = await presign("public.txt", "GET");
+    const [payload, signature] = url.pathname.slice(1).split(".");
+    const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString());
+    for (const altered of [{ ...claims, key: "secret" }, { ...claims, bucketId: String(Number(claims.bucketId) + 1) }, { ...claims, expires: claims.expires + 999999 }]) {
+      const forged = new URL(url);
+      forged.pathname = `/${Buffer.from(JSON.stringify(altered)).toString("base64url")}.${signature}`;
+      expect(await use(forged)).toMatchObject({ status: 403, text: "Presigned URL refused: invalid signature.\n" });
+    }
+    expect((await use(new URL(`${url.origin}/garbage`))).status).toBe(403);
+  });
+
+  it("presigned: an expired URL is refused", async () => {
+    await platform.fetchWorker("files-a", "/put?key=soon", { method: "POST", body: "x" });
+    const url = await presign("soon", "GET", 1);
+    await waitUntil(async () => (await use(url)).status === 403, 5000);
+    expect((await use(url)).text).toBe("Presigned URL refused: expired.\n");
+  });
+
+  it("presigned: no worker may be named storage", async () => {
+    const { bundleWorker } = await import("../../cli/bundle.js");
+    const response = await platform.admin("PUT", "/v1/workers/storage", await bundleWorker(await workerFile(WORKER)));
+    expect(response.body.error.message).toBe("name: The worker name storage is reserved: storage.<base domain> serves presigned URLs.");
   });
 });

@@ -1,0 +1,59 @@
+// Presigned URLs (beyond Cloudflare's binding, as S3, GCS and Azure offer): a time-limited URL
+// for GET, PUT or DELETE of one key, served by the platform at `storage.<base domain>`. The
+// bucket, key, method and expiry are inside the signed token, so no part can be altered.
+import { cursorSigner } from "../cursor.ts";
+import type { Env } from "../env.ts";
+
+export const PRESIGN_METHODS = ["GET", "PUT", "DELETE"] as const;
+export type PresignMethod = (typeof PRESIGN_METHODS)[number];
+/** Seven days, as S3's SigV4 presigned URLs. */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+export interface PresignClaims {
+  bucketId: string;
+  tenant: string;
+  key: string;
+  method: PresignMethod;
+  /** epoch seconds */
+  expires: number;
+}
+
+const encoder = new TextEncoder();
+
+export async function signPresigned(env: Env, claims: PresignClaims): Promise<string> {
+  const payload = toBase64Url(encoder.encode(JSON.stringify(claims)));
+  return `${payload}.${toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", await cursorSigner(env), signed(payload))))}`;
+}
+
+/** The claims of a valid, unexpired token, or why it is refused. */
+export async function verifyPresigned(env: Env, token: string, nowSeconds: number): Promise<PresignClaims | string> {
+  const [payload, signature, extra] = token.split(".");
+  const signatureBytes = signature === undefined ? null : fromBase64Url(signature);
+  if (payload === undefined || signatureBytes === null || extra !== undefined) return "malformed URL";
+  if (!(await crypto.subtle.verify("HMAC", await cursorSigner(env), signatureBytes, signed(payload)))) return "invalid signature";
+  const bytes = fromBase64Url(payload);
+  const claims = bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as PresignClaims) : null;
+  if (!claims) return "malformed URL";
+  if (claims.expires < nowSeconds) return "expired";
+  return claims;
+}
+
+// Domain separation: the key also signs list cursors, which must never pass for URLs.
+function signed(payload: string): Uint8Array {
+  return encoder.encode(`outpost-presigned\n${payload}`);
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
+  try {
+    return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (char) => char.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
