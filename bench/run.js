@@ -34,6 +34,16 @@ const WORKERS = {
     return new Response(await env.KV.get("hot"));
   },
 };`,
+  r2get: `export default {
+  async fetch(request, env) {
+    if (new URL(request.url).pathname === "/seed") {
+      await env.BUCKET.put("small", "x".repeat(1024));
+      return new Response("seeded");
+    }
+    const object = await env.BUCKET.get("small");
+    return new Response(object.body);
+  },
+};`,
   put: `export default {
   async fetch(request, env) {
     await env.KV.put(crypto.randomUUID(), "value");
@@ -94,17 +104,19 @@ async function main() {
   const sources = await mkdtemp(join(tmpdir(), "outpost-bench-src-"));
   cleanups.push(() => rm(sources, { recursive: true, force: true }));
   /** @type {Record<keyof typeof WORKERS, Endpoint>} */
-  const outpost = { hello: { port: 0 }, get: { port: 0 }, put: { port: 0 } };
+  const outpost = { hello: { port: 0 }, get: { port: 0 }, r2get: { port: 0 }, put: { port: 0 } };
   for (const [name, source] of /** @type {[keyof typeof WORKERS, string][]} */ (Object.entries(WORKERS))) {
     const file = join(sources, `${name}.js`);
     await writeFile(file, source);
-    await platform.deploy(`bench-${name}`, file, { compatibilityDate: COMPATIBILITY_DATE, kv: { KV: `bench-${name}` } });
+    await platform.deploy(`bench-${name}`, file, { compatibilityDate: COMPATIBILITY_DATE, kv: { KV: `bench-${name}` }, r2: { BUCKET: `bench-${name}` } });
     outpost[name] = { port: platform.port, host: `bench-${name}.localhost` };
   }
   await expectBody(outpost.get, "/seed", "seeded");
   await expectBody(outpost.hello, "/", "hello");
   await expectBody(outpost.get, "/", "value");
   await expectBody(outpost.put, "/", "ok");
+  await expectBody(outpost.r2get, "/seed", "seeded");
+  await expectBody(outpost.r2get, "/", "x".repeat(1024));
 
   /** @type {PairResult[]} */
   const pairs = [];
@@ -134,6 +146,12 @@ async function main() {
     return mf;
   }, 2);
   await pair("c", "KV.put of a new key", outpost.put, "Miniflare", () => startMiniflare(WORKERS.put, COMPATIBILITY_DATE), 2);
+
+  await pair("f", "R2 get of a 1 KiB object (disk driver)", outpost.r2get, "Miniflare", async () => {
+    const mf = await startMiniflare(WORKERS.r2get, COMPATIBILITY_DATE);
+    await expectBody({ port: mf.port }, "/seed", "seeded");
+    return mf;
+  }, 1);
 
   console.log("(d) added latency of one KV.get (p50 of sequential requests)");
   const helloP50 = await sequentialP50({ ...outpost.hello, count: SEQUENTIAL_COUNT });

@@ -60,7 +60,7 @@ const worker :Workerd.Worker = (
  * @returns {Promise<Target>}
  */
 export async function startMiniflare(script, compatibilityDate) {
-  const mf = new Miniflare({ modules: true, script, kvNamespaces: ["KV"], compatibilityDate, host: "127.0.0.1", port: await freePort() });
+  const mf = new Miniflare({ modules: true, script, kvNamespaces: ["KV"], r2Buckets: ["BUCKET"], compatibilityDate, host: "127.0.0.1", port: await freePort() });
   try {
     const url = await mf.ready;
     return { port: Number(url.port), stop: () => mf.dispose() };
