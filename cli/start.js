@@ -120,6 +120,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
         maxCompatibilityDate: workerd.compatibilityDate,
         keepVersions: options.keepVersions,
         storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
+        s3: s3Config(),
         ownPorts: [options.port, options.adminPort],
       },
     }),
@@ -135,6 +136,18 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
     supervisor.firstExit.then((code) => Promise.reject(new Error(`workerd exited with code ${code} while starting`))),
   ]);
   return { adminUrl, adminToken };
+}
+
+/**
+ * The `s3` blob driver's settings from S3_* variables, or null for the embedded disk driver.
+ * @returns {import("../runner/config.ts").S3Config | null}
+ */
+function s3Config() {
+  const { S3_ENDPOINT, S3_REGION, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_PREFIX } = process.env;
+  if (!S3_ENDPOINT) return null;
+  const missing = Object.entries({ S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY }).filter(([, value]) => !value).map(([name]) => name);
+  if (missing.length > 0) throw new Error(`ERR_S3_CONFIG: S3_ENDPOINT is set but ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not`);
+  return { endpoint: S3_ENDPOINT, region: S3_REGION ?? "auto", bucket: S3_BUCKET ?? "", accessKeyId: S3_ACCESS_KEY_ID ?? "", prefix: S3_PREFIX ?? "" };
 }
 
 /**

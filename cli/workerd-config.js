@@ -41,6 +41,9 @@ const runner :Workerd.Worker = (
   modules = [(name = "runner.js", esModule = embed "runner.js")],
   compatibilityDate = ${str(RUNNER_COMPATIBILITY_DATE)},
   compatibilityFlags = ["nodejs_compat"],
+  # The runner is trusted: it reaches Postgres and S3 on private addresses. Tenant isolates get
+  # the Egress entrypoint instead (runner/egress).
+  globalOutbound = "any-network",
   bindings = [
     (name = "LOADER", workerLoader = (id = "tenants")),
     (name = "HYPERDRIVE", hyperdrive = (
@@ -56,7 +59,9 @@ const runner :Workerd.Worker = (
     (name = "BLOBS", service = "blobs"),
     (name = "CONFIG", json = ${str(JSON.stringify(host.runner))}),
     # The secrets master key comes from workerd's environment, so it is never on disk here.
-    (name = "MASTER_KEY", fromEnvironment = "OUTPOST_MASTER_KEY"),
+    (name = "MASTER_KEY", fromEnvironment = "OUTPOST_MASTER_KEY"),${
+      host.runner.s3 ? `\n    (name = "S3_SECRET_ACCESS_KEY", fromEnvironment = "S3_SECRET_ACCESS_KEY"),` : ""
+    }
   ],
   durableObjectNamespaces = [(className = "Database", uniqueKey = "outpost-database", preventEviction = true)],
   durableObjectStorage = (inMemory = void),

@@ -12,10 +12,22 @@ export interface RunnerConfig {
   egressAllow: string[];
   /** Newest compatibility date this workerd supports; the default for deploys that name none. */
   maxCompatibilityDate: string;
+  /** The `s3` blob driver's settings (S3_* variables), or null for the embedded disk driver. */
+  s3: S3Config | null;
   /** Where presigned storage URLs point: `http://storage.<baseDomain>:<port>` by default. */
   storageOrigin: string;
   /** How many versions each worker keeps (OUTPOST_KEEP_VERSIONS, default 100). */
   keepVersions: number;
   /** The platform's own sockets, always refused to tenant egress. */
   ownPorts: number[];
+}
+
+/** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */
+export interface S3Config {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  /** Prepended to every blob name, so one bucket can serve several platforms. */
+  prefix: string;
 }

@@ -14,6 +14,8 @@ export interface Env {
   CONFIG: RunnerConfig;
   /** The blob store for R2 objects on local disk: a workerd disk service (`<data dir>/blobs`). */
   BLOBS: Fetcher;
+  /** The S3 secret access key for the `s3` blob driver, from workerd's environment. */
+  S3_SECRET_ACCESS_KEY?: string;
   /** The secrets master key (base64), from workerd's environment: never in the config file. */
   MASTER_KEY: string;
 }

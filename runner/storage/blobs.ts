@@ -1,4 +1,5 @@
 import type { Env } from "../env.ts";
+import { s3Blobs } from "./s3-blobs.ts";
 
 /**
  * Where object bytes live. Blobs are written once under a fresh name and never changed, so a
@@ -38,7 +39,8 @@ export function diskBlobs(env: Env): BlobStore {
 }
 
 export function blobStore(env: Env): BlobStore {
-  return diskBlobs(env);
+  const { s3 } = env.CONFIG;
+  return s3 ? s3Blobs(s3, env.S3_SECRET_ACCESS_KEY ?? "") : diskBlobs(env);
 }
 
 /** Writes several streams (a multipart object's parts) one after another into `target`. */

@@ -1,0 +1,95 @@
+// The `s3` blob driver: any S3-compatible store (AWS S3, R2, MinIO, Ceph RGW) through
+// aws4fetch-signed requests (SigV4, UNSIGNED-PAYLOAD). Streams both ways; a stream longer
+// than one part goes up as an S3 multipart upload, so at most one part is held in memory.
+import { AwsClient } from "aws4fetch";
+import type { S3Config } from "../config.ts";
+import type { BlobStore } from "./blobs.ts";
+
+/** S3's minimum part size is 5 MiB; 8 MiB keeps the part count low for large objects. */
+const PART_BYTES = 8 * 1024 * 1024;
+/**
+ * aws4fetch retries with backoff for about 25 s by default; a binding call should fail fast,
+ * and a streamed body cannot be sent twice anyway.
+ */
+const RETRIES = 2;
+
+export function s3Blobs(config: S3Config, secretAccessKey: string): BlobStore {
+  const client = new AwsClient({ accessKeyId: config.accessKeyId, secretAccessKey, service: "s3", region: config.region, retries: RETRIES });
+  const objectUrl = (name: string, query = "") => `${config.endpoint.replace(/\/$/, "")}/${config.bucket}/${encodeURIComponent(config.prefix + name)}${query}`;
+  const call = async (url: string, init: RequestInit, what: string) => {
+    const response = await client.fetch(url, init);
+    if (!response.ok) throw new Error(`S3 ${what} failed: ${response.status} ${(await response.text()).slice(0, 300)}`);
+    return response;
+  };
+
+  return {
+    async put(name, body) {
+      const parts = new PartReader(body.getReader());
+      let part = await parts.next();
+      if (part.done) {
+        await call(objectUrl(name), { method: "PUT", body: part.bytes }, `PUT ${name}`);
+        return;
+      }
+      const created = await (await call(objectUrl(name, "?uploads"), { method: "POST" }, `CreateMultipartUpload ${name}`)).text();
+      const uploadId = created.match(/<UploadId>([^<]+)<\/UploadId>/)?.[1];
+      if (!uploadId) throw new Error(`S3 CreateMultipartUpload ${name}: no UploadId in ${created.slice(0, 200)}`);
+      const upload = `uploadId=${encodeURIComponent(uploadId)}`;
+      try {
+        const etags: string[] = [];
+        while (part.bytes.byteLength > 0) {
+          const response = await call(objectUrl(name, `?partNumber=${etags.length + 1}&${upload}`), { method: "PUT", body: part.bytes }, `UploadPart ${name}`);
+          etags.push(response.headers.get("etag") ?? "");
+          if (part.done) break;
+          part = await parts.next();
+        }
+        const xml = `<CompleteMultipartUpload>${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+        const completed = await call(objectUrl(name, `?${upload}`), { method: "POST", body: xml }, `CompleteMultipartUpload ${name}`);
+        // S3 may answer 200 with an <Error> body when completion fails late.
+        const text = await completed.text();
+        if (text.includes("<Error>")) throw new Error(`S3 CompleteMultipartUpload ${name} failed: ${text.slice(0, 300)}`);
+      } catch (error) {
+        await client.fetch(objectUrl(name, `?${upload}`), { method: "DELETE" }).catch(() => {});
+        throw error;
+      }
+    },
+
+    async get(name, offset, length) {
+      if (length === 0) return new ReadableStream({ start: (controller) => controller.close() });
+      const response = await call(objectUrl(name), { headers: { range: `bytes=${offset}-${offset + length - 1}` } }, `GET ${name}`);
+      if (!response.body) throw new Error(`S3 GET ${name}: no body`);
+      return response.body;
+    },
+
+    async delete(name) {
+      const response = await client.fetch(objectUrl(name), { method: "DELETE" });
+      if (!response.ok && response.status !== 404) throw new Error(`S3 DELETE ${name} failed: ${response.status}`);
+    },
+  };
+}
+
+/** Cuts a stream into parts of PART_BYTES (the last may be shorter). */
+class PartReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  // A chunk that straddled two parts: its rest opens the next part.
+  #leftover: Uint8Array | undefined;
+
+  constructor(reader: ReadableStreamDefaultReader<Uint8Array>) {
+    this.#reader = reader;
+  }
+
+  /** The next part; `done` when the stream ended with it. */
+  async next(): Promise<{ bytes: Uint8Array; done: boolean }> {
+    const part = new Uint8Array(PART_BYTES);
+    let filled = 0;
+    for (;;) {
+      const chunk = this.#leftover ?? (await this.#reader.read()).value;
+      this.#leftover = undefined;
+      if (chunk === undefined) return { bytes: part.subarray(0, filled), done: true };
+      const take = Math.min(chunk.byteLength, PART_BYTES - filled);
+      part.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take < chunk.byteLength) this.#leftover = chunk.subarray(take);
+      if (filled === PART_BYTES) return { bytes: part, done: false };
+    }
+  }
+}
