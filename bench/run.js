@@ -11,6 +11,7 @@ import { httpRequest, startPlatform } from "../test/helpers/platform.js";
 import { load, medianMs, pickGenerator, sequentialP50 } from "./load.js";
 import { startBareWorkerd, startMiniflare } from "./targets.js";
 import { measureControlPlane } from "./control-plane.js";
+import { measureQueues } from "./queues.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -172,6 +173,10 @@ async function main() {
   printControlPlane(controlPlane);
   await release(second);
 
+  console.log("(g) queues: send → consumer handler → ack, Outpost vs Miniflare's queues");
+  const queues = await measureQueues(platform);
+  console.log("");
+
   await release(platform);
   await cleanUp();
 
@@ -185,6 +190,7 @@ async function main() {
     pairs,
     kvGetAddedLatency: { helloP50, getP50, coldP50, added, coldAdded, postgresP50, targetMaxMs: 0.3, sequentialCount: SEQUENTIAL_COUNT },
     controlPlane,
+    queues,
   };
   await mkdir(join(RESULTS_FILE, ".."), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,6 +1,7 @@
 // `outpost deploy [dir | wrangler.toml | entry] [--name N] [--kv BINDING[=namespace]]… [--var KEY=VALUE]…`
 import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
+import { collectAssets, uploadAssets } from "./assets.js";
 import { bundleWorker } from "./bundle.js";
 import { callAdmin } from "./admin-client.js";
 import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler-config.js";
@@ -33,6 +34,9 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string[]} [vaults]
  * @property {Record<string, { secret: string }>} [secretsStore]
  * @property {Record<string, string>} [r2]
+ * @property {import("./wrangler-queues.js").QueuesConfig} [queues]
+ * @property {string[]} [crons]
+ * @property {{ files: Record<string, { hash: string, size: number }>, htmlHandling?: string | undefined, notFoundHandling?: string | undefined, runWorkerFirst?: boolean | undefined, binding?: string | undefined }} [assets]
  * @property {string} [tenant]
  * @property {string} [message]
  * @property {number} [rolloutPercent]
@@ -42,7 +46,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * Reads the project (or takes the entry file), applies the command-line flags and bundles:
  * everything a deploy sends, nothing sent yet.
  * @param {DeployOptions} options
- * @returns {Promise<{ name: string, body: DeployBody }>}
+ * @returns {Promise<{ name: string, body: DeployBody, assetFiles?: Record<string, { hash: string, size: number, file: string }> | undefined }>}
  */
 export async function deployBody(options) {
   const target = resolve(options.target ?? ".");
@@ -53,7 +57,7 @@ export async function deployBody(options) {
     throw new Error(file ? `${file} has no name: add name = "my-worker" or pass --name NAME` : "deploying an entry file needs --name NAME (see outpost --help)");
   }
   const entry = config ? config.main : target;
-  if (!entry) throw new Error(`${file}: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
+  if (!entry && !config?.assets) throw new Error(`${file}: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
 
   const vars = Object.fromEntries((options.vars ?? []).map((pair) => splitPair(pair, "--var", true)));
   const kv = Object.fromEntries((options.kv ?? []).map((pair) => splitPair(pair, "--kv", false)));
@@ -69,7 +73,9 @@ export async function deployBody(options) {
   const routes = config?.routes ?? [];
   const compatibilityDate = options.compatibilityDate ?? config?.compatibilityDate;
 
-  const { mainModule, modules } = await bundleWorker(entry, config?.bundle);
+  // An assets-only project gets a worker that answers what no asset does with 404.
+  const { mainModule, modules } = entry ? await bundleWorker(entry, config?.bundle) : ASSETS_ONLY;
+  const assetFiles = config?.assets ? await collectAssets(config.assets.directory) : undefined;
   /** @type {DeployBody} */
   const body = {
     mainModule,
@@ -82,18 +88,50 @@ export async function deployBody(options) {
     ...(routes.length > 0 ? { routes } : {}),
     ...(Object.keys(services).length > 0 ? { services } : {}),
     ...(Object.keys(r2).length > 0 ? { r2 } : {}),
+    ...(config?.assets && assetFiles
+      ? {
+          assets: defined({
+            files: Object.fromEntries(Object.entries(assetFiles).map(([path, { hash, size }]) => [path, { hash, size }])),
+            binding: config.assets.binding,
+            htmlHandling: config.assets.htmlHandling,
+            notFoundHandling: config.assets.notFoundHandling,
+            runWorkerFirst: config.assets.runWorkerFirst,
+          }),
+        }
+      : {}),
     ...(vaults.length > 0 ? { vaults } : {}),
     ...(Object.keys(secretsStore).length > 0 ? { secretsStore } : {}),
+    ...(config?.queues ? { queues: config.queues } : {}),
+    ...(config?.crons ? { crons: config.crons } : {}),
     ...(options.tenant ? { tenant: options.tenant } : {}),
     ...(options.message ? { message: options.message } : {}),
     ...(options.percent !== undefined ? { rolloutPercent: options.percent } : {}),
   };
-  return { name, body };
+  return { name, body, assetFiles };
+}
+
+const ASSETS_ONLY = {
+  mainModule: "assets-only.js",
+  modules: [{ name: "assets-only.js", type: /** @type {const} */ ("esm"), content: 'export default { fetch() { return new Response("Not Found", { status: 404 }); } };\n' }],
+};
+
+/**
+ * Drops undefined fields (the admin API refuses unknown ones and JSON would drop them anyway).
+ * @template {Record<string, unknown>} T
+ * @param {T} record
+ * @returns {T}
+ */
+function defined(record) {
+  return /** @type {T} */ (Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)));
 }
 
 /** @param {DeployOptions} options */
 export async function deploy(options) {
-  const { name, body } = await deployBody(options);
+  const { name, body, assetFiles } = await deployBody(options);
+  if (assetFiles) {
+    const uploaded = await uploadAssets(assetFiles, options.tenant);
+    console.log(`Assets: ${Object.keys(assetFiles).length} files, ${uploaded} uploaded (the rest unchanged)`);
+  }
   const result = await callAdmin("PUT", `/v1/workers/${encodeURIComponent(name)}`, body);
   const port = process.env.PORT ?? 8787;
   const what = result.rolloutPercent !== undefined ? `Rolling out to ${result.rolloutPercent} % of` : result.changed ? "Deployed" : "Unchanged";

@@ -26,6 +26,8 @@ Usage:
   outpost secret list WORKER | secret delete WORKER NAME
   outpost vault put NAME | vault list | vault delete NAME   [--tenant ID]   the tenant's vault
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
+  outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
+  outpost queues purge NAME [--tenant ID]      delete every message of a queue
 
 Environment:
   PORT, ADMIN_PORT, OUTPOST_DATA_DIR, OUTPOST_BASE_DOMAIN, OUTPOST_ADMIN_TOKEN, OUTPOST_ADMIN_URL,
@@ -97,6 +99,12 @@ try {
         ...(values.message ? { message: values.message } : {}),
         ...(values.percent !== undefined ? { percent: percent(values.percent) } : {}),
       });
+      break;
+    }
+    case "queues": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
+      const { queues } = await import("./queues.js");
+      await queues(positionals, values.tenant);
       break;
     }
     case "workers":

@@ -13,6 +13,7 @@ import { migrate } from "./migrate.js";
 import { waitForHttp } from "./net.js";
 import { startEmbeddedPostgres } from "./postgres.js";
 import { workerdConfig } from "./workerd-config.js";
+import { startSchedulerHeartbeat } from "./scheduler.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 const RESTART_WINDOW_MS = 60_000;
@@ -52,6 +53,7 @@ export async function start(options) {
   const sweeper = setInterval(() => {
     fetch(`${adminUrl}/v1/maintenance/sweep`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` } }).catch(() => {});
   }, SWEEP_INTERVAL_MS);
+  const stopHeartbeat = startSchedulerHeartbeat(adminUrl, adminToken, log);
 
   let stopping = false;
   const shutdown = async (/** @type {string} */ signal) => {
@@ -59,6 +61,7 @@ export async function start(options) {
     stopping = true;
     log(`${signal}: stopping`);
     clearInterval(sweeper);
+    stopHeartbeat();
     await stopAll();
     process.exit(0);
   };

@@ -40,7 +40,9 @@ const config :Workerd.Config = (
 const runner :Workerd.Worker = (
   modules = [(name = "runner.js", esModule = embed "runner.js")],
   compatibilityDate = ${str(RUNNER_COMPATIBILITY_DATE)},
-  compatibilityFlags = ["nodejs_compat"],
+  # service_binding_extra_handlers (experimental): Fetcher#queue() and #scheduled(), with which the
+  # runner invokes tenants' queue() and scheduled() handlers through the Worker Loader.
+  compatibilityFlags = ["nodejs_compat", "service_binding_extra_handlers"],
   # The runner is trusted: it reaches Postgres and S3 on private addresses. Tenant isolates get
   # the Egress entrypoint instead (runner/egress).
   globalOutbound = "any-network",
@@ -54,6 +56,9 @@ const runner :Workerd.Worker = (
       scheme = "postgresql",
     )),
     (name = "DATABASE", durableObjectNamespace = "Database"),
+    (name = "SCHEDULER", durableObjectNamespace = "Scheduler"),
+    # workerd's own V8 serializer for "v8" queue message bodies (runner/queue/codec.ts).
+    (name = "V8_QUEUE", queue = (name = "runner", entrypoint = "QueueCodec")),
     (name = "INTERNET", service = "internet"),
     (name = "ANY_NETWORK", service = "any-network"),
     (name = "BLOBS", service = "blobs"),
@@ -63,7 +68,10 @@ const runner :Workerd.Worker = (
       host.runner.s3 ? `\n    (name = "S3_SECRET_ACCESS_KEY", fromEnvironment = "S3_SECRET_ACCESS_KEY"),` : ""
     }
   ],
-  durableObjectNamespaces = [(className = "Database", uniqueKey = "outpost-database", preventEviction = true)],
+  durableObjectNamespaces = [
+    (className = "Database", uniqueKey = "outpost-database", preventEviction = true),
+    (className = "Scheduler", uniqueKey = "outpost-scheduler", preventEviction = true),
+  ],
   durableObjectStorage = (inMemory = void),
 );
 `;

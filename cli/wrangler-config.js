@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { TomlError, parse as parseToml } from "smol-toml";
 import { RULE_TYPES } from "./module-rules.js";
+import { readQueuesAndCrons } from "./wrangler-queues.js";
 
 /** @typedef {import("./module-rules.js").ModuleRule} ModuleRule */
 /** @typedef {import("./bundle.js").BundleOptions} BundleOptions */
@@ -21,8 +22,11 @@ import { RULE_TYPES } from "./module-rules.js";
  * @property {string[]} routes               route patterns
  * @property {Record<string, { service: string, entrypoint?: string }>} services
  * @property {Record<string, string>} r2    binding → bucket name
+ * @property {{ directory: string, binding?: string, htmlHandling?: string, notFoundHandling?: string, runWorkerFirst?: boolean }} [assets]
  * @property {string[]} vaults               binding names given the tenant vault (`[[vaults]]`, an Outpost extension)
  * @property {Record<string, { secret: string }>} secretsStore  binding → vault entry (`[[secrets_store_secrets]]`)
+ * @property {import("./wrangler-queues.js").QueuesConfig} [queues]  `[[queues.producers]]` and `[[queues.consumers]]`
+ * @property {string[]} [crons]             `[triggers] crons`
  * @property {BundleOptions} bundle          how to bundle `main`
  */
 
@@ -32,7 +36,7 @@ export const CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
 /** Fields Outpost reads. */
 const SUPPORTED = new Set([
   "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces", "routes", "route", "services",
-  "r2_buckets", "vaults", "secrets_store_secrets", "rules", "find_additional_modules", "base_dir", "preserve_file_names",
+  "r2_buckets", "assets", "queues", "triggers", "vaults", "secrets_store_secrets", "rules", "find_additional_modules", "base_dir", "preserve_file_names",
   "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment",
 ]);
 
@@ -63,12 +67,11 @@ const IGNORED = new Set([
 
 /**
  * Every other binding Cloudflare has; refused until Outpost implements it. For tables whose
- * bindings sit one level down (`[[queues.producers]]`) the parts are listed, so the error names
+ * bindings sit one level down (`[durable_objects] bindings`) the parts are listed, so the error names
  * what the file says; "keys" marks tables of NAME = path (service-worker blobs).
  * @type {Map<string, string[] | "keys" | null>}
  */
 const UNSUPPORTED = new Map(/** @type {[string, string[] | "keys" | null][]} */ ([
-  ["assets", null], ["queues", ["producers", "consumers"]], ["triggers", ["crons"]],
   ["d1_databases", null], ["durable_objects", ["bindings"]], ["hyperdrive", null], ["ai", null],
   ["ai_search_namespaces", null], ["ai_search", null], ["vectorize", null], ["analytics_engine_datasets", null],
   ["browser", null], ["images", null], ["media", null], ["stream", null], ["mtls_certificates", null],
@@ -189,6 +192,18 @@ export function validateWranglerConfig(raw, path) {
     r2[binding] = check.required(check.string(entry.bucket_name, `r2_buckets[${i}].bucket_name`), `r2_buckets[${i}].bucket_name`);
   });
 
+  const assetsTable = config.assets === undefined ? undefined : check.table(config.assets, "assets");
+  const assetsDirectory = assetsTable && check.required(check.string(assetsTable.directory, "assets.directory"), "assets.directory");
+  const assets =
+    assetsTable &&
+    defined({
+      directory: resolve(dir, /** @type {string} */ (assetsDirectory)),
+      binding: check.string(assetsTable.binding, "assets.binding"),
+      htmlHandling: check.string(assetsTable.html_handling, "assets.html_handling"),
+      notFoundHandling: check.string(assetsTable.not_found_handling, "assets.not_found_handling"),
+      runWorkerFirst: check.boolean(assetsTable.run_worker_first, "assets.run_worker_first"),
+    });
+
   // Outpost extension: `[[vaults]] binding = "VAULT"` gives the worker the tenant's vault.
   const vaults = check.tables(config.vaults ?? [], "vaults").map((entry, i) =>
     check.required(check.string(entry.binding, `vaults[${i}].binding`), `vaults[${i}].binding`),
@@ -203,6 +218,8 @@ export function validateWranglerConfig(raw, path) {
     const binding = check.required(check.string(entry.binding, `${where}.binding`), `${where}.binding`);
     secretsStore[binding] = { secret: check.required(check.string(entry.secret_name, `${where}.secret_name`), `${where}.secret_name`) };
   });
+
+  const { queues, crons } = readQueuesAndCrons(config, check);
 
   const rules = check.tables(config.rules ?? [], "rules").map((entry, i) => {
     const type = /** @type {ModuleRule["type"]} */ (entry.type);
@@ -230,8 +247,11 @@ export function validateWranglerConfig(raw, path) {
     routes,
     services,
     r2,
+    assets,
     vaults,
     secretsStore,
+    queues,
+    crons,
     bundle: defined({
       rules,
       exclude: [path],

@@ -1,5 +1,6 @@
 import type { RunnerConfig } from "./config.ts";
 import type { Database } from "./db/database.ts";
+import type { Scheduler } from "./queue/scheduler.ts";
 
 export type { RunnerConfig };
 
@@ -18,4 +19,8 @@ export interface Env {
   S3_SECRET_ACCESS_KEY?: string;
   /** The secrets master key (base64), from workerd's environment: never in the config file. */
   MASTER_KEY: string;
+  /** One per process: the queue dispatcher's and cron ticker's timers (runner/queue/scheduler.ts). */
+  SCHEDULER: DurableObjectNamespace<Scheduler>;
+  /** A queue binding to the runner's own QueueCodec: workerd's V8 serializer for `v8` bodies. */
+  V8_QUEUE: Queue;
 }

@@ -11,6 +11,10 @@ export { Egress } from "./egress/entrypoint.ts";
 export { Service } from "./services/entrypoint.ts";
 export { Vault } from "./vault/entrypoint.ts";
 export { Storage } from "./storage/entrypoint.ts";
+export { Queue } from "./queue/entrypoint.ts";
+export { QueueCodec } from "./queue/codec.ts";
+export { Scheduler } from "./queue/scheduler.ts";
+export { Assets } from "./assets/entrypoint.ts";
 
 export class Admin extends WorkerEntrypoint<Env> {
   override fetch(request: Request): Promise<Response> | Response {

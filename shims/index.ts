@@ -4,6 +4,7 @@ import { makeKvBinding, type KvRunner } from "./kv.ts";
 import { makeServiceBinding, type ServiceRunner } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding, type VaultRunner } from "./vault.ts";
 import { makeStorageBinding, type StorageRunner } from "./storage.ts";
+import { makeQueueBinding, type QueueRunner } from "./queue.ts";
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;
 
@@ -30,6 +31,7 @@ export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown
         else if (kind === "vault") result[name] = new VaultBinding(env[name] as VaultRunner);
         else if (kind === "r2") result[name] = makeStorageBinding(env[name] as StorageRunner);
         else if (kind === "secretsStore") result[name] = new SecretsStoreSecret(env[name] as VaultRunner);
+        else if (kind === "queue") result[name] = makeQueueBinding(env[name] as QueueRunner);
       }
       wrapped.set(env, result);
     }

@@ -4,9 +4,11 @@ import { requireOperator } from "../control/scope.ts";
 import { sweepExpired } from "../kv/sweep.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
+import { assets } from "./assets.ts";
 import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
 import { workers } from "./workers.ts";
+import { queues } from "../queue/admin.ts";
 
 /** The admin API (admin socket only). Errors: `{ "error": { "code": "ERR_…", "message": "…" } }`. */
 export const admin = new Hono<AdminEnv>();
@@ -20,6 +22,8 @@ admin.use("/v1/*", authenticate());
 admin.route("/v1", workers);
 admin.route("/v1", tokens);
 admin.route("/v1", secrets);
+admin.route("/v1", queues);
+admin.route("/v1", assets);
 
 /** Deletes expired KV entries in bounded batches; the CLI calls it periodically. */
 admin.post("/v1/maintenance/sweep", async (c) => {

@@ -1,6 +1,7 @@
 // The admin API's OpenAPI document, generated from the same zod schemas that validate requests.
 import { z } from "zod/v4";
 import { DeploySchema, RollbackSchema, RolloutSchema, SecretValueSchema, TokenSchema } from "./schemas.ts";
+import { AckSchema, PublishSchema, PullSchema, ScheduledSchema, VisibilitySchema } from "../queue/schemas.ts";
 
 interface Operation {
   summary: string;
@@ -39,7 +40,17 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     delete: { summary: "Delete a vault secret", ok: 204 },
   },
   "/v1/secrets/rotate-key": { post: { summary: "Re-encrypt every secret under a new data key, without downtime", ok: 200, operator: true } },
+  "/v1/assets/missing": { post: { summary: "Which asset hashes the tenant has not uploaded yet", ok: 200 } },
+  "/v1/assets/{hash}": { put: { summary: "Upload one asset (the body; checked against its SHA-256)", ok: 204 } },
   "/v1/maintenance/sweep": { post: { summary: "Delete expired KV entries now", ok: 200, operator: true } },
+  "/v1/queues": { get: { summary: "Queues with depth, in-flight, delayed, oldest message age, dead-lettered and dropped counts, consumer (?tenant= for operators)", ok: 200 } },
+  "/v1/queues/{name}/purge": { post: { summary: "Delete every message of the queue", ok: 200 } },
+  "/v1/queues/{name}/messages": { post: { summary: "Publish messages (json, text or base64 bytes bodies)", body: PublishSchema, ok: 201 } },
+  "/v1/queues/{name}/messages/pull": { post: { summary: "Lease up to batch_size (1-10) messages for visibility_timeout_ms (default 30 s)", body: PullSchema, ok: 200 } },
+  "/v1/queues/{name}/messages/ack": { post: { summary: "Acknowledge and retry (nack) leased messages by lease_id; idempotent", body: AckSchema, ok: 200 } },
+  "/v1/queues/{name}/messages/visibility": { post: { summary: "Move the end of a lease", body: VisibilitySchema, ok: 200 } },
+  "/v1/workers/{name}/scheduled": { post: { summary: "Run the worker's scheduled() handler now, as a tick claimed once across hosts", body: ScheduledSchema, ok: 200 } },
+  "/v1/maintenance/tick": { post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true } },
 };
 
 const ERROR = {

@@ -1,5 +1,7 @@
 import { z } from "zod/v4";
+import { ASSET_LIMITS, HTML_HANDLING, NOT_FOUND_HANDLING } from "../assets/constants.ts";
 import { SECRET_LIMITS } from "../vault/constants.ts";
+import { CronsSchema, QueuesDeploySchema } from "../queue/schemas.ts";
 
 /** Limits of a deploy: https://developers.cloudflare.com/workers/platform/limits/#worker-size */
 export const DEPLOY_LIMITS = {
@@ -56,6 +58,20 @@ const ModuleSchema = z
   })
   .strict();
 
+export const AssetHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "Asset hashes are SHA-256, 64 hex digits.");
+
+const AssetsSchema = z
+  .object({
+    files: z
+      .record(z.string().regex(/^\/[^\u0000]*$/, "Asset paths start with /."), z.object({ hash: AssetHashSchema, size: z.number().int().min(0) }).strict())
+      .refine((files) => Object.keys(files).length <= ASSET_LIMITS.MAX_FILES, `At most ${ASSET_LIMITS.MAX_FILES} assets per version.`),
+    htmlHandling: z.enum(HTML_HANDLING).default("auto-trailing-slash"),
+    notFoundHandling: z.enum(NOT_FOUND_HANDLING).default("none"),
+    runWorkerFirst: z.boolean().default(false),
+    binding: BindingNameSchema.optional(),
+  })
+  .strict();
+
 export const DeploySchema = z
   .object({
     tenant: TenantSchema.optional(),
@@ -69,8 +85,13 @@ export const DeploySchema = z
       .record(BindingNameSchema, z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict())
       .default({}),
     r2: z.record(BindingNameSchema, BucketNameSchema).default({}),
+    assets: AssetsSchema.optional(),
     vaults: z.array(BindingNameSchema).max(16).default([]),
     secretsStore: z.record(BindingNameSchema, z.object({ secret: SecretNameSchema }).strict()).default({}),
+    /** `[[queues.producers]]` (binding → queue) and `[[queues.consumers]]` */
+    queues: QueuesDeploySchema.optional(),
+    /** `[triggers] crons` */
+    crons: CronsSchema.default([]),
     routes: z.array(z.string().min(1).max(255)).max(100).default([]),
     message: z.string().max(1000).optional(),
     rolloutPercent: z.number().int().min(0).max(100).optional(),
@@ -90,9 +111,11 @@ export const DeploySchema = z
       ["var", Object.keys(deploy.vars)],
       ["KV namespace", Object.keys(deploy.kv)],
       ["R2 bucket", Object.keys(deploy.r2)],
+      ["assets", deploy.assets?.binding ? [deploy.assets.binding] : []],
       ["service", Object.keys(deploy.services)],
       ["vault", deploy.vaults],
       ["secrets store secret", Object.keys(deploy.secretsStore)],
+      ["queue", Object.keys(deploy.queues?.producers ?? {})],
     ] as const) {
       for (const name of names) {
         const earlier = declared.get(name);

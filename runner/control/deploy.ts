@@ -7,6 +7,8 @@ import { checkWorkerLoads } from "../dispatch/load-check.ts";
 import { bindingNames } from "../dispatch/bindings.ts";
 import { parsePattern } from "../dispatch/patterns.ts";
 import { workerScope } from "../vault/constants.ts";
+import { createQueues, queueBindings, refuseTakenQueues } from "../queue/deploy.ts";
+import { checkManifest } from "./assets.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { DEPLOY_LIMITS, type DeployInput } from "../admin/schemas.ts";
 
@@ -48,20 +50,26 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   if (Object.keys(input.r2).length > 0) bindings.r2 = input.r2;
   if (input.vaults.length > 0) bindings.vaults = input.vaults;
   if (Object.keys(input.secretsStore).length > 0) bindings.secretsStore = input.secretsStore;
+  Object.assign(bindings, queueBindings(input));
   const compatibilityFlags = [...new Set(input.compatibilityFlags)].sort();
+  const { binding: assetsBinding, ...assets } = input.assets ?? {};
+  if (assetsBinding) bindings.assets = assetsBinding;
+  const assetConfig = input.assets ? assets : null;
   const routes = [...new Set(input.routes)].sort();
   // Tenant and worker are hashed too: the same code deployed twice is two versions with their own identity.
   const version = await sha256(
-    JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings }),
+    JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig }),
   );
 
   const entrypoints = await checkWorkerLoads(env, { mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags });
   const db = database(env);
   const [previous] = await db.query("SELECT tenant, version_id, rollout_version_id FROM workers WHERE name = $1", [worker]);
   if (previous && previous.tenant !== tenant) throw workerTaken(worker);
+  if (input.assets) await checkManifest(env, tenant, input.assets.files);
   await refuseForeignTargets(env, tenant, input.services);
   await refuseSecretClashes(env, tenant, worker, bindings);
   await refuseTakenRoutes(env, worker, routes);
+  await refuseTakenQueues(env, tenant, worker, input);
 
   const rollout = input.rolloutPercent !== undefined && previous !== undefined;
   const pointWorker: Statement = rollout
@@ -92,12 +100,13 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
         text: "INSERT INTO r2_buckets (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
         params: [tenant, Object.values(input.r2)],
       },
+      createQueues(tenant, input),
       {
-        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints)
-               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[]) ON CONFLICT (id) DO NOTHING`,
+        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets)
+               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb) ON CONFLICT (id) DO NOTHING`,
         params: [
           version, tenant, worker, input.mainModule, JSON.stringify(modules), compatibilityDate,
-          compatibilityFlags, JSON.stringify(bindings), size, input.message ?? null, entrypoints,
+          compatibilityFlags, JSON.stringify(bindings), size, input.message ?? null, entrypoints, assetConfig && JSON.stringify(assetConfig),
         ],
       },
       pointWorker,

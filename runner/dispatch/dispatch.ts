@@ -1,3 +1,4 @@
+import { assetConfigOf, serveAsset } from "../assets/serve.ts";
 import type { Env } from "../env.ts";
 import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../storage/presigned-endpoint.ts";
@@ -16,6 +17,12 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
     });
   }
   const versionId = chooseVersion(route, request);
+  // Static assets answer before the worker runs, as Cloudflare's default run_worker_first = false.
+  const assets = await assetConfigOf(env, versionId);
+  if (assets && !assets.runWorkerFirst) {
+    const asset = await serveAsset(env, route.tenant, assets, request);
+    if (asset) return asset;
+  }
   try {
     return await loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(request);
   } catch (error) {

@@ -4,8 +4,11 @@ import type { KvProps } from "../kv/entrypoint.ts";
 import type { EgressProps } from "../egress/entrypoint.ts";
 import type { ServiceProps } from "../services/entrypoint.ts";
 import type { StorageProps } from "../storage/entrypoint.ts";
+import type { AssetsProps } from "../assets/entrypoint.ts";
 import { workerScope } from "../vault/constants.ts";
 import type { VaultProps } from "../vault/entrypoint.ts";
+import { queueProducerProps } from "../queue/bind.ts";
+import type { QueueProps } from "../queue/entrypoint.ts";
 import { secretsOf } from "../vault/store.ts";
 import type { BindingManifest, VersionBindings } from "./bindings.ts";
 import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, entryModule } from "./entry-module.ts";
@@ -19,7 +22,9 @@ interface RunnerExports {
   Egress(options: { props: EgressProps }): Fetcher;
   Service(options: { props: ServiceProps }): Fetcher;
   Vault(options: { props: VaultProps }): Fetcher;
+  Queue(options: { props: QueueProps }): Fetcher;
   Storage(options: { props: StorageProps }): Fetcher;
+  Assets(options: { props: AssetsProps }): Fetcher;
 }
 
 export interface StoredModule {
@@ -80,6 +85,8 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
       manifest[binding] = "r2";
     }
   }
+  // A Fetcher as on Cloudflare: no shim needed.
+  if (bindings.assets) tenantEnv[bindings.assets] = exports.Assets({ props: { tenant: route.tenant, versionId } });
   const vault = (binding: string, secret?: string) =>
     exports.Vault({ props: { tenant: route.tenant, worker: route.worker, binding, ...(secret === undefined ? {} : { secret }) } });
   for (const binding of bindings.vaults ?? []) {
@@ -93,6 +100,12 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   for (const [binding, { service, entrypoint }] of Object.entries(bindings.services ?? {})) {
     tenantEnv[binding] = exports.Service({ props: { tenant: route.tenant, worker: route.worker, binding, target: service, entrypoint } });
     manifest[binding] = "service";
+  }
+  const queues = bindings.queueProducers ?? {};
+  const compatibility = [version.compatibility_date as string, version.compatibility_flags as string[]] as const;
+  for (const [binding, props] of await queueProducerProps(env, route.tenant, route.worker, queues, ...compatibility)) {
+    tenantEnv[binding] = exports.Queue({ props });
+    manifest[binding] = "queue";
   }
 
   const modules: Record<string, WorkerLoaderModule> = {};

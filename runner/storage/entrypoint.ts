@@ -95,7 +95,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     if (!conditionHolds(onlyIf as Conditional | undefined, object)) return { meta: object, body: null };
     const resolved = resolveRange(range, object.size);
     const span = resolved ?? { offset: 0, length: object.size };
-    const body = await this.#read(row.blobs as string[], (row.part_sizes as string[]).map(Number), span.offset, span.length);
+    const body = await this.#blobCall("get", () => this.#read(row.blobs as string[], (row.part_sizes as string[]).map(Number), span.offset, span.length));
     return { meta: resolved ? { ...object, range: resolved } : object, body };
   }
 
@@ -111,7 +111,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     }
     const blob = this.#blobName();
     const algorithms: ChecksumName[] = checksum && checksum.name !== "md5" ? ["md5", checksum.name] : ["md5"];
-    const { size, digests } = await writeBlob(this.#blobs(), blob, body, algorithms, "put");
+    const { size, digests } = await this.#blobCall("put", () => writeBlob(this.#blobs(), blob, body, algorithms, "put"));
     if (checksum && digests[checksum.name] !== checksum.hex) {
       await this.#collect([blob]);
       throw badDigest("put", CHECKSUMS[checksum.name], checksum.hex, digests[checksum.name] ?? "");
@@ -184,7 +184,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const number = arg(z.number().int().min(1).max(R2_LIMITS.MAX_PARTS), partNumber);
     await this.#upload("uploadPart", arg(z.string(), uploadId), bytes);
     const blob = this.#blobName();
-    const { size, digests } = await writeBlob(this.#blobs(), blob, arg(Value, value), ["md5"], "uploadPart");
+    const { size, digests } = await this.#blobCall("uploadPart", () => writeBlob(this.#blobs(), blob, arg(Value, value), ["md5"], "uploadPart"));
     const etag = randomHex();
     const [row] = await this.#query(R2_SQL.putPart, [uploadId, number, etag, digests.md5 ?? "", size, blob]);
     if (row?.saved === null || row?.saved === undefined) {
@@ -270,6 +270,21 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     this.ctx.waitUntil(concatInto(pieces, writable));
     return readable;
+  }
+
+  /**
+   * A blob store call: a store failure (S3 down, disk error) reaches the tenant as Cloudflare's
+   * internal error; what failed goes to the log for the operator.
+   */
+  async #blobCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof R2Error || error instanceof TypeError) throw error;
+      const { tenant, worker, binding } = this.ctx.props;
+      console.error(`R2 ${operation} for ${tenant}/${worker} binding ${binding}: blob store failed:`, error);
+      throw new R2Error(operation, "INTERNAL");
+    }
   }
 
   // Blobs are named by bucket so an operator can tell whose bytes a file holds.

@@ -174,10 +174,10 @@ describe("the outpost command", () => {
   });
 
   it("outpost deploy: a refused config is reported before anything is sent", async () => {
-    const { code, stderr } = await runCli(["deploy", "project", "--name", "w"], await tempProject({ "project/wrangler.toml": `[[queues.producers]]\nbinding = "JOBS"\nqueue = "jobs"` }));
+    const { code, stderr } = await runCli(["deploy", "project", "--name", "w"], await tempProject({ "project/wrangler.toml": `[[d1_databases]]\nbinding = "DB"\ndatabase_id = "d"` }));
     expect(code).toBe(1);
     expect(stderr).toBe(
-      "outpost: wrangler.toml uses bindings Outpost does not implement yet: queues.producers (JOBS). Remove them or deploy without them.\n",
+      "outpost: wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.\n",
     );
   });
 });

@@ -244,26 +244,17 @@ describe("what is refused", () => {
         binding = "DB"
         database_id = "d"
 
-        [[queues.producers]]
-        binding = "JOBS"
-        queue = "jobs"
+        [[workflows]]
+        binding = "FLOW"
+        name = "flow"
+        class_name = "Flow"
       `),
-    ).toBe("wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB), queues.producers (JOBS). Remove them or deploy without them.");
+    ).toBe("wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB), workflows (FLOW). Remove them or deploy without them.");
   });
 
   it("config: every other Cloudflare binding type is refused in one message", () => {
     expect(
       refusal(`
-        [assets]
-        directory = "./public"
-        binding = "ASSETS"
-
-        [triggers]
-        crons = ["*/5 * * * *", "0 0 * * *"]
-
-        [[queues.consumers]]
-        queue = "jobs"
-
         [[d1_databases]]
         binding = "DB"
         database_id = "x"
@@ -315,8 +306,8 @@ describe("what is refused", () => {
         LEGACY = "legacy.wasm"
       `),
     ).toBe(
-      "wrangler.toml uses bindings Outpost does not implement yet: assets (ASSETS), triggers.crons (*/5 * * * *, 0 0 * * *), " +
-        "queues.consumers (jobs), d1_databases (DB), durable_objects.bindings (COUNTER), hyperdrive (PG), ai (AI), vectorize (VECTORS), " +
+      "wrangler.toml uses bindings Outpost does not implement yet: " +
+        "d1_databases (DB), durable_objects.bindings (COUNTER), hyperdrive (PG), ai (AI), vectorize (VECTORS), " +
         "analytics_engine_datasets (EVENTS), browser (BROWSER), mtls_certificates (CERT), send_email (MAIL), dispatch_namespaces (DISPATCHER), " +
         "workflows (FLOW), version_metadata (VERSION), unsafe.bindings (RATE), wasm_modules (LEGACY). " +
         "Remove them or deploy without them.",

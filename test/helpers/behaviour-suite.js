@@ -16,6 +16,12 @@ const COMPATIBILITY = { compatibilityDate: "2026-04-01", compatibilityFlags: ["n
  * @param {Record<string, unknown>} suite.outpost    deploy body fields declaring the binding
  */
 export function behaviourSuite({ name, worker, cases, miniflare, outpost }) {
+  miniflareSuite({ name, worker, cases, miniflare });
+  outpostSuite({ name, worker, cases, outpost });
+}
+
+/** @param {{ name: string, worker: string, cases: string[], miniflare: Record<string, unknown> }} suite */
+export function miniflareSuite({ name, worker, cases, miniflare }) {
   describe(`${name} suite on Miniflare (reference)`, () => {
     /** @type {Miniflare} */
     let mf;
@@ -31,14 +37,30 @@ export function behaviourSuite({ name, worker, cases, miniflare, outpost }) {
     });
   });
 
-  describe(`${name} suite on Outpost`, () => {
+}
+
+/**
+ * The suite on Outpost; `setup` may start what the platform needs (e.g. an S3 server) and
+ * return environment variables for `outpost start` and how to stop it.
+ * @param {{ name: string, worker: string, cases: string[], outpost: Record<string, unknown>, label?: string,
+ *   setup?: () => Promise<{ env: Record<string, string>, stop: () => Promise<void> }> }} suite
+ */
+export function outpostSuite({ name, worker, cases, outpost, label, setup }) {
+  describe(`${name} suite on Outpost${label ? ` (${label})` : ""}`, () => {
     /** @type {import("./platform.js").Platform} */
     let platform;
+    /** @type {(() => Promise<void>) | undefined} */
+    let stopSetup;
     beforeAll(async () => {
-      platform = await startPlatform();
+      const extra = setup ? await setup() : undefined;
+      stopSetup = extra?.stop;
+      platform = await startPlatform(extra ? { env: extra.env } : {});
       await platform.deploy("suite", worker, { ...outpost, ...COMPATIBILITY });
     });
-    afterAll(() => platform?.stop());
+    afterAll(async () => {
+      await platform?.stop();
+      await stopSetup?.();
+    });
 
     it.each(cases)("%s", async (test) => {
       const response = await platform.fetchWorker("suite", `/run/${encodeURIComponent(test)}`);

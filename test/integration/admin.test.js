@@ -75,7 +75,7 @@ describe("deploy validation", () => {
   });
 
   it("deploy: unknown fields are refused, not ignored", async () => {
-    await refused({ ...good, r2: {} }, 400, "ERR_BAD_REQUEST", 'body: Unrecognized key: "r2"');
+    await refused({ ...good, d1: {} }, 400, "ERR_BAD_REQUEST", 'body: Unrecognized key: "d1"');
   });
 
   it("deploy: a module name that climbs out", async () => {

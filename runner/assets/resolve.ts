@@ -1,0 +1,55 @@
+// Which file answers a path, following Cloudflare's html_handling and not_found_handling:
+// https://developers.cloudflare.com/workers/static-assets/routing/advanced/html-handling/
+import type { AssetConfig } from "./constants.ts";
+
+export type Resolution =
+  | { kind: "file"; path: string; status: 200 | 404 }
+  | { kind: "redirect"; location: string }
+  | { kind: "none" };
+
+export function resolveAsset(config: AssetConfig, pathname: string): Resolution {
+  const has = (path: string) => Object.hasOwn(config.files, path);
+  const path = safeDecode(pathname);
+  if (path !== null) {
+    if (config.htmlHandling === "none") {
+      if (has(path)) return { kind: "file", path, status: 200 };
+    } else {
+      const found = autoTrailingSlash(path, has);
+      if (found) return found;
+    }
+  }
+  if (config.notFoundHandling === "single-page-application" && has("/index.html")) return { kind: "file", path: "/index.html", status: 200 };
+  if (config.notFoundHandling === "404-page") {
+    // The nearest 404.html walking up from the requested directory.
+    const segments = (path ?? "/").split("/").slice(0, -1);
+    for (let depth = segments.length; depth >= 1; depth--) {
+      const candidate = `${segments.slice(0, depth).join("/")}/404.html`;
+      if (has(candidate)) return { kind: "file", path: candidate, status: 404 };
+    }
+  }
+  return { kind: "none" };
+}
+
+// "/about" serves about.html or about/index.html; "/about.html" and "/about/index.html"
+// redirect to their pretty form; a directory index is served at "/dir/".
+function autoTrailingSlash(path: string, has: (path: string) => boolean): Resolution | null {
+  if (path.endsWith("/index.html") && has(path)) return { kind: "redirect", location: path.slice(0, -"index.html".length) };
+  if (path.endsWith(".html") && has(path)) return { kind: "redirect", location: path.slice(0, -".html".length) };
+  if (path.endsWith("/")) {
+    if (has(`${path}index.html`)) return { kind: "file", path: `${path}index.html`, status: 200 };
+    if (path !== "/" && has(`${path.slice(0, -1)}.html`)) return { kind: "redirect", location: path.slice(0, -1) };
+    return null;
+  }
+  if (has(path)) return { kind: "file", path, status: 200 };
+  if (has(`${path}.html`)) return { kind: "file", path: `${path}.html`, status: 200 };
+  if (has(`${path}/index.html`)) return { kind: "redirect", location: `${path}/` };
+  return null;
+}
+
+function safeDecode(pathname: string): string | null {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,159 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { z } from "zod/v4";
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { CONTENT_TYPES, QUEUE_ERROR_CODES } from "./constants.ts";
+import { deliveryBody, deserializeV8, serializeV8, textBytes } from "./codec.ts";
+import { acknowledge, changeVisibility, receive, retry } from "./pull.ts";
+import { cachedMetrics, freshMetrics, type OutgoingMessage, type QueueMetrics, storeMessages } from "./store.ts";
+import {
+  type SendOperation,
+  checkBatch,
+  checkDelay,
+  checkMessageSize,
+  checkPullBatchSize,
+  checkVisibilityTimeout,
+  sendError,
+} from "./validate.ts";
+
+/** Minted by the loader for one producer binding of one version; tenant code cannot change it. */
+export interface QueueProps {
+  tenant: string;
+  worker: string;
+  binding: string;
+  queueId: string;
+  queue: string;
+  /** The binding's `delivery_delay`, seconds. */
+  deliveryDelay: number;
+  /** Errors read "<cause> (<code>)" (compatibility date ≥ 2026-03-12), else "Queue send failed: <cause>". */
+  errorCodes: boolean;
+}
+
+export interface QueueSendResponse {
+  metadata: { metrics: QueueMetrics };
+}
+
+/** A pulled message as the binding returns it. */
+export interface ReceivedMessage {
+  id: string;
+  timestamp: Date;
+  body: unknown;
+  attempts: number;
+  leaseId: string;
+}
+
+// The trust boundary: shapes here, Cloudflare's rules in validate.ts.
+const WireMessageSchema = z
+  .object({
+    contentType: z.enum(CONTENT_TYPES),
+    body: z.unknown(),
+    delaySeconds: z.number().int().optional(),
+  })
+  .strict()
+  .refine((message) => message.body !== undefined, "Message body cannot be undefined")
+  .refine(
+    (message) => (message.contentType === "bytes" ? message.body instanceof Uint8Array : message.contentType === "v8" || typeof message.body === "string"),
+    "text and json bodies travel as strings, bytes as a Uint8Array",
+  );
+const WireBatchSchema = z.array(WireMessageSchema).min(1);
+const HandleListSchema = z.array(z.string()).max(100);
+
+/**
+ * The queue binding's server side: producer (send, sendBatch, metrics) and pull consumer
+ * (receive, ack, nack, visibility) for the one queue the props name. Method names avoid
+ * get/put/delete (see kv/entrypoint.ts) and fetch/queue/scheduled, which Fetcher stubs may claim.
+ */
+export class Queue extends WorkerEntrypoint<Env, QueueProps> {
+  async sendMessages(operation: SendOperation, messages: unknown, batchDelaySeconds?: unknown): Promise<QueueSendResponse> {
+    const op = arg(z.enum(["send", "sendBatch"]), operation);
+    const wire = arg(WireBatchSchema, messages);
+    const coded = this.ctx.props.errorCodes;
+    const batchDelay = batchDelaySeconds === undefined ? undefined : checkDelay(op, arg(z.number().int(), batchDelaySeconds), coded, true);
+    const v8Bodies = await serializeV8(
+      this.env,
+      wire.filter((message) => message.contentType === "v8").map((message) => message.body),
+    );
+    let v8Index = 0;
+    const outgoing: OutgoingMessage[] = wire.map((message) => {
+      let body: Uint8Array;
+      if (message.contentType === "v8") body = v8Bodies[v8Index++] as Uint8Array;
+      else if (message.contentType === "bytes") body = message.body as Uint8Array;
+      else {
+        if (message.contentType === "json") checkJson(message.body as string);
+        body = textBytes(message.body as string);
+      }
+      return { contentType: message.contentType, body, delaySeconds: message.delaySeconds ?? batchDelay ?? this.ctx.props.deliveryDelay };
+    });
+    if (op === "send") checkMessageSize((outgoing[0] as OutgoingMessage).body.byteLength, coded);
+    else checkBatch(outgoing.map((message) => message.body.byteLength), coded);
+    for (const message of outgoing) checkDelay(op, message.delaySeconds, coded);
+    try {
+      const db = database(this.env);
+      await storeMessages(db, this.ctx.props.queueId, outgoing, (promise) => this.ctx.waitUntil(promise));
+      return { metadata: { metrics: await cachedMetrics(db, this.ctx, this.ctx.props.queueId) } };
+    } catch (error) {
+      throw this.#internal(op, error);
+    }
+  }
+
+  async readMetrics(): Promise<QueueMetrics> {
+    try {
+      return await freshMetrics(database(this.env), this.ctx.props.queueId);
+    } catch (error) {
+      throw this.#internal("send", error);
+    }
+  }
+
+  async receiveMessages(batchSize: unknown, visibilityTimeoutMs?: unknown): Promise<ReceivedMessage[]> {
+    const size = checkPullBatchSize(arg(z.number(), batchSize));
+    const timeout = visibilityTimeoutMs === undefined ? undefined : checkVisibilityTimeout(arg(z.number(), visibilityTimeoutMs));
+    const { queueId, queue } = this.ctx.props;
+    const messages = await receive(database(this.env), queueId, queue, size, timeout);
+    const v8 = await deserializeV8(this.ctx as unknown as { exports: unknown }, messages.filter((m) => m.contentType === "v8").map((m) => m.body));
+    let v8Index = 0;
+    return messages.map((message) => {
+      const decoded = deliveryBody(message.contentType, message.body);
+      const body = "body" in decoded ? decoded.body : v8[v8Index++];
+      return { id: message.id, timestamp: new Date(message.timestamp), body, attempts: message.attempts, leaseId: message.leaseId };
+    });
+  }
+
+  async acknowledge(leaseIds: unknown): Promise<number> {
+    return acknowledge(database(this.env), this.ctx.props.queueId, arg(HandleListSchema, leaseIds));
+  }
+
+  async release(leaseIds: unknown, delaySeconds?: unknown): Promise<void> {
+    const handles = arg(HandleListSchema, leaseIds);
+    const delay = delaySeconds === undefined ? undefined : checkDelay("send", arg(z.number().int(), delaySeconds), this.ctx.props.errorCodes);
+    await retry(database(this.env), this.ctx.props.queueId, this.ctx.props.queue, handles.map((handle) => ({ handle, delaySeconds: delay })));
+  }
+
+  async extendLease(leaseId: unknown, visibilityTimeoutMs: unknown): Promise<boolean> {
+    const timeout = checkVisibilityTimeout(arg(z.number(), visibilityTimeoutMs));
+    return changeVisibility(database(this.env), this.ctx.props.queueId, arg(z.string(), leaseId), timeout);
+  }
+
+  // A storage failure reaches the tenant as Cloudflare's internal error; details go to the log only.
+  #internal(operation: SendOperation, error: unknown): Error {
+    const { tenant, worker, binding, queue } = this.ctx.props;
+    console.error(`queue ${operation} for ${tenant}/${worker} binding ${binding} (queue ${queue}) failed:`, error);
+    const coded = this.ctx.props.errorCodes;
+    return sendError(operation, coded ? "Unknown Internal Error" : "Internal Server Error", QUEUE_ERROR_CODES.INTERNAL, coded);
+  }
+}
+
+/** A json body must be JSON text (the shim stringifies it; a crafted call might not). */
+function checkJson(text: string): void {
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new TypeError("A json message body must be JSON text.");
+  }
+}
+
+// Only a crafted RPC call (not the shim) sends arguments of the wrong shape.
+function arg<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new TypeError(`Invalid argument to the queue binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
+}

@@ -1,0 +1,145 @@
+// The host's scheduler: workerd has no timers of its own outside requests, so one Durable
+// Object per workerd process (`idFromName("scheduler")`, never evicted) owns them: the push
+// dispatcher's pumps and the cron ticker. It holds its own LISTEN connection (new messages,
+// deploys) for low latency, and a one-second housekeeping timer as the safety net. Nothing
+// starts a Durable Object by itself, so `outpost start` calls the admin heartbeat
+// (POST /v1/maintenance/tick) every second; a restarted workerd is back in business within it.
+import { DurableObject } from "cloudflare:workers";
+import postgres from "postgres";
+import type { Env } from "../env.ts";
+import { ROUTES_CHANNEL } from "../dispatch/routes.ts";
+import { database } from "../db/client.ts";
+import { CRON_SQL } from "../cron/sql.ts";
+import { type CronStatus, CronTicker } from "../cron/ticker.ts";
+import { QUEUES_CHANNEL } from "./constants.ts";
+import { type PumpStatus, QueueDispatcher } from "./dispatcher.ts";
+import { ownPool } from "./pool.ts";
+import { loadConsumers } from "./store.ts";
+
+/** Consumers and crons are re-read at least this often (and at once after a deploy's NOTIFY). */
+const CONFIG_TTL_MS = 5_000;
+/** Every pump is run at least this often, whatever the notifications say. */
+const SWEEP_MS = 5_000;
+const HOUSEKEEPING_MS = 1_000;
+const PRUNE_MS = 3_600_000;
+/** How the scheduler's connections show in pg_stat_activity. */
+export const SCHEDULER_APPLICATION_NAME = "outpost-scheduler";
+/** The delivery pool's size (pool.ts): leases, deliveries' acks and renewals share it. */
+const DELIVERY_CONNECTIONS = 2;
+
+export interface SchedulerStatus {
+  listening: boolean;
+  queues: PumpStatus[];
+  crons: CronStatus[];
+  /** Cron ticks this host reached for, and those it won and ran. */
+  cronTicks: { reached: number; ran: number };
+}
+
+export class Scheduler extends DurableObject<Env> {
+  readonly #db = ownPool(this.env.HYPERDRIVE.connectionString, DELIVERY_CONNECTIONS, SCHEDULER_APPLICATION_NAME);
+  readonly #dispatcher = new QueueDispatcher(this.env, this.ctx, this.#db);
+  readonly #crons = new CronTicker(this.env, this.ctx);
+  #listener: postgres.Sql | undefined;
+  #listening = false;
+  #housekeeping: ReturnType<typeof setInterval> | undefined;
+  #loadedAt = 0;
+  #stale = true;
+  #loading: Promise<void> | undefined;
+  #sweptAt = 0;
+  #prunedAt = 0;
+
+  /** The heartbeat: starts the scheduler if needed and returns what this host is doing. */
+  async tick(): Promise<SchedulerStatus> {
+    this.#start();
+    await this.#maintain();
+    return this.status();
+  }
+
+  status(): SchedulerStatus {
+    return { listening: this.#listening, queues: this.#dispatcher.status(), crons: this.#crons.status(), cronTicks: { reached: this.#crons.reached, ran: this.#crons.ran } };
+  }
+
+  #start(): void {
+    if (this.#housekeeping !== undefined) return;
+    this.#housekeeping = setInterval(() => void this.#maintain(), HOUSEKEEPING_MS);
+    this.#listen();
+  }
+
+  async #maintain(): Promise<void> {
+    try {
+      if (this.#stale || Date.now() - this.#loadedAt > CONFIG_TTL_MS) await this.#reload();
+      if (Date.now() - this.#sweptAt > SWEEP_MS) {
+        this.#sweptAt = Date.now();
+        this.#dispatcher.wakeAll();
+      }
+      if (Date.now() - this.#prunedAt > PRUNE_MS) {
+        this.#prunedAt = Date.now();
+        await database(this.env).query(CRON_SQL.prune);
+      }
+    } catch (error) {
+      console.error("scheduler housekeeping failed; trying again in a second:", error);
+    }
+  }
+
+  // One reload at a time; a change noticed meanwhile marks the config stale for the next one.
+  async #reload(): Promise<void> {
+    if (this.#loading) return this.#loading;
+    this.#stale = false;
+    this.#loading = (async () => {
+      try {
+        const consumers = await loadConsumers(this.#db);
+        this.#dispatcher.setConsumers(consumers);
+        await this.#crons.reload();
+        this.#loadedAt = Date.now();
+        this.#dispatcher.wakeAll();
+      } catch (error) {
+        this.#stale = true;
+        throw error;
+      } finally {
+        this.#loading = undefined;
+      }
+    })();
+    return this.#loading;
+  }
+
+  /** Messages sent through any host wake this host's pump; deploys and rollbacks reload. */
+  #listen(): void {
+    const options = {
+      max: 1,
+      connection: { application_name: SCHEDULER_APPLICATION_NAME },
+      idle_timeout: 0,
+      max_lifetime: 0,
+      fetch_types: false,
+      onnotice: () => {},
+      onnotify: (channel: string, payload: string) => {
+        if (channel === QUEUES_CHANNEL) this.#dispatcher.wake(payload);
+        else if (channel === ROUTES_CHANNEL) {
+          this.#stale = true;
+          void this.#maintain();
+        }
+      },
+      onclose: () => {
+        this.#listening = false;
+        setTimeout(() => this.#listen(), 1000);
+      },
+    };
+    this.#listener ??= postgres(this.env.HYPERDRIVE.connectionString, options as postgres.Options<{}>);
+    const listener = this.#listener;
+    Promise.all([listener.unsafe(`LISTEN ${QUEUES_CHANNEL}`), listener.unsafe(`LISTEN ${ROUTES_CHANNEL}`)]).then(
+      () => {
+        this.#listening = true;
+        // Anything sent while we were not listening is picked up now.
+        this.#dispatcher.wakeAll();
+      },
+      (error: unknown) => {
+        this.#listening = false;
+        console.error("queue scheduler could not subscribe to notifications; polling every few seconds:", error);
+      },
+    );
+  }
+}
+
+/** This process's scheduler. */
+export function scheduler(env: Env): DurableObjectStub<Scheduler> {
+  return env.SCHEDULER.get(env.SCHEDULER.idFromName("scheduler"));
+}

@@ -1,0 +1,55 @@
+// The s3 blob driver against a real S3 (scripts/s3): where the bytes go, and S3 going down.
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPlatform, workerFile } from "../helpers/platform.js";
+import { s3WithBucket } from "../helpers/s3.js";
+
+/** @type {import("../helpers/platform.js").Platform} */
+let platform;
+/** @type {Awaited<ReturnType<typeof s3WithBucket>>} */
+let s3;
+
+const WORKER = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    try {
+      if (url.pathname === "/put") return Response.json(await env.BUCKET.put("k", "stored in s3"));
+      if (url.pathname === "/get") return new Response((await env.BUCKET.get("k"))?.body ?? "(none)");
+      if (url.pathname === "/kv") { await env.KV.put("k", "kv works"); return new Response(await env.KV.get("k")); }
+    } catch (error) {
+      return new Response(error.message, { status: 500 });
+    }
+    return new Response("?", { status: 404 });
+  },
+};`;
+
+beforeAll(async () => {
+  s3 = await s3WithBucket();
+  platform = await startPlatform({ env: s3.env });
+  await platform.deploy("on-s3", await workerFile(WORKER), { r2: { BUCKET: "files" }, kv: { KV: "kv" } });
+});
+afterAll(async () => {
+  await platform?.stop();
+  await s3?.stop();
+});
+
+describe("s3 driver", () => {
+  it("s3: object bytes are in the S3 bucket, metadata in Postgres", async () => {
+    expect((await platform.fetchWorker("on-s3", "/put")).status).toBe(200);
+    const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
+    const [row] = await sql`SELECT blobs FROM r2_objects`;
+    await sql.end();
+    const blob = row?.blobs[0];
+    const stored = await s3.client.fetch(`${s3.bucketUrl}/${blob}`);
+    expect(await stored.text()).toBe("stored in s3");
+    expect((await platform.fetchWorker("on-s3", "/get")).text).toBe("stored in s3");
+  });
+
+  it("s3: with S3 down, the binding reports an internal error and other bindings keep working", async () => {
+    await s3.stop();
+    const response = await platform.fetchWorker("on-s3", "/get");
+    expect(response).toMatchObject({ status: 500, text: "get: We encountered an internal error. Please try again. (10001)" });
+    expect((await platform.fetchWorker("on-s3", "/kv")).text).toBe("kv works");
+    expect(platform.logs()).toMatch(/R2 get for default\/on-s3 binding BUCKET: blob store failed/);
+  });
+});
