@@ -18,6 +18,7 @@ import autocannon from "autocannon";
  * @property {number} port      on 127.0.0.1
  * @property {string} [host]    Host header (Outpost picks the worker by it)
  * @property {string} [path]
+ * @property {Record<string, string>} [headers]  more request headers
  * @property {number} seconds
  * @property {number} connections
  */
@@ -46,8 +47,9 @@ export function load(generator, options) {
 }
 
 /** @param {LoadOptions} options @returns {Promise<LoadResult>} */
-async function wrk({ port, host, path = "/", seconds, connections }) {
-  const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...(host ? ["-H", `Host: ${host}`] : []), `http://127.0.0.1:${port}${path}`];
+async function wrk({ port, host, path = "/", headers = {}, seconds, connections }) {
+  const headerArgs = Object.entries({ ...(host ? { Host: host } : {}), ...headers }).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+  const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...headerArgs, `http://127.0.0.1:${port}${path}`];
   const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
   // wrk stops by itself after `seconds`; this only covers the bench dying in between.
   const kill = () => child.kill();
@@ -81,12 +83,12 @@ async function wrk({ port, host, path = "/", seconds, connections }) {
 }
 
 /** @param {LoadOptions} options @returns {Promise<LoadResult>} */
-async function cannon({ port, host, path = "/", seconds, connections }) {
+async function cannon({ port, host, path = "/", headers = {}, seconds, connections }) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${path}`,
     connections,
     duration: seconds,
-    ...(host ? { headers: { host } } : {}),
+    headers: { ...(host ? { host } : {}), ...headers },
   });
   return {
     rps: result.requests.total / result.duration,

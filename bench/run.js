@@ -12,6 +12,7 @@ import { load, medianMs, pickGenerator, sequentialP50 } from "./load.js";
 import { startBareWorkerd, startMiniflare } from "./targets.js";
 import { measureControlPlane } from "./control-plane.js";
 import { measureQueues } from "./queues.js";
+import { measureAssets, measureLargeObjects } from "./storage.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -177,6 +178,19 @@ async function main() {
   const queues = await measureQueues(platform);
   console.log("");
 
+  console.log("(h) storage: 64 MiB through Outpost's s3 driver vs aws4fetch straight to the same S3 (local Ceph)");
+  const largeObjects = await measureLargeObjects();
+  for (const [what, { outpost: ours, direct }] of Object.entries(largeObjects)) {
+    console.log(`  ${what.padEnd(4)} Outpost ${ours.toFixed(0).padStart(5)} MiB/s   direct ${direct.toFixed(0).padStart(5)} MiB/s   ours/theirs ${(ours / direct).toFixed(2)} × (target ≥ 0.8 ×)`);
+  }
+  console.log("\n(i) assets: a 10 KiB file via Outpost vs bare workerd answering the same bytes from memory");
+  const assets = await measureAssets(generator, SECONDS);
+  for (const [label, result] of [["Outpost 200", assets.full], ["Outpost 304", assets.notModified], ["bare workerd", assets.bare]]) {
+    const r = /** @type {LoadResult} */ (result);
+    console.log(`  ${String(label).padEnd(14)} ${fmtRps(r.rps).padStart(8)} req/s  p50 ${fmtMs(r.p50)}  p99 ${fmtMs(r.p99)}`);
+  }
+  console.log("");
+
   await release(platform);
   await cleanUp();
 
@@ -191,6 +205,8 @@ async function main() {
     kvGetAddedLatency: { helloP50, getP50, coldP50, added, coldAdded, postgresP50, targetMaxMs: 0.3, sequentialCount: SEQUENTIAL_COUNT },
     controlPlane,
     queues,
+    largeObjects,
+    assets,
   };
   await mkdir(join(RESULTS_FILE, ".."), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
