@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import postgres from "postgres";
 import type { Env } from "../env.ts";
+import type { Db } from "./client.ts";
+import { poolOver } from "./pool.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { KV_CHANNEL, deaf, invalidate, listening } from "../kv/cache.ts";
 
@@ -25,6 +27,7 @@ export class Database extends DurableObject<Env> {
   #sql: postgres.Sql | undefined;
 
   #listener: postgres.Sql | undefined;
+  #db: Db | undefined;
 
   get #client(): postgres.Sql {
     if (!this.#sql) {
@@ -64,24 +67,16 @@ export class Database extends DurableObject<Env> {
   }
 
   async query(text: string, params: SqlParam[] = []): Promise<Row[]> {
-    return plain(await this.#client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
+    return this.#pool.query(text, params);
   }
 
   /** Runs the statements in one transaction; all commit or none does. */
   async transaction(statements: Statement[]): Promise<Row[][]> {
-    return (await this.#client.begin(async (tx) => {
-      const results: Row[][] = [];
-      for (const { text, params, requireRow } of statements) {
-        const rows = plain(await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
-        if (requireRow !== undefined && rows.length === 0) throw new Error(requireRow);
-        results.push(rows);
-      }
-      return results;
-    })) as Row[][];
+    return this.#pool.transaction(statements);
   }
-}
 
-// postgres.js returns an Array subclass with extra fields; RPC wants plain data.
-function plain(rows: readonly Row[]): Row[] {
-  return rows.map((row) => ({ ...row }));
+  get #pool(): Db {
+    this.#db ??= poolOver(this.#client);
+    return this.#db;
+  }
 }
