@@ -5,7 +5,7 @@ export const ASSET_LIMITS = {
 } as const;
 
 /** https://developers.cloudflare.com/workers/static-assets/routing/ */
-export const HTML_HANDLING = ["auto-trailing-slash", "none"] as const;
+export const HTML_HANDLING = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
 export const NOT_FOUND_HANDLING = ["none", "single-page-application", "404-page"] as const;
 
 export interface AssetConfig {

@@ -11,12 +11,8 @@ export function resolveAsset(config: AssetConfig, pathname: string): Resolution 
   const has = (path: string) => Object.hasOwn(config.files, path);
   const path = safeDecode(pathname);
   if (path !== null) {
-    if (config.htmlHandling === "none") {
-      if (has(path)) return { kind: "file", path, status: 200 };
-    } else {
-      const found = autoTrailingSlash(path, has);
-      if (found) return found;
-    }
+    const found = HANDLERS[config.htmlHandling](path, has);
+    if (found) return found;
   }
   if (config.notFoundHandling === "single-page-application" && has("/index.html")) return { kind: "file", path: "/index.html", status: 200 };
   if (config.notFoundHandling === "404-page") {
@@ -45,6 +41,46 @@ function autoTrailingSlash(path: string, has: (path: string) => boolean): Resolu
   if (has(`${path}/index.html`)) return { kind: "redirect", location: `${path}/` };
   return null;
 }
+
+// "/docs/" serves docs/index.html or docs.html; "/docs" and "/docs.html" redirect to "/docs/".
+function forceTrailingSlash(path: string, has: (path: string) => boolean): Resolution | null {
+  if (path.endsWith("/index.html") && has(path)) return { kind: "redirect", location: path.slice(0, -"index.html".length) };
+  if (path.endsWith(".html") && has(path)) return { kind: "redirect", location: `${path.slice(0, -".html".length)}/` };
+  if (path.endsWith("/")) {
+    if (has(`${path}index.html`)) return { kind: "file", path: `${path}index.html`, status: 200 };
+    if (path !== "/" && has(`${path.slice(0, -1)}.html`)) return { kind: "file", path: `${path.slice(0, -1)}.html`, status: 200 };
+    return null;
+  }
+  if (has(path)) return { kind: "file", path, status: 200 };
+  if (has(`${path}.html`) || has(`${path}/index.html`)) return { kind: "redirect", location: `${path}/` };
+  return null;
+}
+
+// "/docs" serves docs.html or docs/index.html; "/docs/", "/docs.html" and "/docs/index.html" redirect to "/docs".
+function dropTrailingSlash(path: string, has: (path: string) => boolean): Resolution | null {
+  if (path.endsWith("/index.html") && has(path)) return { kind: "redirect", location: path.slice(0, -"/index.html".length) || "/" };
+  if (path.endsWith(".html") && has(path)) return { kind: "redirect", location: path.slice(0, -".html".length) };
+  if (path === "/") return has("/index.html") ? { kind: "file", path: "/index.html", status: 200 } : null;
+  if (path.endsWith("/")) {
+    const bare = path.slice(0, -1);
+    return has(`${path}index.html`) || has(`${bare}.html`) ? { kind: "redirect", location: bare } : null;
+  }
+  if (has(path)) return { kind: "file", path, status: 200 };
+  if (has(`${path}.html`)) return { kind: "file", path: `${path}.html`, status: 200 };
+  if (has(`${path}/index.html`)) return { kind: "file", path: `${path}/index.html`, status: 200 };
+  return null;
+}
+
+function exactPath(path: string, has: (path: string) => boolean): Resolution | null {
+  return has(path) ? { kind: "file", path, status: 200 } : null;
+}
+
+const HANDLERS: Record<AssetConfig["htmlHandling"], (path: string, has: (path: string) => boolean) => Resolution | null> = {
+  "auto-trailing-slash": autoTrailingSlash,
+  "force-trailing-slash": forceTrailingSlash,
+  "drop-trailing-slash": dropTrailingSlash,
+  none: exactPath,
+};
 
 function safeDecode(pathname: string): string | null {
   try {
