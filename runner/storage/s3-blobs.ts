@@ -7,6 +7,8 @@ import type { BlobStore } from "./blobs.ts";
 
 /** S3's minimum part size is 5 MiB; 8 MiB keeps the part count low for large objects. */
 const PART_BYTES = 8 * 1024 * 1024;
+/** Parts uploaded concurrently: enough to overlap round trips, few enough to bound memory (3 × 8 MiB). */
+const PARTS_IN_FLIGHT = 3;
 /**
  * aws4fetch retries with backoff for about 25 s by default; a binding call should fail fast,
  * and a streamed body cannot be sent twice anyway.
@@ -35,13 +37,23 @@ export function s3Blobs(config: S3Config, secretAccessKey: string): BlobStore {
       if (!uploadId) throw new Error(`S3 CreateMultipartUpload ${name}: no UploadId in ${created.slice(0, 200)}`);
       const upload = `uploadId=${encodeURIComponent(uploadId)}`;
       try {
-        const etags: string[] = [];
+        // Up to PARTS_IN_FLIGHT parts upload at once while the next one is read.
+        const uploads: Promise<string>[] = [];
+        const inFlight = new Set<Promise<string>>();
         while (part.bytes.byteLength > 0) {
-          const response = await call(objectUrl(name, `?partNumber=${etags.length + 1}&${upload}`), { method: "PUT", body: part.bytes }, `UploadPart ${name}`);
-          etags.push(response.headers.get("etag") ?? "");
+          const number = uploads.length + 1;
+          const bytes = part.bytes;
+          const uploading = call(objectUrl(name, `?partNumber=${number}&${upload}`), { method: "PUT", body: bytes }, `UploadPart ${name}`).then(
+            (response) => response.headers.get("etag") ?? "",
+          );
+          uploads.push(uploading);
+          inFlight.add(uploading);
+          void uploading.finally(() => inFlight.delete(uploading)).catch(() => {});
+          if (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
           if (part.done) break;
           part = await parts.next();
         }
+        const etags = await Promise.all(uploads);
         const xml = `<CompleteMultipartUpload>${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
         const completed = await call(objectUrl(name, `?${upload}`), { method: "POST", body: xml }, `CompleteMultipartUpload ${name}`);
         // S3 may answer 200 with an <Error> body when completion fails late.
