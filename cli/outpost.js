@@ -19,7 +19,7 @@ Usage:
   outpost rollback NAME [VERSION]              serve VERSION (an id or unique prefix); default the previous one
   outpost rollout NAME VERSION PERCENT         send PERCENT % of requests to another stored version
   outpost rollout NAME promote|abort           end the rollout
-  outpost delete NAME                          delete the worker, its versions and routes (KV data stays)
+  outpost delete NAME                          delete the worker, its versions, routes and secrets (KV and R2 data stay)
   outpost routes                               route patterns by worker
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
   outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
@@ -34,6 +34,9 @@ Environment:
   OUTPOST_EGRESS_ALLOW (comma-separated host:port pairs tenants may reach although private),
   OUTPOST_KEEP_VERSIONS (versions kept per worker, default 100; older ones are deleted),
   OUTPOST_MASTER_KEY (32 bytes, base64 or hex: encrypts secrets; generated into the data dir when unset),
+  OUTPOST_STORAGE_ORIGIN (origin of presigned storage URLs, default http://storage.<base domain>:PORT),
+  S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
+    (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),
   DATABASE_URL (external Postgres; embedded Postgres in the data dir when unset)
 `;
 

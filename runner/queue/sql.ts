@@ -47,42 +47,14 @@ export const QUEUE_SQL = {
                    (extract(epoch FROM min(sent_at)) * 1000)::float8 AS oldest_ms
               FROM queue_messages WHERE queue_id = $1`,
 
-  // Leases up to $2 eligible messages for $4 ms under lease $3, but only when the batch is full or
-  // its oldest message has waited $5 ms (max_batch_timeout). SKIP LOCKED: hosts never wait on
-  // each other, and no message is handed out twice while its lease holds.
-  lease: `WITH ${ASYNC_COMMIT}, picked AS (
-            SELECT id, visible_at FROM queue_messages
-             WHERE queue_id = $1 AND visible_at <= now()
-             ORDER BY visible_at, seq LIMIT $2
-             FOR UPDATE SKIP LOCKED
-          ), ready AS (
-            SELECT count(*) >= $2 OR min(visible_at) <= now() - $5 * interval '1 millisecond' AS go FROM picked
-          )
-          UPDATE queue_messages m
-             SET lease_id = $3, visible_at = now() + $4 * interval '1 millisecond', attempts = m.attempts + 1
-            FROM picked, async_commit
-           WHERE m.id = picked.id AND (SELECT go FROM ready)
-          RETURNING ${MESSAGE_FIELDS}`,
+  // SKIP LOCKED: hosts never wait on each other, and no message is handed out twice while its
+  // lease holds (see leaseStatement).
+  lease: leaseStatement(false),
 
   // With max_concurrency: taken first in the same transaction, so the count the lease statement
   // then reads (a fresh snapshot) includes every batch another host leased before us.
   lockQueue: "SELECT id FROM queues WHERE id = $1 FOR UPDATE",
-  leaseBounded: `WITH ${ASYNC_COMMIT}, active AS (
-            SELECT count(DISTINCT lease_id) AS batches FROM queue_messages
-             WHERE queue_id = $1 AND lease_id IS NOT NULL AND visible_at > now()
-          ), picked AS (
-            SELECT id, visible_at FROM queue_messages
-             WHERE queue_id = $1 AND visible_at <= now() AND (SELECT batches FROM active) < $6
-             ORDER BY visible_at, seq LIMIT $2
-             FOR UPDATE SKIP LOCKED
-          ), ready AS (
-            SELECT count(*) >= $2 OR min(visible_at) <= now() - $5 * interval '1 millisecond' AS go FROM picked
-          )
-          UPDATE queue_messages m
-             SET lease_id = $3, visible_at = now() + $4 * interval '1 millisecond', attempts = m.attempts + 1
-            FROM picked, async_commit
-           WHERE m.id = picked.id AND (SELECT go FROM ready)
-          RETURNING ${MESSAGE_FIELDS}`,
+  leaseBounded: leaseStatement(true),
 
   // Milliseconds until the earliest message becomes eligible (negative: eligible already).
   nextDue: `SELECT (extract(epoch FROM min(visible_at) - now()) * 1000)::float8 AS due_ms
@@ -164,3 +136,30 @@ export const QUEUE_SQL = {
                        WHERE w.tenant = $1 AND w.name <> $2 AND c.value ->> 'queue' = ANY($3::text[])
                        ORDER BY 1 LIMIT 1`,
 };
+
+/**
+ * Leases up to $2 eligible messages for $4 ms under lease $3, but only when the batch is full or
+ * its oldest message has waited $5 ms (max_batch_timeout); with `bounded`, only while fewer than
+ * $6 batches of the queue are leased (max_concurrency).
+ */
+function leaseStatement(bounded: boolean): string {
+  const active = bounded
+    ? `, active AS (
+            SELECT count(DISTINCT lease_id) AS batches FROM queue_messages
+             WHERE queue_id = $1 AND lease_id IS NOT NULL AND visible_at > now()
+          )`
+    : "";
+  return `WITH ${ASYNC_COMMIT}${active}, picked AS (
+            SELECT id, visible_at FROM queue_messages
+             WHERE queue_id = $1 AND visible_at <= now()${bounded ? " AND (SELECT batches FROM active) < $6" : ""}
+             ORDER BY visible_at, seq LIMIT $2
+             FOR UPDATE SKIP LOCKED
+          ), ready AS (
+            SELECT count(*) >= $2 OR min(visible_at) <= now() - $5 * interval '1 millisecond' AS go FROM picked
+          )
+          UPDATE queue_messages m
+             SET lease_id = $3, visible_at = now() + $4 * interval '1 millisecond', attempts = m.attempts + 1
+            FROM picked, async_commit
+           WHERE m.id = picked.id AND (SELECT go FROM ready)
+          RETURNING ${MESSAGE_FIELDS}`;
+}
