@@ -2,7 +2,7 @@
 // bundle and workerd config, then workerd itself, supervised until SIGINT/SIGTERM.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import workerd from "workerd";
@@ -132,7 +132,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   await chmod(configFile, 0o600);
 
   const adminUrl = `http://${options.host}:${options.adminPort}`;
-  const supervisor = supervise(configFile, workDir, { ...process.env, OUTPOST_MASTER_KEY: masterKey }, log);
+  const supervisor = supervise(configFile, workDir, { ...process.env, OUTPOST_MASTER_KEY: masterKey }, log, () => removePartialBlobs(blobsDir, log));
   cleanup.push(supervisor.stop);
   await Promise.race([
     waitForHttp(`${adminUrl}/healthz`, 30_000),
@@ -154,13 +154,27 @@ function s3Config() {
 }
 
 /**
+ * The disk blob store is a workerd disk service: it writes each blob to a `.kj-tmp.*.partial`
+ * file and renames it when whole. A workerd that died mid-write leaves that file behind, and no
+ * workerd is running while this is called, so every such file is debris.
+ * @param {string} blobsDir
+ * @param {(line: string) => void} log
+ */
+function removePartialBlobs(blobsDir, log) {
+  const partial = readdirSync(blobsDir).filter((name) => name.startsWith(".kj-tmp."));
+  for (const name of partial) rmSync(join(blobsDir, name), { force: true });
+  if (partial.length > 0) log(`removed ${partial.length} partly written blob file(s) left by a stopped workerd`);
+}
+
+/**
  * Runs workerd and restarts it when it dies (bounded, so a crash loop ends with an error).
  * @param {string} configFile
  * @param {string} cwd
  * @param {NodeJS.ProcessEnv} env  workerd's environment (carries the master key)
  * @param {(line: string) => void} log
+ * @param {() => void} beforeEachStart  runs before workerd (re)starts, while none is running
  */
-function supervise(configFile, cwd, env, log) {
+function supervise(configFile, cwd, env, log, beforeEachStart) {
   /** @type {import("node:child_process").ChildProcess} */
   let child;
   let stopping = false;
@@ -172,6 +186,7 @@ function supervise(configFile, cwd, env, log) {
   const firstExit = new Promise((resolve) => (resolveFirstExit = resolve));
 
   const run = () => {
+    beforeEachStart();
     child = spawn(workerd.default, ["serve", configFile, "--experimental"], { cwd, env, stdio: "inherit" });
     child.on("exit", (code, signal) => {
       resolveFirstExit(code);

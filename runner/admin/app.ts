@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { PlatformError } from "../errors.ts";
 import { requireOperator } from "../control/scope.ts";
 import { sweepExpired } from "../kv/sweep.ts";
+import { sweepBlobs } from "../storage/sweep.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
 import { assets } from "./assets.ts";
@@ -25,10 +26,13 @@ admin.route("/v1", secrets);
 admin.route("/v1", queues);
 admin.route("/v1", assets);
 
-/** Deletes expired KV entries in bounded batches; the CLI calls it periodically. */
+/**
+ * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls
+ * it periodically. `deleted` counts KV entries.
+ */
 admin.post("/v1/maintenance/sweep", async (c) => {
   requireOperator(c.var.scope);
-  return c.json({ deleted: await sweepExpired(c.env, 10) });
+  return c.json({ deleted: await sweepExpired(c.env, 10), ...(await sweepBlobs(c.env, 10)) });
 });
 
 admin.notFound((c) => c.json({ error: { code: "ERR_NOT_FOUND", message: `No admin route ${c.req.method} ${c.req.path}.` } }, 404));

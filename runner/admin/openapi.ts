@@ -42,7 +42,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/secrets/rotate-key": { post: { summary: "Re-encrypt every secret under a new data key, without downtime", ok: 200, operator: true } },
   "/v1/assets/missing": { post: { summary: "Which asset hashes the tenant has not uploaded yet", ok: 200 } },
   "/v1/assets/{hash}": { put: { summary: "Upload one asset (the body; checked against its SHA-256)", ok: 204 } },
-  "/v1/maintenance/sweep": { post: { summary: "Delete expired KV entries now", ok: 200, operator: true } },
+  "/v1/maintenance/sweep": { post: { summary: "Delete expired KV entries and unreferenced storage blobs now", ok: 200, operator: true } },
   "/v1/queues": { get: { summary: "Queues with depth, in-flight, delayed, oldest message age, dead-lettered and dropped counts, consumer (?tenant= for operators)", ok: 200 } },
   "/v1/queues/{name}/purge": { post: { summary: "Delete every message of the queue", ok: 200 } },
   "/v1/queues/{name}/messages": { post: { summary: "Publish messages (json, text or base64 bytes bodies)", body: PublishSchema, ok: 201 } },

@@ -6,10 +6,11 @@ import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { prefixEnd, successor } from "../kv/range.ts";
 import { type BlobStore, blobStore, concatInto } from "./blobs.ts";
-import { CHECKSUMS, type ChecksumName, R2_LIMITS } from "./constants.ts";
+import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
 import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.ts";
-import { R2_SQL } from "./sql.ts";
+import { BLOB_SQL, R2_SQL } from "./sql.ts";
+import { deleteBlobs } from "./sweep.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 
 /** Minted by the dispatcher for one bucket binding of one version. */
@@ -105,23 +106,39 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const body = arg(Value, value);
     const { httpMetadata = {}, customMetadata = {}, checksum, onlyIf } = arg(PutSchema, options ?? {});
     checkCustomMetadata("put", customMetadata);
-    if (onlyIf) {
-      const current = await this.#row("put", key);
-      if (!conditionHolds(onlyIf as Conditional, current ? meta(current) : undefined)) return null;
-    }
-    const blob = this.#blobName();
+    const condition = onlyIf as Conditional | undefined;
+    // Checked before the upload so a failing condition costs no transfer; checked again, atomically, at commit.
+    if (condition && !conditionHolds(condition, await this.#current("put", key))) return null;
+    const blob = await this.#pendingBlob();
     const algorithms: ChecksumName[] = checksum && checksum.name !== "md5" ? ["md5", checksum.name] : ["md5"];
     const { size, digests } = await this.#blobCall("put", () => writeBlob(this.#blobs(), blob, body, algorithms, "put"));
     if (checksum && digests[checksum.name] !== checksum.hex) {
       await this.#collect([blob]);
       throw badDigest("put", CHECKSUMS[checksum.name], checksum.hex, digests[checksum.name] ?? "");
     }
-    const [row] = await this.#query(R2_SQL.put, [
-      bytes, randomHex(), size, digests.md5 ?? "", JSON.stringify(digests), JSON.stringify(httpMetadata), JSON.stringify(customMetadata), [blob], [size],
-    ]);
-    if (!row) throw new R2Error("put", "INTERNAL");
+    const params = [bytes, randomHex(), size, digests.md5 ?? "", JSON.stringify(digests), JSON.stringify(httpMetadata), JSON.stringify(customMetadata), [blob], [size]];
+    const row = condition ? await this.#putIf(key, condition, params) : (await this.#query(R2_SQL.put, params))[0];
+    if (!row) {
+      await this.#collect([blob]);
+      if (condition) return null;
+      throw new R2Error("put", "INTERNAL");
+    }
     await this.#collect(row.replaced as string[]);
     return meta(row);
+  }
+
+  /**
+   * Writes only while `condition` holds for the object being replaced: a compare-and-swap on the
+   * version it was judged on, re-judged whenever another write got in between. undefined: the
+   * condition failed and nothing was written.
+   */
+  async #putIf(key: string, condition: Conditional, params: unknown[]): Promise<Row | undefined> {
+    for (;;) {
+      const current = await this.#row("put", key);
+      if (!conditionHolds(condition, current ? meta(current) : undefined)) return undefined;
+      const [row] = current ? await this.#query(R2_SQL.putIfVersion, [...params, current.version]) : await this.#query(R2_SQL.putIfAbsent, params);
+      if (row) return row;
+    }
   }
 
   async deleteObjects(keys: unknown): Promise<void> {
@@ -183,7 +200,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const bytes = keyBytes("uploadPart", arg(z.string(), key));
     const number = arg(z.number().int().min(1).max(R2_LIMITS.MAX_PARTS), partNumber);
     await this.#upload("uploadPart", arg(z.string(), uploadId), bytes);
-    const blob = this.#blobName();
+    const blob = await this.#pendingBlob();
     const { size, digests } = await this.#blobCall("uploadPart", () => writeBlob(this.#blobs(), blob, arg(Value, value), ["md5"], "uploadPart"));
     const etag = randomHex();
     const [row] = await this.#query(R2_SQL.putPart, [uploadId, number, etag, digests.md5 ?? "", size, blob]);
@@ -242,6 +259,11 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     return row;
   }
 
+  async #current(operation: string, key: string): Promise<ObjectMeta | undefined> {
+    const row = await this.#row(operation, key);
+    return row ? meta(row) : undefined;
+  }
+
   async #upload(operation: string, uploadId: string, key: Uint8Array): Promise<Row> {
     const [row] = await this.#query(R2_SQL.upload, [uploadId, key]);
     if (!row) throw new R2Error(operation, "NO_SUCH_UPLOAD");
@@ -287,9 +309,15 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     }
   }
 
-  // Blobs are named by bucket so an operator can tell whose bytes a file holds.
-  #blobName(): string {
-    return `${this.ctx.props.bucketId}-${crypto.randomUUID()}`;
+  /**
+   * A fresh blob name, listed in the intent log before anything is written under it (see
+   * migration 0007), so a crash mid-write leaves a row for the sweep, never an unlisted file.
+   * Blobs are named by bucket so an operator can tell whose bytes a file holds.
+   */
+  async #pendingBlob(): Promise<string> {
+    const blob = `${this.ctx.props.bucketId}-${crypto.randomUUID()}`;
+    await database(this.env).query(BLOB_SQL.pending, [blob, PENDING_BLOB_GRACE]);
+    return blob;
   }
 
   #blobs(): BlobStore {
@@ -299,10 +327,8 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
   /** Deletes blobs nothing points at any more (recorded first, so a crash leaves a note, not a leak). */
   async #collect(blobs: string[]): Promise<void> {
     if (blobs.length === 0) return;
-    await database(this.env).query(R2_SQL.garbage, [blobs]);
-    const store = this.#blobs();
-    const deleted = await Promise.all(blobs.map((blob) => store.delete(blob).then(() => blob, () => null)));
-    await database(this.env).query(R2_SQL.collected, [deleted.filter((blob): blob is string => blob !== null)]);
+    await database(this.env).query(BLOB_SQL.garbage, [blobs]);
+    await deleteBlobs(this.env, blobs);
   }
 
   // $1 of every statement is the bucket from props: the one thing tenant input never sets.

@@ -2,19 +2,39 @@
 const OBJECT_COLUMNS = `key, version, size, etag, checksums, http_metadata, custom_metadata,
   (extract(epoch from uploaded) * 1000)::float8 AS uploaded, blobs, part_sizes`;
 
+const NEW_OBJECT = `INSERT INTO r2_objects (bucket_id, key, version, size, etag, checksums, http_metadata, custom_metadata, uploaded, blobs, part_sizes)
+  VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, clock_timestamp(), $9::text[], $10::bigint[])`;
+const SET_OBJECT = `version = $3, size = $4, etag = $5, checksums = $6::text::jsonb, http_metadata = $7::text::jsonb,
+  custom_metadata = $8::text::jsonb, uploaded = clock_timestamp(), blobs = $9::text[], part_sizes = $10::bigint[]`;
+
+/**
+ * Points the key at new blobs ($9) and returns the object with the blobs it replaced, for
+ * deletion after commit. The new blobs leave the pending list (r2_garbage) in the same commit.
+ * `when` makes the write conditional, atomically: "absent" writes only if no object exists,
+ * "version" only if the current object's version is still $11. No row back: nothing written.
+ */
+function putStatement(when: "always" | "absent" | "version"): string {
+  const saved = {
+    always: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 FOR UPDATE),
+             saved AS (${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO UPDATE SET ${SET_OBJECT} RETURNING ${OBJECT_COLUMNS})`,
+    absent: `old AS (SELECT NULL::text[] AS blobs WHERE false),
+             saved AS (${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO NOTHING RETURNING ${OBJECT_COLUMNS})`,
+    // FOR UPDATE re-checks the version on the newest row once the lock is held.
+    version: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 AND version = $11 FOR UPDATE),
+              saved AS (UPDATE r2_objects SET ${SET_OBJECT} WHERE bucket_id = $1 AND key = $2 AND version = $11 AND EXISTS (SELECT 1 FROM old)
+                        RETURNING ${OBJECT_COLUMNS})`,
+  }[when];
+  return `WITH ${saved},
+          kept AS (DELETE FROM r2_garbage WHERE blob = ANY($9::text[]) AND EXISTS (SELECT 1 FROM saved))
+          SELECT saved.*, coalesce((SELECT blobs FROM old), '{}') AS replaced FROM saved`;
+}
+
 export const R2_SQL = {
   head: `SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key = $2`,
 
-  // Returns the blobs the replaced object used, for deletion after commit.
-  put: `WITH old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 FOR UPDATE),
-        saved AS (
-          INSERT INTO r2_objects (bucket_id, key, version, size, etag, checksums, http_metadata, custom_metadata, uploaded, blobs, part_sizes)
-          VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, clock_timestamp(), $9::text[], $10::bigint[])
-          ON CONFLICT (bucket_id, key) DO UPDATE SET version = excluded.version, size = excluded.size, etag = excluded.etag,
-            checksums = excluded.checksums, http_metadata = excluded.http_metadata, custom_metadata = excluded.custom_metadata,
-            uploaded = excluded.uploaded, blobs = excluded.blobs, part_sizes = excluded.part_sizes
-          RETURNING ${OBJECT_COLUMNS})
-        SELECT saved.*, coalesce((SELECT blobs FROM old), '{}') AS replaced FROM saved`,
+  put: putStatement("always"),
+  putIfAbsent: putStatement("absent"),
+  putIfVersion: putStatement("version"),
 
   delete: `DELETE FROM r2_objects WHERE bucket_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex')) RETURNING blobs`,
 
@@ -26,13 +46,14 @@ export const R2_SQL = {
 
   upload: `SELECT http_metadata, custom_metadata FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND key = $3`,
 
-  // Returns the blob a re-uploaded part replaces.
+  // Returns the blob a re-uploaded part replaces; the part's blob leaves the pending list.
   putPart: `WITH old AS (SELECT blob FROM r2_upload_parts WHERE upload_id = $2 AND part_number = $3 FOR UPDATE),
             saved AS (
               INSERT INTO r2_upload_parts (upload_id, part_number, etag, md5, size, blob)
               SELECT $2, $3, $4, $5, $6, $7 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2
               ON CONFLICT (upload_id, part_number) DO UPDATE SET etag = excluded.etag, md5 = excluded.md5, size = excluded.size, blob = excluded.blob
-              RETURNING part_number)
+              RETURNING part_number),
+            kept AS (DELETE FROM r2_garbage WHERE blob = $7 AND EXISTS (SELECT 1 FROM saved))
             SELECT (SELECT part_number FROM saved) AS saved, (SELECT blob FROM old) AS replaced`,
 
   parts: `SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_upload_parts p JOIN r2_uploads u USING (upload_id)
@@ -41,7 +62,20 @@ export const R2_SQL = {
   // Deleting the upload frees the rows; the blobs that no object uses go to the garbage list.
   endUpload: `WITH gone AS (DELETE FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 RETURNING upload_id)
               SELECT 1 AS ended FROM gone`,
+};
 
-  garbage: `INSERT INTO r2_garbage (blob) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
+/** The blob store's intent log (r2_garbage); not scoped to a bucket. */
+export const BLOB_SQL = {
+  /** Before writing a blob: listed, due only if nothing claims it within PENDING_BLOB_GRACE. */
+  pending: `INSERT INTO r2_garbage (blob, collect_after) VALUES ($1, now() + $2::interval)`,
+  /** Blobs nothing points at any more: due at once. */
+  garbage: `INSERT INTO r2_garbage (blob) SELECT unnest($1::text[])
+            ON CONFLICT (blob) DO UPDATE SET collect_after = least(r2_garbage.collect_after, excluded.collect_after)`,
   collected: `DELETE FROM r2_garbage WHERE blob = ANY($1::text[])`,
+  due: `SELECT blob FROM r2_garbage WHERE collect_after <= now() ORDER BY collect_after LIMIT $1`,
+  // Incomplete multipart uploads older than the limit are aborted: their parts become garbage.
+  abortStale: `WITH gone AS (DELETE FROM r2_uploads WHERE created_at < now() - $1::interval RETURNING upload_id),
+               freed AS (INSERT INTO r2_garbage (blob) SELECT blob FROM r2_upload_parts WHERE upload_id IN (SELECT upload_id FROM gone)
+                         ON CONFLICT (blob) DO UPDATE SET collect_after = now())
+               SELECT count(*)::int AS aborted FROM gone`,
 };

@@ -158,7 +158,7 @@ describe("expiry", () => {
       expect((await kv("list", [{ prefix: "exp/" }])).result.keys).toEqual([{ name: "exp/b" }]);
 
       const swept = await platform.admin("POST", "/v1/maintenance/sweep");
-      expect(swept).toEqual({ status: 200, body: { deleted: 1 } });
+      expect(swept).toEqual({ status: 200, body: { deleted: 1, abortedUploads: 0, collectedBlobs: 0 } });
       expect(await sql`SELECT count(*)::int AS n FROM kv_entries WHERE key = ${Buffer.from("exp/a")}`).toEqual([{ n: 0 }]);
       expect(await kv("putIfAbsent", ["exp/a", "new"])).toEqual({ result: true });
     } finally {

@@ -1,7 +1,9 @@
 // Storage beyond the shared suite: isolation attacks, streaming large objects, blobs on disk.
 import { execFileSync } from "node:child_process";
+import http from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpRequest, startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
@@ -27,6 +29,25 @@ const WORKER = `export default {
           const { readable, writable } = new FixedLengthStream(100 * 1024 * 1024);
           const [put] = await Promise.all([env.BUCKET.put(key, readable), body.pipeTo(writable)]);
           return Response.json({ size: put.size, etag: put.etag });
+        }
+        case "/create": return Response.json((await env.BUCKET.put(key, "created", { onlyIf: new Headers({ "if-none-match": "*" }) })) !== null);
+        case "/increment": {
+          // Read-modify-write guarded by the etag read: a lost update would show as a short count.
+          for (;;) {
+            const o = await env.BUCKET.get(key);
+            const next = o ? Number(await o.text()) + 1 : 1;
+            const onlyIf = o ? { etagMatches: o.etag } : new Headers({ "if-none-match": "*" });
+            if (await env.BUCKET.put(key, String(next), { onlyIf })) return Response.json(next);
+          }
+        }
+        case "/stream": return Response.json(await env.BUCKET.put(key, request.body));
+        case "/upload": {
+          const upload = await env.BUCKET.createMultipartUpload(key);
+          return Response.json({ uploadId: upload.uploadId, part: await upload.uploadPart(1, "the only part") });
+        }
+        case "/complete": {
+          const upload = env.BUCKET.resumeMultipartUpload(key, url.searchParams.get("upload"));
+          return Response.json(await upload.complete([JSON.parse(url.searchParams.get("part"))]));
         }
         case "/count": {
           const o = await env.BUCKET.get(key);
@@ -145,3 +166,82 @@ describe("presigned URLs", () => {
     expect(response.body.error.message).toBe("name: The worker name storage is reserved: storage.<base domain> serves presigned URLs.");
   });
 });
+
+describe("conditional puts", () => {
+  it("onlyIf: of many concurrent create-if-absent puts exactly one writes", async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, () => platform.fetchWorker("files-a", "/create?key=once", { method: "POST" })));
+    expect(results.map((r) => JSON.parse(r.text)).filter((created) => created === true)).toHaveLength(1);
+  });
+
+  it("onlyIf: concurrent etag-guarded read-modify-writes lose no update", async () => {
+    const results = await Promise.all(Array.from({ length: 16 }, () => platform.fetchWorker("files-a", "/increment?key=counter", { method: "POST" })));
+    expect(results.map((r) => JSON.parse(r.text)).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    expect((await platform.fetchWorker("files-a", "/get?key=counter")).text).toBe("16");
+  });
+});
+
+describe("blob collection", () => {
+  /** @param {(sql: import("postgres").Sql) => Promise<void>} use */
+  async function withSql(use) {
+    const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
+    try {
+      await use(sql);
+    } finally {
+      await sql.end();
+    }
+  }
+  const blobFiles = () => readdirSync(join(platform.dataDir, "blobs"));
+
+  it("sweep: a put cut off by a crash leaves no blob behind once its grace period is over", async () => {
+    let pending = "";
+    await withSql(async (sql) => {
+      const before = new Set((await sql`SELECT blob FROM r2_garbage`).map((row) => row.blob));
+      // A 1 MiB body of which only half arrives before workerd is killed.
+      const request = httpRequestStream(platform.port, "files-a.localhost", "/stream?key=cut-off", 1024 * 1024);
+      request.write(Buffer.alloc(512 * 1024, 1));
+      await waitUntil(async () => (await sql`SELECT blob FROM r2_garbage`).some((row) => !before.has(row.blob)), 5000);
+      pending = (await sql`SELECT blob FROM r2_garbage`).map((row) => row.blob).find((blob) => !before.has(blob));
+      execFileSync("pkill", ["-KILL", "-f", `workerd serve ${platform.dataDir}/workerd/config.capnp`]);
+      request.destroy();
+      await waitUntil(async () => (await platform.fetchWorker("files-a", "/get?key=private").catch(() => ({ status: 0 }))).status === 200, 15_000);
+      expect((await platform.fetchWorker("files-a", "/get?key=cut-off")).status).toBe(404);
+
+      // Within the grace period (an upload may still be running) the sweep leaves it alone.
+      expect((await platform.admin("POST", "/v1/maintenance/sweep")).body.collectedBlobs).toBe(0);
+      expect(await sql`SELECT count(*)::int AS n FROM r2_garbage WHERE blob = ${pending}`).toEqual([{ n: 1 }]);
+      await sql`UPDATE r2_garbage SET collect_after = now() - interval '1 second' WHERE blob = ${pending}`;
+      expect((await platform.admin("POST", "/v1/maintenance/sweep")).body.collectedBlobs).toBe(1);
+      expect(await sql`SELECT count(*)::int AS n FROM r2_garbage WHERE blob = ${pending}`).toEqual([{ n: 0 }]);
+    });
+    expect(blobFiles()).not.toContain(pending);
+    // Every blob left on disk belongs to a stored object.
+    await withSql(async (sql) => {
+      const referenced = new Set((await sql`SELECT unnest(blobs) AS blob FROM r2_objects`).map((row) => row.blob));
+      expect(blobFiles().filter((blob) => !referenced.has(blob))).toEqual([]);
+    });
+  });
+
+  it("sweep: a multipart upload abandoned for 7 days is aborted and its parts' blobs deleted", async () => {
+    const { uploadId, part } = JSON.parse((await platform.fetchWorker("files-a", "/upload?key=abandoned", { method: "POST" })).text);
+    let partBlob = "";
+    await withSql(async (sql) => {
+      [{ blob: partBlob }] = await sql`SELECT blob FROM r2_upload_parts WHERE upload_id = ${uploadId}`;
+      expect(blobFiles()).toContain(partBlob);
+      await sql`UPDATE r2_uploads SET created_at = now() - interval '8 days' WHERE upload_id = ${uploadId}`;
+    });
+    expect((await platform.admin("POST", "/v1/maintenance/sweep")).body).toMatchObject({ abortedUploads: 1, collectedBlobs: 1 });
+    expect(blobFiles()).not.toContain(partBlob);
+    const completed = await platform.fetchWorker("files-a", `/complete?key=abandoned&upload=${uploadId}&part=${encodeURIComponent(JSON.stringify(part))}`);
+    expect(JSON.parse(completed.text).error).toMatch(/The specified multipart upload does not exist/);
+  });
+});
+
+/**
+ * A POST whose body the caller writes piece by piece (Content-Length announced up front).
+ * @param {number} port @param {string} host @param {string} path @param {number} length
+ */
+function httpRequestStream(port, host, path, length) {
+  const request = http.request({ port, host: "127.0.0.1", path, method: "POST", headers: { host, "content-length": String(length) } });
+  request.on("error", () => {});
+  return request;
+}
