@@ -1,6 +1,7 @@
 // The `s3` blob driver: any S3-compatible store (AWS S3, R2, MinIO, Ceph RGW) through
 // aws4fetch-signed requests (SigV4, UNSIGNED-PAYLOAD). Streams both ways; a stream longer
-// than one part goes up as an S3 multipart upload, so at most one part is held in memory.
+// than one part goes up as an S3 multipart upload, PARTS_IN_FLIGHT parts at a time, so memory
+// stays bounded (at most PARTS_IN_FLIGHT + 1 parts) whatever the object size.
 import { AwsClient } from "aws4fetch";
 import type { S3Config } from "../config.ts";
 import type { BlobStore } from "./blobs.ts";
@@ -26,7 +27,7 @@ export function s3Blobs(config: S3Config, secretAccessKey: string): BlobStore {
 
   return {
     async put(name, body) {
-      const parts = new PartReader(body.getReader());
+      const parts = new PartReader(body);
       let part = await parts.next();
       if (part.done) {
         await call(objectUrl(name), { method: "PUT", body: part.bytes }, `PUT ${name}`);
@@ -79,29 +80,22 @@ export function s3Blobs(config: S3Config, secretAccessKey: string): BlobStore {
   };
 }
 
-/** Cuts a stream into parts of PART_BYTES (the last may be shorter). */
+/** Cuts a stream into parts of PART_BYTES (the last may be shorter), read straight into each part's buffer. */
 class PartReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  // A chunk that straddled two parts: its rest opens the next part.
-  #leftover: Uint8Array | undefined;
+  readonly #reader: ReadableStreamBYOBReader;
+  #ended = false;
 
-  constructor(reader: ReadableStreamDefaultReader<Uint8Array>) {
-    this.#reader = reader;
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#reader = body.getReader({ mode: "byob" });
   }
 
   /** The next part; `done` when the stream ended with it. */
   async next(): Promise<{ bytes: Uint8Array; done: boolean }> {
-    const part = new Uint8Array(PART_BYTES);
-    let filled = 0;
-    for (;;) {
-      const chunk = this.#leftover ?? (await this.#reader.read()).value;
-      this.#leftover = undefined;
-      if (chunk === undefined) return { bytes: part.subarray(0, filled), done: true };
-      const take = Math.min(chunk.byteLength, PART_BYTES - filled);
-      part.set(chunk.subarray(0, take), filled);
-      filled += take;
-      if (take < chunk.byteLength) this.#leftover = chunk.subarray(take);
-      if (filled === PART_BYTES) return { bytes: part, done: false };
-    }
+    if (this.#ended) return { bytes: new Uint8Array(0), done: true };
+    const { value, done } = await this.#reader.readAtLeast(PART_BYTES, new Uint8Array(PART_BYTES));
+    const bytes = value ?? new Uint8Array(0);
+    // A full part may be the last: only a further read can tell, and it returns done at once.
+    this.#ended = done || bytes.byteLength < PART_BYTES;
+    return { bytes, done: this.#ended };
   }
 }
