@@ -26,6 +26,16 @@ export async function versions(name) {
   }
 }
 
+/** @param {string} name */
+export async function crons(name) {
+  const { runs } = await callAdmin("GET", `${path(name)}/scheduled`);
+  if (runs.length === 0) console.log(`no cron runs of ${name} in the last week`);
+  for (const run of runs) {
+    const attempts = `${run.attempts} ${run.attempts === 1 ? "attempt" : "attempts"}`;
+    console.log([new Date(run.scheduledTime).toISOString(), run.cron, run.outcome ?? "unfinished", attempts].join("\t"));
+  }
+}
+
 /** @param {string} name @param {string | undefined} version */
 export async function rollback(name, version) {
   console.log(`Rolled back: ${describe(await callAdmin("POST", `${path(name)}/rollback`, version ? { version: await fullId(name, version) } : {}))}`);

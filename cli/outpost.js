@@ -16,6 +16,7 @@ Usage:
     compatibility flags. A KV namespace defaults to the binding's name.
   outpost workers                              workers, versions serving, rollouts, routes
   outpost versions NAME                        stored versions, oldest first
+  outpost crons NAME                           the worker's latest cron runs: tick, cron, outcome, attempts
   outpost rollback NAME [VERSION]              serve VERSION (an id or unique prefix); default the previous one
   outpost rollout NAME VERSION PERCENT         send PERCENT % of requests to another stored version
   outpost rollout NAME promote|abort           end the rollout
@@ -112,6 +113,7 @@ try {
     }
     case "workers":
     case "versions":
+    case "crons":
     case "rollback":
     case "rollout":
     case "delete":
@@ -137,6 +139,7 @@ try {
         await commands.rotateKey();
       }
       else if (command === "versions") await commands.versions(need(name, "versions NAME"));
+      else if (command === "crons") await commands.crons(need(name, "crons NAME"));
       else if (command === "rollback") await commands.rollback(need(name, "rollback NAME [VERSION]"), second);
       else if (command === "delete") await commands.deleteWorker(need(name, "delete NAME"));
       else if (second === "promote" || second === "abort") await commands.endRollout(need(name, "rollout NAME promote|abort"), second);

@@ -1,5 +1,5 @@
 // env.BUCKET in tenant isolates: Cloudflare's R2Bucket over the runner's Storage entrypoint.
-import { CHECKSUMS, type ChecksumName } from "../runner/storage/constants.ts";
+import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES } from "../runner/storage/constants.ts";
 import type { ObjectMeta } from "../runner/storage/entrypoint.ts";
 
 /** The runner methods this shim calls (runner/storage/entrypoint.ts). */
@@ -55,7 +55,7 @@ export class R2Object {
   readonly httpMetadata: R2HTTPMetadata;
   readonly customMetadata: Record<string, string>;
   readonly range?: { offset: number; length: number };
-  readonly storageClass = "Standard";
+  readonly storageClass: string;
 
   constructor(meta: ObjectMeta) {
     this.key = meta.key;
@@ -69,6 +69,7 @@ export class R2Object {
     this.httpMetadata = cacheExpiry === undefined ? rest : { ...rest, cacheExpiry: new Date(cacheExpiry) };
     this.customMetadata = meta.customMetadata;
     if (meta.range) this.range = meta.range;
+    this.storageClass = meta.storageClass;
   }
 
   writeHttpMetadata(headers: Headers): void {
@@ -156,7 +157,8 @@ export class R2Bucket {
     return meta ? new R2Object(meta) : null;
   }
 
-  async get(key: string, options?: { onlyIf?: Conditional | Headers; range?: R2Range | Headers }): Promise<R2Object | R2ObjectBody | null> {
+  async get(key: string, options?: { onlyIf?: Conditional | Headers; range?: R2Range | Headers; ssecKey?: unknown }): Promise<R2Object | R2ObjectBody | null> {
+    refuseSsec("get", options);
     const wire: Record<string, unknown> = {};
     if (options?.onlyIf) wire.onlyIf = wireConditional(options.onlyIf);
     if (options?.range) wire.range = wireRange(options.range);
@@ -166,7 +168,9 @@ export class R2Bucket {
   }
 
   async put(key: string, value: Value, options?: R2PutOptions & { onlyIf?: Conditional | Headers }): Promise<R2Object | null> {
+    refuseSsec("put", options);
     const wire: Record<string, unknown> = {};
+    if (options?.storageClass !== undefined) wire.storageClass = wireStorageClass("put", options.storageClass);
     if (options?.httpMetadata) wire.httpMetadata = wireHttpMetadata(options.httpMetadata);
     if (options?.customMetadata) wire.customMetadata = Object.fromEntries(Object.entries(options.customMetadata).map(([k, v]) => [k, String(v)]));
     if (options?.onlyIf) wire.onlyIf = wireConditional(options.onlyIf);
@@ -193,7 +197,9 @@ export class R2Bucket {
   }
 
   async createMultipartUpload(key: string, options?: R2MultipartOptions): Promise<R2MultipartUpload> {
+    refuseSsec("createMultipartUpload", options);
     const wire: Record<string, unknown> = {};
+    if (options?.storageClass !== undefined) wire.storageClass = wireStorageClass("createMultipartUpload", options.storageClass);
     if (options?.httpMetadata) wire.httpMetadata = wireHttpMetadata(options.httpMetadata);
     if (options?.customMetadata) wire.customMetadata = options.customMetadata;
     return new R2MultipartUpload(this.#runner, String(key), await this.#runner.createUpload(String(key), wire));
@@ -214,6 +220,23 @@ export class R2Bucket {
 
 export function makeStorageBinding(runner: StorageRunner): R2Bucket {
   return new R2Bucket(runner);
+}
+
+/**
+ * SSE-C (objects encrypted with a key the caller supplies) is not implemented: refusing is
+ * better than storing in the clear what the caller asked to have encrypted.
+ */
+function refuseSsec(operation: string, options: object | undefined): void {
+  if (options && (options as { ssecKey?: unknown }).ssecKey !== undefined) {
+    throw new TypeError(`${operation}: ssecKey (server-side encryption with a customer-provided key) is not supported by Outpost; nothing was read or stored.`);
+  }
+}
+
+function wireStorageClass(operation: string, storageClass: unknown): string {
+  if (!(STORAGE_CLASSES as readonly unknown[]).includes(storageClass)) {
+    throw new TypeError(`${operation}: storageClass must be one of ${STORAGE_CLASSES.map((name) => `"${name}"`).join(", ")}, not ${JSON.stringify(storageClass)}.`);
+  }
+  return storageClass as string;
 }
 
 // Fixed-size values travel as bytes; streams stay streams (never buffered here).

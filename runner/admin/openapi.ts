@@ -49,7 +49,10 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/queues/{name}/messages/pull": { post: { summary: "Lease up to batch_size (1-10) messages for visibility_timeout_ms (default 30 s)", body: PullSchema, ok: 200 } },
   "/v1/queues/{name}/messages/ack": { post: { summary: "Acknowledge and retry (nack) leased messages by lease_id; idempotent", body: AckSchema, ok: 200 } },
   "/v1/queues/{name}/messages/visibility": { post: { summary: "Move the end of a lease", body: VisibilitySchema, ok: 200 } },
-  "/v1/workers/{name}/scheduled": { post: { summary: "Run the worker's scheduled() handler now, as a tick claimed once across hosts", body: ScheduledSchema, ok: 200 } },
+  "/v1/workers/{name}/scheduled": {
+    get: { summary: "The worker's recent cron runs (?limit=, default 20), newest first, with outcome and attempts", ok: 200 },
+    post: { summary: "Run the worker's scheduled() handler now, as a tick claimed once across hosts (retried like any tick)", body: ScheduledSchema, ok: 200 },
+  },
   "/v1/maintenance/tick": { post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true } },
 };
 

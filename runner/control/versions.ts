@@ -99,13 +99,15 @@ export async function deleteVersion(env: Env, scope: Scope, name: string, versio
   return { deleted: rows.length > 0 };
 }
 
-/** Deletes the worker, its routes, versions and secrets. Its KV namespaces stay: they are the tenant's data. */
+/** Deletes the worker, its routes, versions, secrets and cron run history. Its KV namespaces stay: they are the tenant's data. */
 export async function deleteWorker(env: Env, scope: Scope, name: string): Promise<void> {
   const worker = await getWorker(env, scope, name);
   await database(env).transaction([
     { text: "DELETE FROM workers WHERE name = $1 AND tenant = $2", params: [name, worker.tenant] },
     { text: "DELETE FROM versions WHERE worker = $1 AND tenant = $2", params: [name, worker.tenant] },
     { text: "DELETE FROM secrets WHERE tenant = $2 AND scope = 'worker:' || $1", params: [name, worker.tenant] },
+    // Run history is keyed by worker name: a later worker of that name (any tenant's) starts clean.
+    { text: "DELETE FROM cron_runs WHERE worker = $1", params: [name] },
     { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, name] },
   ]);
   forgetRoutes(name);

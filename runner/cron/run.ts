@@ -2,6 +2,7 @@ import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { loadVersion } from "../dispatch/loader.ts";
 import { resolveWorker } from "../dispatch/routes.ts";
+import { type AttemptResult, type AttemptsResult, type FailedAttempt, MAX_ATTEMPTS, withRetries } from "./retry.ts";
 import { CRON_SQL } from "./sql.ts";
 
 export interface Tick {
@@ -15,36 +16,63 @@ export interface TickResult {
   /** false: another host (or an earlier call) already ran this tick */
   claimed: boolean;
   outcome?: string;
+  /** scheduled() calls made (retries included); 0 when the worker was gone */
+  attempts?: number;
 }
 
+/**
+ * workerd's `Fetcher#scheduled()` (service_binding_extra_handlers); through the Worker Loader too,
+ * `noRetry` is true once the handler called `controller.noRetry()` (tested).
+ */
 interface ScheduledFetcher {
-  scheduled(options: { scheduledTime: Date; cron: string }): Promise<{ outcome: string; noRetry: boolean }>;
+  scheduled(options: { scheduledTime: Date; cron: string }): Promise<AttemptResult>;
 }
 
 /**
  * Claims the tick and, if this call won it, runs the worker's scheduled() handler on its serving
- * version. Exactly one claim per (worker, cron, scheduledTime) succeeds across all hosts.
+ * version, retrying a failed call (retry.ts). Exactly one claim per (worker, cron, scheduledTime)
+ * succeeds across all hosts, so only the winner ever calls or retries the handler.
  */
 export async function runTick(env: Env, ctx: ExecutionContext | DurableObjectState, tick: Tick): Promise<TickResult> {
   const db = database(env);
   const params = [tick.worker, tick.cron, tick.scheduledTime];
   const [claimed] = await db.query(CRON_SQL.claim, params);
   if (!claimed) return { claimed: false };
-  let outcome: string;
-  try {
-    const context = ctx as ExecutionContext;
-    const route = await resolveWorker(env, context, tick.worker);
-    if (!route) {
-      outcome = "worker-missing";
-    } else {
-      const entrypoint = loadVersion(env, context, route, route.versionId).getEntrypoint() as unknown as ScheduledFetcher;
-      ({ outcome } = await entrypoint.scheduled({ scheduledTime: new Date(tick.scheduledTime), cron: tick.cron }));
-    }
-  } catch (error) {
-    console.error(`cron "${tick.cron}" of worker ${tick.worker} could not run:`, error);
-    outcome = "exception";
+  const { outcome, attempts } = await runHandler(env, ctx as ExecutionContext, tick);
+  await db.query(CRON_SQL.finish, [...params, outcome, attempts]);
+  return { claimed: true, outcome, attempts };
+}
+
+async function runHandler(env: Env, ctx: ExecutionContext, tick: Tick): Promise<AttemptsResult> {
+  const route = await resolveWorker(env, ctx, tick.worker).catch((error: unknown) => {
+    console.error(`${tickName(tick)} could not run:`, error);
+    return undefined;
+  });
+  if (route === undefined) return { outcome: "exception", attempts: 0 };
+  if (route === null) {
+    console.error(`${tickName(tick)}: the worker no longer exists`);
+    return { outcome: "worker-missing", attempts: 0 };
   }
-  if (outcome !== "ok") console.error(`cron "${tick.cron}" of worker ${tick.worker} at ${new Date(tick.scheduledTime).toISOString()}: ${outcome}`);
-  await db.query(CRON_SQL.finish, [...params, outcome]);
-  return { claimed: true, outcome };
+  const options = { scheduledTime: new Date(tick.scheduledTime), cron: tick.cron };
+  return withRetries(
+    async () => {
+      try {
+        const entrypoint = loadVersion(env, ctx, route, route.versionId).getEntrypoint() as unknown as ScheduledFetcher;
+        return await entrypoint.scheduled(options);
+      } catch (error) {
+        // The call itself failed (the version could not be loaded, the isolate died): the
+        // handler's own exceptions come back as an outcome instead.
+        console.error(`${tickName(tick)} could not run:`, error);
+        return { outcome: "exception", noRetry: false };
+      }
+    },
+    { onFailure: (failure) => console.error(`${tickName(tick)}: ${failedAttempt(failure)}`) },
+  );
+}
+
+const tickName = (tick: Tick) => `cron "${tick.cron}" of worker ${tick.worker} at ${new Date(tick.scheduledTime).toISOString()}`;
+
+function failedAttempt({ attempt, outcome, noRetry, retryInMs }: FailedAttempt): string {
+  const then = retryInMs !== null ? `retrying in ${retryInMs} ms` : noRetry ? "the handler called noRetry()" : "giving up";
+  return `attempt ${attempt} of ${MAX_ATTEMPTS} ended "${outcome}"; ${then}`;
 }

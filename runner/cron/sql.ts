@@ -13,7 +13,7 @@ export const CRON_SQL = {
   claim: `INSERT INTO cron_runs (worker, cron, scheduled_time) VALUES ($1, $2, to_timestamp($3::float8 / 1000))
           ON CONFLICT DO NOTHING RETURNING 1 AS claimed`,
 
-  finish: `UPDATE cron_runs SET finished_at = now(), outcome = $4
+  finish: `UPDATE cron_runs SET finished_at = now(), outcome = $4, attempts = $5
             WHERE worker = $1 AND cron = $2 AND scheduled_time = to_timestamp($3::float8 / 1000)`,
 
   /** Runs are kept a week, for `outpost` and for tests to inspect. */
@@ -21,6 +21,6 @@ export const CRON_SQL = {
 
   now: "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms",
 
-  recent: `SELECT worker, cron, (extract(epoch FROM scheduled_time) * 1000)::float8 AS scheduled_ms, outcome
+  recent: `SELECT worker, cron, (extract(epoch FROM scheduled_time) * 1000)::float8 AS scheduled_ms, outcome, attempts
              FROM cron_runs WHERE worker = $1 ORDER BY scheduled_time DESC LIMIT $2`,
 };

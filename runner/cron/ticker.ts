@@ -1,18 +1,15 @@
 // Cron timers of one host. Every host arms a timer for every serving version's crons; when a
 // tick comes, each host tries to claim it and exactly one runs it (run.ts). Ticks are computed
 // on Postgres's clock (the offset to this host's clock is measured at each reload), so hosts
-// agree on them even when their clocks drift.
-//
-// Missed ticks: a tick no host was up to claim is not replayed later, except that a starting
-// host runs the single latest tick of each cron missed within the last MISSED_TICK_GRACE_MS
-// (say, across a restart) if no host ran it. Older ones are skipped, never run en masse.
+// agree on them even when their clocks drift. Missed ticks are not replayed, except the latest
+// one within a minute when a host starts (the rule is in missed.ts).
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { type CronSchedule, nextTick, parseCron, previousTick } from "./parse.ts";
+import { missedTick } from "./missed.ts";
+import { type CronSchedule, nextTick, parseCron } from "./parse.ts";
 import { runTick } from "./run.ts";
 import { CRON_SQL } from "./sql.ts";
 
-export const MISSED_TICK_GRACE_MS = 60_000;
 /** setTimeout takes 32-bit delays; far ticks are re-armed on the way. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -71,9 +68,8 @@ export class CronTicker {
       const entry: Entry = { worker, cron, schedule, timer: undefined, next: null };
       this.#entries.set(key, entry);
       if (!this.#started) {
-        const since = Math.max(Number(row.since_ms), now - MISSED_TICK_GRACE_MS);
-        const missed = previousTick(schedule, now, since - 1);
-        if (missed !== null && missed >= since) void this.#fire(entry, missed);
+        const missed = missedTick(schedule, now, Number(row.since_ms));
+        if (missed !== null) void this.#fire(entry, missed);
       }
       this.#arm(entry, now);
     }

@@ -121,6 +121,9 @@ export const VisibilitySchema = z
   .object({ lease_id: LeaseIdSchema, visibility_timeout_ms: z.number().int().min(0).max(QUEUE_LIMITS.MAX_VISIBILITY_TIMEOUT_MS) })
   .strict();
 
+/** `GET /v1/workers/:name/scheduled?limit=`: how many recent cron runs to list. */
+export const CronRunsLimitSchema = z.coerce.number().int().min(1).max(100).default(20);
+
 /** `POST /v1/workers/:name/scheduled`: run the scheduled handler now (like wrangler's /__scheduled). */
 export const ScheduledSchema = z
   .object({ cron: z.string().max(200).optional(), scheduledTime: z.number().int().min(0).optional() })

@@ -22,6 +22,10 @@ export const R2_ERRORS = {
   INVALID_RANGE: { code: 10039, message: "The requested range is not satisfiable" },
 } as const;
 
+/** R2's storage classes (both are kept in the same blob store here; the class is recorded and reported). */
+export const STORAGE_CLASSES = ["Standard", "InfrequentAccess"] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
 /** Digest algorithms R2 accepts for put checksums, by option name. */
 export const CHECKSUMS = { md5: "MD5", sha1: "SHA-1", sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512" } as const;
 export type ChecksumName = keyof typeof CHECKSUMS;

@@ -6,7 +6,7 @@ import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { prefixEnd, successor } from "../kv/range.ts";
 import { type BlobStore, blobStore, concatInto } from "./blobs.ts";
-import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS } from "./constants.ts";
+import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
 import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.ts";
 import { BLOB_SQL, R2_SQL } from "./sql.ts";
@@ -32,6 +32,7 @@ export interface ObjectMeta {
   customMetadata: Record<string, string>;
   /** ms since the epoch */
   uploaded: number;
+  storageClass: StorageClass;
   range?: { offset: number; length: number };
 }
 
@@ -58,6 +59,7 @@ const PutSchema = z
     customMetadata: Strings.optional(),
     checksum: z.object({ name: z.enum(Object.keys(CHECKSUMS) as [ChecksumName]), hex: z.string().regex(/^[0-9a-f]+$/) }).strict().optional(),
     onlyIf: ConditionalSchema.optional(),
+    storageClass: z.enum(STORAGE_CLASSES).optional(),
   })
   .strict();
 const ListSchema = z
@@ -104,7 +106,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
   async putObject(key: string, value: unknown, options?: unknown): Promise<ObjectMeta | null> {
     const bytes = keyBytes("put", arg(z.string(), key));
     const body = arg(Value, value);
-    const { httpMetadata = {}, customMetadata = {}, checksum, onlyIf } = arg(PutSchema, options ?? {});
+    const { httpMetadata = {}, customMetadata = {}, checksum, onlyIf, storageClass = "Standard" } = arg(PutSchema, options ?? {});
     checkCustomMetadata("put", customMetadata);
     const condition = onlyIf as Conditional | undefined;
     // Checked before the upload so a failing condition costs no transfer; checked again, atomically, at commit.
@@ -116,7 +118,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
       await this.#collect([blob]);
       throw badDigest("put", CHECKSUMS[checksum.name], checksum.hex, digests[checksum.name] ?? "");
     }
-    const params = [bytes, randomHex(), size, digests.md5 ?? "", JSON.stringify(digests), JSON.stringify(httpMetadata), JSON.stringify(customMetadata), [blob], [size]];
+    const params = [bytes, randomHex(), size, digests.md5 ?? "", JSON.stringify(digests), JSON.stringify(httpMetadata), JSON.stringify(customMetadata), [blob], [size], storageClass];
     const row = condition ? await this.#putIf(key, condition, params) : (await this.#query(R2_SQL.put, params))[0];
     if (!row) {
       await this.#collect([blob]);
@@ -189,10 +191,10 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
 
   async createUpload(key: string, options?: unknown): Promise<string> {
     const bytes = keyBytes("createMultipartUpload", arg(z.string(), key));
-    const { httpMetadata = {}, customMetadata = {} } = arg(PutSchema, options ?? {});
+    const { httpMetadata = {}, customMetadata = {}, storageClass = "Standard" } = arg(PutSchema, options ?? {});
     checkCustomMetadata("createMultipartUpload", customMetadata);
     const uploadId = randomHex() + randomHex();
-    await this.#query(R2_SQL.createUpload, [uploadId, bytes, JSON.stringify(httpMetadata), JSON.stringify(customMetadata)]);
+    await this.#query(R2_SQL.createUpload, [uploadId, bytes, JSON.stringify(httpMetadata), JSON.stringify(customMetadata), storageClass]);
     return uploadId;
   }
 
@@ -230,7 +232,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const used = new Set(chosen.map((row) => row.blob as string));
     const unused = [...stored.values()].map((row) => row.blob as string).filter((blob) => !used.has(blob));
     const [row] = await this.#query(R2_SQL.put, [
-      bytes, randomHex(), sizes.reduce((a, b) => a + b, 0), etag, JSON.stringify({}), JSON.stringify(upload.http_metadata), JSON.stringify(upload.custom_metadata), [...used], sizes,
+      bytes, randomHex(), sizes.reduce((a, b) => a + b, 0), etag, JSON.stringify({}), JSON.stringify(upload.http_metadata), JSON.stringify(upload.custom_metadata), [...used], sizes, upload.storage_class,
     ]);
     await this.#query(R2_SQL.endUpload, [uploadId]);
     await this.#collect([...(row?.replaced as string[]), ...unused]);
@@ -415,6 +417,7 @@ function meta(row: Row): ObjectMeta {
     httpMetadata: row.http_metadata as Record<string, string>,
     customMetadata: row.custom_metadata as Record<string, string>,
     uploaded: row.uploaded as number,
+    storageClass: row.storage_class as StorageClass,
   };
 }
 

@@ -1,17 +1,17 @@
 // Every statement the storage binding runs; $1 is always the bucket from props.
 const OBJECT_COLUMNS = `key, version, size, etag, checksums, http_metadata, custom_metadata,
-  (extract(epoch from uploaded) * 1000)::float8 AS uploaded, blobs, part_sizes`;
+  (extract(epoch from uploaded) * 1000)::float8 AS uploaded, blobs, part_sizes, storage_class`;
 
-const NEW_OBJECT = `INSERT INTO r2_objects (bucket_id, key, version, size, etag, checksums, http_metadata, custom_metadata, uploaded, blobs, part_sizes)
-  VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, clock_timestamp(), $9::text[], $10::bigint[])`;
+const NEW_OBJECT = `INSERT INTO r2_objects (bucket_id, key, version, size, etag, checksums, http_metadata, custom_metadata, uploaded, blobs, part_sizes, storage_class)
+  VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, clock_timestamp(), $9::text[], $10::bigint[], $11)`;
 const SET_OBJECT = `version = $3, size = $4, etag = $5, checksums = $6::text::jsonb, http_metadata = $7::text::jsonb,
-  custom_metadata = $8::text::jsonb, uploaded = clock_timestamp(), blobs = $9::text[], part_sizes = $10::bigint[]`;
+  custom_metadata = $8::text::jsonb, uploaded = clock_timestamp(), blobs = $9::text[], part_sizes = $10::bigint[], storage_class = $11`;
 
 /**
  * Points the key at new blobs ($9) and returns the object with the blobs it replaced, for
  * deletion after commit. The new blobs leave the pending list (r2_garbage) in the same commit.
  * `when` makes the write conditional, atomically: "absent" writes only if no object exists,
- * "version" only if the current object's version is still $11. No row back: nothing written.
+ * "version" only if the current object's version is still $12. No row back: nothing written.
  */
 function putStatement(when: "always" | "absent" | "version"): string {
   const saved = {
@@ -20,8 +20,8 @@ function putStatement(when: "always" | "absent" | "version"): string {
     absent: `old AS (SELECT NULL::text[] AS blobs WHERE false),
              saved AS (${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO NOTHING RETURNING ${OBJECT_COLUMNS})`,
     // FOR UPDATE re-checks the version on the newest row once the lock is held.
-    version: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 AND version = $11 FOR UPDATE),
-              saved AS (UPDATE r2_objects SET ${SET_OBJECT} WHERE bucket_id = $1 AND key = $2 AND version = $11 AND EXISTS (SELECT 1 FROM old)
+    version: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 AND version = $12 FOR UPDATE),
+              saved AS (UPDATE r2_objects SET ${SET_OBJECT} WHERE bucket_id = $1 AND key = $2 AND version = $12 AND EXISTS (SELECT 1 FROM old)
                         RETURNING ${OBJECT_COLUMNS})`,
   }[when];
   return `WITH ${saved},
@@ -41,10 +41,10 @@ export const R2_SQL = {
   // [from, below) is the prefix's byte range (see kv/range.ts); no LIKE patterns.
   list: `SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4`,
 
-  createUpload: `INSERT INTO r2_uploads (upload_id, bucket_id, key, http_metadata, custom_metadata)
-                 VALUES ($2, $1, $3, $4::text::jsonb, $5::text::jsonb)`,
+  createUpload: `INSERT INTO r2_uploads (upload_id, bucket_id, key, http_metadata, custom_metadata, storage_class)
+                 VALUES ($2, $1, $3, $4::text::jsonb, $5::text::jsonb, $6)`,
 
-  upload: `SELECT http_metadata, custom_metadata FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND key = $3`,
+  upload: `SELECT http_metadata, custom_metadata, storage_class FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND key = $3`,
 
   // Returns the blob a re-uploaded part replaces; the part's blob leaves the pending list.
   putPart: `WITH old AS (SELECT blob FROM r2_upload_parts WHERE upload_id = $2 AND part_number = $3 FOR UPDATE),

@@ -49,6 +49,22 @@ const WORKER = `export default {
           const upload = env.BUCKET.resumeMultipartUpload(key, url.searchParams.get("upload"));
           return Response.json(await upload.complete([JSON.parse(url.searchParams.get("part"))]));
         }
+        case "/classes": {
+          // Miniflare's R2 records no storage class (storageClass reads ""), so this is not in the shared suite.
+          const put = await env.BUCKET.put(key, "x", { storageClass: "InfrequentAccess" });
+          const plain = await env.BUCKET.put(key + "-default", "x");
+          const upload = await env.BUCKET.createMultipartUpload(key + "-multipart", { storageClass: "InfrequentAccess" });
+          const part = await upload.uploadPart(1, "only part");
+          const completed = await upload.complete([part]);
+          const refused = await env.BUCKET.put(key, "y", { storageClass: "Glacier" }).catch((error) => error.message);
+          const ssec = await env.BUCKET.put(key, "y", { ssecKey: "00".repeat(32) }).catch((error) => error.message);
+          return Response.json({
+            put: put.storageClass, head: (await env.BUCKET.head(key)).storageClass, get: (await env.BUCKET.get(key)).storageClass,
+            plain: plain.storageClass, multipart: completed.storageClass,
+            listed: (await env.BUCKET.list({ prefix: key })).objects.map((o) => [o.key, o.storageClass]),
+            refused, ssec, after: await (await env.BUCKET.get(key)).text(),
+          });
+        }
         case "/count": {
           const o = await env.BUCKET.get(key);
           let bytes = 0, sevens = 0;
@@ -177,6 +193,22 @@ describe("conditional puts", () => {
     const results = await Promise.all(Array.from({ length: 16 }, () => platform.fetchWorker("files-a", "/increment?key=counter", { method: "POST" })));
     expect(results.map((r) => JSON.parse(r.text)).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
     expect((await platform.fetchWorker("files-a", "/get?key=counter")).text).toBe("16");
+  });
+});
+
+describe("storage classes and SSE-C", () => {
+  it("storageClass: InfrequentAccess is kept and reported by put, head, get, list and multipart; unknown classes and ssecKey are refused, storing nothing", async () => {
+    expect(JSON.parse((await platform.fetchWorker("files-a", "/classes?key=cls/a")).text)).toEqual({
+      put: "InfrequentAccess",
+      head: "InfrequentAccess",
+      get: "InfrequentAccess",
+      plain: "Standard",
+      multipart: "InfrequentAccess",
+      listed: [["cls/a", "InfrequentAccess"], ["cls/a-default", "Standard"], ["cls/a-multipart", "InfrequentAccess"]],
+      refused: 'put: storageClass must be one of "Standard", "InfrequentAccess", not "Glacier".',
+      ssec: "put: ssecKey (server-side encryption with a customer-provided key) is not supported by Outpost; nothing was read or stored.",
+      after: "x",
+    });
   });
 });
 

@@ -6,3 +6,7 @@ ALTER TABLE r2_garbage ADD COLUMN collect_after timestamptz NOT NULL DEFAULT now
 CREATE INDEX r2_garbage_due ON r2_garbage (collect_after);
 -- Multipart uploads left incomplete are aborted after 7 days, as R2 does.
 CREATE INDEX r2_uploads_age ON r2_uploads (created_at);
+
+-- R2's storage classes: recorded and reported (both classes live in the same blob store here).
+ALTER TABLE r2_objects ADD COLUMN storage_class text NOT NULL DEFAULT 'Standard';
+ALTER TABLE r2_uploads ADD COLUMN storage_class text NOT NULL DEFAULT 'Standard';
