@@ -1,8 +1,10 @@
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { PlatformError } from "../errors.ts";
 import { requireOperator } from "../control/scope.ts";
 import { sweepExpired } from "../kv/sweep.ts";
 import { sweepBlobs } from "../storage/sweep.ts";
+import { warmWorker } from "../dispatch/warm.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
 import { assets } from "./assets.ts";
@@ -20,6 +22,15 @@ let openApi: unknown;
 admin.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
 
 admin.use("/v1/*", authenticate());
+// A change to a worker (deploy, rollback, rollout, secret) returns once this host has loaded the
+// versions that now serve: the first request after it finds a warm isolate (dispatch/warm.ts).
+const warmAfterChange = createMiddleware<AdminEnv>(async (c, next) => {
+  await next();
+  const name = c.req.param("name");
+  if (c.req.method !== "GET" && c.res.ok && name) await warmWorker(c.env, c.executionCtx, name);
+});
+admin.use("/v1/workers/:name", warmAfterChange);
+admin.use("/v1/workers/:name/*", warmAfterChange);
 admin.route("/v1", workers);
 admin.route("/v1", tokens);
 admin.route("/v1", secrets);

@@ -4,6 +4,7 @@ import type { Env } from "../env.ts";
 import type { Db } from "./client.ts";
 import { poolOver } from "./pool.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
+import { warmWorker } from "../dispatch/warm.ts";
 import { KV_CHANNEL, deaf, invalidate, listening } from "../kv/cache.ts";
 
 export type SqlParam = string | number | bigint | boolean | null | Uint8Array | SqlParam[];
@@ -51,7 +52,11 @@ export class Database extends DurableObject<Env> {
       onnotice: () => {},
       onnotify: (channel: string, payload: string) => {
         if (channel === KV_CHANNEL) invalidate(payload);
-        else if (channel === ROUTES_CHANNEL) forgetRoutes(payload);
+        else if (channel === ROUTES_CHANNEL) {
+          forgetRoutes(payload);
+          // Another host (or this one) changed the worker: load what now serves before traffic does.
+          this.ctx.waitUntil(warmWorker(this.env, this.ctx as unknown as ExecutionContext, payload));
+        }
       },
       onclose: () => {
         deaf();

@@ -8,11 +8,14 @@
 export function entryModule(userMainModule: string, entrypoints: readonly string[] = []): string {
   const specifier = JSON.stringify(`./${userMainModule}`);
   return [
+    `import { WorkerEntrypoint } from "cloudflare:workers";`,
     `import * as user from ${specifier};`,
     `import { wrapWorker } from "./__outpost_shims.js";`,
     `import manifest from "./__outpost_bindings.json";`,
     `export default wrapWorker(user.default, manifest);`,
-    ...entrypoints.filter((name) => IDENTIFIER.test(name)).map((name) => `export const ${name} = wrapWorker(user.${name}, manifest);`),
+    ...entrypoints.filter((name) => IDENTIFIER.test(name) && name !== WARM_ENTRYPOINT).map((name) => `export const ${name} = wrapWorker(user.${name}, manifest);`),
+    // Called by the platform only (runner/dispatch/warm.ts): loading the isolate is the point.
+    `export class ${WARM_ENTRYPOINT} extends WorkerEntrypoint { warm() {} }`,
     "",
   ].join("\n");
 }
@@ -20,5 +23,6 @@ export function entryModule(userMainModule: string, entrypoints: readonly string
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export const ENTRY_MODULE = "__outpost_entry.js";
+export const WARM_ENTRYPOINT = "__outpost_warm";
 export const SHIMS_MODULE = "__outpost_shims.js";
 export const MANIFEST_MODULE = "__outpost_bindings.json";

@@ -115,3 +115,22 @@ describe("propagation", () => {
     await bothServe("two");
   });
 });
+
+describe("warm-up", () => {
+  it("warm-up: after a deploy both hosts load the new version before its first request, without calling any handler", async () => {
+    // The module's top level records when the isolate was loaded; fetch counts its calls.
+    const source = `const loadedAt = Date.now(); let calls = 0;
+      export default { fetch() { calls++; return Response.json({ loadedAt, calls }); } };`;
+    const deployed = Date.now();
+    await first.deploy("warmed", await workerFile(source));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const host of [first, second]) {
+      const asked = Date.now();
+      const { loadedAt, calls } = JSON.parse((await host.fetchWorker("warmed")).text);
+      expect(calls).toBe(1);
+      expect(loadedAt).toBeGreaterThanOrEqual(deployed - 5);
+      // Loaded at deploy time (on the second host, when the change notification came), not on request.
+      expect(loadedAt).toBeLessThan(asked - 200);
+    }
+  });
+});

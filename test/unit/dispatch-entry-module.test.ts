@@ -4,23 +4,25 @@ import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, entryModule } from "../../
 it("entryModule: imports the user's main module and exports it wrapped by the shims", () => {
   expect(entryModule("index.js")).toBe(
     [
+      'import { WorkerEntrypoint } from "cloudflare:workers";',
       'import * as user from "./index.js";',
       'import { wrapWorker } from "./__outpost_shims.js";',
       'import manifest from "./__outpost_bindings.json";',
       "export default wrapWorker(user.default, manifest);",
+      "export class __outpost_warm extends WorkerEntrypoint { warm() {} }",
       "",
     ].join("\n"),
   );
 });
 
 it("entryModule: keeps the main module's directory", () => {
-  expect(entryModule("src/worker.mjs").split("\n")[0]).toBe('import * as user from "./src/worker.mjs";');
+  expect(entryModule("src/worker.mjs").split("\n")[1]).toBe('import * as user from "./src/worker.mjs";');
 });
 
 it("entryModule: a module name cannot break out of the import specifier", () => {
   const source = entryModule('evil";\nimport "x.js');
-  expect(source.split("\n")[0]).toBe('import * as user from "./evil\\";\\nimport \\"x.js";');
-  expect(source.split("\n")).toHaveLength(5);
+  expect(source.split("\n")[1]).toBe('import * as user from "./evil\\";\\nimport \\"x.js";');
+  expect(source.split("\n")).toHaveLength(7);
 });
 
 it("entryModule: imports the shims and manifest under the module names the loader provides", () => {
@@ -28,4 +30,10 @@ it("entryModule: imports the shims and manifest under the module names the loade
   expect(source).toContain(`from "./${SHIMS_MODULE}";`);
   expect(source).toContain(`from "./${MANIFEST_MODULE}";`);
   expect([ENTRY_MODULE, SHIMS_MODULE, MANIFEST_MODULE]).toEqual(["__outpost_entry.js", "__outpost_shims.js", "__outpost_bindings.json"]);
+});
+
+it("entryModule: re-exports the user's named entrypoints but never one named like the platform's warm-up entrypoint", () => {
+  const source = entryModule("index.js", ["Api", "__outpost_warm"]);
+  expect(source).toContain("export const Api = wrapWorker(user.Api, manifest);");
+  expect(source).not.toContain("user.__outpost_warm");
 });
