@@ -124,7 +124,10 @@ export async function workerFile(source, name = "worker.js") {
  */
 export function httpRequest(port, host, path, init = {}) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { ...init.headers, host } }, (res) => {
+    // A connection per request: a pooled keep-alive socket that the server closes just as it is
+    // reused fails with "socket hang up" (seen under full-suite load), which is not what a test asks.
+    const options = { host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { ...init.headers, host }, agent: false };
+    const req = request(options, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => (text += chunk));
