@@ -21,6 +21,19 @@ export const WORKERD_BUILD = /** @satisfies {esbuild.BuildOptions} */ ({
 });
 
 /**
+ * `import … from "cloudflare:workers"` in the worker (or its dependencies) goes to the module the
+ * platform puts beside the bundle (runner/dispatch/entry-module.ts): the same exports, with an
+ * `env` whose bindings are Cloudflare's objects rather than the platform's raw RPC stubs.
+ * @type {esbuild.Plugin}
+ */
+const workersModulePlugin = {
+  name: "outpost-cloudflare-workers",
+  setup(build) {
+    build.onResolve({ filter: /^cloudflare:workers$/ }, () => ({ path: "./__outpost_workers.js", external: true }));
+  },
+};
+
+/**
  * @typedef {object} BundleOptions
  * @property {ModuleRule[]} [rules]   the project's `[[rules]]`; wrangler's defaults always follow
  * @property {string} [baseDir]       where module names start (default: the entry's directory)
@@ -60,7 +73,7 @@ export async function bundleWorker(entry, options = {}) {
       absWorkingDir: baseDir,
       entryPoints: [entryPath],
       metafile: true,
-      plugins: [collector.plugin],
+      plugins: [workersModulePlugin, collector.plugin],
     });
   } catch (error) {
     const errors = /** @type {{ errors?: esbuild.Message[] }} */ (error).errors ?? [];

@@ -11,6 +11,29 @@ const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as co
 type Env = Record<string, unknown>;
 type Handlers = Record<string, unknown>;
 
+// One wrapped env per raw env object: handlers get the same one on every call. (The env that
+// `import { env } from "cloudflare:workers"` gives is another object, wrapped once too.)
+const wrapped = new WeakMap<Env, Env>();
+
+/** `env` with each binding's RPC stub replaced by its Cloudflare API object. */
+export function wrapEnv(env: Env, manifest: BindingManifest): Env {
+  if (env === undefined || env === null) return env;
+  let result = wrapped.get(env);
+  if (!result) {
+    result = { ...env };
+    for (const [name, kind] of Object.entries(manifest)) {
+      if (kind === "kv") result[name] = makeKvBinding(env[name] as KvRunner);
+      else if (kind === "service") result[name] = makeServiceBinding(env[name] as ServiceRunner);
+      else if (kind === "vault") result[name] = new VaultBinding(env[name] as VaultRunner);
+      else if (kind === "r2") result[name] = makeStorageBinding(env[name] as StorageRunner);
+      else if (kind === "secretsStore") result[name] = new SecretsStoreSecret(env[name] as VaultRunner);
+      else if (kind === "queue") result[name] = makeQueueBinding(env[name] as QueueRunner);
+    }
+    wrapped.set(env, result);
+  }
+  return result;
+}
+
 /**
  * Wraps the user's default export so every handler receives `env` with each binding's RPC stub
  * replaced by its Cloudflare API object. Works for `export default { fetch }` objects and for
@@ -20,29 +43,13 @@ export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown
   if (handler === undefined || handler === null) {
     throw new Error("The worker has no default export. Outpost runs ES module workers: `export default { fetch(request, env, ctx) { … } }`.");
   }
-  const wrapped = new WeakMap<object, Env>();
-  const wrapEnv = (env: Env): Env => {
-    let result = wrapped.get(env);
-    if (!result) {
-      result = { ...env };
-      for (const [name, kind] of Object.entries(manifest)) {
-        if (kind === "kv") result[name] = makeKvBinding(env[name] as KvRunner);
-        else if (kind === "service") result[name] = makeServiceBinding(env[name] as ServiceRunner);
-        else if (kind === "vault") result[name] = new VaultBinding(env[name] as VaultRunner);
-        else if (kind === "r2") result[name] = makeStorageBinding(env[name] as StorageRunner);
-        else if (kind === "secretsStore") result[name] = new SecretsStoreSecret(env[name] as VaultRunner);
-        else if (kind === "queue") result[name] = makeQueueBinding(env[name] as QueueRunner);
-      }
-      wrapped.set(env, result);
-    }
-    return result;
-  };
+  const wrapEnvOf = (env: Env) => wrapEnv(env, manifest);
 
   if (typeof handler === "function") {
     const Entrypoint = handler as new (ctx: unknown, env: Env) => object;
     return class extends Entrypoint {
       constructor(ctx: unknown, env: Env) {
-        super(ctx, wrapEnv(env));
+        super(ctx, wrapEnvOf(env));
       }
     };
   }
@@ -51,7 +58,7 @@ export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown
   for (const name of HANDLERS) {
     const method = user[name];
     if (typeof method === "function") {
-      result[name] = (input: unknown, env: Env, ctx: unknown) => method.call(user, input, wrapEnv(env), ctx);
+      result[name] = (input: unknown, env: Env, ctx: unknown) => method.call(user, input, wrapEnvOf(env), ctx);
     }
   }
   return result;

@@ -26,6 +26,18 @@ export interface VersionBindings {
 /** What the shims must build for each binding name: the tenant isolate's `__outpost_bindings.json`. */
 export type BindingManifest = Record<string, "kv" | "r2" | "service" | "vault" | "secretsStore" | "queue">;
 
+/** The manifest for a version's bindings (vars, assets and secrets need no shim). */
+export function bindingManifest(bindings: VersionBindings): BindingManifest {
+  const manifest: BindingManifest = {};
+  for (const name of Object.keys(bindings.kv)) manifest[name] = "kv";
+  for (const name of Object.keys(bindings.r2 ?? {})) manifest[name] = "r2";
+  for (const name of bindings.vaults ?? []) manifest[name] = "vault";
+  for (const name of Object.keys(bindings.secretsStore ?? {})) manifest[name] = "secretsStore";
+  for (const name of Object.keys(bindings.services ?? {})) manifest[name] = "service";
+  for (const name of Object.keys(bindings.queueProducers ?? {})) manifest[name] = "queue";
+  return manifest;
+}
+
 /** Every env name a version's bindings take. */
 export function bindingNames(bindings: VersionBindings): string[] {
   return [

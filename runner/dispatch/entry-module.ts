@@ -22,7 +22,22 @@ export function entryModule(userMainModule: string, entrypoints: readonly string
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/**
+ * What the user's `import … from "cloudflare:workers"` reaches (`outpost deploy` bundles it so):
+ * everything the built-in module exports, but `env` with Cloudflare's binding objects, as the
+ * handlers get it.
+ */
+export const WORKERS_MODULE_SOURCE = [
+  `export * from "cloudflare:workers";`,
+  `import { env as raw } from "cloudflare:workers";`,
+  `import { wrapEnv } from "./__outpost_shims.js";`,
+  `import manifest from "./__outpost_bindings.json";`,
+  `export const env = wrapEnv(raw, manifest);`,
+  "",
+].join("\n");
+
 export const ENTRY_MODULE = "__outpost_entry.js";
+export const WORKERS_MODULE = "__outpost_workers.js";
 export const WARM_ENTRYPOINT = "__outpost_warm";
 export const SHIMS_MODULE = "__outpost_shims.js";
 export const MANIFEST_MODULE = "__outpost_bindings.json";

@@ -1,6 +1,7 @@
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
-import { loaderModule, type StoredModule } from "./loader.ts";
+import { type VersionBindings, bindingManifest, bindingNames } from "./bindings.ts";
+import { loaderModule, platformModules, type StoredModule } from "./loader.ts";
 
 const CHECK_MODULE = "__outpost_check.js";
 
@@ -12,10 +13,15 @@ const CHECK_MODULE = "__outpost_check.js";
  */
 export async function checkWorkerLoads(
   env: Env,
-  code: { mainModule: string; modules: StoredModule[]; compatibilityDate: string; compatibilityFlags: string[] },
+  code: { mainModule: string; modules: StoredModule[]; compatibilityDate: string; compatibilityFlags: string[]; bindings: VersionBindings },
 ): Promise<string[]> {
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of code.modules) modules[module.name] = loaderModule(module);
+  Object.assign(modules, platformModules(bindingManifest(code.bindings)));
+  // Top-level code may look at `env` (import { env } from "cloudflare:workers"): it sees the vars,
+  // and binding objects built over nothing (no I/O is possible at the top level anyway).
+  const checkEnv: Record<string, unknown> = Object.fromEntries(bindingNames(code.bindings).map((name) => [name, null]));
+  Object.assign(checkEnv, code.bindings.vars);
   modules[CHECK_MODULE] = {
     js: `import { WorkerEntrypoint } from "cloudflare:workers";
 import * as user from ${JSON.stringify(`./${code.mainModule}`)};
@@ -31,7 +37,7 @@ export default { fetch() {
       compatibilityFlags: code.compatibilityFlags,
       mainModule: CHECK_MODULE,
       modules,
-      env: {},
+      env: checkEnv,
       globalOutbound: null,
     });
     verdict = await (await worker.getEntrypoint().fetch("http://outpost.check/")).json();

@@ -10,8 +10,8 @@ import type { VaultProps } from "../vault/entrypoint.ts";
 import { queueProducerProps } from "../queue/bind.ts";
 import type { QueueProps } from "../queue/entrypoint.ts";
 import { secretsOf } from "../vault/store.ts";
-import type { BindingManifest, VersionBindings } from "./bindings.ts";
-import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, entryModule } from "./entry-module.ts";
+import { type BindingManifest, type VersionBindings, bindingManifest } from "./bindings.ts";
+import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, WORKERS_MODULE, WORKERS_MODULE_SOURCE, entryModule } from "./entry-module.ts";
 import type { Route } from "./routes.ts";
 
 declare const __OUTPOST_SHIMS__: string;
@@ -66,14 +66,12 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
 
   // Secret bindings first: the deploy and `secret put` refuse names that clash with bindings.
   const tenantEnv: Record<string, unknown> = { ...secrets, ...bindings.vars };
-  const manifest: BindingManifest = {};
   if (kvNames.length > 0) {
     const ids = new Map(namespaceRows.map((row) => [row.name as string, row.id as string]));
     for (const [binding, namespace] of Object.entries(bindings.kv)) {
       const namespaceId = ids.get(namespace);
       if (!namespaceId) throw new Error(`KV namespace ${namespace} of tenant ${route.tenant} is missing`);
       tenantEnv[binding] = exports.Kv({ props: { tenant: route.tenant, worker: route.worker, binding, namespaceId } });
-      manifest[binding] = "kv";
     }
   }
 
@@ -83,7 +81,6 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
       const bucketId = ids.get(bucket);
       if (!bucketId) throw new Error(`R2 bucket ${bucket} of tenant ${route.tenant} is missing`);
       tenantEnv[binding] = exports.Storage({ props: { tenant: route.tenant, worker: route.worker, binding, bucketId } });
-      manifest[binding] = "r2";
     }
   }
   // A Fetcher as on Cloudflare: no shim needed.
@@ -92,26 +89,21 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     exports.Vault({ props: { tenant: route.tenant, worker: route.worker, binding, ...(secret === undefined ? {} : { secret }) } });
   for (const binding of bindings.vaults ?? []) {
     tenantEnv[binding] = vault(binding);
-    manifest[binding] = "vault";
   }
   for (const [binding, { secret }] of Object.entries(bindings.secretsStore ?? {})) {
     tenantEnv[binding] = vault(binding, secret);
-    manifest[binding] = "secretsStore";
   }
   for (const [binding, { service, entrypoint }] of Object.entries(bindings.services ?? {})) {
     tenantEnv[binding] = exports.Service({ props: { tenant: route.tenant, worker: route.worker, binding, target: service, entrypoint } });
-    manifest[binding] = "service";
   }
   for (const [binding, props] of queueProps) {
     tenantEnv[binding] = exports.Queue({ props });
-    manifest[binding] = "queue";
   }
 
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of version.modules as StoredModule[]) modules[module.name] = loaderModule(module);
   modules[ENTRY_MODULE] = { js: entryModule(version.main_module as string, version.entrypoints as string[]) };
-  modules[SHIMS_MODULE] = { js: __OUTPOST_SHIMS__ };
-  modules[MANIFEST_MODULE] = { json: manifest };
+  Object.assign(modules, platformModules(bindingManifest(bindings)));
 
   return {
     compatibilityDate: version.compatibility_date as string,
@@ -120,6 +112,15 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     modules,
     env: tenantEnv,
     globalOutbound: exports.Egress({ props: { tenant: route.tenant, worker: route.worker } }),
+  };
+}
+
+/** The modules every tenant isolate gets beside the user's: shims, binding manifest, `cloudflare:workers` stand-in. */
+export function platformModules(manifest: BindingManifest): Record<string, WorkerLoaderModule> {
+  return {
+    [SHIMS_MODULE]: { js: __OUTPOST_SHIMS__ },
+    [MANIFEST_MODULE]: { json: manifest },
+    [WORKERS_MODULE]: { js: WORKERS_MODULE_SOURCE },
   };
 }
 

@@ -76,6 +76,15 @@ describe("entry files", () => {
     expect(modules).toEqual([{ name: "worker.js", type: "esm", content: expect.stringContaining('new Response("hello")') }]);
   });
 
+  it("bundle: cloudflare:workers is imported from the platform's stand-in beside the bundle; node: modules stay built-in", async () => {
+    const source = `import { env, WorkerEntrypoint } from "cloudflare:workers";\nimport { Buffer } from "node:buffer";\nexport class Api extends WorkerEntrypoint {}\nexport default { fetch() { return new Response(Buffer.from(String(env.GREETING)).toString()); } };\n`;
+    const dir = await tempProject({ "worker.js": source });
+    const code = (await bundleWorker(`${dir}/worker.js`)).modules[0]?.content ?? "";
+    expect(code).toMatch(/^import \{[^}]*\benv\b[^}]*\} from "\.\/__outpost_workers\.js";$/m);
+    expect(code).not.toContain('"cloudflare:workers"');
+    expect(code).toContain('from "node:buffer"');
+  });
+
   it("bundle: an entry without a default export is refused", async () => {
     const dir = await tempProject({ "worker.js": `export function fetch() {}\n` });
     expect(await bundleError(`${dir}/worker.js`)).toBe(

@@ -178,3 +178,22 @@ describe("expiry", () => {
     expect(await kv("getWithMetadata", ["exp/c"])).toEqual({ result: { value: "new", metadata: null, cacheStatus: null } });
   });
 });
+
+describe("cloudflare:workers", () => {
+  it("import { env }: the module-level env has KVNamespace objects, like the handler's", async () => {
+    const source = `import { env, WorkerEntrypoint } from "cloudflare:workers";
+      const atLoad = typeof env.KV.getWithMetadata;
+      export default { async fetch(request, handlerEnv) {
+        await env.KV.put("imported/a", "via the import", { metadata: { from: "import" } });
+        const read = await handlerEnv.KV.getWithMetadata("imported/a");
+        return Response.json({ atLoad, value: read.value, metadata: read.metadata, entrypoint: typeof WorkerEntrypoint });
+      } };`;
+    await platform.deploy("kv-import", await workerFile(source), { kv: { KV: "kvx" } });
+    expect(JSON.parse((await platform.fetchWorker("kv-import", "/")).text)).toEqual({
+      atLoad: "function",
+      value: "via the import",
+      metadata: { from: "import" },
+      entrypoint: "function",
+    });
+  });
+});
