@@ -6,7 +6,10 @@ import { startPlatform, workerFile } from "../helpers/platform.js";
 let platform;
 
 // A worker that exposes its binding over HTTP so the test can try things from inside an isolate.
-const PROBE = `import { env as rawEnv } from "cloudflare:workers";
+// /raw works on the platform's raw RPC stubs, as an attacker gets them: outpost deploy points a
+// static import of cloudflare:workers at the shims, but not a specifier the bundler cannot see
+// (nor a bundle uploaded straight to the admin API).
+const PROBE = `const builtin = () => import(["cloudflare", "workers"].join(":"));
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -18,7 +21,7 @@ export default {
       case "/list": return Response.json((await env.KV.list()).keys.map((k) => k.name));
       case "/own-keys": return Response.json({ keys: Reflect.ownKeys(env.KV).map(String), json: JSON.stringify(env.KV) });
       case "/raw": {
-        const stub = rawEnv.KV;
+        const stub = (await builtin()).env.KV;
         return Response.json({
           listOtherNamespace: await attempt(() => stub.list({ namespaceId: "1" })),
           readWithExtraArgs: await attempt(() => stub.read(key, 60, { namespaceId: "1" }).then((e) => e && new TextDecoder().decode(e.value))),

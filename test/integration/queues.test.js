@@ -16,7 +16,9 @@ let platform;
 
 // POST /do {binding, op, args}: runs env[binding][op](...args). GET /log: what queue() was handed.
 // The consumer acts on flags in json bodies: failAlways, ackThenThrow, retryDelay, sleepMs.
-const APP = `import { env as rawEnv } from "cloudflare:workers";
+// With raw: true, calls go to the platform's raw RPC stubs, as an attacker gets them (a specifier
+// the bundler cannot see reaches the built-in cloudflare:workers, not the shims).
+const APP = `const builtin = () => import(["cloudflare", "workers"].join(":"));
 const log = [];
 const running = {};
 const peak = {};
@@ -26,7 +28,7 @@ export default {
     if (url.pathname === "/log") return Response.json({ log, peak });
     const { binding, op, args = [], raw = false } = await request.json();
     try {
-      const target = raw ? rawEnv[binding] : env[binding];
+      const target = raw ? (await builtin()).env[binding] : env[binding];
       let result = await target[op](...args);
       if (Array.isArray(result)) result = result.map((m) => m && m.body instanceof Map ? { ...m, body: { map: [...m.body] } } : m);
       return Response.json({ result: result ?? null });
