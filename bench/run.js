@@ -274,13 +274,15 @@ function printTable(pairs, d) {
 /** @param {Awaited<ReturnType<typeof measureControlPlane>>} c */
 function printControlPlane(c) {
   /** @param {string} label @param {{ p50: number, p99: number }} t @param {string} target */
-  const row = (label, t, target) => console.log(`  ${label.padEnd(40)} p50 ${fmtMs(t.p50).padStart(9)}  p99 ${fmtMs(t.p99).padStart(9)}  ${target}`);
+  const row = (label, t, target) => console.log(`  ${label.padEnd(48)} p50 ${fmtMs(t.p50).padStart(9)}  p99 ${fmtMs(t.p99).padStart(9)}  ${target}`);
   row("deploy → first response (same host)", c.deployToFirstResponse, "");
   row("rollback → first response (same host)", c.rollbackSameHost, "(target p50 ≤ 20 ms)");
   row("rollback → first response (other host)", c.rollbackOtherHost, "(target ≤ 1 s)");
-  row(`first request, new ${Math.round(c.workerBytes / 1024)} KB version (cold)`, c.coldLoad100KB, "");
+  // The deploy loads the new version on every host before it returns (runner/dispatch/warm.ts),
+  // so this first request finds a compiled isolate; the load itself is inside the deploy's time.
+  row(`first request after deploy, new ${Math.round(c.workerBytes / 1024)} KB version`, c.coldLoad100KB, "");
   row(`later requests, same version (warm)`, c.warm100KB, "");
-  console.log(`  cold − warm p50: ${fmtMs(c.coldLoad100KB.p50 - c.warm100KB.p50)} (target ≤ 10 ms)\n`);
+  console.log(`  first − warm p50: ${fmtMs(c.coldLoad100KB.p50 - c.warm100KB.p50)} (target ≤ 10 ms; the version was loaded during the deploy call)\n`);
 }
 
 /** @param {number} rps */
