@@ -111,9 +111,8 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const condition = onlyIf as Conditional | undefined;
     // Checked before the upload so a failing condition costs no transfer; checked again, atomically, at commit.
     if (condition && !conditionHolds(condition, await this.#current("put", key))) return null;
-    const blob = await this.#pendingBlob();
     const algorithms: ChecksumName[] = checksum && checksum.name !== "md5" ? ["md5", checksum.name] : ["md5"];
-    const { size, digests } = await this.#blobCall("put", () => writeBlob(this.#blobs(), blob, body, algorithms, "put"));
+    const { blob, size, digests } = await this.#newBlob("put", body, algorithms);
     if (checksum && digests[checksum.name] !== checksum.hex) {
       await this.#collect([blob]);
       throw badDigest("put", CHECKSUMS[checksum.name], checksum.hex, digests[checksum.name] ?? "");
@@ -136,8 +135,8 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
    */
   async #putIf(key: string, condition: Conditional, params: unknown[]): Promise<Row | undefined> {
     for (;;) {
-      const current = await this.#row("put", key);
-      if (!conditionHolds(condition, current ? meta(current) : undefined)) return undefined;
+      const current = await this.#current("put", key);
+      if (!conditionHolds(condition, current)) return undefined;
       const [row] = current ? await this.#query(R2_SQL.putIfVersion, [...params, current.version]) : await this.#query(R2_SQL.putIfAbsent, params);
       if (row) return row;
     }
@@ -202,8 +201,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const bytes = keyBytes("uploadPart", arg(z.string(), key));
     const number = arg(z.number().int().min(1).max(R2_LIMITS.MAX_PARTS), partNumber);
     await this.#upload("uploadPart", arg(z.string(), uploadId), bytes);
-    const blob = await this.#pendingBlob();
-    const { size, digests } = await this.#blobCall("uploadPart", () => writeBlob(this.#blobs(), blob, arg(Value, value), ["md5"], "uploadPart"));
+    const { blob, size, digests } = await this.#newBlob("uploadPart", arg(Value, value), ["md5"]);
     const etag = randomHex();
     const [row] = await this.#query(R2_SQL.putPart, [uploadId, number, etag, digests.md5 ?? "", size, blob]);
     if (row?.saved === null || row?.saved === undefined) {
@@ -312,14 +310,20 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
   }
 
   /**
-   * A fresh blob name, listed in the intent log before anything is written under it (see
-   * migration 0007), so a crash mid-write leaves a row for the sweep, never an unlisted file.
+   * Writes `body` to a fresh blob, listed in the intent log before anything is written under it
+   * (see migration 0007): a crash mid-write leaves a row for the sweep, never an unlisted file,
+   * and a write that fails (body too large, sender gone, store down) is collected at once.
    * Blobs are named by bucket so an operator can tell whose bytes a file holds.
    */
-  async #pendingBlob(): Promise<string> {
+  async #newBlob(operation: string, body: ReadableStream | Uint8Array, algorithms: ChecksumName[]) {
     const blob = `${this.ctx.props.bucketId}-${crypto.randomUUID()}`;
     await database(this.env).query(BLOB_SQL.pending, [blob, PENDING_BLOB_GRACE]);
-    return blob;
+    try {
+      return { blob, ...(await this.#blobCall(operation, () => writeBlob(this.#blobs(), blob, body, algorithms, operation))) };
+    } catch (error) {
+      await this.#collect([blob]).catch(() => {});
+      throw error;
+    }
   }
 
   #blobs(): BlobStore {

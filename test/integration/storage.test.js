@@ -253,6 +253,20 @@ describe("blob collection", () => {
     });
   });
 
+  it("sweep: a put whose sender goes away mid-body is cleaned up at once, leaving no file or log row", async () => {
+    await withSql(async (sql) => {
+      const before = new Set((await sql`SELECT blob FROM r2_garbage`).map((row) => row.blob));
+      const request = httpRequestStream(platform.port, "files-a.localhost", "/stream?key=abandoned-body", 1024 * 1024);
+      request.write(Buffer.alloc(256 * 1024, 1));
+      await waitUntil(async () => (await sql`SELECT blob FROM r2_garbage`).some((row) => !before.has(row.blob)), 5000);
+      const pending = (await sql`SELECT blob FROM r2_garbage`).map((row) => row.blob).find((blob) => !before.has(blob));
+      request.destroy();
+      await waitUntil(async () => (await sql`SELECT count(*)::int AS n FROM r2_garbage WHERE blob = ${pending}`)[0]?.n === 0, 5000);
+      expect(blobFiles().filter((name) => name.includes(pending))).toEqual([]);
+      expect((await platform.fetchWorker("files-a", "/get?key=abandoned-body")).status).toBe(404);
+    });
+  });
+
   it("sweep: a multipart upload abandoned for 7 days is aborted and its parts' blobs deleted", async () => {
     const { uploadId, part } = JSON.parse((await platform.fetchWorker("files-a", "/upload?key=abandoned", { method: "POST" })).text);
     let partBlob = "";
