@@ -2,15 +2,20 @@
 // wins it; running a tick by hand (the admin API) is claimed the same way; a failing handler is
 // retried by the host that claimed the tick. Then, on a Postgres of its own, what a host starting
 // after downtime runs late.
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../../cli/postgres.js";
 import { startRecorder } from "../helpers/recorder.js";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 // Reports every scheduled() call; throws for the crons "fail" and "no-retry", and calls
 // controller.noRetry() first for the latter, so their outcomes are recorded.
@@ -95,6 +100,14 @@ describe("cron triggers", () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect((await hosts[0]?.admin("GET", "/v1/workers/ticker/scheduled?limit=1"))?.body.runs).toHaveLength(1);
     expect((await hosts[0]?.admin("GET", "/v1/workers/ticker/scheduled?limit=0"))?.status).toBe(400);
+    // The same list from the CLI: one line per run, newest first.
+    const host = /** @type {import("../helpers/platform.js").Platform} */ (hosts[0]);
+    const env = { ...process.env, OUTPOST_ADMIN_URL: host.adminUrl, OUTPOST_ADMIN_TOKEN: host.token };
+    const { stdout } = await promisify(execFile)(process.execPath, ["cli/outpost.js", "crons", "ticker"], { cwd: ROOT, env });
+    const lines = stdout.trim().split("\n").map((line) => line.split("\t"));
+    expect(lines).toHaveLength(runs.length);
+    expect(lines).toEqual(expect.arrayContaining([[expect.stringMatching(/^\d{4}-\d\d-\d\dT/), "fail", "exception", "3 attempts"]]));
+    expect(lines.map((line) => Date.parse(line[0] ?? ""))).toEqual(times);
   });
 
   it("scheduled: another tenant's worker is not found; bad bodies are refused", async () => {
