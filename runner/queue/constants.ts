@@ -57,8 +57,12 @@ export const PUSH_LEASE_RENEW_MS = 3_000;
 export const MAX_HANDLER_MS = 15 * 60 * 1000;
 /** A pull lease (receipt handle) lasts this long unless the receiver asks for another timeout. */
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
-/** Batches one host delivers at once per queue when the consumer sets no max_concurrency. */
-export const DEFAULT_HOST_CONCURRENCY = 4;
+/**
+ * Batches one host delivers at once per queue when the consumer sets no max_concurrency
+ * (Cloudflare then scales consumers up on its own). Measured end to end on 2 cores: 4 → 16 took
+ * batches of 1 from ~440 to ~600 messages/s; the handler hop, not Postgres, was waiting.
+ */
+export const DEFAULT_HOST_CONCURRENCY = 16;
 /** How stale the per-host backlog figures in send() responses may be. */
 export const METRICS_TTL_MS = 1000;
 

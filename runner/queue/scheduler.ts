@@ -24,8 +24,12 @@ const HOUSEKEEPING_MS = 1_000;
 const PRUNE_MS = 3_600_000;
 /** How the scheduler's connections show in pg_stat_activity. */
 export const SCHEDULER_APPLICATION_NAME = "outpost-scheduler";
-/** The delivery pool's size (pool.ts): leases, deliveries' acks and renewals share it. */
-const DELIVERY_CONNECTIONS = 2;
+/**
+ * The delivery pool's size (pool.ts): leases, deliveries' acks and renewals share it. Four keep
+ * 16 concurrent deliveries from queueing on their acks (measured: 2 → 4 took batches of 1 from
+ * ~600 to ~770 messages/s and batches of 100 from ~11,000 to ~15,000).
+ */
+const DELIVERY_CONNECTIONS = 4;
 
 export interface SchedulerStatus {
   listening: boolean;
