@@ -1,4 +1,5 @@
 // env.BUCKET in tenant isolates: Cloudflare's R2Bucket over the runner's Storage entrypoint.
+import { fromHex, toHex } from "../runner/hex.ts";
 import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES } from "../runner/storage/constants.ts";
 import type { ObjectMeta } from "../runner/storage/entrypoint.ts";
 
@@ -323,12 +324,4 @@ function wireRange(range: R2Range | Headers): Record<string, number> {
     if (value !== undefined) wire[name] = Number(value);
   }
   return wire;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array {
-  return new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
 }

@@ -7,6 +7,7 @@ import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
 import { cursorSigner, decodeCursor, encodeCursor } from "../cursor.ts";
 import { prefixEnd, successor } from "./range.ts";
 import { KV_SQL } from "./sql.ts";
+import { toHex } from "../hex.ts";
 import {
   type KvOperation,
   validateBulkKeys,
@@ -194,10 +195,6 @@ function arg<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T 
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new TypeError(`Invalid argument to the KV binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
-}
-
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 export function now(): number {

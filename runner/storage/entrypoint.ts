@@ -4,6 +4,7 @@ import { cursorSigner, decodeCursor, encodeCursor } from "../cursor.ts";
 import { database } from "../db/client.ts";
 import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import { fromHex, toHex } from "../hex.ts";
 import { prefixEnd, successor } from "../kv/range.ts";
 import { type BlobStore, blobStore, concatInto } from "./blobs.ts";
 import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
@@ -11,6 +12,7 @@ import { R2Error, badDigest } from "./errors.ts";
 import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.ts";
 import { BLOB_SQL, R2_SQL } from "./sql.ts";
 import { deleteBlobs } from "./sweep.ts";
+import { writeBlob } from "./write-blob.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 
 /** Minted by the dispatcher for one bucket binding of one version. */
@@ -343,74 +345,6 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
   }
 }
 
-/**
- * Streams `body` into the blob store while counting and hashing it. The bytes pass through JS
- * in chunks of at least CHUNK_BYTES and into a native stream for the store: per-chunk JS work,
- * not bytes, is what costs (a stream from RPC arrives in 64 KiB pieces; measured 64 MiB puts:
- * ~65 MiB/s through a JS TransformStream, several hundred MiB/s this way).
- */
-async function writeBlob(store: BlobStore, name: string, body: ReadableStream | Uint8Array, algorithms: ChecksumName[], operation: string) {
-  const hashers = algorithms.map((algorithm) => new crypto.DigestStream(CHECKSUMS[algorithm]));
-  const hashWriters = hashers.map((hasher) => hasher.getWriter());
-  const { readable, writable } = new IdentityTransformStream();
-  const writer = writable.getWriter();
-  let size = 0;
-  const pump = async () => {
-    try {
-      for await (const chunk of largeChunks(body)) {
-        size += chunk.byteLength;
-        if (size > R2_LIMITS.MAX_VALUE_BYTES) throw new R2Error(operation, "ENTITY_TOO_LARGE");
-        await Promise.all([writer.write(chunk), ...hashWriters.map((hasher) => hasher.write(chunk))]);
-      }
-      await Promise.all([writer.close(), ...hashWriters.map((hasher) => hasher.close())]);
-    } catch (error) {
-      await writer.abort(error).catch(() => {});
-      throw error;
-    }
-  };
-  const stored = store.put(name, readable).catch(async (error: unknown) => {
-    // The store gave up: stop feeding it, so the pump ends too.
-    await writer.abort(error).catch(() => {});
-    throw error;
-  });
-  const [pumped, put] = await Promise.allSettled([pump(), stored]);
-  // The body's own failure (too large, sender gone) explains a store failure it caused.
-  if (pumped.status === "rejected") throw pumped.reason;
-  if (put.status === "rejected") throw put.reason;
-  const digests: Partial<Record<ChecksumName, string>> = {};
-  for (const [i, algorithm] of algorithms.entries()) digests[algorithm] = toHex(new Uint8Array(await hashers[i]!.digest));
-  return { size, digests };
-}
-
-const CHUNK_BYTES = 1024 * 1024;
-
-/**
- * The body in chunks of at least CHUNK_BYTES (but the last); the source is cancelled if the
- * consumer stops early. One buffer is reused for every chunk (the consumer is done with a chunk
- * when it asks for the next: native streams' writes resolve once the bytes were taken), so a
- * large object leaves no trail of garbage for V8 to collect.
- */
-async function* largeChunks(body: ReadableStream | Uint8Array): AsyncGenerator<Uint8Array> {
-  if (body instanceof Uint8Array) {
-    if (body.byteLength > 0) yield body;
-    return;
-  }
-  let done = false;
-  let buffer = new ArrayBuffer(CHUNK_BYTES);
-  const reader = body.getReader({ mode: "byob" });
-  try {
-    while (!done) {
-      const read = await reader.readAtLeast(CHUNK_BYTES, new Uint8Array(buffer));
-      done = read.done;
-      if (!read.value) break;
-      buffer = read.value.buffer as ArrayBuffer;
-      if (read.value.byteLength > 0) yield read.value;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => {});
-  }
-}
-
 function meta(row: Row): ObjectMeta {
   return {
     key: decoder.decode(row.key as Uint8Array),
@@ -446,12 +380,4 @@ function arg<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 
 function randomHex(): string {
   return toHex(crypto.getRandomValues(new Uint8Array(16)));
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array {
-  return new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
 }
