@@ -1,7 +1,14 @@
 // The platform as a user sees it: deploy over the admin API, then HTTP to NAME.localhost.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../cli/net.js";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
@@ -143,6 +150,29 @@ describe("lifecycle", () => {
     const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.includes(host.dataDir));
     expect(left).toEqual([]);
     await host.stop();
+  });
+
+  it("stop: SIGTERM to `npm start` (what a service manager sends) reaches the platform, leaving no process behind", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "outpost-test-npm-"));
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const npm = spawn("npm", ["start", "--", "--port", String(port), "--admin-port", String(adminPort), "--data-dir", dataDir], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let output = "";
+      npm.stdout.on("data", (chunk) => (output += chunk));
+      await waitUntil(() => output.includes("Outpost ready"), 60_000);
+      const exited = new Promise((resolve) => npm.once("exit", resolve));
+      npm.kill("SIGTERM");
+      await exited;
+      await waitUntil(() => !execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes(dataDir), 15_000);
+    } finally {
+      npm.kill("SIGKILL");
+      // Should the platform outlive npm (the failure this test is about), stop it here.
+      spawnSync("pkill", ["-TERM", "-f", `outpost.js start .*${dataDir}`]);
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
