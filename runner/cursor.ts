@@ -4,6 +4,7 @@
 import { database } from "./db/client.ts";
 import type { Env } from "./env.ts";
 import { BindingError } from "./errors.ts";
+import { fromBase64Url, fromHex, toBase64Url } from "./encoding.ts";
 
 const encoder = new TextEncoder();
 
@@ -34,8 +35,7 @@ export async function decodeCursor(key: CryptoKey, scope: CursorScope, cursor: s
 }
 
 export function importCursorKey(hex: string): Promise<CryptoKey> {
-  const bytes = new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
-  return crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  return crypto.subtle.importKey("raw", fromHex(hex), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 }
 
 function signedBytes(scope: CursorScope, lastKey: Uint8Array): Uint8Array {
@@ -44,22 +44,6 @@ function signedBytes(scope: CursorScope, lastKey: Uint8Array): Uint8Array {
   out.set(head);
   out.set(lastKey, head.byteLength);
   return out;
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-  } catch {
-    return null;
-  }
 }
 
 let signer: CryptoKey | undefined;

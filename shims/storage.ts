@@ -1,5 +1,5 @@
 // env.BUCKET in tenant isolates: Cloudflare's R2Bucket over the runner's Storage entrypoint.
-import { fromHex, toHex } from "../runner/hex.ts";
+import { fromHex, toHex } from "../runner/encoding.ts";
 import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES } from "../runner/storage/constants.ts";
 import type { ObjectMeta } from "../runner/storage/entrypoint.ts";
 

@@ -13,6 +13,7 @@ import { secretsOf } from "../vault/store.ts";
 import { type BindingManifest, type VersionBindings, bindingManifest } from "./bindings.ts";
 import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, WORKERS_MODULE, WORKERS_MODULE_SOURCE, entryModule } from "./entry-module.ts";
 import type { Route } from "./routes.ts";
+import { fromBase64 } from "../encoding.ts";
 
 declare const __OUTPOST_SHIMS__: string;
 
@@ -135,12 +136,8 @@ export function loaderModule(module: StoredModule): WorkerLoaderModule {
     case "json":
       return { json: JSON.parse(module.content) };
     case "data":
-      return { data: fromBase64(module.content) };
+      return { data: fromBase64(module.content).buffer as ArrayBuffer };
     case "wasm":
-      return { wasm: fromBase64(module.content) };
+      return { wasm: fromBase64(module.content).buffer as ArrayBuffer };
   }
-}
-
-function fromBase64(text: string): ArrayBuffer {
-  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0)).buffer;
 }

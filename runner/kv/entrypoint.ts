@@ -2,12 +2,12 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { BindingError } from "../errors.ts";
+import { BindingError, argumentParser } from "../errors.ts";
 import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
 import { cursorSigner, decodeCursor, encodeCursor } from "../cursor.ts";
 import { prefixEnd, successor } from "./range.ts";
 import { KV_SQL } from "./sql.ts";
-import { toHex } from "../hex.ts";
+import { toHex } from "../encoding.ts";
 import {
   type KvOperation,
   validateBulkKeys,
@@ -54,6 +54,7 @@ const ListOptionsSchema = z
   .strict()
   .default({});
 
+const arg = argumentParser("KV");
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -191,11 +192,6 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
 }
 
 // Only a crafted RPC call (not the shim) sends arguments of the wrong shape.
-function arg<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new TypeError(`Invalid argument to the KV binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
-}
 
 export function now(): number {
   return Math.floor(Date.now() / 1000);

@@ -10,6 +10,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import type { ContentType } from "./constants.ts";
+import { fromBase64, toBase64 } from "../encoding.ts";
 
 const serialized = new Map<string, string[]>();
 const deserialized = new Map<string, unknown>();
@@ -96,15 +97,3 @@ export function wireBody(contentType: ContentType, body: Uint8Array): string {
   return contentType === "text" || contentType === "json" ? decoder.decode(body) : toBase64(body);
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-export function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}

@@ -6,6 +6,7 @@ import { CONTENT_TYPES, QUEUE_ERROR_CODES } from "./constants.ts";
 import { deliveryBody, deserializeV8, serializeV8, textBytes } from "./codec.ts";
 import { acknowledge, changeVisibility, receive, retry } from "./pull.ts";
 import { cachedMetrics, freshMetrics, type OutgoingMessage, type QueueMetrics, storeMessages } from "./store.ts";
+import { argumentParser } from "../errors.ts";
 import {
   type SendOperation,
   checkBatch,
@@ -57,6 +58,7 @@ const WireMessageSchema = z
   );
 const WireBatchSchema = z.array(WireMessageSchema).min(1);
 const HandleListSchema = z.array(z.string()).max(100);
+const arg = argumentParser("queue");
 
 /**
  * The queue binding's server side: producer (send, sendBatch, metrics) and pull consumer
@@ -152,8 +154,3 @@ function checkJson(text: string): void {
 }
 
 // Only a crafted RPC call (not the shim) sends arguments of the wrong shape.
-function arg<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new TypeError(`Invalid argument to the queue binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
-}

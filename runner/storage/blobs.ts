@@ -38,9 +38,17 @@ export function diskBlobs(env: Env): BlobStore {
   };
 }
 
+// One store per env (the isolate's configuration), not one per binding call.
+const stores = new WeakMap<Env, BlobStore>();
+
 export function blobStore(env: Env): BlobStore {
-  const { s3 } = env.CONFIG;
-  return s3 ? s3Blobs(s3, env.S3_SECRET_ACCESS_KEY ?? "") : diskBlobs(env);
+  let store = stores.get(env);
+  if (!store) {
+    const { s3 } = env.CONFIG;
+    store = s3 ? s3Blobs(s3, env.S3_SECRET_ACCESS_KEY ?? "") : diskBlobs(env);
+    stores.set(env, store);
+  }
+  return store;
 }
 
 /** Writes several streams (a multipart object's parts) one after another into `target`. */

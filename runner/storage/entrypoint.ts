@@ -4,7 +4,7 @@ import { cursorSigner, decodeCursor, encodeCursor } from "../cursor.ts";
 import { database } from "../db/client.ts";
 import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { fromHex, toHex } from "../hex.ts";
+import { fromHex, toHex } from "../encoding.ts";
 import { prefixEnd, successor } from "../kv/range.ts";
 import { type BlobStore, blobStore, concatInto } from "./blobs.ts";
 import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
@@ -14,6 +14,7 @@ import { BLOB_SQL, R2_SQL } from "./sql.ts";
 import { deleteBlobs } from "./sweep.ts";
 import { writeBlob } from "./write-blob.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
+import { argumentParser } from "../errors.ts";
 
 /** Minted by the dispatcher for one bucket binding of one version. */
 export interface StorageProps {
@@ -79,6 +80,7 @@ const PresignSchema = z
   .strict();
 const Value = z.union([z.instanceof(ReadableStream), z.instanceof(Uint8Array)]);
 
+const arg = argumentParser("R2");
 const decoder = new TextDecoder();
 
 /**
@@ -372,11 +374,6 @@ function maxBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return a.length >= b.length ? a : b;
 }
 
-function arg<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new TypeError(`Invalid argument to the R2 binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
-}
 
 function randomHex(): string {
   return toHex(crypto.getRandomValues(new Uint8Array(16)));

@@ -3,6 +3,7 @@
 // bucket, key, method and expiry are inside the signed token, so no part can be altered.
 import { cursorSigner } from "../cursor.ts";
 import type { Env } from "../env.ts";
+import { fromBase64Url, toBase64Url } from "../encoding.ts";
 
 export const PRESIGN_METHODS = ["GET", "PUT", "DELETE"] as const;
 export type PresignMethod = (typeof PRESIGN_METHODS)[number];
@@ -28,8 +29,8 @@ export async function signPresigned(env: Env, claims: PresignClaims): Promise<st
 /** The claims of a valid, unexpired token, or why it is refused. */
 export async function verifyPresigned(env: Env, token: string, nowSeconds: number): Promise<PresignClaims | string> {
   const [payload, signature, extra] = token.split(".");
-  const signatureBytes = signature === undefined ? null : fromBase64Url(signature);
-  if (payload === undefined || signatureBytes === null || extra !== undefined) return "malformed URL";
+  const signatureBytes = signature ? fromBase64Url(signature) : null;
+  if (!payload || signatureBytes === null || extra !== undefined) return "malformed URL";
   if (!(await crypto.subtle.verify("HMAC", await cursorSigner(env), signatureBytes, signed(payload)))) return "invalid signature";
   const bytes = fromBase64Url(payload);
   const claims = bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as PresignClaims) : null;
@@ -41,19 +42,4 @@ export async function verifyPresigned(env: Env, token: string, nowSeconds: numbe
 // Domain separation: the key also signs list cursors, which must never pass for URLs.
 function signed(payload: string): Uint8Array {
   return encoder.encode(`outpost-presigned\n${payload}`);
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  try {
-    return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (char) => char.charCodeAt(0));
-  } catch {
-    return null;
-  }
 }

@@ -1,6 +1,8 @@
 // AES-256-GCM for secret values. Each data-key version is HKDF-SHA-256(master key, salt); each
 // value gets a random 96-bit nonce, and its identity (tenant, scope, name) is the associated
 // data, so a ciphertext moved to another row fails authentication instead of decrypting.
+import { fromBase64 } from "../encoding.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -38,7 +40,7 @@ function associatedData({ tenant, scope, name }: SecretIdentity): Uint8Array {
 }
 
 async function hkdf(masterKeyBase64: string, salt: Uint8Array, info: string): Promise<ArrayBuffer> {
-  const master = Uint8Array.from(atob(masterKeyBase64), (char) => char.charCodeAt(0));
+  const master = fromBase64(masterKeyBase64);
   const base = await crypto.subtle.importKey("raw", master, "HKDF", false, ["deriveBits"]);
   return crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info: encoder.encode(info) }, base, 256);
 }
