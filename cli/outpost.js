@@ -20,7 +20,7 @@ Usage:
   outpost rollback NAME [VERSION]              serve VERSION (an id or unique prefix); default the previous one
   outpost rollout NAME VERSION PERCENT         send PERCENT % of requests to another stored version
   outpost rollout NAME promote|abort           end the rollout
-  outpost delete NAME                          delete the worker, its versions, routes and secrets (KV and R2 data stay)
+  outpost delete NAME                          delete the worker, its versions, routes, secrets and cron runs (KV and R2 data stay)
   outpost routes                               route patterns by worker
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
   outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
