@@ -4,6 +4,7 @@
 //   3. CLI         — wrangler.toml reading and bundling, and a project deployed by the real CLI
 //   4. integration — the real platform (workerd + Postgres) started as a user starts it,
 //                    including the KV suite run on Miniflare (reference) and on Outpost
+//   5. hostile     — a hostile tenant's attacks on other tenants and on the platform
 // Extra arguments go to vitest, e.g. `npm test -- -t "list:"`.
 import { spawnSync } from "node:child_process";
 
@@ -15,6 +16,7 @@ const steps = [
   ["unit tests (workerd)", "vitest", ["run", "--config", "vitest.unit.config.ts", ...extra]],
   ["CLI tests", "vitest", ["run", "--config", "vitest.cli.config.ts", ...extra]],
   ["integration tests", "vitest", ["run", "--config", "vitest.integration.config.ts", ...extra]],
+  ["hostile-tenant tests", "vitest", ["run", "--config", "vitest.hostile.config.ts", ...extra]],
 ];
 
 for (const [name, command, args] of steps) {
