@@ -63,6 +63,26 @@ export async function routes() {
 }
 
 /**
+ * @param {string[]} args add DOMAIN | list | remove DOMAIN
+ * @param {string | undefined} tenant for add: the tenant to own it (operators)
+ */
+export async function domains([action, domain], tenant) {
+  if (action === "add" && domain) {
+    const row = await callAdmin("PUT", `/v1/domains/${encodeURIComponent(domain)}`, tenant ? { tenant } : {});
+    console.log(`${row.domain} belongs to tenant ${row.tenant}`);
+  } else if (action === "list" || action === undefined) {
+    const { domains } = await callAdmin("GET", "/v1/domains");
+    if (domains.length === 0) console.log("no domains registered");
+    for (const d of domains) console.log(`${d.domain}\t${d.tenant}\t${d.created_at}`);
+  } else if (action === "remove" && domain) {
+    await callAdmin("DELETE", `/v1/domains/${encodeURIComponent(domain)}`);
+    console.log(`Removed ${domain}`);
+  } else {
+    throw new Error("usage: outpost domains add DOMAIN [--tenant ID] | domains list | domains remove DOMAIN");
+  }
+}
+
+/**
  * @param {string[]} args create NAME | list | revoke ID
  * @param {string | undefined} tenant for create: the tenant a token is scoped to (none: operator)
  */

@@ -22,6 +22,9 @@ Usage:
   outpost rollout NAME promote|abort           end the rollout
   outpost delete NAME                          delete the worker, its versions, routes, secrets and cron runs (KV and R2 data stay)
   outpost routes                               route patterns by worker
+  outpost domains add DOMAIN [--tenant ID] | domains list | domains remove DOMAIN
+                                               custom domains (shop.example.com, or *.example.com for its subdomains)
+                                               a tenant owns; routes may only use its own hosts
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
   outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
   outpost secret list WORKER | secret delete WORKER NAME
@@ -36,6 +39,9 @@ Environment:
   OUTPOST_KEEP_VERSIONS (versions kept per worker, default 100; older ones are deleted),
   OUTPOST_MASTER_KEY (32 bytes, base64 or hex: encrypts secrets; generated into the data dir when unset),
   OUTPOST_STORAGE_ORIGIN (origin of presigned storage URLs, default http://storage.<base domain>:PORT),
+  OUTPOST_DOMAIN_CLAIMS (open: tenant tokens may register unowned domains themselves; default closed),
+  OUTPOST_RESERVED_NAMES (comma-separated worker names no tenant may deploy; storage always is),
+  OUTPOST_NAME_GRACE_DAYS (days a deleted worker's name stays with its tenant, default 7),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),
   DATABASE_URL (external Postgres; embedded Postgres in the data dir when unset)
@@ -118,6 +124,7 @@ try {
     case "rollout":
     case "delete":
     case "routes":
+    case "domains":
     case "tokens":
     case "secret":
     case "vault":
@@ -131,6 +138,7 @@ try {
       };
       if (command === "workers") await commands.workers();
       else if (command === "routes") await commands.routes();
+      else if (command === "domains") await commands.domains(positionals, values.tenant);
       else if (command === "tokens") await commands.tokens(positionals, values.tenant);
       else if (command === "secret") await commands.secret(positionals);
       else if (command === "vault") await commands.vault(positionals, values.tenant);

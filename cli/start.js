@@ -11,6 +11,7 @@ import { deployDemo } from "./demo.js";
 import { masterKeyFor, verifyMasterKey } from "./master-key.js";
 import { migrate } from "./migrate.js";
 import { waitForHttp } from "./net.js";
+import { hostsConfig } from "./hosts-config.js";
 import { startEmbeddedPostgres } from "./postgres.js";
 import { workerdConfig } from "./workerd-config.js";
 import { startSchedulerHeartbeat } from "./scheduler.js";
@@ -125,6 +126,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
         storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
         s3: s3Config(),
         ownPorts: [options.port, options.adminPort],
+        ...hostsConfig(process.env),
       },
     }),
     { mode: 0o600 },

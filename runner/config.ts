@@ -20,6 +20,12 @@ export interface RunnerConfig {
   keepVersions: number;
   /** The platform's own sockets, always refused to tenant egress. */
   ownPorts: number[];
+  /** Worker names no tenant may deploy (OUTPOST_RESERVED_NAMES), besides the platform's own `storage`. */
+  reservedNames: string[];
+  /** Days a deleted worker's name stays with its tenant (OUTPOST_NAME_GRACE_DAYS, default 7). */
+  nameGraceDays: number;
+  /** `open`: tenant tokens may register unowned domains themselves (OUTPOST_DOMAIN_CLAIMS, default `closed`). */
+  domainClaims: "open" | "closed";
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

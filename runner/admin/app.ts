@@ -8,6 +8,7 @@ import { warmWorker } from "../dispatch/warm.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
 import { assets } from "./assets.ts";
+import { domains } from "./domains.ts";
 import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
 import { workers } from "./workers.ts";
@@ -36,6 +37,7 @@ admin.route("/v1", tokens);
 admin.route("/v1", secrets);
 admin.route("/v1", queues);
 admin.route("/v1", assets);
+admin.route("/v1", domains);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls

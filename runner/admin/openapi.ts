@@ -1,6 +1,6 @@
 // The admin API's OpenAPI document, generated from the same zod schemas that validate requests.
 import { z } from "zod/v4";
-import { DeploySchema, RollbackSchema, RolloutSchema, SecretValueSchema, TokenSchema } from "./schemas.ts";
+import { DeploySchema, DomainClaimSchema, RollbackSchema, RolloutSchema, SecretValueSchema, TokenSchema } from "./schemas.ts";
 import { AckSchema, PublishSchema, PullSchema, ScheduledSchema, VisibilitySchema } from "../queue/schemas.ts";
 
 interface Operation {
@@ -24,6 +24,11 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/workers/{name}/rollout/promote": { post: { summary: "Make the rollout version serve all traffic", ok: 200 } },
   "/v1/workers/{name}/rollout/abort": { post: { summary: "Drop the rollout version", ok: 200 } },
   "/v1/routes": { get: { summary: "Route patterns, ordered by worker name", ok: 200 } },
+  "/v1/domains": { get: { summary: "Registered domains (a tenant token sees its own)", ok: 200 } },
+  "/v1/domains/{domain}": {
+    put: { summary: "Register a domain or *.domain to a tenant (operators; tenants only with OUTPOST_DOMAIN_CLAIMS=open) (201 new, 200 already its own)", body: DomainClaimSchema, ok: 201 },
+    delete: { summary: "Remove a domain (the owner or an operator; refused while the owner's routes use it)", ok: 204 },
+  },
   "/v1/tokens": {
     post: { summary: "Create a token (the secret is returned only now)", body: TokenSchema, ok: 201, operator: true },
     get: { summary: "List tokens (no secrets)", ok: 200, operator: true },

@@ -16,8 +16,7 @@ export const DEPLOY_LIMITS = {
 
 export const WorkerNameSchema = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.")
-  .refine((name) => name !== "storage", "The worker name storage is reserved: storage.<base domain> serves presigned URLs.");
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
 
 export const TenantSchema = z
   .string()
@@ -153,6 +152,9 @@ export const RolloutSchema = z.object({ version: VersionIdSchema, percent: z.num
 export const SecretValueSchema = z
   .object({ value: z.string().refine((value) => new TextEncoder().encode(value).byteLength <= SECRET_LIMITS.MAX_VALUE_BYTES, `Secret values are at most ${SECRET_LIMITS.MAX_VALUE_BYTES} bytes.`) })
   .strict();
+
+/** `PUT /v1/domains/:domain`: the tenant to own it (operators; a tenant token may omit it). */
+export const DomainClaimSchema = z.object({ tenant: TenantSchema.optional() }).strict();
 
 export const TokenSchema = z
   .object({

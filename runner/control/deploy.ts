@@ -5,10 +5,12 @@ import { PlatformError } from "../errors.ts";
 import type { VersionBindings } from "../dispatch/bindings.ts";
 import { checkWorkerLoads } from "../dispatch/load-check.ts";
 import { bindingNames } from "../dispatch/bindings.ts";
-import { parsePattern } from "../dispatch/patterns.ts";
 import { workerScope } from "../vault/constants.ts";
 import { createQueues, queueBindings, refuseTakenQueues } from "../queue/deploy.ts";
 import { checkManifest } from "./assets.ts";
+import { lockDomains } from "./domains.ts";
+import { NAME_HELD, holdCheck, nameHeld, refuseHeldName, refuseReservedName } from "./names.ts";
+import { ROUTE_UNOWNED, checkedRoutes, refuseTakenRoutes, refuseUnownedRoutes, routeOwnershipCheck } from "./route-checks.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { DEPLOY_LIMITS, type DeployInput } from "../admin/schemas.ts";
 
@@ -32,6 +34,7 @@ const ROUTE_TAKEN = "ERR_CONFLICT: route taken";
  * the previous version serving and nothing of the new one stored.
  */
 export async function deployWorker(env: Env, worker: string, tenant: string, input: DeployInput): Promise<DeployResult> {
+  refuseReservedName(env, worker);
   const compatibilityDate = input.compatibilityDate ?? env.CONFIG.maxCompatibilityDate;
   if (compatibilityDate > env.CONFIG.maxCompatibilityDate) {
     throw new PlatformError(
@@ -55,7 +58,8 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   const { binding: assetsBinding, ...assets } = input.assets ?? {};
   if (assetsBinding) bindings.assets = assetsBinding;
   const assetConfig = input.assets ? assets : null;
-  const routes = [...new Set(input.routes)].sort();
+  const routes = checkedRoutes(env, input.routes);
+  const patterns = routes.map((route) => route.pattern);
   // Tenant and worker are hashed too: the same code deployed twice is two versions with their own identity.
   const version = await sha256(
     JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig }),
@@ -65,10 +69,12 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   const db = database(env);
   const [previous] = await db.query("SELECT tenant, version_id, rollout_version_id FROM workers WHERE name = $1", [worker]);
   if (previous && previous.tenant !== tenant) throw workerTaken(worker);
+  await refuseHeldName(env, worker, tenant);
   if (input.assets) await checkManifest(env, tenant, input.assets.files);
   await refuseForeignTargets(env, tenant, input.services);
   await refuseSecretClashes(env, tenant, worker, bindings);
-  await refuseTakenRoutes(env, worker, routes);
+  await refuseUnownedRoutes(env, tenant, routes);
+  await refuseTakenRoutes(env, tenant, worker, patterns);
   await refuseTakenQueues(env, tenant, worker, input);
 
   const rollout = input.rolloutPercent !== undefined && previous !== undefined;
@@ -91,6 +97,8 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       };
   await db
     .transaction([
+      // Shared: deploys run side by side, a domain change waits (control/domains.ts).
+      lockDomains("shared"),
       { text: "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", params: [tenant] },
       {
         text: "INSERT INTO kv_namespaces (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
@@ -110,15 +118,22 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
         ],
       },
       pointWorker,
-      { text: "DELETE FROM routes WHERE worker = $1 AND pattern <> ALL($2::text[])", params: [worker, routes] },
+      ...holdCheck(env, worker, tenant),
+      routeOwnershipCheck(tenant, routes),
+      { text: "DELETE FROM routes WHERE worker = $1 AND pattern <> ALL($2::text[])", params: [worker, patterns] },
+      {
+        // The tenant owns these hosts, so another tenant's route with the pattern no longer serves: replace it.
+        text: "DELETE FROM routes r USING workers w WHERE w.name = r.worker AND w.tenant <> $1 AND r.pattern = ANY($2::text[])",
+        params: [tenant, patterns],
+      },
       {
         text: `INSERT INTO routes (pattern, worker) SELECT unnest($2::text[]), $1 ON CONFLICT (pattern) DO NOTHING`,
-        params: [worker, routes],
+        params: [worker, patterns],
       },
       {
         // A deploy racing ours took one of the patterns: roll back rather than serve half the routes.
         text: "SELECT 1 AS free WHERE NOT EXISTS (SELECT 1 FROM routes WHERE pattern = ANY($2::text[]) AND worker <> $1)",
-        params: [worker, routes],
+        params: [worker, patterns],
         requireRow: ROUTE_TAKEN,
       },
       pruneVersions(worker, env.CONFIG.keepVersions),
@@ -127,6 +142,8 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
     .catch((error: unknown) => {
       if (error instanceof Error && error.message === TAKEN) throw workerTaken(worker);
       if (error instanceof Error && error.message === ROUTE_TAKEN) throw new PlatformError("ERR_CONFLICT", 409, "A route was taken by another worker while deploying; deploy again.");
+      if (error instanceof Error && error.message === ROUTE_UNOWNED) throw new PlatformError("ERR_CONFLICT", 409, "A domain this deploy routes on changed owner while deploying; deploy again.");
+      if (error instanceof Error && error.message === NAME_HELD) throw nameHeld(env, worker);
       throw error;
     });
   forgetRoutes(worker);
@@ -168,17 +185,6 @@ async function refuseSecretClashes(env: Env, tenant: string, worker: string, bin
   ]);
   const [first] = rows;
   if (first) throw new PlatformError("ERR_CONFLICT", 409, `Binding ${first.name as string} is already a secret of worker ${worker}; rename one of them.`);
-}
-
-async function refuseTakenRoutes(env: Env, worker: string, routes: string[]): Promise<void> {
-  for (const pattern of routes) {
-    const parsed = parsePattern(pattern);
-    if (typeof parsed === "string") throw new PlatformError("ERR_BAD_REQUEST", 400, `Route ${pattern}: ${parsed}`);
-  }
-  if (routes.length === 0) return;
-  const taken = await database(env).query("SELECT pattern, worker FROM routes WHERE pattern = ANY($1::text[]) AND worker <> $2 ORDER BY pattern", [routes, worker]);
-  const [first] = taken;
-  if (first) throw new PlatformError("ERR_CONFLICT", 409, `Route ${first.pattern as string} is already used by worker ${first.worker as string}.`);
 }
 
 function workerTaken(worker: string): PlatformError {

@@ -5,6 +5,7 @@ import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
+import { holdName } from "./names.ts";
 import { type Scope, workerNotFound } from "./scope.ts";
 
 export interface WorkerRow {
@@ -99,7 +100,10 @@ export async function deleteVersion(env: Env, scope: Scope, name: string, versio
   return { deleted: rows.length > 0 };
 }
 
-/** Deletes the worker, its routes, versions, secrets and cron run history. Its KV namespaces stay: they are the tenant's data. */
+/**
+ * Deletes the worker, its routes, versions, secrets and cron run history. Its KV namespaces stay:
+ * they are the tenant's data. The name stays with the tenant for the grace period (names.ts).
+ */
 export async function deleteWorker(env: Env, scope: Scope, name: string): Promise<void> {
   const worker = await getWorker(env, scope, name);
   await database(env).transaction([
@@ -108,6 +112,7 @@ export async function deleteWorker(env: Env, scope: Scope, name: string): Promis
     { text: "DELETE FROM secrets WHERE tenant = $2 AND scope = 'worker:' || $1", params: [name, worker.tenant] },
     // Run history is keyed by worker name: a later worker of that name (any tenant's) starts clean.
     { text: "DELETE FROM cron_runs WHERE worker = $1", params: [name] },
+    holdName(name, worker.tenant),
     { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, name] },
   ]);
   forgetRoutes(name);

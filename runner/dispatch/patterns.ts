@@ -2,6 +2,7 @@
 // `[*]host[/path[*]]` — a `*` may only open the host or close the path; the query is ignored.
 
 export interface RoutePattern {
+  /** The normalised text: what is stored, compared and listed. */
   pattern: string;
   /** `*example.com` matches example.com and every subdomain; `*.example.com` only subdomains. */
   hostWildcard: boolean;
@@ -10,29 +11,39 @@ export interface RoutePattern {
   pathWildcard: boolean;
 }
 
-/** Parses a pattern, or returns why it is not one. */
+/**
+ * Parses a pattern, or returns why it is not one. Hosts are compared as DNS compares them, so the
+ * host is normalised (lower case; scheme, port and trailing dot dropped; no path means `/`) and
+ * `HTTP://Shop.Example.com.:8080/*` is the same pattern as `shop.example.com/*`. The path is kept
+ * as written: paths are case-sensitive.
+ */
 export function parsePattern(pattern: string): RoutePattern | string {
   const text = pattern.replace(/^https?:\/\//i, "");
   const slash = text.indexOf("/");
-  const hostPart = (slash === -1 ? text : text.slice(0, slash)).toLowerCase();
+  const hostPart = slash === -1 ? text : text.slice(0, slash);
   const pathPart = slash === -1 ? "/" : text.slice(slash);
-  const hostWildcard = hostPart.startsWith("*");
-  const host = hostWildcard ? hostPart.slice(1) : hostPart;
+  const hostText = hostPart.toLowerCase().replace(/:\d+$/, "").replace(/\.$/, "");
+  const hostWildcard = hostText.startsWith("*");
+  const host = hostWildcard ? hostText.slice(1) : hostText;
   const pathWildcard = pathPart.endsWith("*");
   const path = pathWildcard ? pathPart.slice(0, -1) : pathPart;
   if (pattern.length > 255) return "Route patterns are at most 255 characters.";
-  if (host.includes(":")) return "Route patterns cannot contain a port.";
   if (!hostWildcard && host.startsWith(".")) return `"${hostPart}" is not a valid route host.`;
   if (!/^\.?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(host)) {
     return `"${hostPart}" is not a valid route host; a "*" may only open it.`;
   }
   if (path.includes("*")) return `"${pathPart}": a "*" may only end the path.`;
   if (/[?#\s]/.test(path)) return `"${pathPart}": route paths cannot contain a query, a fragment or spaces.`;
-  return { pattern, hostWildcard, host, path, pathWildcard };
+  return { pattern: `${hostText}${pathPart}`, hostWildcard, host, path, pathWildcard };
 }
 
-export function matchesRoute(route: RoutePattern, host: string, path: string): boolean {
-  const hostname = host.replace(/:\d+$/, "").toLowerCase();
+/** A request's `Host` header as patterns and registered domains spell hosts. */
+export function requestHostname(host: string): string {
+  return host.replace(/:\d+$/, "").toLowerCase().replace(/\.$/, "");
+}
+
+/** `hostname` as `requestHostname` returns it. */
+export function matchesRoute(route: RoutePattern, hostname: string, path: string): boolean {
   if (!hostMatches(route, hostname)) return false;
   return route.pathWildcard ? path.startsWith(route.path) : path === route.path;
 }

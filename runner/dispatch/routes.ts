@@ -1,6 +1,7 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { bySpecificity, matchesRoute, parsePattern, type RoutePattern } from "./patterns.ts";
+import { isUnderBaseDomain, ownerOf } from "./hosts.ts";
+import { bySpecificity, matchesRoute, parsePattern, requestHostname, type RoutePattern } from "./patterns.ts";
 import { RefreshingCache } from "./refreshing-cache.ts";
 
 export interface Route {
@@ -28,22 +29,38 @@ export const ROUTES_CHANNEL = "outpost_routes";
 export const STORAGE_HOST_LABEL = "storage";
 
 const workers = new RefreshingCache<Route | null>(ROUTE_TTL_MS, MAX_CACHED_WORKERS);
-const patterns = new RefreshingCache<{ route: RoutePattern; worker: string }[]>(ROUTE_TTL_MS, 1);
+/** Route patterns (most specific first) with their worker's tenant, and who owns each registered domain. */
+interface RoutingTable {
+  routes: { route: RoutePattern; worker: string; tenant: string }[];
+  owners: Map<string, string>;
+}
+const routing = new RefreshingCache<RoutingTable>(ROUTE_TTL_MS, 1);
 
 /** The worker a `Host` header names, or null when it is not `NAME.<baseDomain>`. */
 export function workerNameFromHost(host: string, baseDomain: string): string | null {
-  const hostname = host.replace(/:\d+$/, "").toLowerCase();
+  const hostname = requestHostname(host);
   const suffix = `.${baseDomain.toLowerCase()}`;
   if (!hostname.endsWith(suffix)) return null;
   const name = hostname.slice(0, -suffix.length);
   return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name) ? name : null;
 }
 
-/** Route patterns first (most specific wins), then `NAME.<baseDomain>`. */
+/**
+ * A host under the base domain is `NAME.<baseDomain>` and nothing else: the route table is not
+ * consulted, whatever it holds. Any other host goes to the most specific matching route among
+ * those of the tenant owning the host, so a route outlives neither its tenant's ownership nor a
+ * reassignment of the domain.
+ */
 export async function resolveRequest(env: Env, ctx: ExecutionContext, host: string, path: string): Promise<Route | null> {
-  const table = await patterns.get("all", ctx, () => loadPatterns(env));
-  const name = table.find(({ route }) => matchesRoute(route, host, path))?.worker ?? workerNameFromHost(host, env.CONFIG.baseDomain);
-  return name === null ? null : resolveWorker(env, ctx, name);
+  const hostname = requestHostname(host);
+  if (isUnderBaseDomain(hostname, env.CONFIG.baseDomain.toLowerCase())) {
+    const name = workerNameFromHost(hostname, env.CONFIG.baseDomain);
+    return name === null ? null : resolveWorker(env, ctx, name);
+  }
+  const table = await routing.get("all", ctx, () => loadRouting(env));
+  const owner = ownerOf(hostname, table.owners);
+  const name = owner === null ? undefined : table.routes.find((r) => r.tenant === owner && matchesRoute(r.route, hostname, path))?.worker;
+  return name === undefined ? null : resolveWorker(env, ctx, name);
 }
 
 export function resolveWorker(env: Env, ctx: ExecutionContext, name: string): Promise<Route | null> {
@@ -58,9 +75,12 @@ export function chooseVersion(route: Route, request: Request): string {
   return bucket < route.rollout.percent ? route.rollout.versionId : route.versionId;
 }
 
-/** Drops cached routing for one worker (or, with no name, everything). */
+/**
+ * Drops the route table and cached routing for one worker (or, with no name, everything). A
+ * domain change passes the domain, which names no worker.
+ */
 export function forgetRoutes(worker?: string): void {
-  patterns.clear();
+  routing.clear();
   if (worker) workers.forget(worker);
   else workers.clear();
 }
@@ -80,13 +100,18 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
   };
 }
 
-async function loadPatterns(env: Env): Promise<{ route: RoutePattern; worker: string }[]> {
-  const rows = await database(env).query("SELECT pattern, worker FROM routes");
-  const table = rows.flatMap((row) => {
+async function loadRouting(env: Env): Promise<RoutingTable> {
+  const db = database(env);
+  const [rows, domains] = await Promise.all([
+    db.query("SELECT r.pattern, r.worker, w.tenant FROM routes r JOIN workers w ON w.name = r.worker"),
+    db.query("SELECT domain, tenant FROM domains"),
+  ]);
+  const routes = rows.flatMap((row) => {
     const route = parsePattern(row.pattern as string);
-    return typeof route === "string" ? [] : [{ route, worker: row.worker as string }];
+    return typeof route === "string" ? [] : [{ route, worker: row.worker as string, tenant: row.tenant as string }];
   });
-  return table.sort((a, b) => bySpecificity(a.route, b.route));
+  routes.sort((a, b) => bySpecificity(a.route, b.route));
+  return { routes, owners: new Map(domains.map((row) => [row.domain as string, row.tenant as string])) };
 }
 
 function fnv1a(text: string): number {

@@ -103,7 +103,18 @@ describe("outpost commands", () => {
     expect(denied).toBe("outpost: ERR_UNAUTHORIZED: Invalid admin token.\n");
   });
 
+  it("domains: add (for the default or a named tenant), list, remove", async () => {
+    expect((await outpost(["domains", "add", "Docs.Example."])).stdout).toBe("docs.example belongs to tenant default\n");
+    expect((await outpost(["domains", "add", "*.cli.example", "--tenant", "acme"])).stdout).toBe("*.cli.example belongs to tenant acme\n");
+    expect((await outpost(["domains", "list"])).stdout).toMatch(/^\*\.cli\.example\tacme\t\S.*\ndocs\.example\tdefault\t\S.*\n$/);
+    expect((await outpost(["domains", "remove", "*.cli.example"])).stdout).toBe("Removed *.cli.example\n");
+    expect((await outpost(["domains", "remove", "docs.example"])).stdout).toBe("Removed docs.example\n");
+    expect((await outpost(["domains"])).stdout).toBe("no domains registered\n");
+    expect(await outpostFails(["domains", "remove", "docs.example"])).toBe("outpost: ERR_NOT_FOUND: No domain named docs.example.\n");
+  });
+
   it("deploy: a wrangler.toml project with routes and a service binding", async () => {
+    await outpost(["domains", "add", "front.example"]);
     const auth = await tempProject({
       "wrangler.toml": 'name = "cli-auth"\nmain = "index.ts"\ncompatibility_date = "2026-04-01"\n',
       "index.ts": `import { WorkerEntrypoint } from "cloudflare:workers";

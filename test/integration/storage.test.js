@@ -179,7 +179,7 @@ describe("presigned URLs", () => {
   it("presigned: no worker may be named storage", async () => {
     const { bundleWorker } = await import("../../cli/bundle.js");
     const response = await platform.admin("PUT", "/v1/workers/storage", await bundleWorker(await workerFile(WORKER)));
-    expect(response.body.error.message).toBe("name: The worker name storage is reserved: storage.<base domain> serves presigned URLs.");
+    expect(response.body.error.message).toBe("The worker name storage is reserved: storage.<base domain> serves presigned URLs.");
   });
 });
 

@@ -16,6 +16,8 @@ let victimVersion;
 beforeAll(async () => {
   platform = await startPlatform();
   code = await bundleWorker(await workerFile(`export default { fetch() { return new Response("ok"); } };`));
+  await platform.admin("PUT", "/v1/domains/victim.example");
+  await platform.admin("PUT", "/v1/domains/acme.example", { tenant: "acme" });
   victimVersion = (await platform.admin("PUT", "/v1/workers/victim", { ...code, routes: ["victim.example/*"] })).body.version;
   acme = (await platform.admin("POST", "/v1/tokens", { name: "acme ci", tenant: "acme" })).body;
 });
@@ -85,7 +87,10 @@ describe("a tenant token cannot reach another tenant", () => {
     const overwrite = await asAcme("PUT", "/v1/workers/victim", code);
     expect(overwrite).toEqual({ status: 409, body: { error: { code: "ERR_CONFLICT", message: "The worker name victim is taken by another tenant; choose another name." } } });
     const route = await asAcme("PUT", "/v1/workers/acme-thief", { ...code, routes: ["victim.example/*"] });
-    expect(route.status).toBe(409);
+    expect(route).toEqual({
+      status: 403,
+      body: { error: { code: "ERR_FORBIDDEN", message: "Route victim.example/*: your tenant does not own host victim.example; an operator assigns domains with `outpost domains add`." } },
+    });
     expect((await asAcme("GET", "/v1/workers/acme-thief")).status).toBe(404);
   });
 
