@@ -89,12 +89,12 @@ describe("routes on another tenant's hosts", () => {
   const notOwned = (/** @type {string} */ pattern, /** @type {string} */ need) =>
     error(403, "ERR_FORBIDDEN", `Route ${pattern}: your tenant does not own ${need}; register it with \`outpost domains add ${need.replace(/^host /, "")}\`.`);
 
-  for (const [pattern, normalised] of [
+  for (const [pattern, normalised] of /** @type {[string, string][]} */ ([
     ["alpha.example.com/*", "alpha.example.com/*"],
     ["ALPHA.EXAMPLE.COM/*", "alpha.example.com/*"],
     ["HTTP://Alpha.Example.com./*", "alpha.example.com/*"],
     ["alpha.example.com:8787/*", "alpha.example.com/*"],
-  ]) {
+  ])) {
     it(`foreign host: ${pattern} (the victim's own pattern, spelt differently) is refused; the victim still answers`, async () => {
       expect(await attackerDeploys("shadow", [pattern])).toEqual(notOwned(normalised, "host alpha.example.com"));
       expect(await answerAt("alpha.example.com")).toBe("victim shop");

@@ -91,10 +91,10 @@ describe("domains API", () => {
   });
 
   it("domains: bad input is refused and nothing is stored", async () => {
-    for (const [domain, message] of [
+    for (const [domain, message] of /** @type {[string, string][]} */ ([
       ["exa_mple.com", "exa_mple.com is not a domain: use a host name such as shop.example.com, or *.example.com for all its subdomains."],
       ["*example.com", "*example.com is not a domain: use a host name such as shop.example.com, or *.example.com for all its subdomains."],
-    ]) {
+    ])) {
       expect(await platform.admin("PUT", `/v1/domains/${encodeURIComponent(domain)}`)).toEqual({ status: 400, body: { error: { code: "ERR_BAD_REQUEST", message } } });
     }
     expect((await platform.admin("PUT", "/v1/domains/ok.example.com", { tenant: "Not Valid" })).status).toBe(400);

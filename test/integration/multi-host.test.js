@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+import { httpRequest, startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let first;
@@ -50,6 +50,16 @@ describe("two hosts, one database", () => {
     // Postgres delivers the change notification at commit; allow it a moment to arrive.
     await waitUntil(async () => (await read(second, "/k")) === "2", 1000);
     for (let i = 0; i < 5; i++) expect(await read(second, "/k")).toBe("2");
+  });
+
+  it("domains: a domain reassigned through one host stops serving the old tenant's route on the other", async () => {
+    expect((await first.admin("PUT", "/v1/domains/moved.example", { tenant: "old-owner" })).status).toBe(201);
+    await first.deploy("old-site", await workerFile(`export default { fetch() { return new Response("old"); } };`), { tenant: "old-owner", routes: ["moved.example/*"] });
+    const status = async () => (await httpRequest(second.port, "moved.example", "/")).status;
+    await waitUntil(async () => (await status()) === 200, 1000);
+    expect((await first.admin("PUT", "/v1/domains/moved.example", { tenant: "new-owner" })).status).toBe(201);
+    // Within the notification's delivery, well before the second host's 1 s routing refresh.
+    await waitUntil(async () => (await status()) === 404, 500);
   });
 
   it("cache: reads on the writing host see the write at once", async () => {
