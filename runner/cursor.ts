@@ -1,10 +1,9 @@
 // List cursors (KV and R2) are opaque to tenants: the last returned key, signed (HMAC-SHA-256)
 // together with the namespace or bucket and the prefix, so a cursor that was altered or taken
-// to another list is refused.
-import { database } from "./db/client.ts";
-import type { Env } from "./env.ts";
+// to another list is refused. The key is the platform's signing key (vault/signing.ts), so a
+// cursor made before `rotate-key` is refused like an altered one.
 import { BindingError } from "./errors.ts";
-import { fromBase64Url, fromHex, toBase64Url } from "./encoding.ts";
+import { fromBase64Url, toBase64Url } from "./encoding.ts";
 
 const encoder = new TextEncoder();
 
@@ -34,28 +33,10 @@ export async function decodeCursor(key: CryptoKey, scope: CursorScope, cursor: s
   return lastKey as Uint8Array;
 }
 
-export function importCursorKey(hex: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", fromHex(hex), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-}
-
 function signedBytes(scope: CursorScope, lastKey: Uint8Array): Uint8Array {
   const head = encoder.encode(`${scope.namespaceId}\n${scope.prefix}\n`);
   const out = new Uint8Array(head.byteLength + lastKey.byteLength);
   out.set(head);
   out.set(lastKey, head.byteLength);
   return out;
-}
-
-let signer: CryptoKey | undefined;
-
-/**
- * The platform's cursor key (from Postgres, shared by all hosts). The key itself is cached, not
- * a promise: a promise settled in another request's context would tie this request to it.
- */
-export async function cursorSigner(env: Env): Promise<CryptoKey> {
-  if (!signer) {
-    const [row] = await database(env).query("SELECT value FROM settings WHERE name = 'cursor_key'");
-    signer = await importCursorKey(row?.value as string);
-  }
-  return signer;
 }

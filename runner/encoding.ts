@@ -4,6 +4,11 @@ export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/** 128 random bits as 32 hex digits: an identifier (a version, an upload id) that reveals nothing. */
+export function randomHex(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
+}
+
 export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
 }

@@ -17,6 +17,7 @@ export interface AssetConfig {
   runWorkerFirst: boolean;
 }
 
+/** Where a tenant's bytes for one hash are stored; each upload appends a unique suffix. */
 export function assetBlobName(tenant: string, hash: string): string {
   return `assets-${tenant}-${hash}`;
 }

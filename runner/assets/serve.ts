@@ -1,12 +1,15 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { blobStore } from "../storage/blobs.ts";
-import { type AssetConfig, assetBlobName, contentTypeOf } from "./constants.ts";
+import { type AssetConfig, contentTypeOf } from "./constants.ts";
 import { resolveAsset } from "./resolve.ts";
 
 /** Versions are immutable, so their asset configs are cached for good (bounded). */
 const configs = new Map<string, AssetConfig | null>();
 const MAX_CACHED_CONFIGS = 1000;
+/** So are asset_blobs rows (never updated or deleted): "<tenant>:<hash>" → blob name. */
+const blobs = new Map<string, string>();
+const MAX_CACHED_BLOBS = 10_000;
 
 export async function assetConfigOf(env: Env, versionId: string): Promise<AssetConfig | null> {
   if (!configs.has(versionId)) {
@@ -15,6 +18,20 @@ export async function assetConfigOf(env: Env, versionId: string): Promise<AssetC
     if (configs.size > MAX_CACHED_CONFIGS) configs.delete(configs.keys().next().value as string);
   }
   return configs.get(versionId) ?? null;
+}
+
+/** The blob holding a tenant's file with this hash (deploys check it was uploaded). */
+async function blobOf(env: Env, tenant: string, hash: string): Promise<string> {
+  const slot = `${tenant}:${hash}`;
+  let blob = blobs.get(slot);
+  if (!blob) {
+    const [row] = await database(env).query("SELECT blob FROM asset_blobs WHERE tenant = $1 AND hash = $2", [tenant, hash]);
+    if (!row) throw new Error(`asset ${hash} of tenant ${tenant} has no stored blob`);
+    blob = row.blob as string;
+    blobs.set(slot, blob);
+    if (blobs.size > MAX_CACHED_BLOBS) blobs.delete(blobs.keys().next().value as string);
+  }
+  return blob;
 }
 
 /**
@@ -51,7 +68,7 @@ export async function serveAsset(env: Env, tenant: string, config: AssetConfig, 
   }
   headers.set("content-length", String(length));
   if (request.method === "HEAD") return new Response(null, { status, headers });
-  const body = await blobStore(env).get(assetBlobName(tenant, file.hash), offset, length);
+  const body = await blobStore(env).get(await blobOf(env, tenant, file.hash), offset, length);
   return new Response(body, { status, headers });
 }
 

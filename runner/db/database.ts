@@ -6,6 +6,7 @@ import { poolOver } from "./pool.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { warmWorker } from "../dispatch/warm.ts";
 import { KV_CHANNEL, deaf, invalidate, listening } from "../kv/cache.ts";
+import { KEYS_CHANNEL, forgetSigningKey, rotationsHeard } from "../vault/signing.ts";
 
 export type SqlParam = string | number | bigint | boolean | null | Uint8Array | SqlParam[];
 export type Row = Record<string, unknown>;
@@ -39,9 +40,10 @@ export class Database extends DurableObject<Env> {
   }
 
   /**
-   * One more connection, subscribed to change notifications: KV entries (the read cache) and
-   * workers/routes (the routing cache). When it closes, the KV cache stops serving until
-   * LISTEN succeeds again on a new connection; routing falls back to its 1 s refresh.
+   * One more connection, subscribed to change notifications: KV entries (the read cache),
+   * workers/routes (the routing cache) and key rotations (the signing key). When it closes, the
+   * KV cache stops serving and the signing key is looked up per use until LISTEN succeeds again
+   * on a new connection; routing falls back to its 1 s refresh.
    */
   #listen(): void {
     const options = {
@@ -52,6 +54,7 @@ export class Database extends DurableObject<Env> {
       onnotice: () => {},
       onnotify: (channel: string, payload: string) => {
         if (channel === KV_CHANNEL) invalidate(payload);
+        else if (channel === KEYS_CHANNEL) forgetSigningKey();
         else if (channel === ROUTES_CHANNEL) {
           forgetRoutes(payload);
           // Another host (or this one) changed the worker: load what now serves before traffic does.
@@ -60,15 +63,24 @@ export class Database extends DurableObject<Env> {
       },
       onclose: () => {
         deaf();
+        rotationsHeard(false);
         setTimeout(() => this.#listen(), 1000);
       },
     };
     this.#listener ??= postgres(this.env.HYPERDRIVE.connectionString, options as postgres.Options<{}>);
     const listener = this.#listener;
-    Promise.all([listener.unsafe(`LISTEN ${ROUTES_CHANNEL}`), listener.unsafe(`LISTEN ${KV_CHANNEL}`)]).then(listening, (error: unknown) => {
-      console.error("KV cache listener could not subscribe; reads go to Postgres:", error);
-      deaf();
-    });
+    const channels = [ROUTES_CHANNEL, KV_CHANNEL, KEYS_CHANNEL];
+    Promise.all(channels.map((channel) => listener.unsafe(`LISTEN ${channel}`))).then(
+      () => {
+        listening();
+        rotationsHeard(true);
+      },
+      (error: unknown) => {
+        console.error("KV cache listener could not subscribe; reads go to Postgres:", error);
+        deaf();
+        rotationsHeard(false);
+      },
+    );
   }
 
   async query(text: string, params: SqlParam[] = []): Promise<Row[]> {

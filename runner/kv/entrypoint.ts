@@ -4,10 +4,11 @@ import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { BindingError, argumentParser } from "../errors.ts";
 import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
-import { cursorSigner, decodeCursor, encodeCursor } from "../cursor.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { signingKey } from "../vault/signing.ts";
 import { prefixEnd, successor } from "./range.ts";
 import { KV_SQL } from "./sql.ts";
-import { toHex } from "../encoding.ts";
+import { randomHex, toHex } from "../encoding.ts";
 import {
   type KvOperation,
   validateBulkKeys,
@@ -108,21 +109,21 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   /** Returns the new entry's version. */
   async write(key: string, value: string | Uint8Array, options?: unknown): Promise<string> {
     const params = this.#putParams(key, value, options);
-    const [row] = await this.#change("KV PUT", KV_SQL.put, params);
+    const [row] = await this.#change("KV PUT", KV_SQL.put, [...params, randomHex()]);
     return row?.version as string;
   }
 
   /** Creates the entry only if no visible one exists; returns the new version, or null. */
   async writeIfAbsent(key: string, value: string | Uint8Array, options?: unknown): Promise<string | null> {
-    const [row] = await this.#change("KV PUT", KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), now()]);
+    const [row] = await this.#change("KV PUT", KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), randomHex(), now()]);
     return (row?.version as string | undefined) ?? null;
   }
 
   /** Replaces the entry only if its version is still `version`; returns the new version, or null. */
   async writeIfVersion(key: string, value: string | Uint8Array, version: string, options?: unknown): Promise<string | null> {
-    const expected = arg(z.string().regex(/^\d{1,19}$/, "version must be a version string returned by getWithVersion()"), version);
+    const expected = arg(z.string().regex(/^[0-9a-f]{32}$/, "version must be a version string returned by getWithVersion()"), version);
     const [keyBytes, valueBytes, metadata, expiration] = this.#putParams(key, value, options);
-    const [row] = await this.#change("KV PUT", KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected]);
+    const [row] = await this.#change("KV PUT", KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected, randomHex()]);
     return (row?.version as string | undefined) ?? null;
   }
 
@@ -137,7 +138,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
     const prefixBytes = validateKeyLength("KV GET", prefix);
     const limit = validateListLimit(parsed.limit);
     const scope = { namespaceId: this.ctx.props.namespaceId, prefix };
-    const signer = await cursorSigner(this.env);
+    const signer = await signingKey(this.env);
     const from = parsed.cursor ? successor(await decodeCursor(signer, scope, parsed.cursor)) : prefixBytes;
     const rows = await this.#query("KV GET", KV_SQL.list, [from, now(), prefixEnd(prefixBytes), limit + 1]);
     const page = rows.slice(0, limit);

@@ -1,7 +1,9 @@
 // Every statement the KV binding runs. `$now` is epoch seconds from the runner's clock; an
 // entry whose expiration has passed is invisible to every read at once, the sweep deletes it.
 // Every statement that changes an entry notifies the hosts' read caches (cache.ts); so must
-// anything else that writes kv_entries.
+// anything else that writes kv_entries. A version is 128 random bits chosen by the runner for
+// every write: it says nothing about other writes, and a deleted and recreated key never gets
+// one it had before (no ABA).
 import { KV_CHANNEL } from "./cache.ts";
 
 const VISIBLE = "(expiration IS NULL OR expiration > $3)";
@@ -14,7 +16,7 @@ function notifying(statement: string, returning: string): string {
 }
 
 export const KV_SQL = {
-  get: `SELECT value, metadata, expiration, version::text AS version
+  get: `SELECT value, metadata, expiration, version
           FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`,
 
   // Keys arrive hex-encoded: postgres.js cannot serialise a bytea[] parameter.
@@ -25,29 +27,28 @@ export const KV_SQL = {
 
   put: notifying(
     `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
-       VALUES ($1, $2, $3, $4, $5, nextval('kv_version_seq'))
+       VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (namespace_id, key) DO UPDATE
        SET value = excluded.value, metadata = excluded.metadata,
            expiration = excluded.expiration, version = excluded.version`,
-    "version::text AS version",
+    "version",
   ),
 
   // Creates the entry unless a visible one exists; an expired leftover counts as absent.
   putIfAbsent: notifying(
     `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
-       VALUES ($1, $2, $3, $4, $5, nextval('kv_version_seq'))
+       VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (namespace_id, key) DO UPDATE
        SET value = excluded.value, metadata = excluded.metadata,
            expiration = excluded.expiration, version = excluded.version
-       WHERE kv_entries.expiration IS NOT NULL AND kv_entries.expiration <= $6`,
-    "version::text AS version",
+       WHERE kv_entries.expiration IS NOT NULL AND kv_entries.expiration <= $7`,
+    "version",
   ),
 
-  // Versions come from one sequence, so a deleted-then-recreated key never reuses one (no ABA).
   putIfVersion: notifying(
-    `UPDATE kv_entries SET value = $4, metadata = $5, expiration = $6, version = nextval('kv_version_seq')
-      WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE} AND version = $7::bigint`,
-    "version::text AS version",
+    `UPDATE kv_entries SET value = $4, metadata = $5, expiration = $6, version = $8
+      WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE} AND version = $7`,
+    "version",
   ),
 
   delete: notifying(`DELETE FROM kv_entries WHERE namespace_id = $1 AND key = $2`, ""),

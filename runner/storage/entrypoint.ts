@@ -1,10 +1,10 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod/v4";
-import { cursorSigner, decodeCursor, encodeCursor } from "../cursor.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { database } from "../db/client.ts";
 import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { fromHex, toHex } from "../encoding.ts";
+import { fromHex, randomHex, toHex } from "../encoding.ts";
 import { prefixEnd, successor } from "../kv/range.ts";
 import { type BlobStore, blobStore, concatInto } from "./blobs.ts";
 import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
@@ -13,6 +13,7 @@ import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.t
 import { BLOB_SQL, R2_SQL } from "./sql.ts";
 import { deleteBlobs } from "./sweep.ts";
 import { writeBlob } from "./write-blob.ts";
+import { signingKey } from "../vault/signing.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 import { argumentParser } from "../errors.ts";
 
@@ -159,7 +160,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     const prefixBytes = keyBytes("list", prefix);
     const end = prefixEnd(prefixBytes);
     const scope = { namespaceId: `r2:${this.ctx.props.bucketId}`, prefix: `${prefix}\n${delimiter ?? ""}` };
-    const signer = await cursorSigner(this.env);
+    const signer = await signingKey(this.env);
     const invalidCursor = () => new TypeError("list: Invalid cursor. Pass the cursor from the previous list() result unchanged.");
     // `from` is the inclusive lower bound still to list; null once the range is exhausted.
     let from: Uint8Array | null = cursor ? await decodeCursor(signer, scope, cursor, invalidCursor) : prefixBytes;
@@ -247,7 +248,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     keyBytes("createPresignedUrl", arg(z.string(), key));
     const { method = "GET", expiresIn = 3600 } = arg(PresignSchema, options ?? {});
     const claims = { bucketId: this.ctx.props.bucketId, tenant: this.ctx.props.tenant, key, method, expires: Math.floor(Date.now() / 1000) + expiresIn };
-    return `${this.env.CONFIG.storageOrigin}/${await signPresigned(this.env, claims)}`;
+    return `${this.env.CONFIG.storageOrigin}/${await signPresigned(await signingKey(this.env), claims)}`;
   }
 
   async abortUpload(key: string, uploadId: string): Promise<void> {
@@ -374,7 +375,3 @@ function maxBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return a.length >= b.length ? a : b;
 }
 
-
-function randomHex(): string {
-  return toHex(crypto.getRandomValues(new Uint8Array(16)));
-}

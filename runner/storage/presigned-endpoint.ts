@@ -1,5 +1,6 @@
 import type { Env } from "../env.ts";
 import type { ObjectMeta, StorageProps } from "./entrypoint.ts";
+import { signingKey } from "../vault/signing.ts";
 import { verifyPresigned } from "./presign.ts";
 
 interface StorageStub {
@@ -11,7 +12,7 @@ interface StorageStub {
 /** Serves presigned URLs (`storage.<base domain>/<token>`) without any tenant worker. */
 export async function servePresigned(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const token = new URL(request.url).pathname.slice(1);
-  const claims = await verifyPresigned(env, token, Math.floor(Date.now() / 1000));
+  const claims = await verifyPresigned(await signingKey(env), token, Math.floor(Date.now() / 1000));
   if (typeof claims === "string") return refuse(403, `Presigned URL refused: ${claims}.`);
   const method = request.method === "HEAD" ? "GET" : request.method;
   if (method !== claims.method) return refuse(403, `Presigned URL refused: it allows ${claims.method}, not ${request.method}.`);

@@ -11,6 +11,15 @@ export async function deriveDataKey(masterKeyBase64: string, salt: Uint8Array): 
   return crypto.subtle.importKey("raw", bits, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
+/**
+ * The HMAC key that signs presigned URLs and list cursors under data-key version `salt`: the
+ * same hierarchy as secrets (never stored), so `rotate-key` replaces it too.
+ */
+export async function deriveSigningKey(masterKeyBase64: string, salt: Uint8Array): Promise<CryptoKey> {
+  const bits = await hkdf(masterKeyBase64, salt, "outpost signing");
+  return crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
 /** Must match cli/master-key.js: lets a host with the wrong master key refuse to start. */
 export async function checkValue(masterKeyBase64: string, salt: Uint8Array): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", await hkdf(masterKeyBase64, salt, "outpost key check"), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);

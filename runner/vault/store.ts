@@ -5,6 +5,7 @@ import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { SECRET_LIMITS } from "./constants.ts";
 import { type SecretIdentity, checkValue, decryptSecret, deriveDataKey, encryptSecret } from "./crypto.ts";
+import { KEYS_CHANNEL, forgetSigningKey } from "./signing.ts";
 
 /** A value that did not decrypt: tampered with, copied from another row, or a wrong key. */
 export class UndecryptableSecret extends Error {
@@ -81,6 +82,7 @@ export async function deleteSecret(env: Env, identity: SecretIdentity): Promise<
  * Key rotation without downtime: a new data-key version becomes active (new writes use it),
  * every value is re-encrypted under it in batches (each row only if it did not change
  * meanwhile), then the old versions are deleted. Until then, old versions keep decrypting.
+ * The signing key (signing.ts) changes with the active version, at once on every host.
  */
 export async function rotateKey(env: Env): Promise<{ version: number; reencrypted: number }> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
@@ -92,7 +94,9 @@ export async function rotateKey(env: Env): Promise<{ version: number; reencrypte
              SELECT coalesce(max(version), 0) + 1, $1, $2, true FROM secret_keys RETURNING version`,
       params: [salt, check],
     },
+    { text: "SELECT pg_notify($1, '')", params: [KEYS_CHANNEL] },
   ]).then((results) => results[1] ?? []);
+  forgetSigningKey();
   const version = created?.version as number;
   const key = await keyFor(env, version, salt);
   let reencrypted = 0;

@@ -74,10 +74,10 @@ describe("extensions", () => {
   it("putIfVersion: succeeds with the current version, fails with a stale one", async () => {
     await kv("put", ["cas/a", "1", { metadata: { m: 1 } }]);
     const first = (await kv("getWithVersion", ["cas/a"])).result;
-    expect(first).toEqual({ value: "1", metadata: { m: 1 }, version: expect.stringMatching(/^\d+$/) });
+    expect(first).toEqual({ value: "1", metadata: { m: 1 }, version: expect.stringMatching(/^[0-9a-f]{32}$/) });
     const second = (await kv("putIfVersion", ["cas/a", "2", first.version])).result;
-    expect(second).toMatch(/^\d+$/);
-    expect(BigInt(second)).toBeGreaterThan(BigInt(first.version));
+    expect(second).toMatch(/^[0-9a-f]{32}$/);
+    expect(second).not.toBe(first.version);
     expect(await kv("putIfVersion", ["cas/a", "stale", first.version])).toEqual({ result: null });
     expect(await kv("get", ["cas/a"])).toEqual({ result: "2" });
   });

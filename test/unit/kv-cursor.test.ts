@@ -1,10 +1,14 @@
 import { expect, it } from "vitest";
-import { decodeCursor, encodeCursor, importCursorKey } from "../../runner/cursor.ts";
+import { decodeCursor, encodeCursor } from "../../runner/cursor.ts";
 import { BindingError } from "../../runner/errors.ts";
+import { deriveSigningKey } from "../../runner/vault/crypto.ts";
 import { rejection } from "./thrown.ts";
 
-const SECRET = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-const OTHER_SECRET = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+// Master keys (base64 of 32 bytes); the salt stands for one data-key version.
+const SECRET = btoa("0123456789abcdef0123456789abcdef");
+const OTHER_SECRET = btoa("fedcba9876543210fedcba9876543210");
+const SALT = new Uint8Array(16).fill(7);
+const importCursorKey = (master: string) => deriveSigningKey(master, SALT);
 const INVALID = "BindingError: KV GET failed: 400 Invalid cursor. Pass the cursor from the previous list() result unchanged.";
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
