@@ -18,6 +18,7 @@ export const AUDIT_LIMITS = { DEFAULT_ENTRIES: 50, MAX_ENTRIES: 500 } as const;
  * which is recorded, names them).
  */
 const UNRECORDED = /^\/v1\/(maintenance\/|assets\/|queues\/:name\/messages)/;
+const READS = ["GET", "HEAD", "OPTIONS"];
 
 /** What a handler may tell the audit log that the path does not: the created resource, its tenant. */
 export interface AuditNote {
@@ -32,8 +33,9 @@ export interface AuditNote {
 export function auditTrail(): MiddlewareHandler<AdminEnv> {
   return async (c, next) => {
     const route = matchedRoutes(c).at(-1);
-    const recorded = ["GET", "HEAD", "OPTIONS"].includes(c.req.method) === false && route !== undefined && route.method !== "ALL" && !UNRECORDED.test(route.path);
-    if (!recorded) return next();
+    // A request no route took (the 404 handler) changed nothing; middleware is registered as ALL.
+    const changes = !READS.includes(c.req.method) && route !== undefined && route.method !== "ALL" && !UNRECORDED.test(route.path);
+    if (!changes) return next();
     // A worker's tenant is read before the call (a delete removes it) and, for a first deploy, after.
     const worker = c.var.scope.tenant === null ? /^\/v1\/workers\/([^/]+)/.exec(c.req.path)?.[1] : undefined;
     const before = worker === undefined ? null : await tenantOfWorker(c, worker);
