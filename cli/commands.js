@@ -145,6 +145,22 @@ export async function vault([action, name], tenant) {
   }
 }
 
+/**
+ * `audit [--tenant ID] [--limit N] [--before ID]`: the admin API's audit log, newest first.
+ * @param {{ tenant?: string | undefined, limit?: number | undefined, before?: string | undefined }} options
+ */
+export async function audit({ tenant, limit, before }) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries({ tenant, limit, before })) if (value !== undefined) query.set(key, String(value));
+  const { entries, next } = await callAdmin("GET", `/v1/audit${query.size > 0 ? `?${query}` : ""}`);
+  if (entries.length === 0) console.log("no audit entries");
+  for (const e of entries) {
+    const actor = e.actor.token ? `${e.actor.name} (${e.actor.token}${e.actor.tenant ? `, tenant ${e.actor.tenant}` : ""})` : e.actor.name;
+    console.log([e.id, e.at, actor, e.client, e.action, e.target, e.tenant ?? "-", e.status].join("\t"));
+  }
+  if (next) console.log(`(older entries: outpost audit --before ${next}${tenant ? ` --tenant ${tenant}` : ""})`);
+}
+
 export async function rotateKey() {
   const { version, reencrypted } = await callAdmin("POST", "/v1/secrets/rotate-key");
   console.log(`Secrets re-encrypted under data key version ${version} (${reencrypted} values)`);

@@ -32,6 +32,7 @@ Usage:
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
   outpost queues purge NAME [--tenant ID]      delete every message of a queue
+  outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
 
 Environment:
   PORT, ADMIN_PORT, OUTPOST_DATA_DIR, OUTPOST_BASE_DOMAIN, OUTPOST_ADMIN_TOKEN, OUTPOST_ADMIN_URL,
@@ -115,6 +116,12 @@ try {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
       const { queues } = await import("./queues.js");
       await queues(positionals, values.tenant);
+      break;
+    }
+    case "audit": {
+      const { values } = parseArgs({ args: rest, options: { tenant: { type: "string" }, limit: { type: "string" }, before: { type: "string" } } });
+      const { audit } = await import("./commands.js");
+      await audit({ tenant: values.tenant, limit: values.limit === undefined ? undefined : count(values.limit, "--limit"), before: values.before });
       break;
     }
     case "workers":

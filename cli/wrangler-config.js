@@ -152,6 +152,7 @@ export function validateWranglerConfig(raw, path) {
   /** @type {Record<string, unknown>} */
   const vars = {};
   for (const [key, value] of Object.entries(check.table(config.vars ?? {}, "vars"))) {
+    check.binding(key, `vars.${key}`);
     let json;
     try {
       json = JSON.stringify(value);
@@ -164,7 +165,7 @@ export function validateWranglerConfig(raw, path) {
   /** @type {Record<string, string>} */
   const kv = {};
   check.tables(config.kv_namespaces ?? [], "kv_namespaces").forEach((entry, i) => {
-    const binding = check.required(check.string(entry.binding, `kv_namespaces[${i}].binding`), `kv_namespaces[${i}].binding`);
+    const binding = check.binding(entry.binding, `kv_namespaces[${i}].binding`);
     // The `id` names the namespace; without one, like the --kv flag, the binding's name does
     // (Outpost creates namespaces on deploy). `preview_id` is for `wrangler dev` only.
     kv[binding] = check.string(entry.id, `kv_namespaces[${i}].id`) ?? binding;
@@ -179,7 +180,7 @@ export function validateWranglerConfig(raw, path) {
   /** @type {WranglerConfig["services"]} */
   const services = {};
   check.tables(config.services ?? [], "services").forEach((entry, i) => {
-    const binding = check.required(check.string(entry.binding, `services[${i}].binding`), `services[${i}].binding`);
+    const binding = check.binding(entry.binding, `services[${i}].binding`);
     const service = check.required(check.string(entry.service, `services[${i}].service`), `services[${i}].service`);
     services[binding] = defined({ service, entrypoint: check.string(entry.entrypoint, `services[${i}].entrypoint`) });
   });
@@ -187,7 +188,7 @@ export function validateWranglerConfig(raw, path) {
   /** @type {Record<string, string>} */
   const r2 = {};
   check.tables(config.r2_buckets ?? [], "r2_buckets").forEach((entry, i) => {
-    const binding = check.required(check.string(entry.binding, `r2_buckets[${i}].binding`), `r2_buckets[${i}].binding`);
+    const binding = check.binding(entry.binding, `r2_buckets[${i}].binding`);
     // `preview_bucket_name` and `jurisdiction` are Cloudflare-side; the bucket is the tenant's, by name.
     r2[binding] = check.required(check.string(entry.bucket_name, `r2_buckets[${i}].bucket_name`), `r2_buckets[${i}].bucket_name`);
   });
@@ -198,16 +199,14 @@ export function validateWranglerConfig(raw, path) {
     assetsTable &&
     defined({
       directory: resolve(dir, /** @type {string} */ (assetsDirectory)),
-      binding: check.string(assetsTable.binding, "assets.binding"),
+      binding: assetsTable.binding === undefined ? undefined : check.binding(assetsTable.binding, "assets.binding"),
       htmlHandling: check.string(assetsTable.html_handling, "assets.html_handling"),
       notFoundHandling: check.string(assetsTable.not_found_handling, "assets.not_found_handling"),
       runWorkerFirst: check.boolean(assetsTable.run_worker_first, "assets.run_worker_first"),
     });
 
   // Outpost extension: `[[vaults]] binding = "VAULT"` gives the worker the tenant's vault.
-  const vaults = check.tables(config.vaults ?? [], "vaults").map((entry, i) =>
-    check.required(check.string(entry.binding, `vaults[${i}].binding`), `vaults[${i}].binding`),
-  );
+  const vaults = check.tables(config.vaults ?? [], "vaults").map((entry, i) => check.binding(entry.binding, `vaults[${i}].binding`));
 
   // Cloudflare Secrets Store bindings read the tenant vault's entry `secret_name`; `store_id`
   // names a Cloudflare account's store and means nothing here.
@@ -215,7 +214,7 @@ export function validateWranglerConfig(raw, path) {
   const secretsStore = {};
   check.tables(config.secrets_store_secrets ?? [], "secrets_store_secrets").forEach((entry, i) => {
     const where = `secrets_store_secrets[${i}]`;
-    const binding = check.required(check.string(entry.binding, `${where}.binding`), `${where}.binding`);
+    const binding = check.binding(entry.binding, `${where}.binding`);
     secretsStore[binding] = { secret: check.required(check.string(entry.secret_name, `${where}.secret_name`), `${where}.secret_name`) };
   });
 
@@ -369,6 +368,19 @@ function checker(file) {
     string: (value, where) => (value === undefined || typeof value === "string" ? value : fail(where, "a string")),
     /** @param {unknown} value @param {string} where @returns {boolean | undefined} */
     boolean: (value, where) => (value === undefined || typeof value === "boolean" ? value : fail(where, "true or false")),
+    /**
+     * A binding name, checked as the admin API checks it: it becomes a key of the worker's `env`
+     * (and of the records built here, where `__proto__` would vanish without a word).
+     * @param {unknown} value @param {string} where @returns {string}
+     */
+    binding: (value, where) => {
+      const name = check.required(check.string(value, where), where);
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) fail(where, `a JavaScript identifier of at most 64 characters, not ${JSON.stringify(name)}`);
+      if (["__proto__", "constructor", "prototype"].includes(name) || name.startsWith("__outpost")) {
+        throw new Error(`${file}: ${where} cannot be ${name}: __proto__, constructor, prototype and __outpost… are reserved`);
+      }
+      return name;
+    },
     /** @template T @param {T | undefined} value @param {string} where @returns {T} */
     required: (value, where) => {
       if (value === undefined) throw new Error(`${file}: ${where} is missing`);

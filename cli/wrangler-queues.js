@@ -23,6 +23,7 @@ const CONSUMER_FIELDS = /** @type {const} */ ({
  * @typedef {object} Checks  the subset of wrangler-config.js's checker used here
  * @property {string} file
  * @property {(value: unknown, where: string) => string | undefined} string
+ * @property {(value: unknown, where: string) => string} binding
  * @property {<T>(value: T | undefined, where: string) => T} required
  * @property {(value: unknown, where: string) => Record<string, unknown>} table
  * @property {(value: unknown, where: string) => Record<string, unknown>[]} tables
@@ -47,7 +48,7 @@ export function readQueuesAndCrons(config, check) {
   check.tables(table.producers ?? [], "queues.producers").forEach((entry, i) => {
     const where = `queues.producers[${i}]`;
     only(entry, ["binding", "queue", "delivery_delay"], where, check.file);
-    const binding = check.required(check.string(entry.binding, `${where}.binding`), `${where}.binding`);
+    const binding = check.binding(entry.binding, `${where}.binding`);
     const queue = check.required(check.string(entry.queue, `${where}.queue`), `${where}.queue`);
     const deliveryDelay = number(entry.delivery_delay, `${where}.delivery_delay`, check.file);
     producers[binding] = deliveryDelay === undefined ? { queue } : { queue, deliveryDelay };

@@ -6,6 +6,7 @@ import { sweepExpired } from "../kv/sweep.ts";
 import { sweepBlobs } from "../storage/sweep.ts";
 import { warmWorker } from "../dispatch/warm.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
+import { audit, auditTrail } from "./audit.ts";
 import { openApiDocument } from "./openapi.ts";
 import { assets } from "./assets.ts";
 import { domains } from "./domains.ts";
@@ -23,6 +24,7 @@ let openApi: unknown;
 admin.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
 
 admin.use("/v1/*", authenticate());
+admin.use("/v1/*", auditTrail());
 // A change to a worker (deploy, rollback, rollout, secret) returns once this host has loaded the
 // versions that now serve: the first request after it finds a warm isolate (dispatch/warm.ts).
 const warmAfterChange = createMiddleware<AdminEnv>(async (c, next) => {
@@ -38,6 +40,7 @@ admin.route("/v1", secrets);
 admin.route("/v1", queues);
 admin.route("/v1", assets);
 admin.route("/v1", domains);
+admin.route("/v1", audit);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls

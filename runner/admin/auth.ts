@@ -1,27 +1,53 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { recordAudit } from "../control/audit.ts";
 import type { Scope } from "../control/scope.ts";
 import { scopeOfToken, sha256Hex } from "../control/tokens.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
+import type { AuditNote } from "./audit.ts";
+import { FailureThrottle, clientAddress } from "./throttle.ts";
 
-export type AdminEnv = { Bindings: Env; Variables: { scope: Scope } };
+export type AdminEnv = { Bindings: Env; Variables: { scope: Scope; client: string; audit?: AuditNote } };
+
+const throttle = new FailureThrottle();
 
 /**
  * Bearer-token check. The presented token is hashed first, so comparing with the operator's
- * hash is constant-time and length-blind, and stored tokens are looked up by hash only.
+ * hash is constant-time and length-blind, and stored tokens are looked up by hash only. An
+ * address that failed too often is refused before its token is looked at (throttle.ts).
  */
 export function authenticate(): MiddlewareHandler<AdminEnv> {
   return async (c, next) => {
+    const client = clientAddress((c.req.raw.cf as { clientIp?: unknown } | undefined)?.clientIp);
+    const waitMs = throttle.retryAfterMs(client);
+    if (waitMs > 0) {
+      // The one admin error with a header, so it is answered here rather than thrown.
+      const message = `Too many failed admin token attempts from ${client}; try again in ${Math.ceil(waitMs / 1000)} s.`;
+      return c.json({ error: { code: "ERR_TOO_MANY_ATTEMPTS", message } }, 429, { "retry-after": String(Math.ceil(waitMs / 1000)) });
+    }
     const header = c.req.header("authorization") ?? "";
     const token = header.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) throw new PlatformError("ERR_UNAUTHORIZED", 401, "Missing admin token: send `Authorization: Bearer <token>`.");
     const presented = await sha256Hex(token);
     const operator = crypto.subtle.timingSafeEqual(hexBytes(presented), hexBytes(c.env.CONFIG.adminTokenSha256));
-    const scope = operator ? { tenant: null } : await scopeOfToken(c.env, presented);
-    if (!scope) throw new PlatformError("ERR_UNAUTHORIZED", 401, "Invalid admin token.");
+    const scope = operator ? { tenant: null, token: null } : await scopeOfToken(c.env, presented);
+    if (!scope) {
+      await failed(c, client);
+      throw new PlatformError("ERR_UNAUTHORIZED", 401, "Invalid admin token.");
+    }
     c.set("scope", scope);
+    c.set("client", client);
     await next();
   };
+}
+
+/** Counts the failure; its first in a window, and the one that starts the refusal, go to the audit log. */
+async function failed(c: Context<AdminEnv>, client: string): Promise<void> {
+  const { failures, log } = throttle.fail(client);
+  if (!log) return;
+  const throttled = failures >= throttle.limits.MAX_FAILURES;
+  const entry = { scope: null, client, action: throttled ? "auth.throttled" : "auth.failed", target: c.req.path, tenant: null, status: 401 };
+  await recordAudit(c.env, entry);
 }
 
 function hexBytes(hex: string): Uint8Array {

@@ -58,6 +58,12 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: "The worker's recent cron runs (?limit=, default 20), newest first, with outcome and attempts", ok: 200 },
     post: { summary: "Run the worker's scheduled() handler now, as a tick claimed once across hosts (retried like any tick)", body: ScheduledSchema, ok: 200 },
   },
+  "/v1/audit": {
+    get: {
+      summary: "Audit log, newest first (?tenant=, ?limit= 1-500, default 50, ?before= the previous page's next); a tenant token reads its own tokens' entries",
+      ok: 200,
+    },
+  },
   "/v1/maintenance/tick": { post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true } },
 };
 

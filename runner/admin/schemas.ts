@@ -2,6 +2,7 @@ import { z } from "zod/v4";
 import { ASSET_LIMITS, HTML_HANDLING, NOT_FOUND_HANDLING } from "../assets/constants.ts";
 import { SECRET_LIMITS } from "../vault/constants.ts";
 import { CronsSchema, QueuesDeploySchema } from "../queue/schemas.ts";
+import { BindingNameSchema, ModuleNameSchema, safeRecord } from "./names.ts";
 
 /** Limits of a deploy: https://developers.cloudflare.com/workers/platform/limits/#worker-size */
 export const DEPLOY_LIMITS = {
@@ -22,14 +23,12 @@ export const TenantSchema = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Tenant ids are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
 
-const BindingNameSchema = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Binding names are JavaScript identifiers of at most 64 characters.")
-  .refine((name) => !name.startsWith("__outpost"), "Binding names starting with __outpost are reserved.");
-
 const EntrypointNameSchema = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/, "Entrypoint names are exported class names.");
 
 export const SecretNameSchema = z.string().regex(SECRET_LIMITS.NAME_PATTERN, "Secret names are 1-128 letters, digits, '_', '.' and '-'.");
+
+/** A worker's secret becomes a key of its env, so a new one is named like a binding. */
+export const WorkerSecretNameSchema = BindingNameSchema;
 
 // https://developers.cloudflare.com/r2/buckets/create-buckets/#bucket-level-operations
 const BucketNameSchema = z
@@ -39,15 +38,6 @@ const BucketNameSchema = z
 const NamespaceNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, "KV namespace names are 1-64 letters, digits, '_', '.' and '-'.");
-
-const ModuleNameSchema = z
-  .string()
-  .min(1)
-  .max(256)
-  .refine(
-    (name) => !name.startsWith("/") && !name.split("/").some((part) => part === "" || part === "." || part === "..") && !name.startsWith("__outpost"),
-    "Module names are relative paths without '.', '..' or empty segments, and may not start with __outpost.",
-  );
 
 const ModuleSchema = z
   .object({
@@ -61,8 +51,7 @@ export const AssetHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "Asset hashes 
 
 const AssetsSchema = z
   .object({
-    files: z
-      .record(z.string().regex(/^\/[^\u0000]*$/, "Asset paths start with /."), z.object({ hash: AssetHashSchema, size: z.number().int().min(0) }).strict())
+    files: safeRecord(z.string().regex(/^\/[^\u0000]*$/, "Asset paths start with /."), z.object({ hash: AssetHashSchema, size: z.number().int().min(0) }).strict())
       .refine((files) => Object.keys(files).length <= ASSET_LIMITS.MAX_FILES, `At most ${ASSET_LIMITS.MAX_FILES} assets per version.`),
     htmlHandling: z.enum(HTML_HANDLING).default("auto-trailing-slash"),
     notFoundHandling: z.enum(NOT_FOUND_HANDLING).default("none"),
@@ -78,15 +67,13 @@ export const DeploySchema = z
     modules: z.array(ModuleSchema).min(1).max(DEPLOY_LIMITS.MAX_MODULES),
     compatibilityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "compatibilityDate must look like YYYY-MM-DD.").optional(),
     compatibilityFlags: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, "Compatibility flags are lowercase words joined by '_'.")).max(64).default([]),
-    vars: z.record(BindingNameSchema, z.unknown()).default({}),
-    kv: z.record(BindingNameSchema, NamespaceNameSchema).default({}),
-    services: z
-      .record(BindingNameSchema, z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict())
-      .default({}),
-    r2: z.record(BindingNameSchema, BucketNameSchema).default({}),
+    vars: safeRecord(BindingNameSchema, z.unknown()).default({}),
+    kv: safeRecord(BindingNameSchema, NamespaceNameSchema).default({}),
+    services: safeRecord(BindingNameSchema, z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict()).default({}),
+    r2: safeRecord(BindingNameSchema, BucketNameSchema).default({}),
     assets: AssetsSchema.optional(),
     vaults: z.array(BindingNameSchema).max(16).default([]),
-    secretsStore: z.record(BindingNameSchema, z.object({ secret: SecretNameSchema }).strict()).default({}),
+    secretsStore: safeRecord(BindingNameSchema, z.object({ secret: SecretNameSchema }).strict()).default({}),
     /** `[[queues.producers]]` (binding → queue) and `[[queues.consumers]]` */
     queues: QueuesDeploySchema.optional(),
     /** `[triggers] crons` */

@@ -5,7 +5,7 @@ import { deleteVaultSecret, deleteWorkerSecret, listVaultSecrets, listWorkerSecr
 import type { AdminEnv } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { parse } from "./parse.ts";
-import { SecretNameSchema, SecretValueSchema, TenantSchema, WorkerNameSchema } from "./schemas.ts";
+import { SecretNameSchema, SecretValueSchema, TenantSchema, WorkerNameSchema, WorkerSecretNameSchema } from "./schemas.ts";
 
 export const secrets = new Hono<AdminEnv>();
 
@@ -16,7 +16,9 @@ const tenantOf = (query: string | undefined) => (query === undefined ? undefined
 
 secrets.put("/workers/:name/secrets/:secret", async (c) => {
   const { value } = parse(SecretValueSchema, await readJsonBody(c.req.raw, MAX_BODY), "body");
-  await putWorkerSecret(c.env, c.var.scope, workerOf(c.req.param("name")), secretOf(c.req.param("secret")), value);
+  // A new secret is a new env key; listing and deleting also take names stored before that rule.
+  const name = parse(WorkerSecretNameSchema, c.req.param("secret"), "secret");
+  await putWorkerSecret(c.env, c.var.scope, workerOf(c.req.param("name")), name, value);
   return c.body(null, 204);
 });
 

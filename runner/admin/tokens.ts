@@ -19,12 +19,14 @@ tokens.use("/tokens/*", operatorOnly);
 
 tokens.post("/tokens", async (c) => {
   const { name, tenant } = parse(TokenSchema, await readJsonBody(c.req.raw, 4096), "body");
-  return c.json(await createToken(c.env, name, tenant ?? null), 201);
+  const token = await createToken(c.env, name, tenant ?? null);
+  c.set("audit", { target: `/v1/tokens/${token.id}`, tenant: token.tenant });
+  return c.json(token, 201);
 });
 
 tokens.get("/tokens", async (c) => c.json({ tokens: await listTokens(c.env) }));
 
 tokens.delete("/tokens/:id", async (c) => {
-  await revokeToken(c.env, c.req.param("id"));
+  c.set("audit", { tenant: await revokeToken(c.env, c.req.param("id")) });
   return c.body(null, 204);
 });

@@ -4,6 +4,8 @@ import { PlatformError } from "../errors.ts";
 export interface Scope {
   /** null for operator tokens */
   tenant: string | null;
+  /** The stored token used (for the audit log); null for the operator token of the config. */
+  token: { id: string; name: string } | null;
 }
 
 /** The tenant a request acts for: a tenant token's own, or the one an operator names. */

@@ -33,15 +33,17 @@ export async function listTokens(env: Env): Promise<TokenRow[]> {
   return rows as unknown as TokenRow[];
 }
 
-export async function revokeToken(env: Env, id: string): Promise<void> {
-  const rows = await database(env).query("DELETE FROM admin_tokens WHERE id = $1 RETURNING id", [id]);
-  if (rows.length === 0) throw new PlatformError("ERR_NOT_FOUND", 404, `No token with id ${id}.`);
+/** Deletes the token; returns the tenant it was scoped to (null: operator). */
+export async function revokeToken(env: Env, id: string): Promise<string | null> {
+  const [row] = await database(env).query("DELETE FROM admin_tokens WHERE id = $1 RETURNING tenant", [id]);
+  if (!row) throw new PlatformError("ERR_NOT_FOUND", 404, `No token with id ${id}.`);
+  return row.tenant as string | null;
 }
 
 /** The scope a stored token grants, or null when no token has this hash. */
 export async function scopeOfToken(env: Env, tokenSha256: string): Promise<Scope | null> {
-  const [row] = await database(env).query("SELECT tenant FROM admin_tokens WHERE sha256 = $1", [tokenSha256]);
-  return row ? { tenant: row.tenant as string | null } : null;
+  const [row] = await database(env).query("SELECT id, name, tenant FROM admin_tokens WHERE sha256 = $1", [tokenSha256]);
+  return row ? { tenant: row.tenant as string | null, token: { id: row.id as string, name: row.name as string } } : null;
 }
 
 export async function sha256Hex(text: string): Promise<string> {

@@ -2,18 +2,13 @@
 // admin API's queue requests. Consumer settings: https://developers.cloudflare.com/queues/configuration/configure-queues/#consumer
 import { z } from "zod/v4";
 import { CronSyntaxError, parseCron } from "../cron/parse.ts";
+import { BindingNameSchema, safeRecord } from "../admin/names.ts";
 import { QUEUE_LIMITS } from "./constants.ts";
 import { QUEUE_NAME_PATTERN } from "./validate.ts";
 
 export const QueueNameSchema = z
   .string()
   .regex(QUEUE_NAME_PATTERN, "Queue names are 1-63 letters, digits, '_' and '-', starting with a letter or digit.");
-
-// The same rule as every other binding name (runner/admin/schemas.ts).
-const ProducerBindingSchema = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Binding names are JavaScript identifiers of at most 64 characters.")
-  .refine((name) => !name.startsWith("__outpost"), "Binding names starting with __outpost are reserved.");
 
 const DelaySecondsSchema = z.number().int().min(0).max(QUEUE_LIMITS.MAX_DELAY_SECONDS);
 
@@ -49,7 +44,7 @@ export const MAX_CRONS_PER_WORKER = 250;
 
 export const QueuesDeploySchema = z
   .object({
-    producers: z.record(ProducerBindingSchema, QueueProducerSchema).default({}),
+    producers: safeRecord(BindingNameSchema, QueueProducerSchema).default({}),
     consumers: z.array(QueueConsumerSchema).max(100).default([]),
   })
   .strict()

@@ -113,6 +113,18 @@ describe("outpost commands", () => {
     expect(await outpostFails(["domains", "remove", "docs.example"])).toBe("outpost: ERR_NOT_FOUND: No domain named docs.example.\n");
   });
 
+  it("audit: the log shows who did what, newest first, filtered by tenant and limited", async () => {
+    const { stdout } = await outpost(["tokens", "create", "auditor", "--tenant", "audited"]);
+    const [id, , token] = stdout.split("\n")[0]?.split("\t") ?? [];
+    await outpost(["deploy", files[0] ?? "", "--name", "audited-app"], token);
+    const lines = (await outpost(["audit", "--tenant", "audited", "--limit", "1"])).stdout.split("\n");
+    expect(lines[0]).toMatch(new RegExp(`^\\d+\\t\\S.*\\tauditor \\(${id}, tenant audited\\)\\t127\\.0\\.0\\.1\\tPUT /v1/workers/:name\\t/v1/workers/audited-app\\taudited\\t201$`));
+    expect(lines[1]).toMatch(/^\(older entries: outpost audit --before \d+ --tenant audited\)$/);
+    const older = (await outpost(["audit", "--tenant", "audited", "--before", lines[0]?.split("\t")[0] ?? ""])).stdout;
+    expect(older).toMatch(new RegExp(`\toperator\t127\\.0\\.0\\.1\tPOST /v1/tokens\t/v1/tokens/${id}\taudited\t201\n$`));
+    expect((await outpost(["audit", "--limit", "x"]).catch((/** @type {{ stderr: string }} */ error) => error.stderr))).toBe("outpost: --limit must be a whole number of at least 1, got x\n");
+  });
+
   it("deploy: a wrangler.toml project with routes and a service binding", async () => {
     await outpost(["domains", "add", "front.example"]);
     const auth = await tempProject({

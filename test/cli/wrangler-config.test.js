@@ -360,6 +360,22 @@ describe("what is refused", () => {
     expect(refusal(text)).toBe(message);
   });
 
+  it("config: binding names are identifiers, never __proto__, constructor or prototype (they would vanish from env)", () => {
+    const reserved = (/** @type {string} */ where, /** @type {string} */ name) => `wrangler.toml: ${where} cannot be ${name}: __proto__, constructor, prototype and __outpost… are reserved`;
+    expect(refusal('[vars]\n__proto__ = "x"\n')).toBe(reserved("vars.__proto__", "__proto__"));
+    expect(refusal('{ "vars": { "constructor": null } }', "wrangler.json")).toBe(
+      "wrangler.json: vars.constructor cannot be constructor: __proto__, constructor, prototype and __outpost… are reserved",
+    );
+    expect(refusal('[[kv_namespaces]]\nbinding = "prototype"\n')).toBe(reserved("kv_namespaces[0].binding", "prototype"));
+    expect(refusal('[[r2_buckets]]\nbinding = "__proto__"\nbucket_name = "b"\n')).toBe(reserved("r2_buckets[0].binding", "__proto__"));
+    expect(refusal('[[services]]\nbinding = "constructor"\nservice = "s"\n')).toBe(reserved("services[0].binding", "constructor"));
+    expect(refusal('[[vaults]]\nbinding = "__proto__"\n')).toBe(reserved("vaults[0].binding", "__proto__"));
+    expect(refusal('[[secrets_store_secrets]]\nbinding = "prototype"\nsecret_name = "s"\nstore_id = "x"\n')).toBe(reserved("secrets_store_secrets[0].binding", "prototype"));
+    expect(refusal('[[queues.producers]]\nbinding = "__proto__"\nqueue = "q"\n')).toBe(reserved("queues.producers[0].binding", "__proto__"));
+    expect(refusal('[assets]\ndirectory = "public"\nbinding = "constructor"\n')).toBe(reserved("assets.binding", "constructor"));
+    expect(refusal('[[vaults]]\nbinding = "my-vault"\n')).toBe('wrangler.toml: vaults[0].binding must be a JavaScript identifier of at most 64 characters, not "my-vault"');
+  });
+
   it("config: JSON configs say object, not table", () => {
     expect(refusal(`{ "vars": [] }`, "wrangler.json")).toBe("wrangler.json: vars must be an object");
     expect(refusal(`[]`, "wrangler.json")).toBe("wrangler.json: the top level must be an object");

@@ -234,5 +234,7 @@ describe("openapi", () => {
     expect(deploySchema.required).toEqual(["mainModule", "modules"]);
     expect(Object.keys(deploySchema.properties)).toEqual(expect.arrayContaining(["routes", "services", "kv", "vars", "rolloutPercent"]));
     expect(doc.paths["/v1/tokens"].post.summary).toContain("operator token");
+    expect(deploySchema.properties.kv).toMatchObject({ type: "object", additionalProperties: { type: "string" } });
+    expect(doc.paths["/v1/audit"].get.summary).toContain("newest first");
   });
 });

@@ -91,7 +91,7 @@ describe("secret bindings", () => {
 
   it("secrets: names and sizes are checked, and the refusal does not echo the value", async () => {
     const badName = await platform.admin("PUT", "/v1/workers/app/secrets/has%20space", { value: "v" });
-    expect(badName).toEqual({ status: 400, body: { error: { code: "ERR_BAD_REQUEST", message: "secret: Secret names are 1-128 letters, digits, '_', '.' and '-'." } } });
+    expect(badName).toEqual({ status: 400, body: { error: { code: "ERR_BAD_REQUEST", message: 'secret: Binding name "has space" is not a JavaScript identifier of at most 64 characters.' } } });
     const big = "z".repeat(64 * 1024 + 1);
     const tooBig = await platform.admin("PUT", "/v1/workers/app/secrets/BIG", { value: big });
     expect(tooBig).toEqual({ status: 400, body: { error: { code: "ERR_BAD_REQUEST", message: "body.value: Secret values are at most 65536 bytes." } } });
