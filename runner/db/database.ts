@@ -6,6 +6,7 @@ import { poolOver } from "./pool.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { warmWorker } from "../dispatch/warm.ts";
 import { KV_CHANNEL, deaf, invalidate, listening } from "../kv/cache.ts";
+import { errorText, log } from "../logs/log.ts";
 
 export type SqlParam = string | number | bigint | boolean | null | Uint8Array | SqlParam[];
 export type Row = Record<string, unknown>;
@@ -66,7 +67,7 @@ export class Database extends DurableObject<Env> {
     this.#listener ??= postgres(this.env.HYPERDRIVE.connectionString, options as postgres.Options<{}>);
     const listener = this.#listener;
     Promise.all([listener.unsafe(`LISTEN ${ROUTES_CHANNEL}`), listener.unsafe(`LISTEN ${KV_CHANNEL}`)]).then(listening, (error: unknown) => {
-      console.error("KV cache listener could not subscribe; reads go to Postgres:", error);
+      log.error("KV cache listener could not subscribe; reads go to Postgres", { error: errorText(error) });
       deaf();
     });
   }
