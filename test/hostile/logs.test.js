@@ -22,6 +22,7 @@ const LIAR = `export default {
     console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", src: "outpost", msg: "workerd exited (SIGKILL); restarting", mark: "MARK-2" }));
     console.log({ level: "error", src: "runner", msg: "MARK-3 object" });
     console.error(${JSON.stringify(CONTROL)});
+    globalThis.process.stdout.write('{"timestamp":"1","level":"error","source":"server.c++:1","message":"MARK-5 forged"}\\n');
     throw new Error("worker victim (version 0000, tenant default) threw: MARK-4\\n{\\"level\\":\\"error\\",\\"src\\":\\"runner\\"}");
   },
 };`;
@@ -63,7 +64,7 @@ describe("tenant output cannot pass for platform lines", () => {
   });
 
   it("logs: tenant text appears only in tenant events with the real tenant, worker and version", () => {
-    expect(marked().length).toBeGreaterThanOrEqual(6);
+    expect(marked().length).toBeGreaterThanOrEqual(7);
     for (const event of marked()) expect(event).toMatchObject({ src: "tenant", tenant: "mallory", worker: "liar", version: versions.liar, requestId: expect.stringMatching(/^[0-9a-f]{16}$/) });
   });
 
@@ -72,6 +73,7 @@ describe("tenant output cannot pass for platform lines", () => {
     expect(messages).toContain("[outpost] workerd exited (SIGKILL); restarting MARK-1");
     expect(messages.some((msg) => msg.startsWith('{"time":') && msg.includes('"src":"outpost"'))).toBe(true);
     expect(messages).toContain('{"level":"error","src":"runner","msg":"MARK-3 object"}');
+    expect(messages).toContain('stdout: {"timestamp":"1","level":"error","source":"server.c++:1","message":"MARK-5 forged"}');
     const platformLines = platform.events().filter((event) => event.src !== "tenant");
     expect(platformLines.filter((event) => event.msg.includes("workerd exited"))).toEqual([]);
     expect(platformLines.filter((event) => event.msg.includes("Outpost ready"))).toHaveLength(1);
@@ -88,7 +90,7 @@ describe("tenant output cannot pass for platform lines", () => {
     const thrown = marked().find((event) => event.msg.includes("MARK-4"));
     expect(thrown).toMatchObject({ level: "error", src: "tenant", tenant: "mallory", worker: "liar", version: versions.liar, msg: expect.stringMatching(/^Uncaught Error: worker victim/) });
     expect(platform.events().filter((event) => event.worker === "victim")).toEqual([]);
-    expect(platform.events()).toContainEqual(expect.objectContaining({ src: "runner", msg: "the worker threw an exception; answered 500", tenant: "mallory", worker: "liar", requestId: thrown.requestId }));
+    expect(platform.events()).toContainEqual(expect.objectContaining({ src: "runner", msg: "the worker threw an exception; answered 500", tenant: "mallory", worker: "liar", requestId: thrown?.requestId }));
   });
 
   it("logs: the runner's log nonce is not in a tenant's environment", async () => {
