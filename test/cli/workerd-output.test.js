@@ -1,0 +1,110 @@
+// Reading workerd's output: which lines are the platform's, how text is escaped and cut, and how
+// a flood is limited and counted. Pure functions; the real thing is in test/hostile/logs.test.js.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createLogger, cut, jsonLine } from "../../cli/log.js";
+import { TokenBucket, classify, lineSplitter, workerdOutput } from "../../cli/workerd-output.js";
+
+const NONCE = "n0nce-for-the-tests-only";
+/** A console call as workerd prints it with structured logging on. */
+const consoleLine = (/** @type {string} */ message) => JSON.stringify({ timestamp: 1, level: "log", message });
+const runnerLine = (/** @type {Record<string, unknown>} */ entry) => consoleLine(NONCE + JSON.stringify(entry));
+
+describe("classify", () => {
+  it("classify: a nonce-marked console line is the runner's entry, time dropped", () => {
+    expect(classify(runnerLine({ level: "warn", src: "runner", msg: "m", queue: "q", time: "forged" }), NONCE, "stdout")).toEqual({
+      kind: "platform",
+      entry: { level: "warn", src: "runner", msg: "m", queue: "q" },
+    });
+  });
+
+  it("classify: a runner entry can only be runner or tenant, with a known level", () => {
+    expect(classify(runnerLine({ level: "loud", src: "outpost", msg: "m" }), NONCE, "stdout")).toEqual({ kind: "platform", entry: { level: "info", src: "runner", msg: "m" } });
+    expect(classify(runnerLine({ level: "error", src: "tenant", msg: "m", tenant: "t" }), NONCE, "stdout")).toMatchObject({ entry: { src: "tenant", tenant: "t" } });
+  });
+
+  it("classify: console lines without the nonce are console output, whatever they claim", () => {
+    expect(classify(consoleLine("[outpost] workerd exited (SIGKILL); restarting"), NONCE, "stdout")).toEqual({ kind: "console" });
+    expect(classify(consoleLine(JSON.stringify({ level: "info", src: "outpost", msg: "x" })), NONCE, "stdout")).toEqual({ kind: "console" });
+    expect(classify(consoleLine(`${NONCE.slice(0, -1)}{"msg":"x"}`), NONCE, "stdout")).toEqual({ kind: "console" });
+    expect(classify(consoleLine(`${NONCE}not json`), NONCE, "stdout")).toEqual({ kind: "console" });
+  });
+
+  it("classify: workerd's own diagnostics and any non-JSON line are wrapped as workerd's", () => {
+    const kj = JSON.stringify({ timestamp: "1", level: "error", source: "server.c++:1", message: "Uncaught", context_depth: 0 });
+    expect(classify(kj, NONCE, "stdout")).toEqual({ kind: "workerd", entry: { level: "error", src: "workerd", source: "server.c++:1", msg: "Uncaught" } });
+    expect(classify("plain text", NONCE, "stderr")).toEqual({ kind: "workerd", entry: { level: "warn", src: "workerd", stream: "stderr", msg: "plain text" } });
+    expect(classify("[1,2]", NONCE, "stdout")).toMatchObject({ kind: "workerd", entry: { msg: "[1,2]" } });
+  });
+});
+
+describe("jsonLine", () => {
+  it("jsonLine: control characters, C1 controls, separators and bidi marks are escaped and kept", () => {
+    const text = "a\nb\r\u001b[31m\u0007\u0000\u007f\u009b\u2028\u2029\u202e\u200b\ufeff";
+    const line = jsonLine({ msg: text });
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202e\u200b\ufeff]/);
+    expect(JSON.parse(line)).toEqual({ msg: text });
+  });
+
+  it("jsonLine: every string is cut to 4096 characters with a marker saying how much went", () => {
+    const line = JSON.parse(jsonLine({ msg: "x".repeat(5000), nested: { stack: "y".repeat(4097) } }));
+    expect(line.msg).toBe(`${"x".repeat(4096)}…[904 more characters cut]`);
+    expect(line.nested.stack).toBe(`${"y".repeat(4096)}…[1 more characters cut]`);
+    expect(cut("short")).toBe("short");
+  });
+
+  it("createLogger: lines start with time, level, src, msg", () => {
+    const lines = /** @type {string[]} */ ([]);
+    createLogger((line) => lines.push(line)).warn("careful", { code: 1 });
+    expect(Object.keys(JSON.parse(lines[0] ?? "{}"))).toEqual(["time", "level", "src", "msg", "code"]);
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ level: "warn", src: "outpost", msg: "careful", code: 1 });
+  });
+});
+
+describe("limits", () => {
+  it("TokenBucket: a burst, then the steady rate", () => {
+    const bucket = new TokenBucket({ burst: 1000, perSecond: 100 }, 0);
+    expect(bucket.take(600, 0)).toBe(true);
+    expect(bucket.take(600, 0)).toBe(false);
+    expect(bucket.take(600, 1000)).toBe(false);
+    expect(bucket.take(600, 2000)).toBe(true);
+    expect(bucket.take(1, 100_000)).toBe(true);
+  });
+
+  it("lineSplitter: lines across chunks are joined; an over-long line is skipped to its end", () => {
+    const lines = /** @type {string[]} */ ([]);
+    let oversized = 0;
+    const feed = lineSplitter((line) => lines.push(line), () => oversized++, 8);
+    for (const chunk of ["ab", "c\nde", "f\n0123456", "789abc", "def\ng", "h\n"]) feed(Buffer.from(chunk));
+    expect(lines).toEqual(["abc", "def", "gh"]);
+    expect(oversized).toBe(1);
+  });
+
+  describe("workerdOutput", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("workerdOutput: prints platform lines, drops console lines and a worker's flood, then reports the counts", () => {
+      vi.useFakeTimers();
+      const lines = /** @type {Record<string, unknown>[]} */ ([]);
+      const output = workerdOutput(NONCE, createLogger((line) => lines.push(JSON.parse(line))), { now: () => 0, reportEveryMs: 1000 });
+      output.line(runnerLine({ level: "info", src: "runner", msg: "hello" }), "stdout");
+      output.line(consoleLine("tenant says"), "stdout");
+      const event = runnerLine({ level: "info", src: "tenant", msg: "x".repeat(4000), tenant: "t", worker: "w", version: "v" });
+      for (let i = 0; i < 100; i++) output.line(event, "stdout");
+      const printed = lines.filter((line) => line.worker === "w").length;
+      expect(printed).toBeGreaterThan(10);
+      expect(printed).toBeLessThan(40);
+      expect(lines.filter((line) => line.msg === "log lines dropped")).toEqual([]);
+      vi.advanceTimersByTime(1000);
+      const reports = lines.filter((line) => line.msg === "log lines dropped");
+      expect(reports).toEqual([
+        expect.objectContaining({ level: "warn", src: "outpost", reason: "console output of an isolate (tenants' is printed from their tail events)", dropped: 1 }),
+        expect.objectContaining({ level: "warn", src: "outpost", reason: "over the rate limit", source: "tenant", tenant: "t", worker: "w", dropped: 100 - printed }),
+      ]);
+      expect(lines[0]).toMatchObject({ src: "runner", msg: "hello" });
+    });
+
+    it("workerdOutput: refuses a short nonce", () => {
+      expect(() => workerdOutput("short", createLogger(() => {}))).toThrow("ERR_LOG_NONCE");
+    });
+  });
+});
