@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `outpost` command.
 import { parseArgs } from "node:util";
+import { poolConfig } from "./pool-config.js";
 
 const HELP = `outpost — run Cloudflare-style workers on your own workerd hosts
 
 Usage:
   outpost start [--port 8787] [--admin-port 8788] [--data-dir .outpost] [--base-domain localhost] [--demo]
+  outpost reload [--data-dir .outpost]         replace the running host's workerd processes one at a time (new runner, new config)
   outpost deploy [DIR | DIR/wrangler.toml] [FLAGS]   deploys the project described by DIR's wrangler.toml
                  (or wrangler.json/.jsonc; DIR defaults to the current directory), bundled like wrangler deploy
   outpost deploy <entry.js|ts> --name NAME [FLAGS]   deploys one entry file with the flags alone
@@ -43,6 +45,10 @@ Environment:
   OUTPOST_DOMAIN_CLAIMS (open: tenant tokens may register unowned domains themselves; default closed),
   OUTPOST_RESERVED_NAMES (comma-separated worker names no tenant may deploy; storage always is),
   OUTPOST_NAME_GRACE_DAYS (days a deleted worker's name stays with its tenant, default 7),
+  OUTPOST_PROCESSES (workerd processes per host, default the number of CPU cores, at least 2),
+  OUTPOST_STALL_MS (how long a process may be stuck in one piece of code before it is killed, default 1000),
+  OUTPOST_MAX_STALL_MS (the most a worker's limits.cpu_ms may ask for, default OUTPOST_STALL_MS),
+  OUTPOST_HEAP_MB (V8 heap limit of every isolate; one that exceeds it costs its own process, default 128),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),
   DATABASE_URL (external Postgres; embedded Postgres in the data dir when unset)
@@ -74,7 +80,14 @@ try {
         demo: values.demo,
         keepVersions: count(process.env.OUTPOST_KEEP_VERSIONS ?? "100", "OUTPOST_KEEP_VERSIONS"),
         egressAllow: (process.env.OUTPOST_EGRESS_ALLOW ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+        ...poolConfig(process.env),
       });
+      break;
+    }
+    case "reload": {
+      const { values } = parseArgs({ args: rest, options: { "data-dir": { type: "string", default: process.env.OUTPOST_DATA_DIR ?? ".outpost" } } });
+      const { reload } = await import("./reload.js");
+      console.log(await reload(values["data-dir"]));
       break;
     }
     case "deploy": {

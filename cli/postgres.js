@@ -16,9 +16,10 @@ const USER = "outpost";
  * Starts (initialising on first use) the embedded Postgres server in `dataDir/postgres`.
  * @param {string} dataDir
  * @param {(line: string) => void} log
+ * @param {number} [connections]  what the host's workerd processes hold (cli/start.js); room is added for the CLI and tools
  * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
  */
-export async function startEmbeddedPostgres(dataDir, log) {
+export async function startEmbeddedPostgres(dataDir, log, connections = 0) {
   const clusterDir = join(dataDir, "postgres");
   const credentialsFile = join(dataDir, "postgres.json");
   const firstRun = !existsSync(join(clusterDir, "PG_VERSION"));
@@ -32,6 +33,7 @@ export async function startEmbeddedPostgres(dataDir, log) {
     user: USER,
     password: credentials.password,
     persistent: true,
+    postgresFlags: ["-c", `max_connections=${Math.max(100, connections + 30)}`],
     // Postgres refuses to run as root; the package then runs it as a "postgres" user.
     createPostgresUser: userInfo().uid === 0,
     onLog: () => {},

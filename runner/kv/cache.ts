@@ -6,17 +6,24 @@ import type { KvEntry } from "./entrypoint.ts";
 
 export const KV_CHANNEL = "outpost_kv";
 
-/** Bounds: entries, value size, and age (a safety net should a connection die silently). */
+/**
+ * Bounds: entries, value size, total bytes and age (a safety net should a connection die
+ * silently). The runner's isolate has the same V8 heap limit as tenants' (OUTPOST_HEAP_MB,
+ * 128 MiB by default), so the cache stays a small part of it.
+ */
 const MAX_ENTRIES = 10_000;
 const MAX_VALUE_BYTES = 64 * 1024;
+const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 const MAX_AGE_MS = 10_000;
 
 interface Slot {
   entry: KvEntry | null;
   storedAt: number;
+  bytes: number;
 }
 
 const slots = new Map<string, Slot>();
+let totalBytes = 0;
 let live = false;
 // Bumped by every invalidation: a read that overlapped one does not fill the cache, since it
 // may have seen the value from before a write whose notification already went by.
@@ -41,21 +48,31 @@ export function readToken(): number {
 
 export function remember(slot: string, entry: KvEntry | null, token: number): void {
   if (!live || token !== epoch || (entry && entry.value.byteLength > MAX_VALUE_BYTES)) return;
+  drop(slot);
+  // Key text, value and metadata: what the entry keeps alive, near enough.
+  const bytes = slot.length + (entry ? entry.value.byteLength + (entry.metadata?.length ?? 0) : 0);
+  slots.set(slot, { entry, storedAt: Date.now(), bytes });
+  totalBytes += bytes;
+  while (slots.size > MAX_ENTRIES || totalBytes > MAX_TOTAL_BYTES) drop(slots.keys().next().value as string);
+}
+
+function drop(slot: string): void {
+  const old = slots.get(slot);
+  if (!old) return;
+  totalBytes -= old.bytes;
   slots.delete(slot);
-  slots.set(slot, { entry, storedAt: Date.now() });
-  if (slots.size > MAX_ENTRIES) slots.delete(slots.keys().next().value as string);
 }
 
 /** A write to this key committed (here, or on another host via NOTIFY). */
 export function invalidate(slot: string): void {
   epoch++;
-  slots.delete(slot);
+  drop(slot);
 }
 
 /** The listener is subscribed: from now on every write reaches `invalidate`. */
 export function listening(): void {
   epoch++;
-  slots.clear();
+  clear();
   live = true;
 }
 
@@ -63,5 +80,10 @@ export function listening(): void {
 export function deaf(): void {
   live = false;
   epoch++;
+  clear();
+}
+
+function clear(): void {
   slots.clear();
+  totalBytes = 0;
 }

@@ -1,0 +1,64 @@
+// Starts the pool supervisor (pool-main.js) with the public and admin sockets. The sockets are
+// opened here and handed over as fds 3 and 4, then closed here: a Node process that keeps a
+// listening socket accepts connections on it itself, while the supervisor only passes the fds on
+// to workerd (`--socket-fd`). The sockets outlive every workerd process, so a restart or a reload
+// never refuses a connection: the kernel queues it for whichever process accepts next.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("./pool-main.js", import.meta.url));
+
+/**
+ * @param {{ host: string, ports: number[] }} sockets  the public and the admin socket
+ * @param {import("./pool-main.js").PoolSettings} settings
+ * @param {NodeJS.ProcessEnv} env  workerd's environment (the supervisor passes it on)
+ */
+export async function launchPool(sockets, settings, env) {
+  const servers = await Promise.all(sockets.ports.map((port) => listen(sockets.host, port)));
+  const fds = servers.map((server) => /** @type {{ _handle: { fd: number } }} */ (/** @type {unknown} */ (server))._handle.fd);
+  // Its own process group: a terminal's Ctrl-C reaches `outpost start`, which stops the pool in order.
+  const child = spawn(process.execPath, [MAIN], { env, stdio: ["ignore", "inherit", "inherit", ...fds, "ipc"], detached: true });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  /** @type {Promise<number | null>} */
+  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  child.send({ type: "start", settings });
+
+  return {
+    exited,
+    pid: child.pid,
+    /** @returns {Promise<boolean>} */
+    reload: () =>
+      new Promise((resolve) => {
+        const onMessage = (/** @type {{ type: string, ok?: boolean }} */ message) => {
+          if (message.type !== "reloaded") return;
+          child.off("message", onMessage);
+          resolve(message.ok === true);
+        };
+        child.on("message", onMessage);
+        child.send({ type: "reload" });
+      }),
+    /** @returns {Promise<void>} */
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.connected) child.send({ type: "stop" });
+      else child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * @param {string} host
+ * @param {number} port
+ * @returns {Promise<import("node:net").Server>}
+ */
+function listen(host, port) {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (error) => reject(new Error(`ERR_LISTEN: cannot listen on ${host}:${port}: ${error.message}`)));
+    server.listen({ host, port, backlog: 511 }, () => resolve(server));
+  });
+}

@@ -1,0 +1,59 @@
+// The pool supervisor's own process (see pool-launch.js for why it is a process of its own). It
+// receives its settings over IPC, holds the public and admin sockets as fds 3 and 4 without ever
+// accepting on them, and runs the pool until told to stop or until `outpost start` goes away.
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { createLogger } from "./log.js";
+import { startPool } from "./pool.js";
+import { workerdOutput } from "./workerd-output.js";
+
+/**
+ * @typedef {Omit<import("./pool.js").PoolOptions, "env" | "beforeFirstStart"> & { nonce: string, blobsDir: string }} PoolSettings
+ * @typedef {{ type: "start", settings: PoolSettings } | { type: "reload" } | { type: "stop" }} PoolMessage
+ */
+
+const logger = createLogger();
+/** @type {ReturnType<typeof startPool> | undefined} */
+let pool;
+/** @type {ReturnType<typeof workerdOutput> | undefined} */
+let output;
+let stopping = false;
+
+const send = (/** @type {Record<string, unknown>} */ message) => process.connected && process.send?.(message);
+
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await pool?.stop();
+  output?.flush();
+  process.exit(0);
+};
+
+process.on("message", (/** @type {PoolMessage} */ message) => {
+  if (message.type === "start" && !pool) {
+    const { nonce, blobsDir, ...settings } = message.settings;
+    output = workerdOutput(nonce, logger);
+    pool = startPool({ ...settings, env: process.env, beforeFirstStart: () => removePartialBlobs(blobsDir) }, logger, output);
+    send({ type: "started" });
+  } else if (message.type === "reload") {
+    void pool?.reload().then((ok) => send({ type: "reloaded", ok }));
+  } else if (message.type === "stop") {
+    void stop();
+  }
+});
+// `outpost start` died (even of SIGKILL): workerd must not outlive it.
+process.on("disconnect", () => void stop());
+process.on("SIGTERM", () => void stop());
+process.on("exit", () => pool?.killAll());
+
+/**
+ * The disk blob store (a workerd disk service) writes each blob to a `.kj-tmp.*.partial` file and
+ * renames it when whole; a workerd that died mid-write leaves that file behind. Before the first
+ * process starts, every such file is debris.
+ * @param {string} blobsDir
+ */
+function removePartialBlobs(blobsDir) {
+  const partial = readdirSync(blobsDir).filter((name) => name.startsWith(".kj-tmp."));
+  for (const name of partial) rmSync(join(blobsDir, name), { force: true });
+  if (partial.length > 0) logger.info(`removed ${partial.length} partly written blob file(s) left by a stopped workerd`);
+}

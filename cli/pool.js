@@ -1,0 +1,250 @@
+// The process pool: N workerd processes serving the same public and admin sockets (inherited as
+// fds 3 and 4), each also on a private loopback port of its own so that this supervisor can reach
+// one particular process. The kernel hands each new connection to a process that calls accept, so
+// a process that is stuck or restarting simply stops receiving; the others keep serving.
+//
+// The supervisor is the watchdog: it asks every process every 100 ms whether its event loop still
+// turns, kills one that has not answered within the stall limit, restarts dead processes (at once,
+// then with backoff, never giving up), and tells the runner what each dead process had in flight
+// (the runner's invocation journal) so that the worker to blame can be suspended.
+import { spawn } from "node:child_process";
+import { request } from "node:http";
+import workerd from "workerd";
+import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
+
+/** A replaced process finishes its requests for at most this long (reload, stop). */
+const DRAIN_MS = 30_000;
+const STOP_MS = 5_000;
+const HEARTBEAT_MS = 1000;
+/** workerd's words when V8 runs out of heap (the process aborts). */
+const OUT_OF_MEMORY = "Reached heap limit";
+
+/**
+ * @typedef {object} PoolOptions
+ * @property {string} configFile
+ * @property {string} cwd
+ * @property {NodeJS.ProcessEnv} env         workerd's environment
+ * @property {number[][]} ports              per slot, two private ports (a reload starts the replacement on the other)
+ * @property {string} adminToken             for the heartbeat and incident reports on private ports
+ * @property {{ defaultMs: number, maxMs: number }} stall
+ * @property {() => void} beforeFirstStart   runs once, before any process starts
+ *
+ * @typedef {import("./watchdog.js").Invocation} Invocation
+ *
+ * @typedef {object} Proc  one workerd process
+ * @property {number} slot
+ * @property {number} port
+ * @property {import("node:child_process").ChildProcess} child
+ * @property {number} startedAt
+ * @property {number | null} answeredAt     last probe answer (null until the first)
+ * @property {boolean} probing
+ * @property {Map<string, Invocation>} inFlight
+ * @property {boolean} killedForStall
+ * @property {boolean} outOfMemory
+ * @property {boolean} retiring             replaced or stopped on purpose: its exit is no incident
+ * @property {Promise<void>} exited
+ */
+
+/**
+ * @param {PoolOptions} options
+ * @param {import("./log.js").Logger} logger
+ * @param {ReturnType<typeof import("./workerd-output.js").workerdOutput>} output
+ */
+export function startPool(options, logger, output) {
+  /** @type {(Proc | null)[]} */
+  const slots = options.ports.map(() => null);
+  /** @type {number[]} consecutive deaths per slot */
+  const failures = options.ports.map(() => 0);
+  let stopping = false;
+
+  /** @param {number} slot @param {number} port @returns {Proc} */
+  const launch = (slot, port) => {
+    const args = ["serve", options.configFile, "--experimental", "--socket-fd", "public=3", "--socket-fd", "admin=4", "--socket-addr", `private=127.0.0.1:${port}`];
+    // A process group of its own: a terminal's Ctrl-C is for `outpost start`, which stops the pool in order.
+    const child = spawn(workerd.default, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe", 3, 4], detached: true });
+    /** @type {Proc} */
+    const proc = {
+      slot, port, child, startedAt: Date.now(), answeredAt: null, probing: false, inFlight: new Map(),
+      killedForStall: false, outOfMemory: false, retiring: false,
+      exited: new Promise((resolve) => child.once("exit", () => resolve())),
+    };
+    const origin = { process: slot, onJournal: (/** @type {Record<string, unknown>} */ entry) => journal(proc, entry) };
+    for (const [stream, readable] of /** @type {const} */ ([["stdout", child.stdout], ["stderr", child.stderr]])) {
+      if (!readable) continue;
+      readable.on("data", (/** @type {Buffer} */ chunk) => {
+        if (!proc.outOfMemory && chunk.includes(OUT_OF_MEMORY)) proc.outOfMemory = true;
+      });
+      output.read(readable, stream, origin);
+    }
+    child.once("exit", (code, signal) => onExit(proc, code, signal));
+    return proc;
+  };
+
+  /** @param {Proc} proc @param {Record<string, unknown>} entry */
+  const journal = (proc, entry) => {
+    const id = String(entry.id);
+    if (entry.msg === "end") proc.inFlight.delete(id);
+    else if (entry.msg === "start") {
+      proc.inFlight.set(id, {
+        id, tenant: String(entry.tenant), worker: String(entry.worker), version: String(entry.version),
+        ...(typeof entry.stallMs === "number" ? { stallMs: entry.stallMs } : {}),
+        startedAt: Date.now(),
+      });
+    }
+  };
+
+  /** @param {Proc} proc @param {number | null} code @param {NodeJS.Signals | null} signal */
+  const onExit = (proc, code, signal) => {
+    if (stopping || proc.retiring) return;
+    const kind = incidentKind(proc);
+    const suspects = suspectsOf(proc.inFlight);
+    logger.warn(`workerd process ${proc.slot} exited (${signal ?? `code ${code}`}); restarting`, {
+      process: proc.slot, kind, inFlight: proc.inFlight.size, suspects: [...new Set(suspects.map((s) => `${s.tenant}/${s.worker}`))],
+    });
+    if (suspects.length > 0) void reportIncident({ kind, process: proc.slot, suspects, inFlight: proc.inFlight.size }, proc);
+    failures[proc.slot] = Date.now() - proc.startedAt > HEALTHY_AFTER_MS ? 1 : (failures[proc.slot] ?? 0) + 1;
+    setTimeout(() => {
+      if (!stopping && slots[proc.slot] === proc) slots[proc.slot] = launch(proc.slot, proc.port);
+    }, restartDelay(failures[proc.slot] ?? 1));
+  };
+
+  /** The runner decides blame; any other live process takes the report (retried while none is up). */
+  const reportIncident = async (/** @type {Record<string, unknown>} */ incident, /** @type {Proc} */ dead) => {
+    for (let attempt = 0; attempt < 20 && !stopping; attempt++) {
+      const target = slots.find((proc) => proc && proc !== dead && proc.answeredAt !== null && !proc.retiring);
+      if (target) {
+        const answer = await call(target.port, "POST", "/v1/maintenance/incidents", options.adminToken, incident).catch(() => null);
+        if (answer && answer.status < 500) {
+          if (answer.status >= 300) logger.error("the runner refused an incident report", { status: answer.status, body: answer.body });
+          else logger.warn("incident reported", { process: dead.slot, ...parseJson(answer.body) });
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    logger.error("an incident could not be reported: no process answered", { process: dead.slot });
+  };
+
+  const probe = () => {
+    const now = Date.now();
+    for (const proc of slots) {
+      if (!proc || proc.retiring || proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
+      const since = proc.answeredAt ?? proc.startedAt;
+      const limit = proc.answeredAt === null ? STARTUP_LIMIT_MS : stallLimit(proc.inFlight.values(), options.stall);
+      if (now - since > limit) {
+        proc.killedForStall = proc.answeredAt !== null;
+        logger.warn(proc.answeredAt === null ? `workerd process ${proc.slot} did not start within ${limit} ms; killing it` : `workerd process ${proc.slot} stalled for ${now - since} ms (limit ${limit} ms); killing it`, {
+          process: proc.slot,
+        });
+        proc.child.kill("SIGKILL");
+        continue;
+      }
+      if (proc.probing) continue;
+      proc.probing = true;
+      call(proc.port, "GET", "/healthz")
+        .then(() => (proc.answeredAt = Date.now()))
+        .catch(() => {})
+        .finally(() => (proc.probing = false));
+    }
+  };
+
+  const heartbeat = () => {
+    for (const proc of slots) {
+      if (!proc || proc.answeredAt === null || proc.retiring) continue;
+      call(proc.port, "POST", "/v1/maintenance/tick", options.adminToken).catch(() => {});
+    }
+  };
+
+  options.beforeFirstStart();
+  slots.forEach((_, slot) => (slots[slot] = launch(slot, options.ports[slot]?.[0] ?? 0)));
+  const prober = setInterval(probe, PROBE_EVERY_MS);
+  const beater = setInterval(heartbeat, HEARTBEAT_MS);
+
+  /** @param {Proc} proc */
+  const retire = async (proc) => {
+    proc.retiring = true;
+    proc.child.kill("SIGTERM");
+    const timer = setTimeout(() => proc.child.kill("SIGKILL"), stopping ? STOP_MS : DRAIN_MS);
+    await proc.exited;
+    clearTimeout(timer);
+  };
+
+  return {
+    /** Ports of the processes now serving. */
+    ports: () => slots.flatMap((proc) => (proc ? [proc.port] : [])),
+    /**
+     * Replaces the processes one at a time (new config, new runner): each replacement must answer
+     * before the process it replaces stops accepting and drains, so no connection is refused.
+     */
+    async reload() {
+      for (let slot = 0; slot < slots.length && !stopping; slot++) {
+        const old = slots[slot];
+        const pair = options.ports[slot] ?? [];
+        const port = old && old.port === pair[0] ? (pair[1] ?? 0) : (pair[0] ?? 0);
+        const fresh = launch(slot, port);
+        slots[slot] = fresh;
+        const deadline = Date.now() + STARTUP_LIMIT_MS;
+        while (fresh.answeredAt === null && Date.now() < deadline && fresh.child.exitCode === null && fresh.child.signalCode === null) {
+          await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
+        }
+        if (fresh.answeredAt === null) {
+          logger.error(`reload: the new workerd process ${slot} did not start; the old one keeps serving`, { process: slot });
+          await retire(fresh);
+          slots[slot] = old ?? null;
+          return false;
+        }
+        if (old) await retire(old);
+        logger.info(`reload: workerd process ${slot} replaced`, { process: slot });
+      }
+      return true;
+    },
+    /** For an exit that cannot wait: no workerd may outlive the supervisor. */
+    killAll() {
+      for (const proc of slots) proc?.child.kill("SIGKILL");
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(prober);
+      clearInterval(beater);
+      await Promise.all(slots.map((proc) => proc && retire(proc)));
+    },
+  };
+}
+
+/**
+ * One request to a process's private port (a connection of its own: a stuck process must not hold
+ * a pooled socket others wait for).
+ * @param {number} port
+ * @param {string} method
+ * @param {string} path
+ * @param {string} [token]
+ * @param {unknown} [body]
+ * @returns {Promise<{ status: number, body: string }>}
+ */
+function call(port, method, path, token, body) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(payload ? { "content-type": "application/json" } : {}),
+    };
+    const req = request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+/** @param {string} text */
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { body: text };
+  }
+}
