@@ -48,7 +48,7 @@ Environment:
   OUTPOST_PROCESSES (workerd processes per host, default the number of CPU cores, at least 2),
   OUTPOST_STALL_MS (how long a process may be stuck in one piece of code before it is killed, default 1000),
   OUTPOST_MAX_STALL_MS (the most a worker's limits.cpu_ms may ask for, default OUTPOST_STALL_MS),
-  OUTPOST_HEAP_MB (V8 heap limit of every isolate; one that exceeds it costs its own process, default 128),
+  OUTPOST_HEAP_MB (V8 heap limit of every isolate; one that exceeds it costs its own process, default 512),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),
   DATABASE_URL (external Postgres; embedded Postgres in the data dir when unset)

@@ -11,7 +11,7 @@ export function poolConfig(env, cores = availableParallelism()) {
   const defaultMs = whole(env, "OUTPOST_STALL_MS", 1000, 200, 600_000);
   const maxMs = whole(env, "OUTPOST_MAX_STALL_MS", defaultMs, 200, 600_000);
   if (maxMs < defaultMs) throw new Error(`OUTPOST_MAX_STALL_MS (${maxMs}) must be at least OUTPOST_STALL_MS (${defaultMs})`);
-  const heapMb = whole(env, "OUTPOST_HEAP_MB", 128, 32, 16_384);
+  const heapMb = whole(env, "OUTPOST_HEAP_MB", 512, 32, 16_384);
   return { processes, stall: { defaultMs, maxMs }, heapMb };
 }
 

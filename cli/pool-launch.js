@@ -18,7 +18,8 @@ export async function launchPool(sockets, settings, env) {
   const servers = await Promise.all(sockets.ports.map((port) => listen(sockets.host, port)));
   const fds = servers.map((server) => /** @type {{ _handle: { fd: number } }} */ (/** @type {unknown} */ (server))._handle.fd);
   // Its own process group: a terminal's Ctrl-C reaches `outpost start`, which stops the pool in order.
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ["ignore", "inherit", "inherit", ...fds, "ipc"], detached: true });
+  // The data directory on its command line too, so that `ps` shows which host it belongs to.
+  const child = spawn(process.execPath, [MAIN, settings.cwd], { env, stdio: ["ignore", "inherit", "inherit", ...fds, "ipc"], detached: true });
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   /** @type {Promise<number | null>} */
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));

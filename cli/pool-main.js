@@ -33,7 +33,8 @@ process.on("message", (/** @type {PoolMessage} */ message) => {
   if (message.type === "start" && !pool) {
     const { nonce, blobsDir, ...settings } = message.settings;
     output = workerdOutput(nonce, logger);
-    pool = startPool({ ...settings, env: process.env, beforeFirstStart: () => removePartialBlobs(blobsDir) }, logger, output);
+    const hooks = { beforeFirstStart: () => removePartialBlobs(blobsDir, ""), afterExit: (/** @type {number} */ pid) => removePartialBlobs(blobsDir, `${pid}.`) };
+    pool = startPool({ ...settings, env: process.env, ...hooks }, logger, output);
     send({ type: "started" });
   } else if (message.type === "reload") {
     void pool?.reload().then((ok) => send({ type: "reloaded", ok }));
@@ -47,13 +48,14 @@ process.on("SIGTERM", () => void stop());
 process.on("exit", () => pool?.killAll());
 
 /**
- * The disk blob store (a workerd disk service) writes each blob to a `.kj-tmp.*.partial` file and
- * renames it when whole; a workerd that died mid-write leaves that file behind. Before the first
- * process starts, every such file is debris.
+ * The disk blob store (a workerd disk service) writes each blob to a `.kj-tmp.<pid>.*.partial`
+ * file and renames it when whole; a workerd that died mid-write leaves that file behind. Before the
+ * first process starts every such file is debris, and once a process has exited, its own are.
  * @param {string} blobsDir
+ * @param {string} pidPrefix  "" for all, or "<pid>." for one process's
  */
-function removePartialBlobs(blobsDir) {
-  const partial = readdirSync(blobsDir).filter((name) => name.startsWith(".kj-tmp."));
+function removePartialBlobs(blobsDir, pidPrefix) {
+  const partial = readdirSync(blobsDir).filter((name) => name.startsWith(`.kj-tmp.${pidPrefix}`));
   for (const name of partial) rmSync(join(blobsDir, name), { force: true });
   if (partial.length > 0) logger.info(`removed ${partial.length} partly written blob file(s) left by a stopped workerd`);
 }

@@ -28,6 +28,7 @@ const OUT_OF_MEMORY = "Reached heap limit";
  * @property {string} adminToken             for the heartbeat and incident reports on private ports
  * @property {{ defaultMs: number, maxMs: number }} stall
  * @property {() => void} beforeFirstStart   runs once, before any process starts
+ * @property {(pid: number) => void} afterExit  runs when a process has exited, whatever the reason
  *
  * @typedef {import("./watchdog.js").Invocation} Invocation
  *
@@ -95,6 +96,7 @@ export function startPool(options, logger, output) {
 
   /** @param {Proc} proc @param {number | null} code @param {NodeJS.Signals | null} signal */
   const onExit = (proc, code, signal) => {
+    if (proc.child.pid !== undefined) options.afterExit(proc.child.pid);
     if (stopping || proc.retiring) return;
     const kind = incidentKind(proc);
     const suspects = suspectsOf(proc.inFlight);

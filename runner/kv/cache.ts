@@ -9,7 +9,7 @@ export const KV_CHANNEL = "outpost_kv";
 /**
  * Bounds: entries, value size, total bytes and age (a safety net should a connection die
  * silently). The runner's isolate has the same V8 heap limit as tenants' (OUTPOST_HEAP_MB,
- * 128 MiB by default), so the cache stays a small part of it.
+ * 512 MiB by default), so the cache stays a small part of it.
  */
 const MAX_ENTRIES = 10_000;
 const MAX_VALUE_BYTES = 64 * 1024;

@@ -163,7 +163,8 @@ describe("cron triggers after downtime", () => {
   let pgDir;
   /** @type {import("postgres").Sql} */
   let sql;
-  const env = () => ({ DATABASE_URL: pg.url, OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow });
+  // One workerd process per host: the assertions read one process's tick report (POST /v1/maintenance/tick).
+  const env = () => ({ DATABASE_URL: pg.url, OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow, OUTPOST_PROCESSES: "1" });
 
   beforeAll(async () => {
     pgDir = await mkdtemp(join(tmpdir(), "outpost-test-pg-"));

@@ -23,9 +23,10 @@ const WORKER = `export default {
 const OUTPOST_MASTER_KEY = randomBytes(32).toString("base64");
 
 beforeAll(async () => {
-  first = await startPlatform({ env: { OUTPOST_MASTER_KEY } });
+  // Two workerd processes per host, stated: the listener count below depends on it.
+  first = await startPlatform({ env: { OUTPOST_MASTER_KEY, OUTPOST_PROCESSES: "2" } });
   databaseUrl = await first.databaseUrl();
-  second = await startPlatform({ env: { DATABASE_URL: databaseUrl, OUTPOST_MASTER_KEY } });
+  second = await startPlatform({ env: { DATABASE_URL: databaseUrl, OUTPOST_MASTER_KEY, OUTPOST_PROCESSES: "2" } });
   await first.deploy("shared", await workerFile(WORKER), { kv: { KV: "shared" } });
 });
 afterAll(async () => {
@@ -75,7 +76,7 @@ describe("two hosts, one database", () => {
     const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
     try {
       const killed = await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND application_name <> 'outpost-scheduler'`;
-      expect(killed.length).toBe(2); // one listener per host
+      expect(killed.length).toBe(4); // one listener per workerd process, two processes per host
       // A write that no listener hears while the connections are down:
       await sql`WITH changed AS (UPDATE kv_entries SET value = convert_to('new', 'UTF8') WHERE key = convert_to('/fragile', 'UTF8') RETURNING 1) SELECT 1 FROM changed`;
     } finally {

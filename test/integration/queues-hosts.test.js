@@ -60,7 +60,8 @@ describe("two hosts, one queue", () => {
   /** @type {import("../helpers/platform.js").Platform[]} */
   const hosts = [];
   beforeAll(async () => {
-    const env = { DATABASE_URL: pg.url, OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow };
+    // One workerd process per host: each host's tick report (what it delivered) is one process's.
+    const env = { DATABASE_URL: pg.url, OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow, OUTPOST_PROCESSES: "1" };
     hosts.push(...(await Promise.all([startPlatform({ env }), startPlatform({ env })])));
     await hosts[0]?.deploy("competitor", await workerFile(CONSUMER), {
       vars: { RECORDER: `${recorder.url}/shared`, SLEEP_MS: 20 },
@@ -106,7 +107,7 @@ describe("kill -9 in the middle of a batch", () => {
     const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
     await admin`CREATE DATABASE crash`;
     await admin.end();
-    const env = { DATABASE_URL: pg.url.replace(/\/outpost$/, "/crash"), OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow };
+    const env = { DATABASE_URL: pg.url.replace(/\/outpost$/, "/crash"), OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow, OUTPOST_PROCESSES: "1" };
     const dataDir = await mkdtemp(join(tmpdir(), "outpost-test-crash-"));
     const doomed = await startPlatform({ env, dataDir });
     await doomed.deploy("slow", await workerFile(CONSUMER), {
@@ -134,7 +135,8 @@ describe("kill -9 in the middle of a batch", () => {
 });
 
 /**
- * SIGKILL to the CLI and workerd of the host using `dataDir` (both name it on their command line).
+ * SIGKILL to every process of the host using `dataDir` (the CLI, the pool supervisor and the workerd
+ * processes all name it on their command line).
  * @param {string} dataDir
  */
 async function killHost(dataDir) {
@@ -143,7 +145,7 @@ async function killHost(dataDir) {
     .split("\n")
     .filter((line) => line.includes(dataDir))
     .map((line) => Number(line.trim().split(/\s+/)[0]));
-  expect(pids.length).toBe(2);
+  expect(pids.length).toBe(3); // the CLI, the pool supervisor, one workerd process
   for (const pid of pids) process.kill(pid, "SIGKILL");
   await waitUntil(() => pids.every((pid) => !alive(pid)), 5_000);
 }

@@ -36,7 +36,8 @@ describe("queue suite on Outpost", () => {
   /** @type {import("../helpers/platform.js").Platform} */
   let platform;
   beforeAll(async () => {
-    platform = await startPlatform();
+    // One workerd process: the test worker keeps its log in isolate memory, and each process has its own isolate.
+    platform = await startPlatform({ env: { OUTPOST_PROCESSES: "1" } });
     await platform.deploy("suite", WORKER, {
       queues: { producers: { Q: { queue: "suite" } }, consumers: [{ queue: "suite", maxBatchTimeout: 0 }] },
       ...COMPATIBILITY,

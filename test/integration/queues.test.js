@@ -100,7 +100,8 @@ async function queueRow(name, query = "") {
 const tagged = (body, tag) => typeof body === "object" && body !== null && /** @type {{ tag?: string }} */ (body).tag === tag;
 
 beforeAll(async () => {
-  platform = await startPlatform();
+  // One workerd process: the test worker keeps its log in isolate memory, and each process has its own isolate.
+  platform = await startPlatform({ env: { OUTPOST_PROCESSES: "1" } });
   await platform.deploy("app", await workerFile(APP), { queues: QUEUES });
 });
 afterAll(() => platform?.stop());
