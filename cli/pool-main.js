@@ -8,7 +8,7 @@ import { startPool } from "./pool.js";
 import { workerdOutput } from "./workerd-output.js";
 
 /**
- * @typedef {Omit<import("./pool.js").PoolOptions, "env" | "beforeFirstStart"> & { nonce: string, blobsDir: string }} PoolSettings
+ * @typedef {Omit<import("./pool.js").PoolOptions, "env" | "beforeFirstStart" | "afterExit"> & { nonce: string, blobsDir: string }} PoolSettings
  * @typedef {{ type: "start", settings: PoolSettings } | { type: "reload" } | { type: "stop" }} PoolMessage
  */
 
