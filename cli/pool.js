@@ -8,9 +8,10 @@
 // then with backoff, never giving up), and tells the runner what each dead process had in flight
 // (the runner's invocation journal) so that the worker to blame can be suspended.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import workerd from "workerd";
-import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
+import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainThreadCpuMs, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
 
 /** A replaced process finishes its requests for at most this long (reload, stop). */
 const DRAIN_MS = 30_000;
@@ -38,6 +39,7 @@ const OUT_OF_MEMORY = "Reached heap limit";
  * @property {import("node:child_process").ChildProcess} child
  * @property {number} startedAt
  * @property {number | null} answeredAt     last probe answer (null until the first)
+ * @property {number | null} cpuAtAnswer    its main thread's CPU time (ms) then, where /proc tells
  * @property {boolean} probing
  * @property {Map<string, Invocation>} inFlight
  * @property {boolean} killedForStall
@@ -65,7 +67,7 @@ export function startPool(options, logger, output) {
     const child = spawn(workerd.default, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe", 3, 4], detached: true });
     /** @type {Proc} */
     const proc = {
-      slot, port, child, startedAt: Date.now(), answeredAt: null, probing: false, inFlight: new Map(),
+      slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, inFlight: new Map(),
       killedForStall: false, outOfMemory: false, retiring: false,
       exited: new Promise((resolve) => child.once("exit", () => resolve())),
     };
@@ -127,24 +129,42 @@ export function startPool(options, logger, output) {
     logger.error("an incident could not be reported: no process answered", { process: dead.slot });
   };
 
+  /** @param {Proc} proc */
+  const cpuOf = (proc) => (proc.child.pid === undefined ? null : mainThreadCpuMs(proc.child.pid, (path) => readFileSync(path, "utf8")));
+
+  /**
+   * A process is stuck when, since its last answer, its event loop has run code for longer than
+   * the stall limit: measured in its main thread's CPU time where /proc tells (a process waiting
+   * for a core on a loaded machine is not stuck), else in wall-clock time.
+   */
   const probe = () => {
     const now = Date.now();
     for (const proc of slots) {
       if (!proc || proc.retiring || proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
-      const since = proc.answeredAt ?? proc.startedAt;
-      const limit = proc.answeredAt === null ? STARTUP_LIMIT_MS : stallLimit(proc.inFlight.values(), options.stall);
-      if (now - since > limit) {
-        proc.killedForStall = proc.answeredAt !== null;
-        logger.warn(proc.answeredAt === null ? `workerd process ${proc.slot} did not start within ${limit} ms; killing it` : `workerd process ${proc.slot} stalled for ${now - since} ms (limit ${limit} ms); killing it`, {
-          process: proc.slot,
-        });
-        proc.child.kill("SIGKILL");
-        continue;
+      if (proc.answeredAt === null) {
+        if (now - proc.startedAt > STARTUP_LIMIT_MS) {
+          logger.warn(`workerd process ${proc.slot} did not start within ${STARTUP_LIMIT_MS} ms; killing it`, { process: proc.slot });
+          proc.child.kill("SIGKILL");
+          continue;
+        }
+      } else {
+        const limit = stallLimit(proc.inFlight.values(), options.stall);
+        const cpu = proc.cpuAtAnswer === null ? null : cpuOf(proc);
+        const stuckFor = cpu === null || proc.cpuAtAnswer === null ? now - proc.answeredAt : cpu - proc.cpuAtAnswer;
+        if (stuckFor > limit) {
+          proc.killedForStall = true;
+          logger.warn(`workerd process ${proc.slot} ran ${stuckFor} ms without answering (limit ${limit} ms); killing it`, { process: proc.slot });
+          proc.child.kill("SIGKILL");
+          continue;
+        }
       }
       if (proc.probing) continue;
       proc.probing = true;
       call(proc.port, "GET", "/healthz")
-        .then(() => (proc.answeredAt = Date.now()))
+        .then(() => {
+          proc.answeredAt = Date.now();
+          proc.cpuAtAnswer = cpuOf(proc);
+        })
         .catch(() => {})
         .finally(() => (proc.probing = false));
     }

@@ -40,6 +40,26 @@ export function restartDelay(failures) {
 }
 
 /**
+ * CPU time the process's main thread (the one that runs every isolate's JavaScript) has used, in
+ * ms, or null where /proc cannot tell. The watchdog counts a stall in this time, not in wall-clock
+ * time: a process that is merely waiting for a core on a busy machine is not stuck.
+ * @param {number} pid
+ * @param {(path: string) => string} read
+ */
+export function mainThreadCpuMs(pid, read) {
+  try {
+    const stat = read(`/proc/${pid}/task/${pid}/stat`);
+    // Fields after the command name (which may contain spaces) in parentheses; utime and stime are
+    // the 14th and 15th, in clock ticks of 1/100 s (USER_HZ on Linux).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * What to tell the runner about a killed or crashed process: the invocations it had in flight,
  * one per id, oldest first. The runner decides whether blame is certain.
  * @param {Map<string, Invocation>} inFlight

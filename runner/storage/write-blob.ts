@@ -23,6 +23,7 @@ export async function writeBlob(store: BlobStore, name: string, body: ReadableSt
         size += chunk.byteLength;
         if (size > R2_LIMITS.MAX_VALUE_BYTES) throw new R2Error(operation, "ENTITY_TOO_LARGE");
         await Promise.all([writer.write(chunk), ...hashWriters.map((hasher) => hasher.write(chunk))]);
+        await yieldToIo();
       }
       await Promise.all([writer.close(), ...hashWriters.map((hasher) => hasher.close())]);
     } catch (error) {
@@ -45,6 +46,16 @@ export async function writeBlob(store: BlobStore, name: string, body: ReadableSt
 }
 
 const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Lets the process's event loop take new connections and I/O between chunks. A body generated in
+ * memory keeps a chain of ready continuations going, and workerd polls for I/O only when none is
+ * ready: a long put would otherwise hold off every other request of the process (and its watchdog
+ * probe, which then takes the process for stuck) until it ends.
+ */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /**
  * The body in chunks of at least CHUNK_BYTES (but the last); the source is cancelled if the

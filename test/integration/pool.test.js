@@ -1,0 +1,98 @@
+// The process pool as an operator sees it: several workerd processes on one public and one admin
+// socket, each with a private port of its own; a killed process comes back while the others
+// serve; `outpost reload` replaces them one at a time without failing a request.
+import { execFileSync, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+
+const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
+
+/** @type {import("../helpers/platform.js").Platform} */
+let platform;
+beforeAll(async () => {
+  platform = await startPlatform({ env: { OUTPOST_PROCESSES: "3" } });
+  await platform.deploy("steady", await workerFile(`export default { fetch() { return new Response("steady"); } };`));
+});
+afterAll(() => platform?.stop());
+
+/** The host's workerd processes: pid and private port, from their command lines. */
+function processes() {
+  return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line.includes(`workerd serve ${platform.dataDir}/workerd/config.capnp`))
+    .map((line) => ({ pid: Number(line.trim().split(/\s+/)[0]), port: Number(line.match(/private=127\.0\.0\.1:(\d+)/)?.[1]) }));
+}
+
+/**
+ * Requests `steady` one after another until `done` resolves; each on a new connection, as the
+ * kernel spreads new connections over the processes that accept.
+ * @param {Promise<unknown>} done
+ */
+async function pollUntil(done) {
+  let finished = false;
+  void done.finally(() => (finished = true));
+  const results = [];
+  while (!finished) results.push((await platform.fetchWorker("steady").catch(() => ({ text: "" }))).text === "steady");
+  return results;
+}
+
+describe("process pool", () => {
+  it("pool: OUTPOST_PROCESSES workerd processes serve one socket, each on a private port of its own", async () => {
+    const running = processes();
+    expect(running).toHaveLength(3);
+    expect(new Set(running.map((p) => p.port)).size).toBe(3);
+    for (const { port } of running) {
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
+      // The private port is token-checked like the admin socket.
+      expect((await fetch(`http://127.0.0.1:${port}/v1/workers`)).status).toBe(401);
+    }
+  });
+
+  it("pool: a killed process is replaced while the others serve every request", async () => {
+    const [victim] = processes();
+    process.kill(victim?.pid ?? 0, "SIGKILL");
+    const back = waitUntil(() => processes().length === 3 && !processes().some((p) => p.pid === victim?.pid), 20_000);
+    const results = await pollUntil(back);
+    await back;
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every(Boolean)).toBe(true);
+    expect(platform.events()).toContainEqual(expect.objectContaining({ src: "outpost", level: "warn", kind: "crash", msg: expect.stringMatching(/^workerd process \d exited \(SIGKILL\); restarting$/) }));
+  });
+
+  it("pool: the pool never gives up: processes killed again and again keep coming back", async () => {
+    for (let round = 0; round < 7; round++) {
+      const before = processes();
+      for (const { pid } of before) process.kill(pid, "SIGKILL");
+      await waitUntil(() => processes().length === 3 && processes().every((p) => !before.some((b) => b.pid === p.pid)), 30_000);
+    }
+    await waitUntil(async () => (await platform.fetchWorker("steady").catch(() => ({ text: "" }))).text === "steady", 30_000);
+    expect((await platform.admin("GET", "/v1/workers")).status).toBe(200);
+  });
+
+  it("reload: `outpost reload` replaces every process one at a time and no request fails", async () => {
+    const before = processes().map((p) => p.pid);
+    const reload = spawn(process.execPath, [CLI, "reload", "--data-dir", platform.dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    let said = "";
+    reload.stdout.on("data", (chunk) => (said += chunk));
+    await new Promise((resolve) => reload.once("exit", resolve));
+    expect(said).toMatch(/^reloading: /);
+    const done = waitUntil(() => platform.events().some((event) => event.msg === "reload done"), 60_000);
+    const results = await pollUntil(done);
+    await done;
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every(Boolean)).toBe(true);
+    const after = processes().map((p) => p.pid);
+    expect(after).toHaveLength(3);
+    expect(after.filter((pid) => before.includes(pid))).toEqual([]);
+  });
+
+  it("reload: with no platform running for a data directory, it says so", async () => {
+    const reload = spawn(process.execPath, [CLI, "reload", "--data-dir", `${platform.dataDir}-missing`], { stdio: ["ignore", "pipe", "pipe"] });
+    let said = "";
+    reload.stderr.on("data", (chunk) => (said += chunk));
+    const code = await new Promise((resolve) => reload.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(said).toMatch(/^outpost: ERR_NOT_RUNNING: no outpost start is running for /);
+  });
+});
