@@ -13,7 +13,9 @@ import { migrate } from "./migrate.js";
 import { waitForHttp } from "./net.js";
 import { hostsConfig } from "./hosts-config.js";
 import { startEmbeddedPostgres } from "./postgres.js";
+import { createLogger } from "./log.js";
 import { workerdConfig } from "./workerd-config.js";
+import { workerdOutput } from "./workerd-output.js";
 import { startSchedulerHeartbeat } from "./scheduler.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -34,7 +36,8 @@ const MAX_RESTARTS_IN_WINDOW = 5;
 
 /** @param {StartOptions} options */
 export async function start(options) {
-  const log = (/** @type {string} */ line) => console.log(`[outpost] ${line}`);
+  const logger = createLogger();
+  const log = (/** @type {string} */ msg) => logger.info(msg);
   const dataDir = resolve(options.dataDir);
   // 0711: the embedded Postgres may run as another user (see postgres.js) and must traverse it;
   // the files holding secrets are 0600 themselves.
@@ -46,7 +49,7 @@ export async function start(options) {
   const stopAll = async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
   };
-  const { adminUrl, adminToken } = await prepareAndRun(options, dataDir, cleanup, log).catch(async (error) => {
+  const { adminUrl, adminToken, tokenSource } = await prepareAndRun(options, dataDir, cleanup, logger).catch(async (error) => {
     await stopAll();
     throw error;
   });
@@ -74,9 +77,12 @@ export async function start(options) {
     log(`demo worker deployed: http://demo.${options.baseDomain}:${options.port}/`);
   }
   const publicUrl = `http://${options.host}:${options.port}`;
-  console.log(
-    `Outpost ready: workers at http://NAME.${options.baseDomain}:${options.port}/ (public ${publicUrl}), admin API ${adminUrl}, admin token ${adminToken}`,
-  );
+  // Where the token is, never the token: the log is read by more people than the operator.
+  logger.info(`Outpost ready: workers at http://NAME.${options.baseDomain}:${options.port}/ (public ${publicUrl}), admin API ${adminUrl}, admin token ${tokenSource}`, {
+    workers: `http://NAME.${options.baseDomain}:${options.port}/`,
+    public: publicUrl,
+    admin: adminUrl,
+  });
 }
 
 /**
@@ -85,9 +91,10 @@ export async function start(options) {
  * @param {StartOptions} options
  * @param {string} dataDir
  * @param {(() => Promise<void>)[]} cleanup
- * @param {(line: string) => void} log
+ * @param {import("./log.js").Logger} logger
  */
-async function prepareAndRun(options, dataDir, cleanup, log) {
+async function prepareAndRun(options, dataDir, cleanup, logger) {
+  const log = (/** @type {string} */ msg) => logger.info(msg);
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres(dataDir, log);
@@ -100,7 +107,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const masterKey = await masterKeyFor(dataDir, log);
   await verifyMasterKey(databaseUrl, masterKey);
 
-  const adminToken = await adminTokenFor(dataDir);
+  const { token: adminToken, source: tokenSource } = await adminTokenFor(dataDir);
   const { runner, build } = await buildRunner();
   const workDir = join(dataDir, "workerd");
   const blobsDir = join(dataDir, "blobs");
@@ -134,13 +141,18 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   await chmod(configFile, 0o600);
 
   const adminUrl = `http://${options.host}:${options.adminPort}`;
-  const supervisor = supervise(configFile, workDir, { ...process.env, OUTPOST_MASTER_KEY: masterKey }, log, () => removePartialBlobs(blobsDir, log));
+  // A new nonce per start marks the runner's log lines (cli/workerd-output.js); no tenant can see it.
+  const nonce = randomBytes(24).toString("base64url");
+  const output = workerdOutput(nonce, logger);
+  cleanup.push(async () => output.flush());
+  const env = { ...process.env, OUTPOST_MASTER_KEY: masterKey, OUTPOST_LOG_NONCE: nonce };
+  const supervisor = supervise(configFile, workDir, env, output, logger, () => removePartialBlobs(blobsDir, log));
   cleanup.push(supervisor.stop);
   await Promise.race([
     waitForHttp(`${adminUrl}/healthz`, 30_000),
     supervisor.firstExit.then((code) => Promise.reject(new Error(`workerd exited with code ${code} while starting`))),
   ]);
-  return { adminUrl, adminToken };
+  return { adminUrl, adminToken, tokenSource };
 }
 
 /**
@@ -173,10 +185,11 @@ function removePartialBlobs(blobsDir, log) {
  * @param {string} configFile
  * @param {string} cwd
  * @param {NodeJS.ProcessEnv} env  workerd's environment (carries the master key)
- * @param {(line: string) => void} log
+ * @param {ReturnType<typeof workerdOutput>} output  reads workerd's stdout and stderr
+ * @param {import("./log.js").Logger} logger
  * @param {() => void} beforeEachStart  runs before workerd (re)starts, while none is running
  */
-function supervise(configFile, cwd, env, log, beforeEachStart) {
+function supervise(configFile, cwd, env, output, logger, beforeEachStart) {
   /** @type {import("node:child_process").ChildProcess} */
   let child;
   let stopping = false;
@@ -189,7 +202,9 @@ function supervise(configFile, cwd, env, log, beforeEachStart) {
 
   const run = () => {
     beforeEachStart();
-    child = spawn(workerd.default, ["serve", configFile, "--experimental"], { cwd, env, stdio: "inherit" });
+    child = spawn(workerd.default, ["serve", configFile, "--experimental"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    output.read(/** @type {import("node:stream").Readable} */ (child.stdout), "stdout");
+    output.read(/** @type {import("node:stream").Readable} */ (child.stderr), "stderr");
     child.on("exit", (code, signal) => {
       resolveFirstExit(code);
       if (stopping) return;
@@ -197,11 +212,11 @@ function supervise(configFile, cwd, env, log, beforeEachStart) {
       restarts.push(now);
       while ((restarts[0] ?? now) < now - RESTART_WINDOW_MS) restarts.shift();
       if (restarts.length > MAX_RESTARTS_IN_WINDOW) {
-        log(`workerd crashed ${restarts.length} times within a minute; giving up`);
+        logger.error(`workerd crashed ${restarts.length} times within a minute; giving up`);
         process.kill(process.pid, "SIGTERM");
         return;
       }
-      log(`workerd exited (${signal ?? `code ${code}`}); restarting`);
+      logger.warn(`workerd exited (${signal ?? `code ${code}`}); restarting`, { signal, code });
       run();
     });
   };
@@ -227,14 +242,16 @@ function supervise(configFile, cwd, env, log, beforeEachStart) {
 }
 
 /**
- * OUTPOST_ADMIN_TOKEN, or one generated on first start and kept in the data directory.
+ * OUTPOST_ADMIN_TOKEN, or one generated on first start and kept in the data directory; `source`
+ * says which, for the ready line.
  * @param {string} dataDir
  */
 async function adminTokenFor(dataDir) {
-  if (process.env.OUTPOST_ADMIN_TOKEN) return process.env.OUTPOST_ADMIN_TOKEN;
+  if (process.env.OUTPOST_ADMIN_TOKEN) return { token: process.env.OUTPOST_ADMIN_TOKEN, source: "from OUTPOST_ADMIN_TOKEN" };
   const file = join(dataDir, "admin-token");
-  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const source = `in ${file}`;
+  if (existsSync(file)) return { token: (await readFile(file, "utf8")).trim(), source };
   const token = `op_${randomBytes(24).toString("base64url")}`;
   await writeFile(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  return { token, source };
 }

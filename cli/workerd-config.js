@@ -35,6 +35,9 @@ const config :Workerd.Config = (
     (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),
     (name = "admin", address = ${str(host.adminAddress)}, http = (), service = (name = "runner", entrypoint = "Admin")),
   ],
+  # Every console call of every isolate becomes one JSON line on stdout, which the supervisor
+  # reads as untrusted text (cli/workerd-output.js).
+  logging = (structuredLogging = true),
 );
 
 const runner :Workerd.Worker = (
@@ -64,7 +67,9 @@ const runner :Workerd.Worker = (
     (name = "BLOBS", service = "blobs"),
     (name = "CONFIG", json = ${str(JSON.stringify(host.runner))}),
     # The secrets master key comes from workerd's environment, so it is never on disk here.
-    (name = "MASTER_KEY", fromEnvironment = "OUTPOST_MASTER_KEY"),${
+    (name = "MASTER_KEY", fromEnvironment = "OUTPOST_MASTER_KEY"),
+    # Marks the runner's log lines apart from tenants' console output (runner/logs/log.ts).
+    (name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE"),${
       host.runner.s3 ? `\n    (name = "S3_SECRET_ACCESS_KEY", fromEnvironment = "S3_SECRET_ACCESS_KEY"),` : ""
     }
   ],

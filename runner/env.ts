@@ -19,6 +19,8 @@ export interface Env {
   S3_SECRET_ACCESS_KEY?: string;
   /** The secrets master key (base64), from workerd's environment: never in the config file. */
   MASTER_KEY: string;
+  /** Per-start secret from workerd's environment that marks the runner's log lines (logs/log.ts). */
+  LOG_NONCE?: string;
   /** One per process: the queue dispatcher's and cron ticker's timers (runner/queue/scheduler.ts). */
   SCHEDULER: DurableObjectNamespace<Scheduler>;
   /** A queue binding to the runner's own QueueCodec: workerd's V8 serializer for `v8` bodies. */

@@ -15,6 +15,7 @@ export { Queue } from "./queue/entrypoint.ts";
 export { QueueCodec } from "./queue/codec.ts";
 export { Scheduler } from "./queue/scheduler.ts";
 export { Assets } from "./assets/entrypoint.ts";
+export { Tail } from "./logs/tail.ts";
 
 export class Admin extends WorkerEntrypoint<Env> {
   override fetch(request: Request): Promise<Response> | Response {

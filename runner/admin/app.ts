@@ -14,6 +14,7 @@ import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
 import { workers } from "./workers.ts";
 import { queues } from "../queue/admin.ts";
+import { errorText, log } from "../logs/log.ts";
 
 /** The admin API (admin socket only). Errors: `{ "error": { "code": "ERR_…", "message": "…" } }`. */
 export const admin = new Hono<AdminEnv>();
@@ -57,7 +58,7 @@ admin.onError((error, c) => {
   if (error instanceof PlatformError) {
     return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
   }
-  console.error("admin API error:", error);
+  log.error("admin API error", { error: errorText(error) });
   return c.json({ error: { code: "ERR_INTERNAL", message: "Internal error; see the platform log." } }, 500);
 });
 

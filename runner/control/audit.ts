@@ -3,6 +3,7 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { Scope } from "./scope.ts";
+import { errorText, log } from "../logs/log.ts";
 
 export interface AuditEntry {
   /** Who: the scope of the token used, or null for a failed authentication. */
@@ -28,7 +29,7 @@ export async function recordAudit(env: Env, entry: AuditEntry): Promise<void> {
       [entry.scope?.token?.id ?? null, actorName, entry.scope?.tenant ?? null, entry.client, entry.action, entry.target, entry.tenant, entry.status],
     );
   } catch (error) {
-    console.error("audit log write failed:", error);
+    log.error("audit log write failed", { error: errorText(error) });
   }
 }
 

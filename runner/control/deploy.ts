@@ -65,7 +65,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
     JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig }),
   );
 
-  const entrypoints = await checkWorkerLoads(env, { mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings });
+  const entrypoints = await checkWorkerLoads(env, { tenant, worker, version }, { mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings });
   const db = database(env);
   const [previous] = await db.query("SELECT tenant, version_id, rollout_version_id FROM workers WHERE name = $1", [worker]);
   if (previous && previous.tenant !== tenant) throw workerTaken(worker);

@@ -4,6 +4,7 @@ import { loadVersion } from "../dispatch/loader.ts";
 import { resolveWorker } from "../dispatch/routes.ts";
 import { type AttemptResult, type AttemptsResult, type FailedAttempt, MAX_ATTEMPTS, withRetries } from "./retry.ts";
 import { CRON_SQL } from "./sql.ts";
+import { errorText, log } from "../logs/log.ts";
 
 export interface Tick {
   worker: string;
@@ -45,12 +46,12 @@ export async function runTick(env: Env, ctx: ExecutionContext | DurableObjectSta
 
 async function runHandler(env: Env, ctx: ExecutionContext, tick: Tick): Promise<AttemptsResult> {
   const route = await resolveWorker(env, ctx, tick.worker).catch((error: unknown) => {
-    console.error(`${tickName(tick)} could not run:`, error);
+    log.error(`${tickName(tick)} could not run`, { error: errorText(error) });
     return undefined;
   });
   if (route === undefined) return { outcome: "exception", attempts: 0 };
   if (route === null) {
-    console.error(`${tickName(tick)}: the worker no longer exists`);
+    log.error(`${tickName(tick)}: the worker no longer exists`);
     return { outcome: "worker-missing", attempts: 0 };
   }
   const options = { scheduledTime: new Date(tick.scheduledTime), cron: tick.cron };
@@ -62,11 +63,11 @@ async function runHandler(env: Env, ctx: ExecutionContext, tick: Tick): Promise<
       } catch (error) {
         // The call itself failed (the version could not be loaded, the isolate died): the
         // handler's own exceptions come back as an outcome instead.
-        console.error(`${tickName(tick)} could not run:`, error);
+        log.error(`${tickName(tick)} could not run`, { error: errorText(error) });
         return { outcome: "exception", noRetry: false };
       }
     },
-    { onFailure: (failure) => console.error(`${tickName(tick)}: ${failedAttempt(failure)}`) },
+    { onFailure: (failure) => log.error(`${tickName(tick)}: ${failedAttempt(failure)}`) },
   );
 }
 

@@ -9,6 +9,7 @@ import { missedTick } from "./missed.ts";
 import { type CronSchedule, nextTick, parseCron } from "./parse.ts";
 import { runTick } from "./run.ts";
 import { CRON_SQL } from "./sql.ts";
+import { errorText, log } from "../logs/log.ts";
 
 /** setTimeout takes 32-bit delays; far ticks are re-armed on the way. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -62,7 +63,7 @@ export class CronTicker {
       try {
         schedule = parseCron(cron);
       } catch (error) {
-        console.error(`worker ${worker}: ignoring cron "${cron}":`, error);
+        log.error(`worker ${worker}: ignoring cron "${cron}"`, { error: errorText(error) });
         continue;
       }
       const entry: Entry = { worker, cron, schedule, timer: undefined, next: null };
@@ -113,7 +114,7 @@ export class CronTicker {
       const result = await runTick(this.#env, this.#ctx, { worker: entry.worker, cron: entry.cron, scheduledTime });
       if (result.claimed) this.ran++;
     } catch (error) {
-      console.error(`cron "${entry.cron}" of worker ${entry.worker}: could not claim the tick:`, error);
+      log.error(`cron "${entry.cron}" of worker ${entry.worker}: could not claim the tick`, { error: errorText(error) });
     }
   }
 }

@@ -7,6 +7,7 @@ import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { warmWorker } from "../dispatch/warm.ts";
 import { KV_CHANNEL, deaf, invalidate, listening } from "../kv/cache.ts";
 import { KEYS_CHANNEL, forgetSigningKey, rotationsHeard } from "../vault/signing.ts";
+import { errorText, log } from "../logs/log.ts";
 
 export type SqlParam = string | number | bigint | boolean | null | Uint8Array | SqlParam[];
 export type Row = Record<string, unknown>;
@@ -76,7 +77,7 @@ export class Database extends DurableObject<Env> {
         rotationsHeard(true);
       },
       (error: unknown) => {
-        console.error("KV cache listener could not subscribe; reads go to Postgres:", error);
+        log.error("KV cache listener could not subscribe; reads go to Postgres", { error: errorText(error) });
         deaf();
         rotationsHeard(false);
       },

@@ -1,8 +1,14 @@
 import { assetConfigOf, serveAsset } from "../assets/serve.ts";
 import type { Env } from "../env.ts";
+import { toHex } from "../encoding.ts";
+import { REQUEST_ID_HEADER, cut } from "../logs/events.ts";
+import { emit, log } from "../logs/log.ts";
 import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../storage/presigned-endpoint.ts";
 import { STORAGE_HOST_LABEL, chooseVersion, resolveRequest, workerNameFromHost } from "./routes.ts";
+
+/** workerd's wording for an isolate whose top-level code threw. */
+const STARTUP_FAILURE = "Failed to start Worker";
 
 /** The public socket: route pattern or `Host: NAME.<baseDomain>` → worker → a version's isolate. */
 export async function dispatch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -23,10 +29,18 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
     const asset = await serveAsset(env, route.tenant, assets, request);
     if (asset) return asset;
   }
+  // Set here, whatever the client sent: the id that ties the worker's log events to this request.
+  const requestId = toHex(crypto.getRandomValues(new Uint8Array(8)));
+  const headers = new Headers(request.headers);
+  headers.set(REQUEST_ID_HEADER, requestId);
   try {
-    return await loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(request);
+    return await loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers }));
   } catch (error) {
-    console.error(`worker ${route.worker} (version ${versionId}, tenant ${route.tenant}) threw:`, error);
+    const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
+    // The worker's own exceptions reach the log through its tail (logs/tail.ts), except one thrown
+    // by its top-level code as the isolate starts: no tail sees that, only this error carries it.
+    if (error instanceof Error && error.message.startsWith(STARTUP_FAILURE)) emit({ ...who, src: "tenant", level: "error", msg: cut(error.message) });
+    log.error("the worker threw an exception; answered 500", who);
     return new Response("Worker threw an exception; the error is in the platform log.\n", {
       status: 500,
       headers: { "content-type": "text/plain; charset=utf-8" },

@@ -1,7 +1,9 @@
+import { exports } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { type VersionBindings, bindingManifest, bindingNames } from "./bindings.ts";
 import { loaderModule, platformModules, type StoredModule } from "./loader.ts";
+import type { TailProps } from "../logs/events.ts";
 
 const CHECK_MODULE = "__outpost_check.js";
 
@@ -9,10 +11,12 @@ const CHECK_MODULE = "__outpost_check.js";
  * Loads the modules in a throwaway isolate (no bindings, no network) and evaluates them, so a
  * deploy with a syntax error, a bad import or a throwing top level is refused before any
  * route points at it. The user's handlers are not called. Returns the names of the named
- * exports that are classes: the worker's named entrypoints.
+ * exports that are classes: the worker's named entrypoints. Top-level console output is logged
+ * as the version's.
  */
 export async function checkWorkerLoads(
   env: Env,
+  who: TailProps,
   code: { mainModule: string; modules: StoredModule[]; compatibilityDate: string; compatibilityFlags: string[]; bindings: VersionBindings },
 ): Promise<string[]> {
   const modules: Record<string, WorkerLoaderModule> = {};
@@ -39,6 +43,7 @@ export default { fetch() {
       modules,
       env: checkEnv,
       globalOutbound: null,
+      tails: [(exports as unknown as { Tail(options: { props: TailProps }): Fetcher }).Tail({ props: who })],
     });
     verdict = await (await worker.getEntrypoint().fetch("http://outpost.check/")).json();
   } catch (error) {

@@ -5,6 +5,8 @@ import type { EgressProps } from "../egress/entrypoint.ts";
 import type { ServiceProps } from "../services/entrypoint.ts";
 import type { StorageProps } from "../storage/entrypoint.ts";
 import type { AssetsProps } from "../assets/entrypoint.ts";
+import type { TailProps } from "../logs/events.ts";
+import { errorText, log } from "../logs/log.ts";
 import { workerScope } from "../vault/constants.ts";
 import type { VaultProps } from "../vault/entrypoint.ts";
 import { queueProducerProps } from "../queue/bind.ts";
@@ -26,6 +28,7 @@ interface RunnerExports {
   Queue(options: { props: QueueProps }): Fetcher;
   Storage(options: { props: StorageProps }): Fetcher;
   Assets(options: { props: AssetsProps }): Fetcher;
+  Tail(options: { props: TailProps }): Fetcher;
 }
 
 export interface StoredModule {
@@ -41,7 +44,13 @@ export interface StoredModule {
  * a changed secret reaches the next request without a new code version.
  */
 export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versionId: string): WorkerStub {
-  return env.LOADER.get(`${versionId}:${env.CONFIG.build}:${route.secretsRevision}`, () => workerCode(env, ctx, route, versionId));
+  return env.LOADER.get(`${versionId}:${env.CONFIG.build}:${route.secretsRevision}`, () =>
+    workerCode(env, ctx, route, versionId).catch((error: unknown) => {
+      // The platform's own failure (the error reaching the caller may be the tenant's instead).
+      log.error("could not build the worker's isolate", { tenant: route.tenant, worker: route.worker, version: versionId, error: errorText(error) });
+      throw error;
+    }),
+  );
 }
 
 async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string): Promise<WorkerLoaderWorkerCode> {
@@ -113,6 +122,8 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     modules,
     env: tenantEnv,
     globalOutbound: exports.Egress({ props: { tenant: route.tenant, worker: route.worker } }),
+    // The tenant's console output and uncaught exceptions reach the log only through this.
+    tails: [exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId } })],
   };
 }
 

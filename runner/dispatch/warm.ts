@@ -8,6 +8,7 @@ import type { Env } from "../env.ts";
 import { WARM_ENTRYPOINT } from "./entry-module.ts";
 import { loadVersion } from "./loader.ts";
 import { resolveWorker } from "./routes.ts";
+import { errorText, log } from "../logs/log.ts";
 
 interface Warmable {
   warm(): Promise<void>;
@@ -25,6 +26,6 @@ export async function warmWorker(env: Env, ctx: ExecutionContext, name: string):
     ]);
     await Promise.all(warmed);
   } catch (error) {
-    console.error(`worker ${name}: could not be loaded ahead of its first request:`, error);
+    log.error(`worker ${name}: could not be loaded ahead of its first request`, { error: errorText(error) });
   }
 }

@@ -20,6 +20,7 @@ import {
   validatePutOptions,
   validateValueSize,
 } from "./validate.ts";
+import { errorText, log } from "../logs/log.ts";
 
 /** Minted by the dispatcher for one binding of one version; tenant code cannot change it. */
 export interface KvProps {
@@ -186,7 +187,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
       return await database(this.env).query(text, [this.ctx.props.namespaceId, ...params]);
     } catch (error) {
       const { tenant, worker, binding } = this.ctx.props;
-      console.error(`${operation} for ${tenant}/${worker} binding ${binding} failed:`, error);
+      log.error(`${operation} for ${tenant}/${worker} binding ${binding} failed`, { error: errorText(error) });
       throw new BindingError(operation, 500, "Internal error.");
     }
   }

@@ -20,6 +20,7 @@ import {
   routeFailures,
   settle,
 } from "./store.ts";
+import { errorText, log } from "../logs/log.ts";
 
 /** What workerd reports after a queue() handler ran (Fetcher#queue with service_binding_extra_handlers). */
 export interface QueueResult {
@@ -142,7 +143,7 @@ export class QueueDispatcher {
         if (pump.inFlight < slots) await this.#armTimer(pump);
       } while (pump.again);
     } catch (error) {
-      console.error(`queue ${pump.config.queue}: delivery paused after an error; retrying in a second:`, error);
+      log.error(`queue ${pump.config.queue}: delivery paused after an error; retrying in a second`, { error: errorText(error) });
       this.#setTimer(pump, 1000);
     } finally {
       pump.running = false;
@@ -177,19 +178,19 @@ export class QueueDispatcher {
     if (exhausted.length > 0) {
       const routed = routeFailures(config, exhausted.map((message) => ({ ...message, attempts: config.maxRetries + 1, delaySeconds: 0 })));
       await settle(this.#db, config.queueId, config.deadLetterQueueId, { ack: [], ...routed }).catch((error: unknown) =>
-        console.error(`queue ${config.queue}: could not dead-letter exhausted messages:`, error),
+        log.error(`queue ${config.queue}: could not dead-letter exhausted messages`, { error: errorText(error) }),
       );
     }
     const [first] = messages;
     if (!first) return;
     const renew = setInterval(() => {
-      renewLease(this.#db, first.lease, PUSH_LEASE_MS).catch((error: unknown) => console.error(`queue ${config.queue}: lease renewal failed:`, error));
+      renewLease(this.#db, first.lease, PUSH_LEASE_MS).catch((error: unknown) => log.error(`queue ${config.queue}: lease renewal failed`, { error: errorText(error) }));
     }, PUSH_LEASE_RENEW_MS);
     let result: QueueResult | null = null;
     try {
       result = await this.#invoke(config, messages);
     } catch (error) {
-      console.error(`queue ${config.queue}: consumer ${config.worker} could not be invoked:`, error);
+      log.error(`queue ${config.queue}: consumer ${config.worker} could not be invoked`, { error: errorText(error) });
     } finally {
       clearInterval(renew);
     }
@@ -201,7 +202,7 @@ export class QueueDispatcher {
       await settle(this.#db, config.queueId, config.deadLetterQueueId, outcome);
     } catch (error) {
       // The lease runs out and the messages come back: at-least-once, never lost.
-      console.error(`queue ${config.queue}: could not record a batch's outcome; it will be redelivered:`, error);
+      log.error(`queue ${config.queue}: could not record a batch's outcome; it will be redelivered`, { error: errorText(error) });
     }
   }
 

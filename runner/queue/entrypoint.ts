@@ -16,6 +16,7 @@ import {
   checkVisibilityTimeout,
   sendError,
 } from "./validate.ts";
+import { errorText, log } from "../logs/log.ts";
 
 /** Minted by the loader for one producer binding of one version; tenant code cannot change it. */
 export interface QueueProps {
@@ -138,7 +139,7 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> {
   // A storage failure reaches the tenant as Cloudflare's internal error; details go to the log only.
   #internal(operation: SendOperation, error: unknown): Error {
     const { tenant, worker, binding, queue } = this.ctx.props;
-    console.error(`queue ${operation} for ${tenant}/${worker} binding ${binding} (queue ${queue}) failed:`, error);
+    log.error(`queue ${operation} for ${tenant}/${worker} binding ${binding} (queue ${queue}) failed`, { error: errorText(error) });
     const coded = this.ctx.props.errorCodes;
     return sendError(operation, coded ? "Unknown Internal Error" : "Internal Server Error", QUEUE_ERROR_CODES.INTERNAL, coded);
   }

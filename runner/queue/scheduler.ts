@@ -15,6 +15,7 @@ import { QUEUES_CHANNEL } from "./constants.ts";
 import { type PumpStatus, QueueDispatcher } from "./dispatcher.ts";
 import { ownPool } from "./pool.ts";
 import { loadConsumers } from "./store.ts";
+import { errorText, log } from "../logs/log.ts";
 
 /** Consumers and crons are re-read at least this often (and at once after a deploy's NOTIFY). */
 const CONFIG_TTL_MS = 5_000;
@@ -81,7 +82,7 @@ export class Scheduler extends DurableObject<Env> {
         await database(this.env).query(CRON_SQL.prune);
       }
     } catch (error) {
-      console.error("scheduler housekeeping failed; trying again in a second:", error);
+      log.error("scheduler housekeeping failed; trying again in a second", { error: errorText(error) });
     }
   }
 
@@ -137,7 +138,7 @@ export class Scheduler extends DurableObject<Env> {
       },
       (error: unknown) => {
         this.#listening = false;
-        console.error("queue scheduler could not subscribe to notifications; polling every few seconds:", error);
+        log.error("queue scheduler could not subscribe to notifications; polling every few seconds", { error: errorText(error) });
       },
     );
   }

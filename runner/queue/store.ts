@@ -5,6 +5,7 @@ import type { Db, Row, Statement } from "../db/client.ts";
 import { CONSUMER_DEFAULTS, type ContentType, METRICS_TTL_MS } from "./constants.ts";
 import type { QueueConsumer } from "./schemas.ts";
 import { QUEUE_SQL } from "./sql.ts";
+import { errorText, log } from "../logs/log.ts";
 
 /** A message ready to store: its body already encoded for its content type. */
 export interface OutgoingMessage {
@@ -87,7 +88,7 @@ export async function storeMessages(
   ]);
   const notified = db.query(QUEUE_SQL.notify, [queueId]).catch((error: unknown) => {
     // Every scheduler still sweeps each queue every few seconds.
-    console.error(`queue ${queueId}: could not notify the schedulers of new messages:`, error);
+    log.error(`queue ${queueId}: could not notify the schedulers of new messages`, { error: errorText(error) });
   });
   if (waitUntil) waitUntil(notified);
   else await notified;
@@ -201,10 +202,10 @@ export function routeFailures(
   }
   const attempts = consumer.maxRetries + 1;
   for (const { id } of outcome.drop) {
-    console.warn(`queue ${consumer.queue}: dropped message ${id} after ${attempts} failed attempt${attempts === 1 ? "" : "s"} (no dead_letter_queue configured)`);
+    log.warn(`queue ${consumer.queue}: dropped message ${id} after ${attempts} failed attempt${attempts === 1 ? "" : "s"} (no dead_letter_queue configured)`);
   }
   for (const { id } of outcome.deadLetter) {
-    console.warn(`queue ${consumer.queue}: moved message ${id} to its dead-letter queue after ${attempts} failed attempt${attempts === 1 ? "" : "s"}`);
+    log.warn(`queue ${consumer.queue}: moved message ${id} to its dead-letter queue after ${attempts} failed attempt${attempts === 1 ? "" : "s"}`);
   }
   return outcome;
 }

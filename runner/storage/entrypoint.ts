@@ -16,6 +16,7 @@ import { writeBlob } from "./write-blob.ts";
 import { signingKey } from "../vault/signing.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 import { argumentParser } from "../errors.ts";
+import { errorText, log } from "../logs/log.ts";
 
 /** Minted by the dispatcher for one bucket binding of one version. */
 export interface StorageProps {
@@ -309,7 +310,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     } catch (error) {
       if (error instanceof R2Error || error instanceof TypeError) throw error;
       const { tenant, worker, binding } = this.ctx.props;
-      console.error(`R2 ${operation} for ${tenant}/${worker} binding ${binding}: blob store failed:`, error);
+      log.error(`R2 ${operation} for ${tenant}/${worker} binding ${binding}: blob store failed`, { error: errorText(error) });
       throw new R2Error(operation, "INTERNAL");
     }
   }

@@ -21,7 +21,8 @@ const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
  * @property {(method: string, path: string, body?: unknown, token?: string | null) => Promise<{ status: number, body: any }>} admin
  * @property {(name: string, entry: string, options?: Record<string, unknown>) => Promise<any>} deploy
  * @property {(worker: string, path?: string, init?: { method?: string, body?: string, headers?: Record<string, string> }) => Promise<HttpResult>} fetchWorker
- * @property {() => string} logs
+ * @property {() => string} logs  the platform's output as printed
+ * @property {() => Record<string, any>[]} events  its lines parsed (JSON lines; `{ unparsed }` for any other)
  * @property {() => Promise<string>} databaseUrl  the platform's Postgres, for tests that inject faults
  * @property {(options?: { keepData?: boolean }) => Promise<void>} stop
  */
@@ -85,6 +86,7 @@ export async function startPlatform(options = {}) {
     },
     fetchWorker: (worker, path = "/", init = {}) => httpRequest(port, `${worker}.localhost`, path, init),
     logs: () => output,
+    events: () => parseLines(output),
     async databaseUrl() {
       const { password } = JSON.parse(await readFile(join(dataDir, "postgres.json"), "utf8"));
       const config = await readFile(join(dataDir, "workerd", "config.capnp"), "utf8");
@@ -100,6 +102,20 @@ export async function startPlatform(options = {}) {
       if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** @param {string} output @returns {Record<string, any>[]} */
+function parseLines(output) {
+  return output
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      try {
+        return JSON.parse(line);
+      } catch {
+        return { unparsed: line };
+      }
+    });
 }
 
 /**

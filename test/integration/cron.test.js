@@ -73,7 +73,7 @@ describe("cron triggers", () => {
     expect(results[1 - winner]?.body).toEqual({ worker: "ticker", ...tick, claimed: false });
     expect(recorder.records("scheduled").filter((r) => r.cron === "fail")).toEqual([tick, tick, tick]);
     const at = new Date(tick.scheduledTime).toISOString();
-    const logs = hosts[winner]?.logs() ?? "";
+    const logs = (hosts[winner]?.events() ?? []).filter((event) => event.src === "runner").map((event) => event.msg);
     expect(logs).toContain(`cron "fail" of worker ticker at ${at}: attempt 1 of 3 ended "exception"; retrying in 1000 ms`);
     expect(logs).toContain(`cron "fail" of worker ticker at ${at}: attempt 2 of 3 ended "exception"; retrying in 2000 ms`);
     expect(logs).toContain(`cron "fail" of worker ticker at ${at}: attempt 3 of 3 ended "exception"; giving up`);
@@ -87,7 +87,8 @@ describe("cron triggers", () => {
     const result = await hosts[0]?.admin("POST", "/v1/workers/ticker/scheduled", tick);
     expect(result?.body).toEqual({ worker: "ticker", ...tick, claimed: true, outcome: "exception", attempts: 1 });
     expect(recorder.records("scheduled").filter((r) => r.cron === "no-retry")).toEqual([tick]);
-    expect(hosts[0]?.logs()).toContain(`cron "no-retry" of worker ticker at ${new Date(tick.scheduledTime).toISOString()}: attempt 1 of 3 ended "exception"; the handler called noRetry()`);
+    const logs = (hosts[0]?.events() ?? []).filter((event) => event.src === "runner").map((event) => event.msg);
+    expect(logs).toContain(`cron "no-retry" of worker ticker at ${new Date(tick.scheduledTime).toISOString()}: attempt 1 of 3 ended "exception"; the handler called noRetry()`);
   });
 
   it("scheduled: recent runs are listed newest first, with outcome and attempts", async () => {

@@ -62,9 +62,9 @@ describe("serving", () => {
     const response = await platform.fetchWorker("thrower");
     expect(response.status).toBe(500);
     expect(response.text).not.toContain("kaboom");
-    await waitUntil(() => platform.logs().includes("kaboom-4711"), 5000);
-    const line = platform.logs().split("\n").find((l) => l.includes("kaboom-4711")) ?? "";
-    expect(line).toContain(`worker thrower (version ${version}`);
+    const thrown = () => platform.events().find((event) => event.msg?.includes("kaboom-4711"));
+    await waitUntil(() => thrown() !== undefined, 5000);
+    expect(thrown()).toMatchObject({ level: "error", src: "tenant", tenant: "default", worker: "thrower", version, msg: "Uncaught Error: kaboom-4711" });
   });
 
   it("dispatch: ctx.waitUntil work finishes after the response", async () => {
@@ -120,7 +120,7 @@ describe("lifecycle", () => {
     const pid = execFileSync("pgrep", ["-f", `workerd serve ${platform.dataDir}/workerd/config.capnp`], { encoding: "utf8" }).trim();
     process.kill(Number(pid), "SIGKILL");
     await waitUntil(async () => (await platform.fetchWorker("survivor").catch(() => ({ text: "" }))).text === "alive", 20_000);
-    expect(platform.logs()).toContain("workerd exited (SIGKILL); restarting");
+    expect(platform.events()).toContainEqual(expect.objectContaining({ level: "warn", src: "outpost", msg: "workerd exited (SIGKILL); restarting" }));
   });
 
   it("stop: SIGTERM stops workerd and Postgres, leaving no process behind", async () => {

@@ -123,7 +123,8 @@ describe("retries and the dead-letter queue", () => {
     await call("DROPS", "send", [{ tag: "dropped", failAlways: true }]);
     const id = (await waitForDelivery((e) => tagged(e.body, "dropped") && e.attempts === 2))[0]?.id;
     await waitUntil(async () => (await queueRow("drops"))?.dropped === 1, 10_000);
-    expect(platform.logs()).toContain(`queue drops: dropped message ${id} after 2 failed attempts (no dead_letter_queue configured)`);
+    const warning = `queue drops: dropped message ${id} after 2 failed attempts (no dead_letter_queue configured)`;
+    expect(platform.events()).toContainEqual(expect.objectContaining({ level: "warn", src: "runner", msg: warning }));
     expect((await queueRow("drops")).depth).toBe(0);
   });
 

@@ -68,6 +68,7 @@ describe("s3 driver", () => {
     const response = await platform.fetchWorker("on-s3", "/get");
     expect(response).toMatchObject({ status: 500, text: "get: We encountered an internal error. Please try again. (10001)" });
     expect((await platform.fetchWorker("on-s3", "/kv")).text).toBe("kv works");
-    expect(platform.logs()).toMatch(/R2 get for default\/on-s3 binding BUCKET: blob store failed/);
+    const failure = platform.events().find((event) => event.msg === "R2 get for default/on-s3 binding BUCKET: blob store failed");
+    expect(failure).toMatchObject({ level: "error", src: "runner", error: expect.any(String) });
   });
 });
