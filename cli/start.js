@@ -16,6 +16,7 @@ import { startEmbeddedPostgres } from "./postgres.js";
 import { createLogger } from "./log.js";
 import { workerdConfig } from "./workerd-config.js";
 import { workerdOutput } from "./workerd-output.js";
+import { suspensionConfig } from "./suspension-config.js";
 import { startSchedulerHeartbeat } from "./scheduler.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -134,6 +135,7 @@ async function prepareAndRun(options, dataDir, cleanup, logger) {
         s3: s3Config(),
         ownPorts: [options.port, options.adminPort],
         ...hostsConfig(process.env),
+        ...suspensionConfig(process.env),
       },
     }),
     { mode: 0o600 },
@@ -143,7 +145,8 @@ async function prepareAndRun(options, dataDir, cleanup, logger) {
   const adminUrl = `http://${options.host}:${options.adminPort}`;
   // A new nonce per start marks the runner's log lines (cli/workerd-output.js); no tenant can see it.
   const nonce = randomBytes(24).toString("base64url");
-  const output = workerdOutput(nonce, logger);
+  // The invocation journal is for the watchdog; OUTPOST_LOG_JOURNAL=1 prints it too.
+  const output = workerdOutput(nonce, logger, process.env.OUTPOST_LOG_JOURNAL === "1" ? { onJournal: logger.write } : {});
   cleanup.push(async () => output.flush());
   const env = { ...process.env, OUTPOST_MASTER_KEY: masterKey, OUTPOST_LOG_NONCE: nonce };
   const supervisor = supervise(configFile, workDir, env, output, logger, () => removePartialBlobs(blobsDir, log));
