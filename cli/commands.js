@@ -14,7 +14,15 @@ function describe(worker) {
 export async function workers() {
   const { workers } = await callAdmin("GET", "/v1/workers");
   if (workers.length === 0) console.log("no workers deployed");
-  for (const w of workers) console.log([w.name, w.tenant, w.version.slice(0, 12), w.rollout ? `rollout ${w.rollout.percent}%` : "", w.routes.join(" ")].join("\t").trimEnd());
+  for (const w of workers) {
+    const suspended = w.suspended ? `SUSPENDED since ${w.suspended.at} (${w.suspended.incidents} incidents): ${w.suspended.reason}` : "";
+    console.log([w.name, w.tenant, w.version.slice(0, 12), w.rollout ? `rollout ${w.rollout.percent}%` : "", w.routes.join(" "), suspended].join("\t").trimEnd());
+  }
+}
+
+/** @param {string} name */
+export async function resume(name) {
+  console.log(`Resumed: ${describe(await callAdmin("POST", `${path(name)}/resume`))}`);
 }
 
 /** @param {string} name */

@@ -19,6 +19,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string[]} [compatibilityFlags]  added to the config's
  * @property {string} [message]        stored with the version
  * @property {number} [percent]        deploy as a gradual rollout taking this share of requests
+ * @property {number} [cpuMs]          overrides the config's `[limits] cpu_ms`
  */
 
 /**
@@ -40,6 +41,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string} [tenant]
  * @property {string} [message]
  * @property {number} [rolloutPercent]
+ * @property {{ cpuMs?: number }} [limits]
  */
 
 /**
@@ -72,6 +74,7 @@ export async function deployBody(options) {
   const vaults = [...new Set([...(config?.vaults ?? []).filter((binding) => !flagged.has(binding)), ...(options.vaults ?? [])])];
   const routes = config?.routes ?? [];
   const compatibilityDate = options.compatibilityDate ?? config?.compatibilityDate;
+  const cpuMs = options.cpuMs ?? config?.cpuMs;
 
   // An assets-only project gets a worker that answers what no asset does with 404.
   const { mainModule, modules } = entry ? await bundleWorker(entry, config?.bundle) : ASSETS_ONLY;
@@ -106,6 +109,7 @@ export async function deployBody(options) {
     ...(options.tenant ? { tenant: options.tenant } : {}),
     ...(options.message ? { message: options.message } : {}),
     ...(options.percent !== undefined ? { rolloutPercent: options.percent } : {}),
+    ...(cpuMs !== undefined ? { limits: { cpuMs } } : {}),
   };
   return { name, body, assetFiles };
 }

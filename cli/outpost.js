@@ -14,9 +14,11 @@ Usage:
     FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--r2 BINDING[=BUCKET]]... [--var KEY=VALUE]... [--vault BINDING]... [--tenant ID]
            [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]... [--message TEXT]
            [--percent P]   (a gradual rollout: the new version takes P % of requests)
+           [--cpu-ms MS]   (limits.cpu_ms: the longest the worker may stall its process, 10-30000)
     Flags override the config file's name, date and bindings of the same name; flags add to its
     compatibility flags. A KV namespace defaults to the binding's name.
-  outpost workers                              workers, versions serving, rollouts, routes
+  outpost workers                              workers, versions serving, rollouts, routes, suspensions
+  outpost resume NAME                          lift the worker's suspension
   outpost versions NAME                        stored versions, oldest first
   outpost crons NAME                           the worker's latest cron runs: tick, cron, outcome, attempts
   outpost rollback NAME [VERSION]              serve VERSION (an id or unique prefix); default the previous one
@@ -49,6 +51,9 @@ Environment:
   OUTPOST_STALL_MS (how long a process may be stuck in one piece of code before it is killed, default 1000),
   OUTPOST_MAX_STALL_MS (the most a worker's limits.cpu_ms may ask for, default OUTPOST_STALL_MS),
   OUTPOST_HEAP_MB (V8 heap limit of every isolate; one that exceeds it costs its own process, default 512),
+  OUTPOST_SUSPEND_AFTER, OUTPOST_SUSPEND_WINDOW_SECONDS (a worker that stalls or crashes its process this
+    many times within the window is suspended; default 3 within 600),
+  OUTPOST_LOG_JOURNAL (1: print the invocation journal, start and end of every call into a worker),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),
   DATABASE_URL (external Postgres; embedded Postgres in the data dir when unset)
@@ -105,6 +110,7 @@ try {
           "compatibility-flag": { type: "string", multiple: true, default: [] },
           message: { type: "string" },
           percent: { type: "string" },
+          "cpu-ms": { type: "string" },
         },
       });
       if (positionals.length > 1) throw new Error(`deploy takes one directory or file, got ${positionals.join(" ")} (see outpost --help)`);
@@ -122,6 +128,7 @@ try {
         ...(values["compatibility-date"] ? { compatibilityDate: values["compatibility-date"] } : {}),
         ...(values.message ? { message: values.message } : {}),
         ...(values.percent !== undefined ? { percent: percent(values.percent) } : {}),
+        ...(values["cpu-ms"] !== undefined ? { cpuMs: count(values["cpu-ms"], "--cpu-ms") } : {}),
       });
       break;
     }
@@ -143,6 +150,7 @@ try {
     case "rollback":
     case "rollout":
     case "delete":
+    case "resume":
     case "routes":
     case "domains":
     case "tokens":
@@ -170,6 +178,7 @@ try {
       else if (command === "crons") await commands.crons(need(name, "crons NAME"));
       else if (command === "rollback") await commands.rollback(need(name, "rollback NAME [VERSION]"), second);
       else if (command === "delete") await commands.deleteWorker(need(name, "delete NAME"));
+      else if (command === "resume") await commands.resume(need(name, "resume NAME"));
       else if (second === "promote" || second === "abort") await commands.endRollout(need(name, "rollout NAME promote|abort"), second);
       else await commands.rollout(need(name, "rollout NAME VERSION PERCENT"), need(second, "rollout NAME VERSION PERCENT"), percent(need(third, "rollout NAME VERSION PERCENT")));
       break;

@@ -32,7 +32,8 @@ const stop = async () => {
 process.on("message", (/** @type {PoolMessage} */ message) => {
   if (message.type === "start" && !pool) {
     const { nonce, blobsDir, ...settings } = message.settings;
-    output = workerdOutput(nonce, logger);
+    // The invocation journal feeds the watchdog; OUTPOST_LOG_JOURNAL=1 prints it too.
+    output = workerdOutput(nonce, logger, process.env.OUTPOST_LOG_JOURNAL === "1" ? { onJournal: logger.write } : {});
     const hooks = { beforeFirstStart: () => removePartialBlobs(blobsDir, ""), afterExit: (/** @type {number} */ pid) => removePartialBlobs(blobsDir, `${pid}.`) };
     pool = startPool({ ...settings, env: process.env, ...hooks }, logger, output);
     send({ type: "started" });

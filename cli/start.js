@@ -17,6 +17,7 @@ import { createLogger } from "./log.js";
 import { launchPool } from "./pool-launch.js";
 import { poolConfig } from "./pool-config.js";
 import { workerdConfig } from "./workerd-config.js";
+import { suspensionConfig } from "./suspension-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -161,6 +162,7 @@ async function prepareAndRun(options, dataDir, cleanup, logger) {
           // Tenant egress never reaches the platform's sockets, the processes' private ones included.
           ownPorts: [options.port, options.adminPort, ...ports.flat()],
           ...hostsConfig(process.env),
+          ...suspensionConfig(process.env),
         },
       }),
       { mode: 0o600 },

@@ -2,7 +2,9 @@
 // supervisor reads them as untrusted text and never passes them through raw: a line is printed
 // as a platform line only when it carries this start's nonce (runner/logs/log.ts); workerd's own
 // diagnostics are wrapped as `src: "workerd"`; any other console line is dropped and counted.
-// Everything printed is rate limited per source, and what was dropped is reported.
+// Everything printed is rate limited per source, and what was dropped is reported. The runner's
+// invocation journal (`src: "journal"`, runner/logs/journal.ts) is not printed: it goes, whole
+// and unlimited, to whoever asked for it (the watchdog).
 
 /** A longer line is dropped unread (a tenant's console.log of megabytes). */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -114,9 +116,9 @@ export function lineSplitter(onLine, onOversized, maxBytes = MAX_LINE_BYTES) {
  * Reads workerd's output and prints it through `logger` as described above.
  * @param {string} nonce
  * @param {import("./log.js").Logger} logger
- * @param {{ now?: () => number, reportEveryMs?: number }} [options]
+ * @param {{ now?: () => number, reportEveryMs?: number, onJournal?: (entry: Entry) => void }} [options]  journal lines are dropped without `onJournal`
  */
-export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = REPORT_EVERY_MS } = {}) {
+export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = REPORT_EVERY_MS, onJournal = () => {} } = {}) {
   if (nonce.length < 16) throw new Error("ERR_LOG_NONCE: the log nonce must be a long random string");
   /** @type {Map<string, TokenBucket>} */
   const buckets = new Map();
@@ -142,7 +144,10 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
   const line = (text, stream, origin = {}) => {
     if (text === "") return;
     const classified = classify(text, nonce, stream);
-    if (classified.kind === "journal") return origin.onJournal?.(classified.entry);
+    if (classified.kind === "journal") {
+      origin.onJournal?.(classified.entry);
+      return onJournal(classified.entry);
+    }
     if (classified.kind === "console") return drop("console", { reason: "console output of an isolate (tenants' is printed from their tail events)" });
     const { entry } = classified;
     const tenant = typeof entry.tenant === "string" ? { source: "tenant", tenant: entry.tenant, worker: entry.worker } : null;

@@ -27,6 +27,7 @@ import { readQueuesAndCrons } from "./wrangler-queues.js";
  * @property {Record<string, { secret: string }>} secretsStore  binding → vault entry (`[[secrets_store_secrets]]`)
  * @property {import("./wrangler-queues.js").QueuesConfig} [queues]  `[[queues.producers]]` and `[[queues.consumers]]`
  * @property {string[]} [crons]             `[triggers] crons`
+ * @property {number} [cpuMs]               `[limits] cpu_ms`
  * @property {BundleOptions} bundle          how to bundle `main`
  */
 
@@ -37,14 +38,14 @@ export const CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
 const SUPPORTED = new Set([
   "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces", "routes", "route", "services",
   "r2_buckets", "assets", "queues", "triggers", "vaults", "secrets_store_secrets", "rules", "find_additional_modules", "base_dir", "preserve_file_names",
-  "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment",
+  "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment", "limits",
 ]);
 
 /**
  * Fields read nowhere, because none of them changes what the worker's code or env is on Outpost:
  * - Cloudflare account and dashboard settings, meaningless on a self-hosted host: `$schema`,
  *   `account_id`, `workers_dev`, `preview_urls`, `previews`, `compliance_region`, `observability`,
- *   `logpush`, `placement`, `limits`, `upload_source_maps`, `first_party_worker`, `keep_vars`
+ *   `logpush`, `placement`, `upload_source_maps`, `first_party_worker`, `keep_vars`
  *   (keeps dashboard-edited vars), `send_metrics`;
  * - local development only: `dev`;
  * - `env` and `legacy_env`: named environments; like `wrangler deploy` without `--env`, the
@@ -60,7 +61,7 @@ const SUPPORTED = new Set([
  */
 const IGNORED = new Set([
   "$schema", "account_id", "workers_dev", "preview_urls", "previews", "compliance_region", "observability", "logpush",
-  "placement", "limits", "upload_source_maps", "first_party_worker", "keep_vars", "send_metrics", "dev", "env",
+  "placement", "upload_source_maps", "first_party_worker", "keep_vars", "send_metrics", "dev", "env",
   "legacy_env", "build", "no_bundle", "node_compat", "tail_consumers", "streaming_tail_consumers", "migrations",
   "python_modules", "pages_build_output_dir",
 ]);
@@ -220,6 +221,10 @@ export function validateWranglerConfig(raw, path) {
 
   const { queues, crons } = readQueuesAndCrons(config, check);
 
+  // `[limits] cpu_ms` is enforced as a stall limit (README); other limits (subrequests) are not read.
+  const cpuMs = config.limits === undefined ? undefined : check.table(config.limits, "limits").cpu_ms;
+  if (cpuMs !== undefined && !Number.isInteger(cpuMs)) throw new Error(`${file}: limits.cpu_ms must be a whole number of milliseconds`);
+
   const rules = check.tables(config.rules ?? [], "rules").map((entry, i) => {
     const type = /** @type {ModuleRule["type"]} */ (entry.type);
     if (!RULE_TYPES.includes(type)) {
@@ -251,6 +256,7 @@ export function validateWranglerConfig(raw, path) {
     secretsStore,
     queues,
     crons,
+    cpuMs: /** @type {number | undefined} */ (cpuMs),
     bundle: defined({
       rules,
       exclude: [path],

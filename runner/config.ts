@@ -26,6 +26,10 @@ export interface RunnerConfig {
   nameGraceDays: number;
   /** `open`: tenant tokens may register unowned domains themselves (OUTPOST_DOMAIN_CLAIMS, default `closed`). */
   domainClaims: "open" | "closed";
+  /** Certain incidents within the window that suspend a worker (OUTPOST_SUSPEND_AFTER, default 3). */
+  suspendAfter: number;
+  /** The window, in seconds (OUTPOST_SUSPEND_WINDOW_SECONDS, default 600). */
+  suspendWindowSeconds: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

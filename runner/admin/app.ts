@@ -10,6 +10,7 @@ import { audit, auditTrail } from "./audit.ts";
 import { openApiDocument } from "./openapi.ts";
 import { assets } from "./assets.ts";
 import { domains } from "./domains.ts";
+import { incidents } from "./incidents.ts";
 import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
 import { workers } from "./workers.ts";
@@ -42,6 +43,7 @@ admin.route("/v1", queues);
 admin.route("/v1", assets);
 admin.route("/v1", domains);
 admin.route("/v1", audit);
+admin.route("/v1", incidents);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls

@@ -15,9 +15,9 @@ export const AUDIT_LIMITS = { DEFAULT_ENTRIES: 50, MAX_ENTRIES: 500 } as const;
 /**
  * Not recorded: the CLI's heartbeat and sweep (every second), queue messages (data, not
  * configuration) and asset uploads (content-addressed bytes nothing serves until a deploy,
- * which is recorded, names them).
+ * which is recorded, names them). Incident reports are: they can suspend a worker.
  */
-const UNRECORDED = /^\/v1\/(maintenance\/|assets\/|queues\/:name\/messages)/;
+const UNRECORDED = /^\/v1\/(maintenance\/(?!incidents$)|assets\/|queues\/:name\/messages)/;
 const READS = ["GET", "HEAD", "OPTIONS"];
 
 /** What a handler may tell the audit log that the path does not: the created resource, its tenant. */

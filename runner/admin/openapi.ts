@@ -1,6 +1,7 @@
 // The admin API's OpenAPI document, generated from the same zod schemas that validate requests.
 import { z } from "zod/v4";
 import { DeploySchema, DomainClaimSchema, RollbackSchema, RolloutSchema, SecretValueSchema, TokenSchema } from "./schemas.ts";
+import { IncidentSchema } from "./incidents.ts";
 import { AckSchema, PublishSchema, PullSchema, ScheduledSchema, VisibilitySchema } from "../queue/schemas.ts";
 
 interface Operation {
@@ -14,7 +15,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/workers": { get: { summary: "List workers (a tenant token sees its own)", ok: 200 } },
   "/v1/workers/{name}": {
     put: { summary: "Deploy a version and point the worker at it (201 new, 200 unchanged)", body: DeploySchema, ok: 201 },
-    get: { summary: "The worker: serving version, rollout, routes", ok: 200 },
+    get: { summary: "The worker: serving version, rollout, routes, suspension", ok: 200 },
     delete: { summary: "Delete the worker, its routes and versions (KV data stays)", ok: 204 },
   },
   "/v1/workers/{name}/versions": { get: { summary: "Stored versions, ascending deploy time", ok: 200 } },
@@ -23,6 +24,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/workers/{name}/rollout": { post: { summary: "Send a percentage of traffic to another stored version", body: RolloutSchema, ok: 200 } },
   "/v1/workers/{name}/rollout/promote": { post: { summary: "Make the rollout version serve all traffic", ok: 200 } },
   "/v1/workers/{name}/rollout/abort": { post: { summary: "Drop the rollout version", ok: 200 } },
+  "/v1/workers/{name}/resume": { post: { summary: "Lift the worker's suspension (a tenant token: its own workers)", ok: 200 } },
   "/v1/routes": { get: { summary: "Route patterns, ordered by worker name", ok: 200 } },
   "/v1/domains": { get: { summary: "Registered domains (a tenant token sees its own)", ok: 200 } },
   "/v1/domains/{domain}": {
@@ -63,6 +65,9 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: "Audit log, newest first (?tenant=, ?limit= 1-500, default 50, ?before= the previous page's next); a tenant token reads its own tokens' entries",
       ok: 200,
     },
+  },
+  "/v1/maintenance/incidents": {
+    post: { summary: "Report a killed process and the invocations in flight on it; may suspend the worker blamed (201)", body: IncidentSchema, ok: 201, operator: true },
   },
   "/v1/maintenance/tick": { post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true } },
 };

@@ -13,7 +13,12 @@ export const DEPLOY_LIMITS = {
   MAX_VAR_BYTES: 5 * 1024,
   /** JS RPC to binding stubs needs this date or later. */
   MIN_COMPATIBILITY_DATE: "2024-04-03",
+  /** `limits.cpuMs` bounds: the watchdog's resolution below, the platform's maximum stall above. */
+  MIN_CPU_MS: 10,
+  MAX_CPU_MS: 30_000,
 } as const;
+
+const CPU_MS_RANGE = `cpuMs is a whole number of milliseconds from ${DEPLOY_LIMITS.MIN_CPU_MS} to ${DEPLOY_LIMITS.MAX_CPU_MS}.`;
 
 export const WorkerNameSchema = z
   .string()
@@ -81,6 +86,18 @@ export const DeploySchema = z
     routes: z.array(z.string().min(1).max(255)).max(100).default([]),
     message: z.string().max(1000).optional(),
     rolloutPercent: z.number().int().min(0).max(100).optional(),
+    /** `[limits] cpu_ms`: enforced as the longest the worker may stall its process (README). */
+    limits: z
+      .object({
+        cpuMs: z
+          .number(CPU_MS_RANGE)
+          .int(CPU_MS_RANGE)
+          .min(DEPLOY_LIMITS.MIN_CPU_MS, CPU_MS_RANGE)
+          .max(DEPLOY_LIMITS.MAX_CPU_MS, CPU_MS_RANGE)
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((deploy, ctx) => {

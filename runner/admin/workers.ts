@@ -1,7 +1,8 @@
-// Admin routes for workers: deploy, inspect, versions, rollback, rollouts, delete.
+// Admin routes for workers: deploy, inspect, versions, rollback, rollouts, resume, delete.
 import { Hono } from "hono";
 import { deployWorker } from "../control/deploy.ts";
 import { actingTenant } from "../control/scope.ts";
+import { resumeWorker } from "../control/incidents.ts";
 import { deleteVersion, deleteWorker, endRollout, getWorker, listRoutes, listVersions, listWorkers, rollback, startRollout } from "../control/versions.ts";
 import type { AdminEnv } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
@@ -48,5 +49,7 @@ workers.post("/workers/:name/rollout", async (c) => {
 workers.post("/workers/:name/rollout/promote", async (c) => c.json(await endRollout(c.env, c.var.scope, nameOf(c.req.param("name")), "promote")));
 
 workers.post("/workers/:name/rollout/abort", async (c) => c.json(await endRollout(c.env, c.var.scope, nameOf(c.req.param("name")), "abort")));
+
+workers.post("/workers/:name/resume", async (c) => c.json(await resumeWorker(c.env, c.var.scope, nameOf(c.req.param("name")))));
 
 workers.get("/routes", async (c) => c.json({ routes: await listRoutes(c.env, c.var.scope) }));

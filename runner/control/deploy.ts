@@ -13,6 +13,8 @@ import { NAME_HELD, holdCheck, nameHeld, refuseHeldName, refuseReservedName } fr
 import { ROUTE_UNOWNED, checkedRoutes, refuseTakenRoutes, refuseUnownedRoutes, routeOwnershipCheck } from "./route-checks.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { DEPLOY_LIMITS, type DeployInput } from "../admin/schemas.ts";
+import { deployLiftsSuspension, liftSuspension } from "./incidents.ts";
+import { log } from "../logs/log.ts";
 
 export interface DeployResult {
   worker: string;
@@ -61,11 +63,17 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   const routes = checkedRoutes(env, input.routes);
   const patterns = routes.map((route) => route.pattern);
   // Tenant and worker are hashed too: the same code deployed twice is two versions with their own identity.
+  const cpuMs = input.limits?.cpuMs;
+  // Limits are hashed only when set, so versions deployed before they existed keep their ids.
+  const limits = cpuMs === undefined ? {} : { limits: { cpuMs } };
   const version = await sha256(
-    JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig }),
+    JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig, ...limits }),
   );
+  // Before the load check: loading the version that got the worker suspended could stall a process again.
+  const lifts = await deployLiftsSuspension(env, tenant, worker, version);
 
-  const entrypoints = await checkWorkerLoads(env, { tenant, worker, version }, { mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings });
+  const code = { mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, cpuMs };
+  const entrypoints = await checkWorkerLoads(env, { tenant, worker, version }, code);
   const db = database(env);
   const [previous] = await db.query("SELECT tenant, version_id, rollout_version_id FROM workers WHERE name = $1", [worker]);
   if (previous && previous.tenant !== tenant) throw workerTaken(worker);
@@ -110,14 +118,15 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       },
       createQueues(tenant, input),
       {
-        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets)
-               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb) ON CONFLICT (id) DO NOTHING`,
+        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets, cpu_ms)
+               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb, $13) ON CONFLICT (id) DO NOTHING`,
         params: [
           version, tenant, worker, input.mainModule, JSON.stringify(modules), compatibilityDate,
-          compatibilityFlags, JSON.stringify(bindings), size, input.message ?? null, entrypoints, assetConfig && JSON.stringify(assetConfig),
+          compatibilityFlags, JSON.stringify(bindings), size, input.message ?? null, entrypoints, assetConfig && JSON.stringify(assetConfig), cpuMs ?? null,
         ],
       },
       pointWorker,
+      liftSuspension(tenant, worker, version),
       ...holdCheck(env, worker, tenant),
       routeOwnershipCheck(tenant, routes),
       { text: "DELETE FROM routes WHERE worker = $1 AND pattern <> ALL($2::text[])", params: [worker, patterns] },
@@ -147,6 +156,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       throw error;
     });
   forgetRoutes(worker);
+  if (lifts) log.info(`worker ${worker} resumed`, { tenant, worker, version, by: "deploy of a changed version" });
   const serving = rollout ? previous?.rollout_version_id : previous?.version_id;
   return { worker, tenant, version, changed: serving !== version, ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}) };
 }

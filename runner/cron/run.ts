@@ -1,7 +1,8 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { loadVersion } from "../dispatch/loader.ts";
-import { resolveWorker } from "../dispatch/routes.ts";
+import { invocationOf, resolveWorker } from "../dispatch/routes.ts";
+import { journaled } from "../logs/journal.ts";
 import { type AttemptResult, type AttemptsResult, type FailedAttempt, MAX_ATTEMPTS, withRetries } from "./retry.ts";
 import { CRON_SQL } from "./sql.ts";
 import { errorText, log } from "../logs/log.ts";
@@ -54,12 +55,18 @@ async function runHandler(env: Env, ctx: ExecutionContext, tick: Tick): Promise<
     log.error(`${tickName(tick)}: the worker no longer exists`);
     return { outcome: "worker-missing", attempts: 0 };
   }
+  if (route.suspended) {
+    // Skipped, not postponed: the run is recorded with this outcome and no attempt.
+    log.warn(`${tickName(tick)}: skipped, the worker is suspended`, { tenant: route.tenant, worker: route.worker });
+    return { outcome: "suspended", attempts: 0 };
+  }
   const options = { scheduledTime: new Date(tick.scheduledTime), cron: tick.cron };
   return withRetries(
     async () => {
       try {
-        const entrypoint = loadVersion(env, ctx, route, route.versionId).getEntrypoint() as unknown as ScheduledFetcher;
-        return await entrypoint.scheduled(options);
+        return await journaled(invocationOf(route, route.versionId), () =>
+          (loadVersion(env, ctx, route, route.versionId).getEntrypoint() as unknown as ScheduledFetcher).scheduled(options),
+        );
       } catch (error) {
         // The call itself failed (the version could not be loaded, the isolate died): the
         // handler's own exceptions come back as an outcome instead.

@@ -2,10 +2,12 @@ import { assetConfigOf, serveAsset } from "../assets/serve.ts";
 import type { Env } from "../env.ts";
 import { toHex } from "../encoding.ts";
 import { REQUEST_ID_HEADER, cut } from "../logs/events.ts";
+import { journaled } from "../logs/journal.ts";
 import { emit, log } from "../logs/log.ts";
 import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../storage/presigned-endpoint.ts";
-import { STORAGE_HOST_LABEL, chooseVersion, resolveRequest, workerNameFromHost } from "./routes.ts";
+import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, workerNameFromHost } from "./routes.ts";
+import { suspendedMessage } from "./suspended.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -22,6 +24,12 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
       headers: { "content-type": "text/plain; charset=utf-8" },
     });
   }
+  if (route.suspended) {
+    return new Response(`${suspendedMessage(route.worker, route.suspended)}\n`, {
+      status: 503,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  }
   const versionId = chooseVersion(route, request);
   // Static assets answer before the worker runs, as Cloudflare's default run_worker_first = false.
   const assets = await assetConfigOf(env, versionId);
@@ -34,7 +42,11 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
   const headers = new Headers(request.headers);
   headers.set(REQUEST_ID_HEADER, requestId);
   try {
-    return await loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers }));
+    // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
+    // after that is not tracked, so a stall while streaming has no suspect.
+    return await journaled(invocationOf(route, versionId), () =>
+      loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers })),
+    );
   } catch (error) {
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
     // The worker's own exceptions reach the log through its tail (logs/tail.ts), except one thrown

@@ -4,6 +4,7 @@ import { PlatformError } from "../errors.ts";
 import { type VersionBindings, bindingManifest, bindingNames } from "./bindings.ts";
 import { loaderModule, platformModules, type StoredModule } from "./loader.ts";
 import type { TailProps } from "../logs/events.ts";
+import { journaled } from "../logs/journal.ts";
 
 const CHECK_MODULE = "__outpost_check.js";
 
@@ -12,12 +13,13 @@ const CHECK_MODULE = "__outpost_check.js";
  * deploy with a syntax error, a bad import or a throwing top level is refused before any
  * route points at it. The user's handlers are not called. Returns the names of the named
  * exports that are classes: the worker's named entrypoints. Top-level console output is logged
- * as the version's.
+ * as the version's. The evaluation is journaled like any call into the worker: a top level that
+ * never returns stalls this process, and the deploying worker is the one blamed for it.
  */
 export async function checkWorkerLoads(
   env: Env,
   who: TailProps,
-  code: { mainModule: string; modules: StoredModule[]; compatibilityDate: string; compatibilityFlags: string[]; bindings: VersionBindings },
+  code: { mainModule: string; modules: StoredModule[]; compatibilityDate: string; compatibilityFlags: string[]; bindings: VersionBindings; cpuMs: number | undefined },
 ): Promise<string[]> {
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of code.modules) modules[module.name] = loaderModule(module);
@@ -36,16 +38,18 @@ export default { fetch() {
   };
   let verdict: { hasDefault: boolean; named: string[] };
   try {
-    const worker = env.LOADER.load({
-      compatibilityDate: code.compatibilityDate,
-      compatibilityFlags: code.compatibilityFlags,
-      mainModule: CHECK_MODULE,
-      modules,
-      env: checkEnv,
-      globalOutbound: null,
-      tails: [(exports as unknown as { Tail(options: { props: TailProps }): Fetcher }).Tail({ props: who })],
+    verdict = await journaled({ ...who, ...(code.cpuMs === undefined ? {} : { stallMs: code.cpuMs }) }, async () => {
+      const worker = env.LOADER.load({
+        compatibilityDate: code.compatibilityDate,
+        compatibilityFlags: code.compatibilityFlags,
+        mainModule: CHECK_MODULE,
+        modules,
+        env: checkEnv,
+        globalOutbound: null,
+        tails: [(exports as unknown as { Tail(options: { props: TailProps }): Fetcher }).Tail({ props: who })],
+      });
+      return (await worker.getEntrypoint().fetch("http://outpost.check/")).json();
     });
-    verdict = await (await worker.getEntrypoint().fetch("http://outpost.check/")).json();
   } catch (error) {
     throw new PlatformError("ERR_BAD_REQUEST", 400, `The worker failed to load: ${error instanceof Error ? error.message : String(error)}`);
   }

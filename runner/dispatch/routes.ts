@@ -3,6 +3,8 @@ import type { Env } from "../env.ts";
 import { isUnderBaseDomain, ownerOf } from "./hosts.ts";
 import { bySpecificity, matchesRoute, parsePattern, requestHostname, type RoutePattern } from "./patterns.ts";
 import { RefreshingCache } from "./refreshing-cache.ts";
+import type { Invocation } from "../logs/journal.ts";
+import type { Suspension } from "./suspended.ts";
 
 export interface Route {
   worker: string;
@@ -12,6 +14,10 @@ export interface Route {
   rollout: { versionId: string; percent: number } | null;
   /** Changes with every secret put/delete: a new isolate gets the new values. */
   secretsRevision: string;
+  /** `limits.cpu_ms` of the serving versions that set one. */
+  cpuMs: Record<string, number>;
+  /** Set while the worker is suspended: none of its code runs (dispatch/suspended.ts). */
+  suspended: Suspension | null;
 }
 
 /**
@@ -75,6 +81,12 @@ export function chooseVersion(route: Route, request: Request): string {
   return bucket < route.rollout.percent ? route.rollout.versionId : route.versionId;
 }
 
+/** What the invocation journal says of a call into one of the route's versions. */
+export function invocationOf(route: Route, versionId: string): Invocation {
+  const stallMs = route.cpuMs[versionId];
+  return { tenant: route.tenant, worker: route.worker, version: versionId, ...(stallMs === undefined ? {} : { stallMs }) };
+}
+
 /**
  * Drops the route table and cached routing for one worker (or, with no name, everything). A
  * domain change passes the domain, which names no worker.
@@ -87,16 +99,28 @@ export function forgetRoutes(worker?: string): void {
 
 async function loadWorker(env: Env, name: string): Promise<Route | null> {
   const [row] = await database(env).query(
-    "SELECT tenant, version_id, rollout_version_id, rollout_percent, secrets_revision::text AS secrets_revision FROM workers WHERE name = $1",
+    `SELECT w.tenant, w.version_id, w.rollout_version_id, w.rollout_percent, w.secrets_revision::text AS secrets_revision,
+            v.cpu_ms, rv.cpu_ms AS rollout_cpu_ms, s.reason AS suspended_reason,
+            (extract(epoch FROM s.at) * 1000)::float8 AS suspended_ms
+       FROM workers w
+       JOIN versions v ON v.id = w.version_id
+       LEFT JOIN versions rv ON rv.id = w.rollout_version_id
+       LEFT JOIN suspensions s ON s.tenant = w.tenant AND s.worker = w.name AND s.lifted_at IS NULL
+      WHERE w.name = $1`,
     [name],
   );
   if (!row) return null;
+  const cpuMs: Record<string, number> = {};
+  if (row.cpu_ms !== null) cpuMs[row.version_id as string] = row.cpu_ms as number;
+  if (row.rollout_cpu_ms !== null) cpuMs[row.rollout_version_id as string] = row.rollout_cpu_ms as number;
   return {
     worker: name,
     tenant: row.tenant as string,
     versionId: row.version_id as string,
     rollout: row.rollout_version_id ? { versionId: row.rollout_version_id as string, percent: row.rollout_percent as number } : null,
     secretsRevision: row.secrets_revision as string,
+    cpuMs,
+    suspended: row.suspended_reason === null ? null : { reason: row.suspended_reason as string, at: new Date(row.suspended_ms as number).toISOString() },
   };
 }
 

@@ -7,7 +7,8 @@ import { assetConfigOf } from "../assets/serve.ts";
 import type { Env } from "../env.ts";
 import { WARM_ENTRYPOINT } from "./entry-module.ts";
 import { loadVersion } from "./loader.ts";
-import { resolveWorker } from "./routes.ts";
+import { invocationOf, resolveWorker } from "./routes.ts";
+import { journaled } from "../logs/journal.ts";
 import { errorText, log } from "../logs/log.ts";
 
 interface Warmable {
@@ -18,10 +19,12 @@ interface Warmable {
 export async function warmWorker(env: Env, ctx: ExecutionContext, name: string): Promise<void> {
   try {
     const route = await resolveWorker(env, ctx, name);
-    if (!route) return;
+    // A suspended worker's top-level code may be what stalled its process: it is not loaded.
+    if (!route || route.suspended) return;
     const versions = route.rollout ? [route.versionId, route.rollout.versionId] : [route.versionId];
     const warmed = versions.flatMap((version) => [
-      (loadVersion(env, ctx, route, version).getEntrypoint(WARM_ENTRYPOINT) as unknown as Warmable).warm(),
+      // Loading runs the worker's top-level code: a loop there stalls the process like a request would.
+      journaled(invocationOf(route, version), () => (loadVersion(env, ctx, route, version).getEntrypoint(WARM_ENTRYPOINT) as unknown as Warmable).warm()),
       assetConfigOf(env, version),
     ]);
     await Promise.all(warmed);

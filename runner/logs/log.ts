@@ -7,10 +7,13 @@ import type { Env } from "../env.ts";
 
 export type Level = "debug" | "info" | "warn" | "error";
 
-/** One line of the platform log; `src` says who wrote `msg`: the runner, or a tenant (tail.ts). */
+/**
+ * One line of the platform log; `src` says who wrote `msg`: the runner, a tenant (tail.ts), or
+ * the invocation journal the supervisor reads (journal.ts).
+ */
 export interface LogEntry {
   level: Level;
-  src: "runner" | "tenant";
+  src: "runner" | "tenant" | "journal";
   msg: string;
   [field: string]: unknown;
 }

@@ -6,7 +6,8 @@
 import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { loadVersion } from "../dispatch/loader.ts";
-import { resolveWorker } from "../dispatch/routes.ts";
+import { invocationOf, resolveWorker } from "../dispatch/routes.ts";
+import { journaled } from "../logs/journal.ts";
 import { deliveryBody } from "./codec.ts";
 import { DEFAULT_HOST_CONCURRENCY, MAX_HANDLER_MS, PUSH_LEASE_MS, PUSH_LEASE_RENEW_MS } from "./constants.ts";
 import {
@@ -121,6 +122,9 @@ export class QueueDispatcher {
       do {
         pump.again = false;
         const { config } = pump;
+        // A suspended consumer gets no batches: its messages wait, their attempts untouched. The
+        // resume (or a changed deploy) notifies the routes channel, which wakes every pump.
+        if (await this.#suspended(config)) break;
         const slots = Math.min(config.maxConcurrency ?? DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_CONCURRENCY * 4);
         while (pump.inFlight < slots && this.#pumps.get(config.queueId) === pump) {
           // Without a batch timeout or a global concurrency cap, one lease serves every free slot.
@@ -206,22 +210,27 @@ export class QueueDispatcher {
     }
   }
 
+  async #suspended(config: ConsumerConfig): Promise<boolean> {
+    const route = await resolveWorker(this.#env, this.#ctx as unknown as ExecutionContext, config.worker);
+    return route !== null && route.tenant === config.tenant && route.suspended !== null;
+  }
+
   async #invoke(config: ConsumerConfig, messages: LeasedMessage[]): Promise<QueueResult> {
     const context = this.#ctx as unknown as ExecutionContext;
     const route = await resolveWorker(this.#env, context, config.worker);
     if (!route || route.tenant !== config.tenant) throw new Error(`worker ${config.worker} is gone`);
     const metrics = await cachedMetrics(this.#db, this.#ctx, config.queueId);
-    const entrypoint = loadVersion(this.#env, context, route, route.versionId).getEntrypoint() as unknown as QueueFetcher;
     const batch = messages.map((message) => ({
       id: message.id,
       timestamp: new Date(message.timestamp),
       attempts: message.attempts,
       ...deliveryBody(message.contentType, message.body),
     }));
+    const consume = () => (loadVersion(this.#env, context, route, route.versionId).getEntrypoint() as unknown as QueueFetcher).queue(config.queue, batch, { metrics });
     let timeout: ReturnType<typeof setTimeout> | undefined;
     try {
       return await Promise.race([
-        entrypoint.queue(config.queue, batch, { metrics }),
+        journaled(invocationOf(route, route.versionId), consume),
         new Promise<never>((_, reject) => {
           timeout = setTimeout(() => reject(new Error(`the queue() handler ran longer than ${MAX_HANDLER_MS / 60_000} minutes`)), MAX_HANDLER_MS);
         }),

@@ -1,7 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { loadVersion } from "../dispatch/loader.ts";
-import { chooseVersion, resolveWorker } from "../dispatch/routes.ts";
+import { type Route, chooseVersion, invocationOf, resolveWorker } from "../dispatch/routes.ts";
+import { suspendedMessage } from "../dispatch/suspended.ts";
+import { journaled } from "../logs/journal.ts";
 
 /** Minted by the dispatcher for one service binding of one version. */
 export interface ServiceProps {
@@ -18,24 +20,33 @@ export interface ServiceProps {
  */
 export class Service extends WorkerEntrypoint<Env, ServiceProps> {
   override async fetch(request: Request): Promise<Response> {
-    return (await this.#target(request)).fetch(request);
+    const { route, version } = await this.#target(request);
+    return journaled(invocationOf(route, version), () => this.#entrypoint(route, version).fetch(request));
   }
 
   /** JS RPC: calls `method` on the target entrypoint (the shim turns `env.X.method(…)` into this). */
   async call(method: string, args: unknown[]): Promise<unknown> {
     if (typeof method !== "string" || !Array.isArray(args)) throw new TypeError("Invalid service binding call.");
-    const target = (await this.#target(null)) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    // A method call on the stub itself: taking the method off the stub first would try to
-    // transfer the dynamic worker's entrypoint, which workerd refuses.
-    return target[method]!(...args);
+    const { route, version } = await this.#target(null);
+    return journaled(invocationOf(route, version), () => {
+      const target = this.#entrypoint(route, version) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      // A method call on the stub itself: taking the method off the stub first would try to
+      // transfer the dynamic worker's entrypoint, which workerd refuses.
+      return target[method]!(...args);
+    });
   }
 
-  async #target(request: Request | null): Promise<Fetcher> {
-    const { tenant, binding, target, entrypoint } = this.ctx.props;
+  async #target(request: Request | null): Promise<{ route: Route; version: string }> {
+    const { tenant, binding, target } = this.ctx.props;
     const route = await resolveWorker(this.env, this.ctx, target);
     // Another tenant's worker is reported exactly like a missing one.
     if (!route || route.tenant !== tenant) throw new Error(`Service binding ${binding}: there is no worker named ${target}.`);
+    if (route.suspended) throw new Error(`Service binding ${binding}: ${suspendedMessage(target, route.suspended)}`);
     const version = request ? chooseVersion(route, request) : chooseVersion(route, new Request("http://rpc/"));
-    return loadVersion(this.env, this.ctx, route, version).getEntrypoint(entrypoint);
+    return { route, version };
+  }
+
+  #entrypoint(route: Route, version: string): Fetcher {
+    return loadVersion(this.env, this.ctx, route, version).getEntrypoint(this.ctx.props.entrypoint);
   }
 }

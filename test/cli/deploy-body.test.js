@@ -118,6 +118,13 @@ describe("from a project directory", () => {
     expect((await deployBody({ target: dir, vars: ["AUTH=off"] })).body.services).toEqual({ BILLING: { service: "billing", entrypoint: "Billing" } });
   });
 
+  it("deployBody: [limits] cpu_ms is sent as limits.cpuMs; --cpu-ms overrides it", async () => {
+    const dir = await tempProject({ "wrangler.toml": `name = "w"\nmain = "index.js"\n[limits]\ncpu_ms = 50\n`, "index.js": HELLO });
+    expect((await deployBody({ target: dir })).body.limits).toEqual({ cpuMs: 50 });
+    expect((await deployBody({ target: dir, cpuMs: 200 })).body.limits).toEqual({ cpuMs: 200 });
+    expect((await deployBody({ target: `${dir}/index.js`, name: "w" })).body).not.toHaveProperty("limits");
+  });
+
   it("deployBody: a config without a name needs --name; one without main is refused", async () => {
     const dir = await tempProject({ "wrangler.toml": `main = "index.js"`, "index.js": HELLO });
     expect(await refusal({ target: dir })).toBe('wrangler.toml has no name: add name = "my-worker" or pass --name NAME');

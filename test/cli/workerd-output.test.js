@@ -108,3 +108,47 @@ describe("limits", () => {
     });
   });
 });
+
+describe("the invocation journal", () => {
+  const START = { level: "debug", src: "journal", msg: "start", id: "ab12-0", tenant: "t", worker: "w", version: "v".repeat(64), stallMs: 50 };
+  const END = { level: "debug", src: "journal", msg: "end", id: "ab12-0" };
+
+  /** @param {{ onJournal?: (entry: any) => void }} [options] */
+  function harness(options = {}) {
+    /** @type {string[]} */
+    const printed = [];
+    const output = workerdOutput(NONCE, createLogger((line) => printed.push(line)), options);
+    return { printed, output, line: (/** @type {string} */ text, /** @type {any} */ origin = undefined) => output.line(consoleLine(text), "stdout", origin) };
+  }
+
+  it("workerdOutput: journal lines go to the origin's and the option's onJournal whole, and are not printed", () => {
+    /** @type {unknown[]} */
+    const journal = [];
+    /** @type {unknown[]} */
+    const watched = [];
+    const { printed, line } = harness({ onJournal: (entry) => journal.push(entry) });
+    const origin = { process: 1, onJournal: (/** @type {unknown} */ entry) => watched.push(entry) };
+    line(NONCE + JSON.stringify(START), origin);
+    line(NONCE + JSON.stringify(END), origin);
+    line(NONCE + JSON.stringify({ level: "info", src: "runner", msg: "a runner line" }), origin);
+    expect(journal).toEqual([START, END]);
+    expect(watched).toEqual([START, END]);
+    expect(printed.map((text) => JSON.parse(text))).toEqual([expect.objectContaining({ msg: "a runner line", process: 1 })]);
+  });
+
+  it("workerdOutput: without onJournal, journal lines are dropped silently", () => {
+    const { printed, line } = harness();
+    line(NONCE + JSON.stringify(START));
+    expect(printed).toEqual([]);
+  });
+
+  it("workerdOutput: a tenant's console line shaped like the journal is not journal (no nonce)", () => {
+    /** @type {unknown[]} */
+    const journal = [];
+    const { printed, line } = harness({ onJournal: (entry) => journal.push(entry) });
+    line(JSON.stringify(START));
+    line("wrong-nonce" + JSON.stringify(START));
+    expect(journal).toEqual([]);
+    expect(printed).toEqual([]);
+  });
+});

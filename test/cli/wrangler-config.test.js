@@ -193,7 +193,6 @@ describe("what is read", () => {
       minify = false
       tail_consumers = [{ service = "tail" }]
       placement = { mode = "smart" }
-      limits = { cpu_ms = 50 }
       observability = { enabled = true }
       build = { command = "npm run build" }
       [env.production]
@@ -201,6 +200,13 @@ describe("what is read", () => {
       r2_buckets = [{ binding = "B", bucket_name = "b" }]
     `);
     expect(config.name).toBe("w");
+  });
+
+  it("config: [limits] cpu_ms is read; other limits are not, a fractional cpu_ms is refused", () => {
+    expect(read(`name = "w"\n[limits]\ncpu_ms = 50\nsubrequests = 10`).cpuMs).toBe(50);
+    expect(read(`name = "w"`)).not.toHaveProperty("cpuMs");
+    expect(refusal(`[limits]\ncpu_ms = 1.5`)).toBe("wrangler.toml: limits.cpu_ms must be a whole number of milliseconds");
+    expect(refusal(`limits = 5`)).toBe("wrangler.toml: limits must be a table");
   });
 
   it("config: empty binding sections declare nothing and are accepted", () => {

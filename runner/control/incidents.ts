@@ -1,0 +1,126 @@
+// Incidents the supervisor reports (a process it killed or saw die) and the suspensions they lead
+// to: K certain incidents of one worker within the window (RunnerConfig.suspendAfter,
+// suspendWindowSeconds) suspend it on every host at once, through the routes channel. A resume or
+// a deploy of another version lifts the suspension and restarts the count.
+import { database } from "../db/client.ts";
+import type { Statement } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { PlatformError } from "../errors.ts";
+import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
+import { suspendedMessage } from "../dispatch/suspended.ts";
+import { log } from "../logs/log.ts";
+import { type IncidentKind, type Suspect, blame, suspensionReason } from "./blame.ts";
+import type { Scope } from "./scope.ts";
+import { type WorkerRow, getWorker } from "./versions.ts";
+
+export interface Incident {
+  kind: IncidentKind;
+  process: number;
+  suspects: Suspect[];
+  inFlight: number;
+}
+
+export interface IncidentOutcome {
+  incident: string;
+  certain: boolean;
+  /** Workers this incident suspended (none when it was uncertain, or the worker already was). */
+  suspended: string[];
+}
+
+/**
+ * Certain incidents of the worker inside the window and since its last lift (this one included),
+ * and whether it is suspended now.
+ */
+const STATE_SQL = `SELECT
+    (SELECT count(*)::int FROM incidents
+      WHERE certain AND tenant = $1 AND worker = $2 AND at > now() - make_interval(secs => $3)
+        AND at > coalesce((SELECT lifted_at FROM suspensions WHERE tenant = $1 AND worker = $2), '-infinity')) AS count,
+    EXISTS (SELECT 1 FROM suspensions WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL) AS active`;
+
+/** Suspends the worker, or, while it is, adds the blamed version to those it may not deploy again. */
+const SUSPEND_SQL = `INSERT INTO suspensions (tenant, worker, versions, kind, reason, incidents, at) VALUES ($1, $2, ARRAY[$3]::text[], $4, $5, $6, now())
+  ON CONFLICT (tenant, worker) DO UPDATE
+    SET versions = CASE WHEN suspensions.lifted_at IS NULL
+                        THEN (SELECT array_agg(DISTINCT v) FROM unnest(suspensions.versions || excluded.versions) AS v)
+                        ELSE excluded.versions END,
+        kind = excluded.kind, reason = excluded.reason, incidents = excluded.incidents, at = excluded.at, lifted_at = NULL`;
+
+export async function reportIncident(env: Env, incident: Incident): Promise<IncidentOutcome> {
+  const db = database(env);
+  const verdict = blame(incident.suspects);
+  const who = verdict.certain ? [verdict.tenant, verdict.worker, verdict.version] : [null, null, null];
+  const [row] = await db.query(
+    `INSERT INTO incidents (kind, process, certain, tenant, worker, version, in_flight, suspects)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb) RETURNING id::text AS id`,
+    [incident.kind, incident.process, verdict.certain, ...who, incident.inFlight, JSON.stringify(incident.suspects)],
+  );
+  const id = row!.id as string;
+  const fields = { incident: id, kind: incident.kind, process: incident.process, inFlight: incident.inFlight };
+  if (!verdict.certain) {
+    const workers = [...new Set(incident.suspects.map((s) => `${s.tenant}/${s.worker}@${s.version.slice(0, 12)}`))];
+    log.warn("incident: blame is not certain; counted against nobody", { ...fields, certain: false, suspects: workers, action: "unattributed" });
+    return { incident: id, certain: false, suspended: [] };
+  }
+  const { tenant, worker, version } = verdict;
+  const [state] = await db.query(STATE_SQL, [tenant, worker, env.CONFIG.suspendWindowSeconds]);
+  const count = state!.count as number;
+  const wasSuspended = state!.active as boolean;
+  const suspended = !wasSuspended && count >= env.CONFIG.suspendAfter;
+  if (suspended || wasSuspended) {
+    const reason = suspensionReason(incident.kind, count, env.CONFIG.suspendWindowSeconds);
+    await db.transaction([
+      { text: SUSPEND_SQL, params: [tenant, worker, version, incident.kind, reason, count] },
+      { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, worker] },
+    ]);
+    forgetRoutes(worker);
+  }
+  const action = suspended ? "suspended" : "counted";
+  const done = suspended ? "suspended" : wasSuspended ? "counted (it is suspended already)" : `counted (${count} of ${env.CONFIG.suspendAfter})`;
+  log.warn(`incident: worker ${worker} ${done}`, {
+    ...fields,
+    tenant,
+    worker,
+    version,
+    certain: true,
+    action,
+  });
+  return { incident: id, certain: true, suspended: suspended ? [worker] : [] };
+}
+
+/** `POST /v1/workers/:name/resume`: a tenant resumes its own workers, an operator any. */
+export async function resumeWorker(env: Env, scope: Scope, name: string): Promise<WorkerRow> {
+  const worker = await getWorker(env, scope, name);
+  const [lifted] = await database(env).transaction([
+    { text: "UPDATE suspensions SET lifted_at = now() WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL RETURNING worker", params: [worker.tenant, name] },
+    { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, name] },
+  ]);
+  if (!lifted || lifted.length === 0) throw new PlatformError("ERR_CONFLICT", 409, `Worker ${name} is not suspended.`);
+  forgetRoutes(name);
+  log.info(`worker ${name} resumed`, { tenant: worker.tenant, worker: name, by: "resume" });
+  return getWorker(env, scope, name);
+}
+
+/**
+ * Refuses to deploy the very version a worker was suspended for, before its code is loaded;
+ * true when the worker is suspended and this deploy (of another version) will lift it.
+ */
+export async function deployLiftsSuspension(env: Env, tenant: string, worker: string, version: string): Promise<boolean> {
+  const [row] = await database(env).query(
+    "SELECT $3 = ANY(versions) AS blamed, reason, (extract(epoch FROM at) * 1000)::float8 AS at_ms FROM suspensions WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL",
+    [tenant, worker, version],
+  );
+  if (!row) return false;
+  if (row.blamed) {
+    const message = suspendedMessage(worker, { reason: row.reason as string, at: new Date(row.at_ms as number).toISOString() });
+    throw new PlatformError("ERR_CONFLICT", 409, `${message} This deploy is a version it was suspended for; change it first.`);
+  }
+  return true;
+}
+
+/** In a deploy's transaction: a version it was not suspended for lifts the suspension. */
+export function liftSuspension(tenant: string, worker: string, version: string): Statement {
+  return {
+    text: "UPDATE suspensions SET lifted_at = now() WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL AND NOT $3 = ANY(versions)",
+    params: [tenant, worker, version],
+  };
+}
