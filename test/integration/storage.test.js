@@ -133,7 +133,6 @@ describe("large objects", () => {
     // The process also runs the tenant isolate; a whole-object buffer anywhere would add ≥ 100 MiB.
     expect(grown).toBeLessThan(48 * 1024 * 1024);
   });
-  afterAll(() => console.log("DEBUGLOG", platform.events().filter((e) => e.level !== "info" && e.level !== "debug").map((e) => JSON.stringify(e).slice(0, 300)).join("\n")));
 });
 
 describe("presigned URLs", () => {
