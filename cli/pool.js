@@ -26,6 +26,7 @@ const OUT_OF_MEMORY = "Reached heap limit";
  * @property {string} cwd
  * @property {NodeJS.ProcessEnv} env         workerd's environment
  * @property {number[][]} ports              per slot, two private ports (a reload starts the replacement on the other)
+ * @property {number | null} probationPort   the probation process's private port (runner/dispatch/probation.ts), or none
  * @property {string} adminToken             for the heartbeat and incident reports on private ports
  * @property {{ defaultMs: number, maxMs: number }} stall
  * @property {() => void} beforeFirstStart   runs once, before any process starts
@@ -54,17 +55,26 @@ const OUT_OF_MEMORY = "Reached heap limit";
  * @param {ReturnType<typeof import("./workerd-output.js").workerdOutput>} output
  */
 export function startPool(options, logger, output) {
+  // Slot N (after the pool's) is the probation process: it takes no connection of the public and
+  // admin sockets, only requests forwarded to its private port, and runs them one at a time.
+  const probationSlot = options.probationPort === null ? -1 : options.ports.length;
+  const portPairs = options.probationPort === null ? options.ports : [...options.ports, [options.probationPort]];
   /** @type {(Proc | null)[]} */
-  const slots = options.ports.map(() => null);
+  const slots = portPairs.map(() => null);
   /** @type {number[]} consecutive deaths per slot */
-  const failures = options.ports.map(() => 0);
+  const failures = portPairs.map(() => 0);
   let stopping = false;
 
   /** @param {number} slot @param {number} port @returns {Proc} */
   const launch = (slot, port) => {
-    const args = ["serve", options.configFile, "--experimental", "--socket-fd", "public=3", "--socket-fd", "admin=4", "--socket-addr", `private=127.0.0.1:${port}`];
+    const probation = slot === probationSlot;
+    const sockets = probation ? ["--socket-addr", "public=127.0.0.1:0", "--socket-addr", "admin=127.0.0.1:0"] : ["--socket-fd", "public=3", "--socket-fd", "admin=4"];
+    const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=127.0.0.1:${port}`];
+    const env = { ...options.env, OUTPOST_PROCESS_ROLE: probation ? "probation" : "pool" };
+    /** @type {import("node:child_process").StdioOptions} */
+    const stdio = probation ? ["ignore", "pipe", "pipe"] : ["ignore", "pipe", "pipe", 3, 4];
     // A process group of its own: a terminal's Ctrl-C is for `outpost start`, which stops the pool in order.
-    const child = spawn(workerd.default, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe", 3, 4], detached: true });
+    const child = spawn(workerd.default, args, { cwd: options.cwd, env, stdio, detached: true });
     /** @type {Proc} */
     const proc = {
       slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, inFlight: new Map(),
@@ -170,15 +180,16 @@ export function startPool(options, logger, output) {
     }
   };
 
+  // The probation process runs no scheduler: queue deliveries and crons stay with the pool.
   const heartbeat = () => {
     for (const proc of slots) {
-      if (!proc || proc.answeredAt === null || proc.retiring) continue;
+      if (!proc || proc.answeredAt === null || proc.retiring || proc.slot === probationSlot) continue;
       call(proc.port, "POST", "/v1/maintenance/tick", options.adminToken).catch(() => {});
     }
   };
 
   options.beforeFirstStart();
-  slots.forEach((_, slot) => (slots[slot] = launch(slot, options.ports[slot]?.[0] ?? 0)));
+  slots.forEach((_, slot) => (slots[slot] = launch(slot, portPairs[slot]?.[0] ?? 0)));
   const prober = setInterval(probe, PROBE_EVERY_MS);
   const beater = setInterval(heartbeat, HEARTBEAT_MS);
 
@@ -201,8 +212,10 @@ export function startPool(options, logger, output) {
     async reload() {
       for (let slot = 0; slot < slots.length && !stopping; slot++) {
         const old = slots[slot];
-        const pair = options.ports[slot] ?? [];
-        const port = old && old.port === pair[0] ? (pair[1] ?? 0) : (pair[0] ?? 0);
+        const pair = portPairs[slot] ?? [];
+        // The probation process has one port, which the runner knows: it is replaced in place.
+        if (pair.length === 1 && old) await retire(old);
+        const port = pair.length === 1 ? (pair[0] ?? 0) : old && old.port === pair[0] ? (pair[1] ?? 0) : (pair[0] ?? 0);
         const fresh = launch(slot, port);
         slots[slot] = fresh;
         const deadline = Date.now() + STARTUP_LIMIT_MS;
@@ -212,10 +225,10 @@ export function startPool(options, logger, output) {
         if (fresh.answeredAt === null) {
           logger.error(`reload: the new workerd process ${slot} did not start; the old one keeps serving`, { process: slot });
           await retire(fresh);
-          slots[slot] = old ?? null;
+          slots[slot] = old && !old.retiring ? old : launch(slot, port);
           return false;
         }
-        if (old) await retire(old);
+        if (old && !old.retiring) await retire(old);
         logger.info(`reload: workerd process ${slot} replaced`, { process: slot });
       }
       return true;

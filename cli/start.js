@@ -137,6 +137,7 @@ async function prepareAndRun(options, dataDir, cleanup, logger) {
   /** @type {number[][]} */
   const ports = [];
   for (let slot = 0; slot < options.processes; slot++) ports.push([await freePort(), await freePort()]);
+  const probationPort = await freePort();
   const database = new URL(databaseUrl);
   const writeConfig = async () => {
     const { runner, build } = await buildRunner();
@@ -160,7 +161,8 @@ async function prepareAndRun(options, dataDir, cleanup, logger) {
           storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
           s3: s3Config(),
           // Tenant egress never reaches the platform's sockets, the processes' private ones included.
-          ownPorts: [options.port, options.adminPort, ...ports.flat()],
+          ownPorts: [options.port, options.adminPort, ...ports.flat(), probationPort],
+          probationPort,
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
         },
@@ -174,10 +176,12 @@ async function prepareAndRun(options, dataDir, cleanup, logger) {
   const adminUrl = `http://${options.host}:${options.adminPort}`;
   // A new nonce per start marks the runner's log lines (cli/workerd-output.js); no tenant can see it.
   const nonce = randomBytes(24).toString("base64url");
-  const env = { ...process.env, OUTPOST_MASTER_KEY: masterKey, OUTPOST_LOG_NONCE: nonce };
+  // Proves a request on the probation process's private port was forwarded by a runner (dispatch/probation.ts).
+  const forwardSecret = randomBytes(24).toString("base64url");
+  const env = { ...process.env, OUTPOST_MASTER_KEY: masterKey, OUTPOST_LOG_NONCE: nonce, OUTPOST_FORWARD_SECRET: forwardSecret };
   const pool = await launchPool(
     { host: options.host, ports: [options.port, options.adminPort] },
-    { configFile, cwd: workDir, ports, adminToken, stall: options.stall, nonce, blobsDir },
+    { configFile, cwd: workDir, ports, probationPort, adminToken, stall: options.stall, nonce, blobsDir },
     env,
   );
   cleanup.push(pool.stop);

@@ -76,7 +76,10 @@ const runner :Workerd.Worker = (
     # The secrets master key comes from workerd's environment, so it is never on disk here.
     (name = "MASTER_KEY", fromEnvironment = "OUTPOST_MASTER_KEY"),
     # Marks the runner's log lines apart from tenants' console output (runner/logs/log.ts).
-    (name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE"),${
+    (name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE"),
+    # Which process this is (the pool sets it per process) and the secret of forwarded requests.
+    (name = "PROCESS_ROLE", fromEnvironment = "OUTPOST_PROCESS_ROLE"),
+    (name = "FORWARD_SECRET", fromEnvironment = "OUTPOST_FORWARD_SECRET"),${
       host.runner.s3 ? `\n    (name = "S3_SECRET_ACCESS_KEY", fromEnvironment = "S3_SECRET_ACCESS_KEY"),` : ""
     }
   ],

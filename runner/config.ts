@@ -26,6 +26,8 @@ export interface RunnerConfig {
   nameGraceDays: number;
   /** `open`: tenant tokens may register unowned domains themselves (OUTPOST_DOMAIN_CLAIMS, default `closed`). */
   domainClaims: "open" | "closed";
+  /** The probation process's private port (runner/dispatch/probation.ts), or null without one. */
+  probationPort: number | null;
   /** Certain incidents within the window that suspend a worker (OUTPOST_SUSPEND_AFTER, default 3). */
   suspendAfter: number;
   /** The window, in seconds (OUTPOST_SUSPEND_WINDOW_SECONDS, default 600). */

@@ -21,6 +21,10 @@ export interface Env {
   MASTER_KEY: string;
   /** Per-start secret from workerd's environment that marks the runner's log lines (logs/log.ts). */
   LOG_NONCE?: string;
+  /** "probation" in the process that runs workers on probation one request at a time, else "pool". */
+  PROCESS_ROLE?: string;
+  /** Per-start secret from workerd's environment on requests forwarded to the probation process. */
+  FORWARD_SECRET?: string;
   /** One per process: the queue dispatcher's and cron ticker's timers (runner/queue/scheduler.ts). */
   SCHEDULER: DurableObjectNamespace<Scheduler>;
   /** A queue binding to the runner's own QueueCodec: workerd's V8 serializer for `v8` bodies. */

@@ -3,6 +3,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { admin } from "./admin/app.ts";
 import { dispatch } from "./dispatch/dispatch.ts";
+import { forwardedRequest } from "./dispatch/probation.ts";
 import type { Env } from "./env.ts";
 
 export { Database } from "./db/database.ts";
@@ -19,6 +20,9 @@ export { Tail } from "./logs/tail.ts";
 
 export class Admin extends WorkerEntrypoint<Env> {
   override fetch(request: Request): Promise<Response> | Response {
+    // The probation process's private port also takes the public requests other processes forward.
+    const forwarded = forwardedRequest(request, this.env);
+    if (forwarded) return dispatch(forwarded, this.env, this.ctx);
     return admin.fetch(request, this.env, this.ctx);
   }
 }

@@ -27,15 +27,38 @@ export interface IncidentOutcome {
   suspended: string[];
 }
 
+/** `suspects @> SUSPECT`: the incident had one of the worker's invocations in flight. */
+const SUSPECT = "jsonb_build_array(jsonb_build_object('tenant', $1::text, 'worker', $2::text))";
+
 /**
- * Certain incidents of the worker inside the window and since its last lift (this one included),
- * and whether it is suspended now.
+ * Incidents of the worker inside the window and since its last lift (this one included), and
+ * whether it is suspended now. Asked after a certain incident: the uncertain ones it was a suspect
+ * of count too, as confirmed, since it has now stalled or crashed a process on its own.
  */
 const STATE_SQL = `SELECT
     (SELECT count(*)::int FROM incidents
-      WHERE certain AND tenant = $1 AND worker = $2 AND at > now() - make_interval(secs => $3)
+      WHERE ((certain AND tenant = $1 AND worker = $2) OR (NOT certain AND suspects @> ${SUSPECT}))
+        AND at > now() - make_interval(secs => $3)
         AND at > coalesce((SELECT lifted_at FROM suspensions WHERE tenant = $1 AND worker = $2), '-infinity')) AS count,
     EXISTS (SELECT 1 FROM suspensions WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL) AS active`;
+
+/** Puts a worker on probation for the window (or extends it). */
+const PROBATION_SQL = `INSERT INTO probations (tenant, worker, until) VALUES ($1, $2, now() + make_interval(secs => $3))
+  ON CONFLICT (tenant, worker) DO UPDATE SET until = excluded.until`;
+
+/**
+ * Ends probation for the suspended worker and for every worker that shared an uncertain incident
+ * with it in the window (the culprit is found: they were bystanders), telling every host.
+ */
+const RELEASE_SQL = `WITH released AS (
+    DELETE FROM probations p
+     WHERE (p.tenant = $1 AND p.worker = $2)
+        OR EXISTS (SELECT 1 FROM incidents i
+                    WHERE NOT i.certain AND i.at > now() - make_interval(secs => $3)
+                      AND i.suspects @> ${SUSPECT}
+                      AND i.suspects @> jsonb_build_array(jsonb_build_object('tenant', p.tenant, 'worker', p.worker)))
+    RETURNING p.worker)
+  SELECT worker, pg_notify($4, worker) FROM released`;
 
 /** Suspends the worker, or, while it is, adds the blamed version to those it may not deploy again. */
 const SUSPEND_SQL = `INSERT INTO suspensions (tenant, worker, versions, kind, reason, incidents, at) VALUES ($1, $2, ARRAY[$3]::text[], $4, $5, $6, now())
@@ -58,7 +81,14 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
   const fields = { incident: id, kind: incident.kind, process: incident.process, inFlight: incident.inFlight };
   if (!verdict.certain) {
     const workers = [...new Set(incident.suspects.map((s) => `${s.tenant}/${s.worker}@${s.version.slice(0, 12)}`))];
-    log.warn("incident: blame is not certain; counted against nobody", { ...fields, certain: false, suspects: workers, action: "unattributed" });
+    const probation = env.CONFIG.probationPort !== null;
+    if (probation) await startProbation(env, incident.suspects);
+    log.warn(`incident: blame is not certain; ${probation ? "the suspects are on probation" : "counted against nobody"}`, {
+      ...fields,
+      certain: false,
+      suspects: workers,
+      action: probation ? "probation" : "unattributed",
+    });
     return { incident: id, certain: false, suspended: [] };
   }
   const { tenant, worker, version } = verdict;
@@ -68,11 +98,14 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
   const suspended = !wasSuspended && count >= env.CONFIG.suspendAfter;
   if (suspended || wasSuspended) {
     const reason = suspensionReason(incident.kind, count, env.CONFIG.suspendWindowSeconds);
-    await db.transaction([
+    const [, , released = []] = await db.transaction([
       { text: SUSPEND_SQL, params: [tenant, worker, version, incident.kind, reason, count] },
       { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, worker] },
+      { text: RELEASE_SQL, params: [tenant, worker, env.CONFIG.suspendWindowSeconds, ROUTES_CHANNEL] },
     ]);
-    forgetRoutes(worker);
+    forgetRoutes();
+    const bystanders = released.map((row) => row.worker as string).filter((name) => name !== worker);
+    if (bystanders.length > 0) log.info("probation ended: the worker to blame is suspended", { workers: bystanders, blamed: worker });
   }
   const action = suspended ? "suspended" : "counted";
   const done = suspended ? "suspended" : wasSuspended ? "counted (it is suspended already)" : `counted (${count} of ${env.CONFIG.suspendAfter})`;
@@ -85,6 +118,17 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
     action,
   });
   return { incident: id, certain: true, suspended: suspended ? [worker] : [] };
+}
+
+/** Every suspect worker's public requests go to the probation process for the window. */
+async function startProbation(env: Env, suspects: readonly Suspect[]): Promise<void> {
+  const workers = new Map(suspects.map((s) => [`${s.tenant}/${s.worker}`, s]));
+  const statements: Statement[] = [...workers.values()].flatMap(({ tenant, worker }) => [
+    { text: PROBATION_SQL, params: [tenant, worker, env.CONFIG.suspendWindowSeconds] },
+    { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, worker] },
+  ]);
+  await database(env).transaction(statements);
+  forgetRoutes();
 }
 
 /** `POST /v1/workers/:name/resume`: a tenant resumes its own workers, an operator any. */

@@ -8,6 +8,7 @@ import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../storage/presigned-endpoint.ts";
 import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, workerNameFromHost } from "./routes.ts";
 import { suspendedMessage } from "./suspended.ts";
+import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -37,6 +38,8 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
     const asset = await serveAsset(env, route.tenant, assets, request);
     if (asset) return asset;
   }
+  const probation = route.probation && env.CONFIG.probationPort !== null;
+  if (probation && !isProbationProcess(env)) return forwardToProbation(request, env, route.worker);
   // Set here, whatever the client sent: the id that ties the worker's log events to this request.
   const requestId = toHex(crypto.getRandomValues(new Uint8Array(8)));
   const headers = new Headers(request.headers);
@@ -44,9 +47,8 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
   try {
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
-    return await journaled(invocationOf(route, versionId), () =>
-      loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers })),
-    );
+    const invoke = () => journaled(invocationOf(route, versionId), () => loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers })));
+    return await (probation ? oneAtATime(route.worker, invoke) : invoke());
   } catch (error) {
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
     // The worker's own exceptions reach the log through its tail (logs/tail.ts), except one thrown

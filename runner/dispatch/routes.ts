@@ -18,6 +18,8 @@ export interface Route {
   cpuMs: Record<string, number>;
   /** Set while the worker is suspended: none of its code runs (dispatch/suspended.ts). */
   suspended: Suspension | null;
+  /** Its public requests run in the probation process, one at a time (dispatch/probation.ts). */
+  probation: boolean;
 }
 
 /**
@@ -101,11 +103,12 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
   const [row] = await database(env).query(
     `SELECT w.tenant, w.version_id, w.rollout_version_id, w.rollout_percent, w.secrets_revision::text AS secrets_revision,
             v.cpu_ms, rv.cpu_ms AS rollout_cpu_ms, s.reason AS suspended_reason,
-            (extract(epoch FROM s.at) * 1000)::float8 AS suspended_ms
+            (extract(epoch FROM s.at) * 1000)::float8 AS suspended_ms, p.until IS NOT NULL AS probation
        FROM workers w
        JOIN versions v ON v.id = w.version_id
        LEFT JOIN versions rv ON rv.id = w.rollout_version_id
        LEFT JOIN suspensions s ON s.tenant = w.tenant AND s.worker = w.name AND s.lifted_at IS NULL
+       LEFT JOIN probations p ON p.tenant = w.tenant AND p.worker = w.name AND p.until > now()
       WHERE w.name = $1`,
     [name],
   );
@@ -121,6 +124,7 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
     secretsRevision: row.secrets_revision as string,
     cpuMs,
     suspended: row.suspended_reason === null ? null : { reason: row.suspended_reason as string, at: new Date(row.suspended_ms as number).toISOString() },
+    probation: row.probation === true,
   };
 }
 

@@ -48,9 +48,10 @@ describe("cron triggers", () => {
   /** @type {import("../helpers/platform.js").Platform[]} */
   const hosts = [];
   beforeAll(async () => {
-    const first = await startPlatform({ env: { OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow } });
+    // One workerd process per host: a host's tick report (POST /v1/maintenance/tick) is one process's.
+    const first = await startPlatform({ env: { OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow, OUTPOST_PROCESSES: "1" } });
     hosts.push(first);
-    hosts.push(await startPlatform({ env: { DATABASE_URL: await first.databaseUrl(), OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow } }));
+    hosts.push(await startPlatform({ env: { DATABASE_URL: await first.databaseUrl(), OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow, OUTPOST_PROCESSES: "1" } }));
     await first.deploy("ticker", await workerFile(TICKER), { vars: { RECORDER: `${recorder.url}/scheduled` }, crons: ["* * * * *"] });
   });
   afterAll(async () => {

@@ -16,11 +16,11 @@ beforeAll(async () => {
 });
 afterAll(() => platform?.stop());
 
-/** The host's workerd processes: pid and private port, from their command lines. */
+/** The host's workerd processes serving its sockets (not the probation process): pid and private port. */
 function processes() {
   return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
     .split("\n")
-    .filter((line) => line.includes(`workerd serve ${platform.dataDir}/workerd/config.capnp`))
+    .filter((line) => line.includes(`workerd serve ${platform.dataDir}/workerd/config.capnp`) && line.includes("--socket-fd public=3"))
     .map((line) => ({ pid: Number(line.trim().split(/\s+/)[0]), port: Number(line.match(/private=127\.0\.0\.1:(\d+)/)?.[1]) }));
 }
 

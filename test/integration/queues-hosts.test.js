@@ -145,7 +145,7 @@ async function killHost(dataDir) {
     .split("\n")
     .filter((line) => line.includes(dataDir))
     .map((line) => Number(line.trim().split(/\s+/)[0]));
-  expect(pids.length).toBe(3); // the CLI, the pool supervisor, one workerd process
+  expect(pids.length).toBe(4); // the CLI, the pool supervisor, one workerd process and the probation process
   for (const pid of pids) process.kill(pid, "SIGKILL");
   await waitUntil(() => pids.every((pid) => !alive(pid)), 5_000);
 }

@@ -80,7 +80,9 @@ const WORKER = `export default {
 };`;
 
 beforeAll(async () => {
-  platform = await startPlatform();
+  // The 100 MiB test's worker counts bytes in JavaScript: about a second of CPU in one go, which the
+  // watchdog's default stall limit (1 s) would stop on a loaded machine.
+  platform = await startPlatform({ env: { OUTPOST_STALL_MS: "5000" } });
   const entry = await workerFile(WORKER);
   await platform.deploy("files-a", entry, { r2: { BUCKET: "files-a" } });
   await platform.deploy("files-b", entry, { r2: { BUCKET: "files-b" } });
