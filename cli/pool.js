@@ -79,7 +79,8 @@ export function startPool(options, logger, output) {
     const proc = {
       slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, inFlight: new Map(),
       killedForStall: false, outOfMemory: false, retiring: false,
-      exited: new Promise((resolve) => child.once("exit", () => resolve())),
+      // "close", not "exit": by then its output is read to the end, the last journal lines included.
+      exited: new Promise((resolve) => child.once("close", () => resolve())),
     };
     const origin = { process: slot, onJournal: (/** @type {Record<string, unknown>} */ entry) => journal(proc, entry) };
     for (const [stream, readable] of /** @type {const} */ ([["stdout", child.stdout], ["stderr", child.stderr]])) {
@@ -89,7 +90,7 @@ export function startPool(options, logger, output) {
       });
       output.read(readable, stream, origin);
     }
-    child.once("exit", (code, signal) => onExit(proc, code, signal));
+    child.once("close", (code, signal) => onExit(proc, code, signal));
     return proc;
   };
 

@@ -81,7 +81,7 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
   const fields = { incident: id, kind: incident.kind, process: incident.process, inFlight: incident.inFlight };
   if (!verdict.certain) {
     const workers = [...new Set(incident.suspects.map((s) => `${s.tenant}/${s.worker}@${s.version.slice(0, 12)}`))];
-    const probation = env.CONFIG.probationPort !== null;
+    const probation = env.CONFIG.probationPort !== null && incident.suspects.length > 0;
     if (probation) await startProbation(env, incident.suspects);
     log.warn(`incident: blame is not certain; ${probation ? "the suspects are on probation" : "counted against nobody"}`, {
       ...fields,

@@ -14,6 +14,14 @@ const ATTACKER = `export default { async fetch(request) {
   return new Response("attacker idle");
 } };`;
 
+// Computes for about a second at a time, far past its own limits.cpu_ms (200 ms), though under the platform's.
+const CRUNCHER = `export default { async fetch(request) {
+  const rounds = new URL(request.url).pathname === "/crunch" ? 2e9 : 1e5;
+  let sum = 0;
+  for (let i = 0; i < rounds; i++) sum += i % 7;
+  return new Response(String(sum));
+} };`;
+
 const NEIGHBOUR = `export default { async fetch(request, env) {
   const n = Number((await env.KV.get("count")) ?? 0) + 1;
   await env.KV.put("count", String(n));
@@ -25,6 +33,7 @@ beforeAll(async () => {
   platform = await startPlatform({ env: { OUTPOST_PROCESSES: "2", OUTPOST_STALL_MS: "300", OUTPOST_HEAP_MB: "64" } });
   await platform.deploy("attacker", await workerFile(ATTACKER), { tenant: "evil" });
   await platform.deploy("neighbour", await workerFile(NEIGHBOUR), { tenant: "good", kv: { KV: "counts" } });
+  await platform.deploy("cruncher", await workerFile(CRUNCHER), { tenant: "evil", limits: { cpuMs: 200 } });
 });
 afterAll(() => platform?.stop());
 
@@ -34,7 +43,7 @@ afterAll(() => platform?.stop());
  * a time, then 20 more each: returns what every side got.
  * @param {string} path
  */
-async function underAttack(path) {
+async function underAttack(path, attacker = "attacker") {
   let attacking = true;
   const from = platform.events().length;
   const exits = () => platform.events().slice(from).filter((e) => e.src === "outpost" && /^workerd process \d+ exited/.test(String(e.msg)));
@@ -47,7 +56,7 @@ async function underAttack(path) {
     /** @type {{ status: number, text: string }[]} */
     const outcomes = [];
     while (outcomes.length < 8 && !outcomes.at(-1)?.text.includes("is suspended")) {
-      const outcome = await platform.fetchWorker("attacker", path).catch(() => ({ status: 0, text: "" }));
+      const outcome = await platform.fetchWorker(attacker, path).catch(() => ({ status: 0, text: "" }));
       outcomes.push(outcome);
       // The next attack once the supervisor has reported every incident so far to the runner.
       await waitUntil(() => reports().length >= exits().length, 10_000);
@@ -111,5 +120,16 @@ describe("containment", () => {
     expect(unanswered(neighbour)).toBeLessThanOrEqual(kills);
     expect(unanswered(admin)).toBeLessThanOrEqual(kills);
     expect((await platform.fetchWorker("neighbour")).status).toBe(200);
+  });
+
+  it("cpu_ms: a worker computing past its own limits.cpu_ms is stopped at that limit, not the platform's, and suspended within 3 incidents", async () => {
+    expect((await platform.fetchWorker("cruncher", "/light")).status).toBe(200);
+    const { outcomes, neighbour, incidents } = await underAttack("/crunch", "cruncher");
+    expect(incidents.length).toBeLessThanOrEqual(3);
+    expect(outcomes.at(-1)?.text).toMatch(/^Worker cruncher is suspended: it stalled its process for longer than its CPU limit/);
+    const stopped = platform.events().filter((event) => /^workerd process \d ran \d+ ms without answering \(limit 200 ms\); killing it$/.test(String(event.msg)));
+    expect(stopped).toHaveLength(incidents.length);
+    expect(unanswered(neighbour)).toBeLessThanOrEqual(incidents.length);
+    expect((await workerRow("neighbour")).suspended).toBe(null);
   });
 });

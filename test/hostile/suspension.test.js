@@ -245,7 +245,8 @@ describe("suspension", () => {
     const resumes = entries.filter((/** @type {{ action: string }} */ e) => e.action === "POST /v1/workers/:name/resume");
     expect(resumes).toContainEqual(expect.objectContaining({ tenant: "acme", status: 200, target: "/v1/workers/spinner/resume" }));
     const logged = platform.events().filter((e) => e.src === "runner" && typeof e.msg === "string" && e.msg.startsWith("incident:"));
-    expect(logged.map((e) => e.action)).toEqual(expect.arrayContaining(["unattributed", "counted", "suspended"]));
+    // Uncertain incidents put their suspects on probation; one with no suspect blames nobody.
+    expect(logged.map((e) => e.action)).toEqual(expect.arrayContaining(["unattributed", "probation", "counted", "suspended"]));
     expect(logged.find((e) => e.action === "suspended")).toMatchObject({ tenant: "acme", worker: "spinner", version: expect.any(String), kind: "cpu", certain: true });
   });
 });
