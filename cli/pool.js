@@ -116,7 +116,8 @@ export function startPool(options, logger, output) {
     logger.warn(`workerd process ${proc.slot} exited (${signal ?? `code ${code}`}); restarting`, {
       process: proc.slot, kind, inFlight: proc.inFlight.size, suspects: [...new Set(suspects.map((s) => `${s.tenant}/${s.worker}`))],
     });
-    if (suspects.length > 0) void reportIncident({ kind, process: proc.slot, suspects, inFlight: proc.inFlight.size }, proc);
+    const key = `${proc.child.pid}@${proc.startedAt}`;
+    if (suspects.length > 0) void reportIncident({ kind, process: proc.slot, suspects, inFlight: proc.inFlight.size, key }, proc);
     failures[proc.slot] = Date.now() - proc.startedAt > HEALTHY_AFTER_MS ? 1 : (failures[proc.slot] ?? 0) + 1;
     setTimeout(() => {
       if (!stopping && slots[proc.slot] === proc) slots[proc.slot] = launch(proc.slot, proc.port);

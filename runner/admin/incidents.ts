@@ -22,6 +22,8 @@ export const IncidentSchema = z
       .max(MAX_SUSPECTS),
     /** Requests and events the kill ended. */
     inFlight: z.number().int().min(0),
+    /** The same for every attempt to report one incident, so that a retried report counts once. */
+    key: z.string().min(1).max(128).optional(),
   })
   .strict();
 

@@ -18,6 +18,7 @@ export interface Incident {
   process: number;
   suspects: Suspect[];
   inFlight: number;
+  key?: string | undefined;
 }
 
 export interface IncidentOutcome {
@@ -29,17 +30,25 @@ export interface IncidentOutcome {
 
 /** `suspects @> SUSPECT`: the incident had one of the worker's invocations in flight. */
 const SUSPECT = "jsonb_build_array(jsonb_build_object('tenant', $1::text, 'worker', $2::text))";
+/** A certain incident of `tenant`/`worker` inside the window ($3 seconds). */
+const PROVEN = (tenant: string, worker: string) =>
+  `EXISTS (SELECT 1 FROM incidents c WHERE c.certain AND c.tenant = ${tenant} AND c.worker = ${worker} AND c.at > now() - make_interval(secs => $3))`;
 
 /**
- * Incidents of the worker inside the window and since its last lift (this one included), and
- * whether it is suspended now. Asked after a certain incident: the uncertain ones it was a suspect
- * of count too, as confirmed, since it has now stalled or crashed a process on its own.
+ * Incidents held against the worker inside the window and since its last lift, and whether it is
+ * suspended now. Its certain incidents count; so does an uncertain one it was a suspect of when it
+ * is *confirmed*: the worker has a certain incident of its own in the window (it stalled or
+ * crashed a process alone, typically on probation) and no other suspect of that incident has one.
+ * Were two of the suspects proven, the incident would count against neither.
  */
 const STATE_SQL = `SELECT
-    (SELECT count(*)::int FROM incidents
-      WHERE ((certain AND tenant = $1 AND worker = $2) OR (NOT certain AND suspects @> ${SUSPECT}))
-        AND at > now() - make_interval(secs => $3)
-        AND at > coalesce((SELECT lifted_at FROM suspensions WHERE tenant = $1 AND worker = $2), '-infinity')) AS count,
+    (SELECT count(*)::int FROM incidents i
+      WHERE i.at > now() - make_interval(secs => $3)
+        AND i.at > coalesce((SELECT lifted_at FROM suspensions WHERE tenant = $1 AND worker = $2), '-infinity')
+        AND ((i.certain AND i.tenant = $1 AND i.worker = $2)
+          OR (NOT i.certain AND i.suspects @> ${SUSPECT} AND ${PROVEN("$1", "$2")}
+              AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.suspects) s
+                               WHERE NOT (s->>'tenant' = $1 AND s->>'worker' = $2) AND ${PROVEN("s->>'tenant'", "s->>'worker'")})))) AS count,
     EXISTS (SELECT 1 FROM suspensions WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL) AS active`;
 
 /** Puts a worker on probation for the window (or extends it). */
@@ -73,11 +82,16 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
   const verdict = blame(incident.suspects);
   const who = verdict.certain ? [verdict.tenant, verdict.worker, verdict.version] : [null, null, null];
   const [row] = await db.query(
-    `INSERT INTO incidents (kind, process, certain, tenant, worker, version, in_flight, suspects)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb) RETURNING id::text AS id`,
-    [incident.kind, incident.process, verdict.certain, ...who, incident.inFlight, JSON.stringify(incident.suspects)],
+    `INSERT INTO incidents (kind, process, certain, tenant, worker, version, in_flight, suspects, report_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9) ON CONFLICT (report_key) DO NOTHING RETURNING id::text AS id`,
+    [incident.kind, incident.process, verdict.certain, ...who, incident.inFlight, JSON.stringify(incident.suspects), incident.key ?? null],
   );
-  const id = row!.id as string;
+  if (!row) {
+    // A report sent again (its first answer was lost): judged already.
+    const [known] = await db.query("SELECT id::text AS id, certain FROM incidents WHERE report_key = $1", [incident.key ?? null]);
+    return { incident: known?.id as string, certain: known?.certain === true, suspended: [] };
+  }
+  const id = row.id as string;
   const fields = { incident: id, kind: incident.kind, process: incident.process, inFlight: incident.inFlight };
   if (!verdict.certain) {
     const workers = [...new Set(incident.suspects.map((s) => `${s.tenant}/${s.worker}@${s.version.slice(0, 12)}`))];
@@ -89,17 +103,33 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
       suspects: workers,
       action: probation ? "probation" : "unattributed",
     });
-    return { incident: id, certain: false, suspended: [] };
+    // A suspect proven by an earlier incident of its own is confirmed for this one too.
+    const suspended: string[] = [];
+    for (const suspect of distinctWorkers(incident.suspects)) {
+      if ((await judge(env, suspect, incident.kind, fields)) === "suspended") suspended.push(suspect.worker);
+    }
+    return { incident: id, certain: false, suspended };
   }
-  const { tenant, worker, version } = verdict;
+  const action = await judge(env, verdict, incident.kind, { ...fields, certain: true });
+  return { incident: id, certain: true, suspended: action === "suspended" ? [verdict.worker] : [] };
+}
+
+/**
+ * Counts the incidents held against one worker (STATE_SQL) and suspends it when they reach the
+ * limit. Returns what was done; "none" when nothing is held against it (an unproven suspect).
+ */
+async function judge(env: Env, blamed: Suspect | { tenant: string; worker: string; version: string }, kind: IncidentKind, fields: Record<string, unknown>) {
+  const { tenant, worker, version } = blamed;
+  const db = database(env);
   const [state] = await db.query(STATE_SQL, [tenant, worker, env.CONFIG.suspendWindowSeconds]);
   const count = state!.count as number;
   const wasSuspended = state!.active as boolean;
+  if (count === 0) return "none";
   const suspended = !wasSuspended && count >= env.CONFIG.suspendAfter;
   if (suspended || wasSuspended) {
-    const reason = suspensionReason(incident.kind, count, env.CONFIG.suspendWindowSeconds);
+    const reason = suspensionReason(kind, count, env.CONFIG.suspendWindowSeconds);
     const [, , released = []] = await db.transaction([
-      { text: SUSPEND_SQL, params: [tenant, worker, version, incident.kind, reason, count] },
+      { text: SUSPEND_SQL, params: [tenant, worker, version, kind, reason, count] },
       { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, worker] },
       { text: RELEASE_SQL, params: [tenant, worker, env.CONFIG.suspendWindowSeconds, ROUTES_CHANNEL] },
     ]);
@@ -109,15 +139,13 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
   }
   const action = suspended ? "suspended" : "counted";
   const done = suspended ? "suspended" : wasSuspended ? "counted (it is suspended already)" : `counted (${count} of ${env.CONFIG.suspendAfter})`;
-  log.warn(`incident: worker ${worker} ${done}`, {
-    ...fields,
-    tenant,
-    worker,
-    version,
-    certain: true,
-    action,
-  });
-  return { incident: id, certain: true, suspended: suspended ? [worker] : [] };
+  log.warn(`incident: worker ${worker} ${done}`, { ...fields, tenant, worker, version, action });
+  return action;
+}
+
+/** One suspect per worker (the first version seen of it). */
+function distinctWorkers(suspects: readonly Suspect[]): Suspect[] {
+  return [...new Map(suspects.map((s) => [`${s.tenant}/${s.worker}`, s])).values()];
 }
 
 /** Every suspect worker's public requests go to the probation process for the window. */

@@ -10,8 +10,8 @@ const FORWARD_SECRET_HEADER = "x-outpost-forward";
 const FORWARD_URL_HEADER = "x-outpost-url";
 /** Requests waiting for their turn; beyond this the probation process answers 503 at once. */
 const MAX_WAITING = 256;
-/** After a failed forward, requests wait (checking every 100 ms, up to 3 s) for the process to be back. */
-const BACK_CHECKS = 30;
+/** After a failed forward, requests wait (checking every 100 ms, up to 10 s) for the process to be back. */
+const BACK_CHECKS = 100;
 const BACK_CHECK_MS = 100;
 
 /** Set when a forward failed: the probation process is restarting (it was killed or crashed). */

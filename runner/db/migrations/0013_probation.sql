@@ -9,3 +9,7 @@ CREATE TABLE probations (
   until       timestamptz NOT NULL,
   PRIMARY KEY (tenant, worker)
 );
+
+-- The supervisor's key for an incident (the killed process's pid and start time): a report sent
+-- again after a lost answer is recognised and counted once.
+ALTER TABLE incidents ADD COLUMN report_key text UNIQUE;
