@@ -81,6 +81,15 @@ async function underAttack(path, attacker = "attacker") {
  */
 const unanswered = (results) => results.filter((r) => (typeof r === "number" ? r : r.status) !== 200).length;
 
+/**
+ * What the neighbour may lose: the request each kill cuts off, and, once it is on probation, the
+ * first request each of the 2 pool processes forwards after a kill of the probation process (the
+ * runner cannot tell a request that never reached it from one that was running, so neither is sent
+ * twice).
+ * @param {number} kills
+ */
+const neighbourMayLose = (kills) => kills + 2;
+
 /** @param {string} name */
 const workerRow = async (name) => (await platform.admin("GET", `/v1/workers/${name}`)).body;
 
@@ -94,7 +103,7 @@ describe("containment", () => {
     expect(outcomes.at(-1)?.text).toMatch(/^Worker attacker is suspended: it stalled its process for longer than its CPU limit \d+ times within 10 minutes/);
     expect((await workerRow("attacker")).suspended).toMatchObject({ reason: expect.stringMatching(/^it stalled its process/) });
     expect((await workerRow("neighbour")).suspended).toBe(null);
-    expect(unanswered(neighbour)).toBeLessThanOrEqual(kills);
+    expect(unanswered(neighbour)).toBeLessThanOrEqual(neighbourMayLose(kills));
     expect(unanswered(admin)).toBeLessThanOrEqual(kills);
     const stalls = platform.events().filter((event) => /^workerd process \d ran \d+ ms without answering \(limit 300 ms\); killing it$/.test(String(event.msg)));
     expect(stalls).toHaveLength(kills);
@@ -117,7 +126,7 @@ describe("containment", () => {
     expect(kills).toBeLessThanOrEqual(3);
     expect(outcomes.at(-1)?.text).toMatch(/^Worker attacker is suspended: it ran its process out of memory \d+ times within 10 minutes/);
     expect((await workerRow("neighbour")).suspended).toBe(null);
-    expect(unanswered(neighbour)).toBeLessThanOrEqual(kills);
+    expect(unanswered(neighbour)).toBeLessThanOrEqual(neighbourMayLose(kills));
     expect(unanswered(admin)).toBeLessThanOrEqual(kills);
     expect((await platform.fetchWorker("neighbour")).status).toBe(200);
   });
@@ -129,7 +138,7 @@ describe("containment", () => {
     expect(outcomes.at(-1)?.text).toMatch(/^Worker cruncher is suspended: it stalled its process for longer than its CPU limit/);
     const stopped = platform.events().filter((event) => /^workerd process \d ran \d+ ms without answering \(limit 200 ms\); killing it$/.test(String(event.msg)));
     expect(stopped).toHaveLength(incidents.length);
-    expect(unanswered(neighbour)).toBeLessThanOrEqual(incidents.length);
+    expect(unanswered(neighbour)).toBeLessThanOrEqual(neighbourMayLose(incidents.length));
     expect((await workerRow("neighbour")).suspended).toBe(null);
   });
 });
