@@ -13,6 +13,16 @@ export interface BlobStore {
   delete(name: string): Promise<void>;
 }
 
+/**
+ * The blob is not there: deleted because its object was replaced or deleted after the reader
+ * read the metadata pointing at it (on another process or host). The reader reads again.
+ */
+export class BlobGone extends Error {
+  constructor(name: string) {
+    super(`blob ${name} is gone`);
+  }
+}
+
 /** The embedded default: a workerd disk service (`<data dir>/blobs`) spoken to over HTTP. */
 export function diskBlobs(env: Env): BlobStore {
   const url = (name: string) => `http://blobs/${encodeURIComponent(name)}`;
@@ -24,6 +34,7 @@ export function diskBlobs(env: Env): BlobStore {
     async get(name, offset, length) {
       const headers = length === 0 ? undefined : { range: `bytes=${offset}-${offset + length - 1}` };
       const response = await env.BLOBS.fetch(url(name), headers ? { headers } : {});
+      if (response.status === 404) throw new BlobGone(name);
       if (!response.ok || !response.body) throw new Error(`blob store: GET ${name} answered ${response.status}`);
       if (length === 0) {
         await response.body.cancel();

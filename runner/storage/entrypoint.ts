@@ -6,7 +6,7 @@ import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { fromHex, randomHex, toHex } from "../encoding.ts";
 import { prefixEnd, successor } from "../kv/range.ts";
-import { type BlobStore, blobStore, concatInto } from "./blobs.ts";
+import { BlobGone, type BlobStore, blobStore, concatInto } from "./blobs.ts";
 import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
 import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.ts";
@@ -17,6 +17,9 @@ import { signingKey } from "../vault/signing.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 import { argumentParser } from "../errors.ts";
 import { errorText, log } from "../logs/log.ts";
+
+/** Reads of an object replaced while being read (see getObject) before giving up. */
+const GET_ATTEMPTS = 3;
 
 /** Minted by the dispatcher for one bucket binding of one version. */
 export interface StorageProps {
@@ -98,14 +101,22 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
   /** null: no object. `body` null: a precondition failed (Cloudflare returns the object without body). */
   async getObject(key: string, options?: unknown): Promise<{ meta: ObjectMeta; body: ReadableStream<Uint8Array> | null } | null> {
     const { range, onlyIf } = arg(GetSchema, options ?? {});
-    const row = await this.#row("get", key);
-    if (!row) return null;
-    const object = meta(row);
-    if (!conditionHolds(onlyIf as Conditional | undefined, object)) return { meta: object, body: null };
-    const resolved = resolveRange(range, object.size);
-    const span = resolved ?? { offset: 0, length: object.size };
-    const body = await this.#blobCall("get", () => this.#read(row.blobs as string[], (row.part_sizes as string[]).map(Number), span.offset, span.length));
-    return { meta: resolved ? { ...object, range: resolved } : object, body };
+    // A put or delete elsewhere may replace the object (and delete its blob) between reading the
+    // metadata and opening the blob: then the object is read again, as it now is.
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.#row("get", key);
+      if (!row) return null;
+      const object = meta(row);
+      if (!conditionHolds(onlyIf as Conditional | undefined, object)) return { meta: object, body: null };
+      const resolved = resolveRange(range, object.size);
+      const span = resolved ?? { offset: 0, length: object.size };
+      try {
+        const body = await this.#blobCall("get", () => this.#read(row.blobs as string[], (row.part_sizes as string[]).map(Number), span.offset, span.length));
+        return { meta: resolved ? { ...object, range: resolved } : object, body };
+      } catch (error) {
+        if (!(error instanceof BlobGone) || attempt >= GET_ATTEMPTS) throw error instanceof BlobGone ? this.#storeFailed("get", error) : error;
+      }
+    }
   }
 
   /** null when `onlyIf` does not hold (nothing is written). */
@@ -308,11 +319,15 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof R2Error || error instanceof TypeError) throw error;
-      const { tenant, worker, binding } = this.ctx.props;
-      log.error(`R2 ${operation} for ${tenant}/${worker} binding ${binding}: blob store failed`, { error: errorText(error) });
-      throw new R2Error(operation, "INTERNAL");
+      if (error instanceof R2Error || error instanceof TypeError || error instanceof BlobGone) throw error;
+      throw this.#storeFailed(operation, error);
     }
+  }
+
+  #storeFailed(operation: string, error: unknown): R2Error {
+    const { tenant, worker, binding } = this.ctx.props;
+    log.error(`R2 ${operation} for ${tenant}/${worker} binding ${binding}: blob store failed`, { error: errorText(error) });
+    return new R2Error(operation, "INTERNAL");
   }
 
   /**

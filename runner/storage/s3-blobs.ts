@@ -4,7 +4,7 @@
 // stays bounded (at most PARTS_IN_FLIGHT + 1 parts) whatever the object size.
 import { AwsClient } from "aws4fetch";
 import type { S3Config } from "../config.ts";
-import type { BlobStore } from "./blobs.ts";
+import { BlobGone, type BlobStore } from "./blobs.ts";
 
 /** S3's minimum part size is 5 MiB; 8 MiB keeps the part count low for large objects. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -19,8 +19,9 @@ const RETRIES = 2;
 export function s3Blobs(config: S3Config, secretAccessKey: string): BlobStore {
   const client = new AwsClient({ accessKeyId: config.accessKeyId, secretAccessKey, service: "s3", region: config.region, retries: RETRIES });
   const objectUrl = (name: string, query = "") => `${config.endpoint.replace(/\/$/, "")}/${config.bucket}/${encodeURIComponent(config.prefix + name)}${query}`;
-  const call = async (url: string, init: RequestInit, what: string) => {
+  const call = async (url: string, init: RequestInit, what: string, name?: string) => {
     const response = await client.fetch(url, init);
+    if (response.status === 404 && name !== undefined) throw new BlobGone(name);
     if (!response.ok) throw new Error(`S3 ${what} failed: ${response.status} ${(await response.text()).slice(0, 300)}`);
     return response;
   };
@@ -68,7 +69,7 @@ export function s3Blobs(config: S3Config, secretAccessKey: string): BlobStore {
 
     async get(name, offset, length) {
       if (length === 0) return new ReadableStream({ start: (controller) => controller.close() });
-      const response = await call(objectUrl(name), { headers: { range: `bytes=${offset}-${offset + length - 1}` } }, `GET ${name}`);
+      const response = await call(objectUrl(name), { headers: { range: `bytes=${offset}-${offset + length - 1}` } }, `GET ${name}`, name);
       if (!response.body) throw new Error(`S3 GET ${name}: no body`);
       return response.body;
     },
