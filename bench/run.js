@@ -12,7 +12,7 @@ import { httpRequest, startPlatform } from "../test/helpers/platform.js";
 import { load, medianMs, pickGenerator, sequentialP50 } from "./load.js";
 import { startBareWorkerd, startMiniflare } from "./targets.js";
 import { measureControlPlane } from "./control-plane.js";
-import { measureQueues } from "./queues.js";
+import { QUEUES_PLATFORM_ENV, measureQueues } from "./queues.js";
 import { measureAssets, measureLargeObjects } from "./storage.js";
 import { measureContainment, printContainment } from "./containment.js";
 import { measurePool, printPool } from "./pool.js";
@@ -223,8 +223,10 @@ async function compare(generator) {
   printControlPlane(controlPlane);
   await release(second);
 
-  console.log("(g) queues: send → consumer handler → ack, Outpost vs Miniflare's queues");
-  const queues = await measureQueues(platform);
+  console.log("(g) queues: send → consumer handler → ack, Outpost (one workerd process) vs Miniflare's queues");
+  const queuesPlatform = track(await startPlatform({ env: QUEUES_PLATFORM_ENV }));
+  const queues = await measureQueues(queuesPlatform);
+  await release(queuesPlatform);
   console.log("");
 
   console.log("(h) storage: 64 MiB through Outpost's s3 driver vs aws4fetch straight to the same S3 (local Ceph)");
