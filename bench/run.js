@@ -4,7 +4,7 @@
 // forces a load generator, BENCH_ONLY=compare,containment,pool,recovery runs only the sections
 // named (default: all; "compare" is scenarios (a)–(i)); results.json then holds only those.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -100,10 +100,13 @@ async function main() {
   const generator = pickGenerator();
   const began = Date.now();
   console.log(`load generator: ${generator}${generator === "autocannon" ? " (in this Node process, competing with workerd for CPU; latencies in whole ms)" : ""}`);
-  console.log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run, one run at a time; sections: ${only.join(", ")}\n`);
+  console.log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run, one run at a time; sections: ${only.join(", ")}`);
+  // Other work on the machine takes cores from workerd and the load generator alike.
+  const loadBefore = loadavg()[0] ?? NaN;
+  console.log(`load average before the run: ${loadBefore.toFixed(2)} (1 min)\n`);
 
   /** @type {Record<string, unknown>} */
-  const results = { date: new Date().toISOString(), generator, connections: CONNECTIONS, seconds: SECONDS, node: process.version, sections: only };
+  const results = { date: new Date().toISOString(), generator, connections: CONNECTIONS, seconds: SECONDS, node: process.version, loadAverageBefore: loadBefore, sections: only };
   if (only.includes("compare")) Object.assign(results, await compare(generator));
 
   if (only.includes("containment")) {
