@@ -21,6 +21,11 @@ const MAX_BACKLOG = 5000;
 /** Idle-latency samples, sent one at a time this far apart. */
 const LATENCY_SAMPLES = 300;
 const LATENCY_GAP_MS = 20;
+/**
+ * The platform settings this scenario needs: one workerd process, because the worker counts
+ * consumed messages in its isolate's memory, and with a pool `/stats` may reach another process.
+ */
+export const QUEUES_PLATFORM_ENV = { OUTPOST_PROCESSES: "1" };
 
 // The producer and consumer are one worker: GET /send?q=1|b&n=N sends N messages stamped with
 // the send time; queue() counts them and keeps send → handler-start latencies.
@@ -202,7 +207,7 @@ function percentile(sorted, q) {
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const platform = await startPlatform();
+  const platform = await startPlatform({ env: QUEUES_PLATFORM_ENV });
   try {
     console.log("(g) queues");
     const results = await measureQueues(platform);

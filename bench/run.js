@@ -1,9 +1,10 @@
 // `npm run bench`: Outpost side by side with bare workerd and Miniflare on loopback. It
 // measures and prints (and writes .bench/results.json); it never judges, so it never fails
 // on a number. BENCH_SECONDS sets each measured run (default 5), BENCH_LOAD=wrk|autocannon
-// forces a load generator.
+// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery runs only the sections
+// named (default: all; "compare" is scenarios (a)–(i)); results.json then holds only those.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -11,8 +12,11 @@ import { httpRequest, startPlatform } from "../test/helpers/platform.js";
 import { load, medianMs, pickGenerator, sequentialP50 } from "./load.js";
 import { startBareWorkerd, startMiniflare } from "./targets.js";
 import { measureControlPlane } from "./control-plane.js";
-import { measureQueues } from "./queues.js";
+import { QUEUES_PLATFORM_ENV, measureQueues } from "./queues.js";
 import { measureAssets, measureLargeObjects } from "./storage.js";
+import { measureContainment, printContainment } from "./containment.js";
+import { measurePool, printPool } from "./pool.js";
+import { measureRecovery, printRecovery } from "./recovery.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -21,6 +25,10 @@ const CONNECTIONS = 32;
 const SEQUENTIAL_COUNT = 2000;
 const COMPATIBILITY_DATE = "2026-04-01";
 const RESULTS_FILE = fileURLToPath(new URL("../.bench/results.json", import.meta.url));
+const SECTIONS = ["compare", "containment", "pool", "recovery"];
+const CONTAINMENT_SECONDS = Number(process.env.BENCH_CONTAINMENT_SECONDS ?? 30);
+const POOL_ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 2);
+const RECOVERY_KILLS = Number(process.env.BENCH_RECOVERY_KILLS ?? 10);
 
 const WORKERS = {
   hello: `export default { fetch() { return new Response("hello") } }`,
@@ -83,12 +91,56 @@ for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
 }
 
 async function main() {
-  if (!Number.isInteger(SECONDS) || SECONDS < 1) throw new Error(`BENCH_SECONDS must be a whole number of seconds, not ${process.env.BENCH_SECONDS}`);
+  for (const [name, value] of Object.entries({ BENCH_SECONDS: SECONDS, BENCH_CONTAINMENT_SECONDS: CONTAINMENT_SECONDS, BENCH_POOL_ROUNDS: POOL_ROUNDS, BENCH_RECOVERY_KILLS: RECOVERY_KILLS })) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, not ${process.env[name]}`);
+  }
+  const only = (process.env.BENCH_ONLY ?? SECTIONS.join(",")).split(",").map((name) => name.trim());
+  const unknown = only.filter((name) => !SECTIONS.includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}`);
   const generator = pickGenerator();
   const began = Date.now();
   console.log(`load generator: ${generator}${generator === "autocannon" ? " (in this Node process, competing with workerd for CPU; latencies in whole ms)" : ""}`);
-  console.log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run, one run at a time\n`);
+  console.log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run, one run at a time; sections: ${only.join(", ")}`);
+  // Other work on the machine takes cores from workerd and the load generator alike.
+  const loadBefore = loadavg()[0] ?? NaN;
+  console.log(`load average before the run: ${loadBefore.toFixed(2)} (1 min)\n`);
 
+  /** @type {Record<string, unknown>} */
+  const results = { date: new Date().toISOString(), generator, connections: CONNECTIONS, seconds: SECONDS, node: process.version, loadAverageBefore: loadBefore, sections: only };
+  if (only.includes("compare")) Object.assign(results, await compare(generator));
+
+  if (only.includes("containment")) {
+    console.log(`(j) containment: one tenant attacks every 2 s for ${CONTAINMENT_SECONDS} s; a neighbour tenant and the admin API are polled`);
+    const containment = await measureContainment(CONTAINMENT_SECONDS, track, release);
+    for (const attack of containment) printContainment(attack, fmtMs);
+    console.log("");
+    results.containment = containment;
+  }
+  if (only.includes("pool")) {
+    console.log(`(k) process pool: hello world through Outpost with 2 processes vs 1, and vs bare workerd with 2 processes on one socket`);
+    const pool = await measurePool(generator, { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rounds: POOL_ROUNDS, worker: WORKERS.hello, compatibilityDate: COMPATIBILITY_DATE }, track, release);
+    printPool(pool);
+    console.log("");
+    results.pool = pool;
+  }
+  if (only.includes("recovery")) {
+    console.log(`(l) recovery: SIGKILL of one workerd process (of 2) → its replacement answers on its private port`);
+    const recovery = await measureRecovery(RECOVERY_KILLS, track, release);
+    printRecovery(recovery, fmtMs);
+    console.log("");
+    results.recovery = recovery;
+  }
+
+  await mkdir(join(RESULTS_FILE, ".."), { recursive: true });
+  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`wrote ${RESULTS_FILE} (total ${Math.round((Date.now() - began) / 1000)} s)`);
+}
+
+/**
+ * Scenarios (a)–(i): Outpost side by side with bare workerd, Miniflare and direct access.
+ * @param {import("./load.js").Generator} generator
+ */
+async function compare(generator) {
   /**
    * Warm-up, then the measured run.
    * @param {string} label
@@ -174,8 +226,10 @@ async function main() {
   printControlPlane(controlPlane);
   await release(second);
 
-  console.log("(g) queues: send → consumer handler → ack, Outpost vs Miniflare's queues");
-  const queues = await measureQueues(platform);
+  console.log("(g) queues: send → consumer handler → ack, Outpost (one workerd process) vs Miniflare's queues");
+  const queuesPlatform = track(await startPlatform({ env: QUEUES_PLATFORM_ENV }));
+  const queues = await measureQueues(queuesPlatform);
+  await release(queuesPlatform);
   console.log("");
 
   console.log("(h) storage: 64 MiB through Outpost's s3 driver vs aws4fetch straight to the same S3 (local Ceph)");
@@ -195,12 +249,8 @@ async function main() {
   await cleanUp();
 
   printTable(pairs, { added, coldAdded, postgresP50 });
-  const results = {
-    date: new Date().toISOString(),
-    generator,
-    connections: CONNECTIONS,
-    seconds: SECONDS,
-    node: process.version,
+  console.log("");
+  return {
     pairs,
     kvGetAddedLatency: { helloP50, getP50, coldP50, added, coldAdded, postgresP50, targetMaxMs: 0.3, sequentialCount: SEQUENTIAL_COUNT },
     controlPlane,
@@ -208,9 +258,6 @@ async function main() {
     largeObjects,
     assets,
   };
-  await mkdir(join(RESULTS_FILE, ".."), { recursive: true });
-  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${RESULTS_FILE} (total ${Math.round((Date.now() - began) / 1000)} s)`);
 }
 
 /**

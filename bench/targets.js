@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
 import { Miniflare } from "miniflare";
 import workerd from "workerd";
 import { freePort, waitForHttp } from "../cli/net.js";
@@ -46,6 +47,71 @@ const worker :Workerd.Worker = (
   };
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`, 15_000, () => child.exitCode !== null);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, stop };
+}
+
+/**
+ * One worker in `processes` bare workerd processes sharing one listening socket, the way
+ * Outpost's pool shares its sockets (cli/pool-launch.js): this process opens the socket, hands it
+ * to each workerd as fd 3 (`--socket-fd http=3`) and closes its own copy, so that only workerd
+ * accepts on it. Each process also gets a private port of its own, to know when every one serves.
+ * @param {string} script ES module source
+ * @param {string} compatibilityDate
+ * @param {number} processes
+ * @returns {Promise<Target>}
+ */
+export async function startBareWorkerdPool(script, compatibilityDate, processes) {
+  const dir = await mkdtemp(join(tmpdir(), "outpost-bench-workerd-"));
+  await writeFile(join(dir, "worker.js"), script);
+  await writeFile(
+    join(dir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [
+    (name = "http", http = (), service = "main"),
+    (name = "private", address = "127.0.0.1:0", http = (), service = "main"),
+  ],
+);
+
+const worker :Workerd.Worker = (
+  modules = [(name = "worker.js", esModule = embed "worker.js")],
+  compatibilityDate = "${compatibilityDate}",
+);
+`,
+  );
+  const server = createServer();
+  await new Promise((resolve, reject) => server.once("error", reject).listen({ host: "127.0.0.1", port: 0, backlog: 511 }, () => resolve(undefined)));
+  const port = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
+  const fd = /** @type {{ _handle: { fd: number } }} */ (/** @type {unknown} */ (server))._handle.fd;
+  const privatePorts = [];
+  for (let i = 0; i < processes; i++) privatePorts.push(await freePort());
+  const children = privatePorts.map((privatePort) =>
+    spawn(workerd.default, ["serve", "config.capnp", "--socket-fd", "http=3", "--socket-addr", `private=127.0.0.1:${privatePort}`], {
+      cwd: dir,
+      stdio: ["ignore", "inherit", "inherit", fd],
+    }),
+  );
+  await new Promise((resolve) => server.close(resolve));
+  const stop = async () => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }),
+    );
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const anyExited = () => children.some((child) => child.exitCode !== null);
+    for (const privatePort of privatePorts) await waitForHttp(`http://127.0.0.1:${privatePort}/`, 15_000, anyExited);
   } catch (error) {
     await stop();
     throw error;
