@@ -42,6 +42,7 @@ const OUT_OF_MEMORY = "Reached heap limit";
  * @property {number | null} answeredAt     last probe answer (null until the first)
  * @property {number | null} cpuAtAnswer    its main thread's CPU time (ms) then, where /proc tells
  * @property {boolean} probing
+ * @property {boolean} busy                 journal lines came since the last check: its event loop turns
  * @property {Map<string, Invocation>} inFlight
  * @property {boolean} killedForStall
  * @property {boolean} outOfMemory
@@ -77,7 +78,7 @@ export function startPool(options, logger, output) {
     const child = spawn(workerd.default, args, { cwd: options.cwd, env, stdio, detached: true });
     /** @type {Proc} */
     const proc = {
-      slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, inFlight: new Map(),
+      slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, busy: false, inFlight: new Map(),
       killedForStall: false, outOfMemory: false, retiring: false,
       // "close", not "exit": by then its output is read to the end, the last journal lines included.
       exited: new Promise((resolve) => child.once("close", () => resolve())),
@@ -96,6 +97,7 @@ export function startPool(options, logger, output) {
 
   /** @param {Proc} proc @param {Record<string, unknown>} entry */
   const journal = (proc, entry) => {
+    proc.busy = true;
     const id = String(entry.id);
     if (entry.msg === "end") proc.inFlight.delete(id);
     else if (entry.msg === "start") {
@@ -160,6 +162,13 @@ export function startPool(options, logger, output) {
           continue;
         }
       } else {
+        // Journal lines mean invocations start and end: the loop turns, however late the probe's
+        // answer is under load (a process saturated with requests answers its probe slowly).
+        if (proc.busy) {
+          proc.busy = false;
+          proc.answeredAt = now;
+          proc.cpuAtAnswer = cpuOf(proc);
+        }
         const limit = stallLimit(proc.inFlight.values(), options.stall);
         const cpu = proc.cpuAtAnswer === null ? null : cpuOf(proc);
         const stuckFor = cpu === null || proc.cpuAtAnswer === null ? now - proc.answeredAt : cpu - proc.cpuAtAnswer;
