@@ -20,22 +20,7 @@ import { freePort, waitForHttp } from "../cli/net.js";
 export async function startBareWorkerd(script, compatibilityDate) {
   const dir = await mkdtemp(join(tmpdir(), "outpost-bench-workerd-"));
   const port = await freePort();
-  await writeFile(join(dir, "worker.js"), script);
-  await writeFile(
-    join(dir, "config.capnp"),
-    `using Workerd = import "/workerd/workerd.capnp";
-
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-
-const worker :Workerd.Worker = (
-  modules = [(name = "worker.js", esModule = embed "worker.js")],
-  compatibilityDate = "${compatibilityDate}",
-);
-`,
-  );
+  await writeWorker(dir, script, compatibilityDate, `(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")`);
   const child = spawn(workerd.default, ["serve", "config.capnp"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -66,25 +51,8 @@ const worker :Workerd.Worker = (
  */
 export async function startBareWorkerdPool(script, compatibilityDate, processes) {
   const dir = await mkdtemp(join(tmpdir(), "outpost-bench-workerd-"));
-  await writeFile(join(dir, "worker.js"), script);
-  await writeFile(
-    join(dir, "config.capnp"),
-    `using Workerd = import "/workerd/workerd.capnp";
-
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
-  sockets = [
-    (name = "http", http = (), service = "main"),
-    (name = "private", address = "127.0.0.1:0", http = (), service = "main"),
-  ],
-);
-
-const worker :Workerd.Worker = (
-  modules = [(name = "worker.js", esModule = embed "worker.js")],
-  compatibilityDate = "${compatibilityDate}",
-);
-`,
-  );
+  await writeWorker(dir, script, compatibilityDate, `(name = "http", http = (), service = "main"),
+    (name = "private", address = "127.0.0.1:0", http = (), service = "main")`);
   const server = createServer();
   await new Promise((resolve, reject) => server.once("error", reject).listen({ host: "127.0.0.1", port: 0, backlog: 511 }, () => resolve(undefined)));
   const port = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
@@ -134,4 +102,32 @@ export async function startMiniflare(script, compatibilityDate) {
     await mf.dispose().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The worker and a workerd config serving it on `sockets` (Cap'n Proto socket entries).
+ * @param {string} dir
+ * @param {string} script
+ * @param {string} compatibilityDate
+ * @param {string} sockets
+ */
+async function writeWorker(dir, script, compatibilityDate, sockets) {
+  await writeFile(join(dir, "worker.js"), script);
+  await writeFile(
+    join(dir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [
+    ${sockets},
+  ],
+);
+
+const worker :Workerd.Worker = (
+  modules = [(name = "worker.js", esModule = embed "worker.js")],
+  compatibilityDate = "${compatibilityDate}",
+);
+`,
+  );
 }
