@@ -15,7 +15,11 @@ export async function workers() {
   const { workers } = await callAdmin("GET", "/v1/workers");
   if (workers.length === 0) console.log("no workers deployed");
   for (const w of workers) {
-    const suspended = w.suspended ? `SUSPENDED since ${w.suspended.at} (${w.suspended.incidents} incidents): ${w.suspended.reason}` : "";
+    const suspended = w.suspended
+      ? `SUSPENDED since ${w.suspended.at} (${w.suspended.incidents} incidents): ${w.suspended.reason}`
+      : w.probation
+        ? `on probation until ${w.probation.until} (its requests run apart, one at a time)`
+        : "";
     console.log([w.name, w.tenant, w.version.slice(0, 12), w.rollout ? `rollout ${w.rollout.percent}%` : "", w.routes.join(" "), suspended].join("\t").trimEnd());
   }
 }

@@ -17,12 +17,16 @@ export interface WorkerRow {
   updated_at: string;
   /** Set while the worker is suspended (control/incidents.ts); `at` is the last incident's time. */
   suspended: { reason: string; at: string; incidents: number } | null;
+  /** Set while its public requests run apart, one at a time (dispatch/probation.ts): until when. */
+  probation: { until: string } | null;
 }
 
 const WORKER_COLUMNS = `w.name, w.tenant, w.version_id, w.rollout_version_id, w.rollout_percent, w.updated_at::text AS updated_at,
   coalesce((SELECT array_agg(pattern ORDER BY pattern) FROM routes r WHERE r.worker = w.name), '{}') AS routes,
   (SELECT json_build_object('reason', s.reason, 'at', to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'incidents', s.incidents)
-     FROM suspensions s WHERE s.tenant = w.tenant AND s.worker = w.name AND s.lifted_at IS NULL) AS suspended`;
+     FROM suspensions s WHERE s.tenant = w.tenant AND s.worker = w.name AND s.lifted_at IS NULL) AS suspended,
+  (SELECT json_build_object('until', to_char(p.until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+     FROM probations p WHERE p.tenant = w.tenant AND p.worker = w.name AND p.until > now()) AS probation`;
 
 /** Workers visible to the scope, ordered by name. */
 export async function listWorkers(env: Env, scope: Scope): Promise<WorkerRow[]> {
@@ -176,5 +180,6 @@ function workerRow(row: Row): WorkerRow {
     routes: row.routes as string[],
     updated_at: row.updated_at as string,
     suspended: (row.suspended as WorkerRow["suspended"] | null) ?? null,
+    probation: (row.probation as WorkerRow["probation"] | null) ?? null,
   };
 }

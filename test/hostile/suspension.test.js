@@ -147,6 +147,10 @@ describe("incident reports", () => {
     }
     expect(await suspensionOf("neighbour")).toBeNull();
     expect(await suspensionOf("stranger")).toBeNull();
+    // Not suspended, but run apart until blame is certain: the API and `outpost workers` say so.
+    const row = (await platform.admin("GET", "/v1/workers/neighbour")).body;
+    expect(row.probation).toEqual({ until: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
+    expect(Date.parse(row.probation.until)).toBeGreaterThan(Date.now());
     expect((await platform.fetchWorker("neighbour")).status).toBe(200);
   });
 
