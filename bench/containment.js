@@ -12,6 +12,7 @@
 // first `503 … is suspended` answer (attacks go on every 2 s, so it is rounded up to one).
 // Platform defaults otherwise: OUTPOST_STALL_MS 1000, OUTPOST_PROCESSES = cores (at least 2).
 import { timedRequest } from "./load.js";
+import { ATTACKER, NEIGHBOUR } from "../test/helpers/containment.js";
 import { startPlatform, workerFile } from "../test/helpers/platform.js";
 
 const ATTACK_EVERY_MS = 2000;
@@ -19,19 +20,6 @@ const ATTACK_EVERY_MS = 2000;
 const ANSWER_WITHIN_MS = 2000;
 /** An attack request is given up after this (a stall kill ends it well before). */
 const ATTACK_TIMEOUT_MS = 15_000;
-
-const ATTACKER = `export default { async fetch(request) {
-  const path = new URL(request.url).pathname;
-  if (path === "/spin") for (;;) {}
-  if (path === "/bomb") { const hoard = []; for (;;) hoard.push(new Array(1e5).fill(Math.random())); }
-  return new Response("attacker idle");
-} };`;
-
-const NEIGHBOUR = `export default { async fetch(request, env) {
-  const n = Number((await env.KV.get("count")) ?? 0) + 1;
-  await env.KV.put("count", String(n));
-  return new Response(String(n));
-} };`;
 
 /**
  * @typedef {{ polls: number, answered: number, percent: number, p50: number, p99: number }} PollResult

@@ -2,7 +2,7 @@
 // another host in ≤ 1 s; cold load of a 100 KB worker ≤ 10 ms p50 over warm). Measured from
 // the admin call's start to the first response the public socket gives from the new version.
 import { bundleWorker } from "../cli/bundle.js";
-import { workerFile } from "../test/helpers/platform.js";
+import { taggedWorker, workerFile } from "../test/helpers/platform.js";
 
 const ROUNDS = 30;
 /** Sequential warm requests per version in the cold/warm comparison. */
@@ -18,7 +18,7 @@ const WARM_REQUESTS = 20;
  * @param {Platform} second a host on the same database
  */
 export async function measureControlPlane(first, second) {
-  const bodies = await Promise.all(Array.from({ length: ROUNDS + 1 }, (_, i) => tagged(`v${i}`)));
+  const bodies = await Promise.all(Array.from({ length: ROUNDS + 1 }, (_, i) => taggedWorker(`v${i}`)));
   await first.admin("PUT", "/v1/workers/cp-bench", bodies[0]);
 
   /** @type {number[]} */
@@ -68,11 +68,6 @@ export async function measureControlPlane(first, second) {
     warm100KB: summary(warm),
     workerBytes: big[0]?.modules[0]?.content.length ?? 0,
   };
-}
-
-/** @param {string} tag */
-async function tagged(tag) {
-  return bundleWorker(await workerFile(`export default { fetch() { return new Response(${JSON.stringify(tag)}); } };`));
 }
 
 /** Distinct workers of about 100 KB of code each (a real parse and compile per version). @param {number} count */

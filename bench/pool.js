@@ -10,7 +10,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startPlatform } from "../test/helpers/platform.js";
 import { load } from "./load.js";
-import { cpuMeter, workerdProcesses } from "./processes.js";
+import { workerdProcesses } from "../test/helpers/processes.js";
+import { cpuMeter } from "./processes.js";
 import { startBareWorkerdPool } from "./targets.js";
 
 /**

@@ -1,32 +1,6 @@
-// The workerd processes of one Outpost host, found in /proc by their command line
-// (`workerd serve <data dir>/workerd/config.capnp …`), for the pool and recovery scenarios.
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-
-/**
- * @typedef {object} WorkerdProcess
- * @property {number} pid
- * @property {number} privatePort  its `--socket-addr private=127.0.0.1:PORT`
- * @property {boolean} pooled      serves the shared public socket (`--socket-fd public=3`)
- */
-
-/**
- * @param {string} dataDir  the host's data directory
- * @returns {WorkerdProcess[]}
- */
-export function workerdProcesses(dataDir) {
-  const config = join(dataDir, "workerd", "config.capnp");
-  /** @type {WorkerdProcess[]} */
-  const found = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const args = readOrNull(`/proc/${entry}/cmdline`)?.split("\0") ?? [];
-    if (!args[0]?.endsWith("/workerd") || args[1] !== "serve" || args[2] !== config) continue;
-    const privateAddress = args.find((arg) => arg.startsWith("private=")) ?? "";
-    found.push({ pid: Number(entry), privatePort: Number(privateAddress.split(":").at(-1)), pooled: args.includes("public=3") });
-  }
-  return found.sort((a, b) => a.privatePort - b.privatePort);
-}
+// What /proc tells about the workerd processes of one Outpost host, for the pool and recovery scenarios.
+import { readFileSync } from "node:fs";
+import { workerdProcesses } from "../test/helpers/processes.js";
 
 /**
  * CPU time (user + system, all threads) a process has used, in seconds, or null once it is gone.
@@ -34,11 +8,9 @@ export function workerdProcesses(dataDir) {
  * 1/100 s (USER_HZ on Linux).
  * @param {number} pid
  */
-export function cpuSeconds(pid) {
-  const stat = readOrNull(`/proc/${pid}/stat`);
-  if (stat === null) return null;
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+function cpuSeconds(pid) {
+  const fields = statFields(pid);
+  return fields === null ? null : (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -81,10 +53,10 @@ export function cpuMeter(dataDir) {
  * @param {number} pid
  */
 export function ageMs(pid) {
-  const stat = readOrNull(`/proc/${pid}/stat`);
+  const fields = statFields(pid);
   const uptime = readOrNull("/proc/uptime");
-  if (stat === null || uptime === null) return 0;
-  const startedTicks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  if (fields === null || uptime === null) return 0;
+  const startedTicks = Number(fields[19]);
   return Number(uptime.split(" ")[0]) * 1000 - startedTicks * 10;
 }
 
@@ -93,8 +65,18 @@ export function ageMs(pid) {
  * @param {number} pid
  */
 export function hasEnded(pid) {
+  const fields = statFields(pid);
+  return fields === null || fields[0] === "Z";
+}
+
+/**
+ * The fields of /proc/PID/stat after the command name (which may contain spaces) in parentheses,
+ * so the state is [0]; null once the process is gone.
+ * @param {number} pid
+ */
+function statFields(pid) {
   const stat = readOrNull(`/proc/${pid}/stat`);
-  return stat === null || stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  return stat === null ? null : stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
 /** @param {string} path */

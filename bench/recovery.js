@@ -11,7 +11,8 @@
 import { HEALTHY_AFTER_MS } from "../cli/watchdog.js";
 import { startPlatform } from "../test/helpers/platform.js";
 import { timedRequest } from "./load.js";
-import { ageMs, hasEnded, workerdProcesses } from "./processes.js";
+import { workerdProcesses } from "../test/helpers/processes.js";
+import { ageMs, hasEnded } from "./processes.js";
 
 const POLL_MS = 10;
 /** A restart that takes longer than this is a failure of the scenario, not a measurement. */

@@ -4,10 +4,9 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import { Miniflare } from "miniflare";
 import workerd from "workerd";
-import { freePort, waitForHttp } from "../cli/net.js";
+import { freePort, listenForChild, waitForHttp } from "../cli/net.js";
 
 /** @typedef {{ port: number, stop: () => Promise<void> }} Target */
 
@@ -53,10 +52,7 @@ export async function startBareWorkerdPool(script, compatibilityDate, processes)
   const dir = await mkdtemp(join(tmpdir(), "outpost-bench-workerd-"));
   await writeWorker(dir, script, compatibilityDate, `(name = "http", http = (), service = "main"),
     (name = "private", address = "127.0.0.1:0", http = (), service = "main")`);
-  const server = createServer();
-  await new Promise((resolve, reject) => server.once("error", reject).listen({ host: "127.0.0.1", port: 0, backlog: 511 }, () => resolve(undefined)));
-  const port = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
-  const fd = /** @type {{ _handle: { fd: number } }} */ (/** @type {unknown} */ (server))._handle.fd;
+  const { server, fd, port } = await listenForChild("127.0.0.1", 0);
   const privatePorts = [];
   for (let i = 0; i < processes; i++) privatePorts.push(await freePort());
   const children = privatePorts.map((privatePort) =>

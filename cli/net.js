@@ -15,6 +15,26 @@ export function freePort() {
 }
 
 /**
+ * A listening socket to hand to a child process as an fd of its stdio (workerd's `--socket-fd`).
+ * Close `server` once the children have it: a Node process that keeps a listening socket accepts
+ * connections on it itself.
+ * @param {string} host
+ * @param {number} port  0 for any free one
+ * @returns {Promise<{ server: import("node:net").Server, fd: number, port: number }>}
+ */
+export function listenForChild(host, port) {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (error) => reject(new Error(`ERR_LISTEN: cannot listen on ${host}:${port}: ${error.message}`)));
+    server.listen({ host, port, backlog: 511 }, () => {
+      // Node has no public API for a server's fd; its handle has it.
+      const fd = /** @type {{ _handle: { fd: number } }} */ (/** @type {unknown} */ (server))._handle.fd;
+      resolve({ server, fd, port: /** @type {import("node:net").AddressInfo} */ (server.address()).port });
+    });
+  });
+}
+
+/**
  * Resolves when `url` answers any HTTP response, rejects after `timeoutMs`.
  * @param {string} url
  * @param {number} timeoutMs

@@ -4,8 +4,8 @@
 // to workerd (`--socket-fd`). The sockets outlive every workerd process, so a restart or a reload
 // never refuses a connection: the kernel queues it for whichever process accepts next.
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { listenForChild } from "./net.js";
 
 const MAIN = fileURLToPath(new URL("./pool-main.js", import.meta.url));
 
@@ -15,19 +15,18 @@ const MAIN = fileURLToPath(new URL("./pool-main.js", import.meta.url));
  * @param {NodeJS.ProcessEnv} env  workerd's environment (the supervisor passes it on)
  */
 export async function launchPool(sockets, settings, env) {
-  const servers = await Promise.all(sockets.ports.map((port) => listen(sockets.host, port)));
-  const fds = servers.map((server) => /** @type {{ _handle: { fd: number } }} */ (/** @type {unknown} */ (server))._handle.fd);
+  const listening = await Promise.all(sockets.ports.map((port) => listenForChild(sockets.host, port)));
+  const fds = listening.map(({ fd }) => fd);
   // Its own process group: a terminal's Ctrl-C reaches `outpost start`, which stops the pool in order.
   // The data directory on its command line too, so that `ps` shows which host it belongs to.
   const child = spawn(process.execPath, [MAIN, settings.cwd], { env, stdio: ["ignore", "inherit", "inherit", ...fds, "ipc"], detached: true });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(listening.map(({ server }) => new Promise((resolve) => server.close(resolve))));
   /** @type {Promise<number | null>} */
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
   child.send({ type: "start", settings });
 
   return {
     exited,
-    pid: child.pid,
     /** @returns {Promise<boolean>} */
     reload: () =>
       new Promise((resolve) => {
@@ -49,17 +48,4 @@ export async function launchPool(sockets, settings, env) {
       clearTimeout(timer);
     },
   };
-}
-
-/**
- * @param {string} host
- * @param {number} port
- * @returns {Promise<import("node:net").Server>}
- */
-function listen(host, port) {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", (error) => reject(new Error(`ERR_LISTEN: cannot listen on ${host}:${port}: ${error.message}`)));
-    server.listen({ host, port, backlog: 511 }, () => resolve(server));
-  });
 }

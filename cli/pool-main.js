@@ -36,7 +36,6 @@ process.on("message", (/** @type {PoolMessage} */ message) => {
     output = workerdOutput(nonce, logger, process.env.OUTPOST_LOG_JOURNAL === "1" ? { onJournal: logger.write } : {});
     const hooks = { beforeFirstStart: () => removePartialBlobs(blobsDir, ""), afterExit: (/** @type {number} */ pid) => removePartialBlobs(blobsDir, `${pid}.`) };
     pool = startPool({ ...settings, env: process.env, ...hooks }, logger, output);
-    send({ type: "started" });
   } else if (message.type === "reload") {
     void pool?.reload().then((ok) => send({ type: "reloaded", ok }));
   } else if (message.type === "stop") {

@@ -191,7 +191,10 @@ export function startPool(options, logger, output) {
     }
   };
 
-  // The probation process runs no scheduler: queue deliveries and crons stay with the pool.
+  // The scheduler heartbeat: workerd starts a Durable Object only when something calls it, so this
+  // call starts each process's scheduler (runner/queue/scheduler.ts: queue delivery, cron timers),
+  // and again within a second after a restart. The probation process runs no scheduler:
+  // deliveries and crons stay with the pool.
   const heartbeat = () => {
     for (const proc of slots) {
       if (!proc || proc.answeredAt === null || proc.retiring || proc.slot === probationSlot) continue;
@@ -214,8 +217,6 @@ export function startPool(options, logger, output) {
   };
 
   return {
-    /** Ports of the processes now serving. */
-    ports: () => slots.flatMap((proc) => (proc ? [proc.port] : [])),
     /**
      * Replaces the processes one at a time (new config, new runner): each replacement must answer
      * before the process it replaces stops accepting and drains, so no connection is refused.

@@ -51,7 +51,7 @@ export async function start(options) {
   const stopAll = async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
   };
-  const { adminUrl, adminToken, tokenSource, pool, writeConfig } = await prepareAndRun(options, dataDir, cleanup, logger).catch(async (error) => {
+  const { adminUrl, adminToken, tokenSource, pool, writeConfig } = await prepareAndRun(options, dataDir, cleanup, log).catch(async (error) => {
     await stopAll();
     throw error;
   });
@@ -111,10 +111,9 @@ export async function start(options) {
  * @param {StartOptions} options
  * @param {string} dataDir
  * @param {(() => Promise<void>)[]} cleanup
- * @param {import("./log.js").Logger} logger
+ * @param {(line: string) => void} log
  */
-async function prepareAndRun(options, dataDir, cleanup, logger) {
-  const log = (/** @type {string} */ msg) => logger.info(msg);
+async function prepareAndRun(options, dataDir, cleanup, log) {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres(dataDir, log, connectionsNeeded(options.processes));

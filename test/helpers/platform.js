@@ -131,6 +131,15 @@ export async function workerFile(source, name = "worker.js") {
 }
 
 /**
+ * The deploy body of a worker answering every request with `tag`, so a response shows which
+ * worker (or version) served it.
+ * @param {string} tag
+ */
+export async function taggedWorker(tag) {
+  return bundleWorker(await workerFile(`export default { fetch() { return new Response(${JSON.stringify(tag)}); } };`));
+}
+
+/**
  * An HTTP request with an explicit Host header (fetch() in Node cannot set one).
  * @param {number} port
  * @param {string} host

@@ -2,17 +2,11 @@
 // costs at most the process it ran in. The neighbour tenant and the admin API keep answering, the
 // stuck or crashed process is replaced, and nothing stored is lost.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTACKER, NEIGHBOUR } from "../helpers/containment.js";
 import { httpRequest, startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
-
-const ATTACKER = `export default { async fetch(request) {
-  const path = new URL(request.url).pathname;
-  if (path === "/spin") for (;;) {}
-  if (path === "/bomb") { const hoard = []; for (;;) hoard.push(new Array(1e5).fill(Math.random())); }
-  return new Response("attacker idle");
-} };`;
 
 // Computes for about a second at a time, far past its own limits.cpu_ms (200 ms), though under the platform's.
 const CRUNCHER = `export default { async fetch(request) {
@@ -20,12 +14,6 @@ const CRUNCHER = `export default { async fetch(request) {
   let sum = 0;
   for (let i = 0; i < rounds; i++) sum += i % 7;
   return new Response(String(sum));
-} };`;
-
-const NEIGHBOUR = `export default { async fetch(request, env) {
-  const n = Number((await env.KV.get("count")) ?? 0) + 1;
-  await env.KV.put("count", String(n));
-  return new Response(String(n));
 } };`;
 
 beforeAll(async () => {

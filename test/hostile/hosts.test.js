@@ -3,8 +3,7 @@
 // setting where a tenant can try the most.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleWorker } from "../../cli/bundle.js";
-import { httpRequest, startPlatform, workerFile } from "../helpers/platform.js";
+import { httpRequest, startPlatform, taggedWorker } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
@@ -18,9 +17,6 @@ const refusals = /** @type {unknown[]} */ ([]);
 const VICTIM = "tenant-victim";
 const ATTACKER = "tenant-attacker";
 
-/** A worker answering with its tag, so a response shows which worker served it. */
-const tagged = async (/** @type {string} */ tag) => bundleWorker(await workerFile(`export default { fetch() { return new Response(${JSON.stringify(tag)}); } };`));
-
 /** @param {string} method @param {string} path @param {unknown} [body] */
 const asVictim = (method, path, body) => platform.admin(method, path, body, victimToken);
 /** @param {string} method @param {string} path @param {unknown} [body] */
@@ -31,7 +27,7 @@ async function asAttacker(method, path, body) {
 }
 
 /** @param {string} worker @param {string[]} routes @param {string} [tag] */
-const attackerDeploys = async (worker, routes, tag = "attacker") => asAttacker("PUT", `/v1/workers/${worker}`, { ...(await tagged(tag)), routes });
+const attackerDeploys = async (worker, routes, tag = "attacker") => asAttacker("PUT", `/v1/workers/${worker}`, { ...(await taggedWorker(tag)), routes });
 /** @param {string} host @param {string} [path] */
 const answerAt = async (host, path = "/") => {
   const response = await httpRequest(platform.port, host, path);
@@ -47,8 +43,8 @@ beforeAll(async () => {
   attackerToken = (await platform.admin("POST", "/v1/tokens", { name: "attacker", tenant: ATTACKER })).body.token;
   expect((await asVictim("PUT", "/v1/domains/alpha.example.com")).status).toBe(201);
   expect((await asVictim("PUT", "/v1/domains/*.alphacorp.test")).status).toBe(201);
-  expect((await asVictim("PUT", "/v1/workers/alpha", await tagged("victim home"))).status).toBe(201);
-  const site = await asVictim("PUT", "/v1/workers/victim-shop", { ...(await tagged("victim shop")), routes: ["alpha.example.com/*", "*.alphacorp.test/*"] });
+  expect((await asVictim("PUT", "/v1/workers/alpha", await taggedWorker("victim home"))).status).toBe(201);
+  const site = await asVictim("PUT", "/v1/workers/victim-shop", { ...(await taggedWorker("victim shop")), routes: ["alpha.example.com/*", "*.alphacorp.test/*"] });
   expect(site.status, JSON.stringify(site.body)).toBe(201);
 });
 afterAll(() => platform?.stop());
@@ -193,7 +189,7 @@ describe("domain registrations", () => {
     expect((await platform.admin("PUT", "/v1/domains/moving.test", { tenant: VICTIM })).status).toBe(201);
     expect(await answerAt("moving.test")).toBe(404);
     // The new owner deploys the same pattern; the old tenant's dead route gives way.
-    expect((await asVictim("PUT", "/v1/workers/victim-moved", { ...(await tagged("new owner")), routes: ["moving.test/*"] })).status).toBe(201);
+    expect((await asVictim("PUT", "/v1/workers/victim-moved", { ...(await taggedWorker("new owner")), routes: ["moving.test/*"] })).status).toBe(201);
     expect(await answerAt("moving.test")).toBe("new owner");
     expect(await attackerDeploys("mover", ["moving.test/*"], "old owner")).toEqual(
       error(403, "ERR_FORBIDDEN", "Route moving.test/*: your tenant does not own host moving.test; register it with `outpost domains add moving.test`."),
@@ -203,13 +199,13 @@ describe("domain registrations", () => {
 
 describe("worker names", () => {
   it("names: a deleted worker's name stays with its tenant for the grace period", async () => {
-    expect((await asVictim("PUT", "/v1/workers/victim-old", await tagged("victim old"))).status).toBe(201);
+    expect((await asVictim("PUT", "/v1/workers/victim-old", await taggedWorker("victim old"))).status).toBe(201);
     expect((await asVictim("DELETE", "/v1/workers/victim-old")).status).toBe(204);
     expect(await attackerDeploys("victim-old", [])).toEqual(
       error(409, "ERR_CONFLICT", "The worker name victim-old was deleted recently and stays with its previous owner for 7 days; choose another name."),
     );
     expect(await answerAt("victim-old.localhost")).toBe(404);
-    expect((await asVictim("PUT", "/v1/workers/victim-old", await tagged("victim again"))).status).toBe(201);
+    expect((await asVictim("PUT", "/v1/workers/victim-old", await taggedWorker("victim again"))).status).toBe(201);
     expect(await answerAt("victim-old.localhost")).toBe("victim again");
   });
 
@@ -219,7 +215,7 @@ describe("worker names", () => {
     );
     for (const name of ["status", "console"]) {
       expect(await attackerDeploys(name, [])).toEqual(error(400, "ERR_BAD_REQUEST", `The worker name ${name} is reserved by the operator of this platform; choose another name.`));
-      expect(await platform.admin("PUT", `/v1/workers/${name}`, await tagged("operator"))).toMatchObject({ status: 400 });
+      expect(await platform.admin("PUT", `/v1/workers/${name}`, await taggedWorker("operator"))).toMatchObject({ status: 400 });
     }
     expect((await attackerDeploys("api", [], "ordinary")).status).toBe(201);
     expect(await answerAt("api.localhost")).toBe("ordinary");

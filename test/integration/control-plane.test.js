@@ -1,20 +1,14 @@
 // The package store's contract, sentence by sentence, plus routing and gradual rollouts.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleWorker } from "../../cli/bundle.js";
-import { httpRequest, startPlatform, workerFile } from "../helpers/platform.js";
+import { httpRequest, startPlatform, taggedWorker } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
 
-/** A worker that answers with its tag, so a response shows which version served it. */
-async function tagged(/** @type {string} */ tag) {
-  return bundleWorker(await workerFile(`export default { fetch() { return new Response(${JSON.stringify(tag)}); } };`));
-}
-
 /** @param {string} name @param {string} tag @param {Record<string, unknown>} [extra] */
 async function deploy(name, tag, extra = {}) {
-  const response = await platform.admin("PUT", `/v1/workers/${name}`, { ...(await tagged(tag)), ...extra });
+  const response = await platform.admin("PUT", `/v1/workers/${name}`, { ...(await taggedWorker(tag)), ...extra });
   expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
   return response.body;
 }
@@ -41,7 +35,7 @@ describe("package store", () => {
       // Fault injection: the routes step of the deploy transaction fails for one pattern.
       await sql.unsafe(`CREATE FUNCTION fail_route() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql;
         CREATE TRIGGER fail_route BEFORE INSERT ON routes FOR EACH ROW WHEN (NEW.pattern = 'crash.example/*') EXECUTE FUNCTION fail_route();`);
-      const response = await platform.admin("PUT", "/v1/workers/atomic", { ...(await tagged("v2")), routes: ["crash.example/*"] });
+      const response = await platform.admin("PUT", "/v1/workers/atomic", { ...(await taggedWorker("v2")), routes: ["crash.example/*"] });
       expect(response.status).toBe(500);
       expect(await versions("atomic")).toHaveLength(1);
       expect((await platform.admin("GET", "/v1/workers/atomic")).body).toMatchObject({ version: v1.version, routes: ["atomic.example/*"] });
@@ -55,7 +49,7 @@ describe("package store", () => {
 
   it("store: re-deploying an identical version replaces nothing, still re-points the route, and is idempotent", async () => {
     const v1 = await deploy("same-again", "v1");
-    const v2Body = await tagged("v2");
+    const v2Body = await taggedWorker("v2");
     const v2 = (await platform.admin("PUT", "/v1/workers/same-again", v2Body)).body;
     const before = await versions("same-again");
     await platform.admin("POST", "/v1/workers/same-again/rollback", { version: v1.version });
@@ -162,7 +156,7 @@ describe("routing", () => {
 
   it("routes: a pattern another worker uses is refused at deploy and changes nothing", async () => {
     await deploy("owner", "owner", { routes: ["owned.example/*"] });
-    const response = await platform.admin("PUT", "/v1/workers/intruder2", { ...(await tagged("intruder")), routes: ["owned.example/*"] });
+    const response = await platform.admin("PUT", "/v1/workers/intruder2", { ...(await taggedWorker("intruder")), routes: ["owned.example/*"] });
     expect(response).toEqual({ status: 409, body: { error: { code: "ERR_CONFLICT", message: "Route owned.example/* is already used by worker owner." } } });
     expect((await platform.admin("GET", "/v1/workers/intruder2")).status).toBe(404);
     expect((await httpRequest(platform.port, "owned.example", "/")).text).toBe("owner");
@@ -174,7 +168,7 @@ describe("routing", () => {
       ["example.com/a*b", '"/a*b": a "*" may only end the path.'],
       ["example.com:http/*", '"example.com:http" is not a valid route host; a "*" may only open it.'],
     ]) {
-      const response = await platform.admin("PUT", "/v1/workers/badroutes", { ...(await tagged("x")), routes: [pattern] });
+      const response = await platform.admin("PUT", "/v1/workers/badroutes", { ...(await taggedWorker("x")), routes: [pattern] });
       expect(response).toEqual({ status: 400, body: { error: { code: "ERR_BAD_REQUEST", message: `Route ${pattern}: ${reason}` } } });
     }
   });

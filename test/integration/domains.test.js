@@ -2,16 +2,13 @@
 // and an upgrade registers the hosts existing routes use. (Attacks: test/hostile/hosts.test.js.)
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleWorker } from "../../cli/bundle.js";
-import { httpRequest, startPlatform, workerFile } from "../helpers/platform.js";
+import { httpRequest, startPlatform, taggedWorker } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
 /** @type {string} */
 let shopToken;
 
-/** A worker answering with its tag, so a response shows which worker served it. */
-const tagged = async (/** @type {string} */ tag) => bundleWorker(await workerFile(`export default { fetch() { return new Response(${JSON.stringify(tag)}); } };`));
 /** @param {string} method @param {string} path @param {unknown} [body] */
 const asShop = (method, path, body) => platform.admin(method, path, body, shopToken);
 /** @param {string} host @param {string} [path] */
@@ -31,14 +28,14 @@ describe("domains API", () => {
     const assigned = await platform.admin("PUT", "/v1/domains/Shop.Example.COM.", { tenant: "shop" });
     expect(assigned).toEqual({ status: 201, body: { domain: "shop.example.com", tenant: "shop", created_at: expect.any(String) } });
     expect(await platform.admin("PUT", "/v1/domains/shop.example.com", { tenant: "shop" })).toEqual({ status: 200, body: assigned.body });
-    const deployed = await asShop("PUT", "/v1/workers/storefront", { ...(await tagged("storefront")), routes: ["HTTPS://Shop.Example.com/*"] });
+    const deployed = await asShop("PUT", "/v1/workers/storefront", { ...(await taggedWorker("storefront")), routes: ["HTTPS://Shop.Example.com/*"] });
     expect(deployed.status).toBe(201);
     expect((await asShop("GET", "/v1/routes")).body.routes).toEqual([{ pattern: "shop.example.com/*", worker: "storefront" }]);
     expect(await answerAt("shop.example.com", "/anything")).toBe("storefront");
   });
 
   it("domains: the same tenant's second worker on the same normalised pattern is refused, naming its own worker", async () => {
-    const response = await asShop("PUT", "/v1/workers/storefront-2", { ...(await tagged("two")), routes: ["SHOP.EXAMPLE.COM/*"] });
+    const response = await asShop("PUT", "/v1/workers/storefront-2", { ...(await taggedWorker("two")), routes: ["SHOP.EXAMPLE.COM/*"] });
     expect(response).toEqual({ status: 409, body: { error: { code: "ERR_CONFLICT", message: "Route shop.example.com/* is already used by worker storefront." } } });
     expect(await answerAt("shop.example.com")).toBe("storefront");
   });
@@ -64,7 +61,7 @@ describe("domains API", () => {
 
   it("domains: a wildcard owns subdomains at any depth, not the apex; *d routes need both d and *.d", async () => {
     expect((await platform.admin("PUT", "/v1/domains/*.brand.test", { tenant: "shop" })).status).toBe(201);
-    const code = await tagged("brand");
+    const code = await taggedWorker("brand");
     expect((await asShop("PUT", "/v1/workers/brand", { ...code, routes: ["*.brand.test/*", "a.b.brand.test/x"] })).status).toBe(201);
     expect(await answerAt("eu.brand.test")).toBe("brand");
     expect(await answerAt("a.b.brand.test", "/x")).toBe("brand");
@@ -82,7 +79,7 @@ describe("domains API", () => {
       status: 409,
       body: { error: { code: "ERR_CONFLICT", message: "brand.test is still used by route *brand.test/* of worker brand; deploy that worker without the route first." } },
     });
-    expect((await asShop("PUT", "/v1/workers/brand", { ...(await tagged("brand")), routes: ["*.brand.test/*"] })).status).toBe(200);
+    expect((await asShop("PUT", "/v1/workers/brand", { ...(await taggedWorker("brand")), routes: ["*.brand.test/*"] })).status).toBe(200);
     expect((await asShop("DELETE", "/v1/domains/brand.test")).status).toBe(204);
     expect(await answerAt("brand.test")).toBe(404);
     expect(await answerAt("eu.brand.test")).toBe("brand");
@@ -107,8 +104,8 @@ describe("domains API", () => {
 
 describe("upgrade", () => {
   it("upgrade: the hosts existing routes use are registered to their tenants, first come first served", async () => {
-    expect((await platform.admin("PUT", "/v1/workers/early", { ...(await tagged("early")), tenant: "first" })).status).toBe(201);
-    expect((await platform.admin("PUT", "/v1/workers/late", { ...(await tagged("late")), tenant: "second" })).status).toBe(201);
+    expect((await platform.admin("PUT", "/v1/workers/early", { ...(await taggedWorker("early")), tenant: "first" })).status).toBe(201);
+    expect((await platform.admin("PUT", "/v1/workers/late", { ...(await taggedWorker("late")), tenant: "second" })).status).toBe(201);
     const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
     try {
       // The state before migration 0009: routes, no owners. `late` copies `early`'s host in another case.

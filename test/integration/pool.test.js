@@ -1,10 +1,11 @@
 // The process pool as an operator sees it: several workerd processes on one public and one admin
 // socket, each with a private port of its own; a killed process comes back while the others
 // serve; `outpost reload` replaces them one at a time without failing a request.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+import { workerdProcesses } from "../helpers/processes.js";
 
 const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
 
@@ -16,13 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => platform?.stop());
 
-/** The host's workerd processes serving its sockets (not the probation process): pid and private port. */
-function processes() {
-  return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
-    .split("\n")
-    .filter((line) => line.includes(`workerd serve ${platform.dataDir}/workerd/config.capnp`) && line.includes("--socket-fd public=3"))
-    .map((line) => ({ pid: Number(line.trim().split(/\s+/)[0]), port: Number(line.match(/private=127\.0\.0\.1:(\d+)/)?.[1]) }));
-}
+/** The host's workerd processes serving its sockets (not the probation process). */
+const processes = () => workerdProcesses(platform.dataDir).filter((proc) => proc.pooled);
 
 /**
  * Requests `steady` one after another until `done` resolves; each on a new connection, as the
@@ -41,8 +37,8 @@ describe("process pool", () => {
   it("pool: OUTPOST_PROCESSES workerd processes serve one socket, each on a private port of its own", async () => {
     const running = processes();
     expect(running).toHaveLength(3);
-    expect(new Set(running.map((p) => p.port)).size).toBe(3);
-    for (const { port } of running) {
+    expect(new Set(running.map((p) => p.privatePort)).size).toBe(3);
+    for (const { privatePort: port } of running) {
       expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
       // The private port is token-checked like the admin socket.
       expect((await fetch(`http://127.0.0.1:${port}/v1/workers`)).status).toBe(401);
