@@ -6,6 +6,7 @@ import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import type { AuditNote } from "./audit.ts";
 import { FailureThrottle, clientAddress } from "./throttle.ts";
+import { fromHex } from "../encoding.ts";
 
 export type AdminEnv = { Bindings: Env; Variables: { scope: Scope; client: string; audit?: AuditNote } };
 
@@ -29,7 +30,7 @@ export function authenticate(): MiddlewareHandler<AdminEnv> {
     const token = header.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) throw new PlatformError("ERR_UNAUTHORIZED", 401, "Missing admin token: send `Authorization: Bearer <token>`.");
     const presented = await sha256Hex(token);
-    const operator = crypto.subtle.timingSafeEqual(hexBytes(presented), hexBytes(c.env.CONFIG.adminTokenSha256));
+    const operator = crypto.subtle.timingSafeEqual(fromHex(presented), fromHex(c.env.CONFIG.adminTokenSha256));
     const scope = operator ? { tenant: null, token: null } : await scopeOfToken(c.env, presented);
     if (!scope) {
       await failed(c, client);
@@ -48,8 +49,4 @@ async function failed(c: Context<AdminEnv>, client: string): Promise<void> {
   const throttled = failures >= throttle.limits.MAX_FAILURES;
   const entry = { scope: null, client, action: throttled ? "auth.throttled" : "auth.failed", target: c.req.path, tenant: null, status: 401 };
   await recordAudit(c.env, entry);
-}
-
-function hexBytes(hex: string): Uint8Array {
-  return new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
 }

@@ -3,6 +3,7 @@ import { ASSET_LIMITS, HTML_HANDLING, NOT_FOUND_HANDLING } from "../assets/const
 import { SECRET_LIMITS } from "../vault/constants.ts";
 import { CronsSchema, QueuesDeploySchema } from "../queue/schemas.ts";
 import { BindingNameSchema, ModuleNameSchema, safeRecord } from "./names.ts";
+import { DNS_LABEL } from "../dispatch/hosts.ts";
 
 /** Limits of a deploy: https://developers.cloudflare.com/workers/platform/limits/#worker-size */
 export const DEPLOY_LIMITS = {
@@ -22,11 +23,11 @@ const CPU_MS_RANGE = `cpuMs is a whole number of milliseconds from ${DEPLOY_LIMI
 
 export const WorkerNameSchema = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+  .regex(DNS_LABEL, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
 
 export const TenantSchema = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Tenant ids are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+  .regex(DNS_LABEL, "Tenant ids are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
 
 const EntrypointNameSchema = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/, "Entrypoint names are exported class names.");
 

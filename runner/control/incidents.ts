@@ -118,7 +118,7 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
  * Counts the incidents held against one worker (STATE_SQL) and suspends it when they reach the
  * limit. Returns what was done; "none" when nothing is held against it (an unproven suspect).
  */
-async function judge(env: Env, blamed: Suspect | { tenant: string; worker: string; version: string }, kind: IncidentKind, fields: Record<string, unknown>) {
+async function judge(env: Env, blamed: Omit<Suspect, "id">, kind: IncidentKind, fields: Record<string, unknown>) {
   const { tenant, worker, version } = blamed;
   const db = database(env);
   const [state] = await db.query(STATE_SQL, [tenant, worker, env.CONFIG.suspendWindowSeconds]);
@@ -150,8 +150,7 @@ function distinctWorkers(suspects: readonly Suspect[]): Suspect[] {
 
 /** Every suspect worker's public requests go to the probation process for the window. */
 async function startProbation(env: Env, suspects: readonly Suspect[]): Promise<void> {
-  const workers = new Map(suspects.map((s) => [`${s.tenant}/${s.worker}`, s]));
-  const statements: Statement[] = [...workers.values()].flatMap(({ tenant, worker }) => [
+  const statements: Statement[] = distinctWorkers(suspects).flatMap(({ tenant, worker }) => [
     { text: PROBATION_SQL, params: [tenant, worker, env.CONFIG.suspendWindowSeconds] },
     { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, worker] },
   ]);

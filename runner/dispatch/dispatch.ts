@@ -8,6 +8,7 @@ import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../storage/presigned-endpoint.ts";
 import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, workerNameFromHost } from "./routes.ts";
 import { suspendedMessage } from "./suspended.ts";
+import { textResponse } from "../text-response.ts";
 import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
@@ -19,18 +20,8 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
   const host = request.headers.get("host") ?? url.host;
   if (workerNameFromHost(host, env.CONFIG.baseDomain) === STORAGE_HOST_LABEL) return servePresigned(request, env, ctx);
   const route = await resolveRequest(env, ctx, host, url.pathname);
-  if (!route) {
-    return new Response(`No worker is deployed at ${host}. Workers answer at NAME.${env.CONFIG.baseDomain}.\n`, {
-      status: 404,
-      headers: { "content-type": "text/plain; charset=utf-8" },
-    });
-  }
-  if (route.suspended) {
-    return new Response(`${suspendedMessage(route.worker, route.suspended)}\n`, {
-      status: 503,
-      headers: { "content-type": "text/plain; charset=utf-8" },
-    });
-  }
+  if (!route) return textResponse(404, `No worker is deployed at ${host}. Workers answer at NAME.${env.CONFIG.baseDomain}.`);
+  if (route.suspended) return textResponse(503, suspendedMessage(route.worker, route.suspended));
   const versionId = chooseVersion(route, request);
   // Static assets answer before the worker runs, as Cloudflare's default run_worker_first = false.
   const assets = await assetConfigOf(env, versionId);
@@ -55,9 +46,6 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
     // by its top-level code as the isolate starts: no tail sees that, only this error carries it.
     if (error instanceof Error && error.message.startsWith(STARTUP_FAILURE)) emit({ ...who, src: "tenant", level: "error", msg: cut(error.message) });
     log.error("the worker threw an exception; answered 500", who);
-    return new Response("Worker threw an exception; the error is in the platform log.\n", {
-      status: 500,
-      headers: { "content-type": "text/plain; charset=utf-8" },
-    });
+    return textResponse(500, "Worker threw an exception; the error is in the platform log.");
   }
 }

@@ -4,13 +4,14 @@
 // Registrations never overlap between tenants, so a host has at most one owner.
 import type { RoutePattern } from "./patterns.ts";
 
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** One DNS label: what worker names, tenant ids and each part of a domain are made of. */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** A domain to register, normalised (lower case, no trailing dot), or why it is not one. */
 export function parseDomain(text: string): string | { error: string } {
   const domain = text.toLowerCase().replace(/\.$/, "");
   const name = domain.startsWith("*.") ? domain.slice(2) : domain;
-  if (name.length > 253 || !name.split(".").every((label) => LABEL.test(label))) {
+  if (name.length > 253 || !name.split(".").every((label) => DNS_LABEL.test(label))) {
     return { error: `${text} is not a domain: use a host name such as shop.example.com, or *.example.com for all its subdomains.` };
   }
   return domain;

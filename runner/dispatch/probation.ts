@@ -4,6 +4,7 @@
 // process over its private port; there they run one at a time, so that a stall or crash there has
 // exactly one suspect. Innocent workers pay with sequential service until the probation ends.
 import type { Env } from "../env.ts";
+import { textResponse } from "../text-response.ts";
 
 /** Headers of a forwarded request: the secret that proves the runner sent it, and the original URL. */
 const FORWARD_SECRET_HEADER = "x-outpost-forward";
@@ -17,7 +18,6 @@ const BACK_CHECK_MS = 100;
 /** Set when a forward failed: the probation process is restarting (it was killed or crashed). */
 let down = false;
 
-
 export const isProbationProcess = (env: Env): boolean => env.PROCESS_ROLE === "probation";
 
 /** Sends a public request to the probation process; 503 when it is not there (restarting). */
@@ -25,13 +25,13 @@ export async function forwardToProbation(request: Request, env: Env, worker: str
   const port = env.CONFIG.probationPort;
   const secret = env.FORWARD_SECRET;
   if (port === null || !secret) throw new Error("forwardToProbation without a probation process");
+  if (down && !(await backUp(port))) return unavailable(worker, "its probation process is restarting");
   const target = new URL(request.url);
   target.protocol = "http:";
   target.host = `127.0.0.1:${port}`;
   const headers = new Headers(request.headers);
   headers.set(FORWARD_SECRET_HEADER, secret);
   headers.set(FORWARD_URL_HEADER, new URL(request.url, `http://${request.headers.get("host") ?? "localhost"}`).href);
-  if (down && !(await backUp(port))) return unavailable(worker, "its probation process is restarting");
   // Never sent twice: a request that was running when the process died would run again (and an
   // attack would be replayed); requests that come after it wait for the process to be back.
   try {
@@ -87,10 +87,7 @@ export function oneAtATime(worker: string, call: () => Promise<Response>): Promi
 }
 
 function unavailable(worker: string, why: string): Response {
-  return new Response(`Worker ${worker} is on probation and ${why}; try again shortly.\n`, {
-    status: 503,
-    headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "1" },
-  });
+  return textResponse(503, `Worker ${worker} is on probation and ${why}; try again shortly.`, { "retry-after": "1" });
 }
 
 function sameText(a: string, b: string): boolean {

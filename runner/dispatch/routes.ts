@@ -1,6 +1,6 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { isUnderBaseDomain, ownerOf } from "./hosts.ts";
+import { DNS_LABEL, isUnderBaseDomain, ownerOf } from "./hosts.ts";
 import { bySpecificity, matchesRoute, parsePattern, requestHostname, type RoutePattern } from "./patterns.ts";
 import { RefreshingCache } from "./refreshing-cache.ts";
 import type { Invocation } from "../logs/journal.ts";
@@ -50,7 +50,7 @@ export function workerNameFromHost(host: string, baseDomain: string): string | n
   const suffix = `.${baseDomain.toLowerCase()}`;
   if (!hostname.endsWith(suffix)) return null;
   const name = hostname.slice(0, -suffix.length);
-  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name) ? name : null;
+  return DNS_LABEL.test(name) ? name : null;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Env } from "../env.ts";
 import type { ObjectMeta, StorageProps } from "./entrypoint.ts";
 import { signingKey } from "../vault/signing.ts";
 import { verifyPresigned } from "./presign.ts";
+import { textResponse } from "../text-response.ts";
 
 interface StorageStub {
   getObject(key: string, options: unknown): Promise<{ meta: ObjectMeta; body: ReadableStream<Uint8Array> | null } | null>;
@@ -13,9 +14,9 @@ interface StorageStub {
 export async function servePresigned(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const token = new URL(request.url).pathname.slice(1);
   const claims = await verifyPresigned(await signingKey(env), token, Math.floor(Date.now() / 1000));
-  if (typeof claims === "string") return refuse(403, `Presigned URL refused: ${claims}.`);
+  if (typeof claims === "string") return textResponse(403, `Presigned URL refused: ${claims}.`);
   const method = request.method === "HEAD" ? "GET" : request.method;
-  if (method !== claims.method) return refuse(403, `Presigned URL refused: it allows ${claims.method}, not ${request.method}.`);
+  if (method !== claims.method) return textResponse(403, `Presigned URL refused: it allows ${claims.method}, not ${request.method}.`);
   // The same code path as a binding call, with props from the signed claims only.
   const props: StorageProps = { tenant: claims.tenant, worker: "(presigned URL)", binding: "(presigned URL)", bucketId: claims.bucketId };
   const storage = (ctx as unknown as { exports: { Storage(options: { props: StorageProps }): StorageStub } }).exports.Storage({ props });
@@ -30,7 +31,7 @@ export async function servePresigned(request: Request, env: Env, ctx: ExecutionC
     return new Response(null, { status: 204 });
   }
   const result = await storage.getObject(claims.key, {});
-  if (!result?.body) return refuse(404, "No such object.");
+  if (!result?.body) return textResponse(404, "No such object.");
   const headers = new Headers({ etag: `"${result.meta.etag}"`, "content-length": String(result.meta.size) });
   const type = result.meta.httpMetadata.contentType;
   if (type) headers.set("content-type", type);
@@ -39,8 +40,4 @@ export async function servePresigned(request: Request, env: Env, ctx: ExecutionC
     return new Response(null, { headers });
   }
   return new Response(result.body, { headers });
-}
-
-function refuse(status: number, message: string): Response {
-  return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
