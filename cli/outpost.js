@@ -14,10 +14,10 @@ Usage:
     FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--r2 BINDING[=BUCKET]]... [--var KEY=VALUE]... [--vault BINDING]... [--tenant ID]
            [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]... [--message TEXT]
            [--percent P]   (a gradual rollout: the new version takes P % of requests)
-           [--cpu-ms MS]   (limits.cpu_ms: the longest the worker may stall its process, 10-30000)
+           [--cpu-ms MS]   (limits.cpu_ms, 10-30000: its stall limit; the watchdog applies at least 200 and at most OUTPOST_MAX_STALL_MS)
     Flags override the config file's name, date and bindings of the same name; flags add to its
     compatibility flags. A KV namespace defaults to the binding's name.
-  outpost workers                              workers, versions serving, rollouts, routes, suspensions
+  outpost workers                              workers, versions serving, rollouts, routes, suspensions and probation
   outpost resume NAME                          lift the worker's suspension
   outpost versions NAME                        stored versions, oldest first
   outpost crons NAME                           the worker's latest cron runs: tick, cron, outcome, attempts

@@ -2,8 +2,9 @@
 // Object per workerd process (`idFromName("scheduler")`, never evicted) owns them: the push
 // dispatcher's pumps and the cron ticker. It holds its own LISTEN connection (new messages,
 // deploys) for low latency, and a one-second housekeeping timer as the safety net. Nothing
-// starts a Durable Object by itself, so `outpost start` calls the admin heartbeat
-// (POST /v1/maintenance/tick) every second; a restarted workerd is back in business within it.
+// starts a Durable Object by itself, so the pool supervisor (cli/pool.js) calls the heartbeat
+// (POST /v1/maintenance/tick) on every process's private port every second; a restarted process
+// is back in business within it.
 import { DurableObject } from "cloudflare:workers";
 import postgres from "postgres";
 import type { Env } from "../env.ts";
