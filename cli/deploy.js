@@ -42,6 +42,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string} [message]
  * @property {number} [rolloutPercent]
  * @property {{ cpuMs?: number }} [limits]
+ * @property {{ enabled: boolean }} [observability]
  */
 
 /**
@@ -110,6 +111,7 @@ export async function deployBody(options) {
     ...(options.message ? { message: options.message } : {}),
     ...(options.percent !== undefined ? { rolloutPercent: options.percent } : {}),
     ...(cpuMs !== undefined ? { limits: { cpuMs } } : {}),
+    ...(config?.observability ? { observability: { enabled: true } } : {}),
   };
   return { name, body, assetFiles };
 }

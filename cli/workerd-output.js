@@ -148,7 +148,7 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
       origin.onJournal?.(classified.entry);
       return onJournal(classified.entry);
     }
-    if (classified.kind === "console") return drop("console", { reason: "console output of an isolate (tenants' is printed from their tail events)" });
+    if (classified.kind === "console") return drop("console", { reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)" });
     const { entry } = classified;
     const tenant = typeof entry.tenant === "string" ? { source: "tenant", tenant: entry.tenant, worker: entry.worker } : null;
     const key = tenant ? `tenant ${entry.tenant}/${entry.worker}` : entry.src;

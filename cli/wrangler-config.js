@@ -28,6 +28,7 @@ import { readQueuesAndCrons } from "./wrangler-queues.js";
  * @property {import("./wrangler-queues.js").QueuesConfig} [queues]  `[[queues.producers]]` and `[[queues.consumers]]`
  * @property {string[]} [crons]             `[triggers] crons`
  * @property {number} [cpuMs]               `[limits] cpu_ms`
+ * @property {true} [observability]         `[observability] enabled`: the worker's console output reaches the platform log
  * @property {BundleOptions} bundle          how to bundle `main`
  */
 
@@ -38,14 +39,13 @@ export const CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
 const SUPPORTED = new Set([
   "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces", "routes", "route", "services",
   "r2_buckets", "assets", "queues", "triggers", "vaults", "secrets_store_secrets", "rules", "find_additional_modules", "base_dir", "preserve_file_names",
-  "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment", "limits",
+  "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment", "limits", "observability",
 ]);
 
 /**
  * Fields read nowhere, because none of them changes what the worker's code or env is on Outpost:
  * - Cloudflare account and dashboard settings, meaningless on a self-hosted host: `$schema`,
- *   `account_id`, `workers_dev`, `preview_urls`, `previews`, `compliance_region`, `observability`,
- *   `logpush`, `placement`, `upload_source_maps`, `first_party_worker`, `keep_vars`
+ *   `account_id`, `workers_dev`, `preview_urls`, `previews`, `compliance_region`, `logpush`, `placement`, `upload_source_maps`, `first_party_worker`, `keep_vars`
  *   (keeps dashboard-edited vars), `send_metrics`;
  * - local development only: `dev`;
  * - `env` and `legacy_env`: named environments; like `wrangler deploy` without `--env`, the
@@ -60,7 +60,7 @@ const SUPPORTED = new Set([
  *   that esbuild cannot bundle, or none, is refused anyway).
  */
 const IGNORED = new Set([
-  "$schema", "account_id", "workers_dev", "preview_urls", "previews", "compliance_region", "observability", "logpush",
+  "$schema", "account_id", "workers_dev", "preview_urls", "previews", "compliance_region", "logpush",
   "placement", "upload_source_maps", "first_party_worker", "keep_vars", "send_metrics", "dev", "env",
   "legacy_env", "build", "no_bundle", "node_compat", "tail_consumers", "streaming_tail_consumers", "migrations",
   "python_modules", "pages_build_output_dir",
@@ -225,6 +225,12 @@ export function validateWranglerConfig(raw, path) {
   const cpuMs = config.limits === undefined ? undefined : check.table(config.limits, "limits").cpu_ms;
   if (cpuMs !== undefined && !Number.isInteger(cpuMs)) throw new Error(`${file}: limits.cpu_ms must be a whole number of milliseconds`);
 
+  // `[observability] enabled` (or `[observability.logs] enabled`) turns the worker's logs on, as it
+  // turns Workers Logs on at Cloudflare; sampling and invocation-log settings are not read yet.
+  const observabilityTable = config.observability === undefined ? undefined : check.table(config.observability, "observability");
+  const logsTable = observabilityTable?.logs === undefined ? undefined : check.table(observabilityTable.logs, "observability.logs");
+  const observability = check.boolean(observabilityTable?.enabled, "observability.enabled") === true || check.boolean(logsTable?.enabled, "observability.logs.enabled") === true;
+
   const rules = check.tables(config.rules ?? [], "rules").map((entry, i) => {
     const type = /** @type {ModuleRule["type"]} */ (entry.type);
     if (!RULE_TYPES.includes(type)) {
@@ -257,6 +263,7 @@ export function validateWranglerConfig(raw, path) {
     queues,
     crons,
     cpuMs: /** @type {number | undefined} */ (cpuMs),
+    observability: observability || undefined,
     bundle: defined({
       rules,
       exclude: [path],

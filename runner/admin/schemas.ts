@@ -99,6 +99,8 @@ export const DeploySchema = z
       })
       .strict()
       .optional(),
+    /** `[observability] enabled`: the worker's console output and uncaught exceptions reach the platform log. */
+    observability: z.object({ enabled: z.boolean() }).strict().optional(),
   })
   .strict()
   .superRefine((deploy, ctx) => {

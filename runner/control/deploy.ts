@@ -66,8 +66,12 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   const cpuMs = input.limits?.cpuMs;
   // Limits are hashed only when set, so versions deployed before they existed keep their ids.
   const limits = cpuMs === undefined ? {} : { limits: { cpuMs } };
+  const observability = input.observability?.enabled === true;
   const version = await sha256(
-    JSON.stringify({ tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig, ...limits }),
+    JSON.stringify({
+      tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig, ...limits,
+      ...(observability ? { observability } : {}),
+    }),
   );
   // Before the load check: loading the version that got the worker suspended could stall a process again.
   const lifts = await deployLiftsSuspension(env, tenant, worker, version);
@@ -118,11 +122,11 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       },
       createQueues(tenant, input),
       {
-        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets, cpu_ms)
-               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb, $13) ON CONFLICT (id) DO NOTHING`,
+        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets, cpu_ms, observability)
+               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb, $13, $14) ON CONFLICT (id) DO NOTHING`,
         params: [
           version, tenant, worker, input.mainModule, JSON.stringify(modules), compatibilityDate,
-          compatibilityFlags, JSON.stringify(bindings), size, input.message ?? null, entrypoints, assetConfig && JSON.stringify(assetConfig), cpuMs ?? null,
+          compatibilityFlags, JSON.stringify(bindings), size, input.message ?? null, entrypoints, assetConfig && JSON.stringify(assetConfig), cpuMs ?? null, observability,
         ],
       },
       pointWorker,

@@ -42,10 +42,11 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
     return await (probation ? oneAtATime(route.worker, invoke) : invoke());
   } catch (error) {
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
-    // The worker's own exceptions reach the log through its tail (logs/tail.ts), except one thrown
-    // by its top-level code as the isolate starts: no tail sees that, only this error carries it.
+    // The worker's own exceptions reach the log through its tail (logs/tail.ts) when observability
+    // is on, except one thrown by its top-level code as the isolate starts: no tail sees that, only
+    // this error carries it.
     if (error instanceof Error && error.message.startsWith(STARTUP_FAILURE)) emit({ ...who, src: "tenant", level: "error", msg: cut(error.message) });
     log.error("the worker threw an exception; answered 500", who);
-    return textResponse(500, "Worker threw an exception; the error is in the platform log.");
+    return textResponse(500, "Worker threw an exception.");
   }
 }

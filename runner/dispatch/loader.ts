@@ -57,7 +57,7 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   const db = database(env);
   // Independent reads run together: a cold load waits for two round trips, not five.
   const [[version], secrets] = await Promise.all([
-    db.query("SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints FROM versions WHERE id = $1", [versionId]),
+    db.query("SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints, observability FROM versions WHERE id = $1", [versionId]),
     secretsOf(env, route.tenant, workerScope(route.worker)),
   ]);
   if (!version) throw new Error(`version ${versionId} of worker ${route.worker} is missing from the database`);
@@ -122,8 +122,10 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     modules,
     env: tenantEnv,
     globalOutbound: exports.Egress({ props: { tenant: route.tenant, worker: route.worker } }),
-    // The tenant's console output and uncaught exceptions reach the log only through this.
-    tails: [exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId } })],
+    // The tenant's console output and uncaught exceptions reach the log only through its tail, and
+    // only when the version turned observability on: a tail costs about as much CPU as the request
+    // itself (README, "Logs"), so, as with Cloudflare's Workers Logs, it is opt-in.
+    ...(version.observability === true ? { tails: [exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId } })] } : {}),
   };
 }
 

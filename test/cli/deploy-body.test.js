@@ -55,6 +55,7 @@ describe("from a project directory", () => {
       compatibilityFlags: [],
       vars: { GREETING: "Hello", LIMITS: { max: 3 } },
       kv: { STORE: "ts-project-store" },
+      observability: { enabled: true },
     });
     // Older servers refuse unknown fields: routes and services are absent unless configured.
     expect(Object.keys(body)).not.toContain("routes");

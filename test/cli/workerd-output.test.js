@@ -97,7 +97,7 @@ describe("limits", () => {
       vi.advanceTimersByTime(1000);
       const reports = lines.filter((line) => line.msg === "log lines dropped");
       expect(reports).toEqual([
-        expect.objectContaining({ level: "warn", src: "outpost", reason: "console output of an isolate (tenants' is printed from their tail events)", dropped: 1 }),
+        expect.objectContaining({ level: "warn", src: "outpost", reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)", dropped: 1 }),
         expect.objectContaining({ level: "warn", src: "outpost", reason: "over the rate limit", source: "tenant", tenant: "t", worker: "w", dropped: 100 - printed }),
       ]);
       expect(lines[0]).toMatchObject({ src: "runner", msg: "hello" });

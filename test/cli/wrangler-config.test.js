@@ -43,6 +43,7 @@ describe("what is read", () => {
       r2: {},
       vaults: [],
       secretsStore: {},
+      observability: true,
       bundle: { rules: [], exclude: [path], esbuild: {} },
     });
   });
@@ -207,6 +208,14 @@ describe("what is read", () => {
     expect(read(`name = "w"`)).not.toHaveProperty("cpuMs");
     expect(refusal(`[limits]\ncpu_ms = 1.5`)).toBe("wrangler.toml: limits.cpu_ms must be a whole number of milliseconds");
     expect(refusal(`limits = 5`)).toBe("wrangler.toml: limits must be a table");
+  });
+
+  it("config: [observability] enabled (or [observability.logs] enabled) turns the worker's logs on", () => {
+    expect(read(`name = "w"\n[observability]\nenabled = true\nhead_sampling_rate = 1`).observability).toBe(true);
+    expect(read(`name = "w"\n[observability.logs]\nenabled = true`).observability).toBe(true);
+    expect(read(`name = "w"\n[observability]\nenabled = false`)).not.toHaveProperty("observability");
+    expect(read(`name = "w"`)).not.toHaveProperty("observability");
+    expect(refusal(`[observability]\nenabled = "yes"`)).toBe("wrangler.toml: observability.enabled must be true or false");
   });
 
   it("config: empty binding sections declare nothing and are accepted", () => {

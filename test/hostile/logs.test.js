@@ -38,7 +38,7 @@ const FLOODER = `export default {
 beforeAll(async () => {
   platform = await startPlatform();
   const deploy = async (/** @type {"liar" | "flooder"} */ name, /** @type {string} */ source) =>
-    (versions[name] = (await platform.deploy(name, await workerFile(source), { tenant: "mallory", compatibilityFlags: ["nodejs_compat"] })).version);
+    (versions[name] = (await platform.deploy(name, await workerFile(source), { tenant: "mallory", compatibilityFlags: ["nodejs_compat"], observability: { enabled: true } })).version);
   await deploy("liar", LIAR);
   await deploy("flooder", FLOODER);
 });

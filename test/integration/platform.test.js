@@ -56,15 +56,32 @@ describe("serving", () => {
     expect(response.text).toBe(`No worker is deployed at nobody-here.localhost. Workers answer at NAME.localhost.\n`);
   });
 
-  it("dispatch: a worker that throws gets 500 and the log names worker and version", async () => {
+  it("dispatch: a worker with observability on that throws gets 500 and the log names worker and version", async () => {
     const entry = await workerFile(`export default { fetch() { throw new Error("kaboom-4711"); } };`);
-    const { version } = await platform.deploy("thrower", entry);
+    const { version } = await platform.deploy("thrower", entry, { observability: { enabled: true } });
     const response = await platform.fetchWorker("thrower");
     expect(response.status).toBe(500);
     expect(response.text).not.toContain("kaboom");
     const thrown = () => platform.events().find((event) => event.msg?.includes("kaboom-4711"));
     await waitUntil(() => thrown() !== undefined, 5000);
     expect(thrown()).toMatchObject({ level: "error", src: "tenant", tenant: "default", worker: "thrower", version, msg: "Uncaught Error: kaboom-4711" });
+  });
+
+  it("logs: without observability a worker's console output and exceptions stay out of the log; the 500 is logged", async () => {
+    const entry = await workerFile(`export default { fetch() { console.log("quiet-5150"); throw new Error("quiet-kaboom-5150"); } };`);
+    const { version } = await platform.deploy("quiet", entry);
+    const loud = await platform.deploy("loud", await workerFile(`export default { fetch() { console.log("loud-5150"); return new Response("ok"); } };`), {
+      observability: { enabled: true },
+    });
+    expect((await platform.fetchWorker("quiet")).status).toBe(500);
+    expect((await platform.fetchWorker("loud")).status).toBe(200);
+    // The observed worker's line arrives through its tail; by then the quiet one's would have too.
+    await waitUntil(() => platform.events().some((event) => event.msg === "loud-5150"), 5000);
+    expect(platform.events().find((event) => event.msg === "loud-5150")).toMatchObject({ src: "tenant", worker: "loud", version: loud.version });
+    await waitUntil(() => platform.events().some((event) => event.msg === "the worker threw an exception; answered 500" && event.worker === "quiet"), 5000);
+    expect(platform.events().find((event) => event.worker === "quiet" && event.msg === "the worker threw an exception; answered 500")).toMatchObject({ src: "runner", version });
+    expect(platform.logs()).not.toContain("quiet-5150");
+    expect(platform.logs()).not.toContain("quiet-kaboom-5150");
   });
 
   it("dispatch: ctx.waitUntil work finishes after the response", async () => {
