@@ -1,4 +1,4 @@
-// The control-plane commands: each a thin call to the admin API (README, "Admin API").
+// The control-plane commands: each a thin call to the admin API (docs/admin-api.md).
 import { callAdmin } from "./admin-client.js";
 import { readSecretValue } from "./secret-input.js";
 

@@ -1,4 +1,4 @@
-// The operator's host and name policy (README, "Domains"), read from the environment at start.
+// The operator's host and name policy (docs/workers.md, "Domains"), read from the environment at start.
 
 /**
  * @param {NodeJS.ProcessEnv} env

@@ -197,7 +197,7 @@ function moduleName(path, bytes, options) {
 /** @param {Buffer} bytes @param {RuleType} type @param {string} name @returns {Module} */
 function toModule(bytes, type, name) {
   const moduleType = MODULE_TYPE[type];
-  // The admin API carries binary modules as base64 (README, "Deploy body").
+  // The admin API carries binary modules as base64 (docs/admin-api.md, "Deploy body").
   const content = moduleType === "data" || moduleType === "wasm" ? bytes.toString("base64") : bytes.toString("utf8");
   return { name, type: moduleType, content };
 }

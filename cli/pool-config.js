@@ -1,4 +1,4 @@
-// The operator's containment settings (README, "Containment"), read from the environment at start.
+// The operator's containment settings (docs/security.md, "Containment"), read from the environment at start.
 import { availableParallelism } from "node:os";
 
 /**

@@ -1,4 +1,4 @@
-// When incidents suspend a worker (README, "Blame and suspension"), read from the environment at start.
+// When incidents suspend a worker (docs/security.md, "Blame and suspension"), read from the environment at start.
 
 /**
  * @param {NodeJS.ProcessEnv} env

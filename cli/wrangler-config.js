@@ -221,7 +221,7 @@ export function validateWranglerConfig(raw, path) {
 
   const { queues, crons } = readQueuesAndCrons(config, check);
 
-  // `[limits] cpu_ms` is enforced as a stall limit (README); other limits (subrequests) are not read.
+  // `[limits] cpu_ms` is enforced as a stall limit (docs/security.md, "CPU limit"); other limits (subrequests) are not read.
   const cpuMs = config.limits === undefined ? undefined : check.table(config.limits, "limits").cpu_ms;
   if (cpuMs !== undefined && !Number.isInteger(cpuMs)) throw new Error(`${file}: limits.cpu_ms must be a whole number of milliseconds`);
 

@@ -87,7 +87,7 @@ export const DeploySchema = z
     routes: z.array(z.string().min(1).max(255)).max(100).default([]),
     message: z.string().max(1000).optional(),
     rolloutPercent: z.number().int().min(0).max(100).optional(),
-    /** `[limits] cpu_ms`: enforced as the longest the worker may stall its process (README). */
+    /** `[limits] cpu_ms`: enforced as the longest the worker may stall its process (docs/security.md, "CPU limit"). */
     limits: z
       .object({
         cpuMs: z

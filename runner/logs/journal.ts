@@ -2,7 +2,7 @@
 // tenant's code, an `end` line once that call settles. workerd writes console lines to its stdout
 // synchronously, so when the supervisor kills a stalled or crashed process, the starts without an
 // end it read from that process name every invocation that was in flight: the suspects
-// (README, "Blame and suspension"). A tenant cannot forge these lines: they carry the log nonce.
+// (docs/security.md, "Blame and suspension"). A tenant cannot forge these lines: they carry the log nonce.
 import { toHex } from "../encoding.ts";
 import { emit } from "./log.ts";
 

@@ -66,7 +66,7 @@ function tokenUrl(claims, signature) {
   return new URL(`http://storage.localhost/${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`);
 }
 
-/** The signing key as README documents it: HMAC key = HKDF-SHA-256(master key, active salt, "outpost signing"). */
+/** The signing key as docs/security.md documents it: HMAC key = HKDF-SHA-256(master key, active salt, "outpost signing"). */
 async function derivedSigningKey() {
   const [active] = await sql`SELECT salt FROM secret_keys WHERE active`;
   return Buffer.from(hkdfSync("sha256", Buffer.from(masterKey, "base64"), active?.salt, "outpost signing", 32));
