@@ -10,7 +10,9 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
 import workerd from "workerd";
+import { openOutputPipe } from "./output-pipe.js";
 import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainThreadCpuMs, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
 
 /** A replaced process finishes its requests for at most this long (reload, stop). */
@@ -23,7 +25,7 @@ const OUT_OF_MEMORY = "Reached heap limit";
 /**
  * @typedef {object} PoolOptions
  * @property {string} configFile
- * @property {string} cwd
+ * @property {string} cwd                   workerd's working directory; its output FIFOs are made (and at once unlinked) there
  * @property {NodeJS.ProcessEnv} env         workerd's environment
  * @property {number[][]} ports              per slot, two private ports (a reload starts the replacement on the other)
  * @property {number | null} probationPort   the probation process's private port (runner/dispatch/probation.ts), or none
@@ -65,6 +67,7 @@ export function startPool(options, logger, output) {
   /** @type {number[]} consecutive deaths per slot */
   const failures = portPairs.map(() => 0);
   let stopping = false;
+  let launches = 0;
 
   /** @param {number} slot @param {number} port @returns {Proc} */
   const launch = (slot, port) => {
@@ -72,26 +75,32 @@ export function startPool(options, logger, output) {
     const sockets = probation ? ["--socket-addr", "public=127.0.0.1:0", "--socket-addr", "admin=127.0.0.1:0"] : ["--socket-fd", "public=3", "--socket-fd", "admin=4"];
     const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=127.0.0.1:${port}`];
     const env = { ...options.env, OUTPOST_PROCESS_ROLE: probation ? "probation" : "pool" };
+    const origin = { process: slot, onJournal: (/** @type {Record<string, unknown>} */ entry) => journal(proc, entry) };
+    const [stdout, stderr] = /** @type {const} */ (["stdout", "stderr"]).map((stream) => {
+      const lines = output.reader(stream, origin);
+      return openOutputPipe(join(options.cwd, `.${stream}-${slot}-${++launches}.fifo`), (chunk) => {
+        if (!proc.outOfMemory && chunk.includes(OUT_OF_MEMORY)) proc.outOfMemory = true;
+        lines(chunk);
+      });
+    });
+    if (!stdout || !stderr) throw new Error("unreachable: two output pipes");
     /** @type {import("node:child_process").StdioOptions} */
-    const stdio = probation ? ["ignore", "pipe", "pipe"] : ["ignore", "pipe", "pipe", 3, 4];
+    const stdio = ["ignore", stdout.writeFd, stderr.writeFd, ...(probation ? [] : [3, 4])];
     // A process group of its own: a terminal's Ctrl-C is for `outpost start`, which stops the pool in order.
     const child = spawn(workerd.default, args, { cwd: options.cwd, env, stdio, detached: true });
+    stdout.handedOver();
+    stderr.handedOver();
+    const closed = new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
+    child.once("exit", () => (stdout.readNow(), stderr.readNow()));
+    // Once its output is read to the end, the last journal lines included.
+    const done = Promise.all([closed, stdout.ended, stderr.ended]).then(([exit]) => exit);
     /** @type {Proc} */
     const proc = {
       slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, busy: false, inFlight: new Map(),
       killedForStall: false, outOfMemory: false, retiring: false,
-      // "close", not "exit": by then its output is read to the end, the last journal lines included.
-      exited: new Promise((resolve) => child.once("close", () => resolve())),
+      exited: done.then(() => {}),
     };
-    const origin = { process: slot, onJournal: (/** @type {Record<string, unknown>} */ entry) => journal(proc, entry) };
-    for (const [stream, readable] of /** @type {const} */ ([["stdout", child.stdout], ["stderr", child.stderr]])) {
-      if (!readable) continue;
-      readable.on("data", (/** @type {Buffer} */ chunk) => {
-        if (!proc.outOfMemory && chunk.includes(OUT_OF_MEMORY)) proc.outOfMemory = true;
-      });
-      output.read(readable, stream, origin);
-    }
-    child.once("close", (code, signal) => onExit(proc, code, signal));
+    void done.then(({ code, signal }) => onExit(proc, code, signal));
     return proc;
   };
 

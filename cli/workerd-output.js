@@ -159,10 +159,11 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
   };
 
   return {
-    /** @param {import("node:stream").Readable} readable @param {"stdout" | "stderr"} stream @param {Origin} [origin] */
-    read(readable, stream, origin) {
-      readable.on("data", lineSplitter((text) => line(text, stream, origin), () => drop(`long ${stream}`, { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream })));
-    },
+    /**
+     * What takes one stream's chunks, as they come.
+     * @param {"stdout" | "stderr"} stream @param {Origin} [origin] @returns {(chunk: Buffer) => void}
+     */
+    reader: (stream, origin) => lineSplitter((text) => line(text, stream, origin), () => drop(`long ${stream}`, { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream })),
     line,
     /** Reports what is still counted (at shutdown). */
     flush() {
