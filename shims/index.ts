@@ -1,10 +1,15 @@
 // Loaded into every tenant isolate beside the user's modules (runner/dispatch/entry-module.ts).
 import type { BindingManifest } from "../runner/dispatch/bindings.ts";
-import { makeKvBinding, type KvRunner } from "./kv.ts";
-import { makeServiceBinding, type ServiceRunner } from "./service.ts";
-import { SecretsStoreSecret, VaultBinding, type VaultRunner } from "./vault.ts";
-import { makeStorageBinding, type StorageRunner } from "./storage.ts";
-import { makeQueueBinding, type QueueRunner } from "./queue.ts";
+import type { KvRunner } from "../runner/kv/contract.ts";
+import type { QueueRunner } from "../runner/queue/contract.ts";
+import type { ServiceRunner } from "../runner/services/contract.ts";
+import type { StorageRunner } from "../runner/storage/contract.ts";
+import type { VaultRunner } from "../runner/vault/contract.ts";
+import { makeKvBinding } from "./kv.ts";
+import { makeServiceBinding } from "./service.ts";
+import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
+import { makeStorageBinding } from "./storage.ts";
+import { makeQueueBinding } from "./queue.ts";
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;
 

@@ -1,25 +1,7 @@
 // env.KV in tenant isolates: Cloudflare's KVNamespace over the runner's Kv entrypoint.
 import { GET_TYPES, KV_LIMITS, type GetType } from "../runner/kv/constants.ts";
 import { checkKeyName, validateValueSize } from "../runner/kv/validate.ts";
-import type { KvEntry, KvListResult } from "../runner/kv/entrypoint.ts";
-
-/** The runner methods this shim calls (runner/kv/entrypoint.ts). */
-export interface KvRunner {
-  read(key: string, cacheTtl?: number): Promise<KvEntry | null>;
-  readMany(keys: string[], type: string): Promise<({ value: Uint8Array; metadata: string | null } | null)[]>;
-  exists(key: string): Promise<boolean>;
-  write(key: string, value: string | Uint8Array, options?: PutOptionsWire): Promise<string>;
-  writeIfAbsent(key: string, value: string | Uint8Array, options?: PutOptionsWire): Promise<string | null>;
-  writeIfVersion(key: string, value: string | Uint8Array, version: string, options?: PutOptionsWire): Promise<string | null>;
-  remove(key: string): Promise<void>;
-  list(options: { prefix?: string; limit?: number; cursor?: string }): Promise<KvListResult>;
-}
-
-interface PutOptionsWire {
-  expiration?: number;
-  expirationTtl?: number;
-  metadata?: string;
-}
+import type { KvListOptions, KvPutOptions, KvRunner } from "../runner/kv/contract.ts";
 
 type GetOptions = GetType | { type?: GetType | undefined; cacheTtl?: number | undefined } | undefined;
 type PutValue = string | ArrayBuffer | ArrayBufferView | ReadableStream;
@@ -89,7 +71,7 @@ export class KvNamespace implements KVNamespace {
   }
 
   async list<Metadata = unknown>(options?: KVNamespaceListOptions): Promise<KVNamespaceListResult<Metadata, string>> {
-    const wire: { prefix?: string; limit?: number; cursor?: string } = {};
+    const wire: KvListOptions = {};
     if (options?.prefix != null) wire.prefix = String(options.prefix);
     // workerd sends a limit only when it is positive; 0 or less means the default.
     if (options?.limit != null && toInteger(options.limit) > 0) wire.limit = toInteger(options.limit);
@@ -153,8 +135,8 @@ function parseMetadata(metadata: string | null): unknown {
   return metadata === null ? null : JSON.parse(metadata);
 }
 
-function putOptions(options: KVNamespacePutOptions | undefined): PutOptionsWire {
-  const wire: PutOptionsWire = {};
+function putOptions(options: KVNamespacePutOptions | undefined): KvPutOptions {
+  const wire: KvPutOptions = {};
   if (options?.expiration != null) wire.expiration = toInteger(options.expiration);
   if (options?.expirationTtl != null) wire.expirationTtl = toInteger(options.expirationTtl);
   if (options?.metadata !== undefined && options.metadata !== null) wire.metadata = JSON.stringify(options.metadata);

@@ -4,25 +4,8 @@
 // binding encodes them (toJSON and friends run in the sender's realm); the runner re-checks
 // everything and serializes `v8` bodies with workerd's own serializer.
 import type { ContentType } from "../runner/queue/constants.ts";
-import type { QueueSendResponse, ReceivedMessage } from "../runner/queue/entrypoint.ts";
-import type { QueueMetrics } from "../runner/queue/store.ts";
+import type { QueueMetrics, QueueRunner, QueueSendResponse, QueueWireMessage, ReceivedMessage } from "../runner/queue/contract.ts";
 import { parseContentType, toInt32 } from "../runner/queue/validate.ts";
-
-interface WireMessage {
-  contentType: ContentType;
-  body: unknown;
-  delaySeconds?: number;
-}
-
-/** The runner methods this shim calls (runner/queue/entrypoint.ts). */
-export interface QueueRunner {
-  sendMessages(operation: "send" | "sendBatch", messages: WireMessage[], batchDelaySeconds?: number): Promise<QueueSendResponse>;
-  readMetrics(): Promise<QueueMetrics>;
-  receiveMessages(batchSize: number, visibilityTimeoutMs?: number): Promise<ReceivedMessage[]>;
-  acknowledge(leaseIds: string[]): Promise<number>;
-  release(leaseIds: string[], delaySeconds?: number): Promise<void>;
-  extendLease(leaseId: string, visibilityTimeoutMs: number): Promise<boolean>;
-}
 
 type Flags = Record<string, boolean | undefined>;
 
@@ -115,10 +98,10 @@ function dictionary<T extends object>(value: T | undefined, method: string, posi
 }
 
 /** workerd's serialize() for each content type, with its messages. */
-function encode(body: unknown, contentType: unknown, delaySeconds: number | undefined): WireMessage {
+function encode(body: unknown, contentType: unknown, delaySeconds: number | undefined): QueueWireMessage {
   if (body === undefined) throw new TypeError("Message body cannot be undefined");
   const type = contentType === undefined ? defaultContentType() : parseContentType(contentType);
-  const message = (encoded: unknown): WireMessage =>
+  const message = (encoded: unknown): QueueWireMessage =>
     delaySeconds === undefined ? { contentType: type, body: encoded } : { contentType: type, body: encoded, delaySeconds };
   switch (type) {
     case "text":

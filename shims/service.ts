@@ -1,11 +1,6 @@
 // env.SERVICE in tenant isolates: a Cloudflare service binding (Fetcher with JS RPC) over the
 // runner's Service entrypoint, which finds the target worker's current version per call.
-
-/** The runner methods this shim calls (runner/services/entrypoint.ts). */
-export interface ServiceRunner {
-  fetch(request: Request): Promise<Response>;
-  call(method: string, args: unknown[]): Promise<unknown>;
-}
+import type { ServiceRunner } from "../runner/services/contract.ts";
 
 /**
  * `fetch` goes to the target's fetch handler; any other method name becomes an RPC call on the

@@ -1,21 +1,18 @@
 // env.BUCKET in tenant isolates: Cloudflare's R2Bucket over the runner's Storage entrypoint.
 import { fromHex, toHex } from "../runner/encoding.ts";
-import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES } from "../runner/storage/constants.ts";
-import type { ObjectMeta } from "../runner/storage/entrypoint.ts";
-
-/** The runner methods this shim calls (runner/storage/entrypoint.ts). */
-export interface StorageRunner {
-  headObject(key: string): Promise<ObjectMeta | null>;
-  getObject(key: string, options: unknown): Promise<{ meta: ObjectMeta; body: ReadableStream<Uint8Array> | null } | null>;
-  putObject(key: string, value: ReadableStream | Uint8Array, options: unknown): Promise<ObjectMeta | null>;
-  deleteObjects(keys: string[]): Promise<void>;
-  listObjects(options: unknown): Promise<{ objects: ObjectMeta[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] }>;
-  createUpload(key: string, options: unknown): Promise<string>;
-  uploadPart(key: string, uploadId: string, partNumber: number, value: ReadableStream | Uint8Array): Promise<{ partNumber: number; etag: string }>;
-  completeUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<ObjectMeta>;
-  abortUpload(key: string, uploadId: string): Promise<void>;
-  presign(key: string, options: unknown): Promise<string>;
-}
+import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES, type StorageClass } from "../runner/storage/constants.ts";
+import type {
+  GetObjectOptions,
+  ListObjectsOptions,
+  ObjectBody,
+  ObjectMeta,
+  PutObjectOptions,
+  StorageRunner,
+  UploadOptions,
+  UploadedPart,
+  WireConditional,
+  WireRange,
+} from "../runner/storage/contract.ts";
 
 type Value = ReadableStream | ArrayBuffer | ArrayBufferView | string | null | Blob;
 type Conditional = { etagMatches?: string; etagDoesNotMatch?: string; uploadedBefore?: Date; uploadedAfter?: Date; secondsGranularity?: boolean };
@@ -132,7 +129,7 @@ export class R2MultipartUpload {
     this.uploadId = uploadId;
   }
 
-  async uploadPart(partNumber: number, value: Value): Promise<{ partNumber: number; etag: string }> {
+  async uploadPart(partNumber: number, value: Value): Promise<UploadedPart> {
     return this.#runner.uploadPart(this.key, this.uploadId, partNumber, await wireValue(value));
   }
 
@@ -140,7 +137,7 @@ export class R2MultipartUpload {
     return this.#runner.abortUpload(this.key, this.uploadId);
   }
 
-  async complete(uploadedParts: { partNumber: number; etag: string }[]): Promise<R2Object> {
+  async complete(uploadedParts: UploadedPart[]): Promise<R2Object> {
     const parts = uploadedParts.map(({ partNumber, etag }) => ({ partNumber, etag }));
     return new R2Object(await this.#runner.completeUpload(this.key, this.uploadId, parts));
   }
@@ -160,7 +157,7 @@ export class R2Bucket {
 
   async get(key: string, options?: { onlyIf?: Conditional | Headers; range?: R2Range | Headers; ssecKey?: unknown }): Promise<R2Object | R2ObjectBody | null> {
     refuseSsec("get", options);
-    const wire: Record<string, unknown> = {};
+    const wire: GetObjectOptions = {};
     if (options?.onlyIf) wire.onlyIf = wireConditional(options.onlyIf);
     if (options?.range) wire.range = wireRange(options.range);
     const result = await this.#runner.getObject(String(key), wire);
@@ -170,7 +167,7 @@ export class R2Bucket {
 
   async put(key: string, value: Value, options?: R2PutOptions & { onlyIf?: Conditional | Headers }): Promise<R2Object | null> {
     refuseSsec("put", options);
-    const wire: Record<string, unknown> = {};
+    const wire: PutObjectOptions = {};
     if (options?.storageClass !== undefined) wire.storageClass = wireStorageClass("put", options.storageClass);
     if (options?.httpMetadata) wire.httpMetadata = wireHttpMetadata(options.httpMetadata);
     if (options?.customMetadata) wire.customMetadata = Object.fromEntries(Object.entries(options.customMetadata).map(([k, v]) => [k, String(v)]));
@@ -186,7 +183,7 @@ export class R2Bucket {
   }
 
   async list(options?: R2ListOptions & { include?: ("httpMetadata" | "customMetadata")[] }): Promise<{ objects: R2Object[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] }> {
-    const wire: Record<string, unknown> = {};
+    const wire: ListObjectsOptions = {};
     for (const name of ["prefix", "delimiter", "cursor", "startAfter"] as const) if (options?.[name] !== undefined) wire[name] = String(options[name]);
     if (options?.limit !== undefined) wire.limit = Number(options.limit);
     if (options?.include) wire.include = [...options.include];
@@ -199,7 +196,7 @@ export class R2Bucket {
 
   async createMultipartUpload(key: string, options?: R2MultipartOptions): Promise<R2MultipartUpload> {
     refuseSsec("createMultipartUpload", options);
-    const wire: Record<string, unknown> = {};
+    const wire: UploadOptions = {};
     if (options?.storageClass !== undefined) wire.storageClass = wireStorageClass("createMultipartUpload", options.storageClass);
     if (options?.httpMetadata) wire.httpMetadata = wireHttpMetadata(options.httpMetadata);
     if (options?.customMetadata) wire.customMetadata = options.customMetadata;
@@ -233,15 +230,15 @@ function refuseSsec(operation: string, options: object | undefined): void {
   }
 }
 
-function wireStorageClass(operation: string, storageClass: unknown): string {
+function wireStorageClass(operation: string, storageClass: unknown): StorageClass {
   if (!(STORAGE_CLASSES as readonly unknown[]).includes(storageClass)) {
     throw new TypeError(`${operation}: storageClass must be one of ${STORAGE_CLASSES.map((name) => `"${name}"`).join(", ")}, not ${JSON.stringify(storageClass)}.`);
   }
-  return storageClass as string;
+  return storageClass as StorageClass;
 }
 
 // Fixed-size values travel as bytes; streams stay streams (never buffered here).
-async function wireValue(value: Value): Promise<ReadableStream | Uint8Array> {
+async function wireValue(value: Value): Promise<ObjectBody> {
   if (value === null || value === undefined) return new Uint8Array(0);
   if (typeof value === "string") return encoder.encode(value);
   if (value instanceof ReadableStream) return value;
@@ -284,8 +281,8 @@ function wireChecksum(options: Partial<Record<ChecksumName, ArrayBuffer | string
   return { name, hex };
 }
 
-function wireConditional(onlyIf: Conditional | Headers): Record<string, unknown> {
-  const wire: Record<string, unknown> = {};
+function wireConditional(onlyIf: Conditional | Headers): WireConditional {
+  const wire: WireConditional = {};
   const etags = (value: string | null | undefined) =>
     value ? value.split(",").map((etag) => etag.trim().replace(/^W\//, "").replace(/^"|"$/g, "")).filter(Boolean) : undefined;
   if (onlyIf instanceof Headers) {
@@ -310,7 +307,7 @@ function wireConditional(onlyIf: Conditional | Headers): Record<string, unknown>
   return wire;
 }
 
-function wireRange(range: R2Range | Headers): Record<string, number> {
+function wireRange(range: R2Range | Headers): WireRange {
   if (range instanceof Headers) {
     const match = (range.get("range") ?? "").match(/^bytes=(\d*)-(\d*)$/);
     if (!match) return {};
@@ -318,7 +315,7 @@ function wireRange(range: R2Range | Headers): Record<string, number> {
     if (!start) return { suffix: Number(end) };
     return end ? { offset: Number(start), length: Number(end) - Number(start) + 1 } : { offset: Number(start) };
   }
-  const wire: Record<string, number> = {};
+  const wire: WireRange = {};
   for (const name of ["offset", "length", "suffix"] as const) {
     const value = (range as Record<string, number | undefined>)[name];
     if (value !== undefined) wire[name] = Number(value);

@@ -1,14 +1,6 @@
 // env.VAULT (the tenant's vault) and Secrets Store-style bindings (`await env.API_KEY.get()`)
 // in tenant isolates, over the runner's Vault entrypoint.
-
-/** The runner methods these shims call (runner/vault/entrypoint.ts). */
-export interface VaultRunner {
-  read(name: string): Promise<string | null>;
-  write(name: string, value: string): Promise<void>;
-  remove(name: string): Promise<void>;
-  names(): Promise<string[]>;
-  readBound(): Promise<string>;
-}
+import type { VaultRunner } from "../runner/vault/contract.ts";
 
 export class VaultBinding {
   readonly #runner: VaultRunner;

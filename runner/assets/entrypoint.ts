@@ -1,11 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { assetConfigOf, serveAsset } from "./serve.ts";
-
-export interface AssetsProps {
-  tenant: string;
-  versionId: string;
-}
+import type { AssetsProps } from "./contract.ts";
 
 /** `env.ASSETS` (a Fetcher, as on Cloudflare): this version's static assets. */
 export class Assets extends WorkerEntrypoint<Env, AssetsProps> {

@@ -1,11 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { egressDecision } from "./policy.ts";
-
-export interface EgressProps {
-  tenant: string;
-  worker: string;
-}
+import type { EgressProps } from "./contract.ts";
 
 /** Every tenant isolate's `globalOutbound`: all of its `fetch()` calls arrive here. */
 export class Egress extends WorkerEntrypoint<Env, EgressProps> {

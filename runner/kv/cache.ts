@@ -2,7 +2,7 @@
 // NOTIFY outpost_kv '<namespace>:<hex key>' (delivered at commit to every host's listener),
 // and the cache serves nothing while its listener is not subscribed. Module scope is shared by
 // the Kv entrypoint and the Database object: both run in the runner's one isolate.
-import type { KvEntry } from "./entrypoint.ts";
+import type { KvEntry } from "./contract.ts";
 
 export const KV_CHANNEL = "outpost_kv";
 

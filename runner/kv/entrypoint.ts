@@ -21,27 +21,7 @@ import {
   validateValueSize,
 } from "./validate.ts";
 import { errorText, log } from "../logs/log.ts";
-
-/** Minted by the dispatcher for one binding of one version; tenant code cannot change it. */
-export interface KvProps {
-  tenant: string;
-  worker: string;
-  binding: string;
-  namespaceId: string;
-}
-
-export interface KvEntry {
-  value: Uint8Array;
-  metadata: string | null;
-  expiration: number | null;
-  version: string;
-}
-
-export interface KvListResult {
-  keys: { name: string; expiration?: number; metadata?: unknown }[];
-  list_complete: boolean;
-  cursor?: string;
-}
+import type { KvBulkEntry, KvEntry, KvListResult, KvProps, KvRunner } from "./contract.ts";
 
 // The trust boundary: shapes are checked here, Cloudflare's semantic rules in validate.ts.
 const KeySchema = z.string();
@@ -60,12 +40,8 @@ const arg = argumentParser("KV");
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/**
- * The KV binding's server side. Method names avoid get/put/delete: on a tenant whose
- * compatibility date predates `fetcher_no_get_put_delete`, a service stub's get/put/delete
- * are HTTP helpers and would shadow RPC methods of the same name.
- */
-export class Kv extends WorkerEntrypoint<Env, KvProps> {
+/** The KV binding's server side (its method names: see contract.ts). */
+export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
   async read(key: string, cacheTtl?: number): Promise<KvEntry | null> {
     const keyBytes = validateKey("KV GET", arg(KeySchema, key));
     validateCacheTtl("KV GET", arg(NumberOption, cacheTtl));
@@ -87,7 +63,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
   }
 
   /** Bulk get: entries in the order of `keys`, null where absent. */
-  async readMany(keys: string[], type: string): Promise<({ value: Uint8Array; metadata: string | null } | null)[]> {
+  async readMany(keys: string[], type: string): Promise<(KvBulkEntry | null)[]> {
     const names = arg(z.array(KeySchema), keys);
     validateBulkKeys(names);
     validateBulkType(arg(z.string(), type));

@@ -1,6 +1,6 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import type { QueueProps } from "./entrypoint.ts";
+import type { QueueProps } from "./contract.ts";
 import type { QueueProducer } from "./schemas.ts";
 import { QUEUE_SQL } from "./sql.ts";
 import { exposesErrorCodes } from "./validate.ts";

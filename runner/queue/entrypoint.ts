@@ -5,7 +5,7 @@ import type { Env } from "../env.ts";
 import { CONTENT_TYPES, QUEUE_ERROR_CODES } from "./constants.ts";
 import { deliveryBody, deserializeV8, serializeV8, textBytes } from "./codec.ts";
 import { acknowledge, changeVisibility, receive, retry } from "./pull.ts";
-import { cachedMetrics, freshMetrics, type OutgoingMessage, type QueueMetrics, storeMessages } from "./store.ts";
+import { cachedMetrics, freshMetrics, type OutgoingMessage, storeMessages } from "./store.ts";
 import { argumentParser } from "../errors.ts";
 import {
   type SendOperation,
@@ -17,32 +17,7 @@ import {
   sendError,
 } from "./validate.ts";
 import { errorText, log } from "../logs/log.ts";
-
-/** Minted by the loader for one producer binding of one version; tenant code cannot change it. */
-export interface QueueProps {
-  tenant: string;
-  worker: string;
-  binding: string;
-  queueId: string;
-  queue: string;
-  /** The binding's `delivery_delay`, seconds. */
-  deliveryDelay: number;
-  /** Errors read "<cause> (<code>)" (compatibility date ≥ 2026-03-12), else "Queue send failed: <cause>". */
-  errorCodes: boolean;
-}
-
-export interface QueueSendResponse {
-  metadata: { metrics: QueueMetrics };
-}
-
-/** A pulled message as the binding returns it. */
-export interface ReceivedMessage {
-  id: string;
-  timestamp: Date;
-  body: unknown;
-  attempts: number;
-  leaseId: string;
-}
+import type { QueueMetrics, QueueProps, QueueRunner, QueueSendResponse, ReceivedMessage } from "./contract.ts";
 
 // The trust boundary: shapes here, Cloudflare's rules in validate.ts.
 const WireMessageSchema = z
@@ -63,10 +38,9 @@ const arg = argumentParser("queue");
 
 /**
  * The queue binding's server side: producer (send, sendBatch, metrics) and pull consumer
- * (receive, ack, nack, visibility) for the one queue the props name. Method names avoid
- * get/put/delete (see kv/entrypoint.ts) and fetch/queue/scheduled, which Fetcher stubs may claim.
+ * (receive, ack, nack, visibility) for the one queue the props name (method names: see contract.ts).
  */
-export class Queue extends WorkerEntrypoint<Env, QueueProps> {
+export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRunner {
   async sendMessages(operation: SendOperation, messages: unknown, batchDelaySeconds?: unknown): Promise<QueueSendResponse> {
     const op = arg(z.enum(["send", "sendBatch"]), operation);
     const wire = arg(WireBatchSchema, messages);

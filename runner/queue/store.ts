@@ -3,6 +3,7 @@
 // scoped to the token's tenant); nothing here trusts a tenant-supplied identity.
 import type { Db, Row, Statement } from "../db/client.ts";
 import { CONSUMER_DEFAULTS, type ContentType, METRICS_TTL_MS } from "./constants.ts";
+import type { QueueMetrics } from "./contract.ts";
 import type { QueueConsumer } from "./schemas.ts";
 import { QUEUE_SQL } from "./sql.ts";
 import { errorText, log } from "../logs/log.ts";
@@ -38,12 +39,6 @@ export interface Settlement {
   retry: (Held & { delaySeconds: number })[];
   deadLetter: Held[];
   drop: Held[];
-}
-
-export interface QueueMetrics {
-  backlogCount: number;
-  backlogBytes: number;
-  oldestMessageTimestamp?: Date;
 }
 
 /** Consumer settings with defaults applied, and the ids they name. */

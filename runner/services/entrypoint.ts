@@ -4,21 +4,13 @@ import { loadVersion } from "../dispatch/loader.ts";
 import { type Route, chooseVersion, invocationOf, resolveWorker } from "../dispatch/routes.ts";
 import { suspendedMessage } from "../dispatch/suspended.ts";
 import { journaled } from "../logs/journal.ts";
-
-/** Minted by the dispatcher for one service binding of one version. */
-export interface ServiceProps {
-  tenant: string;
-  worker: string;
-  binding: string;
-  target: string;
-  entrypoint?: string | undefined;
-}
+import type { ServiceProps, ServiceRunner } from "./contract.ts";
 
 /**
  * A service binding's server side: each call resolves the target through its route (so the
  * target's deploys, rollbacks and rollouts apply) and only within the caller's tenant.
  */
-export class Service extends WorkerEntrypoint<Env, ServiceProps> {
+export class Service extends WorkerEntrypoint<Env, ServiceProps> implements ServiceRunner {
   override async fetch(request: Request): Promise<Response> {
     const { route, version } = await this.#target(request);
     return journaled(invocationOf(route, version), () => this.#entrypoint(route, version).fetch(request));

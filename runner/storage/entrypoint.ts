@@ -17,32 +17,10 @@ import { signingKey } from "../vault/signing.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 import { argumentParser } from "../errors.ts";
 import { errorText, log } from "../logs/log.ts";
+import type { GetObjectResult, ListObjectsResult, ObjectMeta, StorageProps, StorageRunner, UploadedPart } from "./contract.ts";
 
 /** Reads of an object replaced while being read (see getObject) before giving up. */
 const GET_ATTEMPTS = 3;
-
-/** Minted by the dispatcher for one bucket binding of one version. */
-export interface StorageProps {
-  tenant: string;
-  worker: string;
-  binding: string;
-  bucketId: string;
-}
-
-/** An object's metadata as the shim turns it into an R2Object. */
-export interface ObjectMeta {
-  key: string;
-  version: string;
-  size: number;
-  etag: string;
-  checksums: Partial<Record<ChecksumName, string>>;
-  httpMetadata: Record<string, string>;
-  customMetadata: Record<string, string>;
-  /** ms since the epoch */
-  uploaded: number;
-  storageClass: StorageClass;
-  range?: { offset: number; length: number };
-}
 
 // Shapes at the trust boundary; the shim sends exactly these.
 const Strings = z.record(z.string(), z.string());
@@ -92,14 +70,14 @@ const decoder = new TextDecoder();
  * The R2 binding's server side. Object bytes stream through (no whole-object buffering);
  * metadata changes only after a blob was written whole.
  */
-export class Storage extends WorkerEntrypoint<Env, StorageProps> {
+export class Storage extends WorkerEntrypoint<Env, StorageProps> implements StorageRunner {
   async headObject(key: string): Promise<ObjectMeta | null> {
     const row = await this.#row("head", key);
     return row ? meta(row) : null;
   }
 
   /** null: no object. `body` null: a precondition failed (Cloudflare returns the object without body). */
-  async getObject(key: string, options?: unknown): Promise<{ meta: ObjectMeta; body: ReadableStream<Uint8Array> | null } | null> {
+  async getObject(key: string, options?: unknown): Promise<GetObjectResult> {
     const { range, onlyIf } = arg(GetSchema, options ?? {});
     // A put or delete elsewhere may replace the object (and delete its blob) between reading the
     // metadata and opening the blob: then the object is read again, as it now is.
@@ -166,7 +144,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     await this.#collect(rows.flatMap((row) => row.blobs as string[]));
   }
 
-  async listObjects(options?: unknown): Promise<{ objects: ObjectMeta[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] }> {
+  async listObjects(options?: unknown): Promise<ListObjectsResult> {
     const { prefix = "", delimiter, cursor, startAfter, limit: rawLimit, include = [] } = arg(ListSchema, options ?? {});
     const limit = checkListLimit(rawLimit);
     const prefixBytes = keyBytes("list", prefix);
@@ -214,7 +192,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> {
     return uploadId;
   }
 
-  async uploadPart(key: string, uploadId: string, partNumber: number, value: unknown): Promise<{ partNumber: number; etag: string }> {
+  async uploadPart(key: string, uploadId: string, partNumber: number, value: unknown): Promise<UploadedPart> {
     const bytes = keyBytes("uploadPart", arg(z.string(), key));
     const number = arg(z.number().int().min(1).max(R2_LIMITS.MAX_PARTS), partNumber);
     await this.#upload("uploadPart", arg(z.string(), uploadId), bytes);

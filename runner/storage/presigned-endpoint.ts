@@ -1,14 +1,10 @@
 import type { Env } from "../env.ts";
-import type { ObjectMeta, StorageProps } from "./entrypoint.ts";
+import type { StorageProps, StorageRunner } from "./contract.ts";
 import { signingKey } from "../vault/signing.ts";
 import { verifyPresigned } from "./presign.ts";
 import { textResponse } from "../text-response.ts";
 
-interface StorageStub {
-  getObject(key: string, options: unknown): Promise<{ meta: ObjectMeta; body: ReadableStream<Uint8Array> | null } | null>;
-  putObject(key: string, value: ReadableStream | Uint8Array, options: unknown): Promise<ObjectMeta | null>;
-  deleteObjects(keys: string[]): Promise<void>;
-}
+type StorageStub = Pick<StorageRunner, "getObject" | "putObject" | "deleteObjects">;
 
 /** Serves presigned URLs (`storage.<base domain>/<token>`) without any tenant worker. */
 export async function servePresigned(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -21,8 +17,9 @@ export async function servePresigned(request: Request, env: Env, ctx: ExecutionC
   const props: StorageProps = { tenant: claims.tenant, worker: "(presigned URL)", binding: "(presigned URL)", bucketId: claims.bucketId };
   const storage = (ctx as unknown as { exports: { Storage(options: { props: StorageProps }): StorageStub } }).exports.Storage({ props });
   if (method === "PUT") {
+    const contentType = request.headers.get("content-type");
     const meta = await storage.putObject(claims.key, request.body ?? new Uint8Array(0), {
-      httpMetadata: request.headers.has("content-type") ? { contentType: request.headers.get("content-type") } : {},
+      httpMetadata: contentType === null ? {} : { contentType },
     });
     return new Response(null, { status: 200, headers: { etag: `"${meta?.etag ?? ""}"` } });
   }

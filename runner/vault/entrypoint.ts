@@ -3,21 +3,13 @@ import type { Env } from "../env.ts";
 import { VAULT_SCOPE } from "./constants.ts";
 import { deleteSecret, getSecret, listSecrets, putSecret } from "./store.ts";
 import { secretProblem } from "./validate.ts";
-
-/** Minted by the dispatcher for one vault binding (or one Secrets Store-style secret) of a version. */
-export interface VaultProps {
-  tenant: string;
-  worker: string;
-  binding: string;
-  /** For a Secrets Store-style binding: the one vault entry `get()` returns. */
-  secret?: string | undefined;
-}
+import type { VaultProps, VaultRunner } from "./contract.ts";
 
 /**
  * The vault's server side: the tenant's named secrets, reachable only with props minted for
- * that tenant. Method names avoid get/put/delete (see kv/entrypoint.ts).
+ * that tenant (its method names: see contract.ts).
  */
-export class Vault extends WorkerEntrypoint<Env, VaultProps> {
+export class Vault extends WorkerEntrypoint<Env, VaultProps> implements VaultRunner {
   async read(name: string): Promise<string | null> {
     this.#check("get", name);
     return getSecret(this.env, this.#identity(name));

@@ -143,7 +143,7 @@ describe("presigned URLs", () => {
     const url = new URL((await platform.fetchWorker("files-a", `/presign?key=${encodeURIComponent(key)}&method=${method}&expires=${expires}`)).text);
     return url;
   }
-  /** @param {URL} url @param {{ method?: string, body?: string }} [init] */
+  /** @param {URL} url @param {{ method?: string, body?: string, headers?: Record<string, string> }} [init] */
   const use = (url, init = {}) => httpRequest(platform.port, url.hostname, url.pathname, init);
 
   it("presigned: PUT, GET and DELETE work without the worker, each only for its method", async () => {
@@ -157,6 +157,16 @@ describe("presigned URLs", () => {
     expect((await use(get, { method: "PUT", body: "overwrite" })).text).toBe("Presigned URL refused: it allows GET, not PUT.\n");
     expect((await use(await presign("shared/report.txt", "DELETE"), { method: "DELETE" })).status).toBe(204);
     expect((await use(get)).status).toBe(404);
+  });
+
+  it("presigned: a PUT's content-type is stored and served with the object; none given, none served", async () => {
+    const typed = await presign("shared/page.html", "PUT");
+    expect((await use(typed, { method: "PUT", body: "<p>hi</p>", headers: { "content-type": "text/html" } })).status).toBe(200);
+    expect((await use(await presign("shared/page.html", "GET"))).headers["content-type"]).toBe("text/html");
+    expect((await use(await presign("shared/plain", "PUT"), { method: "PUT", body: "untyped" })).status).toBe(200);
+    const untyped = await use(await presign("shared/plain", "GET"));
+    expect(untyped).toMatchObject({ status: 200, text: "untyped" });
+    expect(untyped.headers["content-type"]).toBeUndefined();
   });
 
   it("presigned: an altered URL cannot reach another key or bucket", async () => {

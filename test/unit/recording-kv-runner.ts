@@ -1,9 +1,8 @@
 // A test double for the shim's transport only: it records what the KV shim sends to the runner
 // and answers with canned replies. The runner's own rules are tested in kv-validate.test.ts.
-import type { KvEntry, KvListResult } from "../../runner/kv/entrypoint.ts";
-import type { KvRunner } from "../../shims/kv.ts";
+import type { KvBulkEntry, KvEntry, KvListOptions, KvListResult, KvPutOptions, KvRunner } from "../../runner/kv/contract.ts";
 
-type BulkEntry = { value: Uint8Array; metadata: string | null } | null;
+type BulkEntry = KvBulkEntry | null;
 
 export interface Replies {
   read?: KvEntry | null;
@@ -43,17 +42,17 @@ export class RecordingKvRunner implements KvRunner {
     return this.replies.exists ?? false;
   }
 
-  async write(...args: [key: string, value: string | Uint8Array, options?: object]): Promise<string> {
+  async write(...args: [key: string, value: string | Uint8Array, options?: KvPutOptions]): Promise<string> {
     this.#record(["write", ...args]);
     return this.replies.write ?? "1";
   }
 
-  async writeIfAbsent(...args: [key: string, value: string | Uint8Array, options?: object]): Promise<string | null> {
+  async writeIfAbsent(...args: [key: string, value: string | Uint8Array, options?: KvPutOptions]): Promise<string | null> {
     this.#record(["writeIfAbsent", ...args]);
     return this.replies.writeIfAbsent === undefined ? "1" : this.replies.writeIfAbsent;
   }
 
-  async writeIfVersion(...args: [key: string, value: string | Uint8Array, version: string, options?: object]): Promise<string | null> {
+  async writeIfVersion(...args: [key: string, value: string | Uint8Array, version: string, options?: KvPutOptions]): Promise<string | null> {
     this.#record(["writeIfVersion", ...args]);
     return this.replies.writeIfVersion === undefined ? "2" : this.replies.writeIfVersion;
   }
@@ -62,7 +61,7 @@ export class RecordingKvRunner implements KvRunner {
     this.#record(["remove", ...args]);
   }
 
-  async list(...args: [options: { prefix?: string; limit?: number; cursor?: string }]): Promise<KvListResult> {
+  async list(...args: [options: KvListOptions]): Promise<KvListResult> {
     this.#record(["list", ...args]);
     return this.replies.list ?? { keys: [], list_complete: true };
   }

@@ -1,0 +1,8 @@
+// The egress binding's contract. The runner's Egress entrypoint is every tenant isolate's
+// `globalOutbound` (its `fetch()` calls arrive there): no shim, so the props are the whole contract.
+
+/** Minted by the loader for each tenant isolate. */
+export interface EgressProps {
+  tenant: string;
+  worker: string;
+}
