@@ -201,7 +201,7 @@ export function startPool(options, logger, output) {
   };
 
   // The scheduler heartbeat: workerd starts a Durable Object only when something calls it, so this
-  // call starts each process's scheduler (runner/queue/scheduler.ts: queue delivery, cron timers),
+  // call starts each process's scheduler (runner/scheduler/scheduler.ts: queue delivery, cron timers),
   // and again within a second after a restart. The probation process runs no scheduler:
   // deliveries and crons stay with the pool.
   const heartbeat = () => {

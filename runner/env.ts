@@ -1,6 +1,6 @@
 import type { RunnerConfig } from "./config.ts";
 import type { Database } from "./db/database.ts";
-import type { Scheduler } from "./queue/scheduler.ts";
+import type { SchedulerRpc } from "./scheduler/status.ts";
 
 export type { RunnerConfig };
 
@@ -25,8 +25,8 @@ export interface Env {
   PROCESS_ROLE?: string;
   /** Per-start secret from workerd's environment on requests forwarded to the probation process. */
   FORWARD_SECRET?: string;
-  /** One per process: the queue dispatcher's and cron ticker's timers (runner/queue/scheduler.ts). */
-  SCHEDULER: DurableObjectNamespace<Scheduler>;
+  /** One per process: the queue dispatcher's and cron ticker's timers (runner/scheduler/scheduler.ts). */
+  SCHEDULER: DurableObjectNamespace<SchedulerRpc>;
   /** A queue binding to the runner's own QueueCodec: workerd's V8 serializer for `v8` bodies. */
   V8_QUEUE: Queue;
 }

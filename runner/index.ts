@@ -2,9 +2,14 @@
 // socket; the named entrypoints are the admin socket and the bindings' RPC servers.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { admin } from "./admin/app.ts";
+import { onNotification } from "./db/notifications.ts";
 import { dispatch } from "./dispatch/dispatch.ts";
 import { forwardedRequest } from "./dispatch/probation.ts";
+import { ROUTES_CHANNEL } from "./dispatch/routes.ts";
+import { workerChanges } from "./dispatch/warm.ts";
 import type { Env } from "./env.ts";
+import { KV_CHANNEL, kvWrites } from "./kv/cache.ts";
+import { KEYS_CHANNEL, keyRotations } from "./vault/signing.ts";
 
 export { Database } from "./db/database.ts";
 export { Kv } from "./kv/entrypoint.ts";
@@ -14,9 +19,15 @@ export { Vault } from "./vault/entrypoint.ts";
 export { Storage } from "./storage/entrypoint.ts";
 export { Queue } from "./queue/entrypoint.ts";
 export { QueueCodec } from "./queue/codec.ts";
-export { Scheduler } from "./queue/scheduler.ts";
+export { Scheduler } from "./scheduler/scheduler.ts";
 export { Assets } from "./assets/entrypoint.ts";
 export { Tail } from "./logs/tail.ts";
+
+// What the Database object's LISTEN connection hears, for the caches another host's change makes
+// stale. Registered at load, before the object first subscribes; told in this order.
+onNotification(ROUTES_CHANNEL, workerChanges);
+onNotification(KV_CHANNEL, kvWrites);
+onNotification(KEYS_CHANNEL, keyRotations);
 
 export class Admin extends WorkerEntrypoint<Env> {
   override fetch(request: Request): Promise<Response> | Response {

@@ -15,6 +15,8 @@ import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
 import { workers } from "./workers.ts";
 import { queues } from "../queue/admin.ts";
+import { crons } from "../cron/admin.ts";
+import { heartbeat } from "../scheduler/admin.ts";
 import { errorText, log } from "../logs/log.ts";
 
 /** The admin API (admin socket only). Errors: `{ "error": { "code": "ERR_…", "message": "…" } }`. */
@@ -40,6 +42,8 @@ admin.route("/v1", workers);
 admin.route("/v1", tokens);
 admin.route("/v1", secrets);
 admin.route("/v1", queues);
+admin.route("/v1", crons);
+admin.route("/v1", heartbeat);
 admin.route("/v1", assets);
 admin.route("/v1", domains);
 admin.route("/v1", audit);

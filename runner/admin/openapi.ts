@@ -2,7 +2,8 @@
 import { z } from "zod/v4";
 import { DeploySchema, DomainClaimSchema, RollbackSchema, RolloutSchema, SecretValueSchema, TokenSchema } from "./schemas.ts";
 import { IncidentSchema } from "./incidents.ts";
-import { AckSchema, PublishSchema, PullSchema, ScheduledSchema, VisibilitySchema } from "../queue/schemas.ts";
+import { ScheduledSchema } from "../cron/schemas.ts";
+import { AckSchema, PublishSchema, PullSchema, VisibilitySchema } from "../queue/schemas.ts";
 
 interface Operation {
   summary: string;

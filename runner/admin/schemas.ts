@@ -1,7 +1,8 @@
 import { z } from "zod/v4";
 import { ASSET_LIMITS, HTML_HANDLING, NOT_FOUND_HANDLING } from "../assets/constants.ts";
 import { SECRET_LIMITS } from "../vault/constants.ts";
-import { CronsSchema, QueuesDeploySchema } from "../queue/schemas.ts";
+import { CronsSchema } from "../cron/schemas.ts";
+import { QueuesDeploySchema } from "../queue/schemas.ts";
 import { BindingNameSchema, ModuleNameSchema, safeRecord } from "./names.ts";
 import { DNS_LABEL } from "../dispatch/hosts.ts";
 

@@ -5,6 +5,7 @@
 // one within a minute when a host starts (the rule is in missed.ts).
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import type { CronStatus } from "../scheduler/status.ts";
 import { missedTick } from "./missed.ts";
 import { type CronSchedule, nextTick, parseCron } from "./parse.ts";
 import { runTick } from "./run.ts";
@@ -20,12 +21,6 @@ interface Entry {
   schedule: CronSchedule;
   timer: ReturnType<typeof setTimeout> | undefined;
   next: number | null;
-}
-
-export interface CronStatus {
-  worker: string;
-  cron: string;
-  next: string | null;
 }
 
 export class CronTicker {

@@ -2,6 +2,8 @@
 // NOTIFY outpost_kv '<namespace>:<hex key>' (delivered at commit to every host's listener),
 // and the cache serves nothing while its listener is not subscribed. Module scope is shared by
 // the Kv entrypoint and the Database object: both run in the runner's one isolate.
+import type { ChannelListener } from "../db/notifications.ts";
+import { errorText, log } from "../logs/log.ts";
 import type { KvEntry } from "./contract.ts";
 
 export const KV_CHANNEL = "outpost_kv";
@@ -69,15 +71,25 @@ export function invalidate(slot: string): void {
   drop(slot);
 }
 
+/** The cache's change notifications (registered in runner/index.ts): one per committed write. */
+export const kvWrites: ChannelListener = {
+  notified: (slot) => invalidate(slot),
+  hearing(heard, error) {
+    if (heard) return listening();
+    if (error !== undefined) log.error("KV cache listener could not subscribe; reads go to Postgres", { error: errorText(error) });
+    deaf();
+  },
+};
+
 /** The listener is subscribed: from now on every write reaches `invalidate`. */
-export function listening(): void {
+function listening(): void {
   epoch++;
   clear();
   live = true;
 }
 
 /** The listener connection closed: notifications may be lost, so trust nothing cached. */
-export function deaf(): void {
+function deaf(): void {
   live = false;
   epoch++;
   clear();

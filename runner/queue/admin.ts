@@ -1,23 +1,19 @@
 // Admin routes for queues (mounted under /v1): the operator view, purge, HTTP publish and the
-// pull-consumer contract, running a worker's scheduled() handler now and listing its cron runs,
-// and the scheduler heartbeat `outpost start` calls. A tenant token acts on its own tenant's
-// queues; operators name one with ?tenant= (default "default").
-import { type Context, Hono } from "hono";
+// pull-consumer contract. A tenant token acts on its own tenant's queues; operators name one with
+// ?tenant= (default "default").
+import { Hono } from "hono";
 import type { AdminEnv } from "../admin/auth.ts";
 import { readJsonBody } from "../admin/body.ts";
 import { parse } from "../admin/parse.ts";
-import { TenantSchema, WorkerNameSchema } from "../admin/schemas.ts";
-import { actingTenant, requireOperator, workerNotFound } from "../control/scope.ts";
-import { runTick } from "../cron/run.ts";
-import { CRON_SQL } from "../cron/sql.ts";
+import { TenantSchema } from "../admin/schemas.ts";
+import { actingTenant } from "../control/scope.ts";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { fromBase64 } from "../encoding.ts";
 import { textBytes, wireBody } from "./codec.ts";
 import { acknowledge, changeVisibility, receive, retry } from "./pull.ts";
-import { AckSchema, CronRunsLimitSchema, PublishSchema, PullSchema, QueueNameSchema, ScheduledSchema, VisibilitySchema } from "./schemas.ts";
-import { scheduler } from "./scheduler.ts";
+import { AckSchema, PublishSchema, PullSchema, QueueNameSchema, VisibilitySchema } from "./schemas.ts";
 import { QUEUE_SQL } from "./sql.ts";
 import { loadConsumers, type OutgoingMessage, storeMessages } from "./store.ts";
 import { checkBatch } from "./validate.ts";
@@ -129,35 +125,4 @@ queues.post("/queues/:name/messages/visibility", async (c) => {
   const queue = await queueOf(c.env, actingTenant(c.var.scope, tenantOf(c.req.query("tenant"))), c.req.param("name"));
   const input = parse(VisibilitySchema, await readJsonBody(c.req.raw, 4096), "body");
   return c.json({ updated: await changeVisibility(database(c.env), queue.id, input.lease_id, input.visibility_timeout_ms) });
-});
-
-/** The worker's name from the path, if the caller may act on it. */
-async function visibleWorker(c: Context<AdminEnv>): Promise<string> {
-  const name = parse(WorkerNameSchema, c.req.param("name"), "name");
-  const [worker] = await database(c.env).query("SELECT tenant FROM workers WHERE name = $1", [name]);
-  if (!worker || (c.var.scope.tenant !== null && worker.tenant !== c.var.scope.tenant)) throw workerNotFound(name);
-  return name;
-}
-
-/** Runs the worker's scheduled() handler now, as the tick `scheduledTime` (claimed like any tick). */
-queues.post("/workers/:name/scheduled", async (c) => {
-  const name = await visibleWorker(c);
-  const input = parse(ScheduledSchema, await readJsonBody(c.req.raw, 4096, true), "body");
-  const tick = { worker: name, cron: input.cron ?? "", scheduledTime: input.scheduledTime ?? Date.now() };
-  return c.json({ ...tick, ...(await runTick(c.env, c.executionCtx as ExecutionContext, tick)) });
-});
-
-/** The worker's recent cron runs (kept a week), newest first; a run under way has no outcome yet. */
-queues.get("/workers/:name/scheduled", async (c) => {
-  const name = await visibleWorker(c);
-  const limit = parse(CronRunsLimitSchema, c.req.query("limit"), "limit");
-  const rows = await database(c.env).query(CRON_SQL.recent, [name, limit]);
-  const runs = rows.map((row) => ({ cron: row.cron, scheduledTime: Number(row.scheduled_ms), outcome: row.outcome ?? null, attempts: Number(row.attempts) }));
-  return c.json({ runs });
-});
-
-/** The scheduler heartbeat (`outpost start` calls it every second): starts it, reports this host's work. */
-queues.post("/maintenance/tick", async (c) => {
-  requireOperator(c.var.scope);
-  return c.json(await scheduler(c.env).tick());
 });

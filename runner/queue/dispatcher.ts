@@ -8,6 +8,7 @@ import type { Env } from "../env.ts";
 import { loadVersion } from "../dispatch/loader.ts";
 import { invocationOf, resolveWorker } from "../dispatch/routes.ts";
 import { journaled } from "../logs/journal.ts";
+import type { PumpStatus } from "../scheduler/status.ts";
 import { deliveryBody } from "./codec.ts";
 import { DEFAULT_HOST_CONCURRENCY, MAX_HANDLER_MS, PUSH_LEASE_MS, PUSH_LEASE_RENEW_MS } from "./constants.ts";
 import {
@@ -45,16 +46,6 @@ interface Pump {
   timerAt: number;
   delivered: number;
   batches: number;
-  failures: number;
-}
-
-export interface PumpStatus {
-  queue: string;
-  tenant: string;
-  worker: string;
-  inFlight: number;
-  batches: number;
-  delivered: number;
   failures: number;
 }
 

@@ -1,7 +1,6 @@
-// The deploy body's `queues` and `crons` (runner/admin/schemas.ts includes them), and the
-// admin API's queue requests. Consumer settings: https://developers.cloudflare.com/queues/configuration/configure-queues/#consumer
+// The deploy body's `queues` (runner/admin/schemas.ts includes it), and the admin API's queue
+// requests. Consumer settings: https://developers.cloudflare.com/queues/configuration/configure-queues/#consumer
 import { z } from "zod/v4";
-import { CronSyntaxError, parseCron } from "../cron/parse.ts";
 import { BindingNameSchema, safeRecord } from "../admin/names.ts";
 import { QUEUE_LIMITS } from "./constants.ts";
 import { QUEUE_NAME_PATTERN } from "./validate.ts";
@@ -40,8 +39,6 @@ export const QueueConsumerSchema = z
 export type QueueProducer = z.infer<typeof QueueProducerSchema>;
 export type QueueConsumer = z.infer<typeof QueueConsumerSchema>;
 
-export const MAX_CRONS_PER_WORKER = 250;
-
 export const QueuesDeploySchema = z
   .object({
     producers: safeRecord(BindingNameSchema, QueueProducerSchema).default({}),
@@ -54,20 +51,6 @@ export const QueuesDeploySchema = z
       if (seen.has(consumer.queue)) ctx.addIssue({ code: "custom", path: ["consumers"], message: `Queue ${consumer.queue} has two consumers; a queue has one.` });
       seen.add(consumer.queue);
     }
-  });
-
-export const CronsSchema = z
-  .array(z.string())
-  .max(MAX_CRONS_PER_WORKER)
-  .superRefine((crons, ctx) => {
-    crons.forEach((cron, i) => {
-      try {
-        parseCron(cron);
-      } catch (error) {
-        if (!(error instanceof CronSyntaxError)) throw error;
-        ctx.addIssue({ code: "custom", path: [i], message: error.message });
-      }
-    });
   });
 
 /** `POST /v1/queues/:name/messages`: Cloudflare's HTTP publish body. */
@@ -114,12 +97,4 @@ export const AckSchema = z
 /** `POST /v1/queues/:name/messages/visibility`: extend (or shorten) one lease. */
 export const VisibilitySchema = z
   .object({ lease_id: LeaseIdSchema, visibility_timeout_ms: z.number().int().min(0).max(QUEUE_LIMITS.MAX_VISIBILITY_TIMEOUT_MS) })
-  .strict();
-
-/** `GET /v1/workers/:name/scheduled?limit=`: how many recent cron runs to list. */
-export const CronRunsLimitSchema = z.coerce.number().int().min(1).max(100).default(20);
-
-/** `POST /v1/workers/:name/scheduled`: run the scheduled handler now (like wrangler's /__scheduled). */
-export const ScheduledSchema = z
-  .object({ cron: z.string().max(200).optional(), scheduledTime: z.number().int().min(0).optional() })
   .strict();

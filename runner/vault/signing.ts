@@ -4,6 +4,7 @@
 // new version active and notifies every host (KEYS_CHANNEL), so what was signed before stops
 // verifying everywhere.
 import { database } from "../db/client.ts";
+import type { ChannelListener } from "../db/notifications.ts";
 import type { Env } from "../env.ts";
 import { deriveSigningKey } from "./crypto.ts";
 
@@ -15,12 +16,12 @@ const derived = new Map<number, CryptoKey>();
 let active: CryptoKey | undefined;
 // A rotation on another host reaches this process only while its listener is subscribed; until
 // then every use reads the active version from Postgres.
-let notified = false;
+let rotationsHeard = false;
 // Bumped by every rotation: a lookup that overlapped one does not become the active key.
 let epoch = 0;
 
 export async function signingKey(env: Env): Promise<CryptoKey> {
-  if (active && notified) return active;
+  if (active && rotationsHeard) return active;
   const token = epoch;
   const [row] = await database(env).query("SELECT version, salt FROM secret_keys WHERE active");
   if (!row) throw new Error("no active secret key version; `outpost start` creates one");
@@ -40,8 +41,11 @@ export function forgetSigningKey(): void {
   active = undefined;
 }
 
-/** The change listener subscribed (true) or closed (false). */
-export function rotationsHeard(subscribed: boolean): void {
-  notified = subscribed;
-  forgetSigningKey();
-}
+/** Key rotations made on any host (registered in runner/index.ts). */
+export const keyRotations: ChannelListener = {
+  notified: () => forgetSigningKey(),
+  hearing(heard) {
+    rotationsHeard = heard;
+    forgetSigningKey();
+  },
+};

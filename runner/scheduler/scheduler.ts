@@ -1,21 +1,22 @@
 // The host's scheduler: workerd has no timers of its own outside requests, so one Durable
 // Object per workerd process (`idFromName("scheduler")`, never evicted) owns them: the push
-// dispatcher's pumps and the cron ticker. It holds its own LISTEN connection (new messages,
-// deploys) for low latency, and a one-second housekeeping timer as the safety net. Nothing
-// starts a Durable Object by itself, so the pool supervisor (cli/pool.js) calls the heartbeat
-// (POST /v1/maintenance/tick) on every process's private port every second; a restarted process
-// is back in business within it.
+// dispatcher's pumps (runner/queue/) and the cron ticker (runner/cron/). It holds its own LISTEN
+// connection (new messages, deploys) for low latency, and a one-second housekeeping timer as the
+// safety net. Nothing starts a Durable Object by itself, so the pool supervisor (cli/pool.js)
+// calls the heartbeat (POST /v1/maintenance/tick, admin.ts) on every process's private port every
+// second; a restarted process is back in business within it.
 import { DurableObject } from "cloudflare:workers";
-import postgres from "postgres";
 import type { Env } from "../env.ts";
 import { ROUTES_CHANNEL } from "../dispatch/routes.ts";
 import { database } from "../db/client.ts";
+import { keepListening } from "../db/listen.ts";
 import { CRON_SQL } from "../cron/sql.ts";
-import { type CronStatus, CronTicker } from "../cron/ticker.ts";
-import { QUEUES_CHANNEL } from "./constants.ts";
-import { type PumpStatus, QueueDispatcher } from "./dispatcher.ts";
+import { CronTicker } from "../cron/ticker.ts";
+import { QUEUES_CHANNEL } from "../queue/constants.ts";
+import { QueueDispatcher } from "../queue/dispatcher.ts";
+import { loadConsumers } from "../queue/store.ts";
 import { ownPool } from "./pool.ts";
-import { loadConsumers } from "./store.ts";
+import type { SchedulerRpc, SchedulerStatus } from "./status.ts";
 import { errorText, log } from "../logs/log.ts";
 
 /** Consumers and crons are re-read at least this often (and at once after a deploy's NOTIFY). */
@@ -33,19 +34,10 @@ export const SCHEDULER_APPLICATION_NAME = "outpost-scheduler";
  */
 const DELIVERY_CONNECTIONS = 4;
 
-export interface SchedulerStatus {
-  listening: boolean;
-  queues: PumpStatus[];
-  crons: CronStatus[];
-  /** Cron ticks this host reached for, and those it won and ran. */
-  cronTicks: { reached: number; ran: number };
-}
-
-export class Scheduler extends DurableObject<Env> {
+export class Scheduler extends DurableObject<Env> implements SchedulerRpc {
   readonly #db = ownPool(this.env.HYPERDRIVE.connectionString, DELIVERY_CONNECTIONS, SCHEDULER_APPLICATION_NAME);
   readonly #dispatcher = new QueueDispatcher(this.env, this.ctx, this.#db);
   readonly #crons = new CronTicker(this.env, this.ctx);
-  #listener: postgres.Sql | undefined;
   #listening = false;
   #housekeeping: ReturnType<typeof setInterval> | undefined;
   #loadedAt = 0;
@@ -54,7 +46,6 @@ export class Scheduler extends DurableObject<Env> {
   #sweptAt = 0;
   #prunedAt = 0;
 
-  /** The heartbeat: starts the scheduler if needed and returns what this host is doing. */
   async tick(): Promise<SchedulerStatus> {
     this.#start();
     await this.#maintain();
@@ -110,42 +101,27 @@ export class Scheduler extends DurableObject<Env> {
 
   /** Messages sent through any host wake this host's pump; deploys and rollbacks reload. */
   #listen(): void {
-    const options = {
-      max: 1,
-      connection: { application_name: SCHEDULER_APPLICATION_NAME },
-      idle_timeout: 0,
-      max_lifetime: 0,
-      fetch_types: false,
-      onnotice: () => {},
-      onnotify: (channel: string, payload: string) => {
+    keepListening(this.env.HYPERDRIVE.connectionString, {
+      channels: [QUEUES_CHANNEL, ROUTES_CHANNEL],
+      applicationName: SCHEDULER_APPLICATION_NAME,
+      notified: (channel, payload) => {
         if (channel === QUEUES_CHANNEL) this.#dispatcher.wake(payload);
         else if (channel === ROUTES_CHANNEL) {
           this.#stale = true;
           void this.#maintain();
         }
       },
-      onclose: () => {
-        this.#listening = false;
-        setTimeout(() => this.#listen(), 1000);
-      },
-    };
-    this.#listener ??= postgres(this.env.HYPERDRIVE.connectionString, options as postgres.Options<{}>);
-    const listener = this.#listener;
-    Promise.all([listener.unsafe(`LISTEN ${QUEUES_CHANNEL}`), listener.unsafe(`LISTEN ${ROUTES_CHANNEL}`)]).then(
-      () => {
-        this.#listening = true;
+      hearing: (heard, error) => {
+        this.#listening = heard;
         // Anything sent while we were not listening is picked up now.
-        this.#dispatcher.wakeAll();
+        if (heard) this.#dispatcher.wakeAll();
+        else if (error !== undefined) log.error("queue scheduler could not subscribe to notifications; polling every few seconds", { error: errorText(error) });
       },
-      (error: unknown) => {
-        this.#listening = false;
-        log.error("queue scheduler could not subscribe to notifications; polling every few seconds", { error: errorText(error) });
-      },
-    );
+    });
   }
 }
 
 /** This process's scheduler. */
-export function scheduler(env: Env): DurableObjectStub<Scheduler> {
+export function scheduler(env: Env): DurableObjectStub<SchedulerRpc> {
   return env.SCHEDULER.get(env.SCHEDULER.idFromName("scheduler"));
 }
