@@ -1,5 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { z } from "zod";
+import { z } from "zod/v4";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { BindingError, argumentParser } from "../errors.ts";
@@ -192,8 +192,6 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
     }
   }
 }
-
-// Only a crafted RPC call (not the shim) sends arguments of the wrong shape.
 
 export function now(): number {
   return Math.floor(Date.now() / 1000);
