@@ -6,7 +6,7 @@ import { BindingError, argumentParser } from "../errors.ts";
 import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { signingKey } from "../vault/signing.ts";
-import { prefixEnd, successor } from "./range.ts";
+import { prefixEnd, successor } from "../key-range.ts";
 import { KV_SQL } from "./sql.ts";
 import { randomHex, toHex } from "../encoding.ts";
 import {
