@@ -24,7 +24,7 @@ export interface Statement {
  * A socket belongs to the request that opened it, so a module-scope client fails on the
  * next request; a Durable Object's sockets outlive requests. One object per process
  * (`idFromName("pool")`) with two connections and prepared statements measured fastest
- * here (DESIGN.md); more hosts scale it out, more shards in one process do not.
+ * here (see the benchmarks); more hosts scale it out, more shards in one process do not.
  */
 export class Database extends DurableObject<Env> {
   #sql: postgres.Sql | undefined;
