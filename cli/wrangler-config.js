@@ -3,6 +3,7 @@
 // Field reference: https://developers.cloudflare.com/workers/wrangler/configuration/
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { printParseErrorCode, visit } from "jsonc-parser";
 import { TomlError, parse as parseToml } from "smol-toml";
 import { RULE_TYPES } from "./module-rules.js";
 import { readQueuesAndCrons } from "./wrangler-queues.js";
@@ -118,15 +119,63 @@ export function parseConfigText(text, file) {
       throw new Error(`${file}: TOML syntax error on line ${error.line}, column ${error.column}: ${reason}\n${frame.join("\n")}`.trimEnd());
     }
   }
-  const json = stripJsonComments(text);
-  try {
-    return JSON.parse(json);
-  } catch (error) {
-    const message = /** @type {Error} */ (error).message;
-    const position = Number(/at position (\d+)/.exec(message)?.[1] ?? NaN);
-    const where = Number.isNaN(position) ? "" : ` on line ${json.slice(0, position).split("\n").length}`;
-    throw new Error(`${file}: JSON syntax error${where}: ${message}`);
+  return parseJsonc(text, file);
+}
+
+/**
+ * JSON with comments and trailing commas, as wrangler reads wrangler.json and wrangler.jsonc.
+ * Values are built as the scanner reports them (one pass, no syntax tree kept).
+ * @param {string} text
+ * @param {string} file  the file's name, for messages
+ * @returns {unknown}
+ */
+function parseJsonc(text, file) {
+  /** @type {(Record<string, unknown> | unknown[])[]} the open objects and arrays, innermost last */
+  const open = [];
+  let key = "";
+  /** @type {unknown} */
+  let result;
+  /** @param {unknown} value */
+  const add = (value) => {
+    const parent = open.at(-1);
+    if (parent === undefined) result = value;
+    else if (Array.isArray(parent)) parent.push(value);
+    // As JSON.parse does: a "__proto__" key is an own property; assigning it would set the prototype.
+    else if (key === "__proto__") Object.defineProperty(parent, key, { value, writable: true, enumerable: true, configurable: true });
+    else parent[key] = value;
+  };
+  /** @param {Record<string, unknown> | unknown[]} container */
+  const begin = (container) => {
+    add(container);
+    open.push(container);
+  };
+  /** @type {{ code: number, offset: number, length: number } | undefined} */
+  let error;
+  visit(
+    text,
+    {
+      onObjectBegin: () => begin({}),
+      onArrayBegin: () => begin([]),
+      onObjectEnd: () => void open.pop(),
+      onArrayEnd: () => void open.pop(),
+      onObjectProperty: (name) => void (key = name),
+      onLiteralValue: add,
+      onError: (code, offset, length) => void (error ??= { code, offset, length }),
+    },
+    { allowTrailingComma: true },
+  );
+  if (error) {
+    const reason = printParseErrorCode(error.code).replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).trim();
+    const token = text.slice(error.offset, error.offset + Math.min(error.length, 40));
+    throw new Error(`${file}: JSON syntax error on ${lineAndColumn(text, error.offset)}: ${reason}${token ? ` at ${JSON.stringify(token)}` : ""}`);
   }
+  return result;
+}
+
+/** "line L, column C" (both from 1) of a character offset. @param {string} text @param {number} offset */
+function lineAndColumn(text, offset) {
+  const before = text.slice(0, offset);
+  return `line ${before.split("\n").length}, column ${offset - before.lastIndexOf("\n")}`;
 }
 
 /**
@@ -412,42 +461,4 @@ function checker(file) {
       Object.fromEntries(Object.entries(check.table(value, where)).map(([key, entry]) => [key, typeof entry === "string" ? entry : fail(`${where}.${key}`, "a string")])),
   };
   return check;
-}
-
-/**
- * JSONC → JSON of the same length: comments and trailing commas become spaces (newlines stay),
- * so JSON.parse's positions still point at the right line.
- * @param {string} text
- */
-function stripJsonComments(text) {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char === '"') {
-      let end = i + 1;
-      while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
-      out += text.slice(i, end + 1);
-      i = end;
-    } else if (char === "/" && text[i + 1] === "/") {
-      const end = text.indexOf("\n", i);
-      const stop = end === -1 ? text.length : end;
-      out += " ".repeat(stop - i);
-      i = stop - 1;
-    } else if (char === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      const stop = end === -1 ? text.length : end + 2;
-      out += text.slice(i, stop).replace(/[^\n]/g, " ");
-      i = stop - 1;
-    } else if (char === "," && /^\s*[}\]]/.test(stripAhead(text, i + 1))) {
-      out += " ";
-    } else {
-      out += char;
-    }
-  }
-  return out;
-}
-
-/** The text after `from` with comments removed, enough to see whether a `}` or `]` comes next. @param {string} text @param {number} from */
-function stripAhead(text, from) {
-  return text.slice(from).replace(/^(\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/, " ");
 }

@@ -1,4 +1,4 @@
-// Byte encodings (hex, base64, base64url), shared by the runner and the shims.
+// Bytes: encodings (hex, base64, base64url), joining and hashing, shared by the runner and the shims.
 
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
@@ -11,6 +11,21 @@ export function randomHex(): string {
 
 export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(hex.match(/../g)?.map((pair) => parseInt(pair, 16)) ?? []);
+}
+
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** SHA-256 of the text's UTF-8 bytes, as 64 hex digits. */
+export async function sha256Hex(text: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
 }
 
 export function toBase64(bytes: Uint8Array): string {

@@ -1,3 +1,5 @@
+import type { z } from "zod/v4";
+
 /**
  * Errors a binding throws into tenant code. The message is Cloudflare's exact wording, e.g.
  * "KV PUT failed: 400 Invalid expiration_ttl of 30. Expiration TTL must be at least 60.";
@@ -37,17 +39,12 @@ export class PlatformError extends Error {
   }
 }
 
-/** What validating a binding's arguments needs of a schema (zod 3 and zod 4 alike). */
-interface ArgumentSchema<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { message: string }[] } };
-}
-
 /**
  * A validator for one binding's RPC arguments: the shims send well-formed ones, so a failure
  * means a crafted call on the raw stub, answered with a TypeError that names what was wrong.
  */
 export function argumentParser(binding: string) {
-  return <T>(schema: ArgumentSchema<T>, value: unknown): T => {
+  return <T>(schema: z.ZodType<T>, value: unknown): T => {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     throw new TypeError(`Invalid argument to the ${binding} binding: ${result.error.issues.map((issue) => issue.message).join("; ")}`);

@@ -1,6 +1,7 @@
 // env.KV in tenant isolates: Cloudflare's KVNamespace over the runner's Kv entrypoint.
 import { GET_TYPES, KV_LIMITS, type GetType } from "../runner/kv/constants.ts";
 import { checkKeyName, validateValueSize } from "../runner/kv/validate.ts";
+import { concatBytes } from "../runner/encoding.ts";
 import type { KvListOptions, KvPutOptions, KvRunner } from "../runner/kv/contract.ts";
 
 type GetOptions = GetType | { type?: GetType | undefined; cacheTtl?: number | undefined } | undefined;
@@ -172,13 +173,7 @@ async function readStream(stream: ReadableStream): Promise<Uint8Array> {
     }
     chunks.push(chunk);
   }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 // As workerd reads a stream: any ArrayBuffer or view gives its raw bytes; anything else is refused.

@@ -1,12 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { recordAudit } from "../control/audit.ts";
 import type { Scope } from "../control/scope.ts";
-import { scopeOfToken, sha256Hex } from "../control/tokens.ts";
+import { scopeOfToken } from "../control/tokens.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import type { AuditNote } from "./audit.ts";
 import { FailureThrottle, clientAddress } from "./throttle.ts";
-import { fromHex } from "../encoding.ts";
+import { fromHex, sha256Hex } from "../encoding.ts";
 
 export type AdminEnv = { Bindings: Env; Variables: { scope: Scope; client: string; audit?: AuditNote } };
 

@@ -1,4 +1,5 @@
 import { PlatformError } from "../errors.ts";
+import { concatBytes } from "../encoding.ts";
 
 /**
  * Reads a JSON body of at most `limit` bytes. An oversized body is still drained (not kept) so
@@ -19,14 +20,8 @@ export async function readJsonBody(request: Request, limit: number, optional = f
   }
   if (tooLarge) throw new PlatformError("ERR_TOO_LARGE", 413, `The request body is limited to ${limit} bytes.`);
   if (optional && length === 0) return {};
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(new TextDecoder().decode(concatBytes(chunks)));
   } catch {
     throw new PlatformError("ERR_BAD_REQUEST", 400, "The request body is not valid JSON.");
   }

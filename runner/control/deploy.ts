@@ -15,6 +15,7 @@ import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { DEPLOY_LIMITS, type DeployInput } from "../admin/schemas.ts";
 import { deployLiftsSuspension, liftSuspension } from "./incidents.ts";
 import { log } from "../logs/log.ts";
+import { sha256Hex } from "../encoding.ts";
 
 export interface DeployResult {
   worker: string;
@@ -67,7 +68,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   // Limits are hashed only when set, so versions deployed before they existed keep their ids.
   const limits = cpuMs === undefined ? {} : { limits: { cpuMs } };
   const observability = input.observability?.enabled === true;
-  const version = await sha256(
+  const version = await sha256Hex(
     JSON.stringify({
       tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig, ...limits,
       ...(observability ? { observability } : {}),
@@ -203,9 +204,4 @@ async function refuseSecretClashes(env: Env, tenant: string, worker: string, bin
 
 function workerTaken(worker: string): PlatformError {
   return new PlatformError("ERR_CONFLICT", 409, `The worker name ${worker} is taken by another tenant; choose another name.`);
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -4,7 +4,7 @@ import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import type { Scope } from "./scope.ts";
-import { toBase64Url, toHex } from "../encoding.ts";
+import { sha256Hex, toBase64Url } from "../encoding.ts";
 
 export interface TokenRow {
   id: string;
@@ -44,11 +44,6 @@ export async function revokeToken(env: Env, id: string): Promise<string | null> 
 export async function scopeOfToken(env: Env, tokenSha256: string): Promise<Scope | null> {
   const [row] = await database(env).query("SELECT id, name, tenant FROM admin_tokens WHERE sha256 = $1", [tokenSha256]);
   return row ? { tenant: row.tenant as string | null, token: { id: row.id as string, name: row.name as string } } : null;
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return toHex(new Uint8Array(digest));
 }
 
 function randomText(bytes: number): string {

@@ -1,5 +1,6 @@
 // Cloudflare route patterns: https://developers.cloudflare.com/workers/configuration/routing/routes/
 // `[*]host[/path[*]]` — a `*` may only open the host or close the path; the query is ignored.
+import { DNS_LABEL } from "./hosts.ts";
 
 export interface RoutePattern {
   /** The normalised text: what is stored, compared and listed. */
@@ -29,7 +30,7 @@ export function parsePattern(pattern: string): RoutePattern | string {
   const path = pathWildcard ? pathPart.slice(0, -1) : pathPart;
   if (pattern.length > 255) return "Route patterns are at most 255 characters.";
   if (!hostWildcard && host.startsWith(".")) return `"${hostPart}" is not a valid route host.`;
-  if (!/^\.?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(host)) {
+  if (!host.replace(/^\./, "").split(".").every((label) => DNS_LABEL.test(label))) {
     return `"${hostPart}" is not a valid route host; a "*" may only open it.`;
   }
   if (path.includes("*")) return `"${pathPart}": a "*" may only end the path.`;

@@ -1,12 +1,12 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { z } from "zod";
+import { z } from "zod/v4";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { BindingError, argumentParser } from "../errors.ts";
 import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { signingKey } from "../vault/signing.ts";
-import { prefixEnd, successor } from "./range.ts";
+import { prefixEnd, successor } from "../key-range.ts";
 import { KV_SQL } from "./sql.ts";
 import { randomHex, toHex } from "../encoding.ts";
 import {
@@ -168,8 +168,6 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     }
   }
 }
-
-// Only a crafted RPC call (not the shim) sends arguments of the wrong shape.
 
 export function now(): number {
   return Math.floor(Date.now() / 1000);

@@ -127,5 +127,3 @@ function checkJson(text: string): void {
     throw new TypeError("A json message body must be JSON text.");
   }
 }
-
-// Only a crafted RPC call (not the shim) sends arguments of the wrong shape.

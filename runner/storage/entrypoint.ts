@@ -5,7 +5,7 @@ import { database } from "../db/client.ts";
 import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { fromHex, randomHex, toHex } from "../encoding.ts";
-import { prefixEnd, successor } from "../kv/range.ts";
+import { compareBytes, prefixEnd, successor } from "../key-range.ts";
 import { BlobGone, type BlobStore, blobStore, concatInto } from "./blobs.ts";
 import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
@@ -365,7 +365,5 @@ function listed(object: ObjectMeta, include: string[]): ObjectMeta {
 }
 
 function maxBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] as number) > (b[i] as number) ? a : b;
-  return a.length >= b.length ? a : b;
+  return compareBytes(a, b) >= 0 ? a : b;
 }
-

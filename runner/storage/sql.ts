@@ -38,7 +38,7 @@ export const R2_SQL = {
 
   delete: `DELETE FROM r2_objects WHERE bucket_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex')) RETURNING blobs`,
 
-  // [from, below) is the prefix's byte range (see kv/range.ts); no LIKE patterns.
+  // [from, below) is the prefix's byte range (see runner/key-range.ts); no LIKE patterns.
   list: `SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4`,
 
   createUpload: `INSERT INTO r2_uploads (upload_id, bucket_id, key, http_metadata, custom_metadata, storage_class)

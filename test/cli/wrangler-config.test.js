@@ -243,6 +243,16 @@ describe("what is read", () => {
     });
   });
 
+  it("config: a 5 MB wrangler.jsonc with comments and trailing commas is read whole", () => {
+    // Comment stripping was quadratic (a 1 MB file took about a minute); the parser is one pass.
+    const entries = Array.from({ length: 50_000 }, (_, i) => `    /* var ${i} */ "V${i}": { "url": "https://example.com/a//b/${i}", "list": [1, 2, 3,], }, // ${i}`);
+    const text = `{\n  "name": "big",\n  "vars": {\n${entries.join("\n")}\n  },\n}\n`;
+    expect(text.length).toBeGreaterThan(5_000_000);
+    const { vars } = read(text, "wrangler.jsonc");
+    expect(Object.keys(vars)).toHaveLength(50_000);
+    expect(vars.V49999).toEqual({ url: "https://example.com/a//b/49999", list: [1, 2, 3] });
+  });
+
   it("config: a directory's wrangler.json wins over its wrangler.toml, as in wrangler", async () => {
     const dir = await tempProject({ "wrangler.toml": `name = "toml"`, "wrangler.json": `{ "name": "json" }`, "index.js": HELLO });
     expect(findWranglerConfig(dir)).toBe(`${dir}/wrangler.json`);
@@ -381,6 +391,9 @@ describe("what is refused", () => {
     expect(refusal('{ "vars": { "constructor": null } }', "wrangler.json")).toBe(
       "wrangler.json: vars.constructor cannot be constructor: __proto__, constructor, prototype and __outpost… are reserved",
     );
+    expect(refusal('{ "vars": { "__proto__": { "A": 1 } } }', "wrangler.jsonc")).toBe(
+      "wrangler.jsonc: vars.__proto__ cannot be __proto__: __proto__, constructor, prototype and __outpost… are reserved",
+    );
     expect(refusal('[[kv_namespaces]]\nbinding = "prototype"\n')).toBe(reserved("kv_namespaces[0].binding", "prototype"));
     expect(refusal('[[r2_buckets]]\nbinding = "__proto__"\nbucket_name = "b"\n')).toBe(reserved("r2_buckets[0].binding", "__proto__"));
     expect(refusal('[[services]]\nbinding = "constructor"\nservice = "s"\n')).toBe(reserved("services[0].binding", "constructor"));
@@ -410,7 +423,13 @@ describe("what is refused", () => {
     expect(refusal(`name = "a"\nname = "b"\n`)).toMatch(/^wrangler\.toml: TOML syntax error on line 2, column 1: /);
   });
 
-  it("config: a JSON syntax error is refused with the file's name", () => {
-    expect(refusal(`{\n  "name": "w",\n  "main": src/index.ts\n}`, "wrangler.json")).toMatch(/^wrangler\.json: JSON syntax error/);
+  it("config: a JSON syntax error is refused with the file's name, line and column", () => {
+    expect(refusal(`{\n  "name": "w",\n  "main": src/index.ts\n}`, "wrangler.json")).toBe('wrangler.json: JSON syntax error on line 3, column 11: invalid symbol at "src"');
+    expect(refusal(`{\n  /* a comment */ "name": "w"\n  "main": "src/index.ts",\n}`, "wrangler.jsonc")).toBe(
+      'wrangler.jsonc: JSON syntax error on line 3, column 3: comma expected at "\\"main\\""',
+    );
+    expect(refusal(`{\n  "name": "w",\n  /* never closed\n}`, "wrangler.jsonc")).toBe('wrangler.jsonc: JSON syntax error on line 3, column 3: unexpected end of comment at "/* never closed\\n}"');
+    expect(refusal(`{ "name": "w" }\n}`, "wrangler.jsonc")).toBe('wrangler.jsonc: JSON syntax error on line 2, column 1: end of file expected at "}"');
+    expect(refusal("", "wrangler.json")).toBe("wrangler.json: JSON syntax error on line 1, column 1: value expected");
   });
 });

@@ -69,9 +69,9 @@ describe("namespace isolation", () => {
 
   it("isolation: crafted RPC calls on the raw stub cannot choose the namespace or reach the runner's internals", async () => {
     const result = JSON.parse((await platform.fetchWorker("bob", "/raw?key=secret")).text);
-    expect(result.listOtherNamespace.error).toMatch(/Unrecognized key\(s\) in object: 'namespaceId'/);
+    expect(result.listOtherNamespace.error).toMatch(/Unrecognized key: "namespaceId"/);
     expect(result.readWithExtraArgs).toEqual({ ok: "bob-overwrite" }); // its own namespace, extra arguments ignored
-    expect(result.objectKey.error).toMatch(/Expected string, received object/);
+    expect(result.objectKey.error).toMatch(/expected string, received object/);
     expect(result.props.ok ?? "").not.toContain("namespaceId");
     expect(result.env.ok ?? "").not.toMatch(/postgres|HYPERDRIVE|adminToken/i);
     expect(result.query.error).toBeDefined();

@@ -30,6 +30,13 @@ it("parsePattern: invalid patterns say why", () => {
   expect(parsePattern(".example.com/*")).toBe('".example.com" is not a valid route host.');
 });
 
+it("parsePattern: each part of the host is a DNS label (at most 63 characters, no edge dash, none empty)", () => {
+  expect(parsed(`*.${"a".repeat(63)}.example.com/`)).toMatchObject({ host: `.${"a".repeat(63)}.example.com` });
+  for (const host of [`${"a".repeat(64)}.example.com`, "-a.example.com", "a-.example.com", "a..example.com", "*", "*."]) {
+    expect(parsePattern(`${host}/*`)).toBe(`"${host}" is not a valid route host; a "*" may only open it.`);
+  }
+});
+
 it("requestHostname: lower case, without port or trailing dot", () => {
   expect(requestHostname("Alpha.Example.COM.:8787")).toBe("alpha.example.com");
   expect(requestHostname("alice.localhost")).toBe("alice.localhost");

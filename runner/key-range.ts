@@ -1,7 +1,11 @@
-import { KV_LIMITS } from "./constants.ts";
+// Byte ranges over KV and R2 keys, which Postgres orders byte by byte (bytea): a prefix is the
+// range [prefix, prefixEnd(prefix)), and a list resumes at successor(last key returned).
 
-/** Greater than every key (keys are at most 512 bytes): the open end of an empty prefix. */
-const ABOVE_ALL_KEYS = new Uint8Array(KV_LIMITS.MAX_KEY_BYTES + 1).fill(0xff);
+/**
+ * Greater than every key of any length: keys are UTF-8, and UTF-8 never contains the byte 0xff.
+ * The open end of an empty prefix.
+ */
+const ABOVE_ALL_KEYS = Uint8Array.of(0xff);
 
 /** The smallest byte string greater than every string starting with `prefix`. */
 export function prefixEnd(prefix: Uint8Array): Uint8Array {

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { compareBytes, prefixEnd, successor } from "../../runner/kv/range.ts";
+import { compareBytes, prefixEnd, successor } from "../../runner/key-range.ts";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -16,12 +16,18 @@ it("prefixEnd: drops trailing 0xff bytes and increments the byte before them", (
   expect(prefixEnd(bytes(0x61, 0xfe, 0xff, 0xff))).toEqual(bytes(0x61, 0xff));
 });
 
-it("prefixEnd: an empty or all-0xff prefix ends above every possible key", () => {
-  const aboveAll = new Uint8Array(513).fill(0xff);
-  expect(prefixEnd(bytes())).toEqual(aboveAll);
-  expect(prefixEnd(bytes(0xff))).toEqual(aboveAll);
-  expect(prefixEnd(bytes(0xff, 0xff))).toEqual(aboveAll);
-  expect(sign(compareBytes(new Uint8Array(512).fill(0xff), prefixEnd(bytes())))).toBe(-1);
+it("prefixEnd: an empty or all-0xff prefix ends at 0xff, above every UTF-8 key", () => {
+  expect(prefixEnd(bytes())).toEqual(bytes(0xff));
+  expect(prefixEnd(bytes(0xff))).toEqual(bytes(0xff));
+  expect(prefixEnd(bytes(0xff, 0xff))).toEqual(bytes(0xff));
+});
+
+it("prefixEnd: the empty prefix's end is above the greatest KV (512-byte) and R2 (1024-byte) keys", () => {
+  for (const maxKeyBytes of [512, 1024]) {
+    const greatest = utf8("\u{10ffff}".repeat(maxKeyBytes / 4)); // F4 8F BF BF: the greatest UTF-8 character
+    expect(greatest.byteLength).toBe(maxKeyBytes);
+    expect(sign(compareBytes(greatest, prefixEnd(bytes())))).toBe(-1);
+  }
 });
 
 it("prefixEnd: does not modify the prefix it is given", () => {
