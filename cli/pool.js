@@ -45,7 +45,8 @@ const OUT_OF_MEMORY = "Reached heap limit";
  * @property {number | null} cpuAtAnswer    its main thread's CPU time (ms) then, where /proc tells
  * @property {boolean} probing
  * @property {boolean} busy                 journal lines came since the last check: its event loop turns
- * @property {Map<string, Invocation>} inFlight
+ * @property {Map<string, Invocation>} inFlight  worker versions with calls in flight, by journal id
+ * @property {number} calls                 calls in flight, as the journal last counted them
  * @property {boolean} killedForStall
  * @property {boolean} outOfMemory
  * @property {boolean} retiring             replaced or stopped on purpose: its exit is no incident
@@ -96,7 +97,7 @@ export function startPool(options, logger, output) {
     const done = Promise.all([closed, stdout.ended, stderr.ended]).then(([exit]) => exit);
     /** @type {Proc} */
     const proc = {
-      slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, busy: false, inFlight: new Map(),
+      slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, busy: false, inFlight: new Map(), calls: 0,
       killedForStall: false, outOfMemory: false, retiring: false,
       exited: done.then(() => {}),
     };
@@ -108,8 +109,11 @@ export function startPool(options, logger, output) {
   const journal = (proc, entry) => {
     proc.busy = true;
     const id = String(entry.id);
-    if (entry.msg === "end") proc.inFlight.delete(id);
-    else if (entry.msg === "start") {
+    if (entry.msg === "count" && typeof entry.calls === "number") proc.calls = entry.calls;
+    else if (entry.msg === "end") {
+      proc.inFlight.delete(id);
+      if (proc.inFlight.size === 0) proc.calls = 0;
+    } else if (entry.msg === "start") {
       proc.inFlight.set(id, {
         id, tenant: String(entry.tenant), worker: String(entry.worker), version: String(entry.version),
         ...(typeof entry.stallMs === "number" ? { stallMs: entry.stallMs } : {}),
@@ -124,11 +128,13 @@ export function startPool(options, logger, output) {
     if (stopping || proc.retiring) return;
     const kind = incidentKind(proc);
     const suspects = suspectsOf(proc.inFlight);
+    // The journal's last count may be up to COUNT_EVERY_MS old (runner/logs/journal.ts): an estimate.
+    const inFlight = Math.max(proc.calls, suspects.length);
     logger.warn(`workerd process ${proc.slot} exited (${signal ?? `code ${code}`}); restarting`, {
-      process: proc.slot, kind, inFlight: proc.inFlight.size, suspects: [...new Set(suspects.map((s) => `${s.tenant}/${s.worker}`))],
+      process: proc.slot, kind, inFlight, suspects: [...new Set(suspects.map((s) => `${s.tenant}/${s.worker}`))],
     });
     const key = `${proc.child.pid}@${proc.startedAt}`;
-    if (suspects.length > 0) void reportIncident({ kind, process: proc.slot, suspects, inFlight: proc.inFlight.size, key }, proc);
+    if (suspects.length > 0) void reportIncident({ kind, process: proc.slot, suspects, inFlight, key }, proc);
     failures[proc.slot] = Date.now() - proc.startedAt > HEALTHY_AFTER_MS ? 1 : (failures[proc.slot] ?? 0) + 1;
     setTimeout(() => {
       if (!stopping && slots[proc.slot] === proc) slots[proc.slot] = launch(proc.slot, proc.port);
