@@ -1,6 +1,6 @@
 // The pool supervisor's own process (see pool-launch.js for why it is a process of its own). It
-// receives its settings over IPC, holds the public and admin sockets as fds 3 and 4 without ever
-// accepting on them, and runs the pool until told to stop or until `outpost start` goes away.
+// receives its settings over IPC, holds the public and admin sockets (reuseport.js says which fds)
+// without ever accepting on them, and runs the pool until told to stop or until `outpost start` goes away.
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "./log.js";

@@ -1,7 +1,10 @@
-// The process pool: N workerd processes serving the same public and admin sockets (inherited as
-// fds 3 and 4), each also on a private loopback port of its own so that this supervisor can reach
-// one particular process. The kernel hands each new connection to a process that calls accept, so
-// a process that is stuck or restarting simply stops receiving; the others keep serving.
+// The process pool: N workerd processes on the public port, each also on a private loopback port
+// of its own so that this supervisor can reach one particular process. Each process has a public
+// socket of its own in an SO_REUSEPORT group (reuseport.js): the kernel spreads new connections
+// over them evenly, and those that land on a stuck or restarting process wait in its socket's
+// queue until its replacement accepts them (the watchdog's stall limit plus a restart, about
+// 100 ms). Without SO_REUSEPORT, all share one socket and a stuck process simply stops receiving.
+// The admin socket is always shared.
 //
 // The supervisor is the watchdog: it asks every process every 100 ms whether its event loop still
 // turns, kills one that has not answered within the stall limit, restarts dead processes (at once,
@@ -9,10 +12,11 @@
 // (the runner's invocation journal) so that the worker to blame can be suspended.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { join } from "node:path";
 import workerd from "workerd";
 import { openOutputPipe } from "./output-pipe.js";
+import { supervisorFds } from "./reuseport.js";
 import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainThreadCpuMs, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
 
 /** A replaced process finishes its requests for at most this long (reload, stop). */
@@ -59,6 +63,7 @@ const OUT_OF_MEMORY = "Reached heap limit";
  * @param {ReturnType<typeof import("./workerd-output.js").workerdOutput>} output
  */
 export function startPool(options, logger, output) {
+  const fds = supervisorFds(options.env);
   // Slot N (after the pool's) is the probation process: it takes no connection of the public and
   // admin sockets, only requests forwarded to its private port, and runs them one at a time.
   const probationSlot = options.probationPort === null ? -1 : options.ports.length;
@@ -86,7 +91,7 @@ export function startPool(options, logger, output) {
     });
     if (!stdout || !stderr) throw new Error("unreachable: two output pipes");
     /** @type {import("node:child_process").StdioOptions} */
-    const stdio = ["ignore", stdout.writeFd, stderr.writeFd, ...(probation ? [] : [3, 4])];
+    const stdio = ["ignore", stdout.writeFd, stderr.writeFd, ...(probation ? [] : [fds.publicFd(slot), fds.adminFd])];
     // A process group of its own: a terminal's Ctrl-C is for `outpost start`, which stops the pool in order.
     const child = spawn(workerd.default, args, { cwd: options.cwd, env, stdio, detached: true });
     stdout.handedOver();
@@ -274,8 +279,14 @@ export function startPool(options, logger, output) {
 }
 
 /**
- * One request to a process's private port (a connection of its own: a stuck process must not hold
- * a pooled socket others wait for).
+ * Idle connections to the private ports are kept: a new connection for every probe (ten a second
+ * per process) cost the supervisor more CPU than the probe. No request waits for a busy one (no
+ * socket limit), so a stuck process holds only the socket of the request it is stuck on.
+ */
+const privateAgent = new Agent({ keepAlive: true });
+
+/**
+ * One request to a process's private port.
  * @param {number} port
  * @param {string} method
  * @param {string} path
@@ -290,7 +301,7 @@ function call(port, method, path, token, body) {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(payload ? { "content-type": "application/json" } : {}),
     };
-    const req = request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
+    const req = request({ host: "127.0.0.1", port, method, path, headers, agent: privateAgent }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => (text += chunk));

@@ -1,7 +1,8 @@
-// The process pool as an operator sees it: several workerd processes on one public and one admin
-// socket, each with a private port of its own; a killed process comes back while the others
+// The process pool as an operator sees it: several workerd processes on the public port (a socket
+// each) and one admin socket, each with a private port of its own; a killed process comes back while the others
 // serve; `outpost reload` replaces them one at a time without failing a request.
 import { spawn } from "node:child_process";
+import { readlinkSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
@@ -43,6 +44,19 @@ describe("process pool", () => {
       // The private port is token-checked like the admin socket.
       expect((await fetch(`http://127.0.0.1:${port}/v1/workers`)).status).toBe(401);
     }
+  });
+
+  it("pool: connections opened together are spread over every process, each on a public socket of its own", async () => {
+    // Each process loads its own isolate of the worker, which names itself on its first request.
+    const entry = await workerFile(`export default { fetch() { globalThis.isolate ??= crypto.randomUUID(); return new Response(globalThis.isolate); } };`);
+    await platform.deploy("whoami", entry);
+    const answers = await Promise.all(Array.from({ length: 30 }, () => platform.fetchWorker("whoami")));
+    // All 30 on fewer than 3 of 3 sockets, spread by hash: about 1 in 60,000.
+    expect(new Set(answers.map((answer) => answer.text)).size).toBeGreaterThanOrEqual(3);
+    // A socket each (SO_REUSEPORT, cli/reuseport.js): workerd's `--socket-fd public=3`.
+    const sockets = processes().map(({ pid }) => readlinkSync(`/proc/${pid}/fd/3`));
+    expect(sockets.every((socket) => socket.startsWith("socket:"))).toBe(true);
+    expect(new Set(sockets).size).toBe(3);
   });
 
   it("pool: a killed process is replaced while the others serve every request", async () => {
