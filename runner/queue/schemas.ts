@@ -2,7 +2,7 @@
 // admin API's queue requests. Consumer settings: https://developers.cloudflare.com/queues/configuration/configure-queues/#consumer
 import { z } from "zod/v4";
 import { CronSyntaxError, parseCron } from "../cron/parse.ts";
-import { BindingNameSchema, safeRecord } from "../admin/names.ts";
+import { BindingNameSchema, StoredTextSchema, safeRecord } from "../admin/names.ts";
 import { QUEUE_LIMITS } from "./constants.ts";
 import { QUEUE_NAME_PATTERN } from "./validate.ts";
 
@@ -121,5 +121,5 @@ export const CronRunsLimitSchema = z.coerce.number().int().min(1).max(100).defau
 
 /** `POST /v1/workers/:name/scheduled`: run the scheduled handler now (like wrangler's /__scheduled). */
 export const ScheduledSchema = z
-  .object({ cron: z.string().max(200).optional(), scheduledTime: z.number().int().min(0).optional() })
+  .object({ cron: StoredTextSchema.max(200).optional(), scheduledTime: z.number().int().min(0).optional() })
   .strict();
