@@ -1,6 +1,8 @@
 // env.KV in tenant isolates: Cloudflare's KVNamespace over the runner's Kv entrypoint.
 import { GET_TYPES, KV_LIMITS, type GetType } from "../runner/kv/constants.ts";
 import { checkKeyName, validateValueSize } from "../runner/kv/validate.ts";
+import { toInt32 } from "../runner/webidl.ts";
+import { NOT_BYTES, chunkBytes } from "./byte-stream.ts";
 import type { KvEntry, KvListResult } from "../runner/kv/entrypoint.ts";
 
 /** The runner methods this shim calls (runner/kv/entrypoint.ts). */
@@ -155,8 +157,8 @@ function parseMetadata(metadata: string | null): unknown {
 
 function putOptions(options: KVNamespacePutOptions | undefined): PutOptionsWire {
   const wire: PutOptionsWire = {};
-  if (options?.expiration != null) wire.expiration = toInteger(options.expiration);
-  if (options?.expirationTtl != null) wire.expirationTtl = toInteger(options.expirationTtl);
+  if (options?.expiration != null) wire.expiration = toInt32(options.expiration);
+  if (options?.expirationTtl != null) wire.expirationTtl = toInt32(options.expirationTtl);
   if (options?.metadata !== undefined && options.metadata !== null) wire.metadata = JSON.stringify(options.metadata);
   return wire;
 }
@@ -181,7 +183,7 @@ async function readStream(stream: ReadableStream): Promise<Uint8Array> {
     const chunk = chunkBytes(value);
     if (!chunk) {
       await reader.cancel();
-      throw new TypeError("This ReadableStream did not return bytes.");
+      throw new TypeError(NOT_BYTES);
     }
     length += chunk.byteLength;
     if (length > KV_LIMITS.MAX_VALUE_BYTES) {
@@ -197,13 +199,6 @@ async function readStream(stream: ReadableStream): Promise<Uint8Array> {
     offset += chunk.byteLength;
   }
   return bytes;
-}
-
-// As workerd reads a stream: any ArrayBuffer or view gives its raw bytes; anything else is refused.
-function chunkBytes(chunk: unknown): Uint8Array | null {
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk.slice(0));
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
-  return null;
 }
 
 function toInteger(value: unknown): number {

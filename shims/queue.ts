@@ -6,7 +6,8 @@
 import type { ContentType } from "../runner/queue/constants.ts";
 import type { QueueSendResponse, ReceivedMessage } from "../runner/queue/entrypoint.ts";
 import type { QueueMetrics } from "../runner/queue/store.ts";
-import { parseContentType, toInt32 } from "../runner/queue/validate.ts";
+import { parseContentType } from "../runner/queue/validate.ts";
+import { toInt32 } from "../runner/webidl.ts";
 
 interface WireMessage {
   contentType: ContentType;

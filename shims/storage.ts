@@ -2,6 +2,8 @@
 import { fromHex, toHex } from "../runner/encoding.ts";
 import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES } from "../runner/storage/constants.ts";
 import type { ObjectMeta } from "../runner/storage/entrypoint.ts";
+import { checkRange } from "../runner/storage/validate.ts";
+import { byteStream } from "./byte-stream.ts";
 
 /** The runner methods this shim calls (runner/storage/entrypoint.ts). */
 export interface StorageRunner {
@@ -133,7 +135,7 @@ export class R2MultipartUpload {
   }
 
   async uploadPart(partNumber: number, value: Value): Promise<{ partNumber: number; etag: string }> {
-    return this.#runner.uploadPart(this.key, this.uploadId, partNumber, await wireValue(value));
+    return sendValue(value, (wire) => this.#runner.uploadPart(this.key, this.uploadId, partNumber, wire));
   }
 
   abort(): Promise<void> {
@@ -177,7 +179,7 @@ export class R2Bucket {
     if (options?.onlyIf) wire.onlyIf = wireConditional(options.onlyIf);
     const checksum = wireChecksum(options as Partial<Record<ChecksumName, ArrayBuffer | string>> | undefined);
     if (checksum) wire.checksum = checksum;
-    const meta = await this.#runner.putObject(String(key), await wireValue(value), wire);
+    const meta = await sendValue(value, (body) => this.#runner.putObject(String(key), body, wire));
     return meta ? new R2Object(meta) : null;
   }
 
@@ -240,11 +242,23 @@ function wireStorageClass(operation: string, storageClass: unknown): string {
   return storageClass as string;
 }
 
-// Fixed-size values travel as bytes; streams stay streams (never buffered here).
-async function wireValue(value: Value): Promise<ReadableStream | Uint8Array> {
+/**
+ * Calls the runner with the value: fixed-size values travel as bytes, streams stay streams (never
+ * buffered here). A stream that failed is the caller's error, not what the runner made of it.
+ */
+async function sendValue<T>(value: Value, call: (wire: ReadableStream | Uint8Array) => Promise<T>): Promise<T> {
+  if (!(value instanceof ReadableStream)) return call(wireValue(value));
+  const { value: wire, failure } = await byteStream(value);
+  try {
+    return await call(wire);
+  } catch (error) {
+    throw failure() ?? error;
+  }
+}
+
+function wireValue(value: Exclude<Value, ReadableStream>): ReadableStream | Uint8Array {
   if (value === null || value === undefined) return new Uint8Array(0);
   if (typeof value === "string") return encoder.encode(value);
-  if (value instanceof ReadableStream) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof Blob) return value.stream();
@@ -323,5 +337,8 @@ function wireRange(range: R2Range | Headers): Record<string, number> {
     const value = (range as Record<string, number | undefined>)[name];
     if (value !== undefined) wire[name] = Number(value);
   }
+  checkRange(wire);
+  // An infinite length or suffix means the whole object, as in workerd; the wire carries integers.
+  for (const name of ["length", "suffix"] as const) if (wire[name] === Infinity) wire[name] = Number.MAX_SAFE_INTEGER;
   return wire;
 }

@@ -21,6 +21,7 @@ import {
   validateValueSize,
 } from "./validate.ts";
 import { errorText, log } from "../logs/log.ts";
+import { withoutRunnerStacks } from "../tenant-errors.ts";
 
 /** Minted by the dispatcher for one binding of one version; tenant code cannot change it. */
 export interface KvProps {
@@ -192,6 +193,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> {
     }
   }
 }
+withoutRunnerStacks(Kv);
 
 // Only a crafted RPC call (not the shim) sends arguments of the wrong shape.
 

@@ -17,6 +17,7 @@ import {
   sendError,
 } from "./validate.ts";
 import { errorText, log } from "../logs/log.ts";
+import { withoutRunnerStacks } from "../tenant-errors.ts";
 
 /** Minted by the loader for one producer binding of one version; tenant code cannot change it. */
 export interface QueueProps {
@@ -144,6 +145,7 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> {
     return sendError(operation, coded ? "Unknown Internal Error" : "Internal Server Error", QUEUE_ERROR_CODES.INTERNAL, coded);
   }
 }
+withoutRunnerStacks(Queue);
 
 /** A json body must be JSON text (the shim stringifies it; a crafted call might not). */
 function checkJson(text: string): void {

@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { VAULT_SCOPE } from "./constants.ts";
 import { deleteSecret, getSecret, listSecrets, putSecret } from "./store.ts";
 import { secretProblem } from "./validate.ts";
+import { withoutRunnerStacks } from "../tenant-errors.ts";
 
 /** Minted by the dispatcher for one vault binding (or one Secrets Store-style secret) of a version. */
 export interface VaultProps {
@@ -62,3 +63,4 @@ export class Vault extends WorkerEntrypoint<Env, VaultProps> {
     return { tenant: this.ctx.props.tenant, scope: VAULT_SCOPE, name };
   }
 }
+withoutRunnerStacks(Vault);
