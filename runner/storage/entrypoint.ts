@@ -49,7 +49,12 @@ export interface ObjectMeta {
 }
 
 // Shapes at the trust boundary; the shim sends exactly these.
-const Strings = z.record(z.string(), z.string());
+// Not z.record: it reads `input.constructor`, so metadata with a key "constructor" (any key is
+// valid in R2) would be refused.
+const Strings = z.custom<Record<string, string>>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((item) => typeof item === "string"),
+  "metadata is an object of strings",
+);
 const ConditionalSchema = z
   .object({
     etagMatches: z.array(z.string()).optional(),
