@@ -5,6 +5,8 @@
 //   4. integration — the real platform (workerd + Postgres) started as a user starts it,
 //                    including the KV suite run on Miniflare (reference) and on Outpost
 //   5. hostile     — a hostile tenant's attacks on other tenants and on the platform
+//   6. fuzz        — property-based cases (fast-check) over every admin route and binding method;
+//                    prints `fuzz seed: N`, replayed with FUZZ_SEED=N
 // Extra arguments go to vitest, e.g. `npm test -- -t "list:"`.
 import { spawnSync } from "node:child_process";
 
@@ -17,6 +19,7 @@ const steps = [
   ["CLI tests", "vitest", ["run", "--config", "vitest.cli.config.ts", ...extra]],
   ["integration tests", "vitest", ["run", "--config", "vitest.integration.config.ts", ...extra]],
   ["hostile-tenant tests", "vitest", ["run", "--config", "vitest.hostile.config.ts", ...extra]],
+  ["fuzz tests", "vitest", ["run", "--config", "vitest.fuzz.config.ts", ...extra]],
 ];
 
 for (const [name, command, args] of steps) {

@@ -3,6 +3,8 @@ import { GET_TYPES, KV_LIMITS, type GetType } from "../runner/kv/constants.ts";
 import { checkKeyName, validateValueSize } from "../runner/kv/validate.ts";
 import { concatBytes } from "../runner/encoding.ts";
 import type { KvListOptions, KvPutOptions, KvRunner } from "../runner/kv/contract.ts";
+import { toInt32 } from "../runner/webidl.ts";
+import { NOT_BYTES, chunkBytes } from "./byte-stream.ts";
 
 type GetOptions = GetType | { type?: GetType | undefined; cacheTtl?: number | undefined } | undefined;
 type PutValue = string | ArrayBuffer | ArrayBufferView | ReadableStream;
@@ -138,8 +140,8 @@ function parseMetadata(metadata: string | null): unknown {
 
 function putOptions(options: KVNamespacePutOptions | undefined): KvPutOptions {
   const wire: KvPutOptions = {};
-  if (options?.expiration != null) wire.expiration = toInteger(options.expiration);
-  if (options?.expirationTtl != null) wire.expirationTtl = toInteger(options.expirationTtl);
+  if (options?.expiration != null) wire.expiration = toInt32(options.expiration);
+  if (options?.expirationTtl != null) wire.expirationTtl = toInt32(options.expirationTtl);
   if (options?.metadata !== undefined && options.metadata !== null) wire.metadata = JSON.stringify(options.metadata);
   return wire;
 }
@@ -164,7 +166,7 @@ async function readStream(stream: ReadableStream): Promise<Uint8Array> {
     const chunk = chunkBytes(value);
     if (!chunk) {
       await reader.cancel();
-      throw new TypeError("This ReadableStream did not return bytes.");
+      throw new TypeError(NOT_BYTES);
     }
     length += chunk.byteLength;
     if (length > KV_LIMITS.MAX_VALUE_BYTES) {
@@ -174,13 +176,6 @@ async function readStream(stream: ReadableStream): Promise<Uint8Array> {
     chunks.push(chunk);
   }
   return concatBytes(chunks);
-}
-
-// As workerd reads a stream: any ArrayBuffer or view gives its raw bytes; anything else is refused.
-function chunkBytes(chunk: unknown): Uint8Array | null {
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk.slice(0));
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
-  return null;
 }
 
 function toInteger(value: unknown): number {

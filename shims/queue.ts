@@ -5,7 +5,8 @@
 // everything and serializes `v8` bodies with workerd's own serializer.
 import type { ContentType } from "../runner/queue/constants.ts";
 import type { QueueMetrics, QueueRunner, QueueSendResponse, QueueWireMessage, ReceivedMessage } from "../runner/queue/contract.ts";
-import { parseContentType, toInt32 } from "../runner/queue/validate.ts";
+import { parseContentType } from "../runner/queue/validate.ts";
+import { toInt32 } from "../runner/webidl.ts";
 
 type Flags = Record<string, boolean | undefined>;
 

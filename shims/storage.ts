@@ -13,6 +13,8 @@ import type {
   WireConditional,
   WireRange,
 } from "../runner/storage/contract.ts";
+import { checkRange } from "../runner/storage/validate.ts";
+import { byteStream } from "./byte-stream.ts";
 
 type Value = ReadableStream | ArrayBuffer | ArrayBufferView | string | null | Blob;
 type Conditional = { etagMatches?: string; etagDoesNotMatch?: string; uploadedBefore?: Date; uploadedAfter?: Date; secondsGranularity?: boolean };
@@ -130,7 +132,7 @@ export class R2MultipartUpload {
   }
 
   async uploadPart(partNumber: number, value: Value): Promise<UploadedPart> {
-    return this.#runner.uploadPart(this.key, this.uploadId, partNumber, await wireValue(value));
+    return sendValue(value, (wire) => this.#runner.uploadPart(this.key, this.uploadId, partNumber, wire));
   }
 
   abort(): Promise<void> {
@@ -174,7 +176,7 @@ export class R2Bucket {
     if (options?.onlyIf) wire.onlyIf = wireConditional(options.onlyIf);
     const checksum = wireChecksum(options as Partial<Record<ChecksumName, ArrayBuffer | string>> | undefined);
     if (checksum) wire.checksum = checksum;
-    const meta = await this.#runner.putObject(String(key), await wireValue(value), wire);
+    const meta = await sendValue(value, (body) => this.#runner.putObject(String(key), body, wire));
     return meta ? new R2Object(meta) : null;
   }
 
@@ -237,11 +239,23 @@ function wireStorageClass(operation: string, storageClass: unknown): StorageClas
   return storageClass as StorageClass;
 }
 
-// Fixed-size values travel as bytes; streams stay streams (never buffered here).
-async function wireValue(value: Value): Promise<ObjectBody> {
+/**
+ * Calls the runner with the value: fixed-size values travel as bytes, streams stay streams (never
+ * buffered here). A stream that failed is the caller's error, not what the runner made of it.
+ */
+async function sendValue<T>(value: Value, call: (wire: ObjectBody) => Promise<T>): Promise<T> {
+  if (!(value instanceof ReadableStream)) return call(wireValue(value));
+  const { value: wire, failure } = await byteStream(value);
+  try {
+    return await call(wire);
+  } catch (error) {
+    throw failure() ?? error;
+  }
+}
+
+function wireValue(value: Exclude<Value, ReadableStream>): ObjectBody {
   if (value === null || value === undefined) return new Uint8Array(0);
   if (typeof value === "string") return encoder.encode(value);
-  if (value instanceof ReadableStream) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof Blob) return value.stream();
@@ -320,5 +334,8 @@ function wireRange(range: R2Range | Headers): WireRange {
     const value = (range as Record<string, number | undefined>)[name];
     if (value !== undefined) wire[name] = Number(value);
   }
+  checkRange(wire);
+  // An infinite length or suffix means the whole object, as in workerd; the wire carries integers.
+  for (const name of ["length", "suffix"] as const) if (wire[name] === Infinity) wire[name] = Number.MAX_SAFE_INTEGER;
   return wire;
 }

@@ -1,6 +1,7 @@
 // env.VAULT (the tenant's vault) and Secrets Store-style bindings (`await env.API_KEY.get()`)
 // in tenant isolates, over the runner's Vault entrypoint.
 import type { VaultRunner } from "../runner/vault/contract.ts";
+import { secretProblem } from "../runner/vault/validate.ts";
 
 export class VaultBinding {
   readonly #runner: VaultRunner;
@@ -15,7 +16,9 @@ export class VaultBinding {
   }
 
   set(name: string, value: string): Promise<void> {
-    if (typeof value !== "string") return Promise.reject(new TypeError("Vault set failed: Secret values are strings."));
+    // Checked here as well: RPC carries strings as UTF-8, so the runner would never see a lone surrogate.
+    const problem = secretProblem(String(name), value);
+    if (problem) return Promise.reject(new TypeError(`Vault set failed: ${problem}`));
     return this.#runner.write(String(name), value);
   }
 

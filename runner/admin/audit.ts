@@ -37,7 +37,7 @@ export function auditTrail(): MiddlewareHandler<AdminEnv> {
     const changes = !READS.includes(c.req.method) && route !== undefined && route.method !== "ALL" && !UNRECORDED.test(route.path);
     if (!changes) return next();
     // A worker's tenant is read before the call (a delete removes it) and, for a first deploy, after.
-    const worker = c.var.scope.tenant === null ? /^\/v1\/workers\/([^/]+)/.exec(c.req.path)?.[1] : undefined;
+    const worker = c.var.scope.tenant === null ? /^\/v1\/workers\/([^/]+)/.exec(requestedPath(c))?.[1] : undefined;
     const before = worker === undefined ? null : await tenantOfWorker(c, worker);
     await next();
     const note = c.get("audit");
@@ -46,11 +46,19 @@ export function auditTrail(): MiddlewareHandler<AdminEnv> {
       scope: c.var.scope,
       client: c.var.client,
       action: `${c.req.method} ${route.path}`,
-      target: note?.target ?? c.req.path,
+      target: note?.target ?? requestedPath(c),
       tenant,
       status: c.res.status,
     });
   };
+}
+
+/**
+ * The path as requested, still percent-encoded: what the audit log records. (Hono's decoded path
+ * may hold a NUL, which Postgres text refuses.)
+ */
+export function requestedPath(c: Context<AdminEnv>): string {
+  return new URL(c.req.url).pathname;
 }
 
 function queryTenant(c: Context<AdminEnv>): string | undefined {

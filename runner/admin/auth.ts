@@ -4,7 +4,7 @@ import type { Scope } from "../control/scope.ts";
 import { scopeOfToken } from "../control/tokens.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
-import type { AuditNote } from "./audit.ts";
+import { type AuditNote, requestedPath } from "./audit.ts";
 import { FailureThrottle, clientAddress } from "./throttle.ts";
 import { fromHex, sha256Hex } from "../encoding.ts";
 
@@ -47,6 +47,6 @@ async function failed(c: Context<AdminEnv>, client: string): Promise<void> {
   const { failures, log } = throttle.fail(client);
   if (!log) return;
   const throttled = failures >= throttle.limits.MAX_FAILURES;
-  const entry = { scope: null, client, action: throttled ? "auth.throttled" : "auth.failed", target: c.req.path, tenant: null, status: 401 };
+  const entry = { scope: null, client, action: throttled ? "auth.throttled" : "auth.failed", target: requestedPath(c), tenant: null, status: 401 };
   await recordAudit(c.env, entry);
 }

@@ -8,6 +8,7 @@ import type { AdminEnv } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { parse } from "./parse.ts";
 import { TenantSchema, VersionIdSchema, WorkerNameSchema } from "./schemas.ts";
+import { StoredTextSchema } from "./names.ts";
 
 /** A process runs at most a few thousand invocations at once; more is not a real report. */
 const MAX_SUSPECTS = 10_000;
@@ -18,12 +19,12 @@ export const IncidentSchema = z
     /** The supervisor's number for the process. */
     process: z.number().int().min(0),
     suspects: z
-      .array(z.object({ id: z.string().min(1).max(64), tenant: TenantSchema, worker: WorkerNameSchema, version: VersionIdSchema }).strict())
+      .array(z.object({ id: StoredTextSchema.min(1).max(64), tenant: TenantSchema, worker: WorkerNameSchema, version: VersionIdSchema }).strict())
       .max(MAX_SUSPECTS),
     /** Requests and events the kill ended. */
     inFlight: z.number().int().min(0),
     /** The same for every attempt to report one incident, so that a retried report counts once. */
-    key: z.string().min(1).max(128).optional(),
+    key: StoredTextSchema.min(1).max(128).optional(),
   })
   .strict();
 

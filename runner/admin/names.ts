@@ -1,6 +1,7 @@
 // The names a deploy gives: binding names (keys of the worker's `env`) and module names (keys
 // of the isolate's module registry, beside the platform's own modules and the built-ins).
 import { z } from "zod/v4";
+import { UNSTORABLE_TEXT, isStorableText } from "../storable-text.ts";
 
 /**
  * Keys that reach an object's prototype machinery instead of naming a property of their own:
@@ -46,6 +47,9 @@ function named(problem: (name: string) => string | null) {
 export const BindingNameSchema = named(bindingNameProblem);
 
 export const ModuleNameSchema = named(moduleNameProblem);
+
+/** Free text the database keeps (a module, a deploy message, a token name): see storable-text.ts. */
+export const StoredTextSchema = z.string().refine(isStorableText, UNSTORABLE_TEXT);
 
 /**
  * `z.record`, safe for untrusted keys: zod's record reads `input.constructor` (so

@@ -3,7 +3,8 @@ import { ASSET_LIMITS, HTML_HANDLING, NOT_FOUND_HANDLING } from "../assets/const
 import { SECRET_LIMITS } from "../vault/constants.ts";
 import { CronsSchema } from "../cron/schemas.ts";
 import { QueuesDeploySchema } from "../queue/schemas.ts";
-import { BindingNameSchema, ModuleNameSchema, safeRecord } from "./names.ts";
+import { BindingNameSchema, ModuleNameSchema, StoredTextSchema, safeRecord } from "./names.ts";
+import { isWellFormedText, unstorablePath } from "../storable-text.ts";
 import { DNS_LABEL } from "../dispatch/hosts.ts";
 
 /** Limits of a deploy: https://developers.cloudflare.com/workers/platform/limits/#worker-size */
@@ -50,7 +51,7 @@ const ModuleSchema = z
   .object({
     name: ModuleNameSchema,
     type: z.enum(["esm", "cjs", "text", "data", "json", "wasm"]),
-    content: z.string(),
+    content: StoredTextSchema,
   })
   .strict();
 
@@ -58,7 +59,7 @@ export const AssetHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "Asset hashes 
 
 const AssetsSchema = z
   .object({
-    files: safeRecord(z.string().regex(/^\/[^\u0000]*$/, "Asset paths start with /."), z.object({ hash: AssetHashSchema, size: z.number().int().min(0) }).strict())
+    files: safeRecord(z.string().regex(/^\/[^\u0000\p{Cs}]*$/u, "Asset paths start with /."), z.object({ hash: AssetHashSchema, size: z.number().int().min(0) }).strict())
       .refine((files) => Object.keys(files).length <= ASSET_LIMITS.MAX_FILES, `At most ${ASSET_LIMITS.MAX_FILES} assets per version.`),
     htmlHandling: z.enum(HTML_HANDLING).default("auto-trailing-slash"),
     notFoundHandling: z.enum(NOT_FOUND_HANDLING).default("none"),
@@ -85,8 +86,8 @@ export const DeploySchema = z
     queues: QueuesDeploySchema.optional(),
     /** `[triggers] crons` */
     crons: CronsSchema.default([]),
-    routes: z.array(z.string().min(1).max(255)).max(100).default([]),
-    message: z.string().max(1000).optional(),
+    routes: z.array(StoredTextSchema.min(1).max(255)).max(100).default([]),
+    message: StoredTextSchema.max(1000).optional(),
     rolloutPercent: z.number().int().min(0).max(100).optional(),
     /** `[limits] cpu_ms`: enforced as the longest the worker may stall its process (docs/security.md, "CPU limit"). */
     limits: z
@@ -135,7 +136,9 @@ export const DeploySchema = z
     }
     for (const [name, value] of Object.entries(deploy.vars)) {
       const json = JSON.stringify(value);
+      const unstorable = unstorablePath(value);
       if (json === undefined) ctx.addIssue({ code: "custom", path: ["vars", name], message: "Vars must be JSON values." });
+      else if (unstorable) ctx.addIssue({ code: "custom", path: ["vars", name, ...unstorable], message: "Vars must not contain NUL characters or unpaired UTF-16 surrogates." });
       else if (json.length > DEPLOY_LIMITS.MAX_VAR_BYTES) {
         ctx.addIssue({ code: "custom", path: ["vars", name], message: `Var ${name} is larger than ${DEPLOY_LIMITS.MAX_VAR_BYTES} bytes.` });
       }
@@ -158,15 +161,24 @@ export const RollbackSchema = z.object({ version: VersionIdSchema.optional() }).
 export const RolloutSchema = z.object({ version: VersionIdSchema, percent: z.number().int().min(0).max(100) }).strict();
 
 export const SecretValueSchema = z
-  .object({ value: z.string().refine((value) => new TextEncoder().encode(value).byteLength <= SECRET_LIMITS.MAX_VALUE_BYTES, `Secret values are at most ${SECRET_LIMITS.MAX_VALUE_BYTES} bytes.`) })
+  .object({
+    value: z
+      .string()
+      // A value is kept encrypted as UTF-8, which cannot carry a lone surrogate: refused, not altered.
+      .refine(isWellFormedText, "Secret values must be well-formed Unicode (no unpaired UTF-16 surrogates).")
+      .refine((value) => new TextEncoder().encode(value).byteLength <= SECRET_LIMITS.MAX_VALUE_BYTES, `Secret values are at most ${SECRET_LIMITS.MAX_VALUE_BYTES} bytes.`),
+  })
   .strict();
 
 /** `PUT /v1/domains/:domain`: the tenant to own it (operators; a tenant token may omit it). */
 export const DomainClaimSchema = z.object({ tenant: TenantSchema.optional() }).strict();
 
+/** Ids as `createToken` makes them (control/tokens.ts). */
+export const TokenIdSchema = z.string().regex(/^tok_[A-Za-z0-9_-]{1,32}$/, "Token ids look like tok_… (see GET /v1/tokens).");
+
 export const TokenSchema = z
   .object({
-    name: z.string().min(1).max(100),
+    name: StoredTextSchema.min(1).max(100),
     /** Omit for an operator token (all tenants). */
     tenant: TenantSchema.optional(),
   })

@@ -5,7 +5,7 @@ import { createToken, listTokens, revokeToken } from "../control/tokens.ts";
 import type { AdminEnv } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { parse } from "./parse.ts";
-import { TokenSchema } from "./schemas.ts";
+import { TokenIdSchema, TokenSchema } from "./schemas.ts";
 
 export const tokens = new Hono<AdminEnv>();
 
@@ -27,6 +27,6 @@ tokens.post("/tokens", async (c) => {
 tokens.get("/tokens", async (c) => c.json({ tokens: await listTokens(c.env) }));
 
 tokens.delete("/tokens/:id", async (c) => {
-  c.set("audit", { tenant: await revokeToken(c.env, c.req.param("id")) });
+  c.set("audit", { tenant: await revokeToken(c.env, parse(TokenIdSchema, c.req.param("id"), "id")) });
   return c.body(null, 204);
 });

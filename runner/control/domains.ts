@@ -9,6 +9,7 @@ import { coveringDomains, isWildcard, parseDomain, touchesBaseDomain, tooBroadFo
 import { parsePattern } from "../dispatch/patterns.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import type { Scope } from "./scope.ts";
+import { isStorableText } from "../storable-text.ts";
 
 export interface DomainRow {
   domain: string;
@@ -103,7 +104,8 @@ export async function removeDomain(env: Env, scope: Scope, text: string): Promis
   const parsed = parseDomain(text);
   const domain = typeof parsed === "string" ? parsed : text;
   const db = database(env);
-  const [row] = await db.query("SELECT tenant FROM domains WHERE domain = $1", [domain]);
+  // Text Postgres cannot hold names no stored domain.
+  const [row] = isStorableText(domain) ? await db.query("SELECT tenant FROM domains WHERE domain = $1", [domain]) : [];
   // Another tenant's domain answers exactly like a missing one.
   if (!row || (scope.tenant !== null && row.tenant !== scope.tenant)) throw new PlatformError("ERR_NOT_FOUND", 404, `No domain named ${domain}.`);
   const owner = row.tenant as string;

@@ -2,6 +2,7 @@
 // requests (admin.ts).
 import { z } from "zod/v4";
 import { CronSyntaxError, parseCron } from "./parse.ts";
+import { StoredTextSchema } from "../admin/names.ts";
 
 export const MAX_CRONS_PER_WORKER = 250;
 
@@ -24,5 +25,5 @@ export const CronRunsLimitSchema = z.coerce.number().int().min(1).max(100).defau
 
 /** `POST /v1/workers/:name/scheduled`: run the scheduled handler now (like wrangler's /__scheduled). */
 export const ScheduledSchema = z
-  .object({ cron: z.string().max(200).optional(), scheduledTime: z.number().int().min(0).optional() })
+  .object({ cron: StoredTextSchema.max(200).optional(), scheduledTime: z.number().int().min(0).optional() })
   .strict();

@@ -22,6 +22,7 @@ import {
 } from "./validate.ts";
 import { errorText, log } from "../logs/log.ts";
 import type { KvBulkEntry, KvEntry, KvListResult, KvProps, KvRunner } from "./contract.ts";
+import { withoutRunnerStacks } from "../tenant-errors.ts";
 
 // The trust boundary: shapes are checked here, Cloudflare's semantic rules in validate.ts.
 const KeySchema = z.string();
@@ -168,6 +169,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     }
   }
 }
+withoutRunnerStacks(Kv);
 
 export function now(): number {
   return Math.floor(Date.now() / 1000);

@@ -3,6 +3,7 @@
 // because the shim lives in tenant code and cannot be trusted.
 import { BindingError } from "../errors.ts";
 import { BULK_GET_TYPES, KV_LIMITS } from "./constants.ts";
+import { toInt32 } from "../webidl.ts";
 
 export type KvOperation = "KV GET" | "KV GET_BULK" | "KV PUT" | "KV DELETE";
 
@@ -65,25 +66,27 @@ export interface PutOptionsInput {
   metadata?: string | undefined;
 }
 
-/** Resolves `expiration`/`expirationTtl` to an absolute epoch second (or null) and checks metadata. */
+/**
+ * Resolves `expiration`/`expirationTtl` to an absolute epoch second (or null) and checks metadata.
+ * Both are 32-bit integers, converted as workerd converts them (the shim already did; a crafted
+ * call may not have): Infinity is 0, and out of range is a TypeError, never a database error.
+ */
 export function validatePutOptions(options: PutOptionsInput, nowSeconds: number): { expiration: number | null; metadata: string | null } {
   let expiration: number | null = null;
   if (options.expirationTtl !== undefined) {
-    const ttl = Math.trunc(options.expirationTtl);
-    if (Number.isNaN(ttl) || ttl <= 0) {
-      throw new BindingError("KV PUT", 400, `Invalid expiration_ttl of ${options.expirationTtl}. Please specify integer greater than 0.`);
-    }
+    const ttl = toInt32(options.expirationTtl);
+    if (ttl <= 0) throw new BindingError("KV PUT", 400, `Invalid expiration_ttl of ${ttl}. Please specify integer greater than 0.`);
     if (ttl < KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS) {
-      throw new BindingError("KV PUT", 400, `Invalid expiration_ttl of ${options.expirationTtl}. Expiration TTL must be at least ${KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS}.`);
+      throw new BindingError("KV PUT", 400, `Invalid expiration_ttl of ${ttl}. Expiration TTL must be at least ${KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS}.`);
     }
     expiration = nowSeconds + ttl;
   } else if (options.expiration !== undefined) {
-    const at = Math.trunc(options.expiration);
-    if (Number.isNaN(at) || at <= nowSeconds) {
-      throw new BindingError("KV PUT", 400, `Invalid expiration of ${options.expiration}. Please specify integer greater than the current number of seconds since the UNIX epoch.`);
+    const at = toInt32(options.expiration);
+    if (at <= nowSeconds) {
+      throw new BindingError("KV PUT", 400, `Invalid expiration of ${at}. Please specify integer greater than the current number of seconds since the UNIX epoch.`);
     }
     if (at < nowSeconds + KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS) {
-      throw new BindingError("KV PUT", 400, `Invalid expiration of ${options.expiration}. Expiration times must be at least ${KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS} seconds in the future.`);
+      throw new BindingError("KV PUT", 400, `Invalid expiration of ${at}. Expiration times must be at least ${KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS} seconds in the future.`);
     }
     expiration = at;
   }

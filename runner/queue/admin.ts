@@ -11,6 +11,7 @@ import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { fromBase64 } from "../encoding.ts";
+import { isWellFormedText } from "../storable-text.ts";
 import { textBytes, wireBody } from "./codec.ts";
 import { acknowledge, changeVisibility, receive, retry } from "./pull.ts";
 import { AckSchema, PublishSchema, PullSchema, QueueNameSchema, VisibilitySchema } from "./schemas.ts";
@@ -76,6 +77,7 @@ queues.post("/queues/:name/messages", async (c) => {
     } else if (typeof message.body !== "string") {
       throw new PlatformError("ERR_BAD_REQUEST", 400, `${where}: a ${contentType} body is a string${contentType === "bytes" ? " (base64)" : ""}.`);
     } else if (contentType === "text") {
+      if (!isWellFormedText(message.body)) throw new PlatformError("ERR_BAD_REQUEST", 400, `${where}: a text body must be well-formed Unicode (no unpaired UTF-16 surrogates).`);
       body = textBytes(message.body);
     } else {
       try {

@@ -18,6 +18,7 @@ import {
 } from "./validate.ts";
 import { errorText, log } from "../logs/log.ts";
 import type { QueueMetrics, QueueProps, QueueRunner, QueueSendResponse, ReceivedMessage } from "./contract.ts";
+import { withoutRunnerStacks } from "../tenant-errors.ts";
 
 // The trust boundary: shapes here, Cloudflare's rules in validate.ts.
 const WireMessageSchema = z
@@ -118,6 +119,7 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRun
     return sendError(operation, coded ? "Unknown Internal Error" : "Internal Server Error", QUEUE_ERROR_CODES.INTERNAL, coded);
   }
 }
+withoutRunnerStacks(Queue);
 
 /** A json body must be JSON text (the shim stringifies it; a crafted call might not). */
 function checkJson(text: string): void {

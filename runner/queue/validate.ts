@@ -15,20 +15,6 @@ export function parseContentType(value: unknown): ContentType {
   throw new TypeError(`Unsupported queue message content type: ${String(value)}`);
 }
 
-/**
- * workerd converts `delaySeconds` like any `int` argument: not-a-number becomes 0, fractions are
- * truncated, and values outside 32 bits are refused.
- */
-export function toInt32(value: unknown): number {
-  const number = Number(value);
-  if (!Number.isFinite(number)) return 0;
-  const integer = Math.trunc(number);
-  if (integer < -2147483648 || integer > 2147483647) {
-    throw new TypeError("Value out of range. Must be between -2147483648 and 2147483647 (inclusive).");
-  }
-  return integer;
-}
-
 /** Whether errors carry Cloudflare's error code, from the tenant's compatibility settings. */
 export function exposesErrorCodes(compatibilityDate: string, flags: readonly string[]): boolean {
   if (flags.includes("no_queue_expose_error_codes")) return false;

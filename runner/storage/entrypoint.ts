@@ -14,16 +14,25 @@ import { BLOB_SQL, R2_SQL } from "./sql.ts";
 import { deleteBlobs } from "./sweep.ts";
 import { writeBlob } from "./write-blob.ts";
 import { signingKey } from "../vault/signing.ts";
-import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
+import { type Conditional, checkCustomMetadata, checkListLimit, checkMetadataText, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 import { argumentParser } from "../errors.ts";
 import { errorText, log } from "../logs/log.ts";
 import type { GetObjectResult, ListObjectsResult, ObjectMeta, StorageProps, StorageRunner, UploadedPart } from "./contract.ts";
+import { withoutRunnerStacks } from "../tenant-errors.ts";
+
+/** How createUpload names uploads. */
+const UPLOAD_ID = /^[0-9a-f]{64}$/;
 
 /** Reads of an object replaced while being read (see getObject) before giving up. */
 const GET_ATTEMPTS = 3;
 
 // Shapes at the trust boundary; the shim sends exactly these.
-const Strings = z.record(z.string(), z.string());
+// Not z.record: it reads `input.constructor`, so metadata with a key "constructor" (any key is
+// valid in R2) would be refused.
+const Strings = z.custom<Record<string, string>>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((item) => typeof item === "string"),
+  "metadata is an object of strings",
+);
 const ConditionalSchema = z
   .object({
     etagMatches: z.array(z.string()).optional(),
@@ -103,6 +112,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> implements Stor
     const body = arg(Value, value);
     const { httpMetadata = {}, customMetadata = {}, checksum, onlyIf, storageClass = "Standard" } = arg(PutSchema, options ?? {});
     checkCustomMetadata("put", customMetadata);
+    for (const metadata of [httpMetadata, customMetadata]) checkMetadataText("put", metadata);
     const condition = onlyIf as Conditional | undefined;
     // Checked before the upload so a failing condition costs no transfer; checked again, atomically, at commit.
     if (condition && !conditionHolds(condition, await this.#current("put", key))) return null;
@@ -187,6 +197,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> implements Stor
     const bytes = keyBytes("createMultipartUpload", arg(z.string(), key));
     const { httpMetadata = {}, customMetadata = {}, storageClass = "Standard" } = arg(PutSchema, options ?? {});
     checkCustomMetadata("createMultipartUpload", customMetadata);
+    for (const metadata of [httpMetadata, customMetadata]) checkMetadataText("createMultipartUpload", metadata);
     const uploadId = randomHex() + randomHex();
     await this.#query(R2_SQL.createUpload, [uploadId, bytes, JSON.stringify(httpMetadata), JSON.stringify(customMetadata), storageClass]);
     return uploadId;
@@ -260,7 +271,8 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> implements Stor
   }
 
   async #upload(operation: string, uploadId: string, key: Uint8Array): Promise<Row> {
-    const [row] = await this.#query(R2_SQL.upload, [uploadId, key]);
+    // Only ids createUpload made can name an upload; anything else (a NUL, say) is not looked up.
+    const [row] = UPLOAD_ID.test(uploadId) ? await this.#query(R2_SQL.upload, [uploadId, key]) : [];
     if (!row) throw new R2Error(operation, "NO_SUCH_UPLOAD");
     return row;
   }
@@ -341,6 +353,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> implements Stor
     return database(this.env).query(text, [this.ctx.props.bucketId, ...params] as never[]);
   }
 }
+withoutRunnerStacks(Storage);
 
 function meta(row: Row): ObjectMeta {
   return {

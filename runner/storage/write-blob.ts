@@ -19,7 +19,7 @@ export async function writeBlob(store: BlobStore, name: string, body: ReadableSt
   let size = 0;
   const pump = async () => {
     try {
-      for await (const chunk of largeChunks(body)) {
+      for await (const chunk of largeChunks(body, operation)) {
         size += chunk.byteLength;
         if (size > R2_LIMITS.MAX_VALUE_BYTES) throw new R2Error(operation, "ENTITY_TOO_LARGE");
         await Promise.all([writer.write(chunk), ...hashWriters.map((hasher) => hasher.write(chunk))]);
@@ -63,7 +63,7 @@ function yieldToIo(): Promise<void> {
  * when it asks for the next: native streams' writes resolve once the bytes were taken), so a
  * large object leaves no trail of garbage for V8 to collect.
  */
-async function* largeChunks(body: ReadableStream | Uint8Array): AsyncGenerator<Uint8Array> {
+async function* largeChunks(body: ReadableStream | Uint8Array, operation: string): AsyncGenerator<Uint8Array> {
   if (body instanceof Uint8Array) {
     if (body.byteLength > 0) yield body;
     return;
@@ -73,7 +73,11 @@ async function* largeChunks(body: ReadableStream | Uint8Array): AsyncGenerator<U
   const reader = body.getReader({ mode: "byob" });
   try {
     while (!done) {
-      const read = await reader.readAtLeast(CHUNK_BYTES, new Uint8Array(buffer));
+      const read = await reader.readAtLeast(CHUNK_BYTES, new Uint8Array(buffer)).catch((error: unknown) => {
+        // The sender's stream failed (the shim tells its caller the stream's own error): the
+        // caller's problem, reported as such, not as a blob store failure.
+        throw new TypeError(`${operation}: The value's stream failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
       done = read.done;
       if (!read.value) break;
       buffer = read.value.buffer as ArrayBuffer;

@@ -4,6 +4,7 @@ import { VAULT_SCOPE } from "./constants.ts";
 import { deleteSecret, getSecret, listSecrets, putSecret } from "./store.ts";
 import { secretProblem } from "./validate.ts";
 import type { VaultProps, VaultRunner } from "./contract.ts";
+import { withoutRunnerStacks } from "../tenant-errors.ts";
 
 /**
  * The vault's server side: the tenant's named secrets, reachable only with props minted for
@@ -54,3 +55,4 @@ export class Vault extends WorkerEntrypoint<Env, VaultProps> implements VaultRun
     return { tenant: this.ctx.props.tenant, scope: VAULT_SCOPE, name };
   }
 }
+withoutRunnerStacks(Vault);

@@ -1,4 +1,5 @@
 import { SECRET_LIMITS } from "./constants.ts";
+import { isWellFormedText } from "../storable-text.ts";
 
 const encoder = new TextEncoder();
 
@@ -9,6 +10,8 @@ export function secretProblem(name: unknown, value?: unknown): string | null {
   }
   if (value === undefined) return null;
   if (typeof value !== "string") return "Secret values are strings.";
+  // Kept encrypted as UTF-8, which cannot carry a lone surrogate: refused rather than altered.
+  if (!isWellFormedText(value)) return "Secret values must be well-formed Unicode (no unpaired UTF-16 surrogates).";
   const bytes = encoder.encode(value).byteLength;
   if (bytes > SECRET_LIMITS.MAX_VALUE_BYTES) return `The value is ${bytes} bytes; the limit is ${SECRET_LIMITS.MAX_VALUE_BYTES}.`;
   return null;

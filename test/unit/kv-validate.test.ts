@@ -161,11 +161,17 @@ it("validatePutOptions: expirationTtl below 60 is a 400", () => {
   );
 });
 
-it("validatePutOptions: expirationTtl of zero, below zero or NaN asks for an integer greater than 0", () => {
-  for (const ttl of [0, -5, NaN]) {
+it("validatePutOptions: expirationTtl of zero, below zero, NaN or Infinity asks for an integer greater than 0 (as workerd, which reads NaN and Infinity as 0)", () => {
+  for (const [ttl, shown] of [[0, 0], [-5, -5], [NaN, 0], [Infinity, 0], [-Infinity, 0]]) {
     expect(thrown(() => validatePutOptions({ expirationTtl: ttl }, NOW))).toBe(
-      `BindingError: KV PUT failed: 400 Invalid expiration_ttl of ${ttl}. Please specify integer greater than 0.`,
+      `BindingError: KV PUT failed: 400 Invalid expiration_ttl of ${shown}. Please specify integer greater than 0.`,
     );
+  }
+});
+
+it("validatePutOptions: expiration or expirationTtl beyond 32 bits is workerd's range TypeError, not a database error", () => {
+  for (const options of [{ expirationTtl: 2 ** 31 }, { expirationTtl: 1e20 }, { expiration: 2 ** 31 }, { expiration: Number.MAX_VALUE }]) {
+    expect(thrown(() => validatePutOptions(options, NOW))).toBe("TypeError: Value out of range. Must be between -2147483648 and 2147483647 (inclusive).");
   }
 });
 
@@ -178,10 +184,10 @@ it("validatePutOptions: expiration at least 60 seconds ahead is kept, truncated"
   expect(validatePutOptions({ expiration: NOW + 90.7 }, NOW)).toEqual({ expiration: NOW + 90, metadata: null });
 });
 
-it("validatePutOptions: expiration in the past, now or NaN is a 400", () => {
-  for (const at of [5, NOW, NaN]) {
+it("validatePutOptions: expiration in the past, now, NaN or Infinity is a 400 (NaN and Infinity read as 0)", () => {
+  for (const [at, shown] of [[5, 5], [NOW, NOW], [NaN, 0], [Infinity, 0]]) {
     expect(thrown(() => validatePutOptions({ expiration: at }, NOW))).toBe(
-      `BindingError: KV PUT failed: 400 Invalid expiration of ${at}. Please specify integer greater than the current number of seconds since the UNIX epoch.`,
+      `BindingError: KV PUT failed: 400 Invalid expiration of ${shown}. Please specify integer greater than the current number of seconds since the UNIX epoch.`,
     );
   }
 });

@@ -1,6 +1,7 @@
 import { expect, it } from "vitest";
 import { QUEUE_LIMITS } from "../../runner/queue/constants.ts";
-import { checkBatch, checkDelay, checkMessageSize, exposesErrorCodes, makeHandle, parseContentType, parseHandle, toInt32 } from "../../runner/queue/validate.ts";
+import { checkBatch, checkDelay, checkMessageSize, exposesErrorCodes, makeHandle, parseContentType, parseHandle } from "../../runner/queue/validate.ts";
+import { toInt32 } from "../../runner/webidl.ts";
 import { thrown } from "./thrown.ts";
 
 it("parseContentType: the four types, case-insensitive; anything else in workerd's words", () => {
