@@ -10,9 +10,13 @@ interface Operation {
   body?: z.ZodType;
   ok: number;
   operator?: true;
+  /** Answered without a token (outside `/v1`, before authentication). */
+  open?: true;
 }
 
 const OPERATIONS: Record<string, Record<string, Operation>> = {
+  "/healthz": { get: { summary: "Liveness: {ok: true} once the runner answers", ok: 200, open: true } },
+  "/openapi.json": { get: { summary: "This document", ok: 200, open: true } },
   "/v1/workers": { get: { summary: "List workers (a tenant token sees its own)", ok: 200 } },
   "/v1/workers/{name}": {
     put: { summary: "Deploy a version and point the worker at it (201 new, 200 unchanged)", body: DeploySchema, ok: 201 },
@@ -94,6 +98,7 @@ export function openApiDocument(): unknown {
         method,
         {
           summary: op.operator ? `${op.summary} (operator token)` : op.summary,
+          ...(op.open ? { security: [] } : {}),
           ...(parameters.length > 0 ? { parameters } : {}),
           ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
           responses: { [op.ok]: { description: "OK" }, "4XX": ERROR },
