@@ -117,7 +117,7 @@ async function main() {
     results.containment = containment;
   }
   if (only.includes("pool")) {
-    console.log(`(k) process pool: hello world through Outpost with 2 processes vs 1, and vs bare workerd with 2 processes on one socket`);
+    console.log(`(k) process pool: hello world through Outpost with 2 processes vs 1, and vs bare workerd with 2 processes on the same kind of sockets`);
     const pool = await measurePool(generator, { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rounds: POOL_ROUNDS, worker: WORKERS.hello, compatibilityDate: COMPATIBILITY_DATE }, track, release);
     printPool(pool);
     console.log("");

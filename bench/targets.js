@@ -6,7 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import workerd from "workerd";
+import { fileURLToPath } from "node:url";
 import { freePort, listenForChild, waitForHttp } from "../cli/net.js";
+import { canReusePort, reusePortCommand } from "../cli/reuseport.js";
+
+const BARE_POOL_MAIN = fileURLToPath(new URL("./bare-pool-main.js", import.meta.url));
 
 /** @typedef {{ port: number, stop: () => Promise<void> }} Target */
 
@@ -39,10 +43,11 @@ export async function startBareWorkerd(script, compatibilityDate) {
 }
 
 /**
- * One worker in `processes` bare workerd processes sharing one listening socket, the way
- * Outpost's pool shares its sockets (cli/pool-launch.js): this process opens the socket, hands it
- * to each workerd as fd 3 (`--socket-fd http=3`) and closes its own copy, so that only workerd
- * accepts on it. Each process also gets a private port of its own, to know when every one serves.
+ * One worker in `processes` bare workerd processes on one public port, the way Outpost's pool
+ * has them (cli/pool-launch.js): a socket each in an SO_REUSEPORT group where Perl can open one
+ * (bare-pool-main.js), else one socket that this process opens, hands to each workerd as fd 3
+ * (`--socket-fd http=3`) and closes, so that only workerd accepts on it. Each process also gets a
+ * private port of its own, to know when every one serves.
  * @param {string} script ES module source
  * @param {string} compatibilityDate
  * @param {number} processes
@@ -55,13 +60,21 @@ export async function startBareWorkerdPool(script, compatibilityDate, processes)
   const { server, fd, port } = await listenForChild("127.0.0.1", 0);
   const privatePorts = [];
   for (let i = 0; i < processes; i++) privatePorts.push(await freePort());
-  const children = privatePorts.map((privatePort) =>
-    spawn(workerd.default, ["serve", "config.capnp", "--socket-fd", "http=3", "--socket-addr", `private=127.0.0.1:${privatePort}`], {
-      cwd: dir,
-      stdio: ["ignore", "inherit", "inherit", fd],
-    }),
-  );
-  await new Promise((resolve) => server.close(resolve));
+  /** @type {import("node:child_process").ChildProcess[]} */
+  let children;
+  if (canReusePort()) {
+    await new Promise((resolve) => server.close(resolve));
+    const [command, args] = reusePortCommand("127.0.0.1", port, processes, [process.execPath, BARE_POOL_MAIN, dir, ...privatePorts.map(String)]);
+    children = [spawn(command, args, { stdio: "inherit" })];
+  } else {
+    children = privatePorts.map((privatePort) =>
+      spawn(workerd.default, ["serve", "config.capnp", "--socket-fd", "http=3", "--socket-addr", `private=127.0.0.1:${privatePort}`], {
+        cwd: dir,
+        stdio: ["ignore", "inherit", "inherit", fd],
+      }),
+    );
+    await new Promise((resolve) => server.close(resolve));
+  }
   const stop = async () => {
     await Promise.all(
       children.map(async (child) => {
