@@ -3,12 +3,12 @@ import type { BindingManifest } from "../runner/dispatch/bindings.ts";
 import type { KvRunner } from "../runner/kv/contract.ts";
 import type { QueueRunner } from "../runner/queue/contract.ts";
 import type { ServiceRunner } from "../runner/services/contract.ts";
-import type { StorageRunner } from "../runner/storage/contract.ts";
+import type { StorageRunner } from "../runner/r2/contract.ts";
 import type { VaultRunner } from "../runner/vault/contract.ts";
 import { makeKvBinding } from "./kv.ts";
 import { makeServiceBinding } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
-import { makeStorageBinding } from "./storage.ts";
+import { makeStorageBinding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { PlatformError } from "../errors.ts";
 import { requireOperator } from "../control/scope.ts";
 import { sweepExpired } from "../kv/sweep.ts";
-import { sweepBlobs } from "../storage/sweep.ts";
+import { sweepBlobs } from "../blobs/sweep.ts";
 import { warmWorker } from "../dispatch/warm.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
 import { audit, auditTrail } from "./audit.ts";

@@ -5,10 +5,10 @@ import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { ASSET_LIMITS, assetBlobName } from "../assets/constants.ts";
 import { toHex } from "../encoding.ts";
-import { blobStore } from "../storage/blobs.ts";
-import { PENDING_BLOB_GRACE } from "../storage/constants.ts";
-import { BLOB_SQL } from "../storage/sql.ts";
-import { deleteBlobs } from "../storage/sweep.ts";
+import { blobStore } from "../blobs/store.ts";
+import { PENDING_BLOB_GRACE } from "../r2/constants.ts";
+import { BLOB_SQL } from "../r2/sql.ts";
+import { deleteBlobs } from "../blobs/sweep.ts";
 
 export async function missingAssets(env: Env, tenant: string, hashes: string[]): Promise<string[]> {
   const rows = await database(env).query("SELECT hash FROM asset_blobs WHERE tenant = $1 AND hash = ANY($2::text[])", [tenant, hashes]);

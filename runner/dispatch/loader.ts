@@ -3,7 +3,7 @@ import type { Env } from "../env.ts";
 import type { KvProps } from "../kv/contract.ts";
 import type { EgressProps } from "../egress/contract.ts";
 import type { ServiceProps } from "../services/contract.ts";
-import type { StorageProps } from "../storage/contract.ts";
+import type { StorageProps } from "../r2/contract.ts";
 import type { AssetsProps } from "../assets/contract.ts";
 import type { TailProps } from "../logs/events.ts";
 import { errorText, log } from "../logs/log.ts";

@@ -3,9 +3,9 @@
 // (due after PENDING_BLOB_GRACE), and the parts of multipart uploads abandoned for 7 days.
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { blobStore } from "./blobs.ts";
-import { STALE_UPLOAD_AGE } from "./constants.ts";
-import { BLOB_SQL } from "./sql.ts";
+import { blobStore } from "./store.ts";
+import { STALE_UPLOAD_AGE } from "../r2/constants.ts";
+import { BLOB_SQL } from "../r2/sql.ts";
 
 const SWEEP_BATCH = 100;
 

@@ -1,6 +1,6 @@
 // env.BUCKET in tenant isolates: Cloudflare's R2Bucket over the runner's Storage entrypoint.
 import { fromHex, toHex } from "../runner/encoding.ts";
-import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES, type StorageClass } from "../runner/storage/constants.ts";
+import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES, type StorageClass } from "../runner/r2/constants.ts";
 import type {
   GetObjectOptions,
   ListObjectsOptions,
@@ -12,7 +12,7 @@ import type {
   UploadedPart,
   WireConditional,
   WireRange,
-} from "../runner/storage/contract.ts";
+} from "../runner/r2/contract.ts";
 
 type Value = ReadableStream | ArrayBuffer | ArrayBufferView | string | null | Blob;
 type Conditional = { etagMatches?: string; etagDoesNotMatch?: string; uploadedBefore?: Date; uploadedAfter?: Date; secondsGranularity?: boolean };
