@@ -3,12 +3,12 @@ import type { BindingManifest } from "../runner/dispatch/bindings.ts";
 import type { KvRunner } from "../runner/kv/contract.ts";
 import type { QueueRunner } from "../runner/queue/contract.ts";
 import type { ServiceRunner } from "../runner/services/contract.ts";
-import type { StorageRunner } from "../runner/r2/contract.ts";
+import type { R2Runner } from "../runner/r2/contract.ts";
 import type { VaultRunner } from "../runner/vault/contract.ts";
 import { makeKvBinding } from "./kv.ts";
 import { makeServiceBinding } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
-import { makeStorageBinding } from "./r2.ts";
+import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;
@@ -30,7 +30,7 @@ export function wrapEnv(env: Env, manifest: BindingManifest): Env {
       if (kind === "kv") result[name] = makeKvBinding(env[name] as KvRunner);
       else if (kind === "service") result[name] = makeServiceBinding(env[name] as ServiceRunner);
       else if (kind === "vault") result[name] = new VaultBinding(env[name] as VaultRunner);
-      else if (kind === "r2") result[name] = makeStorageBinding(env[name] as StorageRunner);
+      else if (kind === "r2") result[name] = makeR2Binding(env[name] as R2Runner);
       else if (kind === "secretsStore") result[name] = new SecretsStoreSecret(env[name] as VaultRunner);
       else if (kind === "queue") result[name] = makeQueueBinding(env[name] as QueueRunner);
     }

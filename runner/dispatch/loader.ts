@@ -3,7 +3,7 @@ import type { Env } from "../env.ts";
 import type { KvProps } from "../kv/contract.ts";
 import type { EgressProps } from "../egress/contract.ts";
 import type { ServiceProps } from "../services/contract.ts";
-import type { StorageProps } from "../r2/contract.ts";
+import type { R2Props } from "../r2/contract.ts";
 import type { AssetsProps } from "../assets/contract.ts";
 import type { TailProps } from "../logs/events.ts";
 import { errorText, log } from "../logs/log.ts";
@@ -26,7 +26,7 @@ interface RunnerExports {
   Service(options: { props: ServiceProps }): Fetcher;
   Vault(options: { props: VaultProps }): Fetcher;
   Queue(options: { props: QueueProps }): Fetcher;
-  Storage(options: { props: StorageProps }): Fetcher;
+  R2(options: { props: R2Props }): Fetcher;
   Assets(options: { props: AssetsProps }): Fetcher;
   Tail(options: { props: TailProps }): Fetcher;
 }
@@ -90,7 +90,7 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     for (const [binding, bucket] of buckets) {
       const bucketId = ids.get(bucket);
       if (!bucketId) throw new Error(`R2 bucket ${bucket} of tenant ${route.tenant} is missing`);
-      tenantEnv[binding] = exports.Storage({ props: { tenant: route.tenant, worker: route.worker, binding, bucketId } });
+      tenantEnv[binding] = exports.R2({ props: { tenant: route.tenant, worker: route.worker, binding, bucketId } });
     }
   }
   // A Fetcher as on Cloudflare: no shim needed.

@@ -17,7 +17,7 @@ import { signingKey } from "../vault/signing.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 import { argumentParser } from "../errors.ts";
 import { errorText, log } from "../logs/log.ts";
-import type { GetObjectResult, ListObjectsResult, ObjectMeta, StorageProps, StorageRunner, UploadedPart } from "./contract.ts";
+import type { GetObjectResult, ListObjectsResult, ObjectMeta, R2Props, R2Runner, UploadedPart } from "./contract.ts";
 
 /** Reads of an object replaced while being read (see getObject) before giving up. */
 const GET_ATTEMPTS = 3;
@@ -70,7 +70,7 @@ const decoder = new TextDecoder();
  * The R2 binding's server side. Object bytes stream through (no whole-object buffering);
  * metadata changes only after a blob was written whole.
  */
-export class Storage extends WorkerEntrypoint<Env, StorageProps> implements StorageRunner {
+export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
   async headObject(key: string): Promise<ObjectMeta | null> {
     const row = await this.#row("head", key);
     return row ? meta(row) : null;

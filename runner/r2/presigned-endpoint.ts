@@ -1,10 +1,10 @@
 import type { Env } from "../env.ts";
-import type { StorageProps, StorageRunner } from "./contract.ts";
+import type { R2Props, R2Runner } from "./contract.ts";
 import { signingKey } from "../vault/signing.ts";
 import { verifyPresigned } from "./presign.ts";
 import { textResponse } from "../text-response.ts";
 
-type StorageStub = Pick<StorageRunner, "getObject" | "putObject" | "deleteObjects">;
+type R2Stub = Pick<R2Runner, "getObject" | "putObject" | "deleteObjects">;
 
 /** Serves presigned URLs (`storage.<base domain>/<token>`) without any tenant worker. */
 export async function servePresigned(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -14,8 +14,8 @@ export async function servePresigned(request: Request, env: Env, ctx: ExecutionC
   const method = request.method === "HEAD" ? "GET" : request.method;
   if (method !== claims.method) return textResponse(403, `Presigned URL refused: it allows ${claims.method}, not ${request.method}.`);
   // The same code path as a binding call, with props from the signed claims only.
-  const props: StorageProps = { tenant: claims.tenant, worker: "(presigned URL)", binding: "(presigned URL)", bucketId: claims.bucketId };
-  const storage = (ctx as unknown as { exports: { Storage(options: { props: StorageProps }): StorageStub } }).exports.Storage({ props });
+  const props: R2Props = { tenant: claims.tenant, worker: "(presigned URL)", binding: "(presigned URL)", bucketId: claims.bucketId };
+  const storage = (ctx as unknown as { exports: { R2(options: { props: R2Props }): R2Stub } }).exports.R2({ props });
   if (method === "PUT") {
     const contentType = request.headers.get("content-type");
     const meta = await storage.putObject(claims.key, request.body ?? new Uint8Array(0), {
