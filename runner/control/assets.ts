@@ -6,8 +6,7 @@ import { PlatformError } from "../errors.ts";
 import { ASSET_LIMITS, assetBlobName } from "../assets/constants.ts";
 import { toHex } from "../encoding.ts";
 import { blobStore } from "../blobs/store.ts";
-import { PENDING_BLOB_GRACE } from "../r2/constants.ts";
-import { BLOB_SQL } from "../r2/sql.ts";
+import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
 import { deleteBlobs } from "../blobs/sweep.ts";
 
 export async function missingAssets(env: Env, tenant: string, hashes: string[]): Promise<string[]> {
