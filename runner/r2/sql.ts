@@ -1,4 +1,5 @@
-// Every statement the storage binding runs; $1 is always the bucket from props.
+// Every statement the R2 binding runs. In the binding's own, $1 is always the bucket from props;
+// createBuckets (the deploy's) and bucketIds (the loader's) take the version's tenant instead.
 const OBJECT_COLUMNS = `key, version, size, etag, checksums, http_metadata, custom_metadata,
   (extract(epoch from uploaded) * 1000)::float8 AS uploaded, blobs, part_sizes, storage_class`;
 
@@ -30,6 +31,11 @@ function putStatement(when: "always" | "absent" | "version"): string {
 }
 
 export const R2_SQL = {
+  /** A deploy creates the buckets its version names ($1 tenant, $2 names). */
+  createBuckets: "INSERT INTO r2_buckets (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+
+  bucketIds: "SELECT id::text AS id, name FROM r2_buckets WHERE tenant = $1 AND name = ANY($2::text[])",
+
   head: `SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key = $2`,
 
   put: putStatement("always"),
