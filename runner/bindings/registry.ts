@@ -32,7 +32,8 @@ export const BINDINGS = {
 
 type Kinds = typeof BINDINGS;
 
-const KINDS: [keyof Kinds, SomeBindingKind][] = Object.entries(BINDINGS) as [keyof Kinds, SomeBindingKind][];
+// Object.entries types its keys as string; they are the fields of BINDINGS, in its order.
+const KINDS = Object.entries(BINDINGS) as [keyof Kinds, SomeBindingKind][];
 
 type FieldSchemas = { [F in keyof Kinds]: Kinds[F]["schema"] };
 
@@ -43,6 +44,7 @@ export const BINDING_FIELDS = Object.fromEntries(KINDS.map(([field, kind]) => [f
 export type BindingFields = z.output<z.ZodObject<FieldSchemas>>;
 
 type Stored<K> = K extends BindingKind<z.ZodType, infer S> ? S : never;
+/** The intersection of a union's members (inferred from a function parameter, which intersects). */
 type AllOf<U> = (U extends unknown ? (piece: U) => void : never) extends (piece: infer I) => void ? I : never;
 
 /** The bindings stored with a version (part of its content hash): every kind's piece. */
