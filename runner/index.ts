@@ -16,7 +16,7 @@ export { Kv } from "./kv/entrypoint.ts";
 export { Egress } from "./egress/entrypoint.ts";
 export { Service } from "./services/entrypoint.ts";
 export { Vault } from "./vault/entrypoint.ts";
-export { Storage } from "./storage/entrypoint.ts";
+export { R2 } from "./r2/entrypoint.ts";
 export { Queue } from "./queue/entrypoint.ts";
 export { QueueCodec } from "./queue/codec.ts";
 export { Scheduler } from "./scheduler/scheduler.ts";

@@ -1,15 +1,20 @@
 // Loaded into every tenant isolate beside the user's modules (runner/dispatch/entry-module.ts).
-import type { BindingManifest } from "../runner/dispatch/bindings.ts";
-import type { KvRunner } from "../runner/kv/contract.ts";
-import type { QueueRunner } from "../runner/queue/contract.ts";
-import type { ServiceRunner } from "../runner/services/contract.ts";
-import type { StorageRunner } from "../runner/storage/contract.ts";
-import type { VaultRunner } from "../runner/vault/contract.ts";
+import type { BindingManifest, ShimKind, ShimStubs } from "../runner/bindings/kind.ts";
 import { makeKvBinding } from "./kv.ts";
 import { makeServiceBinding } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
-import { makeStorageBinding } from "./storage.ts";
+import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
+
+/** One builder per manifest kind (runner/bindings/kind.ts): the Cloudflare API object over the binding's stub. */
+const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {
+  kv: makeKvBinding,
+  r2: makeR2Binding,
+  service: makeServiceBinding,
+  vault: (stub) => new VaultBinding(stub),
+  secretsStore: (stub) => new SecretsStoreSecret(stub),
+  queue: makeQueueBinding,
+};
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;
 
@@ -27,12 +32,8 @@ export function wrapEnv(env: Env, manifest: BindingManifest): Env {
   if (!result) {
     result = { ...env };
     for (const [name, kind] of Object.entries(manifest)) {
-      if (kind === "kv") result[name] = makeKvBinding(env[name] as KvRunner);
-      else if (kind === "service") result[name] = makeServiceBinding(env[name] as ServiceRunner);
-      else if (kind === "vault") result[name] = new VaultBinding(env[name] as VaultRunner);
-      else if (kind === "r2") result[name] = makeStorageBinding(env[name] as StorageRunner);
-      else if (kind === "secretsStore") result[name] = new SecretsStoreSecret(env[name] as VaultRunner);
-      else if (kind === "queue") result[name] = makeQueueBinding(env[name] as QueueRunner);
+      // The manifest comes from the runner with the env, so env[name] is the stub of that kind.
+      result[name] = (BUILDERS[kind] as (stub: unknown) => unknown)(env[name]);
     }
     wrapped.set(env, result);
   }

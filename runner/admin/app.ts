@@ -3,7 +3,8 @@ import { createMiddleware } from "hono/factory";
 import { PlatformError } from "../errors.ts";
 import { requireOperator } from "../control/scope.ts";
 import { sweepExpired } from "../kv/sweep.ts";
-import { sweepBlobs } from "../storage/sweep.ts";
+import { collectBlobs } from "../blobs/sweep.ts";
+import { abortStaleUploads } from "../r2/sweep.ts";
 import { warmWorker } from "../dispatch/warm.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
 import { audit, auditTrail } from "./audit.ts";
@@ -55,7 +56,10 @@ admin.route("/v1", incidents);
  */
 admin.post("/v1/maintenance/sweep", async (c) => {
   requireOperator(c.var.scope);
-  return c.json({ deleted: await sweepExpired(c.env, 10), ...(await sweepBlobs(c.env, 10)) });
+  const deleted = await sweepExpired(c.env, 10);
+  // Aborting first makes the aborted uploads' parts due in time for this pass's collection.
+  const abortedUploads = await abortStaleUploads(c.env);
+  return c.json({ deleted, abortedUploads, collectedBlobs: await collectBlobs(c.env, 10) });
 });
 
 admin.notFound((c) => c.json({ error: { code: "ERR_NOT_FOUND", message: `No admin route ${c.req.method} ${c.req.path}.` } }, 404));

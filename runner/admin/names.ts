@@ -1,7 +1,10 @@
-// The names a deploy gives: binding names (keys of the worker's `env`) and module names (keys
-// of the isolate's module registry, beside the platform's own modules and the built-ins).
+// The names a deploy gives: binding names (keys of the worker's `env`), module names (keys of the
+// isolate's module registry, beside the platform's own modules and the built-ins), worker and
+// secret names. Pure, so the binding kinds' deploy fields (runner/*/binding.ts) use them too.
 import { z } from "zod/v4";
 import { UNSTORABLE_TEXT, isStorableText } from "../storable-text.ts";
+import { DNS_LABEL } from "../dispatch/hosts.ts";
+import { SECRET_LIMITS } from "../vault/constants.ts";
 
 /**
  * Keys that reach an object's prototype machinery instead of naming a property of their own:
@@ -50,6 +53,11 @@ export const ModuleNameSchema = named(moduleNameProblem);
 
 /** Free text the database keeps (a module, a deploy message, a token name): see storable-text.ts. */
 export const StoredTextSchema = z.string().refine(isStorableText, UNSTORABLE_TEXT);
+export const WorkerNameSchema = z
+  .string()
+  .regex(DNS_LABEL, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+
+export const SecretNameSchema = z.string().regex(SECRET_LIMITS.NAME_PATTERN, "Secret names are 1-128 letters, digits, '_', '.' and '-'.");
 
 /**
  * `z.record`, safe for untrusted keys: zod's record reads `input.constructor` (so

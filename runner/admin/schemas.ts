@@ -1,11 +1,12 @@
 import { z } from "zod/v4";
-import { ASSET_LIMITS, HTML_HANDLING, NOT_FOUND_HANDLING } from "../assets/constants.ts";
 import { SECRET_LIMITS } from "../vault/constants.ts";
-import { CronsSchema } from "../cron/schemas.ts";
-import { QueuesDeploySchema } from "../queue/schemas.ts";
-import { BindingNameSchema, ModuleNameSchema, StoredTextSchema, safeRecord } from "./names.ts";
+import { BINDING_FIELDS, declaredNames } from "../bindings/registry.ts";
+import { BindingNameSchema, ModuleNameSchema, StoredTextSchema } from "./names.ts";
 import { isWellFormedText, unstorablePath } from "../storable-text.ts";
 import { DNS_LABEL } from "../dispatch/hosts.ts";
+
+export { AssetHashSchema } from "../assets/binding.ts";
+export { SecretNameSchema, WorkerNameSchema } from "./names.ts";
 
 /** Limits of a deploy: https://developers.cloudflare.com/workers/platform/limits/#worker-size */
 export const DEPLOY_LIMITS = {
@@ -23,48 +24,18 @@ export const DEPLOY_LIMITS = {
 
 const CPU_MS_RANGE = `cpuMs is a whole number of milliseconds from ${DEPLOY_LIMITS.MIN_CPU_MS} to ${DEPLOY_LIMITS.MAX_CPU_MS}.`;
 
-export const WorkerNameSchema = z
-  .string()
-  .regex(DNS_LABEL, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
-
 export const TenantSchema = z
   .string()
   .regex(DNS_LABEL, "Tenant ids are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
 
-const EntrypointNameSchema = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/, "Entrypoint names are exported class names.");
-
-export const SecretNameSchema = z.string().regex(SECRET_LIMITS.NAME_PATTERN, "Secret names are 1-128 letters, digits, '_', '.' and '-'.");
-
 /** A worker's secret becomes a key of its env, so a new one is named like a binding. */
 export const WorkerSecretNameSchema = BindingNameSchema;
-
-// https://developers.cloudflare.com/r2/buckets/create-buckets/#bucket-level-operations
-const BucketNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "R2 bucket names are 3-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
-
-const NamespaceNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, "KV namespace names are 1-64 letters, digits, '_', '.' and '-'.");
 
 const ModuleSchema = z
   .object({
     name: ModuleNameSchema,
     type: z.enum(["esm", "cjs", "text", "data", "json", "wasm"]),
     content: StoredTextSchema,
-  })
-  .strict();
-
-export const AssetHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "Asset hashes are SHA-256, 64 hex digits.");
-
-const AssetsSchema = z
-  .object({
-    files: safeRecord(z.string().regex(/^\/[^\u0000\p{Cs}]*$/u, "Asset paths start with /."), z.object({ hash: AssetHashSchema, size: z.number().int().min(0) }).strict())
-      .refine((files) => Object.keys(files).length <= ASSET_LIMITS.MAX_FILES, `At most ${ASSET_LIMITS.MAX_FILES} assets per version.`),
-    htmlHandling: z.enum(HTML_HANDLING).default("auto-trailing-slash"),
-    notFoundHandling: z.enum(NOT_FOUND_HANDLING).default("none"),
-    runWorkerFirst: z.boolean().default(false),
-    binding: BindingNameSchema.optional(),
   })
   .strict();
 
@@ -75,17 +46,8 @@ export const DeploySchema = z
     modules: z.array(ModuleSchema).min(1).max(DEPLOY_LIMITS.MAX_MODULES),
     compatibilityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "compatibilityDate must look like YYYY-MM-DD.").optional(),
     compatibilityFlags: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, "Compatibility flags are lowercase words joined by '_'.")).max(64).default([]),
-    vars: safeRecord(BindingNameSchema, z.unknown()).default({}),
-    kv: safeRecord(BindingNameSchema, NamespaceNameSchema).default({}),
-    services: safeRecord(BindingNameSchema, z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict()).default({}),
-    r2: safeRecord(BindingNameSchema, BucketNameSchema).default({}),
-    assets: AssetsSchema.optional(),
-    vaults: z.array(BindingNameSchema).max(16).default([]),
-    secretsStore: safeRecord(BindingNameSchema, z.object({ secret: SecretNameSchema }).strict()).default({}),
-    /** `[[queues.producers]]` (binding → queue) and `[[queues.consumers]]` */
-    queues: QueuesDeploySchema.optional(),
-    /** `[triggers] crons` */
-    crons: CronsSchema.default([]),
+    /** vars, kv, services, r2, vaults, secretsStore, queues, crons, assets: each kind's own (runner/bindings/registry.ts) */
+    ...BINDING_FIELDS,
     routes: z.array(StoredTextSchema.min(1).max(255)).max(100).default([]),
     message: StoredTextSchema.max(1000).optional(),
     rolloutPercent: z.number().int().min(0).max(100).optional(),
@@ -115,21 +77,10 @@ export const DeploySchema = z
     if (!main) ctx.addIssue({ code: "custom", path: ["mainModule"], message: `mainModule ${deploy.mainModule} is not one of the modules.` });
     else if (main.type !== "esm") ctx.addIssue({ code: "custom", path: ["mainModule"], message: "The main module must be an ES module (type esm)." });
     const declared = new Map<string, string>();
-    for (const [kind, names] of [
-      ["var", Object.keys(deploy.vars)],
-      ["KV namespace", Object.keys(deploy.kv)],
-      ["R2 bucket", Object.keys(deploy.r2)],
-      ["assets", deploy.assets?.binding ? [deploy.assets.binding] : []],
-      ["service", Object.keys(deploy.services)],
-      ["vault", deploy.vaults],
-      ["secrets store secret", Object.keys(deploy.secretsStore)],
-      ["queue", Object.keys(deploy.queues?.producers ?? {})],
-    ] as const) {
-      for (const name of names) {
-        const earlier = declared.get(name);
-        if (earlier) ctx.addIssue({ code: "custom", path: [name], message: `Binding ${name} is declared twice (${earlier} and ${kind}).` });
-        declared.set(name, kind);
-      }
+    for (const [name, kind] of declaredNames(deploy)) {
+      const earlier = declared.get(name);
+      if (earlier) ctx.addIssue({ code: "custom", path: [name], message: `Binding ${name} is declared twice (${earlier} and ${kind}).` });
+      declared.set(name, kind);
     }
     if (Object.keys(deploy.vars).length > DEPLOY_LIMITS.MAX_VARS) {
       ctx.addIssue({ code: "custom", path: ["vars"], message: `At most ${DEPLOY_LIMITS.MAX_VARS} vars are allowed.` });

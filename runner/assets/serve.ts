@@ -1,6 +1,6 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { blobStore } from "../storage/blobs.ts";
+import { blobStore } from "../blobs/store.ts";
 import { type AssetConfig, contentTypeOf } from "./constants.ts";
 import { resolveAsset } from "./resolve.ts";
 

@@ -5,10 +5,9 @@ import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { ASSET_LIMITS, assetBlobName } from "../assets/constants.ts";
 import { toHex } from "../encoding.ts";
-import { blobStore } from "../storage/blobs.ts";
-import { PENDING_BLOB_GRACE } from "../storage/constants.ts";
-import { BLOB_SQL } from "../storage/sql.ts";
-import { deleteBlobs } from "../storage/sweep.ts";
+import { blobStore } from "../blobs/store.ts";
+import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
+import { deleteBlobs } from "../blobs/sweep.ts";
 
 export async function missingAssets(env: Env, tenant: string, hashes: string[]): Promise<string[]> {
   const rows = await database(env).query("SELECT hash FROM asset_blobs WHERE tenant = $1 AND hash = ANY($2::text[])", [tenant, hashes]);

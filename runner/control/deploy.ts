@@ -2,11 +2,10 @@ import { database } from "../db/client.ts";
 import type { Statement } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
-import type { VersionBindings } from "../dispatch/bindings.ts";
+import { type VersionBindings, bindingNames, createResources, storedBindings } from "../bindings/registry.ts";
 import { checkWorkerLoads } from "../dispatch/load-check.ts";
-import { bindingNames } from "../dispatch/bindings.ts";
 import { workerScope } from "../vault/constants.ts";
-import { createQueues, queueBindings, refuseTakenQueues } from "../queue/deploy.ts";
+import { refuseTakenQueues } from "../queue/deploy.ts";
 import { checkManifest } from "./assets.ts";
 import { lockDomains } from "./domains.ts";
 import { NAME_HELD, holdCheck, nameHeld, refuseHeldName, refuseReservedName } from "./names.ts";
@@ -51,15 +50,10 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   if (size > DEPLOY_LIMITS.MAX_CODE_BYTES) {
     throw new PlatformError("ERR_TOO_LARGE", 413, `The worker's modules total ${size} bytes; the limit is ${DEPLOY_LIMITS.MAX_CODE_BYTES}.`);
   }
-  const bindings: VersionBindings = { vars: input.vars, kv: input.kv };
-  if (Object.keys(input.services).length > 0) bindings.services = input.services;
-  if (Object.keys(input.r2).length > 0) bindings.r2 = input.r2;
-  if (input.vaults.length > 0) bindings.vaults = input.vaults;
-  if (Object.keys(input.secretsStore).length > 0) bindings.secretsStore = input.secretsStore;
-  Object.assign(bindings, queueBindings(input));
+  const bindings = storedBindings(input);
   const compatibilityFlags = [...new Set(input.compatibilityFlags)].sort();
-  const { binding: assetsBinding, ...assets } = input.assets ?? {};
-  if (assetsBinding) bindings.assets = assetsBinding;
+  // The assets binding's name is part of `bindings`; the rest says how the version serves them.
+  const { binding: _inBindings, ...assets } = input.assets ?? {};
   const assetConfig = input.assets ? assets : null;
   const routes = checkedRoutes(env, input.routes);
   const patterns = routes.map((route) => route.pattern);
@@ -88,7 +82,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   await refuseSecretClashes(env, tenant, worker, bindings);
   await refuseUnownedRoutes(env, tenant, routes);
   await refuseTakenRoutes(env, tenant, worker, patterns);
-  await refuseTakenQueues(env, tenant, worker, input);
+  await refuseTakenQueues(env, tenant, worker, input.queues);
 
   const rollout = input.rolloutPercent !== undefined && previous !== undefined;
   const pointWorker: Statement = rollout
@@ -113,15 +107,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       // Shared: deploys run side by side, a domain change waits (control/domains.ts).
       lockDomains("shared"),
       { text: "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", params: [tenant] },
-      {
-        text: "INSERT INTO kv_namespaces (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-        params: [tenant, Object.values(input.kv)],
-      },
-      {
-        text: "INSERT INTO r2_buckets (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-        params: [tenant, Object.values(input.r2)],
-      },
-      createQueues(tenant, input),
+      ...createResources(tenant, input),
       {
         text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets, cpu_ms, observability)
                VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb, $13, $14) ON CONFLICT (id) DO NOTHING`,

@@ -2,7 +2,7 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
-import { type VersionBindings, bindingNames } from "../dispatch/bindings.ts";
+import { type VersionBindings, bindingNames } from "../bindings/registry.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { VAULT_SCOPE, workerScope } from "../vault/constants.ts";
 import { deleteSecret, listSecrets, putSecret, rotateKey } from "../vault/store.ts";

@@ -5,7 +5,7 @@ import { REQUEST_ID_HEADER, cut } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
 import { emit, log } from "../logs/log.ts";
 import { loadVersion } from "./loader.ts";
-import { servePresigned } from "../storage/presigned-endpoint.ts";
+import { servePresigned } from "../r2/presigned-endpoint.ts";
 import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, workerNameFromHost } from "./routes.ts";
 import { suspendedMessage } from "./suspended.ts";
 import { textResponse } from "../text-response.ts";

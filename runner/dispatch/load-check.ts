@@ -1,7 +1,8 @@
 import { exports } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
-import { type VersionBindings, bindingManifest, bindingNames } from "./bindings.ts";
+import { type VersionBindings, bindingManifest, bindingNames } from "../bindings/registry.ts";
+import type { RunnerExports } from "../bindings/kind.ts";
 import { loaderModule, platformModules, type StoredModule } from "./loader.ts";
 import type { TailProps } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
@@ -46,7 +47,7 @@ export default { fetch() {
         modules,
         env: checkEnv,
         globalOutbound: null,
-        tails: [(exports as unknown as { Tail(options: { props: TailProps }): Fetcher }).Tail({ props: who })],
+        tails: [(exports as unknown as RunnerExports).Tail({ props: who })],
       });
       return (await worker.getEntrypoint().fetch("http://outpost.check/")).json();
     });

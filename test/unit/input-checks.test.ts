@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { isStorableText, isWellFormedText, unstorablePath } from "../../runner/storable-text.ts";
 import { toInt32 } from "../../runner/webidl.ts";
-import { checkMetadataText, checkRange, resolveRange } from "../../runner/storage/validate.ts";
+import { checkMetadataText, checkRange, resolveRange } from "../../runner/r2/validate.ts";
 import { secretProblem } from "../../runner/vault/validate.ts";
 import { thrown } from "./thrown.ts";
 

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { MAX_PRESIGN_SECONDS, type PresignClaims, signPresigned, verifyPresigned } from "../../runner/storage/presign.ts";
+import { MAX_PRESIGN_SECONDS, type PresignClaims, signPresigned, verifyPresigned } from "../../runner/r2/presign.ts";
 import { decodeCursor, encodeCursor } from "../../runner/cursor.ts";
 import { deriveSigningKey } from "../../runner/vault/crypto.ts";
 import { rejection } from "./thrown.ts";

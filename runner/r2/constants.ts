@@ -30,10 +30,5 @@ export type StorageClass = (typeof STORAGE_CLASSES)[number];
 export const CHECKSUMS = { md5: "MD5", sha1: "SHA-1", sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512" } as const;
 export type ChecksumName = keyof typeof CHECKSUMS;
 
-/**
- * How long a blob being written may stay unclaimed before the sweep treats it as left behind by a
- * crash: longer than any single upload can take.
- */
-export const PENDING_BLOB_GRACE = "1 day";
 /** R2 aborts incomplete multipart uploads after 7 days. */
 export const STALE_UPLOAD_AGE = "7 days";

@@ -4,7 +4,7 @@
 // stays bounded (at most PARTS_IN_FLIGHT + 1 parts) whatever the object size.
 import { AwsClient } from "aws4fetch";
 import type { S3Config } from "../config.ts";
-import { BlobGone, type BlobStore } from "./blobs.ts";
+import { BlobGone, type BlobStore } from "./store.ts";
 
 /** S3's minimum part size is 5 MiB; 8 MiB keeps the part count low for large objects. */
 const PART_BYTES = 8 * 1024 * 1024;

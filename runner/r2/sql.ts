@@ -1,4 +1,5 @@
-// Every statement the storage binding runs; $1 is always the bucket from props.
+// Every statement the R2 binding runs. In the binding's own, $1 is always the bucket from props;
+// createBuckets (the deploy's) and bucketIds (the loader's) take the version's tenant instead.
 const OBJECT_COLUMNS = `key, version, size, etag, checksums, http_metadata, custom_metadata,
   (extract(epoch from uploaded) * 1000)::float8 AS uploaded, blobs, part_sizes, storage_class`;
 
@@ -30,6 +31,11 @@ function putStatement(when: "always" | "absent" | "version"): string {
 }
 
 export const R2_SQL = {
+  /** A deploy creates the buckets its version names ($1 tenant, $2 names). */
+  createBuckets: "INSERT INTO r2_buckets (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+
+  bucketIds: "SELECT id::text AS id, name FROM r2_buckets WHERE tenant = $1 AND name = ANY($2::text[])",
+
   head: `SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key = $2`,
 
   put: putStatement("always"),
@@ -62,19 +68,9 @@ export const R2_SQL = {
   // Deleting the upload frees the rows; the blobs that no object uses go to the garbage list.
   endUpload: `WITH gone AS (DELETE FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 RETURNING upload_id)
               SELECT 1 AS ended FROM gone`,
-};
 
-/** The blob store's intent log (r2_garbage); not scoped to a bucket. */
-export const BLOB_SQL = {
-  /** Before writing a blob: listed, due only if nothing claims it within PENDING_BLOB_GRACE. */
-  pending: `INSERT INTO r2_garbage (blob, collect_after) VALUES ($1, now() + $2::interval)`,
-  /** Blobs nothing points at any more: due at once. */
-  garbage: `INSERT INTO r2_garbage (blob) SELECT unnest($1::text[])
-            ON CONFLICT (blob) DO UPDATE SET collect_after = least(r2_garbage.collect_after, excluded.collect_after)`,
-  collected: `DELETE FROM r2_garbage WHERE blob = ANY($1::text[])`,
-  due: `SELECT blob FROM r2_garbage WHERE collect_after <= now() ORDER BY collect_after LIMIT $1`,
   // Incomplete multipart uploads older than the limit are aborted: their parts become garbage.
-  abortStale: `WITH gone AS (DELETE FROM r2_uploads WHERE created_at < now() - $1::interval RETURNING upload_id),
+  abortStaleUploads: `WITH gone AS (DELETE FROM r2_uploads WHERE created_at < now() - $1::interval RETURNING upload_id),
                freed AS (INSERT INTO r2_garbage (blob) SELECT blob FROM r2_upload_parts WHERE upload_id IN (SELECT upload_id FROM gone)
                          ON CONFLICT (blob) DO UPDATE SET collect_after = now())
                SELECT count(*)::int AS aborted FROM gone`,

@@ -6,18 +6,19 @@ import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { fromHex, randomHex, toHex } from "../encoding.ts";
 import { compareBytes, prefixEnd, successor } from "../key-range.ts";
-import { BlobGone, type BlobStore, blobStore, concatInto } from "./blobs.ts";
-import { CHECKSUMS, type ChecksumName, PENDING_BLOB_GRACE, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
+import { BlobGone, type BlobStore, blobStore, concatInto } from "../blobs/store.ts";
+import { CHECKSUMS, type ChecksumName, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
 import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.ts";
-import { BLOB_SQL, R2_SQL } from "./sql.ts";
-import { deleteBlobs } from "./sweep.ts";
+import { R2_SQL } from "./sql.ts";
+import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
+import { deleteBlobs } from "../blobs/sweep.ts";
 import { writeBlob } from "./write-blob.ts";
 import { signingKey } from "../vault/signing.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, checkMetadataText, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 import { argumentParser } from "../errors.ts";
 import { errorText, log } from "../logs/log.ts";
-import type { GetObjectResult, ListObjectsResult, ObjectMeta, StorageProps, StorageRunner, UploadedPart } from "./contract.ts";
+import type { GetObjectResult, ListObjectsResult, ObjectMeta, R2Props, R2Runner, UploadedPart } from "./contract.ts";
 import { withoutRunnerStacks } from "../tenant-errors.ts";
 
 /** How createUpload names uploads. */
@@ -79,7 +80,7 @@ const decoder = new TextDecoder();
  * The R2 binding's server side. Object bytes stream through (no whole-object buffering);
  * metadata changes only after a blob was written whole.
  */
-export class Storage extends WorkerEntrypoint<Env, StorageProps> implements StorageRunner {
+export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
   async headObject(key: string): Promise<ObjectMeta | null> {
     const row = await this.#row("head", key);
     return row ? meta(row) : null;
@@ -353,7 +354,7 @@ export class Storage extends WorkerEntrypoint<Env, StorageProps> implements Stor
     return database(this.env).query(text, [this.ctx.props.bucketId, ...params] as never[]);
   }
 }
-withoutRunnerStacks(Storage);
+withoutRunnerStacks(R2);
 
 function meta(row: Row): ObjectMeta {
   return {

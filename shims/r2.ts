@@ -1,19 +1,19 @@
-// env.BUCKET in tenant isolates: Cloudflare's R2Bucket over the runner's Storage entrypoint.
+// env.BUCKET in tenant isolates: Cloudflare's R2Bucket over the runner's R2 entrypoint.
 import { fromHex, toHex } from "../runner/encoding.ts";
-import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES, type StorageClass } from "../runner/storage/constants.ts";
+import { CHECKSUMS, type ChecksumName, STORAGE_CLASSES, type StorageClass } from "../runner/r2/constants.ts";
 import type {
   GetObjectOptions,
   ListObjectsOptions,
   ObjectBody,
   ObjectMeta,
   PutObjectOptions,
-  StorageRunner,
+  R2Runner,
   UploadOptions,
   UploadedPart,
   WireConditional,
   WireRange,
-} from "../runner/storage/contract.ts";
-import { checkRange } from "../runner/storage/validate.ts";
+} from "../runner/r2/contract.ts";
+import { checkRange } from "../runner/r2/validate.ts";
 import { byteStream } from "./byte-stream.ts";
 
 type Value = ReadableStream | ArrayBuffer | ArrayBufferView | string | null | Blob;
@@ -121,11 +121,11 @@ export class R2ObjectBody extends R2Object {
 }
 
 export class R2MultipartUpload {
-  readonly #runner: StorageRunner;
+  readonly #runner: R2Runner;
   readonly key: string;
   readonly uploadId: string;
 
-  constructor(runner: StorageRunner, key: string, uploadId: string) {
+  constructor(runner: R2Runner, key: string, uploadId: string) {
     this.#runner = runner;
     this.key = key;
     this.uploadId = uploadId;
@@ -146,9 +146,9 @@ export class R2MultipartUpload {
 }
 
 export class R2Bucket {
-  readonly #runner: StorageRunner;
+  readonly #runner: R2Runner;
 
-  constructor(runner: StorageRunner) {
+  constructor(runner: R2Runner) {
     this.#runner = runner;
   }
 
@@ -218,7 +218,7 @@ export class R2Bucket {
   }
 }
 
-export function makeStorageBinding(runner: StorageRunner): R2Bucket {
+export function makeR2Binding(runner: R2Runner): R2Bucket {
   return new R2Bucket(runner);
 }
 

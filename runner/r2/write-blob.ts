@@ -1,7 +1,7 @@
 // Writing one blob: the body streams into the blob store while it is counted (R2's size limit)
 // and hashed (etag and checksums), never held whole.
 import { toHex } from "../encoding.ts";
-import type { BlobStore } from "./blobs.ts";
+import type { BlobStore } from "../blobs/store.ts";
 import { CHECKSUMS, type ChecksumName, R2_LIMITS } from "./constants.ts";
 import { R2Error } from "./errors.ts";
 

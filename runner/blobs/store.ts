@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import { s3Blobs } from "./s3-blobs.ts";
+import { s3Blobs } from "./s3.ts";
 
 /**
  * Where object bytes live. Blobs are written once under a fresh name and never changed, so a

@@ -1,12 +1,12 @@
 // The R2 binding's RPC contract: the props the loader mints, the values that cross the wire and
-// the methods of the runner's Storage entrypoint (entrypoint.ts) that the shim (shims/storage.ts)
+// the methods of the runner's R2 entrypoint (entrypoint.ts) that the shim (shims/r2.ts)
 // and the presigned-URL endpoint call. Both sides use it, so the compiler catches drift. Types
 // only: the shim imports it with `import type`, so nothing here reaches the tenant bundle.
 import type { ChecksumName, StorageClass } from "./constants.ts";
 import type { PresignMethod } from "./presign.ts";
 
 /** Minted by the loader for one bucket binding of one version. */
-export interface StorageProps {
+export interface R2Props {
   tenant: string;
   worker: string;
   binding: string;
@@ -95,10 +95,10 @@ export interface PresignOptions {
 export type ObjectBody = ReadableStream | Uint8Array;
 
 /**
- * The Storage entrypoint's RPC methods, as function-typed properties so parameters are checked
+ * The R2 entrypoint's RPC methods, as function-typed properties so parameters are checked
  * in both directions. Names avoid get/put/delete (see kv/contract.ts).
  */
-export interface StorageRunner {
+export interface R2Runner {
   headObject: (key: string) => Promise<ObjectMeta | null>;
   getObject: (key: string, options: GetObjectOptions) => Promise<GetObjectResult>;
   /** null when `onlyIf` does not hold (nothing is written). */

@@ -1,18 +1,13 @@
 // Collects blobs nothing points at: those replaced or deleted (due at once; normally deleted by
-// the request that freed them, left here only if that failed), those a crash left mid-write
-// (due after PENDING_BLOB_GRACE), and the parts of multipart uploads abandoned for 7 days.
+// the request that freed them, left here only if that failed), and those a crash left mid-write
+// (due after PENDING_BLOB_GRACE). R2's abandoned multipart uploads free their parts first
+// (runner/r2/sweep.ts).
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { blobStore } from "./blobs.ts";
-import { STALE_UPLOAD_AGE } from "./constants.ts";
+import { blobStore } from "./store.ts";
 import { BLOB_SQL } from "./sql.ts";
 
 const SWEEP_BATCH = 100;
-
-export interface BlobSweep {
-  abortedUploads: number;
-  collectedBlobs: number;
-}
 
 /** Deletes the blobs from the store and, for those that went, their intent-log rows. */
 export async function deleteBlobs(env: Env, blobs: string[]): Promise<number> {
@@ -24,18 +19,17 @@ export async function deleteBlobs(env: Env, blobs: string[]): Promise<number> {
 }
 
 /**
- * One bounded pass: up to `batches` × SWEEP_BATCH due blobs. Hosts may sweep at once; deleting a
- * blob twice is harmless.
+ * One bounded pass: up to `batches` × SWEEP_BATCH due blobs; returns how many were deleted. Hosts
+ * may sweep at once; deleting a blob twice is harmless.
  */
-export async function sweepBlobs(env: Env, batches: number): Promise<BlobSweep> {
-  const [aborted] = await database(env).query(BLOB_SQL.abortStale, [STALE_UPLOAD_AGE]);
-  let collectedBlobs = 0;
+export async function collectBlobs(env: Env, batches: number): Promise<number> {
+  let collected = 0;
   for (let i = 0; i < batches; i++) {
     const due = (await database(env).query(BLOB_SQL.due, [SWEEP_BATCH])).map((row) => row.blob as string);
-    const collected = await deleteBlobs(env, due);
-    collectedBlobs += collected;
+    const deleted = await deleteBlobs(env, due);
+    collected += deleted;
     // A short batch is the last; one whose deletions failed (store down) waits for the next pass.
-    if (due.length < SWEEP_BATCH || collected < due.length) break;
+    if (due.length < SWEEP_BATCH || deleted < due.length) break;
   }
-  return { abortedUploads: (aborted?.aborted as number | undefined) ?? 0, collectedBlobs };
+  return collected;
 }

@@ -1,0 +1,12 @@
+// R2 aborts incomplete multipart uploads after STALE_UPLOAD_AGE; their parts' blobs become due
+// at once, for the blob sweep that follows (runner/blobs/sweep.ts).
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { STALE_UPLOAD_AGE } from "./constants.ts";
+import { R2_SQL } from "./sql.ts";
+
+/** Returns how many uploads were aborted. */
+export async function abortStaleUploads(env: Env): Promise<number> {
+  const [row] = await database(env).query(R2_SQL.abortStaleUploads, [STALE_UPLOAD_AGE]);
+  return (row?.aborted as number | undefined) ?? 0;
+}
