@@ -15,6 +15,7 @@ export async function servePresigned(request: Request, env: Env, ctx: ExecutionC
   if (method !== claims.method) return textResponse(403, `Presigned URL refused: it allows ${claims.method}, not ${request.method}.`);
   // The same code path as a binding call, with props from the signed claims only.
   const props: StorageProps = { tenant: claims.tenant, worker: "(presigned URL)", binding: "(presigned URL)", bucketId: claims.bucketId };
+  // workers-types has no `ctx.exports` (workerd's enable_ctx_exports); the runner exports Storage.
   const storage = (ctx as unknown as { exports: { Storage(options: { props: StorageProps }): StorageStub } }).exports.Storage({ props });
   if (method === "PUT") {
     const contentType = request.headers.get("content-type");

@@ -31,11 +31,11 @@ export async function sweepBlobs(env: Env, batches: number): Promise<BlobSweep> 
   const [aborted] = await database(env).query(BLOB_SQL.abortStale, [STALE_UPLOAD_AGE]);
   let collectedBlobs = 0;
   for (let i = 0; i < batches; i++) {
-    const due = (await database(env).query(BLOB_SQL.due, [SWEEP_BATCH])).map((row) => row.blob as string);
+    const due = (await database(env).query(BLOB_SQL.due, [SWEEP_BATCH])).map((row) => row.blob);
     const collected = await deleteBlobs(env, due);
     collectedBlobs += collected;
     // A short batch is the last; one whose deletions failed (store down) waits for the next pass.
     if (due.length < SWEEP_BATCH || collected < due.length) break;
   }
-  return { abortedUploads: (aborted?.aborted as number | undefined) ?? 0, collectedBlobs };
+  return { abortedUploads: aborted?.aborted ?? 0, collectedBlobs };
 }
