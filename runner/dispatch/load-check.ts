@@ -46,6 +46,7 @@ export default { fetch() {
         modules,
         env: checkEnv,
         globalOutbound: null,
+        // cloudflare:workers types `exports` without the runner's own classes (index.ts exports Tail).
         tails: [(exports as unknown as { Tail(options: { props: TailProps }): Fetcher }).Tail({ props: who })],
       });
       return (await worker.getEntrypoint().fetch("http://outpost.check/")).json();
