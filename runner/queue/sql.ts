@@ -18,6 +18,19 @@ export interface MessageRow {
   sent_ms: number;
 }
 
+/** One queue in the operator view; the bigint counters are read as float8. */
+interface OverviewRow {
+  id: string;
+  tenant: string;
+  name: string;
+  dead_lettered: number;
+  dropped: number;
+  depth: number;
+  in_flight: number;
+  delayed: number;
+  oldest_age_seconds: number | null;
+}
+
 /** Settling statements return how many messages they settled. */
 type Settled = { n: number };
 
@@ -134,17 +147,7 @@ export const QUEUE_SQL = {
           SELECT count(*)::int AS purged FROM gone`),
 
   // The operator view: one row per queue. $1: a tenant, or null for all.
-  overview: sql<{
-    id: string;
-    tenant: string;
-    name: string;
-    dead_lettered: number;
-    dropped: number;
-    depth: number;
-    in_flight: number;
-    delayed: number;
-    oldest_age_seconds: number | null;
-  }>(`SELECT q.id::text AS id, q.tenant, q.name, q.dead_lettered::float8 AS dead_lettered, q.dropped::float8 AS dropped,
+  overview: sql<OverviewRow>(`SELECT q.id::text AS id, q.tenant, q.name, q.dead_lettered::float8 AS dead_lettered, q.dropped::float8 AS dropped,
                     count(m.id)::int AS depth,
                     (count(m.id) FILTER (WHERE m.lease_id IS NOT NULL AND m.visible_at > now()))::int AS in_flight,
                     (count(m.id) FILTER (WHERE m.lease_id IS NULL AND m.visible_at > now()))::int AS delayed,
