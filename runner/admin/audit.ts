@@ -67,8 +67,8 @@ function queryTenant(c: Context<AdminEnv>): string | undefined {
 }
 
 async function tenantOfWorker(c: Context<AdminEnv>, worker: string): Promise<string | null> {
-  const [row] = await database(c.env).query("SELECT tenant FROM workers WHERE name = $1", [worker]);
-  return (row?.tenant as string | undefined) ?? null;
+  const [row] = await database(c.env).query<{ tenant: string }>("SELECT tenant FROM workers WHERE name = $1", [worker]);
+  return row?.tenant ?? null;
 }
 
 const AuditQuerySchema = z

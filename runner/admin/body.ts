@@ -12,7 +12,7 @@ export async function readJsonBody(request: Request, limit: number, optional = f
   let length = 0;
   let tooLarge = declared > limit;
   if (request.body) {
-    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of request.body as ReadableStream<Uint8Array>) {
       length += chunk.byteLength;
       if (length > limit) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);

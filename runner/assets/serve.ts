@@ -13,8 +13,8 @@ const MAX_CACHED_BLOBS = 10_000;
 
 export async function assetConfigOf(env: Env, versionId: string): Promise<AssetConfig | null> {
   if (!configs.has(versionId)) {
-    const [row] = await database(env).query("SELECT assets FROM versions WHERE id = $1", [versionId]);
-    configs.set(versionId, (row?.assets as AssetConfig | null) ?? null);
+    const [row] = await database(env).query<{ assets: AssetConfig | null }>("SELECT assets FROM versions WHERE id = $1", [versionId]);
+    configs.set(versionId, row?.assets ?? null);
     if (configs.size > MAX_CACHED_CONFIGS) configs.delete(configs.keys().next().value as string);
   }
   return configs.get(versionId) ?? null;
@@ -25,9 +25,9 @@ async function blobOf(env: Env, tenant: string, hash: string): Promise<string> {
   const slot = `${tenant}:${hash}`;
   let blob = blobs.get(slot);
   if (!blob) {
-    const [row] = await database(env).query("SELECT blob FROM asset_blobs WHERE tenant = $1 AND hash = $2", [tenant, hash]);
+    const [row] = await database(env).query<{ blob: string }>("SELECT blob FROM asset_blobs WHERE tenant = $1 AND hash = $2", [tenant, hash]);
     if (!row) throw new Error(`asset ${hash} of tenant ${tenant} has no stored blob`);
-    blob = row.blob as string;
+    blob = row.blob;
     blobs.set(slot, blob);
     if (blobs.size > MAX_CACHED_BLOBS) blobs.delete(blobs.keys().next().value as string);
   }

@@ -25,7 +25,7 @@ export async function deleteBlobs(env: Env, blobs: string[]): Promise<number> {
 export async function collectBlobs(env: Env, batches: number): Promise<number> {
   let collected = 0;
   for (let i = 0; i < batches; i++) {
-    const due = (await database(env).query(BLOB_SQL.due, [SWEEP_BATCH])).map((row) => row.blob as string);
+    const due = (await database(env).query(BLOB_SQL.due, [SWEEP_BATCH])).map((row) => row.blob);
     const deleted = await deleteBlobs(env, due);
     collected += deleted;
     // A short batch is the last; one whose deletions failed (store down) waits for the next pass.

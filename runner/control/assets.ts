@@ -10,8 +10,8 @@ import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
 import { deleteBlobs } from "../blobs/sweep.ts";
 
 export async function missingAssets(env: Env, tenant: string, hashes: string[]): Promise<string[]> {
-  const rows = await database(env).query("SELECT hash FROM asset_blobs WHERE tenant = $1 AND hash = ANY($2::text[])", [tenant, hashes]);
-  const present = new Set(rows.map((row) => row.hash as string));
+  const rows = await database(env).query<{ hash: string }>("SELECT hash FROM asset_blobs WHERE tenant = $1 AND hash = ANY($2::text[])", [tenant, hashes]);
+  const present = new Set(rows.map((row) => row.hash));
   return [...new Set(hashes)].filter((hash) => !present.has(hash));
 }
 
@@ -35,7 +35,7 @@ export async function uploadAsset(env: Env, tenant: string, hash: string, body: 
     await deleteBlobs(env, [blob]);
     throw new PlatformError("ERR_BAD_REQUEST", 400, `The uploaded bytes hash to ${stored.actual}, not ${hash}.`);
   }
-  const [row] = await database(env).query(
+  const [row] = await database(env).query<{ saved: number }>(
     `WITH saved AS (INSERT INTO asset_blobs (tenant, hash, size, blob) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING blob),
           kept AS (DELETE FROM r2_garbage WHERE blob = $4 AND EXISTS (SELECT 1 FROM saved))
      SELECT count(*)::int AS saved FROM saved`,
@@ -68,11 +68,11 @@ async function writeHashed(env: Env, blob: string, body: ReadableStream<Uint8Arr
 export async function checkManifest(env: Env, tenant: string, files: Record<string, { hash: string; size: number }>): Promise<void> {
   const entries = Object.entries(files);
   if (entries.length === 0) return;
-  const rows = await database(env).query("SELECT hash, size FROM asset_blobs WHERE tenant = $1 AND hash = ANY($2::text[])", [
+  const rows = await database(env).query<{ hash: string; size: string /* bigint */ }>("SELECT hash, size FROM asset_blobs WHERE tenant = $1 AND hash = ANY($2::text[])", [
     tenant,
     [...new Set(entries.map(([, file]) => file.hash))],
   ]);
-  const sizes = new Map(rows.map((row) => [row.hash as string, Number(row.size)]));
+  const sizes = new Map(rows.map((row) => [row.hash, Number(row.size)]));
   for (const [path, file] of entries) {
     const size = sizes.get(file.hash);
     if (size === undefined) throw new PlatformError("ERR_BAD_REQUEST", 400, `Asset ${path} (${file.hash}) was not uploaded; upload it first (POST /v1/assets/missing, PUT /v1/assets/:hash).`);

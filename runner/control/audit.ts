@@ -45,7 +45,18 @@ export interface AuditQuery {
 
 /** Entries newest first, with the cursor of the next page (null on the last). */
 export async function readAudit(env: Env, query: AuditQuery) {
-  const rows = await database(env).query(
+  const rows = await database(env).query<{
+    id: string;
+    at: string;
+    actor_token: string | null;
+    actor_name: string;
+    actor_tenant: string | null;
+    client: string;
+    action: string;
+    target: string;
+    tenant: string | null;
+    status: number;
+  }>(
     `SELECT id::text AS id, at::text AS at, actor_token, actor_name, actor_tenant, client, action, target, tenant, status
        FROM audit_log
       WHERE ($1::text IS NULL OR tenant = $1)
@@ -56,13 +67,13 @@ export async function readAudit(env: Env, query: AuditQuery) {
     [query.tenant ?? null, query.actorTenant ?? null, query.before ?? null, query.limit],
   );
   const entries = rows.map((row) => ({
-    id: row.id as string,
-    at: row.at as string,
-    actor: { token: row.actor_token as string | null, name: row.actor_name as string, tenant: row.actor_tenant as string | null },
-    client: row.client as string,
-    action: row.action as string,
-    target: row.target as string,
-    tenant: row.tenant as string | null,
+    id: row.id,
+    at: row.at,
+    actor: { token: row.actor_token, name: row.actor_name, tenant: row.actor_tenant },
+    client: row.client,
+    action: row.action,
+    target: row.target,
+    tenant: row.tenant,
     status: Number(row.status),
   }));
   return { entries, next: entries.length === query.limit ? (entries.at(-1)?.id ?? null) : null };

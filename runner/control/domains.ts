@@ -1,7 +1,7 @@
 // Custom domains: which tenant owns which hosts (runner/dispatch/hosts.ts has the rules). Every
 // change and every deploy's route check runs under one advisory lock (deploys share it), so an
 // ownership check and the change it guards cannot interleave with another.
-import { database } from "../db/client.ts";
+import { database, lastRows, sql } from "../db/client.ts";
 import type { Statement } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
@@ -17,6 +17,8 @@ export interface DomainRow {
   created_at: string;
 }
 
+const DOMAIN_COLUMNS = "domain, tenant, created_at::text AS created_at";
+
 const DOMAINS_LOCK = "7237123391355777825"; // "domains!" as a bigint
 const UNDER_WILDCARD = "ERR_CONFLICT: under another tenant's wildcard";
 const OVER_OTHERS = "ERR_CONFLICT: wildcard over another tenant's domain";
@@ -30,8 +32,8 @@ export function lockDomains(mode: "shared" | "exclusive"): Statement {
 
 /** The domains a tenant owns. */
 export async function ownedDomains(env: Env, tenant: string): Promise<Set<string>> {
-  const rows = await database(env).query("SELECT domain FROM domains WHERE tenant = $1", [tenant]);
-  return new Set(rows.map((row) => row.domain as string));
+  const rows = await database(env).query<{ domain: string }>("SELECT domain FROM domains WHERE tenant = $1", [tenant]);
+  return new Set(rows.map((row) => row.domain));
 }
 
 /**
@@ -48,10 +50,10 @@ export async function registerDomain(env: Env, scope: Scope, text: string, tenan
     throw new PlatformError("ERR_FORBIDDEN", 403, `${domain} is too broad to claim; name a domain such as *.example.com, or ask the operator to assign it.`);
   }
   const db = database(env);
-  const [existing] = await db.query("SELECT domain, tenant, created_at::text AS created_at FROM domains WHERE domain = $1", [domain]);
-  if (existing?.tenant === tenant) return { row: existing as unknown as DomainRow, created: false };
+  const [existing] = await db.query<DomainRow>(`SELECT ${DOMAIN_COLUMNS} FROM domains WHERE domain = $1`, [domain]);
+  if (existing?.tenant === tenant) return { row: existing, created: false };
   const parent = isWildcard(domain) ? domain.slice(2) : null;
-  const statements: Statement[] = [
+  const checks: Statement[] = [
     lockDomains("exclusive"),
     { text: "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", params: [tenant] },
     {
@@ -71,15 +73,16 @@ export async function registerDomain(env: Env, scope: Scope, text: string, tenan
     ...(scope.tenant === null
       ? []
       : [{ text: "SELECT 1 AS free WHERE NOT EXISTS (SELECT 1 FROM domains WHERE domain = $1 AND tenant <> $2)", params: [domain, tenant], requireRow: REGISTERED }]),
-    {
-      text: `INSERT INTO domains (domain, tenant) VALUES ($1, $2)
-             ON CONFLICT (domain) DO UPDATE SET tenant = excluded.tenant, created_at = now()
-             RETURNING domain, tenant, created_at::text AS created_at`,
-      params: [domain, tenant],
-    },
-    { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, domain] },
   ];
-  const results = await db.transaction(statements).catch((error: unknown) => {
+  const register = {
+    text: sql<DomainRow>(`INSERT INTO domains (domain, tenant) VALUES ($1, $2)
+             ON CONFLICT (domain) DO UPDATE SET tenant = excluded.tenant, created_at = now()
+             RETURNING ${DOMAIN_COLUMNS}`),
+    params: [domain, tenant],
+  };
+  // NOTIFY is sent at commit wherever it stands; the registration comes last so its rows are the result's last.
+  const notify = { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, domain] };
+  const results = await db.transaction([...checks, notify, register]).catch((error: unknown) => {
     const message = error instanceof Error ? error.message : "";
     if (message === UNDER_WILDCARD) throw new PlatformError("ERR_CONFLICT", 409, `${domain} is under a wildcard domain another tenant owns.`);
     if (message === OVER_OTHERS) throw new PlatformError("ERR_CONFLICT", 409, `Another tenant owns a domain under ${domain}; a wildcard cannot include it.`);
@@ -87,16 +90,14 @@ export async function registerDomain(env: Env, scope: Scope, text: string, tenan
     throw error;
   });
   forgetRoutes(domain);
-  return { row: results.at(-2)?.[0] as unknown as DomainRow, created: true };
+  // An upsert ... RETURNING returns its row or fails.
+  const [row] = lastRows(results);
+  return { row: row!, created: true };
 }
 
 /** Domains visible to the scope, ordered by name. */
 export async function listDomains(env: Env, scope: Scope): Promise<DomainRow[]> {
-  const rows = await database(env).query(
-    "SELECT domain, tenant, created_at::text AS created_at FROM domains WHERE $1::text IS NULL OR tenant = $1 ORDER BY domain",
-    [scope.tenant],
-  );
-  return rows as unknown as DomainRow[];
+  return database(env).query<DomainRow>(`SELECT ${DOMAIN_COLUMNS} FROM domains WHERE $1::text IS NULL OR tenant = $1 ORDER BY domain`, [scope.tenant]);
 }
 
 /** Refused while one of the owner's routes needs the domain (another of its domains may cover the route instead). */
@@ -105,17 +106,17 @@ export async function removeDomain(env: Env, scope: Scope, text: string): Promis
   const domain = typeof parsed === "string" ? parsed : text;
   const db = database(env);
   // Text Postgres cannot hold names no stored domain.
-  const [row] = isStorableText(domain) ? await db.query("SELECT tenant FROM domains WHERE domain = $1", [domain]) : [];
+  const [row] = isStorableText(domain) ? await db.query<{ tenant: string }>("SELECT tenant FROM domains WHERE domain = $1", [domain]) : [];
   // Another tenant's domain answers exactly like a missing one.
   if (!row || (scope.tenant !== null && row.tenant !== scope.tenant)) throw new PlatformError("ERR_NOT_FOUND", 404, `No domain named ${domain}.`);
-  const owner = row.tenant as string;
-  const routes = await db.query("SELECT r.pattern, r.worker FROM routes r JOIN workers w ON w.name = r.worker WHERE w.tenant = $1 ORDER BY r.worker, r.pattern", [owner]);
+  const owner = row.tenant;
+  const routes = await db.query<{ pattern: string; worker: string }>("SELECT r.pattern, r.worker FROM routes r JOIN workers w ON w.name = r.worker WHERE w.tenant = $1 ORDER BY r.worker, r.pattern", [owner]);
   const owned = await ownedDomains(env, owner);
   const remaining = new Set([...owned].filter((name) => name !== domain));
   for (const { pattern, worker } of routes) {
-    const route = parsePattern(pattern as string);
+    const route = parsePattern(pattern);
     if (typeof route !== "string" && unownedNeed(route, owned) === null && unownedNeed(route, remaining) !== null) {
-      throw new PlatformError("ERR_CONFLICT", 409, `${domain} is still used by route ${pattern as string} of worker ${worker as string}; deploy that worker without the route first.`);
+      throw new PlatformError("ERR_CONFLICT", 409, `${domain} is still used by route ${pattern} of worker ${worker}; deploy that worker without the route first.`);
     }
   }
   await db
@@ -126,7 +127,7 @@ export async function removeDomain(env: Env, scope: Scope, text: string): Promis
         text: `SELECT 1 AS unchanged
                 WHERE NOT EXISTS (SELECT 1 FROM routes r JOIN workers w ON w.name = r.worker WHERE w.tenant = $1 AND r.pattern <> ALL($2::text[]))
                   AND (SELECT count(*) FROM domains WHERE tenant = $1 AND domain = ANY($3::text[])) = cardinality($3::text[])`,
-        params: [owner, routes.map((route) => route.pattern as string), [...owned]],
+        params: [owner, routes.map((route) => route.pattern), [...owned]],
         requireRow: ROUTES_CHANGED,
       },
       { text: "DELETE FROM domains WHERE domain = $1 AND tenant = $2", params: [domain, owner] },

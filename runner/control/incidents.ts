@@ -2,7 +2,7 @@
 // to: K certain incidents of one worker within the window (RunnerConfig.suspendAfter,
 // suspendWindowSeconds) suspend it on every host at once, through the routes channel. A resume or
 // a deploy of another version lifts the suspension and restarts the count.
-import { database } from "../db/client.ts";
+import { database, sql } from "../db/client.ts";
 import type { Statement } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
@@ -41,7 +41,7 @@ const PROVEN = (tenant: string, worker: string) =>
  * crashed a process alone, typically on probation) and no other suspect of that incident has one.
  * Were two of the suspects proven, the incident would count against neither.
  */
-const STATE_SQL = `SELECT
+const STATE_SQL = sql<{ count: number; active: boolean }>(`SELECT
     (SELECT count(*)::int FROM incidents i
       WHERE i.at > now() - make_interval(secs => $3)
         AND i.at > coalesce((SELECT lifted_at FROM suspensions WHERE tenant = $1 AND worker = $2), '-infinity')
@@ -49,7 +49,7 @@ const STATE_SQL = `SELECT
           OR (NOT i.certain AND i.suspects @> ${SUSPECT} AND ${PROVEN("$1", "$2")}
               AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.suspects) s
                                WHERE NOT (s->>'tenant' = $1 AND s->>'worker' = $2) AND ${PROVEN("s->>'tenant'", "s->>'worker'")})))) AS count,
-    EXISTS (SELECT 1 FROM suspensions WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL) AS active`;
+    EXISTS (SELECT 1 FROM suspensions WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL) AS active`);
 
 /** Puts a worker on probation for the window (or extends it). */
 const PROBATION_SQL = `INSERT INTO probations (tenant, worker, until) VALUES ($1, $2, now() + make_interval(secs => $3))
@@ -59,7 +59,7 @@ const PROBATION_SQL = `INSERT INTO probations (tenant, worker, until) VALUES ($1
  * Ends probation for the suspended worker and for every worker that shared an uncertain incident
  * with it in the window (the culprit is found: they were bystanders), telling every host.
  */
-const RELEASE_SQL = `WITH released AS (
+const RELEASE_SQL = sql<{ worker: string }>(`WITH released AS (
     DELETE FROM probations p
      WHERE (p.tenant = $1 AND p.worker = $2)
         OR EXISTS (SELECT 1 FROM incidents i
@@ -67,7 +67,7 @@ const RELEASE_SQL = `WITH released AS (
                       AND i.suspects @> ${SUSPECT}
                       AND i.suspects @> jsonb_build_array(jsonb_build_object('tenant', p.tenant, 'worker', p.worker)))
     RETURNING p.worker)
-  SELECT worker, pg_notify($4, worker) FROM released`;
+  SELECT worker, pg_notify($4, worker) FROM released`);
 
 /** Suspends the worker, or, while it is, adds the blamed version to those it may not deploy again. */
 const SUSPEND_SQL = `INSERT INTO suspensions (tenant, worker, versions, kind, reason, incidents, at) VALUES ($1, $2, ARRAY[$3]::text[], $4, $5, $6, now())
@@ -81,17 +81,17 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
   const db = database(env);
   const verdict = blame(incident.suspects);
   const who = verdict.certain ? [verdict.tenant, verdict.worker, verdict.version] : [null, null, null];
-  const [row] = await db.query(
+  const [row] = await db.query<{ id: string }>(
     `INSERT INTO incidents (kind, process, certain, tenant, worker, version, in_flight, suspects, report_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9) ON CONFLICT (report_key) DO NOTHING RETURNING id::text AS id`,
     [incident.kind, incident.process, verdict.certain, ...who, incident.inFlight, JSON.stringify(incident.suspects), incident.key ?? null],
   );
   if (!row) {
     // A report sent again (its first answer was lost): judged already.
-    const [known] = await db.query("SELECT id::text AS id, certain FROM incidents WHERE report_key = $1", [incident.key ?? null]);
+    const [known] = await db.query<{ id: string; certain: boolean }>("SELECT id::text AS id, certain FROM incidents WHERE report_key = $1", [incident.key ?? null]);
     return { incident: known?.id as string, certain: known?.certain === true, suspended: [] };
   }
-  const id = row.id as string;
+  const { id } = row;
   const fields = { incident: id, kind: incident.kind, process: incident.process, inFlight: incident.inFlight };
   if (!verdict.certain) {
     const workers = [...new Set(incident.suspects.map((s) => `${s.tenant}/${s.worker}@${s.version.slice(0, 12)}`))];
@@ -122,8 +122,8 @@ async function judge(env: Env, blamed: Omit<Suspect, "id">, kind: IncidentKind, 
   const { tenant, worker, version } = blamed;
   const db = database(env);
   const [state] = await db.query(STATE_SQL, [tenant, worker, env.CONFIG.suspendWindowSeconds]);
-  const count = state!.count as number;
-  const wasSuspended = state!.active as boolean;
+  // One row always: a SELECT of two subqueries.
+  const { count, active: wasSuspended } = state!;
   if (count === 0) return "none";
   const suspended = !wasSuspended && count >= env.CONFIG.suspendAfter;
   if (suspended || wasSuspended) {
@@ -134,7 +134,7 @@ async function judge(env: Env, blamed: Omit<Suspect, "id">, kind: IncidentKind, 
       { text: RELEASE_SQL, params: [tenant, worker, env.CONFIG.suspendWindowSeconds, ROUTES_CHANNEL] },
     ]);
     forgetRoutes();
-    const bystanders = released.map((row) => row.worker as string).filter((name) => name !== worker);
+    const bystanders = released.map((row) => row.worker).filter((name) => name !== worker);
     if (bystanders.length > 0) log.info("probation ended: the worker to blame is suspended", { workers: bystanders, blamed: worker });
   }
   const action = suspended ? "suspended" : "counted";
@@ -176,13 +176,13 @@ export async function resumeWorker(env: Env, scope: Scope, name: string): Promis
  * true when the worker is suspended and this deploy (of another version) will lift it.
  */
 export async function deployLiftsSuspension(env: Env, tenant: string, worker: string, version: string): Promise<boolean> {
-  const [row] = await database(env).query(
+  const [row] = await database(env).query<{ blamed: boolean; reason: string; at_ms: number }>(
     "SELECT $3 = ANY(versions) AS blamed, reason, (extract(epoch FROM at) * 1000)::float8 AS at_ms FROM suspensions WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL",
     [tenant, worker, version],
   );
   if (!row) return false;
   if (row.blamed) {
-    const message = suspendedMessage(worker, { reason: row.reason as string, at: new Date(row.at_ms as number).toISOString() });
+    const message = suspendedMessage(worker, { reason: row.reason, at: new Date(row.at_ms).toISOString() });
     throw new PlatformError("ERR_CONFLICT", 409, `${message} This deploy is a version it was suspended for; change it first.`);
   }
   return true;

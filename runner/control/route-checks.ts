@@ -44,12 +44,12 @@ export async function refuseUnownedRoutes(env: Env, tenant: string, routes: Rout
 /** Another worker of the same tenant with the pattern (another tenant's would be on a host it does not own: stale, and replaced). */
 export async function refuseTakenRoutes(env: Env, tenant: string, worker: string, patterns: string[]): Promise<void> {
   if (patterns.length === 0) return;
-  const [taken] = await database(env).query(
+  const [taken] = await database(env).query<{ pattern: string; worker: string }>(
     `SELECT r.pattern, r.worker FROM routes r JOIN workers w ON w.name = r.worker
       WHERE r.pattern = ANY($1::text[]) AND r.worker <> $2 AND w.tenant = $3 ORDER BY r.pattern LIMIT 1`,
     [patterns, worker, tenant],
   );
-  if (taken) throw new PlatformError("ERR_CONFLICT", 409, `Route ${taken.pattern as string} is already used by worker ${taken.worker as string}.`);
+  if (taken) throw new PlatformError("ERR_CONFLICT", 409, `Route ${taken.pattern} is already used by worker ${taken.worker}.`);
 }
 
 /** In the deploy transaction (under the shared domains lock): the tenant still owns every host. */

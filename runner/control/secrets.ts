@@ -48,15 +48,15 @@ export async function rotateSecretsKey(env: Env, scope: Scope) {
 
 /** The worker's tenant, if the scope may see it; with `clash`, refuses a name a binding uses. */
 async function ownerOf(env: Env, scope: Scope, worker: string, clash?: string): Promise<string> {
-  const [row] = await database(env).query(
+  const [row] = await database(env).query<{ tenant: string; bindings: VersionBindings }>(
     "SELECT w.tenant, v.bindings FROM workers w JOIN versions v ON v.id = w.version_id WHERE w.name = $1",
     [worker],
   );
   if (!row || (scope.tenant !== null && row.tenant !== scope.tenant)) throw workerNotFound(worker);
-  if (clash !== undefined && bindingNames(row.bindings as VersionBindings).includes(clash)) {
+  if (clash !== undefined && bindingNames(row.bindings).includes(clash)) {
     throw new PlatformError("ERR_CONFLICT", 409, `Worker ${worker} already has a binding named ${clash}; a secret cannot replace it.`);
   }
-  return row.tenant as string;
+  return row.tenant;
 }
 
 async function existingTenant(env: Env, tenant: string): Promise<string> {

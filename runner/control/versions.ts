@@ -1,7 +1,6 @@
 // The package store's read and re-point operations: list versions, roll back or forward,
 // gradual rollouts, delete a version or a worker. Every change notifies the other hosts.
 import { database } from "../db/client.ts";
-import type { Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
@@ -21,6 +20,20 @@ export interface WorkerRow {
   probation: { until: string } | null;
 }
 
+/** A worker's rollout columns: both set or both null (constraint rollout_complete, migration 0002). */
+export type RolloutColumns = { rollout_version_id: string; rollout_percent: number } | { rollout_version_id: null; rollout_percent: null };
+
+/** A worker as WORKER_COLUMNS reads it; `suspended` and `probation` are json the query builds. */
+type WorkerColumns = RolloutColumns & {
+  name: string;
+  tenant: string;
+  version_id: string;
+  updated_at: string;
+  routes: string[];
+  suspended: WorkerRow["suspended"];
+  probation: WorkerRow["probation"];
+};
+
 const WORKER_COLUMNS = `w.name, w.tenant, w.version_id, w.rollout_version_id, w.rollout_percent, w.updated_at::text AS updated_at,
   coalesce((SELECT array_agg(pattern ORDER BY pattern) FROM routes r WHERE r.worker = w.name), '{}') AS routes,
   (SELECT json_build_object('reason', s.reason, 'at', to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'incidents', s.incidents)
@@ -30,7 +43,7 @@ const WORKER_COLUMNS = `w.name, w.tenant, w.version_id, w.rollout_version_id, w.
 
 /** Workers visible to the scope, ordered by name. */
 export async function listWorkers(env: Env, scope: Scope): Promise<WorkerRow[]> {
-  const rows = await database(env).query(
+  const rows = await database(env).query<WorkerColumns>(
     `SELECT ${WORKER_COLUMNS} FROM workers w WHERE $1::text IS NULL OR w.tenant = $1 ORDER BY w.name`,
     [scope.tenant],
   );
@@ -38,7 +51,7 @@ export async function listWorkers(env: Env, scope: Scope): Promise<WorkerRow[]> 
 }
 
 export async function getWorker(env: Env, scope: Scope, name: string): Promise<WorkerRow> {
-  const [row] = await database(env).query(`SELECT ${WORKER_COLUMNS} FROM workers w WHERE w.name = $1`, [name]);
+  const [row] = await database(env).query<WorkerColumns>(`SELECT ${WORKER_COLUMNS} FROM workers w WHERE w.name = $1`, [name]);
   if (!row || !visible(scope, row)) throw workerNotFound(name);
   return workerRow(row);
 }
@@ -46,7 +59,7 @@ export async function getWorker(env: Env, scope: Scope, name: string): Promise<W
 /** Ascending deploy time, ties broken by (worker, content hash): the order a restart reloads them in. */
 export async function listVersions(env: Env, scope: Scope, name: string) {
   const worker = await getWorker(env, scope, name);
-  const rows = await database(env).query(
+  const rows = await database(env).query<{ id: string; created_at: string; message: string | null; size_bytes: number; compatibility_date: string }>(
     `SELECT id, created_at::text AS created_at, message, size_bytes, compatibility_date FROM versions
       WHERE worker = $1 AND tenant = $2 ORDER BY created_at, worker, id`,
     [name, worker.tenant],
@@ -128,7 +141,7 @@ export async function deleteWorker(env: Env, scope: Scope, name: string): Promis
 
 /** Routes ordered by worker name, then pattern. */
 export async function listRoutes(env: Env, scope: Scope) {
-  return database(env).query(
+  return database(env).query<{ pattern: string; worker: string }>(
     `SELECT r.pattern, r.worker FROM routes r JOIN workers w ON w.name = r.worker
       WHERE $1::text IS NULL OR w.tenant = $1 ORDER BY r.worker, r.pattern`,
     [scope.tenant],
@@ -136,14 +149,14 @@ export async function listRoutes(env: Env, scope: Scope) {
 }
 
 async function previousVersion(env: Env, worker: WorkerRow): Promise<string> {
-  const [row] = await database(env).query(
+  const [row] = await database(env).query<{ id: string }>(
     `SELECT v.id FROM versions v, versions cur
       WHERE cur.id = $2 AND v.worker = $1 AND v.tenant = cur.tenant AND (v.created_at, v.id) < (cur.created_at, cur.id)
       ORDER BY v.created_at DESC, v.id DESC LIMIT 1`,
     [worker.name, worker.version],
   );
   if (!row) throw new PlatformError("ERR_CONFLICT", 409, `Worker ${worker.name} has no version older than the serving one to roll back to.`);
-  return row.id as string;
+  return row.id;
 }
 
 /** Re-points the worker (`update` takes $1 name, $2 version, then `extra`) if the version is its own. */
@@ -167,19 +180,19 @@ async function change(env: Env, name: string, tenant: string, version: string, u
   forgetRoutes(name);
 }
 
-function visible(scope: Scope, row: Row): boolean {
+function visible(scope: Scope, row: { tenant: string }): boolean {
   return scope.tenant === null || row.tenant === scope.tenant;
 }
 
-function workerRow(row: Row): WorkerRow {
+function workerRow(row: WorkerColumns): WorkerRow {
   return {
-    name: row.name as string,
-    tenant: row.tenant as string,
-    version: row.version_id as string,
-    rollout: row.rollout_version_id ? { version: row.rollout_version_id as string, percent: row.rollout_percent as number } : null,
-    routes: row.routes as string[],
-    updated_at: row.updated_at as string,
-    suspended: (row.suspended as WorkerRow["suspended"] | null) ?? null,
-    probation: (row.probation as WorkerRow["probation"] | null) ?? null,
+    name: row.name,
+    tenant: row.tenant,
+    version: row.version_id,
+    rollout: row.rollout_version_id ? { version: row.rollout_version_id, percent: row.rollout_percent } : null,
+    routes: row.routes,
+    updated_at: row.updated_at,
+    suspended: row.suspended,
+    probation: row.probation,
   };
 }

@@ -16,7 +16,7 @@ export const crons = new Hono<AdminEnv>();
 /** The worker's name from the path, if the caller may act on it. */
 async function visibleWorker(c: Context<AdminEnv>): Promise<string> {
   const name = parse(WorkerNameSchema, c.req.param("name"), "name");
-  const [worker] = await database(c.env).query("SELECT tenant FROM workers WHERE name = $1", [name]);
+  const [worker] = await database(c.env).query<{ tenant: string }>("SELECT tenant FROM workers WHERE name = $1", [name]);
   if (!worker || (c.var.scope.tenant !== null && worker.tenant !== c.var.scope.tenant)) throw workerNotFound(name);
   return name;
 }

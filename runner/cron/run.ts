@@ -24,9 +24,10 @@ export interface TickResult {
 
 /**
  * workerd's `Fetcher#scheduled()` (service_binding_extra_handlers); through the Worker Loader too,
- * `noRetry` is true once the handler called `controller.noRetry()` (tested).
+ * `noRetry` is true once the handler called `controller.noRetry()` (tested). Branded so that
+ * `getEntrypoint<T>()` can name it; workers-types' Fetcher has no `scheduled()`.
  */
-interface ScheduledFetcher {
+interface ScheduledFetcher extends Rpc.WorkerEntrypointBranded {
   scheduled(options: { scheduledTime: Date; cron: string }): Promise<AttemptResult>;
 }
 
@@ -65,7 +66,7 @@ async function runHandler(env: Env, ctx: ExecutionContext, tick: Tick): Promise<
     async () => {
       try {
         return await journaled(invocationOf(route, route.versionId), () =>
-          (loadVersion(env, ctx, route, route.versionId).getEntrypoint() as unknown as ScheduledFetcher).scheduled(options),
+          loadVersion(env, ctx, route, route.versionId).getEntrypoint<ScheduledFetcher>().scheduled(options),
         );
       } catch (error) {
         // The call itself failed (the version could not be loaded, the isolate died): the

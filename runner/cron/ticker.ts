@@ -49,8 +49,7 @@ export class CronTicker {
     const now = this.#now();
     const seen = new Set<string>();
     for (const row of rows) {
-      const worker = row.worker as string;
-      const cron = row.cron as string;
+      const { worker, cron } = row;
       const key = `${worker}\n${cron}`;
       seen.add(key);
       if (this.#entries.has(key)) continue;

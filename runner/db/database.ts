@@ -5,15 +5,7 @@ import type { Db } from "./client.ts";
 import { keepListening } from "./listen.ts";
 import { hearing, notify, subscribedChannels } from "./notifications.ts";
 import { poolOver } from "./pool.ts";
-
-export type SqlParam = string | number | bigint | boolean | null | Uint8Array | SqlParam[];
-export type Row = Record<string, unknown>;
-export interface Statement {
-  text: string;
-  params: SqlParam[];
-  /** If the statement returns no row, roll the transaction back with this message. */
-  requireRow?: string;
-}
+import type { Row, SqlParam, Statement } from "./statement.ts";
 
 /**
  * Owns this workerd process's Postgres connections.

@@ -1,5 +1,6 @@
 import postgres from "postgres";
-import type { Db, Row, SqlParam, Statement } from "./client.ts";
+import type { Db, Row, Sql, SqlParam, Statement } from "./client.ts";
+import type { RowsOf } from "./statement.ts";
 
 /**
  * Queries and transactions over a postgres.js client, returning plain rows. Only code that
@@ -7,25 +8,26 @@ import type { Db, Row, SqlParam, Statement } from "./client.ts";
  */
 export function poolOver(sql: postgres.Sql): Db {
   return {
-    async query(text: string, params: SqlParam[] = []): Promise<Row[]> {
+    async query<R = Row>(text: Sql<R>, params: SqlParam[] = []): Promise<R[]> {
       return plain(await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
     },
     /** Runs the statements in one transaction; all commit or none does. */
-    async transaction(statements: Statement[]): Promise<Row[][]> {
+    async transaction<const S extends readonly Statement<unknown>[]>(statements: S): Promise<RowsOf<S>> {
       return (await sql.begin(async (tx) => {
         const results: Row[][] = [];
         for (const { text, params, requireRow } of statements) {
-          const rows = plain(await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
+          const rows = plain<Row>(await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
           if (requireRow !== undefined && rows.length === 0) throw new Error(requireRow);
           results.push(rows);
         }
         return results;
-      })) as Row[][];
+      })) as RowsOf<S>;
     },
   };
 }
 
-// postgres.js returns an Array subclass with extra fields; RPC wants plain data.
-function plain(rows: readonly Row[]): Row[] {
-  return rows.map((row) => ({ ...row }));
+// postgres.js returns an Array subclass with extra fields; RPC wants plain data. The one place
+// rows take the type their statement states (statement.ts): nothing is checked at run time.
+function plain<R>(rows: readonly Row[]): R[] {
+  return rows.map((row) => ({ ...row }) as R);
 }

@@ -12,7 +12,7 @@ export class RefreshingCache<T> {
     private readonly maxEntries: number,
   ) {}
 
-  async get(key: string, ctx: ExecutionContext, load: () => Promise<T>): Promise<T> {
+  async get(key: string, ctx: Pick<ExecutionContext, "waitUntil">, load: () => Promise<T>): Promise<T> {
     const entry = this.#entries.get(key);
     if (!entry) return this.#refresh(key, load);
     if (Date.now() - entry.fetchedAt > this.ttlMs && !this.#refreshing.has(key)) {

@@ -71,7 +71,7 @@ export async function resolveRequest(env: Env, ctx: ExecutionContext, host: stri
   return name === undefined ? null : resolveWorker(env, ctx, name);
 }
 
-export function resolveWorker(env: Env, ctx: ExecutionContext, name: string): Promise<Route | null> {
+export function resolveWorker(env: Env, ctx: Pick<ExecutionContext, "waitUntil">, name: string): Promise<Route | null> {
   return workers.get(name, ctx, () => loadWorker(env, name));
 }
 
@@ -99,8 +99,24 @@ export function forgetRoutes(worker?: string): void {
   else workers.clear();
 }
 
+/**
+ * The serving worker's row. The rollout columns are both set or both null (constraint
+ * rollout_complete); so are the suspension's. `secrets_revision` is a bigint, read as text.
+ */
+type ServingRow = {
+  tenant: string;
+  version_id: string;
+  secrets_revision: string;
+  cpu_ms: number | null;
+  probation: boolean;
+} & (
+  | { rollout_version_id: string; rollout_percent: number; rollout_cpu_ms: number | null }
+  | { rollout_version_id: null; rollout_percent: null; rollout_cpu_ms: null }
+) &
+  ({ suspended_reason: string; suspended_ms: number } | { suspended_reason: null; suspended_ms: null });
+
 async function loadWorker(env: Env, name: string): Promise<Route | null> {
-  const [row] = await database(env).query(
+  const [row] = await database(env).query<ServingRow>(
     `SELECT w.tenant, w.version_id, w.rollout_version_id, w.rollout_percent, w.secrets_revision::text AS secrets_revision,
             v.cpu_ms, rv.cpu_ms AS rollout_cpu_ms, s.reason AS suspended_reason,
             (extract(epoch FROM s.at) * 1000)::float8 AS suspended_ms, p.until IS NOT NULL AS probation
@@ -114,16 +130,16 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
   );
   if (!row) return null;
   const cpuMs: Record<string, number> = {};
-  if (row.cpu_ms !== null) cpuMs[row.version_id as string] = row.cpu_ms as number;
-  if (row.rollout_cpu_ms !== null) cpuMs[row.rollout_version_id as string] = row.rollout_cpu_ms as number;
+  if (row.cpu_ms !== null) cpuMs[row.version_id] = row.cpu_ms;
+  if (row.rollout_cpu_ms !== null) cpuMs[row.rollout_version_id] = row.rollout_cpu_ms;
   return {
     worker: name,
-    tenant: row.tenant as string,
-    versionId: row.version_id as string,
-    rollout: row.rollout_version_id ? { versionId: row.rollout_version_id as string, percent: row.rollout_percent as number } : null,
-    secretsRevision: row.secrets_revision as string,
+    tenant: row.tenant,
+    versionId: row.version_id,
+    rollout: row.rollout_version_id ? { versionId: row.rollout_version_id, percent: row.rollout_percent } : null,
+    secretsRevision: row.secrets_revision,
     cpuMs,
-    suspended: row.suspended_reason === null ? null : { reason: row.suspended_reason as string, at: new Date(row.suspended_ms as number).toISOString() },
+    suspended: row.suspended_reason === null ? null : { reason: row.suspended_reason, at: new Date(row.suspended_ms).toISOString() },
     probation: row.probation === true,
   };
 }
@@ -131,15 +147,15 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
 async function loadRouting(env: Env): Promise<RoutingTable> {
   const db = database(env);
   const [rows, domains] = await Promise.all([
-    db.query("SELECT r.pattern, r.worker, w.tenant FROM routes r JOIN workers w ON w.name = r.worker"),
-    db.query("SELECT domain, tenant FROM domains"),
+    db.query<{ pattern: string; worker: string; tenant: string }>("SELECT r.pattern, r.worker, w.tenant FROM routes r JOIN workers w ON w.name = r.worker"),
+    db.query<{ domain: string; tenant: string }>("SELECT domain, tenant FROM domains"),
   ]);
   const routes = rows.flatMap((row) => {
-    const route = parsePattern(row.pattern as string);
-    return typeof route === "string" ? [] : [{ route, worker: row.worker as string, tenant: row.tenant as string }];
+    const route = parsePattern(row.pattern);
+    return typeof route === "string" ? [] : [{ route, worker: row.worker, tenant: row.tenant }];
   });
   routes.sort((a, b) => bySpecificity(a.route, b.route));
-  return { routes, owners: new Map(domains.map((row) => [row.domain as string, row.tenant as string])) };
+  return { routes, owners: new Map(domains.map((row) => [row.domain, row.tenant])) };
 }
 
 function fnv1a(text: string): number {

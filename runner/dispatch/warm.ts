@@ -12,7 +12,7 @@ import { forgetRoutes, invocationOf, resolveWorker } from "./routes.ts";
 import { journaled } from "../logs/journal.ts";
 import { errorText, log } from "../logs/log.ts";
 
-interface Warmable {
+interface Warmable extends Rpc.WorkerEntrypointBranded {
   warm(): Promise<void>;
 }
 
@@ -25,7 +25,7 @@ export async function warmWorker(env: Env, ctx: ExecutionContext, name: string):
     const versions = route.rollout ? [route.versionId, route.rollout.versionId] : [route.versionId];
     const warmed = versions.flatMap((version) => [
       // Loading runs the worker's top-level code: a loop there stalls the process like a request would.
-      journaled(invocationOf(route, version), () => (loadVersion(env, ctx, route, version).getEntrypoint(WARM_ENTRYPOINT) as unknown as Warmable).warm()),
+      journaled(invocationOf(route, version), () => loadVersion(env, ctx, route, version).getEntrypoint<Warmable>(WARM_ENTRYPOINT).warm()),
       assetConfigOf(env, version),
     ]);
     await Promise.all(warmed);
@@ -38,7 +38,8 @@ export async function warmWorker(env: Env, ctx: ExecutionContext, name: string):
 export const workerChanges: ChannelListener = {
   notified(worker, { env, ctx }) {
     forgetRoutes(worker);
-    // Load what now serves before traffic does.
+    // Load what now serves before traffic does. Loading takes a request's context; the Database
+    // object's state serves the same calls (waitUntil, exports).
     ctx.waitUntil(warmWorker(env, ctx as unknown as ExecutionContext, worker));
   },
 };

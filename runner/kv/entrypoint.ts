@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod/v4";
-import { database } from "../db/client.ts";
+import { type Sql, database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { BindingError, argumentParser } from "../errors.ts";
 import { cached, invalidate, readToken, remember, slotKey } from "./cache.ts";
@@ -53,10 +53,10 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     const [row] = await this.#query("KV GET", KV_SQL.get, [keyBytes, now()]);
     const entry = row
       ? {
-          value: row.value as Uint8Array,
-          metadata: row.metadata as string | null,
+          value: row.value,
+          metadata: row.metadata,
           expiration: row.expiration === null ? null : Number(row.expiration),
-          version: row.version as string,
+          version: row.version,
         }
       : null;
     remember(slot, entry, token);
@@ -70,10 +70,10 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     validateBulkType(arg(z.string(), type));
     const hexKeys = names.map((name) => toHex(validateKey("KV GET_BULK", name)));
     const rows = await this.#query("KV GET_BULK", KV_SQL.getMany, [hexKeys, now()]);
-    const found = new Map(rows.map((row) => [toHex(row.key as Uint8Array), row]));
+    const found = new Map(rows.map((row) => [toHex(row.key), row]));
     return hexKeys.map((hex) => {
       const row = found.get(hex);
-      return row ? { value: row.value as Uint8Array, metadata: row.metadata as string | null } : null;
+      return row ? { value: row.value, metadata: row.metadata } : null;
     });
   }
 
@@ -94,7 +94,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
   /** Creates the entry only if no visible one exists; returns the new version, or null. */
   async writeIfAbsent(key: string, value: string | Uint8Array, options?: unknown): Promise<string | null> {
     const [row] = await this.#change("KV PUT", KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), randomHex(), now()]);
-    return (row?.version as string | undefined) ?? null;
+    return row?.version ?? null;
   }
 
   /** Replaces the entry only if its version is still `version`; returns the new version, or null. */
@@ -102,7 +102,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     const expected = arg(z.string().regex(/^[0-9a-f]{32}$/, "version must be a version string returned by getWithVersion()"), version);
     const [keyBytes, valueBytes, metadata, expiration] = this.#putParams(key, value, options);
     const [row] = await this.#change("KV PUT", KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected, randomHex()]);
-    return (row?.version as string | undefined) ?? null;
+    return row?.version ?? null;
   }
 
   async remove(key: string): Promise<void> {
@@ -121,14 +121,14 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     const rows = await this.#query("KV GET", KV_SQL.list, [from, now(), prefixEnd(prefixBytes), limit + 1]);
     const page = rows.slice(0, limit);
     const keys = page.map((row) => {
-      const key: KvListResult["keys"][number] = { name: decoder.decode(row.key as Uint8Array) };
+      const key: KvListResult["keys"][number] = { name: decoder.decode(row.key) };
       if (row.expiration !== null) key.expiration = Number(row.expiration);
-      if (row.metadata !== null) key.metadata = JSON.parse(row.metadata as string);
+      if (row.metadata !== null) key.metadata = JSON.parse(row.metadata);
       return key;
     });
     const last = page.at(-1);
     if (rows.length <= limit || !last) return { keys, list_complete: true };
-    return { keys, list_complete: false, cursor: await encodeCursor(signer, scope, last.key as Uint8Array) };
+    return { keys, list_complete: false, cursor: await encodeCursor(signer, scope, last.key) };
   }
 
   #putParams(key: string, value: string | Uint8Array, options: unknown): [Uint8Array, Uint8Array, string | null, number | null] {
@@ -144,7 +144,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
    * A statement that changes the entry whose key is params[0]. This host's cache forgets the key
    * before the call returns (read-your-writes); other hosts hear of it through NOTIFY.
    */
-  async #change(operation: KvOperation, text: string, params: [Uint8Array, ...(Uint8Array | string | number | null)[]]) {
+  async #change<R>(operation: KvOperation, text: Sql<R>, params: [Uint8Array, ...(Uint8Array | string | number | null)[]]) {
     const slot = this.#slot(params[0]);
     try {
       return await this.#query(operation, text, params);
@@ -159,7 +159,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
 
   // Every statement's $1 is the namespace from props: the one thing tenant input never sets.
   // A storage failure reaches the tenant as a Cloudflare-style 500; details go to the log only.
-  async #query(operation: KvOperation, text: string, params: (Uint8Array | string | string[] | number | null)[]) {
+  async #query<R>(operation: KvOperation, text: Sql<R>, params: (Uint8Array | string | string[] | number | null)[]): Promise<R[]> {
     try {
       return await database(this.env).query(text, [this.ctx.props.namespaceId, ...params]);
     } catch (error) {

@@ -4,15 +4,25 @@
 // anything else that writes kv_entries. A version is 128 random bits chosen by the runner for
 // every write: it says nothing about other writes, and a deleted and recreated key never gets
 // one it had before (no ABA).
+import { type Row, sql } from "../db/client.ts";
 import { KV_CHANNEL } from "./cache.ts";
+
+/** `expiration` is a bigint column: postgres.js returns it as a string of epoch seconds. */
+export interface KvEntryRow {
+  value: Uint8Array;
+  metadata: string | null;
+  expiration: string | null;
+  version: string;
+}
+export type KvListRow = Pick<KvEntryRow, "metadata" | "expiration"> & { key: Uint8Array };
 
 const VISIBLE = "(expiration IS NULL OR expiration > $3)";
 const NOTIFY = `pg_notify('${KV_CHANNEL}', namespace_id::text || ':' || encode(key, 'hex'))`;
 
 /** Runs a data-changing statement that RETURNs `key`, notifying for each changed row. */
-function notifying(statement: string, returning: string): string {
-  return `WITH changed AS (${statement} RETURNING namespace_id, key${returning ? `, ${returning}` : ""})
-          SELECT ${returning ? "changed.version, " : ""}${NOTIFY} FROM changed`;
+function notifying<R = Row>(statement: string, returning: string) {
+  return sql<R>(`WITH changed AS (${statement} RETURNING namespace_id, key${returning ? `, ${returning}` : ""})
+          SELECT ${returning ? "changed.version, " : ""}${NOTIFY} FROM changed`);
 }
 
 export const KV_SQL = {
@@ -21,16 +31,16 @@ export const KV_SQL = {
 
   namespaceIds: "SELECT id::text AS id, name FROM kv_namespaces WHERE tenant = $1 AND name = ANY($2::text[])",
 
-  get: `SELECT value, metadata, expiration, version
-          FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`,
+  get: sql<KvEntryRow>(`SELECT value, metadata, expiration, version
+          FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`),
 
   // Keys arrive hex-encoded: postgres.js cannot serialise a bytea[] parameter.
-  getMany: `SELECT key, value, metadata FROM kv_entries
-              WHERE namespace_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex')) AND ${VISIBLE}`,
+  getMany: sql<Pick<KvEntryRow, "value" | "metadata"> & { key: Uint8Array }>(`SELECT key, value, metadata FROM kv_entries
+              WHERE namespace_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex')) AND ${VISIBLE}`),
 
-  exists: `SELECT 1 AS found FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`,
+  exists: sql<{ found: number }>(`SELECT 1 AS found FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`),
 
-  put: notifying(
+  put: notifying<{ version: string }>(
     `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
        VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (namespace_id, key) DO UPDATE
@@ -40,7 +50,7 @@ export const KV_SQL = {
   ),
 
   // Creates the entry unless a visible one exists; an expired leftover counts as absent.
-  putIfAbsent: notifying(
+  putIfAbsent: notifying<{ version: string }>(
     `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
        VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (namespace_id, key) DO UPDATE
@@ -50,7 +60,7 @@ export const KV_SQL = {
     "version",
   ),
 
-  putIfVersion: notifying(
+  putIfVersion: notifying<{ version: string }>(
     `UPDATE kv_entries SET value = $4, metadata = $5, expiration = $6, version = $8
       WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE} AND version = $7`,
     "version",
@@ -59,15 +69,15 @@ export const KV_SQL = {
   delete: notifying(`DELETE FROM kv_entries WHERE namespace_id = $1 AND key = $2`, ""),
 
   // [from, below) is the prefix's byte range, so user input never becomes a LIKE pattern.
-  list: `SELECT key, metadata, expiration FROM kv_entries
+  list: sql<KvListRow>(`SELECT key, metadata, expiration FROM kv_entries
            WHERE namespace_id = $1 AND key >= $2 AND key < $4 AND ${VISIBLE}
-           ORDER BY key LIMIT $5`,
+           ORDER BY key LIMIT $5`),
 
   // Expired entries are already invisible, so deleting them changes nothing a reader sees (no
   // NOTIFY). SKIP LOCKED lets several hosts sweep at once without waiting on each other.
-  sweep: `WITH gone AS (
+  sweep: sql<{ deleted: number }>(`WITH gone AS (
             DELETE FROM kv_entries WHERE ctid = ANY(ARRAY(
               SELECT ctid FROM kv_entries WHERE expiration <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
             RETURNING 1)
-          SELECT count(*)::int AS deleted FROM gone`,
+          SELECT count(*)::int AS deleted FROM gone`),
 };

@@ -9,7 +9,7 @@ export async function sweepExpired(env: Env, batches: number): Promise<number> {
   let deleted = 0;
   for (let i = 0; i < batches; i++) {
     const [row] = await database(env).query(KV_SQL.sweep, [now(), SWEEP_BATCH]);
-    const n = (row?.deleted as number | undefined) ?? 0;
+    const n = row?.deleted ?? 0;
     deleted += n;
     if (n < SWEEP_BATCH) break;
   }

@@ -28,7 +28,7 @@ async function queueOf(env: Env, tenant: string, param: string): Promise<{ id: s
   const name = parse(QueueNameSchema, param, "queue");
   const [row] = await database(env).query(QUEUE_SQL.idsByName, [tenant, [name]]);
   if (!row) throw new PlatformError("ERR_NOT_FOUND", 404, `No queue named ${name}. Queues are created by deploying a worker that produces to or consumes from them.`);
-  return { id: row.id as string, name };
+  return { id: row.id, name };
 }
 
 queues.get("/queues", async (c) => {
@@ -40,7 +40,7 @@ queues.get("/queues", async (c) => {
   const consumerOf = new Map(consumers.map((consumer) => [consumer.queueId, consumer]));
   return c.json({
     queues: rows.map((row) => {
-      const consumer = consumerOf.get(row.id as string);
+      const consumer = consumerOf.get(row.id);
       return {
         name: row.name,
         tenant: row.tenant,

@@ -20,7 +20,7 @@ export async function queueProducerProps(
   const entries = Object.entries(producers);
   if (entries.length === 0) return [];
   const rows = await database(env).query(QUEUE_SQL.idsByName, [tenant, entries.map(([, producer]) => producer.queue)]);
-  const ids = new Map(rows.map((row) => [row.name as string, row.id as string]));
+  const ids = new Map(rows.map((row) => [row.name, row.id]));
   const errorCodes = exposesErrorCodes(compatibilityDate, compatibilityFlags);
   return entries.map(([binding, producer]) => {
     const queueId = ids.get(producer.queue);

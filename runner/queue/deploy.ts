@@ -34,7 +34,7 @@ export async function refuseTakenQueues(env: Env, tenant: string, worker: string
     throw new PlatformError(
       "ERR_CONFLICT",
       409,
-      `Queue ${taken.queue as string} already has a consumer, worker ${taken.worker as string}; a queue has one consumer. Remove it there first.`,
+      `Queue ${taken.queue} already has a consumer, worker ${taken.worker}; a queue has one consumer. Remove it there first.`,
     );
   }
 }

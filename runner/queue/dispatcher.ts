@@ -33,7 +33,8 @@ export interface QueueResult {
   retryMessages: { msgId: string; delaySeconds?: number }[];
 }
 
-interface QueueFetcher {
+/** workerd's `Fetcher#queue()`; branded so that `getEntrypoint<T>()` can name it (workers-types' Fetcher has no `queue()`). */
+interface QueueFetcher extends Rpc.WorkerEntrypointBranded {
   queue(queueName: string, messages: unknown[], metadata?: unknown): Promise<QueueResult>;
 }
 
@@ -202,11 +203,12 @@ export class QueueDispatcher {
   }
 
   async #suspended(config: ConsumerConfig): Promise<boolean> {
-    const route = await resolveWorker(this.#env, this.#ctx as unknown as ExecutionContext, config.worker);
+    const route = await resolveWorker(this.#env, this.#ctx, config.worker);
     return route !== null && route.tenant === config.tenant && route.suspended !== null;
   }
 
   async #invoke(config: ConsumerConfig, messages: LeasedMessage[]): Promise<QueueResult> {
+    // loadVersion takes a request's context; this object's state serves the same calls (waitUntil, exports).
     const context = this.#ctx as unknown as ExecutionContext;
     const route = await resolveWorker(this.#env, context, config.worker);
     if (!route || route.tenant !== config.tenant) throw new Error(`worker ${config.worker} is gone`);
@@ -217,7 +219,7 @@ export class QueueDispatcher {
       attempts: message.attempts,
       ...deliveryBody(message.contentType, message.body),
     }));
-    const consume = () => (loadVersion(this.#env, context, route, route.versionId).getEntrypoint() as unknown as QueueFetcher).queue(config.queue, batch, { metrics });
+    const consume = () => loadVersion(this.#env, context, route, route.versionId).getEntrypoint<QueueFetcher>().queue(config.queue, batch, { metrics });
     let timeout: ReturnType<typeof setTimeout> | undefined;
     try {
       return await Promise.race([

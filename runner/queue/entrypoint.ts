@@ -87,6 +87,7 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRun
     const timeout = visibilityTimeoutMs === undefined ? undefined : checkVisibilityTimeout(arg(z.number(), visibilityTimeoutMs));
     const { queueId, queue } = this.ctx.props;
     const messages = await receive(database(this.env), queueId, queue, size, timeout);
+    // workers-types has no `ctx.exports` (workerd's enable_ctx_exports).
     const v8 = await deserializeV8(this.ctx as unknown as { exports: unknown }, messages.filter((m) => m.contentType === "v8").map((m) => m.body));
     let v8Index = 0;
     return messages.map((message) => {

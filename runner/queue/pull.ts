@@ -62,7 +62,7 @@ export async function retry(db: Db, queueId: string, queue: string, retries: { h
   const settings = await settingsOf(db, queueId, queue);
   const held = retries.map((r) => heldOf(r.handle));
   const rows = await db.query(QUEUE_SQL.held, [queueId, held.map((h) => h.id), held.map((h) => h.lease)]);
-  const attempts = new Map(rows.map((row) => [`${row.id as string}:${row.lease as string}`, row.attempts as number]));
+  const attempts = new Map(rows.map((row) => [`${row.id}:${row.lease}`, row.attempts]));
   const failed = retries.flatMap((r, i) => {
     const h = held[i] as Held;
     const tries = attempts.get(`${h.id}:${h.lease}`);

@@ -4,7 +4,45 @@
 // index (queue, visible_at, seq) serves leasing in best-effort FIFO order, next-wake times and
 // expired leases alike; `lease_id` says who may settle the message, and stays set after a lease
 // expires until someone else leases it, so a late ack of an unclaimed message still counts.
-import { QUEUES_CHANNEL } from "./constants.ts";
+import { sql } from "../db/client.ts";
+import { type ContentType, QUEUES_CHANNEL } from "./constants.ts";
+import type { QueueConsumer } from "./schemas.ts";
+
+/** A leased message (MESSAGE_FIELDS); `seq` is bigint (a string), `sent_ms` epoch ms. */
+export interface MessageRow {
+  id: string;
+  content_type: ContentType;
+  body: Uint8Array;
+  attempts: number;
+  seq: string;
+  sent_ms: number;
+}
+
+/** One queue in the operator view; the bigint counters are read as float8. */
+interface OverviewRow {
+  id: string;
+  tenant: string;
+  name: string;
+  dead_lettered: number;
+  dropped: number;
+  depth: number;
+  in_flight: number;
+  delayed: number;
+  oldest_age_seconds: number | null;
+}
+
+/** Settling statements return how many messages they settled. */
+type Settled = { n: number };
+
+/** A consumer of a serving version; `settings` is the jsonb the deploy stored (bindings.queueConsumers). */
+export interface ConsumerRow {
+  worker: string;
+  tenant: string;
+  version_id: string;
+  settings: QueueConsumer;
+  queue_id: string;
+  dlq_id: string | null;
+}
 
 /** Message ids as Cloudflare shows them: 32 hex digits. Postgres reads them back as uuids. */
 const MESSAGE_FIELDS = `replace(m.id::text, '-', '') AS id, m.content_type, m.body, m.attempts, m.seq,
@@ -23,7 +61,7 @@ const HELD = "unnest($2::uuid[], $3::uuid[]) AS held(id, lease)";
 export const QUEUE_SQL = {
   createQueues: "INSERT INTO queues (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
 
-  idsByName: "SELECT id::text AS id, name FROM queues WHERE tenant = $1 AND name = ANY($2::text[])",
+  idsByName: sql<{ id: string; name: string }>("SELECT id::text AS id, name FROM queues WHERE tenant = $1 AND name = ANY($2::text[])"),
 
   // $2 is every body concatenated, $3 their lengths; one statement however many messages.
   send: `WITH input AS (
@@ -43,9 +81,9 @@ export const QUEUE_SQL = {
   // every send behind the previous one's WAL flush. This one commits without waiting for it.
   notify: `SELECT set_config('synchronous_commit', 'off', true) AS off, pg_notify('${QUEUES_CHANNEL}', $1::text) AS notified`,
 
-  metrics: `SELECT count(*)::int AS backlog_count, COALESCE(sum(size), 0)::float8 AS backlog_bytes,
+  metrics: sql<{ backlog_count: number; backlog_bytes: number; oldest_ms: number | null }>(`SELECT count(*)::int AS backlog_count, COALESCE(sum(size), 0)::float8 AS backlog_bytes,
                    (extract(epoch FROM min(sent_at)) * 1000)::float8 AS oldest_ms
-              FROM queue_messages WHERE queue_id = $1`,
+              FROM queue_messages WHERE queue_id = $1`),
 
   // SKIP LOCKED: hosts never wait on each other, and no message is handed out twice while its
   // lease holds (see leaseStatement).
@@ -57,26 +95,26 @@ export const QUEUE_SQL = {
   leaseBounded: leaseStatement(true),
 
   // Milliseconds until the earliest message becomes eligible (negative: eligible already).
-  nextDue: `SELECT (extract(epoch FROM min(visible_at) - now()) * 1000)::float8 AS due_ms
-              FROM queue_messages WHERE queue_id = $1`,
+  nextDue: sql<{ due_ms: number | null }>(`SELECT (extract(epoch FROM min(visible_at) - now()) * 1000)::float8 AS due_ms
+              FROM queue_messages WHERE queue_id = $1`),
 
   renew: `WITH ${ASYNC_COMMIT}
           UPDATE queue_messages SET visible_at = now() + $2 * interval '1 millisecond' FROM async_commit WHERE lease_id = $1`,
 
   // Settling: each statement touches only messages still held under the given lease.
-  ack: `WITH ${ASYNC_COMMIT}, gone AS (
+  ack: sql<Settled>(`WITH ${ASYNC_COMMIT}, gone AS (
           DELETE FROM queue_messages m USING ${HELD}, async_commit
            WHERE m.queue_id = $1 AND m.id = held.id AND m.lease_id = held.lease RETURNING 1)
-        SELECT count(*)::int AS n FROM gone`,
+        SELECT count(*)::int AS n FROM gone`),
 
-  retry: `WITH ${ASYNC_COMMIT}, again AS (
+  retry: sql<Settled>(`WITH ${ASYNC_COMMIT}, again AS (
             UPDATE queue_messages m SET lease_id = NULL, visible_at = now() + r.delay * interval '1 second'
               FROM unnest($2::uuid[], $3::uuid[], $4::int[]) AS r(id, lease, delay), async_commit
              WHERE m.queue_id = $1 AND m.id = r.id AND m.lease_id = r.lease RETURNING 1)
-          SELECT count(*)::int AS n, pg_notify('${QUEUES_CHANNEL}', $1::text) AS notified FROM again`,
+          SELECT count(*)::int AS n, pg_notify('${QUEUES_CHANNEL}', $1::text) AS notified FROM again`),
 
   // Dead-lettered messages keep their id, timestamp and body; attempts start again.
-  deadLetter: `WITH ${ASYNC_COMMIT}, moved AS (
+  deadLetter: sql<Settled>(`WITH ${ASYNC_COMMIT}, moved AS (
                  UPDATE queue_messages m
                     SET queue_id = $4, lease_id = NULL, attempts = 0, visible_at = now(), seq = nextval('queue_message_seq')
                    FROM ${HELD}, async_commit
@@ -85,56 +123,56 @@ export const QUEUE_SQL = {
                  UPDATE queues SET dead_lettered = dead_lettered + (SELECT count(*) FROM moved) WHERE id = $1 RETURNING 1
                )
                SELECT (SELECT count(*) FROM moved)::int AS n, (SELECT count(*) FROM counted)::int AS counted,
-                      pg_notify('${QUEUES_CHANNEL}', $4::text) AS notified`,
+                      pg_notify('${QUEUES_CHANNEL}', $4::text) AS notified`),
 
-  drop: `WITH ${ASYNC_COMMIT}, gone AS (
+  drop: sql<Settled>(`WITH ${ASYNC_COMMIT}, gone AS (
            DELETE FROM queue_messages m USING ${HELD}, async_commit
             WHERE m.queue_id = $1 AND m.id = held.id AND m.lease_id = held.lease RETURNING 1
          ), counted AS (
            UPDATE queues SET dropped = dropped + (SELECT count(*) FROM gone) WHERE id = $1 RETURNING 1
          )
-         SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT count(*) FROM counted)::int AS counted`,
+         SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT count(*) FROM counted)::int AS counted`),
 
   /** A pull lease's new end, $4 ms from now; only while the lease is still the message's. */
-  setVisibility: `WITH ${ASYNC_COMMIT}
+  setVisibility: sql<{ updated: number }>(`WITH ${ASYNC_COMMIT}
                   UPDATE queue_messages SET visible_at = now() + $4 * interval '1 millisecond' FROM async_commit
-                   WHERE queue_id = $1 AND id = $2 AND lease_id = $3 RETURNING 1 AS updated`,
+                   WHERE queue_id = $1 AND id = $2 AND lease_id = $3 RETURNING 1 AS updated`),
 
   /** The attempts of held messages (a nack decides between retry and dead letter with them). */
-  held: `SELECT replace(m.id::text, '-', '') AS id, replace(m.lease_id::text, '-', '') AS lease, m.attempts
+  held: sql<{ id: string; lease: string; attempts: number }>(`SELECT replace(m.id::text, '-', '') AS id, replace(m.lease_id::text, '-', '') AS lease, m.attempts
            FROM queue_messages m JOIN ${HELD} ON m.id = held.id AND m.lease_id = held.lease
-          WHERE m.queue_id = $1`,
+          WHERE m.queue_id = $1`),
 
-  purge: `WITH gone AS (DELETE FROM queue_messages WHERE queue_id = $1 RETURNING 1)
-          SELECT count(*)::int AS purged FROM gone`,
+  purge: sql<{ purged: number }>(`WITH gone AS (DELETE FROM queue_messages WHERE queue_id = $1 RETURNING 1)
+          SELECT count(*)::int AS purged FROM gone`),
 
   // The operator view: one row per queue. $1: a tenant, or null for all.
-  overview: `SELECT q.id::text AS id, q.tenant, q.name, q.dead_lettered::float8 AS dead_lettered, q.dropped::float8 AS dropped,
+  overview: sql<OverviewRow>(`SELECT q.id::text AS id, q.tenant, q.name, q.dead_lettered::float8 AS dead_lettered, q.dropped::float8 AS dropped,
                     count(m.id)::int AS depth,
                     (count(m.id) FILTER (WHERE m.lease_id IS NOT NULL AND m.visible_at > now()))::int AS in_flight,
                     (count(m.id) FILTER (WHERE m.lease_id IS NULL AND m.visible_at > now()))::int AS delayed,
                     (extract(epoch FROM now() - min(m.sent_at)))::float8 AS oldest_age_seconds
                FROM queues q LEFT JOIN queue_messages m ON m.queue_id = q.id
               WHERE $1::text IS NULL OR q.tenant = $1
-              GROUP BY q.id ORDER BY q.tenant, q.name`,
+              GROUP BY q.id ORDER BY q.tenant, q.name`),
 
   // Consumers of the serving versions, with their queue (and dead-letter queue) ids.
   // $1: one queue id, or null for all.
-  consumers: `SELECT w.name AS worker, w.tenant, w.version_id, c.value AS settings, q.id::text AS queue_id, dlq.id::text AS dlq_id
+  consumers: sql<ConsumerRow>(`SELECT w.name AS worker, w.tenant, w.version_id, c.value AS settings, q.id::text AS queue_id, dlq.id::text AS dlq_id
                 FROM workers w
                 JOIN versions v ON v.id = w.version_id
                 CROSS JOIN LATERAL jsonb_array_elements(COALESCE(v.bindings -> 'queueConsumers', '[]'::jsonb)) AS c(value)
                 JOIN queues q ON q.tenant = w.tenant AND q.name = c.value ->> 'queue'
                 LEFT JOIN queues dlq ON dlq.tenant = w.tenant AND dlq.name = c.value ->> 'deadLetterQueue'
-               WHERE $1::bigint IS NULL OR q.id = $1`,
+               WHERE $1::bigint IS NULL OR q.id = $1`),
 
   // Another worker of the tenant whose serving version consumes one of the queues $3.
-  consumedElsewhere: `SELECT c.value ->> 'queue' AS queue, w.name AS worker
+  consumedElsewhere: sql<{ queue: string; worker: string }>(`SELECT c.value ->> 'queue' AS queue, w.name AS worker
                         FROM workers w
                         JOIN versions v ON v.id = w.version_id
                         CROSS JOIN LATERAL jsonb_array_elements(COALESCE(v.bindings -> 'queueConsumers', '[]'::jsonb)) AS c(value)
                        WHERE w.tenant = $1 AND w.name <> $2 AND c.value ->> 'queue' = ANY($3::text[])
-                       ORDER BY 1 LIMIT 1`,
+                       ORDER BY 1 LIMIT 1`),
 };
 
 /**
@@ -142,14 +180,14 @@ export const QUEUE_SQL = {
  * its oldest message has waited $5 ms (max_batch_timeout); with `bounded`, only while fewer than
  * $6 batches of the queue are leased (max_concurrency).
  */
-function leaseStatement(bounded: boolean): string {
+function leaseStatement(bounded: boolean) {
   const active = bounded
     ? `, active AS (
             SELECT count(DISTINCT lease_id) AS batches FROM queue_messages
              WHERE queue_id = $1 AND lease_id IS NOT NULL AND visible_at > now()
           )`
     : "";
-  return `WITH ${ASYNC_COMMIT}${active}, picked AS (
+  return sql<MessageRow>(`WITH ${ASYNC_COMMIT}${active}, picked AS (
             SELECT id, visible_at FROM queue_messages
              WHERE queue_id = $1 AND visible_at <= now()${bounded ? " AND (SELECT batches FROM active) < $6" : ""}
              ORDER BY visible_at, seq LIMIT $2
@@ -161,5 +199,5 @@ function leaseStatement(bounded: boolean): string {
              SET lease_id = $3, visible_at = now() + $4 * interval '1 millisecond', attempts = m.attempts + 1
             FROM picked, async_commit
            WHERE m.id = picked.id AND (SELECT go FROM ready)
-          RETURNING ${MESSAGE_FIELDS}`;
+          RETURNING ${MESSAGE_FIELDS}`);
 }

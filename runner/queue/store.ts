@@ -1,11 +1,10 @@
 // Queue storage operations shared by the binding, the admin API and the push dispatcher. Every
 // function takes the queue id from its caller (props minted by the loader, or an admin lookup
 // scoped to the token's tenant); nothing here trusts a tenant-supplied identity.
-import type { Db, Row, Statement } from "../db/client.ts";
+import type { Db, Statement } from "../db/client.ts";
 import { CONSUMER_DEFAULTS, type ContentType, METRICS_TTL_MS } from "./constants.ts";
 import type { QueueMetrics } from "./contract.ts";
-import type { QueueConsumer } from "./schemas.ts";
-import { QUEUE_SQL } from "./sql.ts";
+import { type ConsumerRow, type MessageRow, QUEUE_SQL } from "./sql.ts";
 import { errorText, log } from "../logs/log.ts";
 
 /** A message ready to store: its body already encoded for its content type. */
@@ -109,7 +108,7 @@ export async function cachedMetrics(db: Db, ctx: { waitUntil(promise: Promise<un
 export async function freshMetrics(db: Db, queueId: string): Promise<QueueMetrics> {
   const [row] = await db.query(QUEUE_SQL.metrics, [queueId]);
   const metrics: QueueMetrics = { backlogCount: Number(row?.backlog_count ?? 0), backlogBytes: Number(row?.backlog_bytes ?? 0) };
-  if (row?.oldest_ms !== null && row?.oldest_ms !== undefined) metrics.oldestMessageTimestamp = new Date(row.oldest_ms as number);
+  if (row?.oldest_ms !== null && row?.oldest_ms !== undefined) metrics.oldestMessageTimestamp = new Date(row.oldest_ms);
   if (metricsCache.size > 10_000) metricsCache.clear();
   metricsCache.set(queueId, { metrics, at: Date.now() });
   return metrics;
@@ -128,7 +127,7 @@ export interface LeaseOptions {
 export async function leaseMessages(db: Db, queueId: string, options: LeaseOptions): Promise<LeasedMessage[]> {
   const lease = crypto.randomUUID();
   const params = [queueId, options.limit, lease, options.leaseMs, options.batchTimeoutMs];
-  let rows: Row[];
+  let rows: MessageRow[];
   if (options.maxConcurrency === null) {
     rows = await db.query(QUEUE_SQL.lease, params);
   } else {
@@ -142,12 +141,12 @@ export async function leaseMessages(db: Db, queueId: string, options: LeaseOptio
   return rows
     .sort((a, b) => Number(a.seq) - Number(b.seq))
     .map((row) => ({
-      id: row.id as string,
+      id: row.id,
       lease: leaseHex,
-      contentType: row.content_type as ContentType,
-      body: row.body as Uint8Array,
-      attempts: row.attempts as number,
-      timestamp: row.sent_ms as number,
+      contentType: row.content_type,
+      body: row.body,
+      attempts: row.attempts,
+      timestamp: row.sent_ms,
     }));
 }
 
@@ -165,7 +164,7 @@ export async function nextDue(db: Db, queueId: string): Promise<number | null> {
 /** Applies a delivery's outcome in one transaction; messages whose lease was lost are left alone. */
 export async function settle(db: Db, queueId: string, deadLetterQueueId: string | null, outcome: Settlement): Promise<{ acked: number }> {
   const pairs = (held: Held[]) => [held.map((h) => h.id), held.map((h) => h.lease)];
-  const statements: Statement[] = [];
+  const statements: Statement<{ n: number }>[] = [];
   if (outcome.ack.length > 0) statements.push({ text: QUEUE_SQL.ack, params: [queueId, ...pairs(outcome.ack)] });
   if (outcome.retry.length > 0) {
     statements.push({ text: QUEUE_SQL.retry, params: [queueId, ...pairs(outcome.retry), outcome.retry.map((r) => r.delaySeconds)] });
@@ -211,14 +210,14 @@ export async function loadConsumers(db: Db, queueId: string | null = null): Prom
   return rows.map((row) => consumerConfig(row));
 }
 
-export function consumerConfig(row: Row): ConsumerConfig {
-  const settings = row.settings as QueueConsumer;
+export function consumerConfig(row: ConsumerRow): ConsumerConfig {
+  const settings = row.settings;
   return {
-    worker: row.worker as string,
-    tenant: row.tenant as string,
-    queueId: row.queue_id as string,
+    worker: row.worker,
+    tenant: row.tenant,
+    queueId: row.queue_id,
     queue: settings.queue,
-    deadLetterQueueId: (row.dlq_id as string | null) ?? null,
+    deadLetterQueueId: row.dlq_id,
     type: settings.type ?? "worker",
     maxBatchSize: settings.maxBatchSize ?? CONSUMER_DEFAULTS.maxBatchSize,
     maxBatchTimeoutMs: (settings.maxBatchTimeout ?? CONSUMER_DEFAULTS.maxBatchTimeout) * 1000,

@@ -1,8 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod/v4";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
-import { database } from "../db/client.ts";
-import type { Row } from "../db/client.ts";
+import { type Sql, database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { fromHex, randomHex, toHex } from "../encoding.ts";
 import { compareBytes, prefixEnd, successor } from "../key-range.ts";
@@ -10,7 +9,7 @@ import { BlobGone, type BlobStore, blobStore, concatInto } from "../blobs/store.
 import { CHECKSUMS, type ChecksumName, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
 import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.ts";
-import { R2_SQL } from "./sql.ts";
+import { R2_SQL, type ObjectRow, type SavedObjectRow, type UploadRow } from "./sql.ts";
 import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
 import { deleteBlobs } from "../blobs/sweep.ts";
 import { writeBlob } from "./write-blob.ts";
@@ -99,7 +98,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
       const resolved = resolveRange(range, object.size);
       const span = resolved ?? { offset: 0, length: object.size };
       try {
-        const body = await this.#blobCall("get", () => this.#read(row.blobs as string[], (row.part_sizes as string[]).map(Number), span.offset, span.length));
+        const body = await this.#blobCall("get", () => this.#read(row.blobs, row.part_sizes.map(Number), span.offset, span.length));
         return { meta: resolved ? { ...object, range: resolved } : object, body };
       } catch (error) {
         if (!(error instanceof BlobGone) || attempt >= GET_ATTEMPTS) throw error instanceof BlobGone ? this.#storeFailed("get", error) : error;
@@ -130,7 +129,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
       if (condition) return null;
       throw new R2Error("put", "INTERNAL");
     }
-    await this.#collect(row.replaced as string[]);
+    await this.#collect(row.replaced);
     return meta(row);
   }
 
@@ -139,7 +138,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
    * version it was judged on, re-judged whenever another write got in between. undefined: the
    * condition failed and nothing was written.
    */
-  async #putIf(key: string, condition: Conditional, params: unknown[]): Promise<Row | undefined> {
+  async #putIf(key: string, condition: Conditional, params: unknown[]): Promise<SavedObjectRow | undefined> {
     for (;;) {
       const current = await this.#current("put", key);
       if (!conditionHolds(condition, current)) return undefined;
@@ -152,7 +151,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const names = arg(z.array(z.string()).max(1000), keys);
     if (names.length === 0) return;
     const rows = await this.#query(R2_SQL.delete, [names.map((name) => toHex(keyBytes("delete", name)))]);
-    await this.#collect(rows.flatMap((row) => row.blobs as string[]));
+    await this.#collect(rows.flatMap((row) => row.blobs));
   }
 
   async listObjects(options?: unknown): Promise<ListObjectsResult> {
@@ -174,7 +173,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
       const wanted = room();
       const rows = await this.#query(R2_SQL.list, [from, end, wanted]);
       for (const row of rows) {
-        const key = row.key as Uint8Array;
+        const key = row.key;
         const name = decoder.decode(key);
         const cut = delimiter === undefined ? -1 : name.indexOf(delimiter, prefix.length);
         if (cut !== -1) {
@@ -215,7 +214,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
       await this.#collect([blob]);
       throw new R2Error("uploadPart", "NO_SUCH_UPLOAD");
     }
-    if (row.replaced) await this.#collect([row.replaced as string]);
+    if (row.replaced) await this.#collect([row.replaced]);
     return { partNumber: number, etag };
   }
 
@@ -223,7 +222,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const bytes = keyBytes("completeMultipartUpload", arg(z.string(), key));
     const wanted = arg(z.array(z.object({ partNumber: z.number().int(), etag: z.string() })).min(1), parts);
     const upload = await this.#upload("completeMultipartUpload", arg(z.string(), uploadId), bytes);
-    const stored = new Map((await this.#query(R2_SQL.parts, [uploadId])).map((row) => [row.part_number as number, row]));
+    const stored = new Map((await this.#query(R2_SQL.parts, [uploadId])).map((row) => [row.part_number, row]));
     // In the order given, as R2 joins them.
     const chosen = wanted.map((part) => {
       const row = stored.get(part.partNumber);
@@ -232,10 +231,10 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     });
     if (chosen.slice(0, -1).some((row) => Number(row.size) < R2_LIMITS.MIN_PART_BYTES)) throw new R2Error("completeMultipartUpload", "ENTITY_TOO_SMALL");
     const sizes = chosen.map((row) => Number(row.size));
-    const partMd5s = chosen.map((row) => row.md5 as string).join("");
+    const partMd5s = chosen.map((row) => row.md5).join("");
     const etag = `${toHex(new Uint8Array(await crypto.subtle.digest("MD5", fromHex(partMd5s))))}-${chosen.length}`;
-    const used = new Set(chosen.map((row) => row.blob as string));
-    const unused = [...stored.values()].map((row) => row.blob as string).filter((blob) => !used.has(blob));
+    const used = new Set(chosen.map((row) => row.blob));
+    const unused = [...stored.values()].map((row) => row.blob).filter((blob) => !used.has(blob));
     const [row] = await this.#query(R2_SQL.put, [
       bytes, randomHex(), sizes.reduce((a, b) => a + b, 0), etag, JSON.stringify({}), JSON.stringify(upload.http_metadata), JSON.stringify(upload.custom_metadata), [...used], sizes, upload.storage_class,
     ]);
@@ -256,12 +255,12 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
   async abortUpload(key: string, uploadId: string): Promise<void> {
     const bytes = keyBytes("abortMultipartUpload", arg(z.string(), key));
     await this.#upload("abortMultipartUpload", arg(z.string(), uploadId), bytes);
-    const blobs = (await this.#query(R2_SQL.parts, [uploadId])).map((row) => row.blob as string);
+    const blobs = (await this.#query(R2_SQL.parts, [uploadId])).map((row) => row.blob);
     await this.#query(R2_SQL.endUpload, [uploadId]);
     await this.#collect(blobs);
   }
 
-  async #row(operation: string, key: string): Promise<Row | undefined> {
+  async #row(operation: string, key: string): Promise<ObjectRow | undefined> {
     const [row] = await this.#query(R2_SQL.head, [keyBytes(operation, arg(z.string(), key))]);
     return row;
   }
@@ -271,7 +270,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     return row ? meta(row) : undefined;
   }
 
-  async #upload(operation: string, uploadId: string, key: Uint8Array): Promise<Row> {
+  async #upload(operation: string, uploadId: string, key: Uint8Array): Promise<UploadRow> {
     // Only ids createUpload made can name an upload; anything else (a NUL, say) is not looked up.
     const [row] = UPLOAD_ID.test(uploadId) ? await this.#query(R2_SQL.upload, [uploadId, key]) : [];
     if (!row) throw new R2Error(operation, "NO_SUCH_UPLOAD");
@@ -350,23 +349,23 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
   }
 
   // $1 of every statement is the bucket from props: the one thing tenant input never sets.
-  async #query(text: string, params: unknown[]): Promise<Row[]> {
+  async #query<R>(text: Sql<R>, params: unknown[]): Promise<R[]> {
     return database(this.env).query(text, [this.ctx.props.bucketId, ...params] as never[]);
   }
 }
 withoutRunnerStacks(R2);
 
-function meta(row: Row): ObjectMeta {
+function meta(row: ObjectRow): ObjectMeta {
   return {
-    key: decoder.decode(row.key as Uint8Array),
-    version: row.version as string,
+    key: decoder.decode(row.key),
+    version: row.version,
     size: Number(row.size),
-    etag: row.etag as string,
-    checksums: row.checksums as ObjectMeta["checksums"],
-    httpMetadata: row.http_metadata as Record<string, string>,
-    customMetadata: row.custom_metadata as Record<string, string>,
-    uploaded: row.uploaded as number,
-    storageClass: row.storage_class as StorageClass,
+    etag: row.etag,
+    checksums: row.checksums,
+    httpMetadata: row.http_metadata,
+    customMetadata: row.custom_metadata,
+    uploaded: row.uploaded,
+    storageClass: row.storage_class,
   };
 }
 

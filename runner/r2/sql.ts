@@ -1,5 +1,41 @@
 // Every statement the R2 binding runs. In the binding's own, $1 is always the bucket from props;
 // createBuckets (the deploy's) and bucketIds (the loader's) take the version's tenant instead.
+import { sql } from "../db/client.ts";
+import type { StorageClass } from "./constants.ts";
+import type { ObjectMeta } from "./contract.ts";
+
+/**
+ * An object as OBJECT_COLUMNS reads it. `size` and `part_sizes` are bigint: postgres.js returns
+ * them as strings. The jsonb columns hold what the runner stored (JSON.stringify of the same
+ * shapes); `uploaded` is epoch ms.
+ */
+export interface ObjectRow {
+  key: Uint8Array;
+  version: string;
+  size: string;
+  etag: string;
+  checksums: ObjectMeta["checksums"];
+  http_metadata: Record<string, string>;
+  custom_metadata: Record<string, string>;
+  uploaded: number;
+  blobs: string[];
+  part_sizes: string[];
+  storage_class: StorageClass;
+}
+
+/** A written object, with the blobs it replaced. */
+export type SavedObjectRow = ObjectRow & { replaced: string[] };
+
+/** A stored part of a multipart upload; `size` is bigint (a string). */
+export interface PartRow {
+  part_number: number;
+  etag: string;
+  md5: string;
+  size: string;
+  blob: string;
+}
+
+export type UploadRow = Pick<ObjectRow, "http_metadata" | "custom_metadata" | "storage_class">;
 const OBJECT_COLUMNS = `key, version, size, etag, checksums, http_metadata, custom_metadata,
   (extract(epoch from uploaded) * 1000)::float8 AS uploaded, blobs, part_sizes, storage_class`;
 
@@ -14,7 +50,7 @@ const SET_OBJECT = `version = $3, size = $4, etag = $5, checksums = $6::text::js
  * `when` makes the write conditional, atomically: "absent" writes only if no object exists,
  * "version" only if the current object's version is still $12. No row back: nothing written.
  */
-function putStatement(when: "always" | "absent" | "version"): string {
+function putStatement(when: "always" | "absent" | "version") {
   const saved = {
     always: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 FOR UPDATE),
              saved AS (${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO UPDATE SET ${SET_OBJECT} RETURNING ${OBJECT_COLUMNS})`,
@@ -25,9 +61,9 @@ function putStatement(when: "always" | "absent" | "version"): string {
               saved AS (UPDATE r2_objects SET ${SET_OBJECT} WHERE bucket_id = $1 AND key = $2 AND version = $12 AND EXISTS (SELECT 1 FROM old)
                         RETURNING ${OBJECT_COLUMNS})`,
   }[when];
-  return `WITH ${saved},
+  return sql<SavedObjectRow>(`WITH ${saved},
           kept AS (DELETE FROM r2_garbage WHERE blob = ANY($9::text[]) AND EXISTS (SELECT 1 FROM saved))
-          SELECT saved.*, coalesce((SELECT blobs FROM old), '{}') AS replaced FROM saved`;
+          SELECT saved.*, coalesce((SELECT blobs FROM old), '{}') AS replaced FROM saved`);
 }
 
 export const R2_SQL = {
@@ -36,42 +72,43 @@ export const R2_SQL = {
 
   bucketIds: "SELECT id::text AS id, name FROM r2_buckets WHERE tenant = $1 AND name = ANY($2::text[])",
 
-  head: `SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key = $2`,
+  head: sql<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key = $2`),
 
   put: putStatement("always"),
   putIfAbsent: putStatement("absent"),
   putIfVersion: putStatement("version"),
 
-  delete: `DELETE FROM r2_objects WHERE bucket_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex')) RETURNING blobs`,
+  delete: sql<Pick<ObjectRow, "blobs">>(`DELETE FROM r2_objects WHERE bucket_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex')) RETURNING blobs`),
 
   // [from, below) is the prefix's byte range (see runner/key-range.ts); no LIKE patterns.
-  list: `SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4`,
+  list: sql<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4`),
 
   createUpload: `INSERT INTO r2_uploads (upload_id, bucket_id, key, http_metadata, custom_metadata, storage_class)
                  VALUES ($2, $1, $3, $4::text::jsonb, $5::text::jsonb, $6)`,
 
-  upload: `SELECT http_metadata, custom_metadata, storage_class FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND key = $3`,
+  upload: sql<UploadRow>(`SELECT http_metadata, custom_metadata, storage_class FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND key = $3`),
 
   // Returns the blob a re-uploaded part replaces; the part's blob leaves the pending list.
-  putPart: `WITH old AS (SELECT blob FROM r2_upload_parts WHERE upload_id = $2 AND part_number = $3 FOR UPDATE),
+  // `saved` is null when no such upload exists (nothing was written).
+  putPart: sql<{ saved: number | null; replaced: string | null }>(`WITH old AS (SELECT blob FROM r2_upload_parts WHERE upload_id = $2 AND part_number = $3 FOR UPDATE),
             saved AS (
               INSERT INTO r2_upload_parts (upload_id, part_number, etag, md5, size, blob)
               SELECT $2, $3, $4, $5, $6, $7 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2
               ON CONFLICT (upload_id, part_number) DO UPDATE SET etag = excluded.etag, md5 = excluded.md5, size = excluded.size, blob = excluded.blob
               RETURNING part_number),
             kept AS (DELETE FROM r2_garbage WHERE blob = $7 AND EXISTS (SELECT 1 FROM saved))
-            SELECT (SELECT part_number FROM saved) AS saved, (SELECT blob FROM old) AS replaced`,
+            SELECT (SELECT part_number FROM saved) AS saved, (SELECT blob FROM old) AS replaced`),
 
-  parts: `SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_upload_parts p JOIN r2_uploads u USING (upload_id)
-          WHERE u.bucket_id = $1 AND u.upload_id = $2 ORDER BY p.part_number`,
+  parts: sql<PartRow>(`SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_upload_parts p JOIN r2_uploads u USING (upload_id)
+          WHERE u.bucket_id = $1 AND u.upload_id = $2 ORDER BY p.part_number`),
 
   // Deleting the upload frees the rows; the blobs that no object uses go to the garbage list.
   endUpload: `WITH gone AS (DELETE FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 RETURNING upload_id)
               SELECT 1 AS ended FROM gone`,
 
   // Incomplete multipart uploads older than the limit are aborted: their parts become garbage.
-  abortStaleUploads: `WITH gone AS (DELETE FROM r2_uploads WHERE created_at < now() - $1::interval RETURNING upload_id),
+  abortStaleUploads: sql<{ aborted: number }>(`WITH gone AS (DELETE FROM r2_uploads WHERE created_at < now() - $1::interval RETURNING upload_id),
                freed AS (INSERT INTO r2_garbage (blob) SELECT blob FROM r2_upload_parts WHERE upload_id IN (SELECT upload_id FROM gone)
                          ON CONFLICT (blob) DO UPDATE SET collect_after = now())
-               SELECT count(*)::int AS aborted FROM gone`,
+               SELECT count(*)::int AS aborted FROM gone`),
 };

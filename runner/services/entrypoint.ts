@@ -21,6 +21,7 @@ export class Service extends WorkerEntrypoint<Env, ServiceProps> implements Serv
     if (typeof method !== "string" || !Array.isArray(args)) throw new TypeError("Invalid service binding call.");
     const { route, version } = await this.#target(null);
     return journaled(invocationOf(route, version), () => {
+      // The method is named at run time; the stub's type knows only fetch() and connect().
       const target = this.#entrypoint(route, version) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
       // A method call on the stub itself: taking the method off the stub first would try to
       // transfer the dynamic worker's entrypoint, which workerd refuses.

@@ -23,12 +23,12 @@ let epoch = 0;
 export async function signingKey(env: Env): Promise<CryptoKey> {
   if (active && rotationsHeard) return active;
   const token = epoch;
-  const [row] = await database(env).query("SELECT version, salt FROM secret_keys WHERE active");
+  const [row] = await database(env).query<{ version: number; salt: Uint8Array }>("SELECT version, salt FROM secret_keys WHERE active");
   if (!row) throw new Error("no active secret key version; `outpost start` creates one");
-  const version = row.version as number;
+  const { version } = row;
   let key = derived.get(version);
   if (!key) {
-    key = await deriveSigningKey(env.MASTER_KEY, row.salt as Uint8Array);
+    key = await deriveSigningKey(env.MASTER_KEY, row.salt);
     derived.set(version, key);
   }
   if (token === epoch) active = key;

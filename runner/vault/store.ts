@@ -1,7 +1,6 @@
 // Encrypted secret storage: every value in Postgres is ciphertext; plaintext exists only in
 // the runner while a value is written or read, and in the isolate of the worker it belongs to.
-import { database } from "../db/client.ts";
-import type { Row } from "../db/client.ts";
+import { database, sql } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { SECRET_LIMITS } from "./constants.ts";
 import { type SecretIdentity, checkValue, decryptSecret, deriveDataKey, encryptSecret } from "./crypto.ts";
@@ -15,13 +14,19 @@ export class UndecryptableSecret extends Error {
   }
 }
 
+/** A stored secret value: what decrypting it takes. */
+type SealedRow = { key_version: number; nonce: Uint8Array; ciphertext: Uint8Array };
+/** A data-key version (secret_keys). */
+type KeyRow = { version: number; salt: Uint8Array };
+const ACTIVE_KEY = sql<KeyRow>("SELECT version, salt FROM secret_keys WHERE active");
+
 // Derived keys by version. Plain data (not I/O objects), so safe to keep across requests.
 const keys = new Map<number, CryptoKey>();
 
 async function keyFor(env: Env, version: number, salt?: Uint8Array): Promise<CryptoKey> {
   let key = keys.get(version);
   if (!key) {
-    const keySalt = salt ?? ((await database(env).query("SELECT salt FROM secret_keys WHERE version = $1", [version]))[0]?.salt as Uint8Array);
+    const keySalt = salt ?? ((await database(env).query<Pick<KeyRow, "salt">>("SELECT salt FROM secret_keys WHERE version = $1", [version]))[0]?.salt as Uint8Array);
     key = await deriveDataKey(env.MASTER_KEY, keySalt);
     keys.set(version, key);
   }
@@ -29,10 +34,9 @@ async function keyFor(env: Env, version: number, salt?: Uint8Array): Promise<Cry
 }
 
 async function activeKey(env: Env): Promise<{ version: number; key: CryptoKey }> {
-  const [row] = await database(env).query("SELECT version, salt FROM secret_keys WHERE active");
+  const [row] = await database(env).query(ACTIVE_KEY);
   if (!row) throw new Error("no active secret key version; `outpost start` creates one");
-  const version = row.version as number;
-  return { version, key: await keyFor(env, version, row.salt as Uint8Array) };
+  return { version: row.version, key: await keyFor(env, row.version, row.salt) };
 }
 
 export async function putSecret(env: Env, identity: SecretIdentity, value: string): Promise<void> {
@@ -47,7 +51,7 @@ export async function putSecret(env: Env, identity: SecretIdentity, value: strin
 }
 
 export async function getSecret(env: Env, identity: SecretIdentity): Promise<string | null> {
-  const [row] = await database(env).query(
+  const [row] = await database(env).query<SealedRow>(
     "SELECT key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2 AND name = $3",
     [identity.tenant, identity.scope, identity.name],
   );
@@ -56,17 +60,19 @@ export async function getSecret(env: Env, identity: SecretIdentity): Promise<str
 
 /** Every secret of a scope, decrypted: a worker's secret bindings when its isolate loads. */
 export async function secretsOf(env: Env, tenant: string, scope: string): Promise<Record<string, string>> {
-  const rows = await database(env).query("SELECT name, key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2", [tenant, scope]);
-  const entries = await Promise.all(rows.map(async (row) => [row.name as string, await decryptRow(env, { tenant, scope, name: row.name as string }, row)]));
+  const rows = await database(env).query<SealedRow & { name: string }>(
+    "SELECT name, key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2",
+    [tenant, scope],
+  );
+  const entries = await Promise.all(rows.map(async (row) => [row.name, await decryptRow(env, { tenant, scope, name: row.name }, row)]));
   return Object.fromEntries(entries);
 }
 
 export async function listSecrets(env: Env, tenant: string, scope: string): Promise<{ name: string; updated_at: string }[]> {
-  const rows = await database(env).query(
+  return database(env).query<{ name: string; updated_at: string }>(
     "SELECT name, updated_at::text AS updated_at FROM secrets WHERE tenant = $1 AND scope = $2 ORDER BY name",
     [tenant, scope],
   );
-  return rows as { name: string; updated_at: string }[];
 }
 
 export async function deleteSecret(env: Env, identity: SecretIdentity): Promise<boolean> {
@@ -90,8 +96,8 @@ export async function rotateKey(env: Env): Promise<{ version: number; reencrypte
   const [created] = await database(env).transaction([
     { text: "UPDATE secret_keys SET active = false WHERE active", params: [] },
     {
-      text: `INSERT INTO secret_keys (version, salt, check_value, active)
-             SELECT coalesce(max(version), 0) + 1, $1, $2, true FROM secret_keys RETURNING version`,
+      text: sql<Pick<KeyRow, "version">>(`INSERT INTO secret_keys (version, salt, check_value, active)
+             SELECT coalesce(max(version), 0) + 1, $1, $2, true FROM secret_keys RETURNING version`),
       params: [salt, check],
     },
     { text: "SELECT pg_notify($1, '')", params: [KEYS_CHANNEL] },
@@ -101,18 +107,18 @@ export async function rotateKey(env: Env): Promise<{ version: number; reencrypte
   const key = await keyFor(env, version, salt);
   let reencrypted = 0;
   for (;;) {
-    const rows = await database(env).query(
+    const rows = await database(env).query<SealedRow & SecretIdentity>(
       "SELECT tenant, scope, name, key_version, nonce, ciphertext FROM secrets WHERE key_version <> $1 LIMIT $2",
       [version, SECRET_LIMITS.ROTATION_BATCH],
     );
     if (rows.length === 0) break;
     for (const row of rows) {
-      const identity = { tenant: row.tenant as string, scope: row.scope as string, name: row.name as string };
+      const identity = { tenant: row.tenant, scope: row.scope, name: row.name };
       const { nonce, ciphertext } = await encryptSecret(key, identity, await decryptRow(env, identity, row));
       const updated = await database(env).query(
         `UPDATE secrets SET key_version = $4, nonce = $5, ciphertext = $6
           WHERE tenant = $1 AND scope = $2 AND name = $3 AND key_version = $7 AND nonce = $8 RETURNING name`,
-        [identity.tenant, identity.scope, identity.name, version, nonce, ciphertext, row.key_version as number, row.nonce as Uint8Array],
+        [identity.tenant, identity.scope, identity.name, version, nonce, ciphertext, row.key_version, row.nonce],
       );
       reencrypted += updated.length;
     }
@@ -121,10 +127,10 @@ export async function rotateKey(env: Env): Promise<{ version: number; reencrypte
   return { version, reencrypted };
 }
 
-async function decryptRow(env: Env, identity: SecretIdentity, row: Row): Promise<string> {
-  const key = await keyFor(env, row.key_version as number);
+async function decryptRow(env: Env, identity: SecretIdentity, row: SealedRow): Promise<string> {
+  const key = await keyFor(env, row.key_version);
   try {
-    return await decryptSecret(key, identity, row.nonce as Uint8Array, row.ciphertext as Uint8Array);
+    return await decryptSecret(key, identity, row.nonce, row.ciphertext);
   } catch {
     throw new UndecryptableSecret(identity);
   }
