@@ -168,9 +168,9 @@ function pruneVersions(worker: string, keep: number): Statement {
 async function refuseForeignTargets(env: Env, tenant: string, services: DeployInput["services"]): Promise<void> {
   const targets = [...new Set(Object.values(services).map((binding) => binding.service))];
   if (targets.length === 0) return;
-  const rows = await database(env).query("SELECT name FROM workers WHERE name = ANY($1::text[]) AND tenant <> $2", [targets, tenant]);
+  const rows = await database(env).query<{ name: string }>("SELECT name FROM workers WHERE name = ANY($1::text[]) AND tenant <> $2", [targets, tenant]);
   if (rows.length > 0) {
-    const names = rows.map((row) => row.name as string).sort();
+    const names = rows.map((row) => row.name).sort();
     throw new PlatformError("ERR_FORBIDDEN", 403, `Service bindings may only target workers of the same tenant; ${names.join(", ")} belong${names.length === 1 ? "s" : ""} to another tenant.`);
   }
 }
@@ -179,13 +179,13 @@ async function refuseForeignTargets(env: Env, tenant: string, services: DeployIn
 async function refuseSecretClashes(env: Env, tenant: string, worker: string, bindings: VersionBindings): Promise<void> {
   const names = bindingNames(bindings);
   if (names.length === 0) return;
-  const rows = await database(env).query("SELECT name FROM secrets WHERE tenant = $1 AND scope = $2 AND name = ANY($3::text[]) ORDER BY name", [
+  const rows = await database(env).query<{ name: string }>("SELECT name FROM secrets WHERE tenant = $1 AND scope = $2 AND name = ANY($3::text[]) ORDER BY name", [
     tenant,
     workerScope(worker),
     names,
   ]);
   const [first] = rows;
-  if (first) throw new PlatformError("ERR_CONFLICT", 409, `Binding ${first.name as string} is already a secret of worker ${worker}; rename one of them.`);
+  if (first) throw new PlatformError("ERR_CONFLICT", 409, `Binding ${first.name} is already a secret of worker ${worker}; rename one of them.`);
 }
 
 function workerTaken(worker: string): PlatformError {

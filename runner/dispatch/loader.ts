@@ -33,26 +33,37 @@ export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versi
   );
 }
 
+/** What an isolate is built from (jsonb columns as the deploy stored them). */
+interface VersionRow {
+  main_module: string;
+  modules: StoredModule[];
+  compatibility_date: string;
+  compatibility_flags: string[];
+  bindings: VersionBindings;
+  entrypoints: string[];
+  observability: boolean;
+}
+
 async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string): Promise<WorkerLoaderWorkerCode> {
   const db = database(env);
   // Independent reads run together: a cold load waits for two round trips (the version and the
   // secrets, then the ids of its namespaces, buckets and queues), not five.
   const [[version], secrets] = await Promise.all([
-    db.query("SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints, observability FROM versions WHERE id = $1", [versionId]),
+    db.query<VersionRow>("SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints, observability FROM versions WHERE id = $1", [versionId]),
     secretsOf(env, route.tenant, workerScope(route.worker)),
   ]);
   if (!version) throw new Error(`version ${versionId} of worker ${route.worker} is missing from the database`);
-  const bindings = version.bindings as VersionBindings;
+  const bindings = version.bindings;
   const exports = runnerExports(ctx);
-  const compatibilityDate = version.compatibility_date as string;
-  const compatibilityFlags = version.compatibility_flags as string[];
+  const compatibilityDate = version.compatibility_date;
+  const compatibilityFlags = version.compatibility_flags;
   const scope: MintScope = { env, exports, tenant: route.tenant, worker: route.worker, versionId, compatibilityDate, compatibilityFlags };
   // Secret bindings first: the deploy and `secret put` refuse names that clash with bindings.
   const tenantEnv: Record<string, unknown> = { ...secrets, ...(await mintBindings(scope, bindings)) };
 
   const modules: Record<string, WorkerLoaderModule> = {};
-  for (const module of version.modules as StoredModule[]) modules[module.name] = loaderModule(module);
-  modules[ENTRY_MODULE] = { js: entryModule(version.main_module as string, version.entrypoints as string[]) };
+  for (const module of version.modules) modules[module.name] = loaderModule(module);
+  modules[ENTRY_MODULE] = { js: entryModule(version.main_module, version.entrypoints) };
   Object.assign(modules, platformModules(bindingManifest(bindings)));
 
   return {

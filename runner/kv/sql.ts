@@ -29,7 +29,7 @@ export const KV_SQL = {
   /** A deploy creates the namespaces its version names ($1 tenant, $2 names). */
   createNamespaces: "INSERT INTO kv_namespaces (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
 
-  namespaceIds: "SELECT id::text AS id, name FROM kv_namespaces WHERE tenant = $1 AND name = ANY($2::text[])",
+  namespaceIds: sql<{ id: string; name: string }>("SELECT id::text AS id, name FROM kv_namespaces WHERE tenant = $1 AND name = ANY($2::text[])"),
 
   get: sql<KvEntryRow>(`SELECT value, metadata, expiration, version
           FROM kv_entries WHERE namespace_id = $1 AND key = $2 AND ${VISIBLE}`),

@@ -70,7 +70,7 @@ export const R2_SQL = {
   /** A deploy creates the buckets its version names ($1 tenant, $2 names). */
   createBuckets: "INSERT INTO r2_buckets (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
 
-  bucketIds: "SELECT id::text AS id, name FROM r2_buckets WHERE tenant = $1 AND name = ANY($2::text[])",
+  bucketIds: sql<{ id: string; name: string }>("SELECT id::text AS id, name FROM r2_buckets WHERE tenant = $1 AND name = ANY($2::text[])"),
 
   head: sql<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key = $2`),
 

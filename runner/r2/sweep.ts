@@ -8,5 +8,5 @@ import { R2_SQL } from "./sql.ts";
 /** Returns how many uploads were aborted. */
 export async function abortStaleUploads(env: Env): Promise<number> {
   const [row] = await database(env).query(R2_SQL.abortStaleUploads, [STALE_UPLOAD_AGE]);
-  return (row?.aborted as number | undefined) ?? 0;
+  return row?.aborted ?? 0;
 }
