@@ -74,10 +74,12 @@ describe("cron triggers", () => {
     expect(results[1 - winner]?.body).toEqual({ worker: "ticker", ...tick, claimed: false });
     expect(recorder.records("scheduled").filter((r) => r.cron === "fail")).toEqual([tick, tick, tick]);
     const at = new Date(tick.scheduledTime).toISOString();
-    const logs = (hosts[winner]?.events() ?? []).filter((event) => event.src === "runner").map((event) => event.msg);
-    expect(logs).toContain(`cron "fail" of worker ticker at ${at}: attempt 1 of 3 ended "exception"; retrying in 1000 ms`);
-    expect(logs).toContain(`cron "fail" of worker ticker at ${at}: attempt 2 of 3 ended "exception"; retrying in 2000 ms`);
-    expect(logs).toContain(`cron "fail" of worker ticker at ${at}: attempt 3 of 3 ended "exception"; giving up`);
+    const logs = () => (hosts[winner]?.events() ?? []).filter((event) => event.src === "runner").map((event) => event.msg);
+    // Log lines reach the platform's output a moment after the admin call answers.
+    await waitUntil(() => logs().some((msg) => msg.endsWith("giving up")), 5000);
+    expect(logs()).toContain(`cron "fail" of worker ticker at ${at}: attempt 1 of 3 ended "exception"; retrying in 1000 ms`);
+    expect(logs()).toContain(`cron "fail" of worker ticker at ${at}: attempt 2 of 3 ended "exception"; retrying in 2000 ms`);
+    expect(logs()).toContain(`cron "fail" of worker ticker at ${at}: attempt 3 of 3 ended "exception"; giving up`);
     // The run as recorded: what `outpost crons ticker` lists.
     const { runs } = (await hosts[1 - winner]?.admin("GET", "/v1/workers/ticker/scheduled"))?.body;
     expect(runs.find((/** @type {any} */ run) => run.cron === "fail")).toEqual({ ...tick, outcome: "exception", attempts: 3 });
@@ -88,8 +90,10 @@ describe("cron triggers", () => {
     const result = await hosts[0]?.admin("POST", "/v1/workers/ticker/scheduled", tick);
     expect(result?.body).toEqual({ worker: "ticker", ...tick, claimed: true, outcome: "exception", attempts: 1 });
     expect(recorder.records("scheduled").filter((r) => r.cron === "no-retry")).toEqual([tick]);
-    const logs = (hosts[0]?.events() ?? []).filter((event) => event.src === "runner").map((event) => event.msg);
-    expect(logs).toContain(`cron "no-retry" of worker ticker at ${new Date(tick.scheduledTime).toISOString()}: attempt 1 of 3 ended "exception"; the handler called noRetry()`);
+    const expected = `cron "no-retry" of worker ticker at ${new Date(tick.scheduledTime).toISOString()}: attempt 1 of 3 ended "exception"; the handler called noRetry()`;
+    const logged = () => (hosts[0]?.events() ?? []).some((event) => event.src === "runner" && event.msg === expected);
+    await waitUntil(logged, 5000);
+    expect(logged()).toBe(true);
   });
 
   it("scheduled: recent runs are listed newest first, with outcome and attempts", async () => {
