@@ -213,8 +213,8 @@ export function startPool(options, logger, output) {
 
   // The scheduler heartbeat: workerd starts a Durable Object only when something calls it, so this
   // call starts each process's scheduler (runner/scheduler/scheduler.ts: queue delivery, cron timers),
-  // and again within a second after a restart. The probation process runs no scheduler:
-  // deliveries and crons stay with the pool.
+  // and again within a second after a restart. The probation process runs no scheduler: pool processes
+  // forward it the queue batches and cron attempts of workers on probation (runner/dispatch/probation.ts).
   const heartbeat = () => {
     for (const proc of slots) {
       if (!proc || proc.answeredAt === null || proc.retiring || proc.slot === probationSlot) continue;

@@ -4,9 +4,11 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { admin } from "./admin/app.ts";
 import { onNotification } from "./db/notifications.ts";
 import { dispatch } from "./dispatch/dispatch.ts";
-import { forwardedRequest } from "./dispatch/probation.ts";
+import { forwardedRequest, runForwardedEvent } from "./dispatch/probation.ts";
 import { ROUTES_CHANNEL } from "./dispatch/routes.ts";
 import { workerChanges } from "./dispatch/warm.ts";
+import { runForwardedAttempt } from "./cron/run.ts";
+import { runForwardedBatch } from "./queue/consume.ts";
 import type { Env } from "./env.ts";
 import { KV_CHANNEL, kvWrites } from "./kv/cache.ts";
 import { KEYS_CHANNEL, keyRotations } from "./vault/signing.ts";
@@ -30,8 +32,14 @@ onNotification(KV_CHANNEL, kvWrites);
 onNotification(KEYS_CHANNEL, keyRotations);
 
 export class Admin extends WorkerEntrypoint<Env> {
-  override fetch(request: Request): Promise<Response> | Response {
-    // The probation process's private port also takes the public requests other processes forward.
+  override async fetch(request: Request): Promise<Response> {
+    // The probation process's private port also takes the public requests, queue batches and cron
+    // attempts of workers on probation that other processes forward.
+    const event = await runForwardedEvent(request, this.env, {
+      queue: (payload) => runForwardedBatch(this.env, this.ctx, payload),
+      scheduled: (payload) => runForwardedAttempt(this.env, this.ctx, payload),
+    });
+    if (event) return event;
     const forwarded = forwardedRequest(request, this.env);
     if (forwarded) return dispatch(forwarded, this.env, this.ctx);
     return admin.fetch(request, this.env, this.ctx);

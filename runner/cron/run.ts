@@ -1,7 +1,8 @@
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { loadVersion } from "../dispatch/loader.ts";
-import { invocationOf, resolveWorker } from "../dispatch/routes.ts";
+import { forwardEvent, forwardedRoute, runsApart } from "../dispatch/probation.ts";
+import { type Route, invocationOf, resolveWorker } from "../dispatch/routes.ts";
 import { journaled } from "../logs/journal.ts";
 import { type AttemptResult, type AttemptsResult, type FailedAttempt, MAX_ATTEMPTS, withRetries } from "./retry.ts";
 import { CRON_SQL } from "./sql.ts";
@@ -29,6 +30,15 @@ export interface TickResult {
  */
 interface ScheduledFetcher extends Rpc.WorkerEntrypointBranded {
   scheduled(options: { scheduledTime: Date; cron: string }): Promise<AttemptResult>;
+}
+
+/** A cron attempt of a worker on probation, as forwarded to the probation process. */
+interface ForwardedAttempt {
+  tenant: string;
+  worker: string;
+  version: string;
+  cron: string;
+  scheduledTime: number;
 }
 
 /**
@@ -61,13 +71,12 @@ async function runHandler(env: Env, ctx: ExecutionContext, tick: Tick): Promise<
     log.warn(`${tickName(tick)}: skipped, the worker is suspended`, { tenant: route.tenant, worker: route.worker });
     return { outcome: "suspended", attempts: 0 };
   }
-  const options = { scheduledTime: new Date(tick.scheduledTime), cron: tick.cron };
+  const attempt: ForwardedAttempt = { tenant: route.tenant, worker: route.worker, version: route.versionId, cron: tick.cron, scheduledTime: tick.scheduledTime };
   return withRetries(
     async () => {
       try {
-        return await journaled(invocationOf(route, route.versionId), () =>
-          loadVersion(env, ctx, route, route.versionId).getEntrypoint<ScheduledFetcher>().scheduled(options),
-        );
+        // On probation, each attempt runs in the probation process, in its turn (dispatch/probation.ts).
+        return await (runsApart(env, route) ? forwardEvent<AttemptResult>(env, route.worker, "scheduled", attempt) : callScheduled(env, ctx, route, attempt));
       } catch (error) {
         // The call itself failed (the version could not be loaded, the isolate died): the
         // handler's own exceptions come back as an outcome instead.
@@ -76,6 +85,18 @@ async function runHandler(env: Env, ctx: ExecutionContext, tick: Tick): Promise<
       }
     },
     { onFailure: (failure) => log.error(`${tickName(tick)}: ${failedAttempt(failure)}`) },
+  );
+}
+
+/** In the probation process: runs a cron attempt a pool process forwarded (the payload comes from a runner, authenticated by the forward secret). */
+export async function runForwardedAttempt(env: Env, ctx: ExecutionContext, payload: unknown): Promise<AttemptResult> {
+  const attempt = payload as ForwardedAttempt;
+  return callScheduled(env, ctx, await forwardedRoute(env, ctx, attempt), attempt);
+}
+
+function callScheduled(env: Env, ctx: ExecutionContext, route: Route, { version, cron, scheduledTime }: ForwardedAttempt): Promise<AttemptResult> {
+  return journaled(invocationOf(route, version), () =>
+    loadVersion(env, ctx, route, version).getEntrypoint<ScheduledFetcher>().scheduled({ scheduledTime: new Date(scheduledTime), cron }),
   );
 }
 

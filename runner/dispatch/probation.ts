@@ -1,44 +1,76 @@
-// Probation: running suspects apart. When a killed process had several workers' requests in
-// flight, blame is not certain and every one of them goes on probation (control/incidents.ts).
-// Their public requests are then forwarded, from whichever process accepted them, to the probation
-// process over its private port; there they run one at a time, so that a stall or crash there has
-// exactly one suspect. Innocent workers pay with sequential service until the probation ends.
+// Probation: running suspects apart. When a killed process had several workers' calls in flight,
+// blame is not certain and every one of them goes on probation (control/incidents.ts). Their
+// public requests, queue batches and cron attempts are then forwarded, from whichever process
+// accepted or leased them, to the probation process over its private port; there they run one at
+// a time, so that a stall or crash there has exactly one suspect. Innocent workers pay with
+// sequential service until the probation ends. Leases and claims stay with the forwarding process
+// (they renew and settle there), so forwarding changes where a handler runs and nothing else.
 import type { Env } from "../env.ts";
 import { textResponse } from "../text-response.ts";
+import { type Route, resolveWorker } from "./routes.ts";
+import { suspendedMessage } from "./suspended.ts";
 
-/** Headers of a forwarded request: the secret that proves the runner sent it, and the original URL. */
+/** Headers of a forwarded call: the secret that proves the runner sent it, and the original URL. */
 const FORWARD_SECRET_HEADER = "x-outpost-forward";
 const FORWARD_URL_HEADER = "x-outpost-url";
-/** Requests waiting for their turn; beyond this the probation process answers 503 at once. */
+/** Set on a forwarded event (forwardEvent): its kind. */
+const FORWARD_EVENT_HEADER = "x-outpost-event";
+/** Calls waiting for their turn; beyond this the probation process answers 503 at once. */
 const MAX_WAITING = 256;
-/** After a failed forward, requests wait (checking every 100 ms, up to 10 s) for the process to be back. */
+/** After a failed forward, calls wait (checking every 100 ms, up to 10 s) for the process to be back. */
 const BACK_CHECKS = 100;
 const BACK_CHECK_MS = 100;
+
+/** The events of a worker on probation that are forwarded besides its public requests. */
+export type ProbationEvent = "queue" | "scheduled";
+const EVENT_NAMES: Record<ProbationEvent, string> = { queue: "queue batch", scheduled: "cron attempt" };
 
 /** Set when a forward failed: the probation process is restarting (it was killed or crashed). */
 let down = false;
 
 export const isProbationProcess = (env: Env): boolean => env.PROCESS_ROLE === "probation";
 
+/** True when this process must hand the worker's events to the probation process (forwardEvent). */
+export const runsApart = (env: Env, route: Route): boolean => route.probation && env.CONFIG.probationPort !== null && !isProbationProcess(env);
+
 /** Sends a public request to the probation process; 503 when it is not there (restarting). */
 export async function forwardToProbation(request: Request, env: Env, worker: string): Promise<Response> {
+  const url = new URL(request.url);
+  const headers = new Headers(request.headers);
+  headers.set(FORWARD_URL_HEADER, new URL(request.url, `http://${request.headers.get("host") ?? "localhost"}`).href);
+  // Sent by the client, it would pass off this request's body as an event of any tenant's worker.
+  headers.delete(FORWARD_EVENT_HEADER);
+  const sent = await toProbation(env, "its request", url.pathname + url.search, { method: request.method, headers, body: request.body, redirect: "manual" });
+  return typeof sent === "string" ? unavailable(worker, sent) : sent;
+}
+
+/**
+ * Runs an event of a worker on probation (a queue batch, a cron attempt) in the probation
+ * process, in its turn (runForwardedEvent there); its JSON answer. Throws when it could not run
+ * there, or failed to: the caller treats that as the handler failing (a retry).
+ */
+export async function forwardEvent<T>(env: Env, worker: string, kind: ProbationEvent, payload: unknown): Promise<T> {
+  const headers = new Headers({ [FORWARD_EVENT_HEADER]: kind, "content-type": "application/json" });
+  const sent = await toProbation(env, `its ${EVENT_NAMES[kind]}`, "/", { method: "POST", headers, body: JSON.stringify(payload) });
+  if (typeof sent === "string") throw new Error(`Worker ${worker} is on probation and ${sent}.`);
+  if (!sent.ok) throw new Error(`Worker ${worker} is on probation and its ${EVENT_NAMES[kind]} could not run there: ${await sent.text()}`);
+  return (await sent.json()) as T;
+}
+
+/** Sends a call to the probation process; instead of a response, why it did not get there or back. */
+async function toProbation(env: Env, what: string, path: string, init: RequestInit & { headers: Headers }): Promise<Response | string> {
   const port = env.CONFIG.probationPort;
   const secret = env.FORWARD_SECRET;
-  if (port === null || !secret) throw new Error("forwardToProbation without a probation process");
-  if (down && !(await backUp(port))) return unavailable(worker, "its probation process is restarting");
-  const target = new URL(request.url);
-  target.protocol = "http:";
-  target.host = `127.0.0.1:${port}`;
-  const headers = new Headers(request.headers);
-  headers.set(FORWARD_SECRET_HEADER, secret);
-  headers.set(FORWARD_URL_HEADER, new URL(request.url, `http://${request.headers.get("host") ?? "localhost"}`).href);
-  // Never sent twice: a request that was running when the process died would run again (and an
-  // attack would be replayed); requests that come after it wait for the process to be back.
+  if (port === null || !secret) throw new Error("forwarded to probation without a probation process");
+  if (down && !(await backUp(port))) return "its probation process is restarting";
+  init.headers.set(FORWARD_SECRET_HEADER, secret);
+  // Never sent twice: a call that was running when the process died would run again (and an
+  // attack would be replayed); calls that come after it wait for the process to be back.
   try {
-    return await fetch(target, { method: request.method, headers, body: request.body, redirect: "manual" });
+    return await fetch(`http://127.0.0.1:${port}${path}`, init);
   } catch {
     down = true;
-    return unavailable(worker, "its request was running when its probation process was stopped");
+    return `${what} was running when its probation process was stopped`;
   }
 }
 
@@ -63,9 +95,7 @@ async function backUp(port: number): Promise<boolean> {
  * anything else (the probation process's private port also serves the admin API).
  */
 export function forwardedRequest(request: Request, env: Env): Request | null {
-  const secret = env.FORWARD_SECRET;
-  const presented = request.headers.get(FORWARD_SECRET_HEADER);
-  if (!isProbationProcess(env) || !secret || presented === null || !sameText(presented, secret)) return null;
+  if (!fromRunner(request, env) || request.headers.has(FORWARD_EVENT_HEADER)) return null;
   const url = request.headers.get(FORWARD_URL_HEADER) ?? request.url;
   const headers = new Headers(request.headers);
   headers.delete(FORWARD_SECRET_HEADER);
@@ -74,12 +104,49 @@ export function forwardedRequest(request: Request, env: Env): Request | null {
   return new Request(url, { method: request.method, headers, body: request.body, redirect: "manual" });
 }
 
+/**
+ * Runs an event forwarded by forwardEvent with the runner for its kind, in its turn, and answers
+ * its result as JSON (500 with the error's message when it failed); null for any other request.
+ */
+export async function runForwardedEvent(
+  request: Request,
+  env: Env,
+  runners: Record<ProbationEvent, (payload: unknown) => Promise<unknown>>,
+): Promise<Response | null> {
+  const kind = request.headers.get(FORWARD_EVENT_HEADER);
+  if ((kind !== "queue" && kind !== "scheduled") || !fromRunner(request, env)) return null;
+  const payload: unknown = await request.json();
+  const turn = inTurn(() => runners[kind](payload));
+  if (!turn) return textResponse(503, "too many calls are waiting on probation");
+  try {
+    return Response.json(await turn);
+  } catch (error) {
+    return textResponse(500, error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * In the probation process: a forwarded event's worker, read here again; throws when it is gone
+ * or has been suspended since (an event forwarded before the suspension must not run).
+ */
+export async function forwardedRoute(env: Env, ctx: ExecutionContext, { tenant, worker }: { tenant: string; worker: string }): Promise<Route> {
+  const route = await resolveWorker(env, ctx, worker);
+  if (!route || route.tenant !== tenant) throw new Error(`worker ${worker} is gone`);
+  if (route.suspended) throw new Error(suspendedMessage(worker, route.suspended));
+  return route;
+}
+
 let queue: Promise<unknown> = Promise.resolve();
 let waiting = 0;
 
 /** Runs `call` when no other call of this process is running (the probation process's rule). */
 export function oneAtATime(worker: string, call: () => Promise<Response>): Promise<Response> {
-  if (waiting >= MAX_WAITING) return Promise.resolve(unavailable(worker, "too many of its requests are waiting on probation"));
+  return inTurn(call) ?? Promise.resolve(unavailable(worker, "too many of its requests are waiting on probation"));
+}
+
+/** `call` in its turn, or null when too many calls wait already. */
+function inTurn<T>(call: () => Promise<T>): Promise<T> | null {
+  if (waiting >= MAX_WAITING) return null;
   waiting++;
   const turn = queue.then(call);
   queue = turn.catch(() => {}).finally(() => waiting--);
@@ -88,6 +155,13 @@ export function oneAtATime(worker: string, call: () => Promise<Response>): Promi
 
 function unavailable(worker: string, why: string): Response {
   return textResponse(503, `Worker ${worker} is on probation and ${why}; try again shortly.`, { "retry-after": "1" });
+}
+
+/** The call carries the secret that only this platform's runners hold, and this is the probation process. */
+function fromRunner(request: Request, env: Env): boolean {
+  const secret = env.FORWARD_SECRET;
+  const presented = request.headers.get(FORWARD_SECRET_HEADER);
+  return isProbationProcess(env) && !!secret && presented !== null && sameText(presented, secret);
 }
 
 function sameText(a: string, b: string): boolean {

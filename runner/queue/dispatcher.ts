@@ -5,11 +5,10 @@
 // delivery ends, when a timer for the next due message fires, and on the scheduler's heartbeat.
 import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { loadVersion } from "../dispatch/loader.ts";
-import { invocationOf, resolveWorker } from "../dispatch/routes.ts";
-import { journaled } from "../logs/journal.ts";
+import { runsApart } from "../dispatch/probation.ts";
+import { type Route, resolveWorker } from "../dispatch/routes.ts";
 import type { PumpStatus } from "../scheduler/status.ts";
-import { deliveryBody } from "./codec.ts";
+import { type QueueResult, consume } from "./consume.ts";
 import { DEFAULT_HOST_CONCURRENCY, MAX_HANDLER_MS, PUSH_LEASE_MS, PUSH_LEASE_RENEW_MS } from "./constants.ts";
 import {
   type ConsumerConfig,
@@ -23,20 +22,6 @@ import {
   settle,
 } from "./store.ts";
 import { errorText, log } from "../logs/log.ts";
-
-/** What workerd reports after a queue() handler ran (Fetcher#queue with service_binding_extra_handlers). */
-export interface QueueResult {
-  outcome: string;
-  ackAll: boolean;
-  retryBatch: { retry: boolean; delaySeconds?: number };
-  explicitAcks: string[];
-  retryMessages: { msgId: string; delaySeconds?: number }[];
-}
-
-/** workerd's `Fetcher#queue()`; branded so that `getEntrypoint<T>()` can name it (workers-types' Fetcher has no `queue()`). */
-interface QueueFetcher extends Rpc.WorkerEntrypointBranded {
-  queue(queueName: string, messages: unknown[], metadata?: unknown): Promise<QueueResult>;
-}
 
 interface Pump {
   config: ConsumerConfig;
@@ -116,8 +101,12 @@ export class QueueDispatcher {
         const { config } = pump;
         // A suspended consumer gets no batches: its messages wait, their attempts untouched. The
         // resume (or a changed deploy) notifies the routes channel, which wakes every pump.
-        if (await this.#suspended(config)) break;
-        const slots = Math.min(config.maxConcurrency ?? DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_CONCURRENCY * 4);
+        const route = await this.#route(config);
+        if (route?.suspended) break;
+        // On probation its batches run one at a time in the probation process (consume.ts): more
+        // in flight would only wait there, and fail together should that process be killed.
+        const apart = route !== null && runsApart(this.#env, route);
+        const slots = apart ? 1 : Math.min(config.maxConcurrency ?? DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_CONCURRENCY * 4);
         while (pump.inFlight < slots && this.#pumps.get(config.queueId) === pump) {
           // Without a batch timeout or a global concurrency cap, one lease serves every free slot.
           const batches = config.maxBatchTimeoutMs === 0 && config.maxConcurrency === null ? slots - pump.inFlight : 1;
@@ -202,28 +191,22 @@ export class QueueDispatcher {
     }
   }
 
-  async #suspended(config: ConsumerConfig): Promise<boolean> {
+  /** The consumer's worker, or null when it is gone (or the name now belongs to another tenant). */
+  async #route(config: ConsumerConfig): Promise<Route | null> {
     const route = await resolveWorker(this.#env, this.#ctx, config.worker);
-    return route !== null && route.tenant === config.tenant && route.suspended !== null;
+    return route !== null && route.tenant === config.tenant ? route : null;
   }
 
   async #invoke(config: ConsumerConfig, messages: LeasedMessage[]): Promise<QueueResult> {
     // loadVersion takes a request's context; this object's state serves the same calls (waitUntil, exports).
     const context = this.#ctx as unknown as ExecutionContext;
-    const route = await resolveWorker(this.#env, context, config.worker);
-    if (!route || route.tenant !== config.tenant) throw new Error(`worker ${config.worker} is gone`);
+    const route = await this.#route(config);
+    if (!route) throw new Error(`worker ${config.worker} is gone`);
     const metrics = await cachedMetrics(this.#db, this.#ctx, config.queueId);
-    const batch = messages.map((message) => ({
-      id: message.id,
-      timestamp: new Date(message.timestamp),
-      attempts: message.attempts,
-      ...deliveryBody(message.contentType, message.body),
-    }));
-    const consume = () => loadVersion(this.#env, context, route, route.versionId).getEntrypoint<QueueFetcher>().queue(config.queue, batch, { metrics });
     let timeout: ReturnType<typeof setTimeout> | undefined;
     try {
       return await Promise.race([
-        journaled(invocationOf(route, route.versionId), consume),
+        consume(this.#env, context, route, { queue: config.queue, messages, metrics }),
         new Promise<never>((_, reject) => {
           timeout = setTimeout(() => reject(new Error(`the queue() handler ran longer than ${MAX_HANDLER_MS / 60_000} minutes`)), MAX_HANDLER_MS);
         }),

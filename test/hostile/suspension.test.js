@@ -168,6 +168,24 @@ describe("incident reports", () => {
     expect((await platform.fetchWorker("neighbour")).status).toBe(200);
   });
 
+  it("probation: a client's request to a worker on probation cannot pass itself off as another tenant's forwarded queue batch", async () => {
+    // Pool processes forward the batches of workers on probation with an x-outpost-event header;
+    // sent by a client, the header is dropped and the request stays the stranger's request.
+    const forged = {
+      tenant: "acme",
+      worker: "neighbour",
+      version: versions.neighbour,
+      queue: "neighbour-jobs",
+      metrics: { backlogCount: 0, backlogBytes: 0, oldestMs: null },
+      messages: [{ id: "0".repeat(32), timestamp: 0, attempts: 1, contentType: "text", body: "" }],
+    };
+    for (const kind of ["queue", "scheduled"]) {
+      const headers = { "x-outpost-event": kind, "x-outpost-forward": "guess", "content-type": "application/json" };
+      const response = await platform.fetchWorker("stranger", "/", { method: "POST", headers, body: JSON.stringify(forged) });
+      expect(response).toMatchObject({ status: 200, text: "stranger ok" });
+    }
+  });
+
   it("incidents: no suspect in flight blames nobody", async () => {
     expect((await report({ kind: "crash", process: 1, suspects: [], inFlight: 0 })).body).toMatchObject({ certain: false, suspended: [] });
   });

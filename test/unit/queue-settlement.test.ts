@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
-import { type QueueResult, settlementOf } from "../../runner/queue/dispatcher.ts";
+import type { QueueResult } from "../../runner/queue/consume.ts";
+import { settlementOf } from "../../runner/queue/dispatcher.ts";
 import type { ConsumerConfig, LeasedMessage } from "../../runner/queue/store.ts";
 
 const consumer: ConsumerConfig = {
