@@ -23,8 +23,12 @@ import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainT
 const DRAIN_MS = 30_000;
 const STOP_MS = 5_000;
 const HEARTBEAT_MS = 1000;
-/** workerd's words when V8 runs out of heap (the process aborts). */
-const OUT_OF_MEMORY = "Reached heap limit";
+/**
+ * workerd's words when V8 runs out of heap (the process aborts): "V8 fatal error; location =
+ * Reached heap limit; message = …: JavaScript heap out of memory", or another location under
+ * other GC conditions. Looked for only in workerd's own lines, which no tenant can write.
+ */
+const OUT_OF_MEMORY = /heap out of memory|heap limit/i;
 
 /**
  * @typedef {object} PoolOptions
@@ -81,14 +85,14 @@ export function startPool(options, logger, output) {
     const sockets = probation ? ["--socket-addr", "public=127.0.0.1:0", "--socket-addr", "admin=127.0.0.1:0"] : ["--socket-fd", "public=3", "--socket-fd", "admin=4"];
     const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=127.0.0.1:${port}`];
     const env = { ...options.env, OUTPOST_PROCESS_ROLE: probation ? "probation" : "pool" };
-    const origin = { process: slot, onJournal: (/** @type {Record<string, unknown>} */ entry) => journal(proc, entry) };
-    const [stdout, stderr] = /** @type {const} */ (["stdout", "stderr"]).map((stream) => {
-      const lines = output.reader(stream, origin);
-      return openOutputPipe(join(options.cwd, `.${stream}-${slot}-${++launches}.fifo`), (chunk) => {
-        if (!proc.outOfMemory && chunk.includes(OUT_OF_MEMORY)) proc.outOfMemory = true;
-        lines(chunk);
-      });
-    });
+    const origin = {
+      process: slot,
+      onJournal: (/** @type {Record<string, unknown>} */ entry) => journal(proc, entry),
+      onDiagnostic: (/** @type {Record<string, unknown>} */ entry) => (proc.outOfMemory ||= OUT_OF_MEMORY.test(String(entry.msg))),
+    };
+    const [stdout, stderr] = /** @type {const} */ (["stdout", "stderr"]).map((stream) =>
+      openOutputPipe(join(options.cwd, `.${stream}-${slot}-${++launches}.fifo`), output.reader(stream, origin)),
+    );
     if (!stdout || !stderr) throw new Error("unreachable: two output pipes");
     /** @type {import("node:child_process").StdioOptions} */
     const stdio = ["ignore", stdout.writeFd, stderr.writeFd, ...(probation ? [] : [fds.publicFd(slot), fds.adminFd])];

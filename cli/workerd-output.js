@@ -22,7 +22,7 @@ const LEVELS = new Set(["debug", "info", "warn", "error"]);
 /**
  * @typedef {Record<string, unknown> & { level: string, src: string, msg: string }} Entry
  * @typedef {{ kind: "platform" | "workerd" | "journal", entry: Entry } | { kind: "console" }} Classified
- * @typedef {{ process?: number, onJournal?: (entry: Entry) => void }} Origin  which process printed it, and who reads its journal
+ * @typedef {{ process?: number, onJournal?: (entry: Entry) => void, onDiagnostic?: (entry: Entry) => void }} Origin  which process printed it, who reads its journal, and who reads workerd's own lines (never a tenant's)
  */
 
 /**
@@ -150,6 +150,7 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
     }
     if (classified.kind === "console") return drop("console", { reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)" });
     const { entry } = classified;
+    if (classified.kind === "workerd") origin.onDiagnostic?.(entry);
     const tenant = typeof entry.tenant === "string" ? { source: "tenant", tenant: entry.tenant, worker: entry.worker } : null;
     const key = tenant ? `tenant ${entry.tenant}/${entry.worker}` : entry.src;
     let bucket = buckets.get(key);

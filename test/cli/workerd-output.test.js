@@ -151,4 +151,15 @@ describe("the invocation journal", () => {
     expect(journal).toEqual([]);
     expect(printed).toEqual([]);
   });
+
+  it("workerdOutput: workerd's own lines reach the origin's onDiagnostic; a tenant's console line saying the same does not", () => {
+    /** @type {unknown[]} */
+    const diagnostics = [];
+    const { output } = harness();
+    const origin = { process: 0, onDiagnostic: (/** @type {unknown} */ entry) => diagnostics.push(entry) };
+    const oom = "V8 fatal error; location = Reached heap limit; message = : allocation failed: JavaScript heap out of memory";
+    output.line(consoleLine(oom), "stdout", origin);
+    output.line(JSON.stringify({ timestamp: "1", level: "error", source: "workerd/jsg/setup.c++:38", message: oom }), "stderr", origin);
+    expect(diagnostics).toEqual([{ level: "error", src: "workerd", source: "workerd/jsg/setup.c++:38", msg: oom }]);
+  });
 });
