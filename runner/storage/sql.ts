@@ -56,12 +56,14 @@ export const R2_SQL = {
             kept AS (DELETE FROM r2_garbage WHERE blob = $7 AND EXISTS (SELECT 1 FROM saved))
             SELECT (SELECT part_number FROM saved) AS saved, (SELECT blob FROM old) AS replaced`,
 
-  parts: `SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_upload_parts p JOIN r2_uploads u USING (upload_id)
+  // One row per part, or one of nulls for an upload without parts; no row: no such upload (any more).
+  parts: `SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_uploads u LEFT JOIN r2_upload_parts p USING (upload_id)
           WHERE u.bucket_id = $1 AND u.upload_id = $2 ORDER BY p.part_number`,
 
-  // Deleting the upload frees the rows; the blobs that no object uses go to the garbage list.
+  // Deleting the upload frees its part rows (ON DELETE CASCADE) and returns their blobs, one row
+  // per part (one with a null blob if it had none); no row: the upload had ended already.
   endUpload: `WITH gone AS (DELETE FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 RETURNING upload_id)
-              SELECT 1 AS ended FROM gone`,
+              SELECT p.blob FROM gone LEFT JOIN r2_upload_parts p USING (upload_id)`,
 };
 
 /** The blob store's intent log (r2_garbage); not scoped to a bucket. */
