@@ -10,7 +10,6 @@ import { prefixEnd, successor } from "../key-range.ts";
 import { KV_SQL } from "./sql.ts";
 import { randomHex, toHex } from "../encoding.ts";
 import {
-  type KvOperation,
   validateBulkKeys,
   validateBulkType,
   validateCacheTtl,
@@ -20,9 +19,8 @@ import {
   validatePutOptions,
   validateValueSize,
 } from "./validate.ts";
-import { errorText, log } from "../logs/log.ts";
 import type { KvBulkEntry, KvEntry, KvListResult, KvProps, KvRunner } from "./contract.ts";
-import { withoutRunnerStacks } from "../tenant-errors.ts";
+import { storageDb, storageStep, tenantFacing } from "../tenant-errors.ts";
 
 // The trust boundary: shapes are checked here, Cloudflare's semantic rules in validate.ts.
 const KeySchema = z.string();
@@ -50,7 +48,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     const hit = cached(slot, now());
     if (hit !== undefined) return hit;
     const token = readToken();
-    const [row] = await this.#query("KV GET", KV_SQL.get, [keyBytes, now()]);
+    const [row] = await this.#query(KV_SQL.get, [keyBytes, now()]);
     const entry = row
       ? {
           value: row.value,
@@ -69,7 +67,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     validateBulkKeys(names);
     validateBulkType(arg(z.string(), type));
     const hexKeys = names.map((name) => toHex(validateKey("KV GET_BULK", name)));
-    const rows = await this.#query("KV GET_BULK", KV_SQL.getMany, [hexKeys, now()]);
+    const rows = await this.#query(KV_SQL.getMany, [hexKeys, now()]);
     const found = new Map(rows.map((row) => [toHex(row.key), row]));
     return hexKeys.map((hex) => {
       const row = found.get(hex);
@@ -81,19 +79,19 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     const keyBytes = validateKey("KV GET", arg(KeySchema, key));
     const hit = cached(this.#slot(keyBytes), now());
     if (hit !== undefined) return hit !== null;
-    return (await this.#query("KV GET", KV_SQL.exists, [keyBytes, now()])).length > 0;
+    return (await this.#query(KV_SQL.exists, [keyBytes, now()])).length > 0;
   }
 
   /** Returns the new entry's version. */
   async write(key: string, value: string | Uint8Array, options?: unknown): Promise<string> {
     const params = this.#putParams(key, value, options);
-    const [row] = await this.#change("KV PUT", KV_SQL.put, [...params, randomHex()]);
+    const [row] = await this.#change(KV_SQL.put, [...params, randomHex()]);
     return row?.version as string;
   }
 
   /** Creates the entry only if no visible one exists; returns the new version, or null. */
   async writeIfAbsent(key: string, value: string | Uint8Array, options?: unknown): Promise<string | null> {
-    const [row] = await this.#change("KV PUT", KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), randomHex(), now()]);
+    const [row] = await this.#change(KV_SQL.putIfAbsent, [...this.#putParams(key, value, options), randomHex(), now()]);
     return row?.version ?? null;
   }
 
@@ -101,13 +99,13 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
   async writeIfVersion(key: string, value: string | Uint8Array, version: string, options?: unknown): Promise<string | null> {
     const expected = arg(z.string().regex(/^[0-9a-f]{32}$/, "version must be a version string returned by getWithVersion()"), version);
     const [keyBytes, valueBytes, metadata, expiration] = this.#putParams(key, value, options);
-    const [row] = await this.#change("KV PUT", KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected, randomHex()]);
+    const [row] = await this.#change(KV_SQL.putIfVersion, [keyBytes, now(), valueBytes, metadata, expiration, expected, randomHex()]);
     return row?.version ?? null;
   }
 
   async remove(key: string): Promise<void> {
     const keyBytes = validateKey("KV DELETE", arg(KeySchema, key));
-    await this.#change("KV DELETE", KV_SQL.delete, [keyBytes]);
+    await this.#change(KV_SQL.delete, [keyBytes]);
   }
 
   async list(options?: unknown): Promise<KvListResult> {
@@ -116,9 +114,9 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     const prefixBytes = validateKeyLength("KV GET", prefix);
     const limit = validateListLimit(parsed.limit);
     const scope = { namespaceId: this.ctx.props.namespaceId, prefix };
-    const signer = await signingKey(this.env);
+    const signer = await storageStep("database", () => signingKey(this.env));
     const from = parsed.cursor ? successor(await decodeCursor(signer, scope, parsed.cursor)) : prefixBytes;
-    const rows = await this.#query("KV GET", KV_SQL.list, [from, now(), prefixEnd(prefixBytes), limit + 1]);
+    const rows = await this.#query(KV_SQL.list, [from, now(), prefixEnd(prefixBytes), limit + 1]);
     const page = rows.slice(0, limit);
     const keys = page.map((row) => {
       const key: KvListResult["keys"][number] = { name: decoder.decode(row.key) };
@@ -144,10 +142,10 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
    * A statement that changes the entry whose key is params[0]. This host's cache forgets the key
    * before the call returns (read-your-writes); other hosts hear of it through NOTIFY.
    */
-  async #change<R>(operation: KvOperation, text: Sql<R>, params: [Uint8Array, ...(Uint8Array | string | number | null)[]]) {
+  async #change<R>(text: Sql<R>, params: [Uint8Array, ...(Uint8Array | string | number | null)[]]) {
     const slot = this.#slot(params[0]);
     try {
-      return await this.#query(operation, text, params);
+      return await this.#query(text, params);
     } finally {
       invalidate(slot);
     }
@@ -158,18 +156,29 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
   }
 
   // Every statement's $1 is the namespace from props: the one thing tenant input never sets.
-  // A storage failure reaches the tenant as a Cloudflare-style 500; details go to the log only.
-  async #query<R>(operation: KvOperation, text: Sql<R>, params: (Uint8Array | string | string[] | number | null)[]): Promise<R[]> {
-    try {
-      return await database(this.env).query(text, [this.ctx.props.namespaceId, ...params]);
-    } catch (error) {
-      const { tenant, worker, binding } = this.ctx.props;
-      log.error(`${operation} for ${tenant}/${worker} binding ${binding} failed`, { error: errorText(error) });
-      throw new BindingError(operation, 500, "Internal error.");
-    }
+  async #query<R>(text: Sql<R>, params: (Uint8Array | string | string[] | number | null)[]): Promise<R[]> {
+    return storageDb(database(this.env)).query(text, [this.ctx.props.namespaceId, ...params]);
   }
 }
-withoutRunnerStacks(Kv);
+
+/** workerd's operation names in KV errors ("KV GET failed: …"); list() reports as GET too. */
+const KV_OPERATIONS: Record<string, string> = {
+  read: "GET",
+  readMany: "GET_BULK",
+  exists: "GET",
+  list: "GET",
+  write: "PUT",
+  writeIfAbsent: "PUT",
+  writeIfVersion: "PUT",
+  remove: "DELETE",
+};
+
+// workerd words a failed KV call "KV <operation> failed: <status> <status text>".
+tenantFacing<KvProps>(Kv, {
+  binding: "KV",
+  operation: (method) => KV_OPERATIONS[method] ?? method,
+  internal: (operation) => new BindingError(`KV ${operation}`, 500, "Internal Server Error"),
+});
 
 export function now(): number {
   return Math.floor(Date.now() / 1000);

@@ -16,9 +16,9 @@ import {
   checkVisibilityTimeout,
   sendError,
 } from "./validate.ts";
-import { errorText, log } from "../logs/log.ts";
 import type { QueueMetrics, QueueProps, QueueRunner, QueueSendResponse, ReceivedMessage } from "./contract.ts";
-import { withoutRunnerStacks } from "../tenant-errors.ts";
+import { storageDb, tenantFacing } from "../tenant-errors.ts";
+import type { Db } from "../db/client.ts";
 
 // The trust boundary: shapes here, Cloudflare's rules in validate.ts.
 const WireMessageSchema = z
@@ -65,28 +65,20 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRun
     if (op === "send") checkMessageSize((outgoing[0] as OutgoingMessage).body.byteLength, coded);
     else checkBatch(outgoing.map((message) => message.body.byteLength), coded);
     for (const message of outgoing) checkDelay(op, message.delaySeconds, coded);
-    try {
-      const db = database(this.env);
-      await storeMessages(db, this.ctx.props.queueId, outgoing, (promise) => this.ctx.waitUntil(promise));
-      return { metadata: { metrics: await cachedMetrics(db, this.ctx, this.ctx.props.queueId) } };
-    } catch (error) {
-      throw this.#internal(op, error);
-    }
+    const db = this.#db();
+    await storeMessages(db, this.ctx.props.queueId, outgoing, (promise) => this.ctx.waitUntil(promise));
+    return { metadata: { metrics: await cachedMetrics(db, this.ctx, this.ctx.props.queueId) } };
   }
 
   async readMetrics(): Promise<QueueMetrics> {
-    try {
-      return await freshMetrics(database(this.env), this.ctx.props.queueId);
-    } catch (error) {
-      throw this.#internal("send", error);
-    }
+    return freshMetrics(this.#db(), this.ctx.props.queueId);
   }
 
   async receiveMessages(batchSize: unknown, visibilityTimeoutMs?: unknown): Promise<ReceivedMessage[]> {
     const size = checkPullBatchSize(arg(z.number(), batchSize));
     const timeout = visibilityTimeoutMs === undefined ? undefined : checkVisibilityTimeout(arg(z.number(), visibilityTimeoutMs));
     const { queueId, queue } = this.ctx.props;
-    const messages = await receive(database(this.env), queueId, queue, size, timeout);
+    const messages = await receive(this.#db(), queueId, queue, size, timeout);
     // workers-types has no `ctx.exports` (workerd's enable_ctx_exports).
     const v8 = await deserializeV8(this.ctx as unknown as { exports: unknown }, messages.filter((m) => m.contentType === "v8").map((m) => m.body));
     let v8Index = 0;
@@ -98,29 +90,41 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRun
   }
 
   async acknowledge(leaseIds: unknown): Promise<number> {
-    return acknowledge(database(this.env), this.ctx.props.queueId, arg(HandleListSchema, leaseIds));
+    return acknowledge(this.#db(), this.ctx.props.queueId, arg(HandleListSchema, leaseIds));
   }
 
   async release(leaseIds: unknown, delaySeconds?: unknown): Promise<void> {
     const handles = arg(HandleListSchema, leaseIds);
     const delay = delaySeconds === undefined ? undefined : checkDelay("send", arg(z.number().int(), delaySeconds), this.ctx.props.errorCodes);
-    await retry(database(this.env), this.ctx.props.queueId, this.ctx.props.queue, handles.map((handle) => ({ handle, delaySeconds: delay })));
+    await retry(this.#db(), this.ctx.props.queueId, this.ctx.props.queue, handles.map((handle) => ({ handle, delaySeconds: delay })));
   }
 
   async extendLease(leaseId: unknown, visibilityTimeoutMs: unknown): Promise<boolean> {
     const timeout = checkVisibilityTimeout(arg(z.number(), visibilityTimeoutMs));
-    return changeVisibility(database(this.env), this.ctx.props.queueId, arg(z.string(), leaseId), timeout);
+    return changeVisibility(this.#db(), this.ctx.props.queueId, arg(z.string(), leaseId), timeout);
   }
 
-  // A storage failure reaches the tenant as Cloudflare's internal error; details go to the log only.
-  #internal(operation: SendOperation, error: unknown): Error {
-    const { tenant, worker, binding, queue } = this.ctx.props;
-    log.error(`queue ${operation} for ${tenant}/${worker} binding ${binding} (queue ${queue}) failed`, { error: errorText(error) });
-    const coded = this.ctx.props.errorCodes;
-    return sendError(operation, coded ? "Unknown Internal Error" : "Internal Server Error", QUEUE_ERROR_CODES.INTERNAL, coded);
+  #db(): Db {
+    return storageDb(database(this.env));
   }
 }
-withoutRunnerStacks(Queue);
+
+/** The binding's method names, as errors name them ("Queue send failed: …"); the pull methods are Outpost's. */
+const QUEUE_OPERATIONS: Record<string, string> = {
+  readMetrics: "metrics",
+  receiveMessages: "receive",
+  acknowledge: "ack",
+  release: "nack",
+  extendLease: "changeVisibility",
+};
+
+// workerd words a failed send "Queue send failed: <status text>", or, with queue_expose_error_codes,
+// Cloudflare's "Unknown Internal Error (15000)".
+tenantFacing<QueueProps>(Queue, {
+  binding: "queue",
+  operation: (method, args) => (method === "sendMessages" ? String(args[0]) : (QUEUE_OPERATIONS[method] ?? method)),
+  internal: (operation, { errorCodes }) => sendError(operation, errorCodes ? "Unknown Internal Error" : "Internal Server Error", QUEUE_ERROR_CODES.INTERNAL, errorCodes),
+});
 
 /** A json body must be JSON text (the shim stringifies it; a crafted call might not). */
 function checkJson(text: string): void {

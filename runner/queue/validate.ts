@@ -21,8 +21,8 @@ export function exposesErrorCodes(compatibilityDate: string, flags: readonly str
   return flags.includes("queue_expose_error_codes") || compatibilityDate >= QUEUE_FLAG_DATES.EXPOSE_ERROR_CODES;
 }
 
-/** A refused send, worded as Cloudflare words it for the tenant's compatibility date. */
-export function sendError(operation: SendOperation, cause: string, code: number, coded: boolean): Error {
+/** A refused send (or another queue call), worded as Cloudflare words it for the tenant's compatibility date. */
+export function sendError(operation: string, cause: string, code: number, coded: boolean): Error {
   return new Error(coded ? `${cause} (${code})` : `Queue ${operation} failed: ${cause}`);
 }
 

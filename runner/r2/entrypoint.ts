@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod/v4";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { type Sql, database } from "../db/client.ts";
+import type { Db, Row } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { fromHex, randomHex, toHex } from "../encoding.ts";
 import { compareBytes, prefixEnd, successor } from "../key-range.ts";
@@ -9,16 +10,15 @@ import { BlobGone, type BlobStore, blobStore, concatInto } from "../blobs/store.
 import { CHECKSUMS, type ChecksumName, R2_LIMITS, STORAGE_CLASSES, type StorageClass } from "./constants.ts";
 import { R2Error, badDigest } from "./errors.ts";
 import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.ts";
-import { R2_SQL, type ObjectRow, type SavedObjectRow, type UploadRow } from "./sql.ts";
+import { R2_SQL, type ObjectRow, type PartRow, type SavedObjectRow, type UploadRow } from "./sql.ts";
 import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
 import { deleteBlobs } from "../blobs/sweep.ts";
 import { writeBlob } from "./write-blob.ts";
 import { signingKey } from "../vault/signing.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, checkMetadataText, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
 import { argumentParser } from "../errors.ts";
-import { errorText, log } from "../logs/log.ts";
 import type { GetObjectResult, ListObjectsResult, ObjectMeta, R2Props, R2Runner, UploadedPart } from "./contract.ts";
-import { withoutRunnerStacks } from "../tenant-errors.ts";
+import { StorageUnavailable, storageDb, storageStep, tenantFacing } from "../tenant-errors.ts";
 
 /** How createUpload names uploads. */
 const UPLOAD_ID = /^[0-9a-f]{64}$/;
@@ -98,10 +98,10 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
       const resolved = resolveRange(range, object.size);
       const span = resolved ?? { offset: 0, length: object.size };
       try {
-        const body = await this.#blobCall("get", () => this.#read(row.blobs, row.part_sizes.map(Number), span.offset, span.length));
+        const body = await this.#blobCall(() => this.#read(row.blobs, row.part_sizes.map(Number), span.offset, span.length));
         return { meta: resolved ? { ...object, range: resolved } : object, body };
       } catch (error) {
-        if (!(error instanceof BlobGone) || attempt >= GET_ATTEMPTS) throw error instanceof BlobGone ? this.#storeFailed("get", error) : error;
+        if (!(error instanceof BlobGone) || attempt >= GET_ATTEMPTS) throw error instanceof BlobGone ? new StorageUnavailable("blob store", error) : error;
       }
     }
   }
@@ -160,7 +160,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const prefixBytes = keyBytes("list", prefix);
     const end = prefixEnd(prefixBytes);
     const scope = { namespaceId: `r2:${this.ctx.props.bucketId}`, prefix: `${prefix}\n${delimiter ?? ""}` };
-    const signer = await signingKey(this.env);
+    const signer = await this.#signer();
     const invalidCursor = () => new TypeError("list: Invalid cursor. Pass the cursor from the previous list() result unchanged.");
     // `from` is the inclusive lower bound still to list; null once the range is exhausted.
     let from: Uint8Array | null = cursor ? await decodeCursor(signer, scope, cursor, invalidCursor) : prefixBytes;
@@ -222,7 +222,10 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const bytes = keyBytes("completeMultipartUpload", arg(z.string(), key));
     const wanted = arg(z.array(z.object({ partNumber: z.number().int(), etag: z.string() })).min(1), parts);
     const upload = await this.#upload("completeMultipartUpload", arg(z.string(), uploadId), bytes);
-    const stored = new Map((await this.#query(R2_SQL.parts, [uploadId])).map((row) => [row.part_number, row]));
+    const partRows = await this.#query(R2_SQL.parts, [uploadId]);
+    // A completion or abort may have ended the upload since it was looked up.
+    if (partRows.length === 0) throw new R2Error("completeMultipartUpload", "NO_SUCH_UPLOAD");
+    const stored = new Map(partRows.filter((row): row is PartRow => row.part_number !== null).map((row) => [row.part_number, row]));
     // In the order given, as R2 joins them.
     const chosen = wanted.map((part) => {
       const row = stored.get(part.partNumber);
@@ -234,13 +237,21 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const partMd5s = chosen.map((row) => row.md5).join("");
     const etag = `${toHex(new Uint8Array(await crypto.subtle.digest("MD5", fromHex(partMd5s))))}-${chosen.length}`;
     const used = new Set(chosen.map((row) => row.blob));
-    const unused = [...stored.values()].map((row) => row.blob).filter((blob) => !used.has(blob));
-    const [row] = await this.#query(R2_SQL.put, [
+    const params = [
       bytes, randomHex(), sizes.reduce((a, b) => a + b, 0), etag, JSON.stringify({}), JSON.stringify(upload.http_metadata), JSON.stringify(upload.custom_metadata), [...used], sizes, upload.storage_class,
-    ]);
-    await this.#query(R2_SQL.endUpload, [uploadId]);
-    await this.#collect([...(row?.replaced as string[]), ...unused]);
+    ];
+    // Ending the upload and writing the object commit together, so an upload completes once: a
+    // completion or abort that got in first leaves no row here, and nothing is written.
+    const bucketId = this.ctx.props.bucketId;
+    const [ended, [row] = []] = await this.#db().transaction([
+      { text: R2_SQL.endUpload, params: [bucketId, uploadId], requireRow: NO_SUCH_UPLOAD },
+      { text: R2_SQL.put, params: [bucketId, ...params] },
+    ]).catch((error: unknown) => {
+      throw error instanceof Error && error.message === NO_SUCH_UPLOAD ? new R2Error("completeMultipartUpload", "NO_SUCH_UPLOAD") : error;
+    });
     if (!row) throw new R2Error("completeMultipartUpload", "INTERNAL");
+    const unused = partBlobs(ended).filter((blob) => !used.has(blob));
+    await this.#collect([...row.replaced, ...unused]);
     return meta(row);
   }
 
@@ -249,15 +260,14 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     keyBytes("createPresignedUrl", arg(z.string(), key));
     const { method = "GET", expiresIn = 3600 } = arg(PresignSchema, options ?? {});
     const claims = { bucketId: this.ctx.props.bucketId, tenant: this.ctx.props.tenant, key, method, expires: Math.floor(Date.now() / 1000) + expiresIn };
-    return `${this.env.CONFIG.storageOrigin}/${await signPresigned(await signingKey(this.env), claims)}`;
+    return `${this.env.CONFIG.storageOrigin}/${await signPresigned(await this.#signer(), claims)}`;
   }
 
   async abortUpload(key: string, uploadId: string): Promise<void> {
     const bytes = keyBytes("abortMultipartUpload", arg(z.string(), key));
     await this.#upload("abortMultipartUpload", arg(z.string(), uploadId), bytes);
-    const blobs = (await this.#query(R2_SQL.parts, [uploadId])).map((row) => row.blob);
-    await this.#query(R2_SQL.endUpload, [uploadId]);
-    await this.#collect(blobs);
+    // Only the parts this abort ended: an upload completed meanwhile keeps its object's blobs.
+    await this.#collect(partBlobs(await this.#query(R2_SQL.endUpload, [uploadId])));
   }
 
   async #row(operation: string, key: string): Promise<ObjectRow | undefined> {
@@ -302,22 +312,11 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
   }
 
   /**
-   * A blob store call: a store failure (S3 down, disk error) reaches the tenant as Cloudflare's
-   * internal error; what failed goes to the log for the operator.
+   * A blob store call. A store failure (S3 down, disk error) is the platform's (tenant-errors.ts);
+   * the body's own errors (too large, its stream failed) and a blob gone (read again) are not.
    */
-  async #blobCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof R2Error || error instanceof TypeError || error instanceof BlobGone) throw error;
-      throw this.#storeFailed(operation, error);
-    }
-  }
-
-  #storeFailed(operation: string, error: unknown): R2Error {
-    const { tenant, worker, binding } = this.ctx.props;
-    log.error(`R2 ${operation} for ${tenant}/${worker} binding ${binding}: blob store failed`, { error: errorText(error) });
-    return new R2Error(operation, "INTERNAL");
+  #blobCall<T>(call: () => Promise<T>): Promise<T> {
+    return storageStep("blob store", call, (error) => error instanceof R2Error || error instanceof TypeError || error instanceof BlobGone);
   }
 
   /**
@@ -328,9 +327,9 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
    */
   async #newBlob(operation: string, body: ReadableStream | Uint8Array, algorithms: ChecksumName[]) {
     const blob = `${this.ctx.props.bucketId}-${crypto.randomUUID()}`;
-    await database(this.env).query(BLOB_SQL.pending, [blob, PENDING_BLOB_GRACE]);
+    await this.#db().query(BLOB_SQL.pending, [blob, PENDING_BLOB_GRACE]);
     try {
-      return { blob, ...(await this.#blobCall(operation, () => writeBlob(this.#blobs(), blob, body, algorithms, operation))) };
+      return { blob, ...(await this.#blobCall(() => writeBlob(this.#blobs(), blob, body, algorithms, operation))) };
     } catch (error) {
       await this.#collect([blob]).catch(() => {});
       throw error;
@@ -344,16 +343,53 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
   /** Deletes blobs nothing points at any more (recorded first, so a crash leaves a note, not a leak). */
   async #collect(blobs: string[]): Promise<void> {
     if (blobs.length === 0) return;
-    await database(this.env).query(BLOB_SQL.garbage, [blobs]);
-    await deleteBlobs(this.env, blobs);
+    await this.#db().query(BLOB_SQL.garbage, [blobs]);
+    // Listed now: whatever this deletion cannot finish (store or database down), the sweep does.
+    await deleteBlobs(this.env, blobs).catch(() => {});
+  }
+
+  /** The key of list cursors and presigned URLs (read from Postgres until rotations are heard). */
+  #signer(): Promise<CryptoKey> {
+    return storageStep("database", () => signingKey(this.env));
   }
 
   // $1 of every statement is the bucket from props: the one thing tenant input never sets.
   async #query<R>(text: Sql<R>, params: unknown[]): Promise<R[]> {
-    return database(this.env).query(text, [this.ctx.props.bucketId, ...params] as never[]);
+    return this.#db().query(text, [this.ctx.props.bucketId, ...params] as never[]);
+  }
+
+  #db(): Db {
+    return storageDb(database(this.env));
   }
 }
-withoutRunnerStacks(R2);
+
+/** The R2 binding's operation names, as its errors start ("get: …"). */
+const R2_OPERATIONS: Record<string, string> = {
+  headObject: "head",
+  getObject: "get",
+  putObject: "put",
+  deleteObjects: "delete",
+  listObjects: "list",
+  createUpload: "createMultipartUpload",
+  uploadPart: "uploadPart",
+  completeUpload: "completeMultipartUpload",
+  abortUpload: "abortMultipartUpload",
+  presign: "createPresignedUrl",
+};
+
+tenantFacing<R2Props>(R2, {
+  binding: "R2",
+  operation: (method) => R2_OPERATIONS[method] ?? method,
+  internal: (operation) => new R2Error(operation, "INTERNAL"),
+});
+
+/** The message a completion's transaction is refused with when its upload is gone. */
+const NO_SUCH_UPLOAD = "upload gone";
+
+/** The blobs of the parts an ended upload had (endUpload's rows). */
+function partBlobs(rows: { blob: string | null }[] | undefined): string[] {
+  return (rows ?? []).flatMap((row) => (row.blob === null ? [] : [row.blob]));
+}
 
 function meta(row: ObjectRow): ObjectMeta {
   return {

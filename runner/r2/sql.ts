@@ -35,6 +35,9 @@ export interface PartRow {
   blob: string;
 }
 
+/** The parts query's row for an upload that has no parts yet (a LEFT JOIN's nulls). */
+export type NoPartRow = { [K in keyof PartRow]: null };
+
 export type UploadRow = Pick<ObjectRow, "http_metadata" | "custom_metadata" | "storage_class">;
 const OBJECT_COLUMNS = `key, version, size, etag, checksums, http_metadata, custom_metadata,
   (extract(epoch from uploaded) * 1000)::float8 AS uploaded, blobs, part_sizes, storage_class`;
@@ -99,12 +102,14 @@ export const R2_SQL = {
             kept AS (DELETE FROM r2_garbage WHERE blob = $7 AND EXISTS (SELECT 1 FROM saved))
             SELECT (SELECT part_number FROM saved) AS saved, (SELECT blob FROM old) AS replaced`),
 
-  parts: sql<PartRow>(`SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_upload_parts p JOIN r2_uploads u USING (upload_id)
+  // One row per part, or one of nulls for an upload without parts; no row: no such upload (any more).
+  parts: sql<PartRow | NoPartRow>(`SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_uploads u LEFT JOIN r2_upload_parts p USING (upload_id)
           WHERE u.bucket_id = $1 AND u.upload_id = $2 ORDER BY p.part_number`),
 
-  // Deleting the upload frees the rows; the blobs that no object uses go to the garbage list.
-  endUpload: `WITH gone AS (DELETE FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 RETURNING upload_id)
-              SELECT 1 AS ended FROM gone`,
+  // Deleting the upload frees its part rows (ON DELETE CASCADE) and returns their blobs, one row
+  // per part (one with a null blob if it had none); no row: the upload had ended already.
+  endUpload: sql<{ blob: string | null }>(`WITH gone AS (DELETE FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 RETURNING upload_id)
+              SELECT p.blob FROM gone LEFT JOIN r2_upload_parts p USING (upload_id)`),
 
   // Incomplete multipart uploads older than the limit are aborted: their parts become garbage.
   abortStaleUploads: sql<{ aborted: number }>(`WITH gone AS (DELETE FROM r2_uploads WHERE created_at < now() - $1::interval RETURNING upload_id),

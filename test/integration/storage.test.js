@@ -209,6 +209,20 @@ describe("conditional puts", () => {
   });
 });
 
+describe("multipart", () => {
+  it("multipart: of concurrent completions of one upload exactly one succeeds, the others find no upload, and the object keeps its bytes", async () => {
+    const { uploadId, part } = JSON.parse((await platform.fetchWorker("files-a", "/upload?key=raced", { method: "POST" })).text);
+    const path = `/complete?key=raced&upload=${uploadId}&part=${encodeURIComponent(JSON.stringify(part))}`;
+    const results = await Promise.all(Array.from({ length: 6 }, () => platform.fetchWorker("files-a", path)));
+    const bodies = results.map((result) => JSON.parse(result.text));
+    expect(bodies.filter((body) => body.key === "raced")).toHaveLength(1);
+    expect(bodies.filter((body) => body.error !== undefined).map((body) => body.error)).toEqual(
+      Array(5).fill("completeMultipartUpload: The specified multipart upload does not exist. (10024)"),
+    );
+    expect((await platform.fetchWorker("files-a", "/get?key=raced")).text).toBe("the only part");
+  });
+});
+
 describe("storage classes and SSE-C", () => {
   it("storageClass: InfrequentAccess is kept and reported by put, head, get, list and multipart; unknown classes and ssecKey are refused, storing nothing", async () => {
     expect(JSON.parse((await platform.fetchWorker("files-a", "/classes?key=cls/a")).text)).toEqual({
