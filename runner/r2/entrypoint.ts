@@ -2,7 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod/v4";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { type Sql, database } from "../db/client.ts";
-import type { Db, Row } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { fromHex, randomHex, toHex } from "../encoding.ts";
 import { compareBytes, prefixEnd, successor } from "../key-range.ts";
