@@ -47,7 +47,10 @@ const ATTACK_TIMEOUT_MS = 15_000;
  */
 export async function measureContainment(seconds, track, release) {
   const results = [];
-  for (const [attack, path, env] of /** @type {const} */ ([["spin", "/spin", {}], ["memory", "/bomb", { OUTPOST_HEAP_MB: "128" }]])) {
+  for (const [attack, path, env] of /** @type {const} */ ([
+    ["spin", "/spin", {}],
+    ["memory", "/bomb", { OUTPOST_HEAP_MB: "128" }],
+  ])) {
     const platform = track(await startPlatform({ env }));
     try {
       results.push(await underAttack(platform, attack, path, env, seconds));
@@ -72,7 +75,11 @@ async function underAttack(platform, attack, path, env, seconds) {
   const attacker = { port: platform.port, host: "attacker.localhost" };
   const neighbour = { port: platform.port, host: "neighbour.localhost" };
   const admin = { port: platform.adminPort, path: "/v1/workers", headers: { authorization: `Bearer ${platform.token}` } };
-  for (const [name, target] of /** @type {const} */ ([["attacker", attacker], ["neighbour", neighbour], ["admin API", admin]])) {
+  for (const [name, target] of /** @type {const} */ ([
+    ["attacker", attacker],
+    ["neighbour", neighbour],
+    ["admin API", admin],
+  ])) {
     const answer = await timedRequest({ ...target, timeoutMs: 10_000 });
     if (answer.status !== 200) throw new Error(`${name} answered ${answer.status} before the attack: ${answer.text.slice(0, 300)}`);
   }
@@ -93,7 +100,9 @@ async function underAttack(platform, attack, path, env, seconds) {
 
   const events = platform.events().slice(eventsBefore);
   const exits = events.filter((event) => event.src === "outpost" && /^workerd process \d+ exited/.test(String(event.msg)));
-  const stallKills = events.filter((event) => event.src === "outpost" && /^workerd process \d+ ran \d+ ms without answering .*killing it$/.test(String(event.msg)));
+  const stallKills = events.filter(
+    (event) => event.src === "outpost" && /^workerd process \d+ ran \d+ ms without answering .*killing it$/.test(String(event.msg)),
+  );
   const reports = events.filter((event) => event.src === "outpost" && event.msg === "incident reported");
   const suspendingReport = reports.findIndex((event) => Array.isArray(event.suspended) && event.suspended.includes("attacker"));
   const firstSuspended = outcomes.find((outcome) => outcome.status === 503 && outcome.text.includes("is suspended"));
@@ -138,12 +147,24 @@ function summarize(polls) {
  * @param {(ms: number) => string} fmtMs
  */
 export function printContainment(r, fmtMs) {
-  const settings = Object.entries(r.env).map(([name, value]) => `${name}=${value}`).join(" ");
+  const settings = Object.entries(r.env)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(" ");
   console.log(`  ${r.attack} (${r.seconds} s, an attack every ${ATTACK_EVERY_MS / 1000} s${settings ? `, ${settings}` : ""})`);
-  for (const [label, p] of /** @type {const} */ ([["neighbour", r.neighbour], ["admin API", r.admin]])) {
-    console.log(`    ${label.padEnd(10)} ${p.percent.toFixed(1).padStart(5)} % answered within 2 s (${p.answered} of ${p.polls})  p50 ${fmtMs(p.p50)}  p99 ${fmtMs(p.p99)}  (target ≥ 99 %)`);
+  for (const [label, p] of /** @type {const} */ ([
+    ["neighbour", r.neighbour],
+    ["admin API", r.admin],
+  ])) {
+    console.log(
+      `    ${label.padEnd(10)} ${p.percent.toFixed(1).padStart(5)} % answered within 2 s (${p.answered} of ${p.polls})  p50 ${fmtMs(p.p50)}  p99 ${fmtMs(p.p99)}  (target ≥ 99 %)`,
+    );
   }
   const suspended = r.suspendedAtIncident === null ? "not suspended (no incident report suspended it)" : `suspended at incident ${r.suspendedAtIncident}`;
-  const answered503 = r.suspendedAfterMs === null ? "never answered 503 is suspended" : `first 503 "is suspended" ${(r.suspendedAfterMs / 1000).toFixed(1)} s after the first attack, after ${r.incidentsBeforeSuspended} incident(s)`;
-  console.log(`    attacker   ${r.attacks} attacks, ${r.incidents} incidents (${r.stallKills} killed for stalling, ${r.uncertain} with uncertain blame); ${suspended}; ${answered503}  (target: suspended within 3 incidents)`);
+  const answered503 =
+    r.suspendedAfterMs === null
+      ? "never answered 503 is suspended"
+      : `first 503 "is suspended" ${(r.suspendedAfterMs / 1000).toFixed(1)} s after the first attack, after ${r.incidentsBeforeSuspended} incident(s)`;
+  console.log(
+    `    attacker   ${r.attacks} attacks, ${r.incidents} incidents (${r.stallKills} killed for stalling, ${r.uncertain} with uncertain blame); ${suspended}; ${answered503}  (target: suspended within 3 incidents)`,
+  );
 }

@@ -59,9 +59,14 @@ export async function measurePool(generator, options, track, release) {
       const result = await load(generator, { ...endpoint, seconds });
       const { cpuSeconds: cpu, processes: used } = meter.stop();
       const changed = used !== processes;
-      const stallKills = platform.events().slice(eventsBefore).filter((event) => event.src === "outpost" && /^workerd process \d+ ran .*killing it$/.test(String(event.msg))).length;
+      const stallKills = platform
+        .events()
+        .slice(eventsBefore)
+        .filter((event) => event.src === "outpost" && /^workerd process \d+ ran .*killing it$/.test(String(event.msg))).length;
       runs[which].push({ result, cpu, changed, stallKills });
-      console.log(`  round ${round + 1} ${(which === "two" ? "Outpost, 2 processes" : "Outpost, 1 process").padEnd(26)} ${line(result)}  CPU ${fmtCpu(cpu, result.requests)}${changes({ processesChanged: changed, stallKills })}`);
+      console.log(
+        `  round ${round + 1} ${(which === "two" ? "Outpost, 2 processes" : "Outpost, 1 process").padEnd(26)} ${line(result)}  CPU ${fmtCpu(cpu, result.requests)}${changes({ processesChanged: changed, stallKills })}`,
+      );
     }
   }
   await release(bareTarget);
@@ -111,7 +116,8 @@ function median(values) {
 }
 
 /** @param {LoadResult} r */
-const line = (r) => `${Math.round(r.rps).toLocaleString("en-US").padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.failures > 0 ? `  (${r.failures} of ${r.requests} failed)` : ""}`;
+const line = (r) =>
+  `${Math.round(r.rps).toLocaleString("en-US").padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.failures > 0 ? `  (${r.failures} of ${r.requests} failed)` : ""}`;
 /** @param {number} cpu @param {number} requests */
 const fmtCpu = (cpu, requests) => `${((cpu / requests) * 1000).toFixed(3)} s per 1,000 requests`;
 

@@ -57,7 +57,8 @@ async function killInTurn(dataDir, kills, minAgeMs) {
     for (;;) {
       const answer = await timedRequest({ port: victim.privatePort, path: "/healthz", timeoutMs: 1000 });
       if (answer.status === 200) break;
-      if (Number(process.hrtime.bigint() - killed) / 1e6 > GIVE_UP_MS) throw new Error(`process on private port ${victim.privatePort} not back within ${GIVE_UP_MS} ms`);
+      if (Number(process.hrtime.bigint() - killed) / 1e6 > GIVE_UP_MS)
+        throw new Error(`process on private port ${victim.privatePort} not back within ${GIVE_UP_MS} ms`);
       await sleep(POLL_MS);
     }
     samples.push(Number(process.hrtime.bigint() - killed) / 1e6);
@@ -74,8 +75,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, m
  * @param {(ms: number) => string} fmtMs
  */
 export function printRecovery(r, fmtMs) {
-  for (const [label, series] of /** @type {const} */ ([["isolated", r.isolated], ["back to back", r.backToBack]])) {
+  for (const [label, series] of /** @type {const} */ ([
+    ["isolated", r.isolated],
+    ["back to back", r.backToBack],
+  ])) {
     const each = series.samples.map((ms) => Math.round(ms)).join(", ");
-    console.log(`  ${label.padEnd(12)} kill → serving again: p50 ${fmtMs(series.p50)}  max ${fmtMs(series.max)}  over ${r.kills} kills (${each} ms)${label === "isolated" ? "  (target p50 ≤ 1 s)" : ""}`);
+    console.log(
+      `  ${label.padEnd(12)} kill → serving again: p50 ${fmtMs(series.p50)}  max ${fmtMs(series.max)}  over ${r.kills} kills (${each} ms)${label === "isolated" ? "  (target p50 ≤ 1 s)" : ""}`,
+    );
   }
 }

@@ -91,7 +91,12 @@ for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
 }
 
 async function main() {
-  for (const [name, value] of Object.entries({ BENCH_SECONDS: SECONDS, BENCH_CONTAINMENT_SECONDS: CONTAINMENT_SECONDS, BENCH_POOL_ROUNDS: POOL_ROUNDS, BENCH_RECOVERY_KILLS: RECOVERY_KILLS })) {
+  for (const [name, value] of Object.entries({
+    BENCH_SECONDS: SECONDS,
+    BENCH_CONTAINMENT_SECONDS: CONTAINMENT_SECONDS,
+    BENCH_POOL_ROUNDS: POOL_ROUNDS,
+    BENCH_RECOVERY_KILLS: RECOVERY_KILLS,
+  })) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, not ${process.env[name]}`);
   }
   const only = (process.env.BENCH_ONLY ?? SECTIONS.join(",")).split(",").map((name) => name.trim());
@@ -99,14 +104,24 @@ async function main() {
   if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}`);
   const generator = pickGenerator();
   const began = Date.now();
-  console.log(`load generator: ${generator}${generator === "autocannon" ? " (in this Node process, competing with workerd for CPU; latencies in whole ms)" : ""}`);
+  console.log(
+    `load generator: ${generator}${generator === "autocannon" ? " (in this Node process, competing with workerd for CPU; latencies in whole ms)" : ""}`,
+  );
   console.log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run, one run at a time; sections: ${only.join(", ")}`);
   // Other work on the machine takes cores from workerd and the load generator alike.
   const loadBefore = loadavg()[0] ?? NaN;
   console.log(`load average before the run: ${loadBefore.toFixed(2)} (1 min)\n`);
 
   /** @type {Record<string, unknown>} */
-  const results = { date: new Date().toISOString(), generator, connections: CONNECTIONS, seconds: SECONDS, node: process.version, loadAverageBefore: loadBefore, sections: only };
+  const results = {
+    date: new Date().toISOString(),
+    generator,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    node: process.version,
+    loadAverageBefore: loadBefore,
+    sections: only,
+  };
   if (only.includes("compare")) Object.assign(results, await compare(generator));
 
   if (only.includes("containment")) {
@@ -118,7 +133,19 @@ async function main() {
   }
   if (only.includes("pool")) {
     console.log(`(k) process pool: hello world through Outpost with 2 processes vs 1, and vs bare workerd with 2 processes on the same kind of sockets`);
-    const pool = await measurePool(generator, { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rounds: POOL_ROUNDS, worker: WORKERS.hello, compatibilityDate: COMPATIBILITY_DATE }, track, release);
+    const pool = await measurePool(
+      generator,
+      {
+        seconds: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        connections: CONNECTIONS,
+        rounds: POOL_ROUNDS,
+        worker: WORKERS.hello,
+        compatibilityDate: COMPATIBILITY_DATE,
+      },
+      track,
+      release,
+    );
     printPool(pool);
     console.log("");
     results.pool = pool;
@@ -194,18 +221,32 @@ async function compare(generator) {
   };
 
   await pair("a", "hello world", outpost.hello, "bare workerd", () => startBareWorkerd(WORKERS.hello, COMPATIBILITY_DATE), 0.6);
-  await pair("b", "KV.get of a hot key", outpost.get, "Miniflare", async () => {
-    const mf = await startMiniflare(WORKERS.get, COMPATIBILITY_DATE);
-    await expectBody({ port: mf.port }, "/seed", "seeded");
-    return mf;
-  }, 2);
+  await pair(
+    "b",
+    "KV.get of a hot key",
+    outpost.get,
+    "Miniflare",
+    async () => {
+      const mf = await startMiniflare(WORKERS.get, COMPATIBILITY_DATE);
+      await expectBody({ port: mf.port }, "/seed", "seeded");
+      return mf;
+    },
+    2,
+  );
   await pair("c", "KV.put of a new key", outpost.put, "Miniflare", () => startMiniflare(WORKERS.put, COMPATIBILITY_DATE), 2);
 
-  await pair("f", "R2 get of a 1 KiB object (disk driver)", outpost.r2get, "Miniflare", async () => {
-    const mf = await startMiniflare(WORKERS.r2get, COMPATIBILITY_DATE);
-    await expectBody({ port: mf.port }, "/seed", "seeded");
-    return mf;
-  }, 1);
+  await pair(
+    "f",
+    "R2 get of a 1 KiB object (disk driver)",
+    outpost.r2get,
+    "Miniflare",
+    async () => {
+      const mf = await startMiniflare(WORKERS.r2get, COMPATIBILITY_DATE);
+      await expectBody({ port: mf.port }, "/seed", "seeded");
+      return mf;
+    },
+    1,
+  );
 
   console.log("(d) added latency of one KV.get (p50 of sequential requests)");
   const helloP50 = await sequentialP50({ ...outpost.hello, count: SEQUENTIAL_COUNT });
@@ -235,11 +276,17 @@ async function compare(generator) {
   console.log("(h) storage: 64 MiB through Outpost's s3 driver vs aws4fetch straight to the same S3 (local Ceph)");
   const largeObjects = await measureLargeObjects();
   for (const [what, { outpost: ours, direct }] of Object.entries(largeObjects)) {
-    console.log(`  ${what.padEnd(4)} Outpost ${ours.toFixed(0).padStart(5)} MiB/s   direct ${direct.toFixed(0).padStart(5)} MiB/s   ours/theirs ${(ours / direct).toFixed(2)} × (target ≥ 0.8 ×)`);
+    console.log(
+      `  ${what.padEnd(4)} Outpost ${ours.toFixed(0).padStart(5)} MiB/s   direct ${direct.toFixed(0).padStart(5)} MiB/s   ours/theirs ${(ours / direct).toFixed(2)} × (target ≥ 0.8 ×)`,
+    );
   }
   console.log("\n(i) assets: a 10 KiB file via Outpost vs bare workerd answering the same bytes from memory");
   const assets = await measureAssets(generator, SECONDS);
-  for (const [label, result] of [["Outpost 200", assets.full], ["Outpost 304", assets.notModified], ["bare workerd", assets.bare]]) {
+  for (const [label, result] of [
+    ["Outpost 200", assets.full],
+    ["Outpost 304", assets.notModified],
+    ["bare workerd", assets.bare],
+  ]) {
     const r = /** @type {LoadResult} */ (result);
     console.log(`  ${String(label).padEnd(14)} ${fmtRps(r.rps).padStart(8)} req/s  p50 ${fmtMs(r.p50)}  p99 ${fmtMs(r.p99)}`);
   }
@@ -270,7 +317,9 @@ async function compare(generator) {
 async function expectBody(endpoint, path, body) {
   const response = await httpRequest(endpoint.port, endpoint.host ?? "127.0.0.1", path);
   if (response.status !== 200 || response.text !== body) {
-    throw new Error(`${endpoint.host ?? endpoint.port}${path} answered ${response.status} ${JSON.stringify(response.text.slice(0, 300))}, expected 200 ${JSON.stringify(body)}`);
+    throw new Error(
+      `${endpoint.host ?? endpoint.port}${path} answered ${response.status} ${JSON.stringify(response.text.slice(0, 300))}, expected 200 ${JSON.stringify(body)}`,
+    );
   }
 }
 
@@ -309,10 +358,33 @@ function printTable(pairs, d) {
     `${p.ratio.toFixed(2)} ×`,
     `≥ ${p.target} ×`,
   ]);
-  rows.push(["(d) added per KV.get, hot", "", fmtMs(d.added), "", "Postgres select", "", fmtMs(d.postgresP50), "", `${(d.added / d.postgresP50).toFixed(2)} ×`, "≤ 0.3 ms"]);
-  rows.push(["(d) added per KV.get, cold", "", fmtMs(d.coldAdded), "", "Postgres select", "", fmtMs(d.postgresP50), "", `${(d.coldAdded / d.postgresP50).toFixed(2)} ×`, "≤ 0.3 ms"]);
+  rows.push([
+    "(d) added per KV.get, hot",
+    "",
+    fmtMs(d.added),
+    "",
+    "Postgres select",
+    "",
+    fmtMs(d.postgresP50),
+    "",
+    `${(d.added / d.postgresP50).toFixed(2)} ×`,
+    "≤ 0.3 ms",
+  ]);
+  rows.push([
+    "(d) added per KV.get, cold",
+    "",
+    fmtMs(d.coldAdded),
+    "",
+    "Postgres select",
+    "",
+    fmtMs(d.postgresP50),
+    "",
+    `${(d.coldAdded / d.postgresP50).toFixed(2)} ×`,
+    "≤ 0.3 ms",
+  ]);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? "").length)));
-  const line = (/** @type {string[]} */ row) => row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  const line = (/** @type {string[]} */ row) =>
+    row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   console.log(line(header));
   console.log(widths.map((w) => "─".repeat(w)).join("  "));
   for (const row of rows) console.log(line(row));

@@ -104,7 +104,10 @@ export async function measureAssets(generator, seconds) {
       load(generator, { ...endpoint, seconds, connections: 32 });
     const full = await run({ port: platform.port, host, path: "/file.txt" });
     const notModified = await run({ port: platform.port, host, path: "/file.txt", headers: { "if-none-match": etag } });
-    const bare = await startBareWorkerd(`const body = ${JSON.stringify(content)}; export default { fetch() { return new Response(body, { headers: { "content-type": "text/plain" } }); } };`, "2026-04-01");
+    const bare = await startBareWorkerd(
+      `const body = ${JSON.stringify(content)}; export default { fetch() { return new Response(body, { headers: { "content-type": "text/plain" } }); } };`,
+      "2026-04-01",
+    );
     try {
       const memory = await run({ port: bare.port, path: "/" });
       return { full, notModified, bare: memory };
@@ -115,4 +118,3 @@ export async function measureAssets(generator, seconds) {
     await platform.stop();
   }
 }
-

@@ -55,8 +55,13 @@ export async function startBareWorkerd(script, compatibilityDate) {
  */
 export async function startBareWorkerdPool(script, compatibilityDate, processes) {
   const dir = await mkdtemp(join(tmpdir(), "outpost-bench-workerd-"));
-  await writeWorker(dir, script, compatibilityDate, `(name = "http", http = (), service = "main"),
-    (name = "private", address = "127.0.0.1:0", http = (), service = "main")`);
+  await writeWorker(
+    dir,
+    script,
+    compatibilityDate,
+    `(name = "http", http = (), service = "main"),
+    (name = "private", address = "127.0.0.1:0", http = (), service = "main")`,
+  );
   const { server, fd, port } = await listenForChild("127.0.0.1", 0);
   const privatePorts = [];
   for (let i = 0; i < processes; i++) privatePorts.push(await freePort());
@@ -103,7 +108,15 @@ export async function startBareWorkerdPool(script, compatibilityDate, processes)
  * @returns {Promise<Target>}
  */
 export async function startMiniflare(script, compatibilityDate) {
-  const mf = new Miniflare({ modules: true, script, kvNamespaces: ["KV"], r2Buckets: ["BUCKET"], compatibilityDate, host: "127.0.0.1", port: await freePort() });
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    kvNamespaces: ["KV"],
+    r2Buckets: ["BUCKET"],
+    compatibilityDate,
+    host: "127.0.0.1",
+    port: await freePort(),
+  });
   try {
     const url = await mf.ready;
     return { port: Number(url.port), stop: () => mf.dispose() };

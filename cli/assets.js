@@ -26,7 +26,9 @@ export async function collectAssets(directory) {
       else if (entry.isFile()) {
         const { size } = await stat(path);
         if (size > MAX_FILE_BYTES) throw new Error(`asset ${path} is ${size} bytes; the limit is ${MAX_FILE_BYTES}`);
-        const hash = createHash("sha256").update(await readFile(path)).digest("hex");
+        const hash = createHash("sha256")
+          .update(await readFile(path))
+          .digest("hex");
         files[`/${relative(directory, path).split(sep).join("/")}`] = { hash, size, file: path };
       }
     }

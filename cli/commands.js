@@ -20,7 +20,9 @@ export async function workers() {
       : w.probation
         ? `on probation until ${w.probation.until} (its requests run apart, one at a time)`
         : "";
-    console.log([w.name, w.tenant, w.version.slice(0, 12), w.rollout ? `rollout ${w.rollout.percent}%` : "", w.routes.join(" "), suspended].join("\t").trimEnd());
+    console.log(
+      [w.name, w.tenant, w.version.slice(0, 12), w.rollout ? `rollout ${w.rollout.percent}%` : "", w.routes.join(" "), suspended].join("\t").trimEnd(),
+    );
   }
 }
 

@@ -57,7 +57,9 @@ export async function deployBody(options) {
   const file = config ? basename(config.path) : undefined;
   const name = options.name ?? config?.name;
   if (!name) {
-    throw new Error(file ? `${file} has no name: add name = "my-worker" or pass --name NAME` : "deploying an entry file needs --name NAME (see outpost --help)");
+    throw new Error(
+      file ? `${file} has no name: add name = "my-worker" or pass --name NAME` : "deploying an entry file needs --name NAME (see outpost --help)",
+    );
   }
   const entry = config ? config.main : target;
   if (!entry && !config?.assets) throw new Error(`${file}: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
@@ -65,7 +67,9 @@ export async function deployBody(options) {
   const vars = Object.fromEntries((options.vars ?? []).map((pair) => splitPair(pair, "--var", true)));
   const kv = Object.fromEntries((options.kv ?? []).map((pair) => splitPair(pair, "--kv", false)));
   // A binding named on the command line replaces the config's binding of that name, whatever its kind.
-  const r2Flags = Object.fromEntries((options.r2 ?? []).map((pair) => splitPair(pair, "--r2", false)).map(([binding, bucket]) => [binding, bucket.toLowerCase()]));
+  const r2Flags = Object.fromEntries(
+    (options.r2 ?? []).map((pair) => splitPair(pair, "--r2", false)).map(([binding, bucket]) => [binding, bucket.toLowerCase()]),
+  );
   const flagged = new Set([...Object.keys(vars), ...Object.keys(kv), ...Object.keys(r2Flags), ...(options.vaults ?? [])]);
   /** @type {<T>(record: Record<string, T>) => Record<string, T>} */
   const unflagged = (record) => Object.fromEntries(Object.entries(record).filter(([binding]) => !flagged.has(binding)));
@@ -118,7 +122,13 @@ export async function deployBody(options) {
 
 const ASSETS_ONLY = {
   mainModule: "assets-only.js",
-  modules: [{ name: "assets-only.js", type: /** @type {const} */ ("esm"), content: 'export default { fetch() { return new Response("Not Found", { status: 404 }); } };\n' }],
+  modules: [
+    {
+      name: "assets-only.js",
+      type: /** @type {const} */ ("esm"),
+      content: 'export default { fetch() { return new Response("Not Found", { status: 404 }); } };\n',
+    },
+  ],
 };
 
 /**

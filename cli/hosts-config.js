@@ -9,6 +9,9 @@ export function hostsConfig(env) {
   if (claims !== "open" && claims !== "closed") throw new Error(`OUTPOST_DOMAIN_CLAIMS must be open or closed, got ${claims}`);
   const days = Number(env.OUTPOST_NAME_GRACE_DAYS ?? "7");
   if (!Number.isInteger(days) || days < 0) throw new Error(`OUTPOST_NAME_GRACE_DAYS must be a whole number of days, got ${env.OUTPOST_NAME_GRACE_DAYS}`);
-  const reservedNames = (env.OUTPOST_RESERVED_NAMES ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const reservedNames = (env.OUTPOST_RESERVED_NAMES ?? "")
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
   return { reservedNames, nameGraceDays: days, domainClaims: claims };
 }

@@ -32,7 +32,10 @@ export function createLogger(out = (line) => process.stdout.write(`${line}\n`)) 
   /** @param {Record<string, unknown>} entry */
   const write = (entry) => out(jsonLine({ time: new Date().toISOString(), ...entry }));
   /** @param {Level} level */
-  const at = (level) => (/** @type {string} */ msg, /** @type {Record<string, unknown>} */ fields = {}) => write({ level, src: "outpost", msg, ...fields });
+  const at =
+    (level) =>
+    (/** @type {string} */ msg, /** @type {Record<string, unknown>} */ fields = {}) =>
+      write({ level, src: "outpost", msg, ...fields });
   return { write, info: at("info"), warn: at("warn"), error: at("error") };
 }
 

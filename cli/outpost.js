@@ -84,7 +84,10 @@ try {
         host: values.host,
         demo: values.demo,
         keepVersions: count(process.env.OUTPOST_KEEP_VERSIONS ?? "100", "OUTPOST_KEEP_VERSIONS"),
-        egressAllow: (process.env.OUTPOST_EGRESS_ALLOW ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+        egressAllow: (process.env.OUTPOST_EGRESS_ALLOW ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
         ...poolConfig(process.env),
       });
       break;
@@ -173,14 +176,18 @@ try {
       else if (command === "secrets") {
         if (name !== "rotate-key") throw new Error("usage: outpost secrets rotate-key");
         await commands.rotateKey();
-      }
-      else if (command === "versions") await commands.versions(need(name, "versions NAME"));
+      } else if (command === "versions") await commands.versions(need(name, "versions NAME"));
       else if (command === "crons") await commands.crons(need(name, "crons NAME"));
       else if (command === "rollback") await commands.rollback(need(name, "rollback NAME [VERSION]"), second);
       else if (command === "delete") await commands.deleteWorker(need(name, "delete NAME"));
       else if (command === "resume") await commands.resume(need(name, "resume NAME"));
       else if (second === "promote" || second === "abort") await commands.endRollout(need(name, "rollout NAME promote|abort"), second);
-      else await commands.rollout(need(name, "rollout NAME VERSION PERCENT"), need(second, "rollout NAME VERSION PERCENT"), percent(need(third, "rollout NAME VERSION PERCENT")));
+      else
+        await commands.rollout(
+          need(name, "rollout NAME VERSION PERCENT"),
+          need(second, "rollout NAME VERSION PERCENT"),
+          percent(need(third, "rollout NAME VERSION PERCENT")),
+        );
       break;
     }
     case undefined:

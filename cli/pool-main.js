@@ -34,7 +34,10 @@ process.on("message", (/** @type {PoolMessage} */ message) => {
     const { nonce, blobsDir, ...settings } = message.settings;
     // The invocation journal feeds the watchdog; OUTPOST_LOG_JOURNAL=1 prints it too.
     output = workerdOutput(nonce, logger, process.env.OUTPOST_LOG_JOURNAL === "1" ? { onJournal: logger.write } : {});
-    const hooks = { beforeFirstStart: () => removePartialBlobs(blobsDir, ""), afterExit: (/** @type {number} */ pid) => removePartialBlobs(blobsDir, `${pid}.`) };
+    const hooks = {
+      beforeFirstStart: () => removePartialBlobs(blobsDir, ""),
+      afterExit: (/** @type {number} */ pid) => removePartialBlobs(blobsDir, `${pid}.`),
+    };
     pool = startPool({ ...settings, env: process.env, ...hooks }, logger, output);
   } else if (message.type === "reload") {
     void pool?.reload().then((ok) => send({ type: "reloaded", ok }));

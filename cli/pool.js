@@ -82,7 +82,9 @@ export function startPool(options, logger, output) {
   /** @param {number} slot @param {number} port @returns {Proc} */
   const launch = (slot, port) => {
     const probation = slot === probationSlot;
-    const sockets = probation ? ["--socket-addr", "public=127.0.0.1:0", "--socket-addr", "admin=127.0.0.1:0"] : ["--socket-fd", "public=3", "--socket-fd", "admin=4"];
+    const sockets = probation
+      ? ["--socket-addr", "public=127.0.0.1:0", "--socket-addr", "admin=127.0.0.1:0"]
+      : ["--socket-fd", "public=3", "--socket-fd", "admin=4"];
     const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=127.0.0.1:${port}`];
     const env = { ...options.env, OUTPOST_PROCESS_ROLE: probation ? "probation" : "pool" };
     const origin = {
@@ -106,8 +108,19 @@ export function startPool(options, logger, output) {
     const done = Promise.all([closed, stdout.ended, stderr.ended]).then(([exit]) => exit);
     /** @type {Proc} */
     const proc = {
-      slot, port, child, startedAt: Date.now(), answeredAt: null, cpuAtAnswer: null, probing: false, busy: false, inFlight: new Map(), calls: 0,
-      killedForStall: false, outOfMemory: false, retiring: false,
+      slot,
+      port,
+      child,
+      startedAt: Date.now(),
+      answeredAt: null,
+      cpuAtAnswer: null,
+      probing: false,
+      busy: false,
+      inFlight: new Map(),
+      calls: 0,
+      killedForStall: false,
+      outOfMemory: false,
+      retiring: false,
       exited: done.then(() => {}),
     };
     void done.then(({ code, signal }) => onExit(proc, code, signal));
@@ -124,7 +137,10 @@ export function startPool(options, logger, output) {
       if (proc.inFlight.size === 0) proc.calls = 0;
     } else if (entry.msg === "start") {
       proc.inFlight.set(id, {
-        id, tenant: String(entry.tenant), worker: String(entry.worker), version: String(entry.version),
+        id,
+        tenant: String(entry.tenant),
+        worker: String(entry.worker),
+        version: String(entry.version),
         ...(typeof entry.stallMs === "number" ? { stallMs: entry.stallMs } : {}),
         startedAt: Date.now(),
       });
@@ -140,14 +156,20 @@ export function startPool(options, logger, output) {
     // The journal's last count may be up to COUNT_EVERY_MS old (runner/logs/journal.ts): an estimate.
     const inFlight = Math.max(proc.calls, suspects.length);
     logger.warn(`workerd process ${proc.slot} exited (${signal ?? `code ${code}`}); restarting`, {
-      process: proc.slot, kind, inFlight, suspects: [...new Set(suspects.map((s) => `${s.tenant}/${s.worker}`))],
+      process: proc.slot,
+      kind,
+      inFlight,
+      suspects: [...new Set(suspects.map((s) => `${s.tenant}/${s.worker}`))],
     });
     const key = `${proc.child.pid}@${proc.startedAt}`;
     if (suspects.length > 0) void reportIncident({ kind, process: proc.slot, suspects, inFlight, key }, proc);
     failures[proc.slot] = Date.now() - proc.startedAt > HEALTHY_AFTER_MS ? 1 : (failures[proc.slot] ?? 0) + 1;
-    setTimeout(() => {
-      if (!stopping && slots[proc.slot] === proc) slots[proc.slot] = launch(proc.slot, proc.port);
-    }, restartDelay(failures[proc.slot] ?? 1));
+    setTimeout(
+      () => {
+        if (!stopping && slots[proc.slot] === proc) slots[proc.slot] = launch(proc.slot, proc.port);
+      },
+      restartDelay(failures[proc.slot] ?? 1),
+    );
   };
 
   /** The runner decides blame; any other live process takes the report (retried while none is up). */

@@ -23,9 +23,7 @@ export async function startEmbeddedPostgres(dataDir, log, connections = 0) {
   const clusterDir = join(dataDir, "postgres");
   const credentialsFile = join(dataDir, "postgres.json");
   const firstRun = !existsSync(join(clusterDir, "PG_VERSION"));
-  const credentials = firstRun
-    ? { password: randomBytes(18).toString("base64url") }
-    : JSON.parse(await readFile(credentialsFile, "utf8"));
+  const credentials = firstRun ? { password: randomBytes(18).toString("base64url") } : JSON.parse(await readFile(credentialsFile, "utf8"));
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,

@@ -97,12 +97,15 @@ export async function start(options) {
   }
   const publicUrl = `http://${options.host}:${options.port}`;
   // Where the token is, never the token: the log is read by more people than the operator.
-  logger.info(`Outpost ready: workers at http://NAME.${options.baseDomain}:${options.port}/ (public ${publicUrl}), admin API ${adminUrl}, admin token ${tokenSource}`, {
-    workers: `http://NAME.${options.baseDomain}:${options.port}/`,
-    public: publicUrl,
-    admin: adminUrl,
-    processes: options.processes,
-  });
+  logger.info(
+    `Outpost ready: workers at http://NAME.${options.baseDomain}:${options.port}/ (public ${publicUrl}), admin API ${adminUrl}, admin token ${tokenSource}`,
+    {
+      workers: `http://NAME.${options.baseDomain}:${options.port}/`,
+      public: publicUrl,
+      admin: adminUrl,
+      processes: options.processes,
+    },
+  );
 }
 
 /**
@@ -210,7 +213,9 @@ export function connectionsNeeded(processes) {
 function s3Config() {
   const { S3_ENDPOINT, S3_REGION, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_PREFIX } = process.env;
   if (!S3_ENDPOINT) return null;
-  const missing = Object.entries({ S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY }).filter(([, value]) => !value).map(([name]) => name);
+  const missing = Object.entries({ S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY })
+    .filter(([, value]) => !value)
+    .map(([name]) => name);
   if (missing.length > 0) throw new Error(`ERR_S3_CONFIG: S3_ENDPOINT is set but ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not`);
   return { endpoint: S3_ENDPOINT, region: S3_REGION ?? "auto", bucket: S3_BUCKET ?? "", accessKeyId: S3_ACCESS_KEY_ID ?? "", prefix: S3_PREFIX ?? "" };
 }

@@ -65,9 +65,7 @@ export function mainThreadCpuMs(pid, read) {
  * @param {Map<string, Invocation>} inFlight
  */
 export function suspectsOf(inFlight) {
-  return [...inFlight.values()]
-    .sort((a, b) => a.startedAt - b.startedAt)
-    .map(({ id, tenant, worker, version }) => ({ id, tenant, worker, version }));
+  return [...inFlight.values()].sort((a, b) => a.startedAt - b.startedAt).map(({ id, tenant, worker, version }) => ({ id, tenant, worker, version }));
 }
 
 /**

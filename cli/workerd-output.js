@@ -148,7 +148,8 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
       origin.onJournal?.(classified.entry);
       return onJournal(classified.entry);
     }
-    if (classified.kind === "console") return drop("console", { reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)" });
+    if (classified.kind === "console")
+      return drop("console", { reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)" });
     const { entry } = classified;
     if (classified.kind === "workerd") origin.onDiagnostic?.(entry);
     const tenant = typeof entry.tenant === "string" ? { source: "tenant", tenant: entry.tenant, worker: entry.worker } : null;
@@ -164,7 +165,11 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
      * What takes one stream's chunks, as they come.
      * @param {"stdout" | "stderr"} stream @param {Origin} [origin] @returns {(chunk: Buffer) => void}
      */
-    reader: (stream, origin) => lineSplitter((text) => line(text, stream, origin), () => drop(`long ${stream}`, { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream })),
+    reader: (stream, origin) =>
+      lineSplitter(
+        (text) => line(text, stream, origin),
+        () => drop(`long ${stream}`, { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream }),
+      ),
     line,
     /** Reports what is still counted (at shutdown). */
     flush() {

@@ -38,9 +38,34 @@ export const CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
 
 /** Fields Outpost reads. */
 const SUPPORTED = new Set([
-  "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces", "routes", "route", "services",
-  "r2_buckets", "assets", "queues", "triggers", "vaults", "secrets_store_secrets", "rules", "find_additional_modules", "base_dir", "preserve_file_names",
-  "define", "alias", "minify", "keep_names", "tsconfig", "jsx_factory", "jsx_fragment", "limits", "observability",
+  "name",
+  "main",
+  "compatibility_date",
+  "compatibility_flags",
+  "vars",
+  "kv_namespaces",
+  "routes",
+  "route",
+  "services",
+  "r2_buckets",
+  "assets",
+  "queues",
+  "triggers",
+  "vaults",
+  "secrets_store_secrets",
+  "rules",
+  "find_additional_modules",
+  "base_dir",
+  "preserve_file_names",
+  "define",
+  "alias",
+  "minify",
+  "keep_names",
+  "tsconfig",
+  "jsx_factory",
+  "jsx_fragment",
+  "limits",
+  "observability",
 ]);
 
 /**
@@ -61,10 +86,29 @@ const SUPPORTED = new Set([
  *   that esbuild cannot bundle, or none, is refused anyway).
  */
 const IGNORED = new Set([
-  "$schema", "account_id", "workers_dev", "preview_urls", "previews", "compliance_region", "logpush",
-  "placement", "upload_source_maps", "first_party_worker", "keep_vars", "send_metrics", "dev", "env",
-  "legacy_env", "build", "no_bundle", "node_compat", "tail_consumers", "streaming_tail_consumers", "migrations",
-  "python_modules", "pages_build_output_dir",
+  "$schema",
+  "account_id",
+  "workers_dev",
+  "preview_urls",
+  "previews",
+  "compliance_region",
+  "logpush",
+  "placement",
+  "upload_source_maps",
+  "first_party_worker",
+  "keep_vars",
+  "send_metrics",
+  "dev",
+  "env",
+  "legacy_env",
+  "build",
+  "no_bundle",
+  "node_compat",
+  "tail_consumers",
+  "streaming_tail_consumers",
+  "migrations",
+  "python_modules",
+  "pages_build_output_dir",
 ]);
 
 /**
@@ -73,16 +117,44 @@ const IGNORED = new Set([
  * what the file says; "keys" marks tables of NAME = path (service-worker blobs).
  * @type {Map<string, string[] | "keys" | null>}
  */
-const UNSUPPORTED = new Map(/** @type {[string, string[] | "keys" | null][]} */ ([
-  ["d1_databases", null], ["durable_objects", ["bindings"]], ["hyperdrive", null], ["ai", null],
-  ["ai_search_namespaces", null], ["ai_search", null], ["vectorize", null], ["analytics_engine_datasets", null],
-  ["browser", null], ["images", null], ["media", null], ["stream", null], ["mtls_certificates", null],
-  ["send_email", null], ["dispatch_namespaces", null], ["workflows", null],
-  ["secrets", ["required"]], ["version_metadata", null], ["pipelines", null], ["ratelimits", null],
-  ["worker_loaders", null], ["vpc_services", null], ["vpc_networks", null], ["artifacts", null], ["flagship", null],
-  ["containers", null], ["cloudchamber", null], ["logfwdr", ["bindings"]], ["unsafe", ["bindings"]],
-  ["unsafe_hello_world", null], ["site", null], ["wasm_modules", "keys"], ["text_blobs", "keys"], ["data_blobs", "keys"],
-]));
+const UNSUPPORTED = new Map(
+  /** @type {[string, string[] | "keys" | null][]} */ ([
+    ["d1_databases", null],
+    ["durable_objects", ["bindings"]],
+    ["hyperdrive", null],
+    ["ai", null],
+    ["ai_search_namespaces", null],
+    ["ai_search", null],
+    ["vectorize", null],
+    ["analytics_engine_datasets", null],
+    ["browser", null],
+    ["images", null],
+    ["media", null],
+    ["stream", null],
+    ["mtls_certificates", null],
+    ["send_email", null],
+    ["dispatch_namespaces", null],
+    ["workflows", null],
+    ["secrets", ["required"]],
+    ["version_metadata", null],
+    ["pipelines", null],
+    ["ratelimits", null],
+    ["worker_loaders", null],
+    ["vpc_services", null],
+    ["vpc_networks", null],
+    ["artifacts", null],
+    ["flagship", null],
+    ["containers", null],
+    ["cloudchamber", null],
+    ["logfwdr", ["bindings"]],
+    ["unsafe", ["bindings"]],
+    ["unsafe_hello_world", null],
+    ["site", null],
+    ["wasm_modules", "keys"],
+    ["text_blobs", "keys"],
+    ["data_blobs", "keys"],
+  ]),
+);
 
 /**
  * The config file of a project directory, or undefined when it has none.
@@ -165,7 +237,9 @@ function parseJsonc(text, file) {
     { allowTrailingComma: true },
   );
   if (error) {
-    const reason = printParseErrorCode(error.code).replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).trim();
+    const reason = printParseErrorCode(error.code)
+      .replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)
+      .trim();
     const token = text.slice(error.offset, error.offset + Math.min(error.length, 40));
     throw new Error(`${file}: JSON syntax error on ${lineAndColumn(text, error.offset)}: ${reason}${token ? ` at ${JSON.stringify(token)}` : ""}`);
   }
@@ -278,7 +352,8 @@ export function validateWranglerConfig(raw, path) {
   // turns Workers Logs on at Cloudflare; sampling and invocation-log settings are not read yet.
   const observabilityTable = config.observability === undefined ? undefined : check.table(config.observability, "observability");
   const logsTable = observabilityTable?.logs === undefined ? undefined : check.table(observabilityTable.logs, "observability.logs");
-  const observability = check.boolean(observabilityTable?.enabled, "observability.enabled") === true || check.boolean(logsTable?.enabled, "observability.logs.enabled") === true;
+  const observability =
+    check.boolean(observabilityTable?.enabled, "observability.enabled") === true || check.boolean(logsTable?.enabled, "observability.logs.enabled") === true;
 
   const rules = check.tables(config.rules ?? [], "rules").map((entry, i) => {
     const type = /** @type {ModuleRule["type"]} */ (entry.type);
@@ -458,7 +533,9 @@ function checker(file) {
     strings: (value, where) => check.array(value, where).map((entry, i) => (typeof entry === "string" ? entry : fail(`${where}[${i}]`, "a string"))),
     /** @param {unknown} value @param {string} where @returns {Record<string, string>} */
     stringTable: (value, where) =>
-      Object.fromEntries(Object.entries(check.table(value, where)).map(([key, entry]) => [key, typeof entry === "string" ? entry : fail(`${where}.${key}`, "a string")])),
+      Object.fromEntries(
+        Object.entries(check.table(value, where)).map(([key, entry]) => [key, typeof entry === "string" ? entry : fail(`${where}.${key}`, "a string")]),
+      ),
   };
   return check;
 }

@@ -25,10 +25,7 @@ export async function decodeCursor(key: CryptoKey, scope: CursorScope, cursor: s
   const lastKey = keyPart === undefined ? null : fromBase64Url(keyPart);
   const signature = signaturePart === undefined ? null : fromBase64Url(signaturePart);
   const valid =
-    extra === undefined &&
-    lastKey !== null &&
-    signature !== null &&
-    (await crypto.subtle.verify("HMAC", key, signature, signedBytes(scope, lastKey)));
+    extra === undefined && lastKey !== null && signature !== null && (await crypto.subtle.verify("HMAC", key, signature, signedBytes(scope, lastKey)));
   if (!valid) throw invalid();
   return lastKey as Uint8Array;
 }

@@ -62,7 +62,12 @@ async function withinDeadline<T>(call: Promise<T>): Promise<T> {
 export function storageDb(db: Db): Db {
   return {
     query: (text, params) => storageStep("database", () => db.query(text, params)),
-    transaction: (statements) => storageStep("database", () => db.transaction(statements), (error) => refusedBy(statements, error)),
+    transaction: (statements) =>
+      storageStep(
+        "database",
+        () => db.transaction(statements),
+        (error) => refusedBy(statements, error),
+      ),
   };
 }
 
@@ -112,7 +117,13 @@ export function tenantFacing<Props extends Caller>(entrypoint: { prototype: obje
   }
 }
 
-function internalError<Props extends Caller>(wording: FailureWording<Props>, method: string, args: unknown[], props: Props, failure: StorageUnavailable): Error {
+function internalError<Props extends Caller>(
+  wording: FailureWording<Props>,
+  method: string,
+  args: unknown[],
+  props: Props,
+  failure: StorageUnavailable,
+): Error {
   const operation = wording.operation(method, args);
   const { tenant, worker, binding } = props;
   log.error(`${wording.binding} ${operation} for ${tenant}/${worker} binding ${binding}: ${failure.store} failed`, { error: errorText(failure.failure) });

@@ -184,7 +184,9 @@ export class R2Bucket {
     await this.#runner.deleteObjects((Array.isArray(keys) ? keys : [keys]).map(String));
   }
 
-  async list(options?: R2ListOptions & { include?: ("httpMetadata" | "customMetadata")[] }): Promise<{ objects: R2Object[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] }> {
+  async list(
+    options?: R2ListOptions & { include?: ("httpMetadata" | "customMetadata")[] },
+  ): Promise<{ objects: R2Object[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] }> {
     const wire: ListObjectsOptions = {};
     for (const name of ["prefix", "delimiter", "cursor", "startAfter"] as const) if (options?.[name] !== undefined) wire[name] = String(options[name]);
     if (options?.limit !== undefined) wire.limit = Number(options.limit);
@@ -234,7 +236,9 @@ function refuseSsec(operation: string, options: object | undefined): void {
 
 function wireStorageClass(operation: string, storageClass: unknown): StorageClass {
   if (!(STORAGE_CLASSES as readonly unknown[]).includes(storageClass)) {
-    throw new TypeError(`${operation}: storageClass must be one of ${STORAGE_CLASSES.map((name) => `"${name}"`).join(", ")}, not ${JSON.stringify(storageClass)}.`);
+    throw new TypeError(
+      `${operation}: storageClass must be one of ${STORAGE_CLASSES.map((name) => `"${name}"`).join(", ")}, not ${JSON.stringify(storageClass)}.`,
+    );
   }
   return storageClass as StorageClass;
 }
@@ -298,7 +302,12 @@ function wireChecksum(options: Partial<Record<ChecksumName, ArrayBuffer | string
 function wireConditional(onlyIf: Conditional | Headers): WireConditional {
   const wire: WireConditional = {};
   const etags = (value: string | null | undefined) =>
-    value ? value.split(",").map((etag) => etag.trim().replace(/^W\//, "").replace(/^"|"$/g, "")).filter(Boolean) : undefined;
+    value
+      ? value
+          .split(",")
+          .map((etag) => etag.trim().replace(/^W\//, "").replace(/^"|"$/g, ""))
+          .filter(Boolean)
+      : undefined;
   if (onlyIf instanceof Headers) {
     const match = etags(onlyIf.get("if-match"));
     const noneMatch = etags(onlyIf.get("if-none-match"));

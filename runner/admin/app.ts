@@ -71,4 +71,3 @@ admin.onError((error, c) => {
   log.error("admin API error", { error: errorText(error) });
   return c.json({ error: { code: "ERR_INTERNAL", message: "Internal error; see the platform log." } }, 500);
 });
-

@@ -41,7 +41,10 @@ export function auditTrail(): MiddlewareHandler<AdminEnv> {
     const before = worker === undefined ? null : await tenantOfWorker(c, worker);
     await next();
     const note = c.get("audit");
-    const tenant = note?.tenant !== undefined ? note.tenant : (c.var.scope.tenant ?? queryTenant(c) ?? before ?? (worker === undefined ? null : await tenantOfWorker(c, worker)));
+    const tenant =
+      note?.tenant !== undefined
+        ? note.tenant
+        : (c.var.scope.tenant ?? queryTenant(c) ?? before ?? (worker === undefined ? null : await tenantOfWorker(c, worker)));
     await recordAudit(c.env, {
       scope: c.var.scope,
       client: c.var.client,
@@ -75,7 +78,10 @@ const AuditQuerySchema = z
   .object({
     tenant: TenantSchema.optional(),
     limit: z.coerce.number().int().min(1).max(AUDIT_LIMITS.MAX_ENTRIES).default(AUDIT_LIMITS.DEFAULT_ENTRIES),
-    before: z.string().regex(/^[1-9][0-9]{0,18}$/, "before is the next value of the previous page.").optional(),
+    before: z
+      .string()
+      .regex(/^[1-9][0-9]{0,18}$/, "before is the next value of the previous page.")
+      .optional(),
   })
   .strict();
 

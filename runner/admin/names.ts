@@ -53,9 +53,7 @@ export const ModuleNameSchema = named(moduleNameProblem);
 
 /** Free text the database keeps (a module, a deploy message, a token name): see storable-text.ts. */
 export const StoredTextSchema = z.string().refine(isStorableText, UNSTORABLE_TEXT);
-export const WorkerNameSchema = z
-  .string()
-  .regex(DNS_LABEL, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+export const WorkerNameSchema = z.string().regex(DNS_LABEL, "Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
 
 export const SecretNameSchema = z.string().regex(SECRET_LIMITS.NAME_PATTERN, "Secret names are 1-128 letters, digits, '_', '.' and '-'.");
 
@@ -66,14 +64,17 @@ export const SecretNameSchema = z.string().regex(SECRET_LIMITS.NAME_PATTERN, "Se
  * here first, each refusal with the key schema's message at the key's path.
  */
 export function safeRecord<K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V) {
-  return z.preprocess((input, ctx) => {
-    if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
-    const entries = Object.entries(input).filter(([name]) => {
-      const result = key.safeParse(name);
-      const messages = RESERVED_KEYS.includes(name) && result.success ? [`${name} is reserved.`] : (result.error?.issues.map((issue) => issue.message) ?? []);
-      for (const message of messages) ctx.addIssue({ code: "custom", path: [name], message, input });
-      return messages.length === 0;
-    });
-    return Object.fromEntries(entries);
-  }, z.record(key, value));
+  return z.preprocess(
+    (input, ctx) => {
+      if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+      const entries = Object.entries(input).filter(([name]) => {
+        const result = key.safeParse(name);
+        const messages = RESERVED_KEYS.includes(name) && result.success ? [`${name} is reserved.`] : (result.error?.issues.map((issue) => issue.message) ?? []);
+        for (const message of messages) ctx.addIssue({ code: "custom", path: [name], message, input });
+        return messages.length === 0;
+      });
+      return Object.fromEntries(entries);
+    },
+    z.record(key, value),
+  );
 }

@@ -33,7 +33,11 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/routes": { get: { summary: "Route patterns, ordered by worker name", ok: 200 } },
   "/v1/domains": { get: { summary: "Registered domains (a tenant token sees its own)", ok: 200 } },
   "/v1/domains/{domain}": {
-    put: { summary: "Register a domain or *.domain to a tenant (operators; tenants only with OUTPOST_DOMAIN_CLAIMS=open) (201 new, 200 already its own)", body: DomainClaimSchema, ok: 201 },
+    put: {
+      summary: "Register a domain or *.domain to a tenant (operators; tenants only with OUTPOST_DOMAIN_CLAIMS=open) (201 new, 200 already its own)",
+      body: DomainClaimSchema,
+      ok: 201,
+    },
     delete: { summary: "Remove a domain (the owner or an operator; refused while the owner's routes use it)", ok: 204 },
   },
   "/v1/tokens": {
@@ -55,10 +59,14 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/assets/missing": { post: { summary: "Which asset hashes the tenant has not uploaded yet", ok: 200 } },
   "/v1/assets/{hash}": { put: { summary: "Upload one asset (the body; checked against its SHA-256)", ok: 204 } },
   "/v1/maintenance/sweep": { post: { summary: "Delete expired KV entries and unreferenced storage blobs now", ok: 200, operator: true } },
-  "/v1/queues": { get: { summary: "Queues with depth, in-flight, delayed, oldest message age, dead-lettered and dropped counts, consumer (?tenant= for operators)", ok: 200 } },
+  "/v1/queues": {
+    get: { summary: "Queues with depth, in-flight, delayed, oldest message age, dead-lettered and dropped counts, consumer (?tenant= for operators)", ok: 200 },
+  },
   "/v1/queues/{name}/purge": { post: { summary: "Delete every message of the queue", ok: 200 } },
   "/v1/queues/{name}/messages": { post: { summary: "Publish messages (json, text or base64 bytes bodies)", body: PublishSchema, ok: 201 } },
-  "/v1/queues/{name}/messages/pull": { post: { summary: "Lease up to batch_size (1-10) messages for visibility_timeout_ms (default 30 s)", body: PullSchema, ok: 200 } },
+  "/v1/queues/{name}/messages/pull": {
+    post: { summary: "Lease up to batch_size (1-10) messages for visibility_timeout_ms (default 30 s)", body: PullSchema, ok: 200 },
+  },
   "/v1/queues/{name}/messages/ack": { post: { summary: "Acknowledge and retry (nack) leased messages by lease_id; idempotent", body: AckSchema, ok: 200 } },
   "/v1/queues/{name}/messages/visibility": { post: { summary: "Move the end of a lease", body: VisibilitySchema, ok: 200 } },
   "/v1/workers/{name}/scheduled": {
@@ -72,9 +80,16 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     },
   },
   "/v1/maintenance/incidents": {
-    post: { summary: "Report a killed process and the invocations in flight on it; may suspend the worker blamed (201)", body: IncidentSchema, ok: 201, operator: true },
+    post: {
+      summary: "Report a killed process and the invocations in flight on it; may suspend the worker blamed (201)",
+      body: IncidentSchema,
+      ok: 201,
+      operator: true,
+    },
   },
-  "/v1/maintenance/tick": { post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true } },
+  "/v1/maintenance/tick": {
+    post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true },
+  },
 };
 
 const ERROR = {
@@ -100,7 +115,9 @@ export function openApiDocument(): unknown {
           summary: op.operator ? `${op.summary} (operator token)` : op.summary,
           ...(op.open ? { security: [] } : {}),
           ...(parameters.length > 0 ? { parameters } : {}),
-          ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
+          ...(op.body
+            ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } }
+            : {}),
           responses: { [op.ok]: { description: "OK" }, "4XX": ERROR },
         },
       ]),

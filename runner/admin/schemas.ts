@@ -24,9 +24,7 @@ export const DEPLOY_LIMITS = {
 
 const CPU_MS_RANGE = `cpuMs is a whole number of milliseconds from ${DEPLOY_LIMITS.MIN_CPU_MS} to ${DEPLOY_LIMITS.MAX_CPU_MS}.`;
 
-export const TenantSchema = z
-  .string()
-  .regex(DNS_LABEL, "Tenant ids are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
+export const TenantSchema = z.string().regex(DNS_LABEL, "Tenant ids are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
 
 /** A worker's secret becomes a key of its env, so a new one is named like a binding. */
 export const WorkerSecretNameSchema = BindingNameSchema;
@@ -44,8 +42,14 @@ export const DeploySchema = z
     tenant: TenantSchema.optional(),
     mainModule: ModuleNameSchema,
     modules: z.array(ModuleSchema).min(1).max(DEPLOY_LIMITS.MAX_MODULES),
-    compatibilityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "compatibilityDate must look like YYYY-MM-DD.").optional(),
-    compatibilityFlags: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, "Compatibility flags are lowercase words joined by '_'.")).max(64).default([]),
+    compatibilityDate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "compatibilityDate must look like YYYY-MM-DD.")
+      .optional(),
+    compatibilityFlags: z
+      .array(z.string().regex(/^[a-z0-9_]{1,64}$/, "Compatibility flags are lowercase words joined by '_'."))
+      .max(64)
+      .default([]),
     /** vars, kv, services, r2, vaults, secretsStore, queues, crons, assets: each kind's own (runner/bindings/registry.ts) */
     ...BINDING_FIELDS,
     routes: z.array(StoredTextSchema.min(1).max(255)).max(100).default([]),
@@ -54,12 +58,7 @@ export const DeploySchema = z
     /** `[limits] cpu_ms`: enforced as the longest the worker may stall its process (docs/security.md, "CPU limit"). */
     limits: z
       .object({
-        cpuMs: z
-          .number(CPU_MS_RANGE)
-          .int(CPU_MS_RANGE)
-          .min(DEPLOY_LIMITS.MIN_CPU_MS, CPU_MS_RANGE)
-          .max(DEPLOY_LIMITS.MAX_CPU_MS, CPU_MS_RANGE)
-          .optional(),
+        cpuMs: z.number(CPU_MS_RANGE).int(CPU_MS_RANGE).min(DEPLOY_LIMITS.MIN_CPU_MS, CPU_MS_RANGE).max(DEPLOY_LIMITS.MAX_CPU_MS, CPU_MS_RANGE).optional(),
       })
       .strict()
       .optional(),
@@ -89,7 +88,8 @@ export const DeploySchema = z
       const json = JSON.stringify(value);
       const unstorable = unstorablePath(value);
       if (json === undefined) ctx.addIssue({ code: "custom", path: ["vars", name], message: "Vars must be JSON values." });
-      else if (unstorable) ctx.addIssue({ code: "custom", path: ["vars", name, ...unstorable], message: "Vars must not contain NUL characters or unpaired UTF-16 surrogates." });
+      else if (unstorable)
+        ctx.addIssue({ code: "custom", path: ["vars", name, ...unstorable], message: "Vars must not contain NUL characters or unpaired UTF-16 surrogates." });
       else if (json.length > DEPLOY_LIMITS.MAX_VAR_BYTES) {
         ctx.addIssue({ code: "custom", path: ["vars", name], message: `Var ${name} is larger than ${DEPLOY_LIMITS.MAX_VAR_BYTES} bytes.` });
       }
@@ -117,7 +117,10 @@ export const SecretValueSchema = z
       .string()
       // A value is kept encrypted as UTF-8, which cannot carry a lone surrogate: refused, not altered.
       .refine(isWellFormedText, "Secret values must be well-formed Unicode (no unpaired UTF-16 surrogates).")
-      .refine((value) => new TextEncoder().encode(value).byteLength <= SECRET_LIMITS.MAX_VALUE_BYTES, `Secret values are at most ${SECRET_LIMITS.MAX_VALUE_BYTES} bytes.`),
+      .refine(
+        (value) => new TextEncoder().encode(value).byteLength <= SECRET_LIMITS.MAX_VALUE_BYTES,
+        `Secret values are at most ${SECRET_LIMITS.MAX_VALUE_BYTES} bytes.`,
+      ),
   })
   .strict();
 

@@ -1,7 +1,15 @@
 // Admin routes for secrets: a worker's secret bindings, the tenant vault, key rotation.
 // No route returns a secret's value.
 import { Hono } from "hono";
-import { deleteVaultSecret, deleteWorkerSecret, listVaultSecrets, listWorkerSecrets, putVaultSecret, putWorkerSecret, rotateSecretsKey } from "../control/secrets.ts";
+import {
+  deleteVaultSecret,
+  deleteWorkerSecret,
+  listVaultSecrets,
+  listWorkerSecrets,
+  putVaultSecret,
+  putWorkerSecret,
+  rotateSecretsKey,
+} from "../control/secrets.ts";
 import type { AdminEnv } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { parse } from "./parse.ts";

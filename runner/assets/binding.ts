@@ -11,8 +11,10 @@ export const AssetHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "Asset hashes 
 
 const AssetsFieldSchema = z
   .object({
-    files: safeRecord(z.string().regex(/^\/[^\u0000\p{Cs}]*$/u, "Asset paths start with /."), z.object({ hash: AssetHashSchema, size: z.number().int().min(0) }).strict())
-      .refine((files) => Object.keys(files).length <= ASSET_LIMITS.MAX_FILES, `At most ${ASSET_LIMITS.MAX_FILES} assets per version.`),
+    files: safeRecord(
+      z.string().regex(/^\/[^\u0000\p{Cs}]*$/u, "Asset paths start with /."),
+      z.object({ hash: AssetHashSchema, size: z.number().int().min(0) }).strict(),
+    ).refine((files) => Object.keys(files).length <= ASSET_LIMITS.MAX_FILES, `At most ${ASSET_LIMITS.MAX_FILES} assets per version.`),
     htmlHandling: z.enum(HTML_HANDLING).default("auto-trailing-slash"),
     notFoundHandling: z.enum(NOT_FOUND_HANDLING).default("none"),
     runWorkerFirst: z.boolean().default(false),

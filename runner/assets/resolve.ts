@@ -2,10 +2,7 @@
 // https://developers.cloudflare.com/workers/static-assets/routing/advanced/html-handling/
 import type { AssetConfig } from "./constants.ts";
 
-export type Resolution =
-  | { kind: "file"; path: string; status: 200 | 404 }
-  | { kind: "redirect"; location: string }
-  | { kind: "none" };
+export type Resolution = { kind: "file"; path: string; status: 200 | 404 } | { kind: "redirect"; location: string } | { kind: "none" };
 
 export function resolveAsset(config: AssetConfig, pathname: string): Resolution {
   const has = (path: string) => Object.hasOwn(config.files, path);

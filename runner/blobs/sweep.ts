@@ -12,7 +12,14 @@ const SWEEP_BATCH = 100;
 /** Deletes the blobs from the store and, for those that went, their intent-log rows. */
 export async function deleteBlobs(env: Env, blobs: string[]): Promise<number> {
   const store = blobStore(env);
-  const deleted = await Promise.all(blobs.map((blob) => store.delete(blob).then(() => blob, () => null)));
+  const deleted = await Promise.all(
+    blobs.map((blob) =>
+      store.delete(blob).then(
+        () => blob,
+        () => null,
+      ),
+    ),
+  );
   const gone = deleted.filter((blob): blob is string => blob !== null);
   if (gone.length > 0) await database(env).query(BLOB_SQL.collected, [gone]);
   return gone.length;

@@ -68,14 +68,19 @@ async function writeHashed(env: Env, blob: string, body: ReadableStream<Uint8Arr
 export async function checkManifest(env: Env, tenant: string, files: Record<string, { hash: string; size: number }>): Promise<void> {
   const entries = Object.entries(files);
   if (entries.length === 0) return;
-  const rows = await database(env).query<{ hash: string; size: string /* bigint */ }>("SELECT hash, size FROM asset_blobs WHERE tenant = $1 AND hash = ANY($2::text[])", [
-    tenant,
-    [...new Set(entries.map(([, file]) => file.hash))],
-  ]);
+  const rows = await database(env).query<{ hash: string; size: string /* bigint */ }>(
+    "SELECT hash, size FROM asset_blobs WHERE tenant = $1 AND hash = ANY($2::text[])",
+    [tenant, [...new Set(entries.map(([, file]) => file.hash))]],
+  );
   const sizes = new Map(rows.map((row) => [row.hash, Number(row.size)]));
   for (const [path, file] of entries) {
     const size = sizes.get(file.hash);
-    if (size === undefined) throw new PlatformError("ERR_BAD_REQUEST", 400, `Asset ${path} (${file.hash}) was not uploaded; upload it first (POST /v1/assets/missing, PUT /v1/assets/:hash).`);
+    if (size === undefined)
+      throw new PlatformError(
+        "ERR_BAD_REQUEST",
+        400,
+        `Asset ${path} (${file.hash}) was not uploaded; upload it first (POST /v1/assets/missing, PUT /v1/assets/:hash).`,
+      );
     if (size !== file.size) throw new PlatformError("ERR_BAD_REQUEST", 400, `Asset ${path} is ${size} bytes, not ${file.size}.`);
   }
 }

@@ -64,7 +64,15 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   const observability = input.observability?.enabled === true;
   const version = await sha256Hex(
     JSON.stringify({
-      tenant, worker, mainModule: input.mainModule, modules, compatibilityDate, compatibilityFlags, bindings, assets: assetConfig, ...limits,
+      tenant,
+      worker,
+      mainModule: input.mainModule,
+      modules,
+      compatibilityDate,
+      compatibilityFlags,
+      bindings,
+      assets: assetConfig,
+      ...limits,
       ...(observability ? { observability } : {}),
     }),
   );
@@ -112,8 +120,20 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
         text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets, cpu_ms, observability)
                VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb, $13, $14) ON CONFLICT (id) DO NOTHING`,
         params: [
-          version, tenant, worker, input.mainModule, JSON.stringify(modules), compatibilityDate,
-          compatibilityFlags, JSON.stringify(bindings), size, input.message ?? null, entrypoints, assetConfig && JSON.stringify(assetConfig), cpuMs ?? null, observability,
+          version,
+          tenant,
+          worker,
+          input.mainModule,
+          JSON.stringify(modules),
+          compatibilityDate,
+          compatibilityFlags,
+          JSON.stringify(bindings),
+          size,
+          input.message ?? null,
+          entrypoints,
+          assetConfig && JSON.stringify(assetConfig),
+          cpuMs ?? null,
+          observability,
         ],
       },
       pointWorker,
@@ -141,8 +161,10 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
     ])
     .catch((error: unknown) => {
       if (error instanceof Error && error.message === TAKEN) throw workerTaken(worker);
-      if (error instanceof Error && error.message === ROUTE_TAKEN) throw new PlatformError("ERR_CONFLICT", 409, "A route was taken by another worker while deploying; deploy again.");
-      if (error instanceof Error && error.message === ROUTE_UNOWNED) throw new PlatformError("ERR_CONFLICT", 409, "A domain this deploy routes on changed owner while deploying; deploy again.");
+      if (error instanceof Error && error.message === ROUTE_TAKEN)
+        throw new PlatformError("ERR_CONFLICT", 409, "A route was taken by another worker while deploying; deploy again.");
+      if (error instanceof Error && error.message === ROUTE_UNOWNED)
+        throw new PlatformError("ERR_CONFLICT", 409, "A domain this deploy routes on changed owner while deploying; deploy again.");
       if (error instanceof Error && error.message === NAME_HELD) throw nameHeld(env, worker);
       throw error;
     });
@@ -171,7 +193,11 @@ async function refuseForeignTargets(env: Env, tenant: string, services: DeployIn
   const rows = await database(env).query<{ name: string }>("SELECT name FROM workers WHERE name = ANY($1::text[]) AND tenant <> $2", [targets, tenant]);
   if (rows.length > 0) {
     const names = rows.map((row) => row.name).sort();
-    throw new PlatformError("ERR_FORBIDDEN", 403, `Service bindings may only target workers of the same tenant; ${names.join(", ")} belong${names.length === 1 ? "s" : ""} to another tenant.`);
+    throw new PlatformError(
+      "ERR_FORBIDDEN",
+      403,
+      `Service bindings may only target workers of the same tenant; ${names.join(", ")} belong${names.length === 1 ? "s" : ""} to another tenant.`,
+    );
   }
 }
 
@@ -179,11 +205,10 @@ async function refuseForeignTargets(env: Env, tenant: string, services: DeployIn
 async function refuseSecretClashes(env: Env, tenant: string, worker: string, bindings: VersionBindings): Promise<void> {
   const names = bindingNames(bindings);
   if (names.length === 0) return;
-  const rows = await database(env).query<{ name: string }>("SELECT name FROM secrets WHERE tenant = $1 AND scope = $2 AND name = ANY($3::text[]) ORDER BY name", [
-    tenant,
-    workerScope(worker),
-    names,
-  ]);
+  const rows = await database(env).query<{ name: string }>(
+    "SELECT name FROM secrets WHERE tenant = $1 AND scope = $2 AND name = ANY($3::text[]) ORDER BY name",
+    [tenant, workerScope(worker), names],
+  );
   const [first] = rows;
   if (first) throw new PlatformError("ERR_CONFLICT", 409, `Binding ${first.name} is already a secret of worker ${worker}; rename one of them.`);
 }

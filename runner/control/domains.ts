@@ -44,7 +44,11 @@ export async function ownedDomains(env: Env, tenant: string): Promise<Set<string
 export async function registerDomain(env: Env, scope: Scope, text: string, tenant: string): Promise<{ row: DomainRow; created: boolean }> {
   const domain = checkedDomain(env, text);
   if (scope.tenant !== null && env.CONFIG.domainClaims !== "open") {
-    throw new PlatformError("ERR_FORBIDDEN", 403, `Domains are assigned by the operator of this platform (outpost domains add ${domain} --tenant ${tenant}); ask them.`);
+    throw new PlatformError(
+      "ERR_FORBIDDEN",
+      403,
+      `Domains are assigned by the operator of this platform (outpost domains add ${domain} --tenant ${tenant}); ask them.`,
+    );
   }
   if (scope.tenant !== null && tooBroadForTenants(domain)) {
     throw new PlatformError("ERR_FORBIDDEN", 403, `${domain} is too broad to claim; name a domain such as *.example.com, or ask the operator to assign it.`);
@@ -72,7 +76,13 @@ export async function registerDomain(env: Env, scope: Scope, text: string, tenan
         ]),
     ...(scope.tenant === null
       ? []
-      : [{ text: "SELECT 1 AS free WHERE NOT EXISTS (SELECT 1 FROM domains WHERE domain = $1 AND tenant <> $2)", params: [domain, tenant], requireRow: REGISTERED }]),
+      : [
+          {
+            text: "SELECT 1 AS free WHERE NOT EXISTS (SELECT 1 FROM domains WHERE domain = $1 AND tenant <> $2)",
+            params: [domain, tenant],
+            requireRow: REGISTERED,
+          },
+        ]),
   ];
   const register = {
     text: sql<DomainRow>(`INSERT INTO domains (domain, tenant) VALUES ($1, $2)
@@ -110,13 +120,20 @@ export async function removeDomain(env: Env, scope: Scope, text: string): Promis
   // Another tenant's domain answers exactly like a missing one.
   if (!row || (scope.tenant !== null && row.tenant !== scope.tenant)) throw new PlatformError("ERR_NOT_FOUND", 404, `No domain named ${domain}.`);
   const owner = row.tenant;
-  const routes = await db.query<{ pattern: string; worker: string }>("SELECT r.pattern, r.worker FROM routes r JOIN workers w ON w.name = r.worker WHERE w.tenant = $1 ORDER BY r.worker, r.pattern", [owner]);
+  const routes = await db.query<{ pattern: string; worker: string }>(
+    "SELECT r.pattern, r.worker FROM routes r JOIN workers w ON w.name = r.worker WHERE w.tenant = $1 ORDER BY r.worker, r.pattern",
+    [owner],
+  );
   const owned = await ownedDomains(env, owner);
   const remaining = new Set([...owned].filter((name) => name !== domain));
   for (const { pattern, worker } of routes) {
     const route = parsePattern(pattern);
     if (typeof route !== "string" && unownedNeed(route, owned) === null && unownedNeed(route, remaining) !== null) {
-      throw new PlatformError("ERR_CONFLICT", 409, `${domain} is still used by route ${pattern} of worker ${worker}; deploy that worker without the route first.`);
+      throw new PlatformError(
+        "ERR_CONFLICT",
+        409,
+        `${domain} is still used by route ${pattern} of worker ${worker}; deploy that worker without the route first.`,
+      );
     }
   }
   await db
@@ -134,7 +151,8 @@ export async function removeDomain(env: Env, scope: Scope, text: string): Promis
       { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, domain] },
     ])
     .catch((error: unknown) => {
-      if (error instanceof Error && error.message === ROUTES_CHANGED) throw new PlatformError("ERR_CONFLICT", 409, `Routes changed while removing ${domain}; try again.`);
+      if (error instanceof Error && error.message === ROUTES_CHANGED)
+        throw new PlatformError("ERR_CONFLICT", 409, `Routes changed while removing ${domain}; try again.`);
       throw error;
     });
   forgetRoutes(domain);
@@ -146,7 +164,11 @@ function checkedDomain(env: Env, text: string): string {
   if (typeof domain !== "string") throw new PlatformError("ERR_BAD_REQUEST", 400, domain.error);
   const base = env.CONFIG.baseDomain.toLowerCase();
   if (touchesBaseDomain(domain, base)) {
-    throw new PlatformError("ERR_BAD_REQUEST", 400, `${domain} includes the base domain ${base}: hosts there are only NAME.${base}, answered by worker NAME, and cannot be registered.`);
+    throw new PlatformError(
+      "ERR_BAD_REQUEST",
+      400,
+      `${domain} includes the base domain ${base}: hosts there are only NAME.${base}, answered by worker NAME, and cannot be registered.`,
+    );
   }
   return domain;
 }

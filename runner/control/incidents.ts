@@ -88,7 +88,9 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
   );
   if (!row) {
     // A report sent again (its first answer was lost): judged already.
-    const [known] = await db.query<{ id: string; certain: boolean }>("SELECT id::text AS id, certain FROM incidents WHERE report_key = $1", [incident.key ?? null]);
+    const [known] = await db.query<{ id: string; certain: boolean }>("SELECT id::text AS id, certain FROM incidents WHERE report_key = $1", [
+      incident.key ?? null,
+    ]);
     return { incident: known?.id as string, certain: known?.certain === true, suspended: [] };
   }
   const { id } = row;
@@ -162,7 +164,10 @@ async function startProbation(env: Env, suspects: readonly Suspect[]): Promise<v
 export async function resumeWorker(env: Env, scope: Scope, name: string): Promise<WorkerRow> {
   const worker = await getWorker(env, scope, name);
   const [lifted] = await database(env).transaction([
-    { text: "UPDATE suspensions SET lifted_at = now() WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL RETURNING worker", params: [worker.tenant, name] },
+    {
+      text: "UPDATE suspensions SET lifted_at = now() WHERE tenant = $1 AND worker = $2 AND lifted_at IS NULL RETURNING worker",
+      params: [worker.tenant, name],
+    },
     { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, name] },
   ]);
   if (!lifted || lifted.length === 0) throw new PlatformError("ERR_CONFLICT", 409, `Worker ${name} is not suspended.`);

@@ -36,7 +36,8 @@ export async function refuseUnownedRoutes(env: Env, tenant: string, routes: Rout
   for (const route of routes) {
     const need = unownedNeed(route, owned);
     if (need === null) continue;
-    const how = env.CONFIG.domainClaims === "open" ? `register it with \`outpost domains add ${need}\`` : "an operator assigns domains with `outpost domains add`";
+    const how =
+      env.CONFIG.domainClaims === "open" ? `register it with \`outpost domains add ${need}\`` : "an operator assigns domains with `outpost domains add`";
     throw new PlatformError("ERR_FORBIDDEN", 403, `Route ${route.pattern}: your tenant does not own ${need.startsWith("*.") ? "" : "host "}${need}; ${how}.`);
   }
 }

@@ -43,10 +43,9 @@ const WORKER_COLUMNS = `w.name, w.tenant, w.version_id, w.rollout_version_id, w.
 
 /** Workers visible to the scope, ordered by name. */
 export async function listWorkers(env: Env, scope: Scope): Promise<WorkerRow[]> {
-  const rows = await database(env).query<WorkerColumns>(
-    `SELECT ${WORKER_COLUMNS} FROM workers w WHERE $1::text IS NULL OR w.tenant = $1 ORDER BY w.name`,
-    [scope.tenant],
-  );
+  const rows = await database(env).query<WorkerColumns>(`SELECT ${WORKER_COLUMNS} FROM workers w WHERE $1::text IS NULL OR w.tenant = $1 ORDER BY w.name`, [
+    scope.tenant,
+  ]);
   return rows.map(workerRow);
 }
 
@@ -78,7 +77,13 @@ export async function listVersions(env: Env, scope: Scope, name: string) {
 export async function rollback(env: Env, scope: Scope, name: string, version: string | undefined): Promise<WorkerRow> {
   const worker = await getWorker(env, scope, name);
   const target = version ?? (await previousVersion(env, worker));
-  await change(env, name, worker.tenant, target, "UPDATE workers SET version_id = $2, rollout_version_id = NULL, rollout_percent = NULL, updated_at = now() WHERE name = $1");
+  await change(
+    env,
+    name,
+    worker.tenant,
+    target,
+    "UPDATE workers SET version_id = $2, rollout_version_id = NULL, rollout_percent = NULL, updated_at = now() WHERE name = $1",
+  );
   return getWorker(env, scope, name);
 }
 
@@ -86,7 +91,9 @@ export async function rollback(env: Env, scope: Scope, name: string, version: st
 export async function startRollout(env: Env, scope: Scope, name: string, version: string, percent: number): Promise<WorkerRow> {
   const worker = await getWorker(env, scope, name);
   if (version === worker.version) throw new PlatformError("ERR_CONFLICT", 409, `Version ${version} is already serving all of ${name}'s traffic.`);
-  await change(env, name, worker.tenant, version, "UPDATE workers SET rollout_version_id = $2, rollout_percent = $3, updated_at = now() WHERE name = $1", [percent]);
+  await change(env, name, worker.tenant, version, "UPDATE workers SET rollout_version_id = $2, rollout_percent = $3, updated_at = now() WHERE name = $1", [
+    percent,
+  ]);
   return getWorker(env, scope, name);
 }
 

@@ -71,7 +71,13 @@ async function runHandler(env: Env, ctx: ExecutionContext, tick: Tick): Promise<
     log.warn(`${tickName(tick)}: skipped, the worker is suspended`, { tenant: route.tenant, worker: route.worker });
     return { outcome: "suspended", attempts: 0 };
   }
-  const attempt: ForwardedAttempt = { tenant: route.tenant, worker: route.worker, version: route.versionId, cron: tick.cron, scheduledTime: tick.scheduledTime };
+  const attempt: ForwardedAttempt = {
+    tenant: route.tenant,
+    worker: route.worker,
+    version: route.versionId,
+    cron: tick.cron,
+    scheduledTime: tick.scheduledTime,
+  };
   return withRetries(
     async () => {
       try {
@@ -96,7 +102,9 @@ export async function runForwardedAttempt(env: Env, ctx: ExecutionContext, paylo
 
 function callScheduled(env: Env, ctx: ExecutionContext, route: Route, { version, cron, scheduledTime }: ForwardedAttempt): Promise<AttemptResult> {
   return journaled(invocationOf(route, version), () =>
-    loadVersion(env, ctx, route, version).getEntrypoint<ScheduledFetcher>().scheduled({ scheduledTime: new Date(scheduledTime), cron }),
+    loadVersion(env, ctx, route, version)
+      .getEntrypoint<ScheduledFetcher>()
+      .scheduled({ scheduledTime: new Date(scheduledTime), cron }),
   );
 }
 

@@ -24,6 +24,4 @@ export const CronsSchema = z
 export const CronRunsLimitSchema = z.coerce.number().int().min(1).max(100).default(20);
 
 /** `POST /v1/workers/:name/scheduled`: run the scheduled handler now (like wrangler's /__scheduled). */
-export const ScheduledSchema = z
-  .object({ cron: StoredTextSchema.max(200).optional(), scheduledTime: z.number().int().min(0).optional() })
-  .strict();
+export const ScheduledSchema = z.object({ cron: StoredTextSchema.max(200).optional(), scheduledTime: z.number().int().min(0).optional() }).strict();

@@ -6,7 +6,12 @@ import { sql } from "../db/client.ts";
 export const CRON_SQL = {
   // The serving versions' crons, with when the worker was last pointed at a version (ticks from
   // before that moment belong to an earlier deploy and are never run late).
-  crons: sql<{ worker: string; tenant: string; cron: string; since_ms: number }>(`SELECT w.name AS worker, w.tenant, c.cron, (extract(epoch FROM w.updated_at) * 1000)::float8 AS since_ms
+  crons: sql<{
+    worker: string;
+    tenant: string;
+    cron: string;
+    since_ms: number;
+  }>(`SELECT w.name AS worker, w.tenant, c.cron, (extract(epoch FROM w.updated_at) * 1000)::float8 AS since_ms
             FROM workers w
             JOIN versions v ON v.id = w.version_id
             CROSS JOIN LATERAL jsonb_array_elements_text(COALESCE(v.bindings -> 'crons', '[]'::jsonb)) AS c(cron)
@@ -23,6 +28,12 @@ export const CRON_SQL = {
 
   now: sql<{ now_ms: number }>("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms"),
 
-  recent: sql<{ worker: string; cron: string; scheduled_ms: number; outcome: string | null; attempts: number }>(`SELECT worker, cron, (extract(epoch FROM scheduled_time) * 1000)::float8 AS scheduled_ms, outcome, attempts
+  recent: sql<{
+    worker: string;
+    cron: string;
+    scheduled_ms: number;
+    outcome: string | null;
+    attempts: number;
+  }>(`SELECT worker, cron, (extract(epoch FROM scheduled_time) * 1000)::float8 AS scheduled_ms, outcome, attempts
              FROM cron_runs WHERE worker = $1 ORDER BY scheduled_time DESC LIMIT $2`),
 };

@@ -38,7 +38,8 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
   try {
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
-    const invoke = () => journaled(invocationOf(route, versionId), () => loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers })));
+    const invoke = () =>
+      journaled(invocationOf(route, versionId), () => loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers })));
     return await (probation ? oneAtATime(route.worker, invoke) : invoke());
   } catch (error) {
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };

@@ -13,7 +13,9 @@ export function entryModule(userMainModule: string, entrypoints: readonly string
     `import { wrapWorker } from "./__outpost_shims.js";`,
     `import manifest from "./__outpost_bindings.json";`,
     `export default wrapWorker(user.default, manifest);`,
-    ...entrypoints.filter((name) => IDENTIFIER.test(name) && name !== WARM_ENTRYPOINT).map((name) => `export const ${name} = wrapWorker(user.${name}, manifest);`),
+    ...entrypoints
+      .filter((name) => IDENTIFIER.test(name) && name !== WARM_ENTRYPOINT)
+      .map((name) => `export const ${name} = wrapWorker(user.${name}, manifest);`),
     // Called by the platform only (runner/dispatch/warm.ts): loading the isolate is the point.
     `export class ${WARM_ENTRYPOINT} extends WorkerEntrypoint { warm() {} }`,
     "",

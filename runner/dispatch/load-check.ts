@@ -20,7 +20,14 @@ const CHECK_MODULE = "__outpost_check.js";
 export async function checkWorkerLoads(
   env: Env,
   who: TailProps,
-  code: { mainModule: string; modules: StoredModule[]; compatibilityDate: string; compatibilityFlags: string[]; bindings: VersionBindings; cpuMs: number | undefined },
+  code: {
+    mainModule: string;
+    modules: StoredModule[];
+    compatibilityDate: string;
+    compatibilityFlags: string[];
+    bindings: VersionBindings;
+    cpuMs: number | undefined;
+  },
 ): Promise<string[]> {
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of code.modules) modules[module.name] = loaderModule(module);

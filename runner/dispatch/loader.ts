@@ -49,7 +49,10 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   // Independent reads run together: a cold load waits for two round trips (the version and the
   // secrets, then the ids of its namespaces, buckets and queues), not five.
   const [[version], secrets] = await Promise.all([
-    db.query<VersionRow>("SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints, observability FROM versions WHERE id = $1", [versionId]),
+    db.query<VersionRow>(
+      "SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints, observability FROM versions WHERE id = $1",
+      [versionId],
+    ),
     secretsOf(env, route.tenant, workerScope(route.worker)),
   ]);
   if (!version) throw new Error(`version ${versionId} of worker ${route.worker} is missing from the database`);

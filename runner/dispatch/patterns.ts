@@ -30,7 +30,12 @@ export function parsePattern(pattern: string): RoutePattern | string {
   const path = pathWildcard ? pathPart.slice(0, -1) : pathPart;
   if (pattern.length > 255) return "Route patterns are at most 255 characters.";
   if (!hostWildcard && host.startsWith(".")) return `"${hostPart}" is not a valid route host.`;
-  if (!host.replace(/^\./, "").split(".").every((label) => DNS_LABEL.test(label))) {
+  if (
+    !host
+      .replace(/^\./, "")
+      .split(".")
+      .every((label) => DNS_LABEL.test(label))
+  ) {
     return `"${hostPart}" is not a valid route host; a "*" may only open it.`;
   }
   if (path.includes("*")) return `"${pathPart}": a "*" may only end the path.`;

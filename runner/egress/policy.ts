@@ -10,7 +10,10 @@ export function egressDecision(url: URL, allow: readonly string[], ownPorts: rea
     return { allowed: false, reason: `only http and https are allowed, not ${url.protocol}` };
   }
   // A trailing dot names the same host ("localhost." is localhost).
-  const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  const host = url.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   if (allow.includes(`${host}:${port}`)) return { allowed: true, network: "any" };
   if (isLocalName(host) || isNonPublicAddress(host)) {
@@ -30,7 +33,9 @@ function isNonPublicAddress(host: string): boolean {
   if (v4) {
     const [a, b] = v4 as [number, number, number, number];
     return (
-      a === 0 || a === 10 || a === 127 ||
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
       (a === 100 && b >= 64 && b <= 127) || // carrier-grade NAT
       (a === 169 && b === 254) ||
       (a === 172 && b >= 16 && b <= 31) ||

@@ -25,7 +25,10 @@ export const KV_BINDING: BindingKind<typeof KvFieldSchema, KvBindings> = {
     names: ({ kv }) => Object.keys(kv),
     async mint({ env, exports, tenant, worker }, { kv }) {
       const namespaceId = await resourceIds(env, KV_SQL.namespaceIds, tenant, Object.values(kv), "KV namespace");
-      return Object.entries(kv).map(([binding, namespace]) => [binding, exports.Kv({ props: { tenant, worker, binding, namespaceId: namespaceId(namespace) } })]);
+      return Object.entries(kv).map(([binding, namespace]) => [
+        binding,
+        exports.Kv({ props: { tenant, worker, binding, namespaceId: namespaceId(namespace) } }),
+      ]);
     },
   },
 };

@@ -26,14 +26,8 @@ import { storageDb, storageStep, tenantFacing } from "../tenant-errors.ts";
 const KeySchema = z.string();
 const ValueSchema = z.union([z.string(), z.instanceof(Uint8Array)]);
 const NumberOption = z.number().optional();
-const PutOptionsSchema = z
-  .object({ expiration: NumberOption, expirationTtl: NumberOption, metadata: z.string().optional() })
-  .strict()
-  .default({});
-const ListOptionsSchema = z
-  .object({ prefix: z.string().optional(), limit: NumberOption, cursor: z.string().optional() })
-  .strict()
-  .default({});
+const PutOptionsSchema = z.object({ expiration: NumberOption, expirationTtl: NumberOption, metadata: z.string().optional() }).strict().default({});
+const ListOptionsSchema = z.object({ prefix: z.string().optional(), limit: NumberOption, cursor: z.string().optional() }).strict().default({});
 
 const arg = argumentParser("KV");
 const decoder = new TextDecoder();

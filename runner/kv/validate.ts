@@ -83,10 +83,18 @@ export function validatePutOptions(options: PutOptionsInput, nowSeconds: number)
   } else if (options.expiration !== undefined) {
     const at = toInt32(options.expiration);
     if (at <= nowSeconds) {
-      throw new BindingError("KV PUT", 400, `Invalid expiration of ${at}. Please specify integer greater than the current number of seconds since the UNIX epoch.`);
+      throw new BindingError(
+        "KV PUT",
+        400,
+        `Invalid expiration of ${at}. Please specify integer greater than the current number of seconds since the UNIX epoch.`,
+      );
     }
     if (at < nowSeconds + KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS) {
-      throw new BindingError("KV PUT", 400, `Invalid expiration of ${at}. Expiration times must be at least ${KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS} seconds in the future.`);
+      throw new BindingError(
+        "KV PUT",
+        400,
+        `Invalid expiration of ${at}. Expiration times must be at least ${KV_LIMITS.MIN_EXPIRATION_TTL_SECONDS} seconds in the future.`,
+      );
     }
     expiration = at;
   }

@@ -27,7 +27,8 @@ const tenantOf = (query: string | undefined) => (query === undefined ? undefined
 async function queueOf(env: Env, tenant: string, param: string): Promise<{ id: string; name: string }> {
   const name = parse(QueueNameSchema, param, "queue");
   const [row] = await database(env).query(QUEUE_SQL.idsByName, [tenant, [name]]);
-  if (!row) throw new PlatformError("ERR_NOT_FOUND", 404, `No queue named ${name}. Queues are created by deploying a worker that produces to or consumes from them.`);
+  if (!row)
+    throw new PlatformError("ERR_NOT_FOUND", 404, `No queue named ${name}. Queues are created by deploying a worker that produces to or consumes from them.`);
   return { id: row.id, name };
 }
 
@@ -77,7 +78,8 @@ queues.post("/queues/:name/messages", async (c) => {
     } else if (typeof message.body !== "string") {
       throw new PlatformError("ERR_BAD_REQUEST", 400, `${where}: a ${contentType} body is a string${contentType === "bytes" ? " (base64)" : ""}.`);
     } else if (contentType === "text") {
-      if (!isWellFormedText(message.body)) throw new PlatformError("ERR_BAD_REQUEST", 400, `${where}: a text body must be well-formed Unicode (no unpaired UTF-16 surrogates).`);
+      if (!isWellFormedText(message.body))
+        throw new PlatformError("ERR_BAD_REQUEST", 400, `${where}: a text body must be well-formed Unicode (no unpaired UTF-16 surrogates).`);
       body = textBytes(message.body);
     } else {
       try {
@@ -89,7 +91,10 @@ queues.post("/queues/:name/messages", async (c) => {
     return { contentType, body, delaySeconds: message.delaySeconds ?? input.delaySeconds ?? 0 };
   });
   try {
-    checkBatch(outgoing.map((message) => message.body.byteLength), true);
+    checkBatch(
+      outgoing.map((message) => message.body.byteLength),
+      true,
+    );
   } catch (error) {
     throw new PlatformError("ERR_TOO_LARGE", 413, (error as Error).message);
   }
@@ -118,8 +123,17 @@ queues.post("/queues/:name/messages/pull", async (c) => {
 queues.post("/queues/:name/messages/ack", async (c) => {
   const queue = await queueOf(c.env, actingTenant(c.var.scope, tenantOf(c.req.query("tenant"))), c.req.param("name"));
   const input = parse(AckSchema, await readJsonBody(c.req.raw, 64 * 1024), "body");
-  const acked = await acknowledge(database(c.env), queue.id, input.acks.map((ack) => ack.lease_id));
-  await retry(database(c.env), queue.id, queue.name, input.retries.map((r) => ({ handle: r.lease_id, delaySeconds: r.delay_seconds })));
+  const acked = await acknowledge(
+    database(c.env),
+    queue.id,
+    input.acks.map((ack) => ack.lease_id),
+  );
+  await retry(
+    database(c.env),
+    queue.id,
+    queue.name,
+    input.retries.map((r) => ({ handle: r.lease_id, delaySeconds: r.delay_seconds })),
+  );
   return c.json({ ackCount: acked, retryCount: input.retries.length });
 });
 

@@ -24,7 +24,11 @@ export class QueueCodec extends WorkerEntrypoint<Env> {
   override async fetch(request: Request): Promise<Response> {
     const { messages } = (await request.json()) as CapturedBatch;
     const [token, ...bodies] = messages;
-    if (token) serialized.set(atob(token.body), bodies.map((message) => message.body));
+    if (token)
+      serialized.set(
+        atob(token.body),
+        bodies.map((message) => message.body),
+      );
     return Response.json({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } });
   }
 
@@ -96,4 +100,3 @@ export function deliveryBody(contentType: ContentType, body: Uint8Array): { body
 export function wireBody(contentType: ContentType, body: Uint8Array): string {
   return contentType === "text" || contentType === "json" ? decoder.decode(body) : toBase64(body);
 }
-

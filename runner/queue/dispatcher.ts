@@ -10,17 +10,7 @@ import { type Route, resolveWorker } from "../dispatch/routes.ts";
 import type { PumpStatus } from "../scheduler/status.ts";
 import { type QueueResult, consume } from "./consume.ts";
 import { DEFAULT_HOST_CONCURRENCY, MAX_HANDLER_MS, PUSH_LEASE_MS, PUSH_LEASE_RENEW_MS } from "./constants.ts";
-import {
-  type ConsumerConfig,
-  type LeasedMessage,
-  type Settlement,
-  cachedMetrics,
-  leaseMessages,
-  nextDue,
-  renewLease,
-  routeFailures,
-  settle,
-} from "./store.ts";
+import { type ConsumerConfig, type LeasedMessage, type Settlement, cachedMetrics, leaseMessages, nextDue, renewLease, routeFailures, settle } from "./store.ts";
 import { errorText, log } from "../logs/log.ts";
 
 interface Pump {
@@ -57,7 +47,15 @@ export class QueueDispatcher {
       if (pump) pump.config = config;
       else {
         this.#pumps.set(config.queueId, {
-          config, inFlight: 0, running: false, again: false, timer: undefined, timerAt: 0, delivered: 0, batches: 0, failures: 0,
+          config,
+          inFlight: 0,
+          running: false,
+          again: false,
+          timer: undefined,
+          timerAt: 0,
+          delivered: 0,
+          batches: 0,
+          failures: 0,
         });
       }
     }
@@ -161,7 +159,10 @@ export class QueueDispatcher {
     const exhausted = leased.filter((message) => message.attempts > config.maxRetries + 1);
     const messages = leased.filter((message) => message.attempts <= config.maxRetries + 1);
     if (exhausted.length > 0) {
-      const routed = routeFailures(config, exhausted.map((message) => ({ ...message, attempts: config.maxRetries + 1, delaySeconds: 0 })));
+      const routed = routeFailures(
+        config,
+        exhausted.map((message) => ({ ...message, attempts: config.maxRetries + 1, delaySeconds: 0 })),
+      );
       await settle(this.#db, config.queueId, config.deadLetterQueueId, { ack: [], ...routed }).catch((error: unknown) =>
         log.error(`queue ${config.queue}: could not dead-letter exhausted messages`, { error: errorText(error) }),
       );
@@ -169,7 +170,9 @@ export class QueueDispatcher {
     const [first] = messages;
     if (!first) return;
     const renew = setInterval(() => {
-      renewLease(this.#db, first.lease, PUSH_LEASE_MS).catch((error: unknown) => log.error(`queue ${config.queue}: lease renewal failed`, { error: errorText(error) }));
+      renewLease(this.#db, first.lease, PUSH_LEASE_MS).catch((error: unknown) =>
+        log.error(`queue ${config.queue}: lease renewal failed`, { error: errorText(error) }),
+      );
     }, PUSH_LEASE_RENEW_MS);
     let result: QueueResult | null = null;
     try {

@@ -7,15 +7,7 @@ import { deliveryBody, deserializeV8, serializeV8, textBytes } from "./codec.ts"
 import { acknowledge, changeVisibility, receive, retry } from "./pull.ts";
 import { cachedMetrics, freshMetrics, type OutgoingMessage, storeMessages } from "./store.ts";
 import { argumentParser } from "../errors.ts";
-import {
-  type SendOperation,
-  checkBatch,
-  checkDelay,
-  checkMessageSize,
-  checkPullBatchSize,
-  checkVisibilityTimeout,
-  sendError,
-} from "./validate.ts";
+import { type SendOperation, checkBatch, checkDelay, checkMessageSize, checkPullBatchSize, checkVisibilityTimeout, sendError } from "./validate.ts";
 import type { QueueMetrics, QueueProps, QueueRunner, QueueSendResponse, ReceivedMessage } from "./contract.ts";
 import { storageDb, tenantFacing } from "../tenant-errors.ts";
 import type { Db } from "../db/client.ts";
@@ -63,7 +55,11 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRun
       return { contentType: message.contentType, body, delaySeconds: message.delaySeconds ?? batchDelay ?? this.ctx.props.deliveryDelay };
     });
     if (op === "send") checkMessageSize((outgoing[0] as OutgoingMessage).body.byteLength, coded);
-    else checkBatch(outgoing.map((message) => message.body.byteLength), coded);
+    else
+      checkBatch(
+        outgoing.map((message) => message.body.byteLength),
+        coded,
+      );
     for (const message of outgoing) checkDelay(op, message.delaySeconds, coded);
     const db = this.#db();
     await storeMessages(db, this.ctx.props.queueId, outgoing, (promise) => this.ctx.waitUntil(promise));
@@ -80,7 +76,10 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRun
     const { queueId, queue } = this.ctx.props;
     const messages = await receive(this.#db(), queueId, queue, size, timeout);
     // workers-types has no `ctx.exports` (workerd's enable_ctx_exports).
-    const v8 = await deserializeV8(this.ctx as unknown as { exports: unknown }, messages.filter((m) => m.contentType === "v8").map((m) => m.body));
+    const v8 = await deserializeV8(
+      this.ctx as unknown as { exports: unknown },
+      messages.filter((m) => m.contentType === "v8").map((m) => m.body),
+    );
     let v8Index = 0;
     return messages.map((message) => {
       const decoded = deliveryBody(message.contentType, message.body);
@@ -96,7 +95,12 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRun
   async release(leaseIds: unknown, delaySeconds?: unknown): Promise<void> {
     const handles = arg(HandleListSchema, leaseIds);
     const delay = delaySeconds === undefined ? undefined : checkDelay("send", arg(z.number().int(), delaySeconds), this.ctx.props.errorCodes);
-    await retry(this.#db(), this.ctx.props.queueId, this.ctx.props.queue, handles.map((handle) => ({ handle, delaySeconds: delay })));
+    await retry(
+      this.#db(),
+      this.ctx.props.queueId,
+      this.ctx.props.queue,
+      handles.map((handle) => ({ handle, delaySeconds: delay })),
+    );
   }
 
   async extendLease(leaseId: unknown, visibilityTimeoutMs: unknown): Promise<boolean> {
@@ -123,7 +127,8 @@ const QUEUE_OPERATIONS: Record<string, string> = {
 tenantFacing<QueueProps>(Queue, {
   binding: "queue",
   operation: (method, args) => (method === "sendMessages" ? String(args[0]) : (QUEUE_OPERATIONS[method] ?? method)),
-  internal: (operation, { errorCodes }) => sendError(operation, errorCodes ? "Unknown Internal Error" : "Internal Server Error", QUEUE_ERROR_CODES.INTERNAL, errorCodes),
+  internal: (operation, { errorCodes }) =>
+    sendError(operation, errorCodes ? "Unknown Internal Error" : "Internal Server Error", QUEUE_ERROR_CODES.INTERNAL, errorCodes),
 });
 
 /** A json body must be JSON text (the shim stringifies it; a crafted call might not). */

@@ -42,7 +42,10 @@ export async function receive(db: Db, queueId: string, queue: string, batchSize:
   // Leases that ran out max_retries + 1 times count as failed deliveries: end of the line.
   const exhausted = leased.filter((message) => message.attempts > settings.maxRetries + 1);
   if (exhausted.length > 0) {
-    const routed = routeFailures(settings, exhausted.map((message) => ({ ...message, attempts: settings.maxRetries + 1, delaySeconds: 0 })));
+    const routed = routeFailures(
+      settings,
+      exhausted.map((message) => ({ ...message, attempts: settings.maxRetries + 1, delaySeconds: 0 })),
+    );
     await settle(db, queueId, settings.deadLetterQueueId, { ack: [], ...routed });
   }
   return leased

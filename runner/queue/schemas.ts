@@ -5,9 +5,7 @@ import { BindingNameSchema, safeRecord } from "../admin/names.ts";
 import { QUEUE_LIMITS } from "./constants.ts";
 import { QUEUE_NAME_PATTERN } from "./validate.ts";
 
-export const QueueNameSchema = z
-  .string()
-  .regex(QUEUE_NAME_PATTERN, "Queue names are 1-63 letters, digits, '_' and '-', starting with a letter or digit.");
+export const QueueNameSchema = z.string().regex(QUEUE_NAME_PATTERN, "Queue names are 1-63 letters, digits, '_' and '-', starting with a letter or digit.");
 
 const DelaySecondsSchema = z.number().int().min(0).max(QUEUE_LIMITS.MAX_DELAY_SECONDS);
 
@@ -48,7 +46,8 @@ export const QueuesDeploySchema = z
   .superRefine((queues, ctx) => {
     const seen = new Set<string>();
     for (const consumer of queues.consumers) {
-      if (seen.has(consumer.queue)) ctx.addIssue({ code: "custom", path: ["consumers"], message: `Queue ${consumer.queue} has two consumers; a queue has one.` });
+      if (seen.has(consumer.queue))
+        ctx.addIssue({ code: "custom", path: ["consumers"], message: `Queue ${consumer.queue} has two consumers; a queue has one.` });
       seen.add(consumer.queue);
     }
   });
@@ -86,7 +85,10 @@ const LeaseIdSchema = z.string().regex(/^[0-9a-f]{64}$/, "lease_id must be one r
 /** `POST /v1/queues/:name/messages/ack`: acks and retries (nacks) by lease id, as Cloudflare's. */
 export const AckSchema = z
   .object({
-    acks: z.array(z.object({ lease_id: LeaseIdSchema }).strict()).max(QUEUE_LIMITS.MAX_BATCH_MESSAGES).default([]),
+    acks: z
+      .array(z.object({ lease_id: LeaseIdSchema }).strict())
+      .max(QUEUE_LIMITS.MAX_BATCH_MESSAGES)
+      .default([]),
     retries: z
       .array(z.object({ lease_id: LeaseIdSchema, delay_seconds: DelaySecondsSchema.optional() }).strict())
       .max(QUEUE_LIMITS.MAX_BATCH_MESSAGES)

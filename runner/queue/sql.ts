@@ -81,7 +81,11 @@ export const QUEUE_SQL = {
   // every send behind the previous one's WAL flush. This one commits without waiting for it.
   notify: `SELECT set_config('synchronous_commit', 'off', true) AS off, pg_notify('${QUEUES_CHANNEL}', $1::text) AS notified`,
 
-  metrics: sql<{ backlog_count: number; backlog_bytes: number; oldest_ms: number | null }>(`SELECT count(*)::int AS backlog_count, COALESCE(sum(size), 0)::float8 AS backlog_bytes,
+  metrics: sql<{
+    backlog_count: number;
+    backlog_bytes: number;
+    oldest_ms: number | null;
+  }>(`SELECT count(*)::int AS backlog_count, COALESCE(sum(size), 0)::float8 AS backlog_bytes,
                    (extract(epoch FROM min(sent_at)) * 1000)::float8 AS oldest_ms
               FROM queue_messages WHERE queue_id = $1`),
 

@@ -60,12 +60,7 @@ export interface ConsumerConfig {
  * Stores the messages (durably: this commit waits for the WAL flush), then tells every host's
  * scheduler; with `waitUntil`, the notification goes out after the caller has its answer.
  */
-export async function storeMessages(
-  db: Db,
-  queueId: string,
-  messages: OutgoingMessage[],
-  waitUntil?: (promise: Promise<unknown>) => void,
-): Promise<void> {
+export async function storeMessages(db: Db, queueId: string, messages: OutgoingMessage[], waitUntil?: (promise: Promise<unknown>) => void): Promise<void> {
   const total = messages.reduce((sum, message) => sum + message.body.byteLength, 0);
   const bodies = new Uint8Array(total);
   let offset = 0;

@@ -87,7 +87,9 @@ export function checkPullBatchSize(size: number): number {
 
 export function checkVisibilityTimeout(ms: number): number {
   if (!Number.isInteger(ms) || ms < 0 || ms > QUEUE_LIMITS.MAX_VISIBILITY_TIMEOUT_MS) {
-    throw new RangeError(`visibility timeout must be a whole number of milliseconds from 0 to ${QUEUE_LIMITS.MAX_VISIBILITY_TIMEOUT_MS} (12 hours), got ${ms}.`);
+    throw new RangeError(
+      `visibility timeout must be a whole number of milliseconds from 0 to ${QUEUE_LIMITS.MAX_VISIBILITY_TIMEOUT_MS} (12 hours), got ${ms}.`,
+    );
   }
   return ms;
 }

@@ -52,7 +52,10 @@ const PutSchema = z
   .object({
     httpMetadata: Strings.optional(),
     customMetadata: Strings.optional(),
-    checksum: z.object({ name: z.enum(Object.keys(CHECKSUMS) as [ChecksumName]), hex: z.string().regex(/^[0-9a-f]+$/) }).strict().optional(),
+    checksum: z
+      .object({ name: z.enum(Object.keys(CHECKSUMS) as [ChecksumName]), hex: z.string().regex(/^[0-9a-f]+$/) })
+      .strict()
+      .optional(),
     onlyIf: ConditionalSchema.optional(),
     storageClass: z.enum(STORAGE_CLASSES).optional(),
   })
@@ -67,9 +70,7 @@ const ListSchema = z
     include: z.array(z.enum(["httpMetadata", "customMetadata"])).optional(),
   })
   .strict();
-const PresignSchema = z
-  .object({ method: z.enum(PRESIGN_METHODS).optional(), expiresIn: z.number().int().min(1).max(MAX_PRESIGN_SECONDS).optional() })
-  .strict();
+const PresignSchema = z.object({ method: z.enum(PRESIGN_METHODS).optional(), expiresIn: z.number().int().min(1).max(MAX_PRESIGN_SECONDS).optional() }).strict();
 const Value = z.union([z.instanceof(ReadableStream), z.instanceof(Uint8Array)]);
 
 const arg = argumentParser("R2");
@@ -122,7 +123,18 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
       await this.#collect([blob]);
       throw badDigest("put", CHECKSUMS[checksum.name], checksum.hex, digests[checksum.name] ?? "");
     }
-    const params = [bytes, randomHex(), size, digests.md5 ?? "", JSON.stringify(digests), JSON.stringify(httpMetadata), JSON.stringify(customMetadata), [blob], [size], storageClass];
+    const params = [
+      bytes,
+      randomHex(),
+      size,
+      digests.md5 ?? "",
+      JSON.stringify(digests),
+      JSON.stringify(httpMetadata),
+      JSON.stringify(customMetadata),
+      [blob],
+      [size],
+      storageClass,
+    ];
     const row = condition ? await this.#putIf(key, condition, params) : (await this.#query(R2_SQL.put, params))[0];
     if (!row) {
       await this.#collect([blob]);
@@ -238,17 +250,28 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const etag = `${toHex(new Uint8Array(await crypto.subtle.digest("MD5", fromHex(partMd5s))))}-${chosen.length}`;
     const used = new Set(chosen.map((row) => row.blob));
     const params = [
-      bytes, randomHex(), sizes.reduce((a, b) => a + b, 0), etag, JSON.stringify({}), JSON.stringify(upload.http_metadata), JSON.stringify(upload.custom_metadata), [...used], sizes, upload.storage_class,
+      bytes,
+      randomHex(),
+      sizes.reduce((a, b) => a + b, 0),
+      etag,
+      JSON.stringify({}),
+      JSON.stringify(upload.http_metadata),
+      JSON.stringify(upload.custom_metadata),
+      [...used],
+      sizes,
+      upload.storage_class,
     ];
     // Ending the upload and writing the object commit together, so an upload completes once: a
     // completion or abort that got in first leaves no row here, and nothing is written.
     const bucketId = this.ctx.props.bucketId;
-    const [ended, [row] = []] = await this.#db().transaction([
-      { text: R2_SQL.endUpload, params: [bucketId, uploadId], requireRow: NO_SUCH_UPLOAD },
-      { text: R2_SQL.put, params: [bucketId, ...params] },
-    ]).catch((error: unknown) => {
-      throw error instanceof Error && error.message === NO_SUCH_UPLOAD ? new R2Error("completeMultipartUpload", "NO_SUCH_UPLOAD") : error;
-    });
+    const [ended, [row] = []] = await this.#db()
+      .transaction([
+        { text: R2_SQL.endUpload, params: [bucketId, uploadId], requireRow: NO_SUCH_UPLOAD },
+        { text: R2_SQL.put, params: [bucketId, ...params] },
+      ])
+      .catch((error: unknown) => {
+        throw error instanceof Error && error.message === NO_SUCH_UPLOAD ? new R2Error("completeMultipartUpload", "NO_SUCH_UPLOAD") : error;
+      });
     if (!row) throw new R2Error("completeMultipartUpload", "INTERNAL");
     const unused = partBlobs(ended).filter((blob) => !used.has(blob));
     await this.#collect([...row.replaced, ...unused]);

@@ -93,7 +93,10 @@ export const R2_SQL = {
 
   // Returns the blob a re-uploaded part replaces; the part's blob leaves the pending list.
   // `saved` is null when no such upload exists (nothing was written).
-  putPart: sql<{ saved: number | null; replaced: string | null }>(`WITH old AS (SELECT blob FROM r2_upload_parts WHERE upload_id = $2 AND part_number = $3 FOR UPDATE),
+  putPart: sql<{
+    saved: number | null;
+    replaced: string | null;
+  }>(`WITH old AS (SELECT blob FROM r2_upload_parts WHERE upload_id = $2 AND part_number = $3 FOR UPDATE),
             saved AS (
               INSERT INTO r2_upload_parts (upload_id, part_number, etag, md5, size, blob)
               SELECT $2, $3, $4, $5, $6, $7 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2

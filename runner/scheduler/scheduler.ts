@@ -53,7 +53,12 @@ export class Scheduler extends DurableObject<Env> implements SchedulerRpc {
   }
 
   status(): SchedulerStatus {
-    return { listening: this.#listening, queues: this.#dispatcher.status(), crons: this.#crons.status(), cronTicks: { reached: this.#crons.reached, ran: this.#crons.ran } };
+    return {
+      listening: this.#listening,
+      queues: this.#dispatcher.status(),
+      crons: this.#crons.status(),
+      cronTicks: { reached: this.#crons.reached, ran: this.#crons.ran },
+    };
   }
 
   #start(): void {

@@ -7,7 +7,10 @@ import type { BindingKind } from "../bindings/kind.ts";
 
 const EntrypointNameSchema = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/, "Entrypoint names are exported class names.");
 
-const ServicesFieldSchema = safeRecord(BindingNameSchema, z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict()).default({});
+const ServicesFieldSchema = safeRecord(
+  BindingNameSchema,
+  z.object({ service: WorkerNameSchema, entrypoint: EntrypointNameSchema.optional() }).strict(),
+).default({});
 
 export interface ServiceBindings {
   /** binding name → another worker of the same tenant, and optionally a named entrypoint */
@@ -22,6 +25,9 @@ export const SERVICE_BINDING: BindingKind<typeof ServicesFieldSchema, ServiceBin
     shim: "service",
     names: ({ services = {} }) => Object.keys(services),
     mint: ({ exports, tenant, worker }, { services = {} }) =>
-      Object.entries(services).map(([binding, { service, entrypoint }]) => [binding, exports.Service({ props: { tenant, worker, binding, target: service, entrypoint } })]),
+      Object.entries(services).map(([binding, { service, entrypoint }]) => [
+        binding,
+        exports.Service({ props: { tenant, worker, binding, target: service, entrypoint } }),
+      ]),
   },
 };

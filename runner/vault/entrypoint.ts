@@ -42,7 +42,11 @@ export class Vault extends WorkerEntrypoint<Env, VaultProps> implements VaultRun
 
   // A value that fails authentication is reported as such (store.ts), not as a storage failure.
   #read(name: string): Promise<string | null> {
-    return storageStep("database", () => getSecret(this.env, this.#identity(name)), (error) => error instanceof UndecryptableSecret);
+    return storageStep(
+      "database",
+      () => getSecret(this.env, this.#identity(name)),
+      (error) => error instanceof UndecryptableSecret,
+    );
   }
 
   #check(operation: string, name: string, value?: string): void {

@@ -26,7 +26,8 @@ const keys = new Map<number, CryptoKey>();
 async function keyFor(env: Env, version: number, salt?: Uint8Array): Promise<CryptoKey> {
   let key = keys.get(version);
   if (!key) {
-    const keySalt = salt ?? ((await database(env).query<Pick<KeyRow, "salt">>("SELECT salt FROM secret_keys WHERE version = $1", [version]))[0]?.salt as Uint8Array);
+    const keySalt =
+      salt ?? ((await database(env).query<Pick<KeyRow, "salt">>("SELECT salt FROM secret_keys WHERE version = $1", [version]))[0]?.salt as Uint8Array);
     key = await deriveDataKey(env.MASTER_KEY, keySalt);
     keys.set(version, key);
   }
@@ -51,10 +52,11 @@ export async function putSecret(env: Env, identity: SecretIdentity, value: strin
 }
 
 export async function getSecret(env: Env, identity: SecretIdentity): Promise<string | null> {
-  const [row] = await database(env).query<SealedRow>(
-    "SELECT key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2 AND name = $3",
-    [identity.tenant, identity.scope, identity.name],
-  );
+  const [row] = await database(env).query<SealedRow>("SELECT key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2 AND name = $3", [
+    identity.tenant,
+    identity.scope,
+    identity.name,
+  ]);
   return row ? decryptRow(env, identity, row) : null;
 }
 
@@ -93,15 +95,17 @@ export async function deleteSecret(env: Env, identity: SecretIdentity): Promise<
 export async function rotateKey(env: Env): Promise<{ version: number; reencrypted: number }> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const check = await checkValue(env.MASTER_KEY, salt);
-  const [created] = await database(env).transaction([
-    { text: "UPDATE secret_keys SET active = false WHERE active", params: [] },
-    {
-      text: sql<Pick<KeyRow, "version">>(`INSERT INTO secret_keys (version, salt, check_value, active)
+  const [created] = await database(env)
+    .transaction([
+      { text: "UPDATE secret_keys SET active = false WHERE active", params: [] },
+      {
+        text: sql<Pick<KeyRow, "version">>(`INSERT INTO secret_keys (version, salt, check_value, active)
              SELECT coalesce(max(version), 0) + 1, $1, $2, true FROM secret_keys RETURNING version`),
-      params: [salt, check],
-    },
-    { text: "SELECT pg_notify($1, '')", params: [KEYS_CHANNEL] },
-  ]).then((results) => results[1] ?? []);
+        params: [salt, check],
+      },
+      { text: "SELECT pg_notify($1, '')", params: [KEYS_CHANNEL] },
+    ])
+    .then((results) => results[1] ?? []);
   forgetSigningKey();
   const version = created?.version as number;
   const key = await keyFor(env, version, salt);
@@ -123,7 +127,9 @@ export async function rotateKey(env: Env): Promise<{ version: number; reencrypte
       reencrypted += updated.length;
     }
   }
-  await database(env).query("DELETE FROM secret_keys WHERE version <> $1 AND NOT EXISTS (SELECT 1 FROM secrets WHERE key_version = secret_keys.version)", [version]);
+  await database(env).query("DELETE FROM secret_keys WHERE version <> $1 AND NOT EXISTS (SELECT 1 FROM secrets WHERE key_version = secret_keys.version)", [
+    version,
+  ]);
   return { version, reencrypted };
 }
 

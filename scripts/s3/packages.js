@@ -83,9 +83,7 @@ async function prepare(cacheDir, log) {
     if (!existsSync(join(root, "usr", "bin", binary))) throw new Error(`ERR_CEPH_PACKAGES: ${binary} is missing from ${root}; delete ${cacheDir} and retry`);
   }
   const libDir = join(root, "usr", "lib", multiarch);
-  const libraryPath = [libDir, join(libDir, "ceph"), join(root, "lib", multiarch), process.env.LD_LIBRARY_PATH]
-    .filter(Boolean)
-    .join(":");
+  const libraryPath = [libDir, join(libDir, "ceph"), join(root, "lib", multiarch), process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
   const manifest = await readFile(join(root, MANIFEST), "utf8");
   const version = manifest.match(/^radosgw=(\S+)$/m)?.[1] ?? "unknown";
   return { root, libDir, libraryPath, version, downloaded };
@@ -161,7 +159,8 @@ async function resolvePackages() {
       if (name && version && version !== "(none)") found.set(name, version);
     }
   }
-  if (!PACKAGES.every((name) => found.has(name))) throw new Error(`apt-get install -s resolved no candidate for ${PACKAGES.join(", ")}:\n${stdout.slice(-2000)}`);
+  if (!PACKAGES.every((name) => found.has(name)))
+    throw new Error(`apt-get install -s resolved no candidate for ${PACKAGES.join(", ")}:\n${stdout.slice(-2000)}`);
   return [...found].map(([name, version]) => ({ name, version }));
 }
 
@@ -172,7 +171,11 @@ async function resolvePackages() {
 async function download(packages, dir) {
   // As root the download dir is not readable by apt's sandbox user; say so instead of a warning.
   const sandbox = process.getuid?.() === 0 ? ["-o", "APT::Sandbox::User=root"] : [];
-  await run("apt-get", [...sandbox, "download", "-qq", ...packages.map(({ name, version }) => `${name}=${version}`)], { cwd: dir, env: aptEnv(), maxBuffer: 16 << 20 });
+  await run("apt-get", [...sandbox, "download", "-qq", ...packages.map(({ name, version }) => `${name}=${version}`)], {
+    cwd: dir,
+    env: aptEnv(),
+    maxBuffer: 16 << 20,
+  });
 }
 
 /** @param {string} dir */

@@ -98,7 +98,10 @@ export async function startS3(options = {}) {
     const rgwPort = await freePort();
     const fsid = randomUUID();
     for (const sub of ["mon/a", "osd/0", "rgw", "run", "log", "crash"]) await mkdir(join(dir, sub), { recursive: true });
-    await writeFile(join(dir, "ceph.conf"), cephConf({ dir, libDir: ceph.libDir, fsid, monPort, rgwPort, memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES }));
+    await writeFile(
+      join(dir, "ceph.conf"),
+      cephConf({ dir, libDir: ceph.libDir, fsid, monPort, rgwPort, memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES }),
+    );
 
     // The initial maps are built offline: the monitor starts with osd.0 already in its map,
     // so no `ceph osd new` (a Python tool) and no extra monitor round trip are needed.
@@ -124,7 +127,18 @@ export async function startS3(options = {}) {
 
     const accessKeyId = `OUTPOST${randomBytes(8).toString("hex").toUpperCase()}`.slice(0, 20);
     const secretAccessKey = randomBytes(30).toString("base64url").slice(0, 40);
-    await tool("radosgw-admin", ["user", "create", "--uid", "outpost", "--display-name", "Outpost tests", "--access-key", accessKeyId, "--secret-key", secretAccessKey]);
+    await tool("radosgw-admin", [
+      "user",
+      "create",
+      "--uid",
+      "outpost",
+      "--display-name",
+      "Outpost tests",
+      "--access-key",
+      accessKeyId,
+      "--secret-key",
+      secretAccessKey,
+    ]);
     log("user created");
 
     let stopping;

@@ -27,7 +27,14 @@ const get = (path, headers = {}, method = "GET") => platform.fetchWorker("site",
 beforeAll(async () => {
   platform = await startPlatform();
   site = await tempProject({
-    "wrangler.toml": ['name = "site"', 'main = "worker.js"', 'compatibility_date = "2026-04-01"', "[assets]", 'directory = "public"', 'binding = "ASSETS"'].join("\n"),
+    "wrangler.toml": [
+      'name = "site"',
+      'main = "worker.js"',
+      'compatibility_date = "2026-04-01"',
+      "[assets]",
+      'directory = "public"',
+      'binding = "ASSETS"',
+    ].join("\n"),
     "worker.js": `export default { async fetch(request, env) {
       const url = new URL(request.url);
       if (url.pathname === "/via-binding") return env.ASSETS.fetch(new URL("/style.css", request.url));
@@ -95,11 +102,19 @@ describe("assets", () => {
 
   it("assets: not_found_handling single-page-application and 404-page", async () => {
     const spa = await tempProject({
-      "wrangler.toml": ['name = "spa"', 'compatibility_date = "2026-04-01"', "[assets]", 'directory = "dist"', 'not_found_handling = "single-page-application"'].join("\n"),
+      "wrangler.toml": [
+        'name = "spa"',
+        'compatibility_date = "2026-04-01"',
+        "[assets]",
+        'directory = "dist"',
+        'not_found_handling = "single-page-application"',
+      ].join("\n"),
       "dist/index.html": "<div id=app></div>",
     });
     const docs = await tempProject({
-      "wrangler.toml": ['name = "docs-site"', 'compatibility_date = "2026-04-01"', "[assets]", 'directory = "out"', 'not_found_handling = "404-page"'].join("\n"),
+      "wrangler.toml": ['name = "docs-site"', 'compatibility_date = "2026-04-01"', "[assets]", 'directory = "out"', 'not_found_handling = "404-page"'].join(
+        "\n",
+      ),
       "out/index.html": "docs home",
       "out/404.html": "not here",
       "out/guide/404.html": "no such guide",
@@ -115,10 +130,12 @@ describe("assets", () => {
     const { bundleWorker } = await import("../../cli/bundle.js");
     const body = await bundleWorker(join(site, "worker.js"));
     const response = await platform.admin("PUT", "/v1/workers/forged", { ...body, assets: { files: { "/x": { hash: "a".repeat(64), size: 1 } } } });
-    expect(response.body.error.message).toBe(
-      `Asset /x (${"a".repeat(64)}) was not uploaded; upload it first (POST /v1/assets/missing, PUT /v1/assets/:hash).`,
-    );
-    const wrongHash = await fetch(`${platform.adminUrl}/v1/assets/${"b".repeat(64)}`, { method: "PUT", headers: { authorization: `Bearer ${platform.token}` }, body: "bytes" });
+    expect(response.body.error.message).toBe(`Asset /x (${"a".repeat(64)}) was not uploaded; upload it first (POST /v1/assets/missing, PUT /v1/assets/:hash).`);
+    const wrongHash = await fetch(`${platform.adminUrl}/v1/assets/${"b".repeat(64)}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${platform.token}` },
+      body: "bytes",
+    });
     expect(wrongHash.status).toBe(400);
   });
 });

@@ -223,8 +223,8 @@ describe("module rules", () => {
 
   it("rules: a module that would replace the bundled entry is refused", async () => {
     const dir = await tempProject({ "src/index.js": HELLO, "index.js": "export default 1;\n" });
-    expect(
-      await bundleError(`${dir}/src/index.js`, { baseDir: dir, findAdditionalModules: true, rules: [{ type: "ESModule", globs: ["**/*.js"] }] }),
-    ).toBe("the module index.js would replace the bundled entry index.js; move it or rename the entry file");
+    expect(await bundleError(`${dir}/src/index.js`, { baseDir: dir, findAdditionalModules: true, rules: [{ type: "ESModule", globs: ["**/*.js"] }] })).toBe(
+      "the module index.js would replace the bundled entry index.js; move it or rename the entry file",
+    );
   });
 });

@@ -64,8 +64,14 @@ describe("outpost commands", () => {
     await outpost(["deploy", files[0] ?? "", "--name", "cli-app", "--message", "first"]);
     await outpost(["deploy", files[1] ?? "", "--name", "cli-app", "--message", "second"]);
     const { stdout } = await outpost(["versions", "cli-app"]);
-    const lines = stdout.trim().split("\n").map((line) => line.split("\t"));
-    expect(lines.map((l) => [l[2] ?? "", l[3] ?? ""])).toEqual([["", "first"], ["serving", "second"]]);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split("\t"));
+    expect(lines.map((l) => [l[2] ?? "", l[3] ?? ""])).toEqual([
+      ["", "first"],
+      ["serving", "second"],
+    ]);
     const [firstId, secondId] = lines.map((l) => l[0] ?? "");
 
     expect((await outpost(["rollback", "cli-app"])).stdout).toBe(`Rolled back: cli-app serves ${firstId?.slice(0, 12)}\n`);
@@ -118,11 +124,15 @@ describe("outpost commands", () => {
     const [id, , token] = stdout.split("\n")[0]?.split("\t") ?? [];
     await outpost(["deploy", files[0] ?? "", "--name", "audited-app"], token);
     const lines = (await outpost(["audit", "--tenant", "audited", "--limit", "1"])).stdout.split("\n");
-    expect(lines[0]).toMatch(new RegExp(`^\\d+\\t\\S.*\\tauditor \\(${id}, tenant audited\\)\\t127\\.0\\.0\\.1\\tPUT /v1/workers/:name\\t/v1/workers/audited-app\\taudited\\t201$`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^\\d+\\t\\S.*\\tauditor \\(${id}, tenant audited\\)\\t127\\.0\\.0\\.1\\tPUT /v1/workers/:name\\t/v1/workers/audited-app\\taudited\\t201$`),
+    );
     expect(lines[1]).toMatch(/^\(older entries: outpost audit --before \d+ --tenant audited\)$/);
     const older = (await outpost(["audit", "--tenant", "audited", "--before", lines[0]?.split("\t")[0] ?? ""])).stdout;
     expect(older).toMatch(new RegExp(`\toperator\t127\\.0\\.0\\.1\tPOST /v1/tokens\t/v1/tokens/${id}\taudited\t201\n$`));
-    expect((await outpost(["audit", "--limit", "x"]).catch((/** @type {{ stderr: string }} */ error) => error.stderr))).toBe("outpost: --limit must be a whole number of at least 1, got x\n");
+    expect(await outpost(["audit", "--limit", "x"]).catch((/** @type {{ stderr: string }} */ error) => error.stderr)).toBe(
+      "outpost: --limit must be a whole number of at least 1, got x\n",
+    );
   });
 
   it("deploy: a wrangler.toml project with routes and a service binding", async () => {
@@ -159,7 +169,9 @@ export default { async fetch(request: Request, env: Env) {
     const reader = await workerFile(`export default { async fetch(r, env) {
       return Response.json({ token: env.TOKEN ?? null, fromVault: await env.VAULT.get("shared") }); } };`);
     await outpost(["deploy", reader, "--name", "cli-secrets", "--vault", "VAULT"]);
-    expect(await outpostWithInput(["secret", "put", "cli-secrets", "TOKEN"], "t0ps3cret\n")).toBe("Secret TOKEN set on cli-secrets; its next request sees it\n");
+    expect(await outpostWithInput(["secret", "put", "cli-secrets", "TOKEN"], "t0ps3cret\n")).toBe(
+      "Secret TOKEN set on cli-secrets; its next request sees it\n",
+    );
     expect(await outpostWithInput(["vault", "put", "shared"], "from-the-vault")).toBe("Vault secret shared set\n");
     expect(JSON.parse((await platform.fetchWorker("cli-secrets")).text)).toEqual({ token: "t0ps3cret", fromVault: "from-the-vault" });
     const listed = (await outpost(["secret", "list", "cli-secrets"])).stdout;

@@ -154,7 +154,10 @@ describe("from a project directory", () => {
 
 describe("from an entry file", () => {
   it("deployBody: an entry file deploys with the flags alone, as before", async () => {
-    const dir = await tempProject({ "worker.ts": `export default { fetch(): Response { return new Response("hi"); } };\n`, "wrangler.toml": `name = "ignored"` });
+    const dir = await tempProject({
+      "worker.ts": `export default { fetch(): Response { return new Response("hi"); } };\n`,
+      "wrangler.toml": `name = "ignored"`,
+    });
     const { name, body } = await deployBody({ target: `${dir}/worker.ts`, name: "solo", kv: ["COUNTS"], vars: ["A=b=c"] });
     expect(name).toBe("solo");
     expect(body).toEqual({
@@ -182,10 +185,11 @@ describe("the outpost command", () => {
   });
 
   it("outpost deploy: a refused config is reported before anything is sent", async () => {
-    const { code, stderr } = await runCli(["deploy", "project", "--name", "w"], await tempProject({ "project/wrangler.toml": `[[d1_databases]]\nbinding = "DB"\ndatabase_id = "d"` }));
-    expect(code).toBe(1);
-    expect(stderr).toBe(
-      "outpost: wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.\n",
+    const { code, stderr } = await runCli(
+      ["deploy", "project", "--name", "w"],
+      await tempProject({ "project/wrangler.toml": `[[d1_databases]]\nbinding = "DB"\ndatabase_id = "d"` }),
     );
+    expect(code).toBe(1);
+    expect(stderr).toBe("outpost: wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.\n");
   });
 });

@@ -12,6 +12,8 @@ describe("suspensionConfig", () => {
 
   it("suspensionConfig: bad values are refused, naming the variable", () => {
     expect(() => suspensionConfig({ OUTPOST_SUSPEND_AFTER: "0" })).toThrow("OUTPOST_SUSPEND_AFTER must be a whole number of incidents, at least 1, got 0");
-    expect(() => suspensionConfig({ OUTPOST_SUSPEND_WINDOW_SECONDS: "1.5" })).toThrow("OUTPOST_SUSPEND_WINDOW_SECONDS must be a whole number of seconds, at least 1, got 1.5");
+    expect(() => suspensionConfig({ OUTPOST_SUSPEND_WINDOW_SECONDS: "1.5" })).toThrow(
+      "OUTPOST_SUSPEND_WINDOW_SECONDS must be a whole number of seconds, at least 1, got 1.5",
+    );
   });
 });

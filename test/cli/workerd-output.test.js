@@ -18,8 +18,13 @@ describe("classify", () => {
   });
 
   it("classify: a runner entry can only be runner or tenant, with a known level", () => {
-    expect(classify(runnerLine({ level: "loud", src: "outpost", msg: "m" }), NONCE, "stdout")).toEqual({ kind: "platform", entry: { level: "info", src: "runner", msg: "m" } });
-    expect(classify(runnerLine({ level: "error", src: "tenant", msg: "m", tenant: "t" }), NONCE, "stdout")).toMatchObject({ entry: { src: "tenant", tenant: "t" } });
+    expect(classify(runnerLine({ level: "loud", src: "outpost", msg: "m" }), NONCE, "stdout")).toEqual({
+      kind: "platform",
+      entry: { level: "info", src: "runner", msg: "m" },
+    });
+    expect(classify(runnerLine({ level: "error", src: "tenant", msg: "m", tenant: "t" }), NONCE, "stdout")).toMatchObject({
+      entry: { src: "tenant", tenant: "t" },
+    });
   });
 
   it("classify: console lines without the nonce are console output, whatever they claim", () => {
@@ -73,7 +78,11 @@ describe("limits", () => {
   it("lineSplitter: lines across chunks are joined; an over-long line is skipped to its end", () => {
     const lines = /** @type {string[]} */ ([]);
     let oversized = 0;
-    const feed = lineSplitter((line) => lines.push(line), () => oversized++, 8);
+    const feed = lineSplitter(
+      (line) => lines.push(line),
+      () => oversized++,
+      8,
+    );
     for (const chunk of ["ab", "c\nde", "f\n0123456", "789abc", "def\ng", "h\n"]) feed(Buffer.from(chunk));
     expect(lines).toEqual(["abc", "def", "gh"]);
     expect(oversized).toBe(1);
@@ -85,7 +94,11 @@ describe("limits", () => {
     it("workerdOutput: prints platform lines, drops console lines and a worker's flood, then reports the counts", () => {
       vi.useFakeTimers();
       const lines = /** @type {Record<string, unknown>[]} */ ([]);
-      const output = workerdOutput(NONCE, createLogger((line) => lines.push(JSON.parse(line))), { now: () => 0, reportEveryMs: 1000 });
+      const output = workerdOutput(
+        NONCE,
+        createLogger((line) => lines.push(JSON.parse(line))),
+        { now: () => 0, reportEveryMs: 1000 },
+      );
       output.line(runnerLine({ level: "info", src: "runner", msg: "hello" }), "stdout");
       output.line(consoleLine("tenant says"), "stdout");
       const event = runnerLine({ level: "info", src: "tenant", msg: "x".repeat(4000), tenant: "t", worker: "w", version: "v" });
@@ -97,14 +110,32 @@ describe("limits", () => {
       vi.advanceTimersByTime(1000);
       const reports = lines.filter((line) => line.msg === "log lines dropped");
       expect(reports).toEqual([
-        expect.objectContaining({ level: "warn", src: "outpost", reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)", dropped: 1 }),
-        expect.objectContaining({ level: "warn", src: "outpost", reason: "over the rate limit", source: "tenant", tenant: "t", worker: "w", dropped: 100 - printed }),
+        expect.objectContaining({
+          level: "warn",
+          src: "outpost",
+          reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)",
+          dropped: 1,
+        }),
+        expect.objectContaining({
+          level: "warn",
+          src: "outpost",
+          reason: "over the rate limit",
+          source: "tenant",
+          tenant: "t",
+          worker: "w",
+          dropped: 100 - printed,
+        }),
       ]);
       expect(lines[0]).toMatchObject({ src: "runner", msg: "hello" });
     });
 
     it("workerdOutput: refuses a short nonce", () => {
-      expect(() => workerdOutput("short", createLogger(() => {}))).toThrow("ERR_LOG_NONCE");
+      expect(() =>
+        workerdOutput(
+          "short",
+          createLogger(() => {}),
+        ),
+      ).toThrow("ERR_LOG_NONCE");
     });
   });
 });
@@ -117,7 +148,11 @@ describe("the invocation journal", () => {
   function harness(options = {}) {
     /** @type {string[]} */
     const printed = [];
-    const output = workerdOutput(NONCE, createLogger((line) => printed.push(line)), options);
+    const output = workerdOutput(
+      NONCE,
+      createLogger((line) => printed.push(line)),
+      options,
+    );
     return { printed, output, line: (/** @type {string} */ text, /** @type {any} */ origin = undefined) => output.line(consoleLine(text), "stdout", origin) };
   }
 

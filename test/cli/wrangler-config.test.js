@@ -245,7 +245,10 @@ describe("what is read", () => {
 
   it("config: a 5 MB wrangler.jsonc with comments and trailing commas is read whole", () => {
     // Comment stripping was quadratic (a 1 MB file took about a minute); the parser is one pass.
-    const entries = Array.from({ length: 50_000 }, (_, i) => `    /* var ${i} */ "V${i}": { "url": "https://example.com/a//b/${i}", "list": [1, 2, 3,], }, // ${i}`);
+    const entries = Array.from(
+      { length: 50_000 },
+      (_, i) => `    /* var ${i} */ "V${i}": { "url": "https://example.com/a//b/${i}", "list": [1, 2, 3,], }, // ${i}`,
+    );
     const text = `{\n  "name": "big",\n  "vars": {\n${entries.join("\n")}\n  },\n}\n`;
     expect(text.length).toBeGreaterThan(5_000_000);
     const { vars } = read(text, "wrangler.jsonc");
@@ -386,7 +389,8 @@ describe("what is refused", () => {
   });
 
   it("config: binding names are identifiers, never __proto__, constructor or prototype (they would vanish from env)", () => {
-    const reserved = (/** @type {string} */ where, /** @type {string} */ name) => `wrangler.toml: ${where} cannot be ${name}: __proto__, constructor, prototype and __outpost… are reserved`;
+    const reserved = (/** @type {string} */ where, /** @type {string} */ name) =>
+      `wrangler.toml: ${where} cannot be ${name}: __proto__, constructor, prototype and __outpost… are reserved`;
     expect(refusal('[vars]\n__proto__ = "x"\n')).toBe(reserved("vars.__proto__", "__proto__"));
     expect(refusal('{ "vars": { "constructor": null } }', "wrangler.json")).toBe(
       "wrangler.json: vars.constructor cannot be constructor: __proto__, constructor, prototype and __outpost… are reserved",
@@ -398,10 +402,14 @@ describe("what is refused", () => {
     expect(refusal('[[r2_buckets]]\nbinding = "__proto__"\nbucket_name = "b"\n')).toBe(reserved("r2_buckets[0].binding", "__proto__"));
     expect(refusal('[[services]]\nbinding = "constructor"\nservice = "s"\n')).toBe(reserved("services[0].binding", "constructor"));
     expect(refusal('[[vaults]]\nbinding = "__proto__"\n')).toBe(reserved("vaults[0].binding", "__proto__"));
-    expect(refusal('[[secrets_store_secrets]]\nbinding = "prototype"\nsecret_name = "s"\nstore_id = "x"\n')).toBe(reserved("secrets_store_secrets[0].binding", "prototype"));
+    expect(refusal('[[secrets_store_secrets]]\nbinding = "prototype"\nsecret_name = "s"\nstore_id = "x"\n')).toBe(
+      reserved("secrets_store_secrets[0].binding", "prototype"),
+    );
     expect(refusal('[[queues.producers]]\nbinding = "__proto__"\nqueue = "q"\n')).toBe(reserved("queues.producers[0].binding", "__proto__"));
     expect(refusal('[assets]\ndirectory = "public"\nbinding = "constructor"\n')).toBe(reserved("assets.binding", "constructor"));
-    expect(refusal('[[vaults]]\nbinding = "my-vault"\n')).toBe('wrangler.toml: vaults[0].binding must be a JavaScript identifier of at most 64 characters, not "my-vault"');
+    expect(refusal('[[vaults]]\nbinding = "my-vault"\n')).toBe(
+      'wrangler.toml: vaults[0].binding must be a JavaScript identifier of at most 64 characters, not "my-vault"',
+    );
   });
 
   it("config: JSON configs say object, not table", () => {
@@ -424,11 +432,15 @@ describe("what is refused", () => {
   });
 
   it("config: a JSON syntax error is refused with the file's name, line and column", () => {
-    expect(refusal(`{\n  "name": "w",\n  "main": src/index.ts\n}`, "wrangler.json")).toBe('wrangler.json: JSON syntax error on line 3, column 11: invalid symbol at "src"');
+    expect(refusal(`{\n  "name": "w",\n  "main": src/index.ts\n}`, "wrangler.json")).toBe(
+      'wrangler.json: JSON syntax error on line 3, column 11: invalid symbol at "src"',
+    );
     expect(refusal(`{\n  /* a comment */ "name": "w"\n  "main": "src/index.ts",\n}`, "wrangler.jsonc")).toBe(
       'wrangler.jsonc: JSON syntax error on line 3, column 3: comma expected at "\\"main\\""',
     );
-    expect(refusal(`{\n  "name": "w",\n  /* never closed\n}`, "wrangler.jsonc")).toBe('wrangler.jsonc: JSON syntax error on line 3, column 3: unexpected end of comment at "/* never closed\\n}"');
+    expect(refusal(`{\n  "name": "w",\n  /* never closed\n}`, "wrangler.jsonc")).toBe(
+      'wrangler.jsonc: JSON syntax error on line 3, column 3: unexpected end of comment at "/* never closed\\n}"',
+    );
     expect(refusal(`{ "name": "w" }\n}`, "wrangler.jsonc")).toBe('wrangler.jsonc: JSON syntax error on line 2, column 1: end of file expected at "}"');
     expect(refusal("", "wrangler.json")).toBe("wrangler.json: JSON syntax error on line 1, column 1: value expected");
   });

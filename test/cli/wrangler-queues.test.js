@@ -72,7 +72,9 @@ describe("queues and crons in wrangler.toml", () => {
     expect(refusal(`[[queues.consumers]]\nmax_batch_size = 5`)).toBe("wrangler.toml: queues.consumers[0].queue is missing");
     expect(refusal(`[[queues.consumers]]\nqueue = "q"\nmax_batch_size = "10"`)).toBe("wrangler.toml: queues.consumers[0].max_batch_size must be a number");
     expect(refusal(`[[queues.consumers]]\nqueue = "q"\ntype = "push"`)).toBe('wrangler.toml: queues.consumers[0].type must be "worker" or "http_pull"');
-    expect(refusal(`[[queues.consumers]]\nqueue = "q"\nmax_batch_sise = 5`)).toBe("wrangler.toml: queues.consumers[0] has fields Outpost does not know: max_batch_sise");
+    expect(refusal(`[[queues.consumers]]\nqueue = "q"\nmax_batch_sise = 5`)).toBe(
+      "wrangler.toml: queues.consumers[0] has fields Outpost does not know: max_batch_sise",
+    );
     expect(refusal(`[queues]\nproducer = []`)).toBe("wrangler.toml: queues has fields Outpost does not know: producer");
     expect(refusal(`[triggers]\ncrons = [5]`)).toBe("wrangler.toml: triggers.crons[0] must be a string");
     expect(refusal(`[triggers]\ncron = ["* * * * *"]`)).toBe("wrangler.toml: triggers has fields Outpost does not know: cron");

@@ -78,20 +78,33 @@ const bodyFor = (path) =>
   fc.oneof(
     nastyJson.map((value) => JSON.stringify(value)),
     fc.constantFrom("", "{", "[]", "null", '{"__proto__":{"x":1}}', '{"constructor":null}'),
-    fc.tuple(fc.oneof(fc.constantFrom("", ...Object.keys(validBody(path))), nastyString), fc.oneof(nastyJson, nastyNumber)).map(([key, value]) =>
-      JSON.stringify({ ...validBody(path), [key]: value }),
-    ),
+    fc
+      .tuple(fc.oneof(fc.constantFrom("", ...Object.keys(validBody(path))), nastyString), fc.oneof(nastyJson, nastyNumber))
+      .map(([key, value]) => JSON.stringify({ ...validBody(path), [key]: value })),
   );
 
-const query = fc.oneof(fc.constant(""), fc.constantFrom("?tenant=default", "?tenant=%00", "?tenant=%ED%A0%80", "?limit=1e309", "?limit=-1", "?before=0", "?tenant=__proto__"));
+const query = fc.oneof(
+  fc.constant(""),
+  fc.constantFrom("?tenant=default", "?tenant=%00", "?tenant=%ED%A0%80", "?limit=1e309", "?limit=-1", "?before=0", "?tenant=__proto__"),
+);
 
 it("every admin route: no 5xx, refusals are JSON errors, and a refused change stores nothing", async () => {
   const document = (await call("GET", "/openapi.json")).body;
-  const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ path, method: method.toUpperCase() })));
-  expect(operations.length).toBeGreaterThan(30);
-  const request = fc.constantFrom(...operations).chain(({ path, method }) =>
-    fc.record({ path: fc.constant(path), method: fc.constant(method), params: fc.array(segment, { minLength: 3, maxLength: 3 }), query, body: bodyFor(path) }),
+  const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.keys(methods).map((method) => ({ path, method: method.toUpperCase() })),
   );
+  expect(operations.length).toBeGreaterThan(30);
+  const request = fc
+    .constantFrom(...operations)
+    .chain(({ path, method }) =>
+      fc.record({
+        path: fc.constant(path),
+        method: fc.constant(method),
+        params: fc.array(segment, { minLength: 3, maxLength: 3 }),
+        query,
+        body: bodyFor(path),
+      }),
+    );
   await check(
     seeds,
     fc.asyncProperty(request, async ({ path, method, params, query, body }) => {
@@ -114,7 +127,11 @@ it("every admin route: no 5xx, refusals are JSON errors, and a refused change st
 function canonical(value) {
   if (Array.isArray(value)) return value.map(canonical);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, canonical(value[key])]),
+  );
 }
 
 it("deploy vars: hostile JSON is refused with nothing stored, or served back with every value identical", async () => {

@@ -75,7 +75,12 @@ const stream = fc
   .map((source) => ({ $: "stream", ...source }));
 const value = fc.oneof(nastyString, bytes, stream, nastyNumber, fc.constant(null));
 const metadata = fc.dictionary(nastyString, nastyString, { maxKeys: 3 });
-const getOptions = maybe(fc.oneof(fc.constantFrom("text", "json", "arrayBuffer", "stream", "bogus"), fc.record({ type: maybe(fc.constantFrom("text", "json", "arrayBuffer")), cacheTtl: maybe(nastyNumber) })));
+const getOptions = maybe(
+  fc.oneof(
+    fc.constantFrom("text", "json", "arrayBuffer", "stream", "bogus"),
+    fc.record({ type: maybe(fc.constantFrom("text", "json", "arrayBuffer")), cacheTtl: maybe(nastyNumber) }),
+  ),
+);
 const putOptions = maybe(fc.record({ expiration: maybe(nastyNumber), expirationTtl: maybe(nastyNumber), metadata: maybe(nastyJson) }));
 const range = fc.record({ offset: maybe(nastyNumber), length: maybe(nastyNumber), suffix: maybe(nastyNumber) });
 
@@ -90,17 +95,47 @@ const METHODS = {
   "KV.delete": fc.tuple(key),
   "KV.list": fc.tuple(maybe(fc.record({ prefix: maybe(nastyString), limit: maybe(nastyNumber), cursor: maybe(nastyString) }))),
   "B.head": fc.tuple(key),
-  "B.get": fc.tuple(key, maybe(fc.record({ range: maybe(range), onlyIf: maybe(fc.record({ etagMatches: maybe(nastyString), uploadedBefore: maybe(nastyNumber) })) }))),
-  "B.put": fc.tuple(key, value, maybe(fc.record({ customMetadata: maybe(metadata), httpMetadata: maybe(fc.record({ contentType: nastyString })), md5: maybe(nastyString), storageClass: maybe(nastyString) }))),
+  "B.get": fc.tuple(
+    key,
+    maybe(fc.record({ range: maybe(range), onlyIf: maybe(fc.record({ etagMatches: maybe(nastyString), uploadedBefore: maybe(nastyNumber) })) })),
+  ),
+  "B.put": fc.tuple(
+    key,
+    value,
+    maybe(
+      fc.record({
+        customMetadata: maybe(metadata),
+        httpMetadata: maybe(fc.record({ contentType: nastyString })),
+        md5: maybe(nastyString),
+        storageClass: maybe(nastyString),
+      }),
+    ),
+  ),
   "B.delete": fc.tuple(fc.oneof(key, fc.array(key, { maxLength: 5 }))),
-  "B.list": fc.tuple(maybe(fc.record({ prefix: maybe(nastyString), delimiter: maybe(nastyString), cursor: maybe(nastyString), startAfter: maybe(nastyString), limit: maybe(nastyNumber) }))),
+  "B.list": fc.tuple(
+    maybe(
+      fc.record({
+        prefix: maybe(nastyString),
+        delimiter: maybe(nastyString),
+        cursor: maybe(nastyString),
+        startAfter: maybe(nastyString),
+        limit: maybe(nastyNumber),
+      }),
+    ),
+  ),
   "B.createMultipartUpload": fc.tuple(key, maybe(fc.record({ customMetadata: maybe(metadata), httpMetadata: maybe(fc.record({ contentType: nastyString })) }))),
   "B.createPresignedUrl": fc.tuple(key, maybe(fc.record({ method: maybe(nastyString), expiresIn: maybe(nastyNumber) }))),
   "upload.uploadPart": fc.tuple(nastyNumber, value),
   "upload.abort": fc.tuple(),
   "upload.complete": fc.tuple(fc.array(fc.record({ partNumber: nastyNumber, etag: nastyString }), { maxLength: 3 })),
-  "Q.send": fc.tuple(nastyJson, maybe(fc.record({ contentType: maybe(fc.constantFrom("text", "json", "bytes", "v8", "bogus")), delaySeconds: maybe(nastyNumber) }))),
-  "Q.sendBatch": fc.tuple(fc.array(fc.record({ body: nastyJson, contentType: maybe(fc.constantFrom("text", "json", "v8")), delaySeconds: maybe(nastyNumber) }), { maxLength: 4 }), maybe(fc.record({ delaySeconds: maybe(nastyNumber) }))),
+  "Q.send": fc.tuple(
+    nastyJson,
+    maybe(fc.record({ contentType: maybe(fc.constantFrom("text", "json", "bytes", "v8", "bogus")), delaySeconds: maybe(nastyNumber) })),
+  ),
+  "Q.sendBatch": fc.tuple(
+    fc.array(fc.record({ body: nastyJson, contentType: maybe(fc.constantFrom("text", "json", "v8")), delaySeconds: maybe(nastyNumber) }), { maxLength: 4 }),
+    maybe(fc.record({ delaySeconds: maybe(nastyNumber) })),
+  ),
   "Q.metrics": fc.tuple(),
   "Q.receive": fc.tuple(maybe(fc.record({ batchSize: maybe(nastyNumber), visibilityTimeoutMs: maybe(nastyNumber) }))),
   "Q.ack": fc.tuple(fc.oneof(nastyString, fc.array(nastyString, { maxLength: 3 }))),
@@ -186,10 +221,18 @@ it("R2 put then get: bodies and custom metadata come back byte-identical; a refu
         expectSettledCleanly(put, "B.put");
         expectSettledCleanly(read, "B.get");
         // Why this put must fail, if it must: the stream's own failure, a chunk that is not bytes, metadata Postgres cannot keep.
-        const reasons = [streamOutcome(value), Object.entries(customMetadata ?? {}).flat().some((text) => /[\u0000\p{Cs}]/u.test(text)) && /^put: Metadata names/];
+        const reasons = [
+          streamOutcome(value),
+          Object.entries(customMetadata ?? {})
+            .flat()
+            .some((text) => /[\u0000\p{Cs}]/u.test(text)) && /^put: Metadata names/,
+        ];
         const expectedErrors = reasons.filter(Boolean);
         if (put.error) {
-          expect(expectedErrors.some((reason) => put.error.message.match(reason)), put.error.message).toBe(true);
+          expect(
+            expectedErrors.some((reason) => put.error.message.match(reason)),
+            put.error.message,
+          ).toBe(true);
           return expect(read.ok).toBeNull();
         }
         expect(expectedErrors).toEqual([]);
@@ -225,7 +268,11 @@ it("queue sendBatch then receive: bodies come back identical; a refused batch qu
       expectSettledCleanly(received, "RT.receive");
       if (sent.error) return expect(received.ok).toEqual([]);
       const bodies = received.ok.map((m) => m.body);
-      expect(bodies).toEqual(messages.map(({ body, contentType }) => (contentType === "bytes" ? bytesTag(body) : contentType === "json" ? tag(JSON.parse(JSON.stringify(body))) : tag(body))));
+      expect(bodies).toEqual(
+        messages.map(({ body, contentType }) =>
+          contentType === "bytes" ? bytesTag(body) : contentType === "json" ? tag(JSON.parse(JSON.stringify(body))) : tag(body),
+        ),
+      );
       const [acked] = await run([{ method: "RT.ack", args: [received.ok.map((m) => m.leaseId)] }]);
       expectSettledCleanly(acked, "RT.ack");
     }),
@@ -238,10 +285,12 @@ it("vault set then get: values come back byte-identical; a refused set stores no
     seeds,
     fc.asyncProperty(fc.array(nastyString, { minLength: 10, maxLength: 10 }), async (values) => {
       const names = values.map((_, i) => fresh(i));
-      const results = await run(values.flatMap((value, i) => [
-        { method: "VAULT.set", args: [names[i], value] },
-        { method: "VAULT.get", args: [names[i]] },
-      ]));
+      const results = await run(
+        values.flatMap((value, i) => [
+          { method: "VAULT.set", args: [names[i], value] },
+          { method: "VAULT.get", args: [names[i]] },
+        ]),
+      );
       values.forEach((value, i) => {
         const [set, read] = [results[2 * i], results[2 * i + 1]];
         expectSettledCleanly(set, "VAULT.set");

@@ -32,7 +32,22 @@ export function within(promise, ms) {
 }
 
 /** Strings Postgres, UTF-8 and object keys have trouble with, mixed with ordinary ones. */
-const SPECIAL_STRINGS = ["", "\u0000", "a\u0000b", "\ud800", "x\udc00", "\ud83d\ude00", "__proto__", "constructor", "prototype", ".", "..", "%00", "é", "a".repeat(600)];
+const SPECIAL_STRINGS = [
+  "",
+  "\u0000",
+  "a\u0000b",
+  "\ud800",
+  "x\udc00",
+  "\ud83d\ude00",
+  "__proto__",
+  "constructor",
+  "prototype",
+  ".",
+  "..",
+  "%00",
+  "é",
+  "a".repeat(600),
+];
 
 export const nastyString = fc.oneof(
   fc.constantFrom(...SPECIAL_STRINGS),

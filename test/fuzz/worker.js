@@ -51,7 +51,14 @@ async function encode(value) {
   if (value instanceof Map) return { $: "map", entries: await Promise.all([...value].map(async ([k, v]) => [k, await encode(v)])) };
   if (Array.isArray(value)) return Promise.all(value.map(encode));
   if (typeof value.key === "string" && typeof value.etag === "string") {
-    const object = { key: value.key, size: value.size, etag: value.etag, httpMetadata: value.httpMetadata, customMetadata: value.customMetadata, range: value.range };
+    const object = {
+      key: value.key,
+      size: value.size,
+      etag: value.etag,
+      httpMetadata: value.httpMetadata,
+      customMetadata: value.customMetadata,
+      range: value.range,
+    };
     if ("body" in value && typeof value.arrayBuffer === "function") object.body = { $: "bytes", b64: b64(new Uint8Array(await value.arrayBuffer())) };
     return object;
   }

@@ -36,7 +36,6 @@ export function miniflareSuite({ name, worker, cases, miniflare }) {
       expect(await response.text()).toBe("ok");
     });
   });
-
 }
 
 /**

@@ -28,7 +28,6 @@ export function workerdProcesses(dataDir) {
   return found.sort((a, b) => a.privatePort - b.privatePort);
 }
 
-
 /** @param {string} path */
 function readOrNull(path) {
   try {

@@ -34,7 +34,15 @@ const versions = async (name) => (await platform.admin("GET", `/v1/workers/${nam
 function adminFrom(localAddress, method, path, token) {
   const url = new URL(path, platform.adminUrl);
   return new Promise((resolve, reject) => {
-    const options = { host: "127.0.0.1", port: url.port, path: url.pathname + url.search, method, localAddress, agent: false, headers: { authorization: `Bearer ${token}` } };
+    const options = {
+      host: "127.0.0.1",
+      port: url.port,
+      path: url.pathname + url.search,
+      method,
+      localAddress,
+      agent: false,
+      headers: { authorization: `Bearer ${token}` },
+    };
     const req = request(options, (res) => {
       let text = "";
       res.setEncoding("utf8");
@@ -69,7 +77,12 @@ describe("binding and module names", () => {
         const response = await platform.admin("PUT", "/v1/workers/app", body);
         expect(response).toEqual({
           status: 400,
-          body: { error: { code: "ERR_BAD_REQUEST", message: `${path(name)}: Binding name ${name} is reserved (__proto__, constructor and prototype cannot be env keys).` } },
+          body: {
+            error: {
+              code: "ERR_BAD_REQUEST",
+              message: `${path(name)}: Binding name ${name} is reserved (__proto__, constructor and prototype cannot be env keys).`,
+            },
+          },
         });
       }
       expect(await versions("app")).toBe(before);
@@ -82,7 +95,9 @@ describe("binding and module names", () => {
     for (const field of ["vars", "kv"]) {
       const response = await platform.admin("PUT", "/v1/workers/app", `${json.slice(0, -1)}, "${field}": { "constructor": null }}`);
       expect(response.status).toBe(400);
-      expect(response.body.error.message).toBe(`body.${field}.constructor: Binding name constructor is reserved (__proto__, constructor and prototype cannot be env keys).`);
+      expect(response.body.error.message).toBe(
+        `body.${field}.constructor: Binding name constructor is reserved (__proto__, constructor and prototype cannot be env keys).`,
+      );
     }
     const assets = await platform.admin("PUT", "/v1/workers/app", `${json.slice(0, -1)}, "assets": { "files": { "constructor": null } }}`);
     expect(assets.body).toEqual({ error: { code: "ERR_BAD_REQUEST", message: "body.assets.files.constructor: Asset paths start with /." } });
@@ -96,7 +111,9 @@ describe("binding and module names", () => {
       const modules = [...bundle.modules, { name, type: "esm", content: "export const replaced = true;" }];
       const response = await platform.admin("PUT", "/v1/workers/app", { ...bundle, modules });
       expect(response.status, name).toBe(400);
-      expect(response.body.error.message, name).toMatch(new RegExp(`^body\\.modules\\.1\\.name: Module name ${JSON.stringify(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `));
+      expect(response.body.error.message, name).toMatch(
+        new RegExp(`^body\\.modules\\.1\\.name: Module name ${JSON.stringify(name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `),
+      );
     }
     const main = await platform.admin("PUT", "/v1/workers/app", { mainModule: "node:fs", modules: [{ ...bundle.modules[0], name: "node:fs" }] });
     expect(main.status).toBe(400);
@@ -109,7 +126,9 @@ describe("binding and module names", () => {
       const response = await platform.admin("PUT", `/v1/workers/app/secrets/${name}`, { value: "x" });
       expect(response).toEqual({
         status: 400,
-        body: { error: { code: "ERR_BAD_REQUEST", message: `secret: Binding name ${name} is reserved (__proto__, constructor and prototype cannot be env keys).` } },
+        body: {
+          error: { code: "ERR_BAD_REQUEST", message: `secret: Binding name ${name} is reserved (__proto__, constructor and prototype cannot be env keys).` },
+        },
       });
     }
     expect((await platform.admin("GET", "/v1/workers/app/secrets")).body.secrets).toEqual([]);
@@ -172,9 +191,18 @@ describe("audit log", () => {
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(temp.token);
     const operator = { token: null, name: "operator", tenant: null };
-    const recent = JSON.parse(text).entries.slice(0, 6).map((/** @type {any} */ e) => [e.actor, e.client, e.action, e.target, e.tenant, e.status]);
+    const recent = JSON.parse(text)
+      .entries.slice(0, 6)
+      .map((/** @type {any} */ e) => [e.actor, e.client, e.action, e.target, e.tenant, e.status]);
     expect(recent).toEqual([
-      [{ token: acme.id, name: "acme-ci", tenant: "acme" }, "127.0.0.1", "PUT /v1/workers/:name/secrets/:secret", "/v1/workers/acme-app/secrets/OTHER", "acme", 204],
+      [
+        { token: acme.id, name: "acme-ci", tenant: "acme" },
+        "127.0.0.1",
+        "PUT /v1/workers/:name/secrets/:secret",
+        "/v1/workers/acme-app/secrets/OTHER",
+        "acme",
+        204,
+      ],
       [operator, "127.0.0.1", "DELETE /v1/tokens/:id", `/v1/tokens/${temp.id}`, "acme", 204],
       [operator, "127.0.0.1", "POST /v1/tokens", `/v1/tokens/${temp.id}`, "acme", 201],
       [operator, "127.0.0.1", "PUT /v1/workers/:name/secrets/:secret", "/v1/workers/app/secrets/API_KEY", "default", 204],
@@ -186,9 +214,16 @@ describe("audit log", () => {
   it("audit: refused changes are recorded with their status; reads and the heartbeat are not", async () => {
     expect((await platform.admin("DELETE", "/v1/workers/app", undefined, evil.token)).status).toBe(404);
     const { entries } = (await platform.admin("GET", "/v1/audit?limit=500")).body;
-    expect(entries[0]).toMatchObject({ actor: { token: evil.id, tenant: "evil" }, action: "DELETE /v1/workers/:name", target: "/v1/workers/app", tenant: "evil", status: 404 });
+    expect(entries[0]).toMatchObject({
+      actor: { token: evil.id, tenant: "evil" },
+      action: "DELETE /v1/workers/:name",
+      target: "/v1/workers/app",
+      tenant: "evil",
+      status: 404,
+    });
     const actions = new Set(entries.map((/** @type {any} */ e) => e.action));
-    for (const unrecorded of ["POST /v1/maintenance/tick", "POST /v1/maintenance/sweep", "GET /v1/workers", "GET /v1/audit"]) expect(actions.has(unrecorded)).toBe(false);
+    for (const unrecorded of ["POST /v1/maintenance/tick", "POST /v1/maintenance/sweep", "GET /v1/workers", "GET /v1/audit"])
+      expect(actions.has(unrecorded)).toBe(false);
   });
 
   it("audit: a tenant token reads its own tokens' entries only, never another tenant's nor the operator's", async () => {

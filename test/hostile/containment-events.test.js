@@ -42,7 +42,10 @@ const POLLERS = 3;
 
 beforeAll(async () => {
   platform = await startPlatform({ env: { OUTPOST_PROCESSES: "1", OUTPOST_STALL_MS: "300" } });
-  await platform.deploy("spinner", await workerFile(SPINNER), { tenant: "evil", queues: { consumers: [{ queue: "spin-jobs", maxBatchTimeout: 0, maxRetries: 10 }] } });
+  await platform.deploy("spinner", await workerFile(SPINNER), {
+    tenant: "evil",
+    queues: { consumers: [{ queue: "spin-jobs", maxBatchTimeout: 0, maxRetries: 10 }] },
+  });
   await platform.deploy("ticker", await workerFile(SPINNER), { tenant: "evil" });
   // A batch forwarded to the probation process when it is killed counts as a failed delivery
   // (retried), like a batch on a host that died: the retries cover the kills of the attack.
@@ -137,7 +140,9 @@ async function expectContained(attacker, { answers, sent, kills, uncertain }) {
   expect(kills.some((e) => String(e.msg).startsWith("workerd process 1 "))).toBe(true);
   const response = await platform.fetchWorker(attacker);
   expect(response.status).toBe(503);
-  expect(response.text).toMatch(new RegExp(`^Worker ${attacker} is suspended: it stalled its process for longer than its CPU limit \\d+ times within 10 minutes`));
+  expect(response.text).toMatch(
+    new RegExp(`^Worker ${attacker} is suspended: it stalled its process for longer than its CPU limit \\d+ times within 10 minutes`),
+  );
   expect(kills.length).toBeLessThanOrEqual(5);
   const neighbour = await workerRow("neighbour");
   expect(neighbour.suspended).toBe(null);

@@ -34,8 +34,16 @@ afterAll(() => platform?.stop());
 async function underAttack(path, attacker = "attacker") {
   let attacking = true;
   const from = platform.events().length;
-  const exits = () => platform.events().slice(from).filter((e) => e.src === "outpost" && /^workerd process \d+ exited/.test(String(e.msg)));
-  const reports = () => platform.events().slice(from).filter((e) => e.msg === "incident reported");
+  const exits = () =>
+    platform
+      .events()
+      .slice(from)
+      .filter((e) => e.src === "outpost" && /^workerd process \d+ exited/.test(String(e.msg)));
+  const reports = () =>
+    platform
+      .events()
+      .slice(from)
+      .filter((e) => e.msg === "incident reported");
   /** @type {{ status: number, text: string }[]} */
   const neighbour = [];
   /** @type {number[]} */
@@ -53,7 +61,8 @@ async function underAttack(path, attacker = "attacker") {
     return outcomes;
   })();
   const pollNeighbour = (async () => {
-    for (let after = 0; attacking || after < 20; after += attacking ? 0 : 1) neighbour.push(await platform.fetchWorker("neighbour").catch(() => ({ status: 0, text: "" })));
+    for (let after = 0; attacking || after < 20; after += attacking ? 0 : 1)
+      neighbour.push(await platform.fetchWorker("neighbour").catch(() => ({ status: 0, text: "" })));
   })();
   const pollAdmin = (async () => {
     // A connection per request, as for the neighbour: a kept-alive connection to a process that
@@ -103,7 +112,9 @@ describe("containment", () => {
     expect((await workerRow("neighbour")).suspended).toBe(null);
     expect(unanswered(neighbour)).toBeLessThanOrEqual(neighbourMayLose(kills));
     expect(unanswered(admin)).toBeLessThanOrEqual(kills);
-    const stalls = platform.events().filter((event) => /^workerd process \d ran \d+ ms without answering \(limit 300 ms\); killing it$/.test(String(event.msg)));
+    const stalls = platform
+      .events()
+      .filter((event) => /^workerd process \d ran \d+ ms without answering \(limit 300 ms\); killing it$/.test(String(event.msg)));
     expect(stalls).toHaveLength(kills);
     // Every increment the neighbour was told about is stored: the next count follows the last one
     // answered (plus, at most, the increments of requests whose answers the kills cut off).
@@ -134,7 +145,9 @@ describe("containment", () => {
     const { outcomes, neighbour, incidents } = await underAttack("/crunch", "cruncher");
     expect(incidents.length).toBeLessThanOrEqual(MAX_INCIDENTS);
     expect(outcomes.at(-1)?.text).toMatch(/^Worker cruncher is suspended: it stalled its process for longer than its CPU limit/);
-    const stopped = platform.events().filter((event) => /^workerd process \d ran \d+ ms without answering \(limit 200 ms\); killing it$/.test(String(event.msg)));
+    const stopped = platform
+      .events()
+      .filter((event) => /^workerd process \d ran \d+ ms without answering \(limit 200 ms\); killing it$/.test(String(event.msg)));
     expect(stopped).toHaveLength(incidents.length);
     expect(unanswered(neighbour)).toBeLessThanOrEqual(neighbourMayLose(incidents.length));
     expect((await workerRow("neighbour")).suspended).toBe(null);

@@ -31,7 +31,19 @@ const tryFetch = async (target) => (await platform.fetchWorker("egress", `/?url=
 describe("egress to loopback", () => {
   it("egress: every loopback spelling is refused", async () => {
     const port = platform.port;
-    for (const host of ["127.0.0.1", "127.0.0.2", "[::1]", "0.0.0.0", "127.1", "2130706433", "0x7f000001", "[::ffff:127.0.0.1]", "localhost", "localhost.", "demo.localhost"]) {
+    for (const host of [
+      "127.0.0.1",
+      "127.0.0.2",
+      "[::1]",
+      "0.0.0.0",
+      "127.1",
+      "2130706433",
+      "0x7f000001",
+      "[::ffff:127.0.0.1]",
+      "localhost",
+      "localhost.",
+      "demo.localhost",
+    ]) {
       expect(await tryFetch(`http://${host}:${port}/`), host).toMatch(/^refused: Outpost egress policy refused fetch to /);
     }
   });

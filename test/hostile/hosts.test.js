@@ -44,7 +44,10 @@ beforeAll(async () => {
   expect((await asVictim("PUT", "/v1/domains/alpha.example.com")).status).toBe(201);
   expect((await asVictim("PUT", "/v1/domains/*.alphacorp.test")).status).toBe(201);
   expect((await asVictim("PUT", "/v1/workers/alpha", await taggedWorker("victim home"))).status).toBe(201);
-  const site = await asVictim("PUT", "/v1/workers/victim-shop", { ...(await taggedWorker("victim shop")), routes: ["alpha.example.com/*", "*.alphacorp.test/*"] });
+  const site = await asVictim("PUT", "/v1/workers/victim-shop", {
+    ...(await taggedWorker("victim shop")),
+    routes: ["alpha.example.com/*", "*.alphacorp.test/*"],
+  });
   expect(site.status, JSON.stringify(site.body)).toBe(201);
 });
 afterAll(() => platform?.stop());
@@ -53,7 +56,11 @@ describe("routes on hosts under the base domain", () => {
   for (const pattern of ["*.localhost/*", "*localhost/*", "alpha.localhost/*", "ALPHA.LOCALHOST./*", "localhost/*"]) {
     it(`base domain: ${pattern} is refused and every NAME.localhost still answers as its worker`, async () => {
       expect(await attackerDeploys("grab-all", [pattern])).toEqual(
-        error(400, "ERR_BAD_REQUEST", `Route ${pattern}: hosts under the base domain localhost are reached only as NAME.localhost, by worker NAME; no route may name or match them.`),
+        error(
+          400,
+          "ERR_BAD_REQUEST",
+          `Route ${pattern}: hosts under the base domain localhost are reached only as NAME.localhost, by worker NAME; no route may name or match them.`,
+        ),
       );
       expect((await asAttacker("GET", "/v1/workers/grab-all")).status).toBe(404);
       expect(await answerAt("alpha.localhost")).toBe("victim home");
@@ -214,7 +221,9 @@ describe("worker names", () => {
       error(400, "ERR_BAD_REQUEST", "The worker name storage is reserved: storage.<base domain> serves presigned URLs."),
     );
     for (const name of ["status", "console"]) {
-      expect(await attackerDeploys(name, [])).toEqual(error(400, "ERR_BAD_REQUEST", `The worker name ${name} is reserved by the operator of this platform; choose another name.`));
+      expect(await attackerDeploys(name, [])).toEqual(
+        error(400, "ERR_BAD_REQUEST", `The worker name ${name} is reserved by the operator of this platform; choose another name.`),
+      );
       expect(await platform.admin("PUT", `/v1/workers/${name}`, await taggedWorker("operator"))).toMatchObject({ status: 400 });
     }
     expect((await attackerDeploys("api", [], "ordinary")).status).toBe(201);

@@ -38,7 +38,9 @@ const FLOODER = `export default {
 beforeAll(async () => {
   platform = await startPlatform();
   const deploy = async (/** @type {"liar" | "flooder"} */ name, /** @type {string} */ source) =>
-    (versions[name] = (await platform.deploy(name, await workerFile(source), { tenant: "mallory", compatibilityFlags: ["nodejs_compat"], observability: { enabled: true } })).version);
+    (versions[name] = (
+      await platform.deploy(name, await workerFile(source), { tenant: "mallory", compatibilityFlags: ["nodejs_compat"], observability: { enabled: true } })
+    ).version);
   await deploy("liar", LIAR);
   await deploy("flooder", FLOODER);
 });
@@ -65,7 +67,14 @@ describe("tenant output cannot pass for platform lines", () => {
 
   it("logs: tenant text appears only in tenant events with the real tenant, worker and version", () => {
     expect(marked().length).toBeGreaterThanOrEqual(7);
-    for (const event of marked()) expect(event).toMatchObject({ src: "tenant", tenant: "mallory", worker: "liar", version: versions.liar, requestId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    for (const event of marked())
+      expect(event).toMatchObject({
+        src: "tenant",
+        tenant: "mallory",
+        worker: "liar",
+        version: versions.liar,
+        requestId: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
   });
 
   it("logs: fake restart, ready and JSON platform lines stay tenant messages", () => {
@@ -77,7 +86,12 @@ describe("tenant output cannot pass for platform lines", () => {
     const platformLines = platform.events().filter((event) => event.src !== "tenant");
     expect(platformLines.filter((event) => event.msg.includes("workerd exited"))).toEqual([]);
     expect(platformLines.filter((event) => event.msg.includes("Outpost ready"))).toHaveLength(1);
-    expect(platform.logs().split("\n").filter((line) => line.startsWith("[outpost]") || line.startsWith("Outpost ready"))).toEqual([]);
+    expect(
+      platform
+        .logs()
+        .split("\n")
+        .filter((line) => line.startsWith("[outpost]") || line.startsWith("Outpost ready")),
+    ).toEqual([]);
   });
 
   it("logs: newlines, terminal escapes and control characters are escaped, and kept exactly", () => {
@@ -88,9 +102,24 @@ describe("tenant output cannot pass for platform lines", () => {
 
   it("logs: an error claiming to come from another tenant's worker is logged as the thrower's", () => {
     const thrown = marked().find((event) => event.msg.includes("MARK-4"));
-    expect(thrown).toMatchObject({ level: "error", src: "tenant", tenant: "mallory", worker: "liar", version: versions.liar, msg: expect.stringMatching(/^Uncaught Error: worker victim/) });
+    expect(thrown).toMatchObject({
+      level: "error",
+      src: "tenant",
+      tenant: "mallory",
+      worker: "liar",
+      version: versions.liar,
+      msg: expect.stringMatching(/^Uncaught Error: worker victim/),
+    });
     expect(platform.events().filter((event) => event.worker === "victim")).toEqual([]);
-    expect(platform.events()).toContainEqual(expect.objectContaining({ src: "runner", msg: "the worker threw an exception; answered 500", tenant: "mallory", worker: "liar", requestId: thrown?.requestId }));
+    expect(platform.events()).toContainEqual(
+      expect.objectContaining({
+        src: "runner",
+        msg: "the worker threw an exception; answered 500",
+        tenant: "mallory",
+        worker: "liar",
+        requestId: thrown?.requestId,
+      }),
+    );
   });
 
   it("logs: the runner's log nonce is not in a tenant's environment", async () => {
@@ -110,11 +139,16 @@ describe("a flood is bounded and counted", () => {
     expect(cut.length).toBeGreaterThan(0);
     for (const event of cut) expect(event.dropped).toBeGreaterThan(0);
     // Per worker: what the rate limit dropped is counted.
-    expect(dropped()).toContainEqual(expect.objectContaining({ level: "warn", source: "tenant", tenant: "mallory", worker: "flooder", dropped: expect.any(Number) }));
+    expect(dropped()).toContainEqual(
+      expect.objectContaining({ level: "warn", source: "tenant", tenant: "mallory", worker: "flooder", dropped: expect.any(Number) }),
+    );
     // Tenants' raw console lines (workerd prints them all) are dropped and counted too; the
     // megabyte-long ones unread. The supervisor reads them in batches, so the counts may come in
     // several reports.
-    const counted = (/** @type {string} */ reason) => dropped().filter((event) => event.reason?.startsWith(reason)).reduce((sum, event) => sum + event.dropped, 0);
+    const counted = (/** @type {string} */ reason) =>
+      dropped()
+        .filter((event) => event.reason?.startsWith(reason))
+        .reduce((sum, event) => sum + event.dropped, 0);
     await waitUntil(() => counted("console output") >= 6 * 8 * 1024 && counted("a line over") >= 6, 15_000);
     expect(counted("console output")).toBeGreaterThanOrEqual(6 * 8 * 1024);
     expect(counted("a line over")).toBeGreaterThanOrEqual(6);

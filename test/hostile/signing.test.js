@@ -168,7 +168,13 @@ describe("the database holds no signing key", () => {
       for (const row of await sql`SELECT to_jsonb(t)::text AS row FROM ${sql(tablename)} t`) dump += `${row.row}\n`;
     }
     expect(dump).toContain('"alice"'); // the dump did read the data
-    for (const secret of [key.toString("hex"), key.toString("base64"), key.toString("base64url"), masterKey, Buffer.from(masterKey, "base64").toString("hex")]) {
+    for (const secret of [
+      key.toString("hex"),
+      key.toString("base64"),
+      key.toString("base64url"),
+      masterKey,
+      Buffer.from(masterKey, "base64").toString("hex"),
+    ]) {
       expect(dump).not.toContain(secret);
     }
   });
@@ -213,7 +219,8 @@ describe("KV versions", () => {
 
 describe("asset uploads", () => {
   /** @param {string} hash @param {string} body */
-  const upload = (hash, body) => fetch(`${platform.adminUrl}/v1/assets/${hash}`, { method: "PUT", headers: { authorization: `Bearer ${platform.token}` }, body });
+  const upload = (hash, body) =>
+    fetch(`${platform.adminUrl}/v1/assets/${hash}`, { method: "PUT", headers: { authorization: `Bearer ${platform.token}` }, body });
   const sha256 = (/** @type {string} */ text) => createHash("sha256").update(text).digest("hex");
   const entry = () => workerFile("export default { fetch: () => new Response('worker') };");
 
@@ -227,7 +234,9 @@ describe("asset uploads", () => {
 
     const wrong = await upload(hash, "the wrong bytes");
     expect(wrong.status).toBe(400);
-    expect(await wrong.json()).toEqual({ error: { code: "ERR_BAD_REQUEST", message: `The uploaded bytes hash to ${sha256("the wrong bytes")}, not ${hash}.` } });
+    expect(await wrong.json()).toEqual({
+      error: { code: "ERR_BAD_REQUEST", message: `The uploaded bytes hash to ${sha256("the wrong bytes")}, not ${hash}.` },
+    });
     expect(await platform.fetchWorker("site", "/page.txt")).toMatchObject({ status: 200, text: right });
     expect((await platform.admin("POST", "/v1/assets/missing", { hashes: [hash] })).body).toEqual({ missing: [] });
     await platform.deploy("site", await entry(), { assets, vars: { REDEPLOYED: "yes" } });

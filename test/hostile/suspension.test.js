@@ -40,7 +40,12 @@ async function deploy(name, source, extra) {
 
 /** @param {string} worker @param {number} [copies] invocations of the worker's serving version in flight */
 const suspects = (worker, copies = 1) =>
-  Array.from({ length: copies }, (_, i) => ({ id: `test-${worker}-${i}`, tenant: worker === "stranger" ? "other" : "acme", worker, version: versions[worker] }));
+  Array.from({ length: copies }, (_, i) => ({
+    id: `test-${worker}-${i}`,
+    tenant: worker === "stranger" ? "other" : "acme",
+    worker,
+    version: versions[worker],
+  }));
 
 /** @param {unknown} body @param {string | null} [token] */
 const report = (body, token) => platform.admin("POST", "/v1/maintenance/incidents", body, token);
@@ -81,17 +86,27 @@ describe("the invocation journal", () => {
     const start = started().at(-1);
     expect(start).toMatchObject({ level: "debug", tenant: "acme", worker: "neighbour", version: versions.neighbour, id: expect.any(String) });
     expect(start).not.toHaveProperty("stallMs");
-    const ids = journal().filter((e) => e.msg === "start").map((e) => e.id);
+    const ids = journal()
+      .filter((e) => e.msg === "start")
+      .map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("journal: overlapping calls of one version share one start and end; count lines say how many calls are in flight", async () => {
-    await deploy("sleeper", `export default { async fetch() { await new Promise((resolve) => setTimeout(resolve, 1500)); return new Response("slept"); } };`, { tenant: "acme" });
+    await deploy("sleeper", `export default { async fetch() { await new Promise((resolve) => setTimeout(resolve, 1500)); return new Response("slept"); } };`, {
+      tenant: "acme",
+    });
     const starts = () => journal().filter((e) => e.msg === "start" && e.version === versions.sleeper);
     const before = starts().length;
     const answers = await Promise.all(Array.from({ length: 12 }, () => platform.fetchWorker("sleeper")));
     expect(answers.map((answer) => answer.text)).toEqual(Array(12).fill("slept"));
-    await waitUntil(() => starts().slice(before).every((start) => journal().some((e) => e.msg === "end" && e.id === start.id)), 5000);
+    await waitUntil(
+      () =>
+        starts()
+          .slice(before)
+          .every((start) => journal().some((e) => e.msg === "end" && e.id === start.id)),
+      5000,
+    );
     // Twelve overlapping calls, far fewer starts: one per process that ran some of them (each
     // process keeps its own journal), give or take a call that a loaded machine started late.
     expect(starts().length - before).toBeGreaterThanOrEqual(1);
@@ -213,7 +228,11 @@ describe("suspension", () => {
 
   it("suspension: the admin API shows reason, time and count, to the operator and to the owner", async () => {
     const suspended = await suspensionOf("spinner");
-    expect(suspended).toEqual({ reason: "it stalled its process for longer than its CPU limit 3 times within 10 minutes", at: expect.stringMatching(/Z$/), incidents: 3 });
+    expect(suspended).toEqual({
+      reason: "it stalled its process for longer than its CPU limit 3 times within 10 minutes",
+      at: expect.stringMatching(/Z$/),
+      incidents: 3,
+    });
     const listed = (await platform.admin("GET", "/v1/workers", undefined, tokens.acme)).body.workers;
     expect(listed.find((/** @type {{ name: string }} */ w) => w.name === "spinner").suspended).toEqual(suspended);
     expect(listed.find((/** @type {{ name: string }} */ w) => w.name === "neighbour").suspended).toBeNull();
@@ -283,6 +302,12 @@ describe("suspension", () => {
     const logged = platform.events().filter((e) => e.src === "runner" && typeof e.msg === "string" && e.msg.startsWith("incident:"));
     // Uncertain incidents put their suspects on probation; one with no suspect blames nobody.
     expect(logged.map((e) => e.action)).toEqual(expect.arrayContaining(["unattributed", "probation", "counted", "suspended"]));
-    expect(logged.find((e) => e.action === "suspended")).toMatchObject({ tenant: "acme", worker: "spinner", version: expect.any(String), kind: "cpu", certain: true });
+    expect(logged.find((e) => e.action === "suspended")).toMatchObject({
+      tenant: "acme",
+      worker: "spinner",
+      version: expect.any(String),
+      kind: "cpu",
+      certain: true,
+    });
   });
 });

@@ -36,7 +36,10 @@ async function refused(body, status, code, message) {
 describe("authentication", () => {
   it("auth: a missing token is 401", async () => {
     const response = await platform.admin("GET", "/v1/workers", undefined, null);
-    expect(response).toEqual({ status: 401, body: { error: { code: "ERR_UNAUTHORIZED", message: "Missing admin token: send `Authorization: Bearer <token>`." } } });
+    expect(response).toEqual({
+      status: 401,
+      body: { error: { code: "ERR_UNAUTHORIZED", message: "Missing admin token: send `Authorization: Bearer <token>`." } },
+    });
   });
 
   it("auth: a wrong token is 401 and deploys nothing", async () => {
@@ -65,9 +68,7 @@ describe("deploy validation", () => {
   it("deploy: an invalid worker name", async () => {
     const response = await platform.admin("PUT", "/v1/workers/Bad_Name", good);
     expect(response.status).toBe(400);
-    expect(response.body.error.message).toBe(
-      "name: Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.",
-    );
+    expect(response.body.error.message).toBe("name: Worker names are 1-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
   });
 
   it("deploy: a main module that is not among the modules", async () => {
@@ -96,11 +97,21 @@ describe("deploy validation", () => {
   });
 
   it("deploy: a compatibility date newer than workerd supports", async () => {
-    await refused({ ...good, compatibilityDate: "2999-01-01" }, 400, "ERR_BAD_REQUEST", /^compatibilityDate 2999-01-01 is newer than this platform's workerd supports \(\d{4}-\d{2}-\d{2}\)\.$/);
+    await refused(
+      { ...good, compatibilityDate: "2999-01-01" },
+      400,
+      "ERR_BAD_REQUEST",
+      /^compatibilityDate 2999-01-01 is newer than this platform's workerd supports \(\d{4}-\d{2}-\d{2}\)\.$/,
+    );
   });
 
   it("deploy: a compatibility date before JS RPC", async () => {
-    await refused({ ...good, compatibilityDate: "2023-01-01" }, 400, "ERR_BAD_REQUEST", "body.compatibilityDate: compatibilityDate must be 2024-04-03 or later (bindings use JS RPC).");
+    await refused(
+      { ...good, compatibilityDate: "2023-01-01" },
+      400,
+      "ERR_BAD_REQUEST",
+      "body.compatibilityDate: compatibilityDate must be 2024-04-03 or later (bindings use JS RPC).",
+    );
   });
 
   it("deploy: an unknown compatibility flag", async () => {
@@ -118,7 +129,10 @@ describe("deploy validation", () => {
 
   it("deploy: an import of a module that is not uploaded", async () => {
     await refused(
-      { mainModule: "index.js", modules: [{ name: "index.js", type: "esm", content: 'import x from "./missing.js"; export default { fetch() { return new Response(x) } }' }] },
+      {
+        mainModule: "index.js",
+        modules: [{ name: "index.js", type: "esm", content: 'import x from "./missing.js"; export default { fetch() { return new Response(x) } }' }],
+      },
       400,
       "ERR_BAD_REQUEST",
       /^The worker failed to load: .*missing\.js/s,
@@ -146,7 +160,12 @@ describe("deploy validation", () => {
 
   it("deploy: code above 10 MiB is refused", async () => {
     const big = "y".repeat(10 * 1024 * 1024);
-    await refused({ ...good, modules: [...good.modules, { name: "big.txt", type: "text", content: big }] }, 413, "ERR_TOO_LARGE", /^The worker's modules total \d+ bytes; the limit is 10485760\.$/);
+    await refused(
+      { ...good, modules: [...good.modules, { name: "big.txt", type: "text", content: big }] },
+      413,
+      "ERR_TOO_LARGE",
+      /^The worker's modules total \d+ bytes; the limit is 10485760\.$/,
+    );
   });
 
   it("admin: an unknown route is a JSON 404", async () => {

@@ -191,7 +191,10 @@ describe("gradual rollout", () => {
       for (let i = 0; i < 10; i++) expect((await platform.fetchWorker("canary", "/", { headers })).text).toBe(first);
     }
     const listed = await versions("canary");
-    expect(listed.map((/** @type {any} */ v) => [v.serving, v.rolloutPercent])).toEqual([[true, null], [false, 30]]);
+    expect(listed.map((/** @type {any} */ v) => [v.serving, v.rolloutPercent])).toEqual([
+      [true, null],
+      [false, 30],
+    ]);
   });
 
   it("rollout: promote makes the new version serve everything; abort drops it", async () => {

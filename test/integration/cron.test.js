@@ -51,7 +51,11 @@ describe("cron triggers", () => {
     // One workerd process per host: a host's tick report (POST /v1/maintenance/tick) is one process's.
     const first = await startPlatform({ env: { OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow, OUTPOST_PROCESSES: "1" } });
     hosts.push(first);
-    hosts.push(await startPlatform({ env: { DATABASE_URL: await first.databaseUrl(), OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow, OUTPOST_PROCESSES: "1" } }));
+    hosts.push(
+      await startPlatform({
+        env: { DATABASE_URL: await first.databaseUrl(), OUTPOST_MASTER_KEY, OUTPOST_EGRESS_ALLOW: recorder.allow, OUTPOST_PROCESSES: "1" },
+      }),
+    );
     await first.deploy("ticker", await workerFile(TICKER), { vars: { RECORDER: `${recorder.url}/scheduled` }, crons: ["* * * * *"] });
   });
   afterAll(async () => {
@@ -100,7 +104,11 @@ describe("cron triggers", () => {
     const { runs } = (await hosts[0]?.admin("GET", "/v1/workers/ticker/scheduled?limit=100"))?.body;
     const byHand = runs.filter((/** @type {any} */ run) => ["by-hand", "fail", "no-retry"].includes(run.cron));
     expect(byHand.map((/** @type {any} */ run) => [run.cron, run.outcome, run.attempts])).toEqual(
-      expect.arrayContaining([["by-hand", "ok", 1], ["fail", "exception", 3], ["no-retry", "exception", 1]]),
+      expect.arrayContaining([
+        ["by-hand", "ok", 1],
+        ["fail", "exception", 3],
+        ["no-retry", "exception", 1],
+      ]),
     );
     const times = runs.map((/** @type {any} */ run) => run.scheduledTime);
     expect(times).toEqual([...times].sort((a, b) => b - a));
@@ -110,7 +118,10 @@ describe("cron triggers", () => {
     const host = /** @type {import("../helpers/platform.js").Platform} */ (hosts[0]);
     const env = { ...process.env, OUTPOST_ADMIN_URL: host.adminUrl, OUTPOST_ADMIN_TOKEN: host.token };
     const { stdout } = await promisify(execFile)(process.execPath, ["cli/outpost.js", "crons", "ticker"], { cwd: ROOT, env });
-    const lines = stdout.trim().split("\n").map((line) => line.split("\t"));
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split("\t"));
     expect(lines).toHaveLength(runs.length);
     expect(lines).toEqual(expect.arrayContaining([[expect.stringMatching(/^\d{4}-\d\d-\d\dT/), "fail", "exception", "3 attempts"]]));
     expect(lines.map((line) => Date.parse(line[0] ?? ""))).toEqual(times);

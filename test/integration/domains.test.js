@@ -36,14 +36,22 @@ describe("domains API", () => {
 
   it("domains: the same tenant's second worker on the same normalised pattern is refused, naming its own worker", async () => {
     const response = await asShop("PUT", "/v1/workers/storefront-2", { ...(await taggedWorker("two")), routes: ["SHOP.EXAMPLE.COM/*"] });
-    expect(response).toEqual({ status: 409, body: { error: { code: "ERR_CONFLICT", message: "Route shop.example.com/* is already used by worker storefront." } } });
+    expect(response).toEqual({
+      status: 409,
+      body: { error: { code: "ERR_CONFLICT", message: "Route shop.example.com/* is already used by worker storefront." } },
+    });
     expect(await answerAt("shop.example.com")).toBe("storefront");
   });
 
   it("domains: a tenant token cannot claim domains while claims are closed (the default)", async () => {
     expect(await asShop("PUT", "/v1/domains/other.example.com")).toEqual({
       status: 403,
-      body: { error: { code: "ERR_FORBIDDEN", message: "Domains are assigned by the operator of this platform (outpost domains add other.example.com --tenant shop); ask them." } },
+      body: {
+        error: {
+          code: "ERR_FORBIDDEN",
+          message: "Domains are assigned by the operator of this platform (outpost domains add other.example.com --tenant shop); ask them.",
+        },
+      },
     });
     expect((await platform.admin("GET", "/v1/domains")).body.domains.map((/** @type {any} */ d) => d.domain)).not.toContain("other.example.com");
   });
@@ -77,7 +85,12 @@ describe("domains API", () => {
   it("domains: removal is refused while one of the owner's routes needs it, naming its own worker; allowed once none does", async () => {
     expect(await asShop("DELETE", "/v1/domains/brand.test")).toEqual({
       status: 409,
-      body: { error: { code: "ERR_CONFLICT", message: "brand.test is still used by route *brand.test/* of worker brand; deploy that worker without the route first." } },
+      body: {
+        error: {
+          code: "ERR_CONFLICT",
+          message: "brand.test is still used by route *brand.test/* of worker brand; deploy that worker without the route first.",
+        },
+      },
     });
     expect((await asShop("PUT", "/v1/workers/brand", { ...(await taggedWorker("brand")), routes: ["*.brand.test/*"] })).status).toBe(200);
     expect((await asShop("DELETE", "/v1/domains/brand.test")).status).toBe(204);
@@ -92,7 +105,10 @@ describe("domains API", () => {
       ["exa_mple.com", "exa_mple.com is not a domain: use a host name such as shop.example.com, or *.example.com for all its subdomains."],
       ["*example.com", "*example.com is not a domain: use a host name such as shop.example.com, or *.example.com for all its subdomains."],
     ])) {
-      expect(await platform.admin("PUT", `/v1/domains/${encodeURIComponent(domain)}`)).toEqual({ status: 400, body: { error: { code: "ERR_BAD_REQUEST", message } } });
+      expect(await platform.admin("PUT", `/v1/domains/${encodeURIComponent(domain)}`)).toEqual({
+        status: 400,
+        body: { error: { code: "ERR_BAD_REQUEST", message } },
+      });
     }
     expect((await platform.admin("PUT", "/v1/domains/ok.example.com", { tenant: "Not Valid" })).status).toBe(400);
     expect((await platform.admin("PUT", "/v1/domains/ok.example.com", { owner: "shop" })).status).toBe(400);

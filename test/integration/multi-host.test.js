@@ -55,7 +55,10 @@ describe("two hosts, one database", () => {
 
   it("domains: a domain reassigned through one host stops serving the old tenant's route on the other", async () => {
     expect((await first.admin("PUT", "/v1/domains/moved.example", { tenant: "old-owner" })).status).toBe(201);
-    await first.deploy("old-site", await workerFile(`export default { fetch() { return new Response("old"); } };`), { tenant: "old-owner", routes: ["moved.example/*"] });
+    await first.deploy("old-site", await workerFile(`export default { fetch() { return new Response("old"); } };`), {
+      tenant: "old-owner",
+      routes: ["moved.example/*"],
+    });
     const status = async () => (await httpRequest(second.port, "moved.example", "/")).status;
     await waitUntil(async () => (await status()) === 200, 1000);
     expect((await first.admin("PUT", "/v1/domains/moved.example", { tenant: "new-owner" })).status).toBe(201);
@@ -99,7 +102,9 @@ describe("two hosts, one database", () => {
       await sql.end();
       expect(rows.length).toBeGreaterThan(0);
       for (const row of rows) expect(row.n).toBe(1);
-      const migrated = hosts.filter((host) => host.events().some((event) => event.src === "outpost" && event.msg.startsWith("applied migrations: 0001_init.sql")));
+      const migrated = hosts.filter((host) =>
+        host.events().some((event) => event.src === "outpost" && event.msg.startsWith("applied migrations: 0001_init.sql")),
+      );
       expect(migrated).toHaveLength(1);
       expect(keys).toEqual([{ version: 1 }]);
     } finally {

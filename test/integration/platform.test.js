@@ -79,7 +79,10 @@ describe("serving", () => {
     await waitUntil(() => platform.events().some((event) => event.msg === "loud-5150"), 5000);
     expect(platform.events().find((event) => event.msg === "loud-5150")).toMatchObject({ src: "tenant", worker: "loud", version: loud.version });
     await waitUntil(() => platform.events().some((event) => event.msg === "the worker threw an exception; answered 500" && event.worker === "quiet"), 5000);
-    expect(platform.events().find((event) => event.worker === "quiet" && event.msg === "the worker threw an exception; answered 500")).toMatchObject({ src: "runner", version });
+    expect(platform.events().find((event) => event.worker === "quiet" && event.msg === "the worker threw an exception; answered 500")).toMatchObject({
+      src: "runner",
+      version,
+    });
     expect(platform.logs()).not.toContain("quiet-5150");
     expect(platform.logs()).not.toContain("quiet-kaboom-5150");
   });
@@ -134,18 +137,24 @@ describe("lifecycle", () => {
 
   it("start: every workerd process is restarted after a crash and serves again", async () => {
     await platform.deploy("survivor", await workerFile(`export default { fetch() { return new Response("alive"); } };`));
-    const pids = execFileSync("pgrep", ["-f", `workerd serve ${platform.dataDir}/workerd/config.capnp`], { encoding: "utf8" }).trim().split("\n");
+    const pids = execFileSync("pgrep", ["-f", `workerd serve ${platform.dataDir}/workerd/config.capnp`], { encoding: "utf8" })
+      .trim()
+      .split("\n");
     expect(pids.length).toBeGreaterThanOrEqual(2); // the pool: at least two processes by default
     for (const pid of pids) process.kill(Number(pid), "SIGKILL");
     await waitUntil(async () => (await platform.fetchWorker("survivor").catch(() => ({ text: "" }))).text === "alive", 20_000);
-    const restarts = platform.events().filter((event) => event.src === "outpost" && /^workerd process \d+ exited \(SIGKILL\); restarting$/.test(String(event.msg)));
+    const restarts = platform
+      .events()
+      .filter((event) => event.src === "outpost" && /^workerd process \d+ exited \(SIGKILL\); restarting$/.test(String(event.msg)));
     expect(restarts).toHaveLength(pids.length);
   });
 
   it("stop: SIGTERM stops workerd and Postgres, leaving no process behind", async () => {
     const host = await startPlatform();
     await host.stop({ keepData: true });
-    const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.includes(host.dataDir));
+    const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })
+      .split("\n")
+      .filter((line) => line.includes(host.dataDir));
     expect(left).toEqual([]);
     await host.stop();
   });

@@ -67,7 +67,14 @@ describe("process pool", () => {
     await back;
     expect(results.length).toBeGreaterThan(0);
     expect(results.every(Boolean)).toBe(true);
-    expect(platform.events()).toContainEqual(expect.objectContaining({ src: "outpost", level: "warn", kind: "crash", msg: expect.stringMatching(/^workerd process \d exited \(SIGKILL\); restarting$/) }));
+    expect(platform.events()).toContainEqual(
+      expect.objectContaining({
+        src: "outpost",
+        level: "warn",
+        kind: "crash",
+        msg: expect.stringMatching(/^workerd process \d exited \(SIGKILL\); restarting$/),
+      }),
+    );
   });
 
   it("pool: the pool never gives up: processes killed again and again keep coming back", async () => {

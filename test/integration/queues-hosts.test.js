@@ -65,7 +65,12 @@ describe("two hosts, one queue", () => {
     hosts.push(...(await Promise.all([startPlatform({ env }), startPlatform({ env })])));
     await hosts[0]?.deploy("competitor", await workerFile(CONSUMER), {
       vars: { RECORDER: `${recorder.url}/shared`, SLEEP_MS: 20 },
-      queues: { consumers: [{ queue: "shared", maxBatchSize: 5, maxBatchTimeout: 0 }, { queue: "pull-shared", type: "http_pull" }] },
+      queues: {
+        consumers: [
+          { queue: "shared", maxBatchSize: 5, maxBatchTimeout: 0 },
+          { queue: "pull-shared", type: "http_pull" },
+        ],
+      },
     });
   });
   afterAll(() => Promise.all(hosts.map((host) => host.stop())));
@@ -93,7 +98,9 @@ describe("two hosts, one queue", () => {
     const [first] = /** @type {[import("../helpers/platform.js").Platform]} */ (hosts);
     await publish(first, "pull-shared", 100, "p");
     const pulls = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => hosts[i % 2]?.admin("POST", "/v1/queues/pull-shared/messages/pull", { batch_size: 10, visibility_timeout_ms: 60_000 })),
+      Array.from({ length: 24 }, (_, i) =>
+        hosts[i % 2]?.admin("POST", "/v1/queues/pull-shared/messages/pull", { batch_size: 10, visibility_timeout_ms: 60_000 }),
+      ),
     );
     const ids = pulls.flatMap((pull) => pull?.body.messages.map((/** @type {{ id: string }} */ m) => m.id));
     expect(ids.length).toBe(100);
@@ -123,7 +130,10 @@ describe("kill -9 in the middle of a batch", () => {
     const restarted = await startPlatform({ env, dataDir });
     try {
       await waitUntil(() => new Set(reported("crash/done").map((m) => m.id)).size === 50, 45_000);
-      await waitUntil(async () => (await restarted.admin("GET", "/v1/queues")).body.queues.find((/** @type {any} */ q) => q.name === "crash")?.depth === 0, 10_000);
+      await waitUntil(
+        async () => (await restarted.admin("GET", "/v1/queues")).body.queues.find((/** @type {any} */ q) => q.name === "crash")?.depth === 0,
+        10_000,
+      );
       // The batch that was running when the host died came back for another attempt.
       expect(reported("crash/begin").some((m) => m.attempts === 2)).toBe(true);
       const { delivered } = (await restarted.admin("POST", "/v1/maintenance/tick")).body.queues.find((/** @type {any} */ q) => q.queue === "crash");

@@ -113,7 +113,14 @@ describe("retries and the dead-letter queue", () => {
     await waitUntil(async () => (await queueRow("jobs"))?.deadLettered === 1, 10_000);
     const pulled = await platform.admin("POST", "/v1/queues/jobs-dlq/messages/pull", { batch_size: 10 });
     expect(pulled.body.messages).toEqual([
-      { id, timestamp_ms: expect.any(Number), attempts: 1, contentType: "json", body: JSON.stringify({ tag: "doomed", failAlways: true }), lease_id: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      {
+        id,
+        timestamp_ms: expect.any(Number),
+        attempts: 1,
+        contentType: "json",
+        body: JSON.stringify({ tag: "doomed", failAlways: true }),
+        lease_id: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
     ]);
     const attempts = (await consumerLog()).log.filter((e) => tagged(e.body, "doomed")).map((e) => e.attempts);
     expect(attempts).toEqual([1, 2, 3]);
@@ -175,7 +182,13 @@ describe("pull consumers", () => {
     await call("PULL", "sendBatch", [["a", "b", "c"].map((tag) => ({ body: { tag } }))]);
     const first = (await call("PULL", "receive", [2])).result;
     expect(first.map((/** @type {any} */ m) => m.body.tag)).toEqual(["a", "b"]);
-    expect(first[0]).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), timestamp: expect.any(String), body: { tag: "a" }, attempts: 1, leaseId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(first[0]).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      timestamp: expect.any(String),
+      body: { tag: "a" },
+      attempts: 1,
+      leaseId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const second = (await call("PULL", "receive", [{ batchSize: 10 }])).result;
     expect(second.map((/** @type {any} */ m) => m.body.tag)).toEqual(["c"]); // a and b are leased
     const [a, b] = first;
@@ -184,7 +197,10 @@ describe("pull consumers", () => {
     await call("PULL", "nack", [b.leaseId]);
     expect(await call("PULL", "changeVisibility", [second[0].leaseId, 0])).toEqual({ result: true });
     const again = (await call("PULL", "receive", [10])).result;
-    expect(again.map((/** @type {any} */ m) => [m.body.tag, m.attempts]).sort()).toEqual([["b", 2], ["c", 2]]);
+    expect(again.map((/** @type {any} */ m) => [m.body.tag, m.attempts]).sort()).toEqual([
+      ["b", 2],
+      ["c", 2],
+    ]);
     // The old lease of c is gone: acking with it does nothing, the new one acks.
     await call("PULL", "ack", [second[0].leaseId]);
     expect((await call("PULL", "changeVisibility", [second[0].leaseId, 1000])).result).toBe(false);
@@ -225,7 +241,11 @@ describe("pull consumers", () => {
     });
     expect(published).toEqual({ status: 201, body: { sent: 3 } });
     const { messages } = (await platform.admin("POST", "/v1/queues/pulled/messages/pull", { batch_size: 10 })).body;
-    expect(messages.map((/** @type {any} */ m) => [m.contentType, m.body])).toEqual([["text", "plain"], ["json", '{"n":1}'], ["bytes", "AQL/"]]);
+    expect(messages.map((/** @type {any} */ m) => [m.contentType, m.body])).toEqual([
+      ["text", "plain"],
+      ["json", '{"n":1}'],
+      ["bytes", "AQL/"],
+    ]);
     const [text, json, bytes] = messages;
     const result = await platform.admin("POST", "/v1/queues/pulled/messages/ack", {
       acks: [{ lease_id: text.lease_id }, { lease_id: json.lease_id }],
@@ -264,22 +284,36 @@ describe("errors and bad input", () => {
       error: "RangeError: visibility timeout must be a whole number of milliseconds from 0 to 43200000 (12 hours), got 43200001.",
     });
     expect(await call("PULL", "ack", ["not-a-lease"])).toEqual({ error: "TypeError: Invalid lease id: pass a leaseId returned by receive() unchanged." });
-    expect(await call("PULL", "nack", ["f".repeat(64), { delaySeconds: 43_201 }])).toMatchObject({ error: expect.stringContaining("message delay 43201 is invalid") });
+    expect(await call("PULL", "nack", ["f".repeat(64), { delaySeconds: 43_201 }])).toMatchObject({
+      error: expect.stringContaining("message delay 43201 is invalid"),
+    });
   });
 
   it("deploy: bad queue settings and crons are refused with what to change, and nothing is stored", async () => {
     const bundle = await bundleWorker(await workerFile(`export default { fetch() { return new Response("x"); } };`));
     /** @param {Record<string, unknown>} extra */
     const deploy = async (extra) => (await platform.admin("PUT", "/v1/workers/bad-queues", { ...bundle, ...extra })).body.error?.message;
-    expect(await deploy({ queues: { consumers: [{ queue: "q", maxBatchSize: 101 }] } })).toBe("body.queues.consumers.0.maxBatchSize: Too big: expected number to be <=100");
-    expect(await deploy({ queues: { consumers: [{ queue: "q", maxRetries: -1 }] } })).toBe("body.queues.consumers.0.maxRetries: Too small: expected number to be >=0");
-    expect(await deploy({ queues: { consumers: [{ queue: "q", deadLetterQueue: "q" }] } })).toBe("body.queues.consumers.0: A queue cannot be its own dead-letter queue.");
-    expect(await deploy({ queues: { consumers: [{ queue: "q" }, { queue: "q" }] } })).toBe("body.queues.consumers: Queue q has two consumers; a queue has one.");
+    expect(await deploy({ queues: { consumers: [{ queue: "q", maxBatchSize: 101 }] } })).toBe(
+      "body.queues.consumers.0.maxBatchSize: Too big: expected number to be <=100",
+    );
+    expect(await deploy({ queues: { consumers: [{ queue: "q", maxRetries: -1 }] } })).toBe(
+      "body.queues.consumers.0.maxRetries: Too small: expected number to be >=0",
+    );
+    expect(await deploy({ queues: { consumers: [{ queue: "q", deadLetterQueue: "q" }] } })).toBe(
+      "body.queues.consumers.0: A queue cannot be its own dead-letter queue.",
+    );
+    expect(await deploy({ queues: { consumers: [{ queue: "q" }, { queue: "q" }] } })).toBe(
+      "body.queues.consumers: Queue q has two consumers; a queue has one.",
+    );
     expect(await deploy({ queues: { producers: { Q: { queue: "bad name" } } } })).toBe(
       "body.queues.producers.Q.queue: Queue names are 1-63 letters, digits, '_' and '-', starting with a letter or digit.",
     );
-    expect(await deploy({ kv: { Q: "kv" }, queues: { producers: { Q: { queue: "q" } } } })).toBe("body.Q: Binding Q is declared twice (KV namespace and queue).");
-    expect(await deploy({ crons: ["* * * *"] })).toBe('body.crons.0: Cron "* * * *" is invalid: expected 5 fields (minute hour day-of-month month day-of-week), got 4.');
+    expect(await deploy({ kv: { Q: "kv" }, queues: { producers: { Q: { queue: "q" } } } })).toBe(
+      "body.Q: Binding Q is declared twice (KV namespace and queue).",
+    );
+    expect(await deploy({ crons: ["* * * *"] })).toBe(
+      'body.crons.0: Cron "* * * *" is invalid: expected 5 fields (minute hour day-of-month month day-of-week), got 4.',
+    );
     expect(await deploy({ crons: ["61 * * * *"] })).toBe('body.crons.0: Cron "61 * * * *" is invalid: the minute 61 is out of range (0-59).');
     expect(await deploy({ crons: ["0 0 * * 0"] })).toBe('body.crons.0: Cron "0 0 * * 0" is invalid: the day-of-week 0 is out of range (1-7).');
     expect((await platform.admin("GET", "/v1/workers/bad-queues")).status).toBe(404);
@@ -305,14 +339,19 @@ describe("errors and bad input", () => {
     const tooBig = await platform.admin("POST", "/v1/queues/pulled/messages", { messages: [{ body: "x".repeat(128_001), contentType: "text" }] });
     expect(tooBig).toEqual({
       status: 413,
-      body: { error: { code: "ERR_TOO_LARGE", message: "message in batch has length 128001 bytes which exceeds single message size limit of 128000 bytes (10204)" } },
+      body: {
+        error: { code: "ERR_TOO_LARGE", message: "message in batch has length 128001 bytes which exceeds single message size limit of 128000 bytes (10204)" },
+      },
     });
   });
 });
 
 describe("tenants", () => {
   it("isolation: the same queue name in another tenant is another queue; raw stubs cannot reach further", async () => {
-    await platform.deploy("evil-app", await workerFile(APP), { tenant: "evil", queues: { producers: { JOBS: { queue: "jobs" } }, consumers: [{ queue: "jobs", type: "http_pull" }] } });
+    await platform.deploy("evil-app", await workerFile(APP), {
+      tenant: "evil",
+      queues: { producers: { JOBS: { queue: "jobs" } }, consumers: [{ queue: "jobs", type: "http_pull" }] },
+    });
     await call("JOBS", "send", [{ tag: "evil-message" }], { worker: "evil-app" });
     const evilQueue = await queueRow("jobs", "?tenant=evil");
     expect(evilQueue).toMatchObject({ tenant: "evil", depth: 1, consumer: { worker: "evil-app", type: "http_pull" } });
@@ -321,7 +360,9 @@ describe("tenants", () => {
     const [victim] = (await platform.admin("POST", "/v1/queues/pulled/messages/pull", { batch_size: 1 })).body.messages;
     const raw = { worker: "evil-app", raw: true };
     expect((await call("JOBS", "acknowledge", [[victim.lease_id]], raw)).result).toBe(0);
-    expect((await call("JOBS", "sendMessages", ["send", [{ contentType: "json", body: "{}", queueId: "1" }]], raw)).error).toMatch(/^TypeError: Invalid argument to the queue binding/);
+    expect((await call("JOBS", "sendMessages", ["send", [{ contentType: "json", body: "{}", queueId: "1" }]], raw)).error).toMatch(
+      /^TypeError: Invalid argument to the queue binding/,
+    );
     const received = (await call("JOBS", "receiveMessages", [10], raw)).result;
     expect(received.map((/** @type {any} */ m) => m.body)).toEqual([{ tag: "evil-message" }]);
     expect((await call("JOBS", "query", ["SELECT 1"], raw)).error).toBeDefined();
@@ -357,7 +398,10 @@ describe("operator view", () => {
     });
     const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token };
     const { stdout } = await promisify(execFile)(process.execPath, ["cli/outpost.js", "queues"], { cwd: ROOT, env });
-    const lines = stdout.trim().split("\n").map((line) => line.split(/\s{2,}/));
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split(/\s{2,}/));
     expect(lines[0]).toEqual(["TENANT", "QUEUE", "DEPTH", "IN-FLIGHT", "DELAYED", "OLDEST", "DEAD-LETTERED", "DROPPED", "CONSUMER"]);
     expect(lines.find((line) => line[1] === "pulled")).toEqual(["default", "pulled", "3", "1", "0", expect.stringMatching(/^\d+s$/), "0", "0", "app (pull)"]);
     expect(lines.find((line) => line[1] === "jobs" && line[0] === "default")).toEqual(["default", "jobs", "0", "0", "0", "-", "1", "0", "app"]);
@@ -367,7 +411,12 @@ describe("operator view", () => {
   });
 
   it("metrics(): the backlog a worker sees", async () => {
-    await call("PULL", "sendBatch", [[{ body: "a", contentType: "text" }, { body: "bc", contentType: "text" }]]);
+    await call("PULL", "sendBatch", [
+      [
+        { body: "a", contentType: "text" },
+        { body: "bc", contentType: "text" },
+      ],
+    ]);
     expect((await call("PULL", "metrics")).result).toEqual({ backlogCount: 2, backlogBytes: 3, oldestMessageTimestamp: expect.any(String) });
   });
 });

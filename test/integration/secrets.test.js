@@ -37,7 +37,12 @@ const WORKER = `export default {
 
 /** @param {string} name @param {Record<string, unknown>} [extra] @param {string} [token] */
 async function deploy(name, extra = {}, token) {
-  const response = await platform.admin("PUT", `/v1/workers/${name}`, { ...(await bundleWorker(await workerFile(WORKER))), vaults: ["VAULT"], ...extra }, token);
+  const response = await platform.admin(
+    "PUT",
+    `/v1/workers/${name}`,
+    { ...(await bundleWorker(await workerFile(WORKER))), vaults: ["VAULT"], ...extra },
+    token,
+  );
   expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
   return response.body;
 }
@@ -71,7 +76,10 @@ describe("secret bindings", () => {
   it("secrets: listing gives names only; delete removes the binding", async () => {
     await platform.admin("PUT", "/v1/workers/app/secrets/TEMP", { value: "temporary" });
     const listed = await platform.admin("GET", "/v1/workers/app/secrets");
-    expect(listed.body.secrets.map((/** @type {any} */ s) => Object.keys(s).sort())).toEqual([["name", "updated_at"], ["name", "updated_at"]]);
+    expect(listed.body.secrets.map((/** @type {any} */ s) => Object.keys(s).sort())).toEqual([
+      ["name", "updated_at"],
+      ["name", "updated_at"],
+    ]);
     expect(listed.body.secrets.map((/** @type {any} */ s) => s.name)).toEqual(["DB_PASSWORD", "TEMP"]);
     expect(await platform.admin("DELETE", "/v1/workers/app/secrets/TEMP")).toEqual({ status: 204, body: "" });
     expect(await call("app", "/env?name=TEMP")).toEqual({ value: null });
@@ -84,14 +92,20 @@ describe("secret bindings", () => {
 
   it("secrets: a name a binding already uses is refused, in both directions", async () => {
     const clash = await platform.admin("PUT", "/v1/workers/app/secrets/VAULT", { value: "x" });
-    expect(clash).toEqual({ status: 409, body: { error: { code: "ERR_CONFLICT", message: "Worker app already has a binding named VAULT; a secret cannot replace it." } } });
+    expect(clash).toEqual({
+      status: 409,
+      body: { error: { code: "ERR_CONFLICT", message: "Worker app already has a binding named VAULT; a secret cannot replace it." } },
+    });
     const deployClash = await platform.admin("PUT", "/v1/workers/app", { ...(await bundleWorker(await workerFile(WORKER))), vars: { DB_PASSWORD: "plain" } });
     expect(deployClash.body.error.message).toBe("Binding DB_PASSWORD is already a secret of worker app; rename one of them.");
   });
 
   it("secrets: names and sizes are checked, and the refusal does not echo the value", async () => {
     const badName = await platform.admin("PUT", "/v1/workers/app/secrets/has%20space", { value: "v" });
-    expect(badName).toEqual({ status: 400, body: { error: { code: "ERR_BAD_REQUEST", message: 'secret: Binding name "has space" is not a JavaScript identifier of at most 64 characters.' } } });
+    expect(badName).toEqual({
+      status: 400,
+      body: { error: { code: "ERR_BAD_REQUEST", message: 'secret: Binding name "has space" is not a JavaScript identifier of at most 64 characters.' } },
+    });
     const big = "z".repeat(64 * 1024 + 1);
     const tooBig = await platform.admin("PUT", "/v1/workers/app/secrets/BIG", { value: big });
     expect(tooBig).toEqual({ status: 400, body: { error: { code: "ERR_BAD_REQUEST", message: "body.value: Secret values are at most 65536 bytes." } } });
@@ -124,8 +138,12 @@ describe("vault", () => {
   });
 
   it("vault: bad names and oversized values are refused from the worker", async () => {
-    expect(await call("app", "/vault/set?name=bad%20name", "v")).toEqual({ error: "Vault set failed: Secret names are 1-128 letters, digits, '_', '.' and '-'." });
-    expect(await call("app", "/vault/set?name=big", "q".repeat(64 * 1024 + 1))).toEqual({ error: "Vault set failed: The value is 65537 bytes; the limit is 65536." });
+    expect(await call("app", "/vault/set?name=bad%20name", "v")).toEqual({
+      error: "Vault set failed: Secret names are 1-128 letters, digits, '_', '.' and '-'.",
+    });
+    expect(await call("app", "/vault/set?name=big", "q".repeat(64 * 1024 + 1))).toEqual({
+      error: "Vault set failed: The value is 65537 bytes; the limit is 65536.",
+    });
   });
 
   it("vault: another tenant's vault is a different vault, and its token cannot name ours", async () => {
@@ -144,7 +162,9 @@ describe("at rest", () => {
   it("storage: the secrets table holds only ciphertext, bound to its row", async () => {
     const rows = await sql`SELECT tenant, scope, name, key_version, nonce, ciphertext FROM secrets`;
     expect(rows.length).toBeGreaterThan(2);
-    const dump = rows.map((row) => [row.nonce, row.ciphertext].map((b) => [b.toString("hex"), b.toString("base64"), b.toString("latin1")].join(" ")).join(" ")).join("\n");
+    const dump = rows
+      .map((row) => [row.nonce, row.ciphertext].map((b) => [b.toString("hex"), b.toString("base64"), b.toString("latin1")].join(" ")).join(" "))
+      .join("\n");
     for (const value of SECRET_VALUES) {
       expect(dump).not.toContain(value);
       expect(dump).not.toContain(Buffer.from(value).toString("hex"));
@@ -238,9 +258,7 @@ describe("master key", () => {
         },
         (/** @type {Error} */ error) => error.message,
       );
-      expect(failure).toContain(
-        "ERR_MASTER_KEY: the master key does not match the one this database's secrets were encrypted with (data key version 2).",
-      );
+      expect(failure).toContain("ERR_MASTER_KEY: the master key does not match the one this database's secrets were encrypted with (data key version 2).");
       const again = await startPlatform({ dataDir: host.dataDir });
       try {
         const reader = await bundleWorker(await workerFile(`export default { async fetch(r, env) { return new Response(await env.VAULT.get("kept")); } };`));

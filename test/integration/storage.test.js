@@ -120,7 +120,9 @@ describe("isolation", () => {
 describe("large objects", () => {
   it("storage: a 100 MiB object streams in and out without the runner holding it in memory", async () => {
     // Every process of the pool: whichever serves the request must not hold the object.
-    const pids = execFileSync("pgrep", ["-f", `workerd serve ${platform.dataDir}/workerd/config.capnp`], { encoding: "utf8" }).trim().split("\n");
+    const pids = execFileSync("pgrep", ["-f", `workerd serve ${platform.dataDir}/workerd/config.capnp`], { encoding: "utf8" })
+      .trim()
+      .split("\n");
     const rss = () => pids.reduce((sum, pid) => sum + Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1] ?? NaN) * 1024, 0);
     // A first round trip grows V8's heap to its working size (garbage, not the object: a second
     // object of the same size adds nothing, and a 300 MiB one far less than 300 MiB).
@@ -174,7 +176,11 @@ describe("presigned URLs", () => {
     const url = await presign("public.txt", "GET");
     const [payload, signature] = url.pathname.slice(1).split(".");
     const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString());
-    for (const altered of [{ ...claims, key: "secret" }, { ...claims, bucketId: String(Number(claims.bucketId) + 1) }, { ...claims, expires: claims.expires + 999999 }]) {
+    for (const altered of [
+      { ...claims, key: "secret" },
+      { ...claims, bucketId: String(Number(claims.bucketId) + 1) },
+      { ...claims, expires: claims.expires + 999999 },
+    ]) {
       const forged = new URL(url);
       forged.pathname = `/${Buffer.from(JSON.stringify(altered)).toString("base64url")}.${signature}`;
       expect(await use(forged)).toMatchObject({ status: 403, text: "Presigned URL refused: invalid signature.\n" });
@@ -231,7 +237,11 @@ describe("storage classes and SSE-C", () => {
       get: "InfrequentAccess",
       plain: "Standard",
       multipart: "InfrequentAccess",
-      listed: [["cls/a", "InfrequentAccess"], ["cls/a-default", "Standard"], ["cls/a-multipart", "InfrequentAccess"]],
+      listed: [
+        ["cls/a", "InfrequentAccess"],
+        ["cls/a-default", "Standard"],
+        ["cls/a-multipart", "InfrequentAccess"],
+      ],
       refused: 'put: storageClass must be one of "Standard", "InfrequentAccess", not "Glacier".',
       ssec: "put: ssecKey (server-side encryption with a customer-provided key) is not supported by Outpost; nothing was read or stored.",
       after: "x",

@@ -85,18 +85,29 @@ describe("a tenant token cannot reach another tenant", () => {
 
   it("tenant: cannot deploy over another tenant's worker or take its route", async () => {
     const overwrite = await asAcme("PUT", "/v1/workers/victim", code);
-    expect(overwrite).toEqual({ status: 409, body: { error: { code: "ERR_CONFLICT", message: "The worker name victim is taken by another tenant; choose another name." } } });
+    expect(overwrite).toEqual({
+      status: 409,
+      body: { error: { code: "ERR_CONFLICT", message: "The worker name victim is taken by another tenant; choose another name." } },
+    });
     const route = await asAcme("PUT", "/v1/workers/acme-thief", { ...code, routes: ["victim.example/*"] });
     expect(route).toEqual({
       status: 403,
-      body: { error: { code: "ERR_FORBIDDEN", message: "Route victim.example/*: your tenant does not own host victim.example; an operator assigns domains with `outpost domains add`." } },
+      body: {
+        error: {
+          code: "ERR_FORBIDDEN",
+          message: "Route victim.example/*: your tenant does not own host victim.example; an operator assigns domains with `outpost domains add`.",
+        },
+      },
     });
     expect((await asAcme("GET", "/v1/workers/acme-thief")).status).toBe(404);
   });
 
   it("tenant: cannot act for another tenant, even by naming it", async () => {
     const response = await asAcme("PUT", "/v1/workers/acme-other", { ...code, tenant: "default" });
-    expect(response).toEqual({ status: 403, body: { error: { code: "ERR_FORBIDDEN", message: "This token belongs to tenant acme; it cannot act for tenant default." } } });
+    expect(response).toEqual({
+      status: 403,
+      body: { error: { code: "ERR_FORBIDDEN", message: "This token belongs to tenant acme; it cannot act for tenant default." } },
+    });
   });
 
   it("tenant: cannot manage tokens or run maintenance", async () => {
@@ -108,9 +119,11 @@ describe("a tenant token cannot reach another tenant", () => {
   });
 
   it("tenant: KV namespaces of the same name stay separate per tenant", async () => {
-    const kv = await bundleWorker(await workerFile(`export default { async fetch(r, env) {
+    const kv = await bundleWorker(
+      await workerFile(`export default { async fetch(r, env) {
       if (r.method === "PUT") { await env.KV.put("k", await r.text()); return new Response("stored"); }
-      return new Response(await env.KV.get("k") ?? "(none)"); } };`));
+      return new Response(await env.KV.get("k") ?? "(none)"); } };`),
+    );
     await platform.admin("PUT", "/v1/workers/default-kv", { ...kv, kv: { KV: "shared-name" } });
     await asAcme("PUT", "/v1/workers/acme-kv", { ...kv, kv: { KV: "shared-name" } });
     await platform.fetchWorker("default-kv", "/", { method: "PUT", body: "default's" });

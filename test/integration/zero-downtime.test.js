@@ -39,7 +39,8 @@ it("deploy: deploying and rolling back under load fails no request and never mix
       requests++;
       const tag = String(response.headers["x-tag"]);
       if (response.status !== 200) problems.push(`status ${response.status}: ${response.text}`);
-      else if (!tags.includes(tag) || response.text !== `${tag}|`.repeat(50)) problems.push(`mixed response: header ${tag}, body ${response.text.slice(0, 40)}`);
+      else if (!tags.includes(tag) || response.text !== `${tag}|`.repeat(50))
+        problems.push(`mixed response: header ${tag}, body ${response.text.slice(0, 40)}`);
       else seen.add(tag);
     }
   };

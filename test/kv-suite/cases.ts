@@ -140,12 +140,25 @@ export const kvCases: Record<string, Case> = {
     await kv.put("bulk/c", "3");
     const result = await kv.get(["bulk/c", "bulk/b", "bulk/a"]);
     assert.ok(result instanceof Map);
-    assert.deepEqual([...result], [["bulk/c", "3"], ["bulk/b", null], ["bulk/a", "1"]]);
+    assert.deepEqual(
+      [...result],
+      [
+        ["bulk/c", "3"],
+        ["bulk/b", null],
+        ["bulk/a", "1"],
+      ],
+    );
   },
 
   "get: many keys as json": async (kv) => {
     await kv.put("bulkjson/a", '{"x":1}');
-    assert.deepEqual([...(await kv.get(["bulkjson/a", "bulkjson/b"], "json"))], [["bulkjson/a", { x: 1 }], ["bulkjson/b", null]]);
+    assert.deepEqual(
+      [...(await kv.get(["bulkjson/a", "bulkjson/b"], "json"))],
+      [
+        ["bulkjson/a", { x: 1 }],
+        ["bulkjson/b", null],
+      ],
+    );
   },
 
   "getWithMetadata: many keys": async (kv) => {
@@ -153,7 +166,11 @@ export const kvCases: Record<string, Case> = {
     await kv.put("bulkmeta/b", "2");
     assert.deepEqual(
       [...(await kv.getWithMetadata(["bulkmeta/a", "bulkmeta/b", "bulkmeta/z"]))],
-      [["bulkmeta/a", { value: "1", metadata: { m: 1 } }], ["bulkmeta/b", { value: "2", metadata: null }], ["bulkmeta/z", null]],
+      [
+        ["bulkmeta/a", { value: "1", metadata: { m: 1 } }],
+        ["bulkmeta/b", { value: "2", metadata: null }],
+        ["bulkmeta/z", null],
+      ],
     );
   },
 
@@ -165,11 +182,7 @@ export const kvCases: Record<string, Case> = {
   },
 
   "get: many keys only as text or json": async (kv) => {
-    await rejects(
-      kv.get(["bulktype/a"], "arrayBuffer" as "text"),
-      "Error",
-      'KV GET_BULK failed: 400 "arrayBuffer" is not a valid type. Use "json" or "text"',
-    );
+    await rejects(kv.get(["bulktype/a"], "arrayBuffer" as "text"), "Error", 'KV GET_BULK failed: 400 "arrayBuffer" is not a valid type. Use "json" or "text"');
     await rejects(kv.get(["bulktype/a"], "stream" as "text"), "Error", 'KV GET_BULK failed: 400 "stream" is not a valid type. Use "json" or "text"');
   },
 
@@ -222,13 +235,21 @@ export const kvCases: Record<string, Case> = {
     );
     assert.equal(await kv.get("bigmeta/a"), null);
     await kv.put("bigmeta/b", "v", { metadata: { pad: "x".repeat(1014) } }); // exactly 1024 bytes
-    assert.equal(((await kv.getWithMetadata<{ pad: string }>("bigmeta/b")).metadata)?.pad.length, 1014);
+    assert.equal((await kv.getWithMetadata<{ pad: string }>("bigmeta/b")).metadata?.pad.length, 1014);
   },
 
   "put: expirationTtl must be at least 60": async (kv) => {
     await rejects(kv.put("ttl/a", "v", { expirationTtl: 30 }), "Error", "KV PUT failed: 400 Invalid expiration_ttl of 30. Expiration TTL must be at least 60.");
-    await rejects(kv.put("ttl/a", "v", { expirationTtl: 0 }), "Error", "KV PUT failed: 400 Invalid expiration_ttl of 0. Please specify integer greater than 0.");
-    await rejects(kv.put("ttl/a", "v", { expirationTtl: -5 }), "Error", "KV PUT failed: 400 Invalid expiration_ttl of -5. Please specify integer greater than 0.");
+    await rejects(
+      kv.put("ttl/a", "v", { expirationTtl: 0 }),
+      "Error",
+      "KV PUT failed: 400 Invalid expiration_ttl of 0. Please specify integer greater than 0.",
+    );
+    await rejects(
+      kv.put("ttl/a", "v", { expirationTtl: -5 }),
+      "Error",
+      "KV PUT failed: 400 Invalid expiration_ttl of -5. Please specify integer greater than 0.",
+    );
     assert.equal(await kv.get("ttl/a"), null);
   },
 
@@ -273,9 +294,18 @@ export const kvCases: Record<string, Case> = {
 
   "list: prefix characters are literal": async (kv) => {
     for (const name of ["lit/100%", "lit/100x", "lit/a_b", "lit/axb", "lit/back\\slash", "lit/backxslash"]) await kv.put(name, "v");
-    assert.deepEqual((await kv.list({ prefix: "lit/100%" })).keys.map((k) => k.name), ["lit/100%"]);
-    assert.deepEqual((await kv.list({ prefix: "lit/a_" })).keys.map((k) => k.name), ["lit/a_b"]);
-    assert.deepEqual((await kv.list({ prefix: "lit/back\\" })).keys.map((k) => k.name), ["lit/back\\slash"]);
+    assert.deepEqual(
+      (await kv.list({ prefix: "lit/100%" })).keys.map((k) => k.name),
+      ["lit/100%"],
+    );
+    assert.deepEqual(
+      (await kv.list({ prefix: "lit/a_" })).keys.map((k) => k.name),
+      ["lit/a_b"],
+    );
+    assert.deepEqual(
+      (await kv.list({ prefix: "lit/back\\" })).keys.map((k) => k.name),
+      ["lit/back\\slash"],
+    );
   },
 
   "list: limit and cursor page through every key once": async (kv) => {
@@ -304,7 +334,10 @@ export const kvCases: Record<string, Case> = {
     await kv.put("listdel/a", "v");
     await kv.put("listdel/b", "v");
     await kv.delete("listdel/a");
-    assert.deepEqual((await kv.list({ prefix: "listdel/" })).keys.map((k) => k.name), ["listdel/b"]);
+    assert.deepEqual(
+      (await kv.list({ prefix: "listdel/" })).keys.map((k) => k.name),
+      ["listdel/b"],
+    );
   },
 
   "list: an unknown prefix lists nothing": async (kv) => {

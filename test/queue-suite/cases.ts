@@ -147,8 +147,16 @@ export const queueCases: Record<string, Case> = {
   },
 
   "send: bytes need an ArrayBufferView": async (suite) => {
-    await rejects(suite.queue.send("s", { contentType: "bytes" }), "TypeError", 'Content Type "bytes" requires a value of type ArrayBufferView, but received: string');
-    await rejects(suite.queue.send(new ArrayBuffer(4), { contentType: "bytes" }), "TypeError", 'Content Type "bytes" requires a value of type ArrayBufferView, but received: object');
+    await rejects(
+      suite.queue.send("s", { contentType: "bytes" }),
+      "TypeError",
+      'Content Type "bytes" requires a value of type ArrayBufferView, but received: string',
+    );
+    await rejects(
+      suite.queue.send(new ArrayBuffer(4), { contentType: "bytes" }),
+      "TypeError",
+      'Content Type "bytes" requires a value of type ArrayBufferView, but received: object',
+    );
   },
 
   "send: json that cannot be serialized is refused": async (suite) => {
@@ -160,16 +168,28 @@ export const queueCases: Record<string, Case> = {
   },
 
   "send: options must be an object": async (suite) => {
-    await rejects(suite.queue.send("x", "text" as unknown as QueueSendOptions), "TypeError", "Failed to execute 'send' on 'WorkerQueue': parameter 2 is not of type 'SendOptions'.");
+    await rejects(
+      suite.queue.send("x", "text" as unknown as QueueSendOptions),
+      "TypeError",
+      "Failed to execute 'send' on 'WorkerQueue': parameter 2 is not of type 'SendOptions'.",
+    );
   },
 
   "send: delaySeconds beyond 32 bits is refused": async (suite) => {
-    await rejects(suite.queue.send("x", { delaySeconds: 2 ** 32 + 1 }), "TypeError", "Value out of range. Must be between -2147483648 and 2147483647 (inclusive).");
+    await rejects(
+      suite.queue.send("x", { delaySeconds: 2 ** 32 + 1 }),
+      "TypeError",
+      "Value out of range. Must be between -2147483648 and 2147483647 (inclusive).",
+    );
   },
 
   "send: 128000 bytes is the largest message": async (suite) => {
     await suite.queue.send(text(128_000), { contentType: "text" });
-    await rejects(suite.queue.send(text(128_001), { contentType: "text" }), "Error", "Queue send failed: message length of 128001 bytes exceeds limit of 128000");
+    await rejects(
+      suite.queue.send(text(128_001), { contentType: "text" }),
+      "Error",
+      "Queue send failed: message length of 128001 bytes exceeds limit of 128000",
+    );
   },
 
   "sendBatch: an empty batch is refused": async (suite) => {
@@ -177,8 +197,16 @@ export const queueCases: Record<string, Case> = {
   },
 
   "sendBatch: the messages must be a sequence of MessageSendRequests": async (suite) => {
-    await rejects(suite.queue.sendBatch(5 as unknown as MessageSendRequest[]), "TypeError", "Failed to execute 'sendBatch' on 'WorkerQueue': parameter 1 is not of type 'Sequence'.");
-    await rejects(suite.queue.sendBatch(["a"] as unknown as MessageSendRequest[]), "TypeError", "Incorrect type: the provided value is not of type 'MessageSendRequest'.");
+    await rejects(
+      suite.queue.sendBatch(5 as unknown as MessageSendRequest[]),
+      "TypeError",
+      "Failed to execute 'sendBatch' on 'WorkerQueue': parameter 1 is not of type 'Sequence'.",
+    );
+    await rejects(
+      suite.queue.sendBatch(["a"] as unknown as MessageSendRequest[]),
+      "TypeError",
+      "Incorrect type: the provided value is not of type 'MessageSendRequest'.",
+    );
     await rejects(suite.queue.sendBatch([{ notBody: 1 } as unknown as MessageSendRequest]), "TypeError", "Message body cannot be undefined");
   },
 

@@ -24,7 +24,10 @@ async function rejects(promise: Promise<unknown>, name: string, message: string)
 
 export const r2Cases: Record<string, Case> = {
   "put/get: a string round trip with its metadata": async (bucket) => {
-    const put = await bucket.put("rt/a.txt", "hello world", { httpMetadata: { contentType: "text/plain", cacheControl: "max-age=60" }, customMetadata: { owner: "ana" } });
+    const put = await bucket.put("rt/a.txt", "hello world", {
+      httpMetadata: { contentType: "text/plain", cacheControl: "max-age=60" },
+      customMetadata: { owner: "ana" },
+    });
     assert.ok(put);
     assert.equal(put.key, "rt/a.txt");
     assert.equal(put.size, 11);
@@ -111,7 +114,10 @@ export const r2Cases: Record<string, Case> = {
 
   "put: checksums are verified and returned": async (bucket) => {
     const ok = await bucket.put("sum/a", "hello", { sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824" });
-    assert.deepEqual(plain(ok!.checksums), { md5: "5d41402abc4b2a76b9719d911017c592", sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824" });
+    assert.deepEqual(plain(ok!.checksums), {
+      md5: "5d41402abc4b2a76b9719d911017c592",
+      sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+    });
     assert.equal(hex(ok!.checksums.sha256), "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
     await rejects(
       bucket.put("sum/b", "x", { md5: "00000000000000000000000000000000" }),
@@ -132,12 +138,18 @@ export const r2Cases: Record<string, Case> = {
   },
 
   "put: custom metadata above 2 KiB is refused": async (bucket) => {
-    await rejects(bucket.put("meta/big", "x", { customMetadata: { pad: "y".repeat(2100) } }), "Error", "put: Your metadata headers exceed the maximum allowed metadata size. (10012)");
+    await rejects(
+      bucket.put("meta/big", "x", { customMetadata: { pad: "y".repeat(2100) } }),
+      "Error",
+      "put: Your metadata headers exceed the maximum allowed metadata size. (10012)",
+    );
     assert.equal(await bucket.head("meta/big"), null);
   },
 
   "writeHttpMetadata: copies the object's HTTP metadata onto headers": async (bucket) => {
-    await bucket.put("http/a", "x", { httpMetadata: { contentType: "text/html", contentLanguage: "en", cacheControl: "no-store", contentDisposition: "inline", contentEncoding: "identity" } });
+    await bucket.put("http/a", "x", {
+      httpMetadata: { contentType: "text/html", contentLanguage: "en", cacheControl: "no-store", contentDisposition: "inline", contentEncoding: "identity" },
+    });
     const headers = new Headers();
     (await bucket.head("http/a"))!.writeHttpMetadata(headers);
     assert.deepEqual(Object.fromEntries(headers), {
@@ -162,19 +174,31 @@ export const r2Cases: Record<string, Case> = {
     const keys = Array.from({ length: 7 }, (_, i) => `list/${i}`);
     for (const key of keys) await bucket.put(key, "x");
     const first = await bucket.list({ prefix: "list/", limit: 3 });
-    assert.deepEqual(first.objects.map((o) => o.key), keys.slice(0, 3));
+    assert.deepEqual(
+      first.objects.map((o) => o.key),
+      keys.slice(0, 3),
+    );
     assert.equal(first.truncated, true);
     const rest = await bucket.list({ prefix: "list/", cursor: (first as { cursor: string }).cursor });
-    assert.deepEqual(rest.objects.map((o) => o.key), keys.slice(3));
+    assert.deepEqual(
+      rest.objects.map((o) => o.key),
+      keys.slice(3),
+    );
     assert.equal(rest.truncated, false);
     assert.equal("cursor" in rest ? rest.cursor : undefined, undefined);
-    assert.deepEqual((await bucket.list({ prefix: "list/", startAfter: "list/4" })).objects.map((o) => o.key), keys.slice(5));
+    assert.deepEqual(
+      (await bucket.list({ prefix: "list/", startAfter: "list/4" })).objects.map((o) => o.key),
+      keys.slice(5),
+    );
   },
 
   "list: a delimiter groups keys into delimitedPrefixes": async (bucket) => {
     for (const key of ["tree/a.txt", "tree/dir/b.txt", "tree/dir/c.txt", "tree/other/d", "tree/z"]) await bucket.put(key, "x");
     const listing = await bucket.list({ prefix: "tree/", delimiter: "/" });
-    assert.deepEqual(listing.objects.map((o) => o.key), ["tree/a.txt", "tree/z"]);
+    assert.deepEqual(
+      listing.objects.map((o) => o.key),
+      ["tree/a.txt", "tree/z"],
+    );
     assert.deepEqual(listing.delimitedPrefixes, ["tree/dir/", "tree/other/"]);
   },
 
@@ -215,12 +239,20 @@ export const r2Cases: Record<string, Case> = {
     const upload = await bucket.createMultipartUpload("mp/c");
     const one = await upload.uploadPart(1, "ab");
     const two = await upload.uploadPart(2, "cd");
-    await rejects(upload.complete([one, two]), "Error", "completeMultipartUpload: Your proposed upload is smaller than the minimum allowed object size. (10011)");
+    await rejects(
+      upload.complete([one, two]),
+      "Error",
+      "completeMultipartUpload: Your proposed upload is smaller than the minimum allowed object size. (10011)",
+    );
     assert.equal(await bucket.head("mp/c"), null);
   },
 
   "multipart: an unknown upload id is refused; an aborted upload is gone": async (bucket) => {
-    await rejects(bucket.resumeMultipartUpload("mp/d", "nope").uploadPart(1, "x"), "Error", "uploadPart: The specified multipart upload does not exist. (10024)");
+    await rejects(
+      bucket.resumeMultipartUpload("mp/d", "nope").uploadPart(1, "x"),
+      "Error",
+      "uploadPart: The specified multipart upload does not exist. (10024)",
+    );
     const upload = await bucket.createMultipartUpload("mp/e");
     await upload.uploadPart(1, "x");
     await upload.abort();

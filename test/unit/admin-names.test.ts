@@ -28,7 +28,9 @@ it("moduleNameProblem: relative paths are module names", () => {
 
 it("moduleNameProblem: schemes are refused, so built-in modules cannot be replaced", () => {
   for (const name of ["cloudflare:workers", "cloudflare:sockets", "node:fs", "workerd:x", "a:b.js", "file:///etc/passwd"]) {
-    expect(moduleNameProblem(name)).toBe(`Module name ${JSON.stringify(name)} has a scheme or ':'; module names are relative paths, and built-in modules cannot be replaced.`);
+    expect(moduleNameProblem(name)).toBe(
+      `Module name ${JSON.stringify(name)} has a scheme or ':'; module names are relative paths, and built-in modules cannot be replaced.`,
+    );
   }
 });
 
@@ -49,8 +51,12 @@ it("moduleNameProblem: absolute paths, empty or '.' segments, platform names and
 
 it("safeRecord: reserved keys are refused by name, where zod's record would throw or drop them", () => {
   const Vars = safeRecord(BindingNameSchema, z.unknown());
-  expect(issues(Vars, JSON.parse('{"constructor": null}'))).toEqual(["constructor: Binding name constructor is reserved (__proto__, constructor and prototype cannot be env keys)."]);
-  expect(issues(Vars, JSON.parse('{"__proto__": "x", "OK": 1}'))).toEqual(["__proto__: Binding name __proto__ is reserved (__proto__, constructor and prototype cannot be env keys)."]);
+  expect(issues(Vars, JSON.parse('{"constructor": null}'))).toEqual([
+    "constructor: Binding name constructor is reserved (__proto__, constructor and prototype cannot be env keys).",
+  ]);
+  expect(issues(Vars, JSON.parse('{"__proto__": "x", "OK": 1}'))).toEqual([
+    "__proto__: Binding name __proto__ is reserved (__proto__, constructor and prototype cannot be env keys).",
+  ]);
   expect(issues(safeRecord(BindingNameSchema, z.string()), JSON.parse('{"prototype": "a", "constructor": null}'))).toHaveLength(2);
 });
 

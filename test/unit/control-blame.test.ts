@@ -11,7 +11,12 @@ describe("blame", () => {
   });
 
   it("blame: several invocations of one worker version are certain", () => {
-    expect(blame([suspect("a", "spinner"), suspect("b", "spinner"), suspect("c", "spinner")])).toEqual({ certain: true, tenant: "acme", worker: "spinner", version: V1 });
+    expect(blame([suspect("a", "spinner"), suspect("b", "spinner"), suspect("c", "spinner")])).toEqual({
+      certain: true,
+      tenant: "acme",
+      worker: "spinner",
+      version: V1,
+    });
   });
 
   it("blame: two distinct workers are not certain, whichever order", () => {

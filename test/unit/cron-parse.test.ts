@@ -24,7 +24,10 @@ it("nextTick: every minute, strictly after the given time", () => {
 it("nextTick: steps, ranges, lists and start/step", () => {
   expect(ticks("*/30 * * * *", "2026-03-01T10:10:00Z")).toEqual(["2026-03-01T10:30:00.000Z", "2026-03-01T11:00:00.000Z", "2026-03-01T11:30:00.000Z"]);
   expect(ticks("5/20 9-10 * * *", "2026-03-01T08:00:00Z", 4)).toEqual([
-    "2026-03-01T09:05:00.000Z", "2026-03-01T09:25:00.000Z", "2026-03-01T09:45:00.000Z", "2026-03-01T10:05:00.000Z",
+    "2026-03-01T09:05:00.000Z",
+    "2026-03-01T09:25:00.000Z",
+    "2026-03-01T09:45:00.000Z",
+    "2026-03-01T10:05:00.000Z",
   ]);
   expect(ticks("0 0,12 * * *", "2026-03-01T01:00:00Z", 2)).toEqual(["2026-03-01T12:00:00.000Z", "2026-03-02T00:00:00.000Z"]);
 });
@@ -63,16 +66,24 @@ it("previousTick: the latest tick at or before a time, after a bound (missed-tic
 });
 
 it("parseCron: malformed expressions are refused with what is wrong", () => {
-  expect(thrown(() => parseCron("* * * *"))).toBe('CronSyntaxError: Cron "* * * *" is invalid: expected 5 fields (minute hour day-of-month month day-of-week), got 4.');
-  expect(thrown(() => parseCron("* * * * * *"))).toBe('CronSyntaxError: Cron "* * * * * *" is invalid: expected 5 fields (minute hour day-of-month month day-of-week), got 6.');
+  expect(thrown(() => parseCron("* * * *"))).toBe(
+    'CronSyntaxError: Cron "* * * *" is invalid: expected 5 fields (minute hour day-of-month month day-of-week), got 4.',
+  );
+  expect(thrown(() => parseCron("* * * * * *"))).toBe(
+    'CronSyntaxError: Cron "* * * * * *" is invalid: expected 5 fields (minute hour day-of-month month day-of-week), got 6.',
+  );
   expect(thrown(() => parseCron("60 * * * *"))).toBe('CronSyntaxError: Cron "60 * * * *" is invalid: the minute 60 is out of range (0-59).');
   expect(thrown(() => parseCron("* 24 * * *"))).toBe('CronSyntaxError: Cron "* 24 * * *" is invalid: the hour 24 is out of range (0-23).');
   expect(thrown(() => parseCron("* * 0 * *"))).toBe('CronSyntaxError: Cron "* * 0 * *" is invalid: the day-of-month 0 is out of range (1-31).');
   expect(thrown(() => parseCron("* * * 13 *"))).toBe('CronSyntaxError: Cron "* * * 13 *" is invalid: the month 13 is out of range (1-12).');
   expect(thrown(() => parseCron("* * * * 8"))).toBe('CronSyntaxError: Cron "* * * * 8" is invalid: the day-of-week 8 is out of range (1-7).');
-  expect(thrown(() => parseCron("*/0 * * * *"))).toBe('CronSyntaxError: Cron "*/0 * * * *" is invalid: "*/0": the step after / must be a positive whole number.');
+  expect(thrown(() => parseCron("*/0 * * * *"))).toBe(
+    'CronSyntaxError: Cron "*/0 * * * *" is invalid: "*/0": the step after / must be a positive whole number.',
+  );
   expect(thrown(() => parseCron("30-10 * * * *"))).toBe('CronSyntaxError: Cron "30-10 * * * *" is invalid: "30-10": a minute range must go from low to high.');
   expect(thrown(() => parseCron("* * * FOO *"))).toBe('CronSyntaxError: Cron "* * * FOO *" is invalid: "FOO" is not a valid month.');
-  expect(thrown(() => parseCron("* * * * MON#6"))).toBe('CronSyntaxError: Cron "* * * * MON#6" is invalid: "MON#6": the week in the month after # must be 1-5.');
+  expect(thrown(() => parseCron("* * * * MON#6"))).toBe(
+    'CronSyntaxError: Cron "* * * * MON#6" is invalid: "MON#6": the week in the month after # must be 1-5.',
+  );
   expect(thrown(() => parseCron("1,,2 * * * *"))).toBe('CronSyntaxError: Cron "1,,2 * * * *" is invalid: the minute field has an empty list item.');
 });

@@ -31,7 +31,11 @@ it("withRetries: a failing call is made three times in all, 1 s then 2 s apart",
   expect(result).toEqual({ outcome: "exception", attempts: 3 });
   expect(calls).toEqual([1, 2, 3]);
   expect(waits).toEqual([1000, 2000]);
-  expect(failures.map((f) => [f.attempt, f.outcome, f.retryInMs])).toEqual([[1, "exception", 1000], [2, "exception", 2000], [3, "exception", null]]);
+  expect(failures.map((f) => [f.attempt, f.outcome, f.retryInMs])).toEqual([
+    [1, "exception", 1000],
+    [2, "exception", 2000],
+    [3, "exception", null],
+  ]);
 });
 
 it("withRetries: stops at the first ok; the result is the last call's", async () => {

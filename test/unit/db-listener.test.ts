@@ -63,7 +63,10 @@ it("closed: reports not hearing at once and subscribes again 1 s later on the sa
   h.listener.start();
   await h.answer();
   h.connection().closed();
-  expect(h.heard).toEqual([[true, undefined], [false, undefined]]);
+  expect(h.heard).toEqual([
+    [true, undefined],
+    [false, undefined],
+  ]);
   expect(h.retry()).toBe(1000);
   expect(h.pending.map((listen) => listen.channel)).toEqual(["one", "two"]);
   await h.answer();
@@ -96,7 +99,10 @@ it("failed LISTEN: reports the error; the close that comes with it adds no secon
   const refused = new Error("connection refused");
   h.connection().closed();
   await h.answer(refused);
-  expect(h.heard).toEqual([[false, undefined], [false, refused]]);
+  expect(h.heard).toEqual([
+    [false, undefined],
+    [false, refused],
+  ]);
   expect(h.timers.map((timer) => timer.ms)).toEqual([1000]);
 });
 
@@ -118,10 +124,16 @@ it("a late answer to an attempt a newer one replaced says nothing", async () => 
   h.connection().closed();
   h.retry();
   await h.answer();
-  expect(h.heard).toEqual([[false, undefined], [true, undefined]]);
+  expect(h.heard).toEqual([
+    [false, undefined],
+    [true, undefined],
+  ]);
   for (const listen of stale) listen.reject(new Error("too late"));
   await new Promise((resolve) => setTimeout(resolve, 0));
-  expect(h.heard).toEqual([[false, undefined], [true, undefined]]);
+  expect(h.heard).toEqual([
+    [false, undefined],
+    [true, undefined],
+  ]);
   expect(h.timers).toEqual([]);
 });
 
@@ -135,6 +147,9 @@ it("a late OK to an attempt a newer one replaced does not claim hearing", async 
   await h.answer(down);
   for (const listen of stale) listen.resolve();
   await new Promise((resolve) => setTimeout(resolve, 0));
-  expect(h.heard).toEqual([[false, undefined], [false, down]]);
+  expect(h.heard).toEqual([
+    [false, undefined],
+    [false, down],
+  ]);
   expect(h.retry()).toBe(2000);
 });

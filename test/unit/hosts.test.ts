@@ -1,5 +1,14 @@
 import { expect, it } from "vitest";
-import { coveringDomains, isUnderBaseDomain, ownerOf, parseDomain, routeNeeds, tooBroadForTenants, touchesBaseDomain, unownedNeed } from "../../runner/dispatch/hosts.ts";
+import {
+  coveringDomains,
+  isUnderBaseDomain,
+  ownerOf,
+  parseDomain,
+  routeNeeds,
+  tooBroadForTenants,
+  touchesBaseDomain,
+  unownedNeed,
+} from "../../runner/dispatch/hosts.ts";
 import { parsePattern, type RoutePattern } from "../../runner/dispatch/patterns.ts";
 
 const route = (pattern: string) => parsePattern(pattern) as RoutePattern;
@@ -10,7 +19,17 @@ it("parseDomain: normalises case and the trailing dot; accepts *. wildcards", ()
 });
 
 it("parseDomain: refuses what is not a host name", () => {
-  for (const text of ["*example.com", "a.*.example.com", "exa_mple.com", "-a.example.com", "example..com", "", "*.", `${"a".repeat(64)}.com`, "example.com:80"]) {
+  for (const text of [
+    "*example.com",
+    "a.*.example.com",
+    "exa_mple.com",
+    "-a.example.com",
+    "example..com",
+    "",
+    "*.",
+    `${"a".repeat(64)}.com`,
+    "example.com:80",
+  ]) {
     expect(parseDomain(text), text).toEqual({ error: expect.stringContaining("is not a domain") });
   }
 });

@@ -7,7 +7,15 @@ import { thrown } from "./thrown.ts";
 
 it("isStorableText: NUL and lone surrogates are refused; pairs, emoji and other controls are fine", () => {
   expect(["", "plain", "é", "😀", "\ud83d\ude00", "\u0001\u007f", "\uffff"].map(isStorableText)).toEqual([true, true, true, true, true, true, true]);
-  expect(["\u0000", "a\u0000b", "\ud800", "\udc00", "a\ud83d", "\ude00b", "\udc00\ud800"].map(isStorableText)).toEqual([false, false, false, false, false, false, false]);
+  expect(["\u0000", "a\u0000b", "\ud800", "\udc00", "a\ud83d", "\ude00b", "\udc00\ud800"].map(isStorableText)).toEqual([
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+  ]);
 });
 
 it("isWellFormedText: only lone surrogates are refused (NUL is Unicode)", () => {
@@ -25,7 +33,9 @@ it("unstorablePath: the path of the first bad key or string, at any depth; null 
 });
 
 it("toInt32: as workerd converts an int argument: NaN and infinities are 0, fractions truncate, beyond 32 bits is a TypeError", () => {
-  expect([toInt32(Infinity), toInt32(-Infinity), toInt32(NaN), toInt32(2147483647), toInt32(-2147483648), toInt32(-1.9)]).toEqual([0, 0, 0, 2147483647, -2147483648, -1]);
+  expect([toInt32(Infinity), toInt32(-Infinity), toInt32(NaN), toInt32(2147483647), toInt32(-2147483648), toInt32(-1.9)]).toEqual([
+    0, 0, 0, 2147483647, -2147483648, -1,
+  ]);
   for (const value of [2 ** 31, -(2 ** 31) - 1, 1e12, Number.MAX_VALUE]) {
     expect(thrown(() => toInt32(value))).toBe("TypeError: Value out of range. Must be between -2147483648 and 2147483647 (inclusive).");
   }

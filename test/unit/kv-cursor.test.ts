@@ -11,7 +11,11 @@ const SALT = new Uint8Array(16).fill(7);
 const importCursorKey = (master: string) => deriveSigningKey(master, SALT);
 const INVALID = "BindingError: KV GET failed: 400 Invalid cursor. Pass the cursor from the previous list() result unchanged.";
 const utf8 = (text: string) => new TextEncoder().encode(text);
-const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 
 const scope = { namespaceId: "ns-1", prefix: "user/" };
 

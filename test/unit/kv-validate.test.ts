@@ -58,9 +58,7 @@ it("validateKey: an empty key is a 400 naming the operation", () => {
 
 it("validateKey: '.' and '..' are illegal names", () => {
   expect(thrown(() => validateKey("KV PUT", "."))).toBe('BindingError: KV PUT failed: 400 Illegal key name ".". Please use a different name.');
-  expect(thrown(() => validateKey("KV GET_BULK", ".."))).toBe(
-    'BindingError: KV GET_BULK failed: 400 Illegal key name "..". Please use a different name.',
-  );
+  expect(thrown(() => validateKey("KV GET_BULK", ".."))).toBe('BindingError: KV GET_BULK failed: 400 Illegal key name "..". Please use a different name.');
 });
 
 it("validateKey: returns the key's UTF-8 bytes", () => {
@@ -162,7 +160,13 @@ it("validatePutOptions: expirationTtl below 60 is a 400", () => {
 });
 
 it("validatePutOptions: expirationTtl of zero, below zero, NaN or Infinity asks for an integer greater than 0 (as workerd, which reads NaN and Infinity as 0)", () => {
-  for (const [ttl, shown] of [[0, 0], [-5, -5], [NaN, 0], [Infinity, 0], [-Infinity, 0]]) {
+  for (const [ttl, shown] of [
+    [0, 0],
+    [-5, -5],
+    [NaN, 0],
+    [Infinity, 0],
+    [-Infinity, 0],
+  ]) {
     expect(thrown(() => validatePutOptions({ expirationTtl: ttl }, NOW))).toBe(
       `BindingError: KV PUT failed: 400 Invalid expiration_ttl of ${shown}. Please specify integer greater than 0.`,
     );
@@ -185,7 +189,12 @@ it("validatePutOptions: expiration at least 60 seconds ahead is kept, truncated"
 });
 
 it("validatePutOptions: expiration in the past, now, NaN or Infinity is a 400 (NaN and Infinity read as 0)", () => {
-  for (const [at, shown] of [[5, 5], [NOW, NOW], [NaN, 0], [Infinity, 0]]) {
+  for (const [at, shown] of [
+    [5, 5],
+    [NOW, NOW],
+    [NaN, 0],
+    [Infinity, 0],
+  ]) {
     expect(thrown(() => validatePutOptions({ expiration: at }, NOW))).toBe(
       `BindingError: KV PUT failed: 400 Invalid expiration of ${shown}. Please specify integer greater than the current number of seconds since the UNIX epoch.`,
     );
@@ -236,9 +245,7 @@ it("validateListLimit: more than 1000 is a 400", () => {
 });
 
 it("validateListLimit: negative or NaN is a 400", () => {
-  expect(thrown(() => validateListLimit(-1))).toBe(
-    "BindingError: KV GET failed: 400 Invalid key_count_limit of -1. Please specify an integer greater than 0.",
-  );
+  expect(thrown(() => validateListLimit(-1))).toBe("BindingError: KV GET failed: 400 Invalid key_count_limit of -1. Please specify an integer greater than 0.");
   expect(thrown(() => validateListLimit(NaN))).toBe(
     "BindingError: KV GET failed: 400 Invalid key_count_limit of NaN. Please specify an integer greater than 0.",
   );

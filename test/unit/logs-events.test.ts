@@ -28,11 +28,16 @@ describe("tenantEntries", () => {
     expect(tenantEntries(item({ outcome: "exception", exceptions: [exception] }), WHO)).toEqual([
       expect.objectContaining({ level: "error", msg: "Uncaught TypeError: bad", stack: "    at fetch (a.js:1:1)" }),
     ]);
-    expect(tenantEntries(item({ outcome: "exceededCpu" }), WHO)).toEqual([expect.objectContaining({ level: "error", msg: "The invocation ended: exceededCpu" })]);
+    expect(tenantEntries(item({ outcome: "exceededCpu" }), WHO)).toEqual([
+      expect.objectContaining({ level: "error", msg: "The invocation ended: exceededCpu" }),
+    ]);
   });
 
   it("tenantEntries: scheduled and queue invocations say so instead of a request id", () => {
-    expect(tenantEntries(item({ event: { cron: "* * * * *", scheduledTime: 1 }, logs: [log(["a"])] }), WHO)[0]).toMatchObject({ trigger: "scheduled", cron: "* * * * *" });
+    expect(tenantEntries(item({ event: { cron: "* * * * *", scheduledTime: 1 }, logs: [log(["a"])] }), WHO)[0]).toMatchObject({
+      trigger: "scheduled",
+      cron: "* * * * *",
+    });
     expect(tenantEntries(item({ event: { queue: "jobs", batchSize: 1 }, logs: [log(["a"])] }), WHO)[0]).toMatchObject({ trigger: "queue", queue: "jobs" });
   });
 

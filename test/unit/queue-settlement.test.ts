@@ -4,13 +4,28 @@ import { settlementOf } from "../../runner/queue/dispatcher.ts";
 import type { ConsumerConfig, LeasedMessage } from "../../runner/queue/store.ts";
 
 const consumer: ConsumerConfig = {
-  worker: "w", tenant: "t", queueId: "1", queue: "q", deadLetterQueueId: "2", type: "worker",
-  maxBatchSize: 10, maxBatchTimeoutMs: 0, maxRetries: 3, retryDelay: 7, maxConcurrency: null, visibilityTimeoutMs: null,
+  worker: "w",
+  tenant: "t",
+  queueId: "1",
+  queue: "q",
+  deadLetterQueueId: "2",
+  type: "worker",
+  maxBatchSize: 10,
+  maxBatchTimeoutMs: 0,
+  maxRetries: 3,
+  retryDelay: 7,
+  maxConcurrency: null,
+  visibilityTimeoutMs: null,
 };
 const message = (id: string, attempts = 1): LeasedMessage => ({ id, lease: "L", contentType: "json", body: new Uint8Array(), attempts, timestamp: 0 });
 const batch = [message("a"), message("b"), message("c")];
 const result = (overrides: Partial<QueueResult>): QueueResult => ({
-  outcome: "ok", ackAll: false, retryBatch: { retry: false }, explicitAcks: [], retryMessages: [], ...overrides,
+  outcome: "ok",
+  ackAll: false,
+  retryBatch: { retry: false },
+  explicitAcks: [],
+  retryMessages: [],
+  ...overrides,
 });
 const summary = (s: ReturnType<typeof settlementOf>) => ({
   ack: s.ack.map((h) => h.id),

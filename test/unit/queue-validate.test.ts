@@ -40,7 +40,9 @@ it("checkBatch: count first, then the largest message, then the total", () => {
 it("checkDelay: whole seconds from 0 to 12 hours", () => {
   expect(checkDelay("send", 0, true)).toBe(0);
   expect(checkDelay("send", 43_200, true)).toBe(43_200);
-  expect(thrown(() => checkDelay("send", 43_201, false))).toBe("Error: Queue send failed: message delay 43201 is invalid: it must be between 0 and 43200 seconds");
+  expect(thrown(() => checkDelay("send", 43_201, false))).toBe(
+    "Error: Queue send failed: message delay 43201 is invalid: it must be between 0 and 43200 seconds",
+  );
   expect(thrown(() => checkDelay("sendBatch", -1, true, true))).toBe("Error: message delay -1 is invalid: it must be between 0 and 43200 seconds (10202)");
 });
 

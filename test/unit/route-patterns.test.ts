@@ -4,7 +4,13 @@ import { matchesRoute, parsePattern, requestHostname, type RoutePattern } from "
 const parsed = (pattern: string) => parsePattern(pattern) as RoutePattern;
 
 it("parsePattern: the host is normalised, so spellings of one pattern compare equal", () => {
-  for (const spelling of ["alpha.example.com/*", "ALPHA.EXAMPLE.COM/*", "HTTP://Alpha.Example.com./*", "https://alpha.example.com:8443/*", "alpha.example.com.:80/*"]) {
+  for (const spelling of [
+    "alpha.example.com/*",
+    "ALPHA.EXAMPLE.COM/*",
+    "HTTP://Alpha.Example.com./*",
+    "https://alpha.example.com:8443/*",
+    "alpha.example.com.:80/*",
+  ]) {
     expect(parsed(spelling).pattern).toBe("alpha.example.com/*");
   }
 });

@@ -205,11 +205,7 @@ it("put: metadata is sent serialised as JSON", async () => {
   await kv.put("k", "v", { metadata: { owner: "ana", tags: ["a", "b"], n: 1 } });
   await kv.put("k", "v", { metadata: "plain" });
   await kv.put("k", "v", { metadata: 0 });
-  expect(runner.calls.map((call) => call[3])).toEqual([
-    { metadata: '{"owner":"ana","tags":["a","b"],"n":1}' },
-    { metadata: '"plain"' },
-    { metadata: "0" },
-  ]);
+  expect(runner.calls.map((call) => call[3])).toEqual([{ metadata: '{"owner":"ana","tags":["a","b"],"n":1}' }, { metadata: '"plain"' }, { metadata: "0" }]);
 });
 
 it("get: decodes text by default", async () => {
@@ -318,7 +314,12 @@ it("get (bulk): returns a Map in the order of the keys, null where missing", asy
 });
 
 it("get (bulk): json parses each value", async () => {
-  const { kv, runner } = setup({ readMany: [{ value: utf8('{"n":1}'), metadata: null }, { value: utf8("[2]"), metadata: null }] });
+  const { kv, runner } = setup({
+    readMany: [
+      { value: utf8('{"n":1}'), metadata: null },
+      { value: utf8("[2]"), metadata: null },
+    ],
+  });
   expect([...((await kv.get(["a", "b"], "json")) as Map<string, unknown>)]).toEqual([
     ["a", { n: 1 }],
     ["b", [2]],
@@ -366,7 +367,14 @@ it("list: sends prefix, limit and cursor", async () => {
 it("list: limit is truncated; zero, negative and NaN limits are not sent (the default applies)", async () => {
   const { untyped, runner } = setup();
   for (const limit of [10.7, "5", 0, -1, NaN, 0.5]) await untyped.list({ limit });
-  expect(runner.calls).toEqual([["list", { limit: 10 }], ["list", { limit: 5 }], ["list", {}], ["list", {}], ["list", {}], ["list", {}]]);
+  expect(runner.calls).toEqual([
+    ["list", { limit: 10 }],
+    ["list", { limit: 5 }],
+    ["list", {}],
+    ["list", {}],
+    ["list", {}],
+    ["list", {}],
+  ]);
 });
 
 it("list: an empty cursor and null options are not sent", async () => {

@@ -168,8 +168,7 @@ it("wrapWorker: a WorkerEntrypoint subclass sees the wrapped env as this.env", (
 });
 
 it("wrapWorker: a missing default export is a clear error", () => {
-  const message =
-    "Error: The worker has no default export. Outpost runs ES module workers: `export default { fetch(request, env, ctx) { … } }`.";
+  const message = "Error: The worker has no default export. Outpost runs ES module workers: `export default { fetch(request, env, ctx) { … } }`.";
   expect(thrown(() => wrapWorker(undefined, {}))).toBe(message);
   expect(thrown(() => wrapWorker(null, {}))).toBe(message);
 });

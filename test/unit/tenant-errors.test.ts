@@ -29,7 +29,11 @@ class Binding {
     return storageDb({ ...downDb, query: () => new Promise(() => {}) }).query("SELECT 1");
   }
   async upload(): Promise<unknown> {
-    return storageStep("blob store", () => Promise.reject(new RangeError("body too large")), (error) => error instanceof RangeError);
+    return storageStep(
+      "blob store",
+      () => Promise.reject(new RangeError("body too large")),
+      (error) => error instanceof RangeError,
+    );
   }
 }
 tenantFacing(Binding, {
