@@ -1,4 +1,5 @@
 // `npm test`: every tier, stopping at the first that fails.
+//   0. format    — prettier's check: `npx prettier --write .` fixes what it names
 //   1. typecheck — runtime code against workers-types, host code against @types/node
 //   2. unit      — inside workerd (vitest-pool-workers): validators, shims, policies
 //   3. CLI         — wrangler.toml reading and bundling, and a project deployed by the real CLI
@@ -13,6 +14,7 @@ import { spawnSync } from "node:child_process";
 const extra = process.argv.slice(2);
 /** @type {[string, string, string[]][]} */
 const steps = [
+  ["format (prettier --check)", "prettier", ["--check", "--log-level", "warn", "."]],
   ["typecheck (runtime)", "tsc", ["-p", "tsconfig.json", "--noEmit"]],
   ["typecheck (host)", "tsc", ["-p", "cli/tsconfig.json", "--noEmit"]],
   ["unit tests (workerd)", "vitest", ["run", "--config", "vitest.unit.config.ts", ...extra]],

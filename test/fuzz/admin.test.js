@@ -94,17 +94,15 @@ it("every admin route: no 5xx, refusals are JSON errors, and a refused change st
     Object.keys(methods).map((method) => ({ path, method: method.toUpperCase() })),
   );
   expect(operations.length).toBeGreaterThan(30);
-  const request = fc
-    .constantFrom(...operations)
-    .chain(({ path, method }) =>
-      fc.record({
-        path: fc.constant(path),
-        method: fc.constant(method),
-        params: fc.array(segment, { minLength: 3, maxLength: 3 }),
-        query,
-        body: bodyFor(path),
-      }),
-    );
+  const request = fc.constantFrom(...operations).chain(({ path, method }) =>
+    fc.record({
+      path: fc.constant(path),
+      method: fc.constant(method),
+      params: fc.array(segment, { minLength: 3, maxLength: 3 }),
+      query,
+      body: bodyFor(path),
+    }),
+  );
   await check(
     seeds,
     fc.asyncProperty(request, async ({ path, method, params, query, body }) => {
