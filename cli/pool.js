@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import workerd from "workerd";
+import { fdLimitFor, hardFdLimit, withFdLimit } from "./fd-limit.js";
 import { openOutputPipe } from "./output-pipe.js";
 import { supervisorFds } from "./reuseport.js";
 import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainThreadCpuMs, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
@@ -29,6 +30,12 @@ const HEARTBEAT_MS = 1000;
  * other GC conditions. Looked for only in workerd's own lines, which no tenant can write.
  */
 const OUT_OF_MEMORY = /heap out of memory|heap limit/i;
+/**
+ * workerd's words when a process has no descriptor left for a new connection (it exits): "Fatal
+ * uncaught kj::Exception: …: overloaded: accept: Too many open files". Clients' connections did
+ * that, not the code in flight, so no worker is blamed (fd-limit.js).
+ */
+const OUT_OF_DESCRIPTORS = /accept: Too many open files/;
 
 /**
  * @typedef {object} PoolOptions
@@ -39,6 +46,7 @@ const OUT_OF_MEMORY = /heap out of memory|heap limit/i;
  * @property {number | null} probationPort   the probation process's private port (runner/dispatch/probation.ts), or none
  * @property {string} adminToken             for the heartbeat and incident reports on private ports
  * @property {{ defaultMs: number, maxMs: number }} stall
+ * @property {number | null} fdLimit         the operator's open-file limit per process (OUTPOST_FD_LIMIT), or null for the hard limit
  * @property {() => void} beforeFirstStart   runs once, before any process starts
  * @property {(pid: number) => void} afterExit  runs when a process has exited, whatever the reason
  *
@@ -57,6 +65,7 @@ const OUT_OF_MEMORY = /heap out of memory|heap limit/i;
  * @property {number} calls                 calls in flight, as the journal last counted them
  * @property {boolean} killedForStall
  * @property {boolean} outOfMemory
+ * @property {boolean} outOfDescriptors
  * @property {boolean} retiring             replaced or stopped on purpose: its exit is no incident
  * @property {Promise<void>} exited
  */
@@ -78,6 +87,9 @@ export function startPool(options, logger, output) {
   const failures = portPairs.map(() => 0);
   let stopping = false;
   let launches = 0;
+  const hard = hardFdLimit();
+  const fdLimit = fdLimitFor(hard, options.fdLimit);
+  logger.info(`each workerd process may open ${fdLimit ?? "the inherited number of"} files`, { fdLimit, hardFdLimit: hard });
 
   /** @param {number} slot @param {number} port @returns {Proc} */
   const launch = (slot, port) => {
@@ -90,7 +102,10 @@ export function startPool(options, logger, output) {
     const origin = {
       process: slot,
       onJournal: (/** @type {Record<string, unknown>} */ entry) => journal(proc, entry),
-      onDiagnostic: (/** @type {Record<string, unknown>} */ entry) => (proc.outOfMemory ||= OUT_OF_MEMORY.test(String(entry.msg))),
+      onDiagnostic: (/** @type {Record<string, unknown>} */ entry) => {
+        proc.outOfMemory ||= OUT_OF_MEMORY.test(String(entry.msg));
+        proc.outOfDescriptors ||= OUT_OF_DESCRIPTORS.test(String(entry.msg));
+      },
     };
     const [stdout, stderr] = /** @type {const} */ (["stdout", "stderr"]).map((stream) =>
       openOutputPipe(join(options.cwd, `.${stream}-${slot}-${++launches}.fifo`), output.reader(stream, origin)),
@@ -99,7 +114,8 @@ export function startPool(options, logger, output) {
     /** @type {import("node:child_process").StdioOptions} */
     const stdio = ["ignore", stdout.writeFd, stderr.writeFd, ...(probation ? [] : [fds.publicFd(slot), fds.adminFd])];
     // A process group of its own: a terminal's Ctrl-C is for `outpost start`, which stops the pool in order.
-    const child = spawn(workerd.default, args, { cwd: options.cwd, env, stdio, detached: true });
+    const [command, commandArgs] = withFdLimit(fdLimit, workerd.default, args);
+    const child = spawn(command, commandArgs, { cwd: options.cwd, env, stdio, detached: true });
     stdout.handedOver();
     stderr.handedOver();
     const closed = new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
@@ -120,6 +136,7 @@ export function startPool(options, logger, output) {
       calls: 0,
       killedForStall: false,
       outOfMemory: false,
+      outOfDescriptors: false,
       retiring: false,
       exited: done.then(() => {}),
     };
@@ -162,7 +179,7 @@ export function startPool(options, logger, output) {
       suspects: [...new Set(suspects.map((s) => `${s.tenant}/${s.worker}`))],
     });
     const key = `${proc.child.pid}@${proc.startedAt}`;
-    if (suspects.length > 0) void reportIncident({ kind, process: proc.slot, suspects, inFlight, key }, proc);
+    if (suspects.length > 0 && kind !== "descriptors") void reportIncident({ kind, process: proc.slot, suspects, inFlight, key }, proc);
     failures[proc.slot] = Date.now() - proc.startedAt > HEALTHY_AFTER_MS ? 1 : (failures[proc.slot] ?? 0) + 1;
     setTimeout(
       () => {

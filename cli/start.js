@@ -34,6 +34,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * @property {number} processes     workerd processes (OUTPOST_PROCESSES)
  * @property {{ defaultMs: number, maxMs: number }} stall  the watchdog's limits (OUTPOST_STALL_MS, OUTPOST_MAX_STALL_MS)
  * @property {number} heapMb        V8 heap limit of every isolate (OUTPOST_HEAP_MB)
+ * @property {number | null} fdLimit  open-file limit of every workerd process (OUTPOST_FD_LIMIT), null for the hard limit
  */
 
 /** @param {StartOptions} options */
@@ -183,7 +184,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const env = { ...process.env, OUTPOST_MASTER_KEY: masterKey, OUTPOST_LOG_NONCE: nonce, OUTPOST_FORWARD_SECRET: forwardSecret };
   const pool = await launchPool(
     { host: options.host, ports: [options.port, options.adminPort] },
-    { configFile, cwd: workDir, ports, probationPort, adminToken, stall: options.stall, nonce, blobsDir },
+    { configFile, cwd: workDir, ports, probationPort, adminToken, stall: options.stall, fdLimit: options.fdLimit, nonce, blobsDir },
     env,
   );
   cleanup.push(pool.stop);

@@ -69,11 +69,13 @@ export function suspectsOf(inFlight) {
 }
 
 /**
- * Why a process ended, from how it ended and what it printed last.
- * @param {{ killedForStall: boolean, outOfMemory: boolean }} seen
- * @returns {"cpu" | "memory" | "crash"}
+ * Why a process ended, from how it ended and what it printed last. `descriptors` (it ran out of
+ * them accepting a connection) is logged but blames no worker: clients' connections caused it.
+ * @param {{ killedForStall: boolean, outOfMemory: boolean, outOfDescriptors: boolean }} seen
+ * @returns {"cpu" | "memory" | "descriptors" | "crash"}
  */
-export function incidentKind({ killedForStall, outOfMemory }) {
+export function incidentKind({ killedForStall, outOfMemory, outOfDescriptors }) {
   if (killedForStall) return "cpu";
-  return outOfMemory ? "memory" : "crash";
+  if (outOfMemory) return "memory";
+  return outOfDescriptors ? "descriptors" : "crash";
 }
