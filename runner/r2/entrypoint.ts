@@ -222,7 +222,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const { blob, size, digests } = await this.#newBlob("uploadPart", arg(Value, value), ["md5"]);
     const etag = randomHex();
     const [row] = await this.#query(R2_SQL.putPart, [uploadId, number, etag, digests.md5 ?? "", size, blob]);
-    if (row?.saved === null || row?.saved === undefined) {
+    if (!row) {
       await this.#collect([blob]);
       throw new R2Error("uploadPart", "NO_SUCH_UPLOAD");
     }

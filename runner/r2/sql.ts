@@ -52,21 +52,22 @@ const SET_OBJECT = `version = $3, size = $4, etag = $5, checksums = $6::text::js
  * deletion after commit. The new blobs leave the pending list (r2_garbage) in the same commit.
  * `when` makes the write conditional, atomically: "absent" writes only if no object exists,
  * "version" only if the current object's version is still $12. No row back: nothing written.
+ *
+ * `old` in RETURNING (Postgres 18) is the row as this statement found it, locked: the version it
+ * replaced even when another write committed in between, so concurrent writers of one key each
+ * report a different blob. (A `SELECT … FOR UPDATE` in a CTE cannot: it runs after the update and
+ * skips the row the update changed, so every replaced blob leaked.)
  */
 function putStatement(when: "always" | "absent" | "version") {
   const saved = {
-    always: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 FOR UPDATE),
-             saved AS (${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO UPDATE SET ${SET_OBJECT} RETURNING ${OBJECT_COLUMNS})`,
-    absent: `old AS (SELECT NULL::text[] AS blobs WHERE false),
-             saved AS (${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO NOTHING RETURNING ${OBJECT_COLUMNS})`,
-    // FOR UPDATE re-checks the version on the newest row once the lock is held.
-    version: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 AND version = $12 FOR UPDATE),
-              saved AS (UPDATE r2_objects SET ${SET_OBJECT} WHERE bucket_id = $1 AND key = $2 AND version = $12 AND EXISTS (SELECT 1 FROM old)
-                        RETURNING ${OBJECT_COLUMNS})`,
+    always: `${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO UPDATE SET ${SET_OBJECT}`,
+    absent: `${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO NOTHING`,
+    // The update re-checks the version on the newest row once it holds the row's lock.
+    version: `UPDATE r2_objects SET ${SET_OBJECT} WHERE bucket_id = $1 AND key = $2 AND version = $12`,
   }[when];
-  return sql<SavedObjectRow>(`WITH ${saved},
+  return sql<SavedObjectRow>(`WITH saved AS (${saved} RETURNING ${OBJECT_COLUMNS}, coalesce(old.blobs, '{}') AS replaced),
           kept AS (DELETE FROM r2_garbage WHERE blob = ANY($9::text[]) AND EXISTS (SELECT 1 FROM saved))
-          SELECT saved.*, coalesce((SELECT blobs FROM old), '{}') AS replaced FROM saved`);
+          SELECT * FROM saved`);
 }
 
 export const R2_SQL = {
@@ -91,19 +92,17 @@ export const R2_SQL = {
 
   upload: sql<UploadRow>(`SELECT http_metadata, custom_metadata, storage_class FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND key = $3`),
 
-  // Returns the blob a re-uploaded part replaces; the part's blob leaves the pending list.
-  // `saved` is null when no such upload exists (nothing was written).
+  // Returns the blob a re-uploaded part replaces (`old`: the part row as found, locked; null for a
+  // new part); the part's blob leaves the pending list. No row: no such upload (nothing written).
   putPart: sql<{
-    saved: number | null;
     replaced: string | null;
-  }>(`WITH old AS (SELECT blob FROM r2_upload_parts WHERE upload_id = $2 AND part_number = $3 FOR UPDATE),
-            saved AS (
+  }>(`WITH saved AS (
               INSERT INTO r2_upload_parts (upload_id, part_number, etag, md5, size, blob)
               SELECT $2, $3, $4, $5, $6, $7 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2
               ON CONFLICT (upload_id, part_number) DO UPDATE SET etag = excluded.etag, md5 = excluded.md5, size = excluded.size, blob = excluded.blob
-              RETURNING part_number),
+              RETURNING old.blob AS replaced),
             kept AS (DELETE FROM r2_garbage WHERE blob = $7 AND EXISTS (SELECT 1 FROM saved))
-            SELECT (SELECT part_number FROM saved) AS saved, (SELECT blob FROM old) AS replaced`),
+            SELECT replaced FROM saved`),
 
   // One row per part, or one of nulls for an upload without parts; no row: no such upload (any more).
   parts: sql<PartRow | NoPartRow>(`SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_uploads u LEFT JOIN r2_upload_parts p USING (upload_id)
