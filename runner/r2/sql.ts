@@ -1,5 +1,6 @@
 // Every statement the R2 binding runs. In the binding's own, $1 is always the bucket from props;
-// createBuckets (the deploy's) and bucketIds (the loader's) take the version's tenant instead.
+// createBuckets (the deploy's) and bucketIds (the loader's) take the version's tenant instead, and
+// the sweep's (lockStaleUploads, abortStaleUploads) the age of a stale upload.
 import { sql } from "../db/client.ts";
 import type { StorageClass } from "./constants.ts";
 import type { ObjectMeta } from "./contract.ts";
@@ -94,11 +95,12 @@ export const R2_SQL = {
 
   // Returns the blob a re-uploaded part replaces (`old`: the part row as found, locked; null for a
   // new part); the part's blob leaves the pending list. No row: no such upload (nothing written).
+  // FOR KEY SHARE holds off lockUpload (and so the upload's end) until this part is committed.
   putPart: sql<{
     replaced: string | null;
   }>(`WITH saved AS (
               INSERT INTO r2_upload_parts (upload_id, part_number, etag, md5, size, blob)
-              SELECT $2, $3, $4, $5, $6, $7 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2
+              SELECT $2, $3, $4, $5, $6, $7 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 FOR KEY SHARE
               ON CONFLICT (upload_id, part_number) DO UPDATE SET etag = excluded.etag, md5 = excluded.md5, size = excluded.size, blob = excluded.blob
               RETURNING old.blob AS replaced),
             kept AS (DELETE FROM r2_garbage WHERE blob = $7 AND EXISTS (SELECT 1 FROM saved))
@@ -108,12 +110,24 @@ export const R2_SQL = {
   parts: sql<PartRow | NoPartRow>(`SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_uploads u LEFT JOIN r2_upload_parts p USING (upload_id)
           WHERE u.bucket_id = $1 AND u.upload_id = $2 ORDER BY p.part_number`),
 
+  // Ending an upload: lockUpload, then endUpload in the same transaction. The lock waits for the
+  // parts being written (putPart) and keeps new ones out, so endUpload, whose snapshot is taken
+  // after it, sees every part. No row: the upload had ended already.
+  lockUpload: "SELECT 1 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 FOR UPDATE",
+
+  // A completion's check, after lockUpload: the parts it chose ($3, their blobs) are still stored,
+  // none re-uploaded (and its old blob freed) since it read them. No row: one was.
+  partsKept: "SELECT 1 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND $3::text[] <@ ARRAY(SELECT blob FROM r2_upload_parts WHERE upload_id = $2)",
+
   // Deleting the upload frees its part rows (ON DELETE CASCADE) and returns their blobs, one row
   // per part (one with a null blob if it had none); no row: the upload had ended already.
   endUpload: sql<{ blob: string | null }>(`WITH gone AS (DELETE FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 RETURNING upload_id)
               SELECT p.blob FROM gone LEFT JOIN r2_upload_parts p USING (upload_id)`),
 
   // Incomplete multipart uploads older than the limit are aborted: their parts become garbage.
+  // As for one upload: lockStaleUploads (in key order, so sweeping hosts cannot deadlock), then
+  // abortStaleUploads in the same transaction.
+  lockStaleUploads: "SELECT 1 FROM r2_uploads WHERE created_at < now() - $1::interval ORDER BY upload_id FOR UPDATE",
   abortStaleUploads: sql<{ aborted: number }>(`WITH gone AS (DELETE FROM r2_uploads WHERE created_at < now() - $1::interval RETURNING upload_id),
                freed AS (INSERT INTO r2_garbage (blob) SELECT blob FROM r2_upload_parts WHERE upload_id IN (SELECT upload_id FROM gone)
                          ON CONFLICT (blob) DO UPDATE SET collect_after = now())

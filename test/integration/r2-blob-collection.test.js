@@ -12,7 +12,7 @@ let platform;
 /** @type {import("postgres").Sql} */
 let sql;
 
-const BUCKETS = ["overwrite", "concurrent", "multipart", "parts", "deleted"];
+const BUCKETS = ["overwrite", "concurrent", "multipart", "parts", "racing", "deleted"];
 
 // ?bucket= picks the binding; every route answers JSON so a failure shows its message.
 const WORKER = `export default {
@@ -70,15 +70,18 @@ async function call(bucket, path, params = {}) {
 }
 
 /**
- * After a sweep: the bucket's blob files, the blobs its live objects point at, and its blobs
- * still listed for collection.
+ * After a sweep: the bucket's blob files, the blobs its objects and open uploads' parts point at,
+ * and its blobs still listed for collection.
  * @param {string} bucket
  */
 async function blobsAfterSweep(bucket) {
   expect((await platform.admin("POST", "/v1/maintenance/sweep")).status).toBe(200);
-  const [{ id }] = await sql`SELECT id::text AS id FROM r2_buckets WHERE name = ${`leaks-${bucket}`}`;
+  const id = (await sql`SELECT id::text AS id FROM r2_buckets WHERE name = ${`leaks-${bucket}`}`)[0]?.id;
   const files = readdirSync(join(platform.dataDir, "blobs")).filter((name) => name.startsWith(`${id}-`));
-  const live = (await sql`SELECT unnest(blobs) AS blob FROM r2_objects WHERE bucket_id = ${id}`).map((row) => row.blob);
+  const live = (
+    await sql`SELECT unnest(blobs) AS blob FROM r2_objects WHERE bucket_id = ${id}
+              UNION ALL SELECT blob FROM r2_upload_parts JOIN r2_uploads USING (upload_id) WHERE bucket_id = ${id}`
+  ).map((row) => row.blob);
   const listed = (await sql`SELECT blob FROM r2_garbage WHERE blob LIKE ${`${id}-%`}`).map((row) => row.blob);
   return { files: files.sort(), live: live.sort(), listed };
 }
@@ -122,11 +125,40 @@ describe("R2 blob collection", () => {
   it("blobs: one part re-uploaded 10 times at once, then aborted, leaves no blob", async () => {
     const upload = await call("parts", "/create", { key: "k" });
     await Promise.all(Array.from({ length: 10 }, () => call("parts", "/part", { key: "k", upload, part: 1 })));
-    const uploaded = await blobsAfterSweep("parts");
-    expect(uploaded.files).toHaveLength(1);
-    expect(uploaded.listed).toEqual([]);
+    expect(await blobsAfterSweep("parts")).toMatchObject({ files: [expect.any(String)], listed: [] });
     await call("parts", "/abort", { key: "k", upload });
     expect(await blobsAfterSweep("parts")).toEqual({ files: [], live: [], listed: [] });
+  });
+
+  it("blobs: parts written while their upload is aborted, completed or swept away are all collected", async () => {
+    for (const end of ["abort", "complete", "sweep", "abort", "complete", "sweep"]) {
+      const upload = await call("racing", "/create", { key: "k" });
+      const first = await call("racing", "/part", { key: "k", upload, part: 1 });
+      if (end === "sweep") await sql`UPDATE r2_uploads SET created_at = now() - interval '8 days' WHERE upload_id = ${upload}`;
+      // Re-uploads of part 1 and new parts race the end: each either lands before it (and is
+      // freed with the upload) or is refused (and its blob is collected at once).
+      const racing = Array.from({ length: 8 }, (_, i) =>
+        platform.fetchWorker("leaks", `/part?${new URLSearchParams({ bucket: "racing", key: "k", upload, part: String(1 + (i % 4)) })}`, { method: "POST" }),
+      );
+      const ended =
+        end === "sweep"
+          ? platform.admin("POST", "/v1/maintenance/sweep")
+          : platform.fetchWorker("leaks", `/${end}?${new URLSearchParams({ bucket: "racing", key: "k", upload, parts: JSON.stringify([first]) })}`, {
+              method: "POST",
+            });
+      for (const response of await Promise.all(racing)) expect([200, 500]).toContain(response.status);
+      const endStatus = (await ended).status;
+      const { files, live, listed } = await blobsAfterSweep("racing");
+      expect(files, end).toEqual(live);
+      expect(listed).toEqual([]);
+      // A completion is of the part it named; one refused (part 1 re-uploaded first: a new etag)
+      // leaves the upload open.
+      if (end === "complete" && endStatus === 200) expect(await call("racing", "/get", { key: "k" })).toBe("part 1 try 0");
+      if (endStatus !== 200) await call("racing", "/abort", { key: "k", upload });
+    }
+    const { files, live } = await blobsAfterSweep("racing");
+    expect(files).toEqual(live);
+    expect(live.length).toBeLessThanOrEqual(1);
   });
 
   it("blobs: deleted objects, single and multipart, leave no blob", async () => {
