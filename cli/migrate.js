@@ -6,6 +6,8 @@ import postgres from "postgres";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../runner/db/migrations/", import.meta.url));
 const LOCK_ID = 0x6f7574706f7374n; // "outpost"
+// The runner's SQL uses RETURNING old (Postgres 18): an R2 overwrite learns the blob it replaced.
+const MIN_SERVER_VERSION = 180000;
 
 /**
  * @param {string} databaseUrl
@@ -14,6 +16,8 @@ const LOCK_ID = 0x6f7574706f7374n; // "outpost"
 export async function migrate(databaseUrl) {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
+    const [server] = await sql`SELECT current_setting('server_version_num')::int AS number, current_setting('server_version') AS name`;
+    if (server?.number < MIN_SERVER_VERSION) throw new Error(`Outpost needs Postgres 18 or later; DATABASE_URL's server is ${server?.name}`);
     return await sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(${LOCK_ID.toString()}::bigint)`;
       await tx`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`;

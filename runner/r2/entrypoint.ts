@@ -222,7 +222,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const { blob, size, digests } = await this.#newBlob("uploadPart", arg(Value, value), ["md5"]);
     const etag = randomHex();
     const [row] = await this.#query(R2_SQL.putPart, [uploadId, number, etag, digests.md5 ?? "", size, blob]);
-    if (row?.saved === null || row?.saved === undefined) {
+    if (!row) {
       await this.#collect([blob]);
       throw new R2Error("uploadPart", "NO_SUCH_UPLOAD");
     }
@@ -262,15 +262,23 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
       upload.storage_class,
     ];
     // Ending the upload and writing the object commit together, so an upload completes once: a
-    // completion or abort that got in first leaves no row here, and nothing is written.
+    // completion or abort that got in first leaves no row here, and nothing is written. The lock
+    // holds part writes off, so the chosen parts, checked under it, cannot be replaced (their
+    // blobs freed) before the object points at them.
     const bucketId = this.ctx.props.bucketId;
-    const [ended, [row] = []] = await this.#db()
+    const [, , ended, [row] = []] = await this.#db()
       .transaction([
-        { text: R2_SQL.endUpload, params: [bucketId, uploadId], requireRow: NO_SUCH_UPLOAD },
+        { text: R2_SQL.lockUpload, params: [bucketId, uploadId], requireRow: NO_SUCH_UPLOAD },
+        { text: R2_SQL.partsKept, params: [bucketId, uploadId, [...used]], requireRow: PART_REPLACED },
+        { text: R2_SQL.endUpload, params: [bucketId, uploadId] },
         { text: R2_SQL.put, params: [bucketId, ...params] },
       ])
       .catch((error: unknown) => {
-        throw error instanceof Error && error.message === NO_SUCH_UPLOAD ? new R2Error("completeMultipartUpload", "NO_SUCH_UPLOAD") : error;
+        const message = error instanceof Error ? error.message : "";
+        if (message === NO_SUCH_UPLOAD) throw new R2Error("completeMultipartUpload", "NO_SUCH_UPLOAD");
+        // Its etag changed with it: the part asked for is no longer there.
+        if (message === PART_REPLACED) throw new R2Error("completeMultipartUpload", "INVALID_PART");
+        throw error;
       });
     if (!row) throw new R2Error("completeMultipartUpload", "INTERNAL");
     const unused = partBlobs(ended).filter((blob) => !used.has(blob));
@@ -290,7 +298,12 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const bytes = keyBytes("abortMultipartUpload", arg(z.string(), key));
     await this.#upload("abortMultipartUpload", arg(z.string(), uploadId), bytes);
     // Only the parts this abort ended: an upload completed meanwhile keeps its object's blobs.
-    await this.#collect(partBlobs(await this.#query(R2_SQL.endUpload, [uploadId])));
+    const bucketId = this.ctx.props.bucketId;
+    const [, ended] = await this.#db().transaction([
+      { text: R2_SQL.lockUpload, params: [bucketId, uploadId] },
+      { text: R2_SQL.endUpload, params: [bucketId, uploadId] },
+    ]);
+    await this.#collect(partBlobs(ended));
   }
 
   async #row(operation: string, key: string): Promise<ObjectRow | undefined> {
@@ -408,6 +421,8 @@ tenantFacing<R2Props>(R2, {
 
 /** The message a completion's transaction is refused with when its upload is gone. */
 const NO_SUCH_UPLOAD = "upload gone";
+/** …and when a part it chose was re-uploaded after it read the parts. */
+const PART_REPLACED = "part replaced";
 
 /** The blobs of the parts an ended upload had (endUpload's rows). */
 function partBlobs(rows: { blob: string | null }[] | undefined): string[] {

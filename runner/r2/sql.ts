@@ -1,5 +1,6 @@
 // Every statement the R2 binding runs. In the binding's own, $1 is always the bucket from props;
-// createBuckets (the deploy's) and bucketIds (the loader's) take the version's tenant instead.
+// createBuckets (the deploy's) and bucketIds (the loader's) take the version's tenant instead, and
+// the sweep's (lockStaleUploads, abortStaleUploads) the age of a stale upload.
 import { sql } from "../db/client.ts";
 import type { StorageClass } from "./constants.ts";
 import type { ObjectMeta } from "./contract.ts";
@@ -52,21 +53,22 @@ const SET_OBJECT = `version = $3, size = $4, etag = $5, checksums = $6::text::js
  * deletion after commit. The new blobs leave the pending list (r2_garbage) in the same commit.
  * `when` makes the write conditional, atomically: "absent" writes only if no object exists,
  * "version" only if the current object's version is still $12. No row back: nothing written.
+ *
+ * `old` in RETURNING (Postgres 18) is the row as this statement found it, locked: the version it
+ * replaced even when another write committed in between, so concurrent writers of one key each
+ * report a different blob. (A `SELECT … FOR UPDATE` in a CTE cannot: it runs after the update and
+ * skips the row the update changed, so every replaced blob leaked.)
  */
 function putStatement(when: "always" | "absent" | "version") {
   const saved = {
-    always: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 FOR UPDATE),
-             saved AS (${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO UPDATE SET ${SET_OBJECT} RETURNING ${OBJECT_COLUMNS})`,
-    absent: `old AS (SELECT NULL::text[] AS blobs WHERE false),
-             saved AS (${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO NOTHING RETURNING ${OBJECT_COLUMNS})`,
-    // FOR UPDATE re-checks the version on the newest row once the lock is held.
-    version: `old AS (SELECT blobs FROM r2_objects WHERE bucket_id = $1 AND key = $2 AND version = $12 FOR UPDATE),
-              saved AS (UPDATE r2_objects SET ${SET_OBJECT} WHERE bucket_id = $1 AND key = $2 AND version = $12 AND EXISTS (SELECT 1 FROM old)
-                        RETURNING ${OBJECT_COLUMNS})`,
+    always: `${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO UPDATE SET ${SET_OBJECT}`,
+    absent: `${NEW_OBJECT} ON CONFLICT (bucket_id, key) DO NOTHING`,
+    // The update re-checks the version on the newest row once it holds the row's lock.
+    version: `UPDATE r2_objects SET ${SET_OBJECT} WHERE bucket_id = $1 AND key = $2 AND version = $12`,
   }[when];
-  return sql<SavedObjectRow>(`WITH ${saved},
+  return sql<SavedObjectRow>(`WITH saved AS (${saved} RETURNING ${OBJECT_COLUMNS}, coalesce(old.blobs, '{}') AS replaced),
           kept AS (DELETE FROM r2_garbage WHERE blob = ANY($9::text[]) AND EXISTS (SELECT 1 FROM saved))
-          SELECT saved.*, coalesce((SELECT blobs FROM old), '{}') AS replaced FROM saved`);
+          SELECT * FROM saved`);
 }
 
 export const R2_SQL = {
@@ -91,23 +93,31 @@ export const R2_SQL = {
 
   upload: sql<UploadRow>(`SELECT http_metadata, custom_metadata, storage_class FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND key = $3`),
 
-  // Returns the blob a re-uploaded part replaces; the part's blob leaves the pending list.
-  // `saved` is null when no such upload exists (nothing was written).
+  // Returns the blob a re-uploaded part replaces (`old`: the part row as found, locked; null for a
+  // new part); the part's blob leaves the pending list. No row: no such upload (nothing written).
+  // FOR KEY SHARE holds off lockUpload (and so the upload's end) until this part is committed.
   putPart: sql<{
-    saved: number | null;
     replaced: string | null;
-  }>(`WITH old AS (SELECT blob FROM r2_upload_parts WHERE upload_id = $2 AND part_number = $3 FOR UPDATE),
-            saved AS (
+  }>(`WITH saved AS (
               INSERT INTO r2_upload_parts (upload_id, part_number, etag, md5, size, blob)
-              SELECT $2, $3, $4, $5, $6, $7 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2
+              SELECT $2, $3, $4, $5, $6, $7 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 FOR KEY SHARE
               ON CONFLICT (upload_id, part_number) DO UPDATE SET etag = excluded.etag, md5 = excluded.md5, size = excluded.size, blob = excluded.blob
-              RETURNING part_number),
+              RETURNING old.blob AS replaced),
             kept AS (DELETE FROM r2_garbage WHERE blob = $7 AND EXISTS (SELECT 1 FROM saved))
-            SELECT (SELECT part_number FROM saved) AS saved, (SELECT blob FROM old) AS replaced`),
+            SELECT replaced FROM saved`),
 
   // One row per part, or one of nulls for an upload without parts; no row: no such upload (any more).
   parts: sql<PartRow | NoPartRow>(`SELECT p.part_number, p.etag, p.md5, p.size, p.blob FROM r2_uploads u LEFT JOIN r2_upload_parts p USING (upload_id)
           WHERE u.bucket_id = $1 AND u.upload_id = $2 ORDER BY p.part_number`),
+
+  // Ending an upload: lockUpload, then endUpload in the same transaction. The lock waits for the
+  // parts being written (putPart) and keeps new ones out, so endUpload, whose snapshot is taken
+  // after it, sees every part. No row: the upload had ended already.
+  lockUpload: "SELECT 1 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 FOR UPDATE",
+
+  // A completion's check, after lockUpload: the parts it chose ($3, their blobs) are still stored,
+  // none re-uploaded (and its old blob freed) since it read them. No row: one was.
+  partsKept: "SELECT 1 FROM r2_uploads WHERE bucket_id = $1 AND upload_id = $2 AND $3::text[] <@ ARRAY(SELECT blob FROM r2_upload_parts WHERE upload_id = $2)",
 
   // Deleting the upload frees its part rows (ON DELETE CASCADE) and returns their blobs, one row
   // per part (one with a null blob if it had none); no row: the upload had ended already.
@@ -115,6 +125,9 @@ export const R2_SQL = {
               SELECT p.blob FROM gone LEFT JOIN r2_upload_parts p USING (upload_id)`),
 
   // Incomplete multipart uploads older than the limit are aborted: their parts become garbage.
+  // As for one upload: lockStaleUploads (in key order, so sweeping hosts cannot deadlock), then
+  // abortStaleUploads in the same transaction.
+  lockStaleUploads: "SELECT 1 FROM r2_uploads WHERE created_at < now() - $1::interval ORDER BY upload_id FOR UPDATE",
   abortStaleUploads: sql<{ aborted: number }>(`WITH gone AS (DELETE FROM r2_uploads WHERE created_at < now() - $1::interval RETURNING upload_id),
                freed AS (INSERT INTO r2_garbage (blob) SELECT blob FROM r2_upload_parts WHERE upload_id IN (SELECT upload_id FROM gone)
                          ON CONFLICT (blob) DO UPDATE SET collect_after = now())

@@ -7,6 +7,9 @@ import { R2_SQL } from "./sql.ts";
 
 /** Returns how many uploads were aborted. */
 export async function abortStaleUploads(env: Env): Promise<number> {
-  const [row] = await database(env).query(R2_SQL.abortStaleUploads, [STALE_UPLOAD_AGE]);
+  const [, [row]] = await database(env).transaction([
+    { text: R2_SQL.lockStaleUploads, params: [STALE_UPLOAD_AGE] },
+    { text: R2_SQL.abortStaleUploads, params: [STALE_UPLOAD_AGE] },
+  ]);
   return row?.aborted ?? 0;
 }

@@ -58,6 +58,18 @@ describe("s3 driver", () => {
     expect((await platform.fetchWorker("on-s3", "/get")).text).toBe("stored in s3");
   });
 
+  it("s3: a key overwritten 10 times leaves one object in the S3 bucket", async () => {
+    for (let i = 0; i < 10; i++) expect((await platform.fetchWorker("on-s3", "/put")).status).toBe(200);
+    expect((await platform.admin("POST", "/v1/maintenance/sweep")).status).toBe(200);
+    const listing = await (await s3.client.fetch(`${s3.bucketUrl}?list-type=2`)).text();
+    const stored = [...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((match) => match[1]);
+    const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
+    const live = (await sql`SELECT unnest(blobs) AS blob FROM r2_objects`).map((row) => row.blob);
+    await sql.end();
+    expect(live).toHaveLength(1);
+    expect(stored).toEqual(live);
+  });
+
   it("s3: a 20 MiB stream goes up as an S3 multipart upload and comes back byte for byte", async () => {
     const result = JSON.parse((await platform.fetchWorker("on-s3", "/big")).text);
     expect(result).toEqual({ size: 20 * 1024 * 1024, bytes: 20 * 1024 * 1024, wrong: 0, etag: expect.stringMatching(/^[0-9a-f]{32}$/) });
