@@ -45,7 +45,7 @@ const workers = new RefreshingCache<Route | null>(ROUTE_TTL_MS, MAX_CACHED_WORKE
  * Every worker's name, route patterns (most specific first) with their worker's tenant, and who
  * owns each registered domain. A host naming no worker, or owned by nobody, is answered from
  * this table alone: random `Host` headers cost no query. The table grows with the workers,
- * routes and domains that exist (about 100 bytes a worker name), never with what clients send.
+ * routes and domains that exist (about 140 bytes a worker name in V8), never with what clients send.
  */
 interface RoutingTable {
   workers: ReadonlySet<string>;
