@@ -71,7 +71,7 @@ export function workerNameFromHost(host: string, baseDomain: string): string | n
  */
 export async function resolveRequest(env: Env, ctx: ExecutionContext, host: string, path: string): Promise<Route | null> {
   const hostname = requestHostname(host);
-  const table = await routing.get("all", ctx, () => loadRouting(env));
+  const table = await routingTable(env, ctx);
   if (isUnderBaseDomain(hostname, env.CONFIG.baseDomain.toLowerCase())) {
     const name = workerNameFromHost(hostname, env.CONFIG.baseDomain);
     return name === null || !table.workers.has(name) ? null : resolveWorker(env, ctx, name);
@@ -79,6 +79,11 @@ export async function resolveRequest(env: Env, ctx: ExecutionContext, host: stri
   const owner = ownerOf(hostname, table.owners);
   const name = owner === null ? undefined : table.routes.find((r) => r.tenant === owner && matchesRoute(r.route, hostname, path))?.worker;
   return name === undefined ? null : resolveWorker(env, ctx, name);
+}
+
+/** Read again only when stale or dropped by a change; warm-up reads it so that requests need not. */
+export function routingTable(env: Env, ctx: Pick<ExecutionContext, "waitUntil">): Promise<RoutingTable> {
+  return routing.get("all", ctx, () => loadRouting(env));
 }
 
 export function resolveWorker(env: Env, ctx: Pick<ExecutionContext, "waitUntil">, name: string): Promise<Route | null> {
