@@ -29,9 +29,10 @@ export interface Route {
  */
 const ROUTE_TTL_MS = 1000;
 /**
- * Only names in the routing table's set of workers reach this cache (a worker deleted since the
- * set was read is cached as null until the next refresh), so it holds at most one entry per
- * worker; the cap keeps the newest when there are more.
+ * Public hosts reach this cache only with names in the routing table's set of workers (one
+ * deleted since the set was read is cached as null until the next refresh), the platform's own
+ * callers with names a deploy stored (service bindings, cron, queues): it holds about one entry
+ * per worker, whatever clients send; the cap keeps the newest when there are more.
  */
 const MAX_CACHED_WORKERS = 10_000;
 
@@ -65,9 +66,9 @@ export function workerNameFromHost(host: string, baseDomain: string): string | n
 
 /**
  * A host under the base domain is `NAME.<baseDomain>` and nothing else: no route pattern is
- * consulted, whatever the table holds, and only a name in its set of workers is looked up. Any other host goes to the most specific matching route among
- * those of the tenant owning the host, so a route outlives neither its tenant's ownership nor a
- * reassignment of the domain.
+ * consulted, whatever the table holds, and only a name in its set of workers is looked up. Any
+ * other host goes to the most specific matching route among those of the tenant owning the host,
+ * so a route outlives neither its tenant's ownership nor a reassignment of the domain.
  */
 export async function resolveRequest(env: Env, ctx: ExecutionContext, host: string, path: string): Promise<Route | null> {
   const hostname = requestHostname(host);
