@@ -6,6 +6,8 @@
 export class RefreshingCache<T> {
   readonly #entries = new Map<string, { value: T; fetchedAt: number }>();
   readonly #refreshing = new Set<string>();
+  /** Bumped by `forget` and `clear`: a load that began before one may have read the old data. */
+  #generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -23,15 +25,20 @@ export class RefreshingCache<T> {
   }
 
   forget(key: string): void {
+    this.#generation++;
     this.#entries.delete(key);
   }
 
   clear(): void {
+    this.#generation++;
     this.#entries.clear();
   }
 
   async #refresh(key: string, load: () => Promise<T>): Promise<T> {
+    const generation = this.#generation;
     const value = await load();
+    // Its caller gets what it read; the cache keeps only what was read after the last change.
+    if (generation !== this.#generation) return value;
     this.#entries.delete(key);
     this.#entries.set(key, { value, fetchedAt: Date.now() });
     if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);

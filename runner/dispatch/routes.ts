@@ -28,7 +28,12 @@ export interface Route {
  * that be lost, within this bound.
  */
 const ROUTE_TTL_MS = 1000;
-/** Bounded: hostnames are client input, and unknown ones are cached (as null) too. */
+/**
+ * Public hosts reach this cache only with names in the routing table's set of workers (one
+ * deleted since the set was read is cached as null until the next refresh), the platform's own
+ * callers with names a deploy stored (service bindings, cron, queues): it holds about one entry
+ * per worker, whatever clients send; the cap keeps the newest when there are more.
+ */
 const MAX_CACHED_WORKERS = 10_000;
 
 export const ROUTES_CHANNEL = "outpost_routes";
@@ -37,8 +42,14 @@ export const ROUTES_CHANNEL = "outpost_routes";
 export const STORAGE_HOST_LABEL = "storage";
 
 const workers = new RefreshingCache<Route | null>(ROUTE_TTL_MS, MAX_CACHED_WORKERS);
-/** Route patterns (most specific first) with their worker's tenant, and who owns each registered domain. */
+/**
+ * Every worker's name, route patterns (most specific first) with their worker's tenant, and who
+ * owns each registered domain. A host naming no worker, or owned by nobody, is answered from
+ * this table alone: random `Host` headers cost no query. The table grows with the workers,
+ * routes and domains that exist (about 140 bytes a worker name in V8), never with what clients send.
+ */
 interface RoutingTable {
+  workers: ReadonlySet<string>;
   routes: { route: RoutePattern; worker: string; tenant: string }[];
   owners: Map<string, string>;
 }
@@ -54,21 +65,26 @@ export function workerNameFromHost(host: string, baseDomain: string): string | n
 }
 
 /**
- * A host under the base domain is `NAME.<baseDomain>` and nothing else: the route table is not
- * consulted, whatever it holds. Any other host goes to the most specific matching route among
- * those of the tenant owning the host, so a route outlives neither its tenant's ownership nor a
- * reassignment of the domain.
+ * A host under the base domain is `NAME.<baseDomain>` and nothing else: no route pattern is
+ * consulted, whatever the table holds, and only a name in its set of workers is looked up. Any
+ * other host goes to the most specific matching route among those of the tenant owning the host,
+ * so a route outlives neither its tenant's ownership nor a reassignment of the domain.
  */
 export async function resolveRequest(env: Env, ctx: ExecutionContext, host: string, path: string): Promise<Route | null> {
   const hostname = requestHostname(host);
+  const table = await routingTable(env, ctx);
   if (isUnderBaseDomain(hostname, env.CONFIG.baseDomain.toLowerCase())) {
     const name = workerNameFromHost(hostname, env.CONFIG.baseDomain);
-    return name === null ? null : resolveWorker(env, ctx, name);
+    return name === null || !table.workers.has(name) ? null : resolveWorker(env, ctx, name);
   }
-  const table = await routing.get("all", ctx, () => loadRouting(env));
   const owner = ownerOf(hostname, table.owners);
   const name = owner === null ? undefined : table.routes.find((r) => r.tenant === owner && matchesRoute(r.route, hostname, path))?.worker;
   return name === undefined ? null : resolveWorker(env, ctx, name);
+}
+
+/** Read again only when stale or dropped by a change; warm-up reads it so that requests need not. */
+export function routingTable(env: Env, ctx: Pick<ExecutionContext, "waitUntil">): Promise<RoutingTable> {
+  return routing.get("all", ctx, () => loadRouting(env));
 }
 
 export function resolveWorker(env: Env, ctx: Pick<ExecutionContext, "waitUntil">, name: string): Promise<Route | null> {
@@ -146,7 +162,8 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
 
 async function loadRouting(env: Env): Promise<RoutingTable> {
   const db = database(env);
-  const [rows, domains] = await Promise.all([
+  const [names, rows, domains] = await Promise.all([
+    db.query<{ name: string }>("SELECT name FROM workers"),
     db.query<{ pattern: string; worker: string; tenant: string }>("SELECT r.pattern, r.worker, w.tenant FROM routes r JOIN workers w ON w.name = r.worker"),
     db.query<{ domain: string; tenant: string }>("SELECT domain, tenant FROM domains"),
   ]);
@@ -155,7 +172,7 @@ async function loadRouting(env: Env): Promise<RoutingTable> {
     return typeof route === "string" ? [] : [{ route, worker: row.worker, tenant: row.tenant }];
   });
   routes.sort((a, b) => bySpecificity(a.route, b.route));
-  return { routes, owners: new Map(domains.map((row) => [row.domain, row.tenant])) };
+  return { workers: new Set(names.map((row) => row.name)), routes, owners: new Map(domains.map((row) => [row.domain, row.tenant])) };
 }
 
 function fnv1a(text: string): number {

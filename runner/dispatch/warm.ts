@@ -8,7 +8,7 @@ import type { ChannelListener } from "../db/notifications.ts";
 import type { Env } from "../env.ts";
 import { WARM_ENTRYPOINT } from "./entry-module.ts";
 import { loadVersion } from "./loader.ts";
-import { forgetRoutes, invocationOf, resolveWorker } from "./routes.ts";
+import { forgetRoutes, invocationOf, resolveWorker, routingTable } from "./routes.ts";
 import { journaled } from "../logs/journal.ts";
 import { errorText, log } from "../logs/log.ts";
 
@@ -19,7 +19,7 @@ interface Warmable extends Rpc.WorkerEntrypointBranded {
 /** Never throws: a version that fails to load here fails (and is logged) on its first request too. */
 export async function warmWorker(env: Env, ctx: ExecutionContext, name: string): Promise<void> {
   try {
-    const route = await resolveWorker(env, ctx, name);
+    const [route] = await Promise.all([resolveWorker(env, ctx, name), routingTable(env, ctx)]);
     // A suspended worker's top-level code may be what stalled its process: it is not loaded.
     if (!route || route.suspended) return;
     const versions = route.rollout ? [route.versionId, route.rollout.versionId] : [route.versionId];

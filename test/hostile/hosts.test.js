@@ -1,6 +1,7 @@
 // Attacks on hosts: a tenant trying to answer at another tenant's hosts through routes, domain
 // registrations or worker names. Claims are open here (tenants register their own domains), the
 // setting where a tenant can try the most.
+import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpRequest, startPlatform, taggedWorker } from "../helpers/platform.js";
@@ -228,6 +229,60 @@ describe("worker names", () => {
     }
     expect((await attackerDeploys("api", [], "ordinary")).status).toBe(201);
     expect(await answerAt("api.localhost")).toBe("ordinary");
+  });
+});
+
+describe("unknown hosts", () => {
+  /** Postgres publishes a backend's table counters when it goes idle, 10 s later at the latest (PGSTAT_IDLE_INTERVAL). */
+  const COUNTERS_PUBLISHED_MS = 12_000;
+  const random = () => `r${randomBytes(6).toString("hex")}`;
+
+  it("unknown hosts: random names under the base domain and random custom hosts answer 404 without a database query", async () => {
+    const hosts = [
+      ...Array.from({ length: 2000 }, () => `${random()}.localhost`),
+      ...Array.from({ length: 400 }, () => `${random()}.${random()}.test`),
+      ...Array.from({ length: 300 }, () => `${random()}.alpha.example.com`), // the victim owns alpha.example.com only, not its subdomains
+      ...Array.from({ length: 300 }, () => `${random().toUpperCase()}.LOCALHOST.`),
+    ];
+    const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
+    // Every lookup of a worker by name scans the workers table once (by index or in full).
+    const workerScans = async () => {
+      const [row] = await sql`SELECT seq_scan + coalesce(idx_scan, 0) AS scans FROM pg_stat_user_tables WHERE relname = 'workers'`;
+      return Number(row?.scans);
+    };
+    try {
+      const before = await workerScans();
+      const answers = new Map();
+      const pending = [...hosts];
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          for (let host = pending.pop(); host !== undefined; host = pending.pop()) {
+            const { status, text } = await httpRequest(platform.port, host, "/");
+            answers.set(host, `${status} ${text}`);
+          }
+        }),
+      );
+      for (const host of hosts) expect(answers.get(host)).toBe(`404 No worker is deployed at ${host}. Workers answer at NAME.localhost.\n`);
+      // The routing table's own refreshes (a few scans a second per process) are all that may show.
+      const allowed = hosts.length / 10;
+      const deadline = Date.now() + COUNTERS_PUBLISHED_MS;
+      let scans = (await workerScans()) - before;
+      while (scans < allowed && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        scans = (await workerScans()) - before;
+      }
+      expect(scans).toBeLessThan(allowed);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it("unknown hosts: a worker deployed after the flood answers on the next request, and 404 again once deleted", async () => {
+    expect(await answerAt("fresh-after-flood.localhost")).toBe(404);
+    expect((await asVictim("PUT", "/v1/workers/fresh-after-flood", await taggedWorker("fresh"))).status).toBe(201);
+    expect(await answerAt("fresh-after-flood.localhost")).toBe("fresh");
+    expect((await asVictim("DELETE", "/v1/workers/fresh-after-flood")).status).toBe(204);
+    expect(await answerAt("fresh-after-flood.localhost")).toBe(404);
   });
 });
 

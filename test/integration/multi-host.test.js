@@ -130,6 +130,20 @@ describe("propagation", () => {
     await second.admin("POST", "/v1/workers/prop/rollback", { version: (await second.admin("GET", "/v1/workers/prop/versions")).body.versions[1].id });
     await bothServe("two");
   });
+
+  it("propagation: a worker created, then deleted, through one host is served, then 404, on the other within the notification's delivery", async () => {
+    const { bundleWorker } = await import("../../cli/bundle.js");
+    const newcomer = await bundleWorker(await workerFile(`export default { fetch() { return new Response("new"); } };`));
+    // The second host has just read its routing, the set of worker names included: it is fresh.
+    expect((await second.fetchWorker("newcomer")).status).toBe(404);
+    expect((await first.admin("PUT", "/v1/workers/newcomer", newcomer)).status).toBe(201);
+    // Well before the second host's 1 s routing refresh; then every process of it serves the name.
+    await waitUntil(async () => (await second.fetchWorker("newcomer")).text === "new", 500);
+    for (let i = 0; i < 4; i++) expect((await second.fetchWorker("newcomer")).text).toBe("new");
+    expect((await first.admin("DELETE", "/v1/workers/newcomer")).status).toBe(204);
+    await waitUntil(async () => (await second.fetchWorker("newcomer")).status === 404, 500);
+    for (let i = 0; i < 4; i++) expect((await second.fetchWorker("newcomer")).status).toBe(404);
+  });
 });
 
 describe("warm-up", () => {
