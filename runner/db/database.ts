@@ -6,6 +6,7 @@ import { keepListening } from "./listen.ts";
 import { hearing, notify, subscribedChannels } from "./notifications.ts";
 import { poolOver } from "./pool.ts";
 import type { Row, SqlParam, Statement } from "./statement.ts";
+import { CALL_DEADLINE_MS, isDatabaseUnavailable, isOutage, unavailableError } from "./unavailable.ts";
 
 /**
  * Owns this workerd process's Postgres connections.
@@ -18,45 +19,68 @@ import type { Row, SqlParam, Statement } from "./statement.ts";
 /** Longer than any statement the platform runs takes (binding calls give up after 10 s). */
 const STUCK_MS = 30_000;
 
+interface Pool {
+  sql: postgres.Sql;
+  db: Db;
+  /** When a call on this client last settled, either way: a client that settles nothing is stuck. */
+  settledAt: number;
+}
+
 export class Database extends DurableObject<Env> {
-  #pool: { sql: postgres.Sql; db: Db } | undefined;
+  #pool: Pool | undefined;
   #listening = false;
 
-  get #current(): { sql: postgres.Sql; db: Db } {
+  get #current(): Pool {
     if (!this.#listening) {
       this.#listening = true;
       this.#listen();
     }
     if (!this.#pool) {
       const sql = postgres(this.env.HYPERDRIVE.connectionString, { max: 2, prepare: true, onnotice: () => {} });
-      this.#pool = { sql, db: poolOver(sql) };
+      this.#pool = { sql, db: poolOver(sql), settledAt: Date.now() };
     }
     return this.#pool;
   }
 
   /**
-   * Runs a call on the pool; one without an answer after STUCK_MS gives up the whole client. On
-   * workerd, postgres.js may miss a connection the server closed (Postgres restarted, backends
-   * terminated): a query on it never settles, and with both connections so held every query of
-   * the process would wait for ever. A fresh client reconnects; the old one is ended unwaited.
+   * Runs a call on the pool. Its caller is answered within CALL_DEADLINE_MS, with
+   * unavailableError when Postgres is away (unavailable.ts); a statement's own error passes
+   * unchanged. On workerd, postgres.js may miss a connection the server closed (Postgres
+   * restarted, backends terminated): a query on it never settles. So the whole client is given up
+   * when a call meets its deadline while the client settled nothing since the call began, or when
+   * one call is still unsettled after STUCK_MS; a fresh client reconnects, the old one is ended
+   * unwaited. A merely slow statement, on a client that answers others, is left to finish.
    */
-  async #run<T>(call: (db: Db) => Promise<T>): Promise<T> {
+  async #run<T>(call: (db: Db) => Promise<T>, refusals: readonly string[] = []): Promise<T> {
     const pool = this.#current;
+    const asked = Date.now();
+    const answer = call(pool.db);
+    const stuck = setTimeout(() => this.#giveUp(pool), STUCK_MS);
+    const settled = () => {
+      pool.settledAt = Date.now();
+      clearTimeout(stuck);
+    };
+    void answer.then(settled, settled);
     let timer = 0;
-    const stuck = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Postgres within ${STUCK_MS} ms; reconnecting`)), STUCK_MS);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (pool.settledAt < asked) this.#giveUp(pool);
+        reject(unavailableError(`no answer from Postgres within ${CALL_DEADLINE_MS} ms`));
+      }, CALL_DEADLINE_MS);
     });
     try {
-      return await Promise.race([call(pool.db), stuck]);
+      return await Promise.race([answer, deadline]);
     } catch (error) {
-      if (error instanceof Error && error.message.startsWith("no answer from Postgres") && this.#pool === pool) {
-        this.#pool = undefined;
-        void pool.sql.end({ timeout: 0 }).catch(() => {});
-      }
-      throw error;
+      throw isDatabaseUnavailable(error) || !isOutage(error, refusals) ? error : unavailableError(error);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #giveUp(pool: Pool): void {
+    if (this.#pool !== pool) return;
+    this.#pool = undefined;
+    void pool.sql.end({ timeout: 0 }).catch(() => {});
   }
 
   /**
@@ -77,6 +101,9 @@ export class Database extends DurableObject<Env> {
 
   /** Runs the statements in one transaction; all commit or none does. */
   async transaction(statements: Statement[]): Promise<Row[][]> {
-    return this.#run((db) => db.transaction(statements));
+    return this.#run(
+      (db) => db.transaction(statements),
+      statements.flatMap((statement) => statement.requireRow ?? []),
+    );
   }
 }
