@@ -48,15 +48,17 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   const requestId = toHex(crypto.getRandomValues(new Uint8Array(8)));
   const headers = new Headers(request.headers);
   headers.set(REQUEST_ID_HEADER, requestId);
+  // Why building the isolate failed: the platform's failure, told apart from the worker's own
+  // errors by where it happened, never by a message the worker could also throw.
+  let buildFailure: unknown = null;
   try {
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
-    const invoke = () =>
-      journaled(invocationOf(route, versionId), () => loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers })));
+    const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
+    const invoke = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint().fetch(new Request(request, { headers })));
     return await (probation ? oneAtATime(route.worker, invoke) : invoke());
   } catch (error) {
-    // Loading the version's code failed, not the worker.
-    if (isDatabaseUnavailable(error)) throw error;
+    if (isDatabaseUnavailable(buildFailure)) throw buildFailure;
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
     // The worker's own exceptions reach the log through its tail (logs/tail.ts) when observability
     // is on, except one thrown by its top-level code as the isolate starts: no tail sees that, only
