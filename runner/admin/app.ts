@@ -9,6 +9,8 @@ import { warmWorker } from "../dispatch/warm.ts";
 import { type AdminEnv, authenticate } from "./auth.ts";
 import { audit, auditTrail } from "./audit.ts";
 import { openApiDocument } from "./openapi.ts";
+import { ready } from "./ready.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { assets } from "./assets.ts";
 import { domains } from "./domains.ts";
 import { incidents } from "./incidents.ts";
@@ -24,6 +26,7 @@ import { errorText, log } from "../logs/log.ts";
 export const admin = new Hono<AdminEnv>();
 
 admin.get("/healthz", (c) => c.json({ ok: true }));
+admin.get("/readyz", ready);
 
 let openApi: unknown;
 admin.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
@@ -67,6 +70,10 @@ admin.notFound((c) => c.json({ error: { code: "ERR_NOT_FOUND", message: `No admi
 admin.onError((error, c) => {
   if (error instanceof PlatformError) {
     return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
+  }
+  if (isDatabaseUnavailable(error)) {
+    log.error("admin API: the database is unavailable; answered 503", { error: error.message });
+    return c.json({ error: { code: "ERR_DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly." } }, 503, { "retry-after": "1" });
   }
   log.error("admin API error", { error: errorText(error) });
   return c.json({ error: { code: "ERR_INTERNAL", message: "Internal error; see the platform log." } }, 500);

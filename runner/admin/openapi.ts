@@ -16,6 +16,7 @@ interface Operation {
 
 const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/healthz": { get: { summary: "Liveness: {ok: true} once the runner answers", ok: 200, open: true } },
+  "/readyz": { get: { summary: "Readiness: whether this process reaches the database, and its latency (503 when not)", ok: 200, open: true } },
   "/openapi.json": { get: { summary: "This document", ok: 200, open: true } },
   "/v1/workers": { get: { summary: "List workers (a tenant token sees its own)", ok: 200 } },
   "/v1/workers/{name}": {

@@ -9,6 +9,7 @@ import { servePresigned } from "../r2/presigned-endpoint.ts";
 import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, workerNameFromHost } from "./routes.ts";
 import { suspendedMessage } from "./suspended.ts";
 import { textResponse } from "../text-response.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
@@ -16,6 +17,18 @@ const STARTUP_FAILURE = "Failed to start Worker";
 
 /** The public socket: route pattern or `Host: NAME.<baseDomain>` → worker → a version's isolate. */
 export async function dispatch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  try {
+    return await serve(request, env, ctx);
+  } catch (error) {
+    // Routes and worker code come from the database (through caches): while it is away, a request
+    // the caches cannot answer gets a 503 at once, and the next one after it is back is served.
+    if (!isDatabaseUnavailable(error)) throw error;
+    log.error("public request: the database is unavailable; answered 503", { error: error.message });
+    return textResponse(503, "The platform's database is unavailable; try again shortly.", { "retry-after": "1" });
+  }
+}
+
+async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   const host = request.headers.get("host") ?? url.host;
   if (workerNameFromHost(host, env.CONFIG.baseDomain) === STORAGE_HOST_LABEL) return servePresigned(request, env, ctx);
@@ -35,13 +48,17 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
   const requestId = toHex(crypto.getRandomValues(new Uint8Array(8)));
   const headers = new Headers(request.headers);
   headers.set(REQUEST_ID_HEADER, requestId);
+  // Why building the isolate failed: the platform's failure, told apart from the worker's own
+  // errors by where it happened, never by a message the worker could also throw.
+  let buildFailure: unknown = null;
   try {
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
-    const invoke = () =>
-      journaled(invocationOf(route, versionId), () => loadVersion(env, ctx, route, versionId).getEntrypoint().fetch(new Request(request, { headers })));
+    const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
+    const invoke = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint().fetch(new Request(request, { headers })));
     return await (probation ? oneAtATime(route.worker, invoke) : invoke());
   } catch (error) {
+    if (isDatabaseUnavailable(buildFailure)) throw buildFailure;
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
     // The worker's own exceptions reach the log through its tail (logs/tail.ts) when observability
     // is on, except one thrown by its top-level code as the isolate starts: no tail sees that, only

@@ -21,13 +21,15 @@ export interface StoredModule {
 /**
  * The isolate for a version. Worker Loader keeps it warm by id; the id includes the platform
  * build, so an upgraded shim never runs beside old code, and the worker's secrets revision, so
- * a changed secret reaches the next request without a new code version.
+ * a changed secret reaches the next request without a new code version. `failed` hears why
+ * building it failed, when this call built it.
  */
-export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versionId: string): WorkerStub {
+export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versionId: string, failed: (error: unknown) => void = () => {}): WorkerStub {
   return env.LOADER.get(`${versionId}:${env.CONFIG.build}:${route.secretsRevision}`, () =>
     workerCode(env, ctx, route, versionId).catch((error: unknown) => {
       // The platform's own failure (the error reaching the caller may be the tenant's instead).
       log.error("could not build the worker's isolate", { tenant: route.tenant, worker: route.worker, version: versionId, error: errorText(error) });
+      failed(error);
       throw error;
     }),
   );

@@ -23,10 +23,40 @@ export function emit(entry: LogEntry): void {
   console.log(nonce + JSON.stringify(entry));
 }
 
+/**
+ * A runner line identical to one written less than this ago is held back and counted; the count
+ * is written, as "(repeated N times)", with the first runner line after the interval. While the
+ * database is away every request fails the same way: this keeps the log from growing with them.
+ */
+export const REPEAT_INTERVAL_MS = 10_000;
+/** Distinct lines remembered at once; past this, lines are written without being remembered. */
+const MAX_REMEMBERED = 1_000;
+
+const recent = new Map<string, { since: number; repeated: number; entry: LogEntry }>();
+
+/** Writes `entry` unless an identical line was written within the interval; writes the counts of intervals now over. */
+export function writeOnce(entry: LogEntry, now = Date.now()): void {
+  for (const [key, held] of recent) {
+    if (now - held.since < REPEAT_INTERVAL_MS) continue;
+    recent.delete(key);
+    if (held.repeated > 0) emit({ ...held.entry, msg: `${held.entry.msg} (repeated ${held.repeated} times)`, repeated: held.repeated });
+  }
+  // A request id makes every line unique and says nothing the count does not.
+  const { requestId: _, ...same } = entry;
+  const key = JSON.stringify(same);
+  const held = recent.get(key);
+  if (held) {
+    held.repeated++;
+    return;
+  }
+  if (recent.size < MAX_REMEMBERED) recent.set(key, { since: now, repeated: 0, entry });
+  emit(entry);
+}
+
 const at =
   (level: Level) =>
   (msg: string, fields: Record<string, unknown> = {}): void =>
-    emit({ level, src: "runner", msg, ...fields });
+    writeOnce({ level, src: "runner", msg, ...fields });
 
 export const log = { info: at("info"), warn: at("warn"), error: at("error") };
 

@@ -4,8 +4,11 @@
 // connections, docs/architecture.md) nor pay an RPC hop to it per statement.
 import postgres from "postgres";
 import type { Db } from "../db/client.ts";
-import { poolOver } from "../db/pool.ts";
+import { guardedPool } from "../db/guarded.ts";
 
+/** Every call answered within the database deadline, as the Database object's (db/guarded.ts). */
 export function ownPool(connectionString: string, connections: number, applicationName: string): Db {
-  return poolOver(postgres(connectionString, { max: connections, prepare: true, onnotice: () => {}, connection: { application_name: applicationName } }));
+  return guardedPool(() =>
+    postgres(connectionString, { max: connections, prepare: true, onnotice: () => {}, connection: { application_name: applicationName } }),
+  );
 }
