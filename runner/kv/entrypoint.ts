@@ -51,7 +51,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
           version: row.version,
         }
       : null;
-    remember(slot, entry, token);
+    remember(this.ctx.props.tenant, slot, entry, token);
     return entry;
   }
 
