@@ -145,17 +145,17 @@ export async function medianMs(operation, count) {
 }
 
 /**
- * One request on a connection of its own, given up after `timeoutMs`: status 0 when it got no
- * answer (refused, reset, or timed out), and how long it took either way.
- * @param {{ port: number, host?: string, path?: string, headers?: Record<string, string>, timeoutMs: number }} options
+ * One request on a connection of its own (or of `agent`'s), given up after `timeoutMs`: status 0
+ * when it got no answer (refused, reset, or timed out), and how long it took either way.
+ * @param {{ port: number, host?: string, path?: string, headers?: Record<string, string>, timeoutMs: number, agent?: import("node:http").Agent | false }} options
  * @returns {Promise<{ status: number, text: string, ms: number }>}
  */
-export function timedRequest({ port, host, path = "/", headers = {}, timeoutMs }) {
+export function timedRequest({ port, host, path = "/", headers = {}, timeoutMs, agent = false }) {
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
   return new Promise((resolve) => {
     const unanswered = () => resolve({ status: 0, text: "", ms: elapsed() });
-    const req = request({ host: "127.0.0.1", port, path, headers: { ...headers, ...(host ? { host } : {}) }, agent: false, timeout: timeoutMs }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path, headers: { ...headers, ...(host ? { host } : {}) }, agent, timeout: timeoutMs }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => (text += chunk));

@@ -1,8 +1,9 @@
 // `npm run bench`: Outpost side by side with bare workerd and Miniflare on loopback. It
 // measures and prints (and writes .bench/results.json); it never judges, so it never fails
 // on a number. BENCH_SECONDS sets each measured run (default 5), BENCH_LOAD=wrk|autocannon
-// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery runs only the sections
+// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery,soak runs only the sections
 // named (default: all; "compare" is scenarios (a)–(i)); results.json then holds only those.
+// BENCH_SOAK_SECONDS sets the soak's length (default 300).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import { measureAssets, measureLargeObjects } from "./storage.js";
 import { measureContainment, printContainment } from "./containment.js";
 import { measurePool, printPool } from "./pool.js";
 import { measureRecovery, printRecovery } from "./recovery.js";
+import { measureSoak, printSoak } from "./soak.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -25,10 +27,11 @@ const CONNECTIONS = 32;
 const SEQUENTIAL_COUNT = 2000;
 const COMPATIBILITY_DATE = "2026-04-01";
 const RESULTS_FILE = fileURLToPath(new URL("../.bench/results.json", import.meta.url));
-const SECTIONS = ["compare", "containment", "pool", "recovery"];
+const SECTIONS = ["compare", "containment", "pool", "recovery", "soak"];
 const CONTAINMENT_SECONDS = Number(process.env.BENCH_CONTAINMENT_SECONDS ?? 30);
 const POOL_ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 2);
 const RECOVERY_KILLS = Number(process.env.BENCH_RECOVERY_KILLS ?? 10);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 
 const WORKERS = {
   hello: `export default { fetch() { return new Response("hello") } }`,
@@ -96,6 +99,7 @@ async function main() {
     BENCH_CONTAINMENT_SECONDS: CONTAINMENT_SECONDS,
     BENCH_POOL_ROUNDS: POOL_ROUNDS,
     BENCH_RECOVERY_KILLS: RECOVERY_KILLS,
+    BENCH_SOAK_SECONDS: SOAK_SECONDS,
   })) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, not ${process.env[name]}`);
   }
@@ -156,6 +160,13 @@ async function main() {
     printRecovery(recovery, fmtMs);
     console.log("");
     results.recovery = recovery;
+  }
+  if (only.includes("soak")) {
+    console.log(`(m) soak: a steady mixed load over every binding, 3 tenants, ${SOAK_SECONDS} s; does anything grow while the live data does not?`);
+    const soak = await measureSoak(SOAK_SECONDS, track, release);
+    printSoak(soak);
+    console.log("");
+    results.soak = soak;
   }
 
   await mkdir(join(RESULTS_FILE, ".."), { recursive: true });
