@@ -167,7 +167,12 @@ describe("postgres faults", () => {
     await load.stop();
 
     expect(answers.put).toMatchObject({ status: 503, text: "KV PUT failed: 500 Internal Server Error" });
-    expect(answers.unknownWorker).toMatchObject({ status: 503, text: "The platform's database is unavailable; try again shortly.\n" });
+    // A process that holds the routing table answers from memory (unknown names cost no query);
+    // one that has yet to read it needs the database. Either way, at once.
+    expect([
+      { status: 404, text: "No worker is deployed at nobody-deployed-this.localhost. Workers answer at NAME.localhost.\n" },
+      { status: 503, text: "The platform's database is unavailable; try again shortly.\n" },
+    ]).toContainEqual({ status: answers.unknownWorker.status, text: answers.unknownWorker.text });
     expect(answers.admin.status).toBe(503);
     expect(JSON.parse(answers.admin.text)).toEqual({ error: { code: "ERR_DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly." } });
     expect(answers.readyz.status).toBe(503);
