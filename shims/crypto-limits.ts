@@ -26,12 +26,15 @@ export function limitPbkdf2(target: DeriveMethods): void {
  * to workerd; the other fields (hash, salt, …) are still read from the caller's object.
  */
 function checkedAlgorithm(algorithm: unknown): unknown {
-  if (typeof algorithm !== "object" || algorithm === null) return algorithm;
-  const name: unknown = Reflect.get(algorithm, "name");
+  // Strings name an algorithm without parameters; a function is an object to workerd too.
+  if ((typeof algorithm !== "object" && typeof algorithm !== "function") || algorithm === null) return algorithm;
+  // Converted here as workerd would (WebIDL DOMString), so a `toString` cannot answer twice either.
+  const raw: unknown = Reflect.get(algorithm, "name");
+  const name = raw === undefined ? undefined : String(raw);
   const pinned: PropertyDescriptorMap = { name: { value: name, enumerable: true } };
-  if (typeof name === "string" && name.toUpperCase() === "PBKDF2") {
-    const raw: unknown = Reflect.get(algorithm, "iterations");
-    const iterations = raw === undefined ? undefined : Number(raw);
+  if (name?.toUpperCase() === "PBKDF2") {
+    const count: unknown = Reflect.get(algorithm, "iterations");
+    const iterations = count === undefined ? undefined : Number(count);
     if (iterations !== undefined && iterations > MAX_PBKDF2_ITERATIONS) {
       // Cloudflare's error, word for word (workerd's checkPbkdfLimits).
       throw new DOMException(

@@ -66,6 +66,32 @@ it("pbkdf2: a name that reads PBKDF2 only after the guard looked is pinned to wh
   expect(reads).toBe(1);
 });
 
+it("pbkdf2: a name whose toString answers HKDF first and PBKDF2 afterwards is converted once", async () => {
+  let calls = 0;
+  const name = {
+    toString() {
+      calls += 1;
+      return calls === 1 ? "PBKDF2" : "HKDF";
+    },
+  };
+  expect(await rejection(crypto.subtle.deriveBits({ ...pbkdf2(30_000_000), name } as never, await password(), 256))).toBe(TOO_MANY);
+  calls = 0;
+  const sneaky = {
+    toString() {
+      calls += 1;
+      return calls === 1 ? "HKDF" : "PBKDF2";
+    },
+  };
+  await expect(crypto.subtle.deriveBits({ ...pbkdf2(30_000_000), name: sneaky } as never, await password(), 256)).rejects.toThrow();
+  expect(calls).toBe(1);
+});
+
+it("pbkdf2: parameters carried by a function instead of a plain object are checked too", async () => {
+  // A function's own `name` is its name: this one's reads PBKDF2.
+  const algorithm = Object.assign(function PBKDF2() {}, { hash: "SHA-256", salt: new Uint8Array(16), iterations: 30_000_000 });
+  expect(await rejection(crypto.subtle.deriveBits(algorithm as never, await password(), 256))).toBe(TOO_MANY);
+});
+
 it("pbkdf2: other algorithms pass through untouched", async () => {
   const key = await crypto.subtle.importKey("raw", new Uint8Array(32), "HKDF", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(8), info: new Uint8Array(0) }, key, 128);
