@@ -53,6 +53,7 @@ Environment:
   OUTPOST_HEAP_MB (V8 heap limit of every isolate; one that exceeds it costs its own process, default 512),
   OUTPOST_SUSPEND_AFTER, OUTPOST_SUSPEND_WINDOW_SECONDS (a worker that stalls or crashes its process this
     many times within the window is suspended; default 3 within 600),
+  OUTPOST_MAX_REQUEST_BODY_MB (largest public request body, default 100; larger ones get 413),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal, start and end of every call into a worker),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),

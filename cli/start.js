@@ -18,6 +18,7 @@ import { launchPool } from "./pool-launch.js";
 import { poolConfig } from "./pool-config.js";
 import { workerdConfig } from "./workerd-config.js";
 import { suspensionConfig } from "./suspension-config.js";
+import { requestBodyConfig } from "./request-body-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -168,6 +169,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           probationPort,
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
+          ...requestBodyConfig(process.env),
         },
       }),
       { mode: 0o600 },

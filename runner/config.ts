@@ -32,6 +32,8 @@ export interface RunnerConfig {
   suspendAfter: number;
   /** The window, in seconds (OUTPOST_SUSPEND_WINDOW_SECONDS, default 600). */
   suspendWindowSeconds: number;
+  /** Largest public request body, in bytes (OUTPOST_MAX_REQUEST_BODY_MB, default 100 MB). */
+  maxRequestBodyBytes: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

@@ -5,6 +5,10 @@ import { makeServiceBinding } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
+import { limitPbkdf2 } from "./crypto-limits.ts";
+
+// On the prototype, not on `crypto.subtle`: `SubtleCrypto.prototype.deriveBits.call(…)` is guarded too.
+limitPbkdf2(SubtleCrypto.prototype as unknown as Parameters<typeof limitPbkdf2>[0]);
 
 /** One builder per manifest kind (runner/bindings/kind.ts): the Cloudflare API object over the binding's stub. */
 const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {

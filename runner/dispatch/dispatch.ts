@@ -11,6 +11,7 @@ import { suspendedMessage } from "./suspended.ts";
 import { textResponse } from "../text-response.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
+import { bodyTooLarge, countedBody, declaresTooMuch } from "./body-limit.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -31,7 +32,10 @@ export async function dispatch(request: Request, env: Env, ctx: ExecutionContext
 async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   const host = request.headers.get("host") ?? url.host;
+  // Presigned uploads are R2's, not a worker's: R2's own object size limits apply to them.
   if (workerNameFromHost(host, env.CONFIG.baseDomain) === STORAGE_HOST_LABEL) return servePresigned(request, env, ctx);
+  const bodyLimit = env.CONFIG.maxRequestBodyBytes;
+  if (declaresTooMuch(request, bodyLimit)) return bodyTooLarge(bodyLimit);
   const route = await resolveRequest(env, ctx, host, url.pathname);
   if (!route) return textResponse(404, `No worker is deployed at ${host}. Workers answer at NAME.${env.CONFIG.baseDomain}.`);
   if (route.suspended) return textResponse(503, suspendedMessage(route.worker, route.suspended));
@@ -48,6 +52,8 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   const requestId = toHex(crypto.getRandomValues(new Uint8Array(8)));
   const headers = new Headers(request.headers);
   headers.set(REQUEST_ID_HEADER, requestId);
+  const counted = countedBody(request, bodyLimit);
+  const forwarded = counted ? new Request(request, { headers, body: counted.body }) : new Request(request, { headers });
   // Why building the isolate failed: the platform's failure, told apart from the worker's own
   // errors by where it happened, never by a message the worker could also throw.
   let buildFailure: unknown = null;
@@ -55,10 +61,16 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
     const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
-    const invoke = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint().fetch(new Request(request, { headers })));
-    return await (probation ? oneAtATime(route.worker, invoke) : invoke());
+    const invoke = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint().fetch(forwarded));
+    const response = await (probation ? oneAtATime(route.worker, invoke) : invoke());
+    if (!counted?.exceeded()) return response;
+    // The worker answered although its body was cut (it caught the error): the client still
+    // learns that its body was refused.
+    await response.body?.cancel();
+    return bodyTooLarge(bodyLimit);
   } catch (error) {
     if (isDatabaseUnavailable(buildFailure)) throw buildFailure;
+    if (counted?.exceeded()) return bodyTooLarge(bodyLimit);
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
     // The worker's own exceptions reach the log through its tail (logs/tail.ts) when observability
     // is on, except one thrown by its top-level code as the isolate starts: no tail sees that, only

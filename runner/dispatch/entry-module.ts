@@ -3,14 +3,16 @@
  * default export (and each named entrypoint class, for service bindings) to the shims, which
  * replace each binding's RPC stub with the Cloudflare API object (KVNamespace, …) before the
  * user's code sees `env`. Named exports must be listed statically, so the deploy-time load
- * check records them with the version.
+ * check records them with the version. The shims come first: ES modules evaluate in import order,
+ * and the shims install platform limits (shims/crypto-limits.ts) that must be in place before any
+ * of the user's code runs.
  */
 export function entryModule(userMainModule: string, entrypoints: readonly string[] = []): string {
   const specifier = JSON.stringify(`./${userMainModule}`);
   return [
     `import { WorkerEntrypoint } from "cloudflare:workers";`,
-    `import * as user from ${specifier};`,
     `import { wrapWorker } from "./__outpost_shims.js";`,
+    `import * as user from ${specifier};`,
     `import manifest from "./__outpost_bindings.json";`,
     `export default wrapWorker(user.default, manifest);`,
     ...entrypoints

@@ -5,8 +5,8 @@ it("entryModule: imports the user's main module and exports it wrapped by the sh
   expect(entryModule("index.js")).toBe(
     [
       'import { WorkerEntrypoint } from "cloudflare:workers";',
-      'import * as user from "./index.js";',
       'import { wrapWorker } from "./__outpost_shims.js";',
+      'import * as user from "./index.js";',
       'import manifest from "./__outpost_bindings.json";',
       "export default wrapWorker(user.default, manifest);",
       "export class __outpost_warm extends WorkerEntrypoint { warm() {} }",
@@ -16,12 +16,12 @@ it("entryModule: imports the user's main module and exports it wrapped by the sh
 });
 
 it("entryModule: keeps the main module's directory", () => {
-  expect(entryModule("src/worker.mjs").split("\n")[1]).toBe('import * as user from "./src/worker.mjs";');
+  expect(entryModule("src/worker.mjs").split("\n")[2]).toBe('import * as user from "./src/worker.mjs";');
 });
 
 it("entryModule: a module name cannot break out of the import specifier", () => {
   const source = entryModule('evil";\nimport "x.js');
-  expect(source.split("\n")[1]).toBe('import * as user from "./evil\\";\\nimport \\"x.js";');
+  expect(source.split("\n")[2]).toBe('import * as user from "./evil\\";\\nimport \\"x.js";');
   expect(source.split("\n")).toHaveLength(7);
 });
 
@@ -36,4 +36,9 @@ it("entryModule: re-exports the user's named entrypoints but never one named lik
   const source = entryModule("index.js", ["Api", "__outpost_warm"]);
   expect(source).toContain("export const Api = wrapWorker(user.Api, manifest);");
   expect(source).not.toContain("user.__outpost_warm");
+});
+
+it("entryModule: the shims are imported before the user's module, so their limits are in place before user code runs", () => {
+  const lines = entryModule("index.js").split("\n");
+  expect(lines.findIndex((line) => line.includes(SHIMS_MODULE))).toBeLessThan(lines.findIndex((line) => line.includes("import * as user")));
 });
