@@ -218,6 +218,15 @@ export function startPool(options, logger, output) {
     const now = Date.now();
     for (const proc of slots) {
       if (!proc || proc.retiring || proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
+      // Journal lines mean invocations start and end: the loop turns, however late the probe's
+      // answer is under load (a process saturated with requests answers its probe slowly). They
+      // also mean it has started: a replacement can take a request queued on its socket before its
+      // first probe, and a stall in that request must count from then, not wait for the startup limit.
+      if (proc.busy) {
+        proc.busy = false;
+        proc.answeredAt = now;
+        proc.cpuAtAnswer = cpuOf(proc);
+      }
       if (proc.answeredAt === null) {
         if (now - proc.startedAt > STARTUP_LIMIT_MS) {
           logger.warn(`workerd process ${proc.slot} did not start within ${STARTUP_LIMIT_MS} ms; killing it`, { process: proc.slot });
@@ -225,13 +234,6 @@ export function startPool(options, logger, output) {
           continue;
         }
       } else {
-        // Journal lines mean invocations start and end: the loop turns, however late the probe's
-        // answer is under load (a process saturated with requests answers its probe slowly).
-        if (proc.busy) {
-          proc.busy = false;
-          proc.answeredAt = now;
-          proc.cpuAtAnswer = cpuOf(proc);
-        }
         const limit = stallLimit(proc.inFlight.values(), options.stall);
         const cpu = proc.cpuAtAnswer === null ? null : cpuOf(proc);
         const stuckFor = cpu === null || proc.cpuAtAnswer === null ? now - proc.answeredAt : cpu - proc.cpuAtAnswer;
