@@ -207,7 +207,7 @@ afterAll(async () => {
  * no runner frames), and the platform log has the real failure for the binding.
  * @param {string} prefix @param {string[]} bindings
  */
-function expectInternalErrors(prefix, bindings) {
+async function expectInternalErrors(prefix, bindings) {
   const names = Object.keys(EXPECTED).filter((name) => name.startsWith(prefix));
   expect(Object.fromEntries(names.map((name) => [name, seen.down[name]?.error?.message ?? seen.down[name]]))).toEqual(
     Object.fromEntries(names.map((name) => [name, EXPECTED[name]])),
@@ -220,36 +220,40 @@ function expectInternalErrors(prefix, bindings) {
     expect(JSON.stringify(error)).not.toMatch(/runner\.js|postgres|sql|select|insert|accepting connections/i);
   }
   for (const binding of bindings) {
-    const logged = platform.events().filter((event) => event.level === "error" && event.msg.endsWith(` for default/down binding ${binding}: database failed`));
+    const loggedNow = () =>
+      platform.events().filter((event) => event.level === "error" && event.msg.endsWith(` for default/down binding ${binding}: database failed`));
+    // Log lines reach the platform's output a moment after the calls answer.
+    await waitUntil(() => loggedNow().length > 0, 5000).catch(() => {});
+    const logged = loggedNow();
     expect(logged.length, binding).toBeGreaterThan(0);
     expect(logged.every((event) => /accepting connections|terminat|CONNECTION|no answer from the database/i.test(event.error))).toBe(true);
   }
 }
 
 describe("database down", () => {
-  it("database down: every KV method gives tenant code workerd's KV internal error; afterwards nothing was written and KV works", () => {
-    expectInternalErrors("KV ", ["KV"]);
+  it("database down: every KV method gives tenant code workerd's KV internal error; afterwards nothing was written and KV works", async () => {
+    await expectInternalErrors("KV ", ["KV"]);
     expect(seen.after["KV left"]).toEqual({ value: [null, null, "kept"] });
     expect(seen.after["KV works"]).toEqual({ value: "yes" });
   });
 
-  it("database down: every R2 method gives tenant code R2's internal error (10001); afterwards nothing was written, the upload is still open and R2 works", () => {
-    expectInternalErrors("R2 ", ["BUCKET"]);
+  it("database down: every R2 method gives tenant code R2's internal error (10001); afterwards nothing was written, the upload is still open and R2 works", async () => {
+    await expectInternalErrors("R2 ", ["BUCKET"]);
     expect(seen.after["R2 left"]).toEqual({ value: [null, "kept", ["seed"]] });
     expect(seen.after["R2 upload still open"]).toEqual({ value: "the only part" });
     expect(seen.after["R2 works"]).toEqual({ value: "yes" });
   });
 
-  it("database down: send, sendBatch, metrics and the pull methods give the queue's internal error, coded from 2026-03-12; afterwards no message was stored, the leases held and the queue works", () => {
-    expectInternalErrors("queue ", ["QUEUE"]);
+  it("database down: send, sendBatch, metrics and the pull methods give the queue's internal error, coded from 2026-03-12; afterwards no message was stored, the leases held and the queue works", async () => {
+    await expectInternalErrors("queue ", ["QUEUE"]);
     expect(seen.coded.send.error).toMatchObject({ name: "Error", message: "Unknown Internal Error (15000)" });
     expect(seen.after["queue left"]).toEqual({ value: 0 });
     expect(seen.after["queue works"]).toEqual({ value: ["after"] });
   });
 
-  it("database down: the vault and a Secrets Store secret give their internal error; afterwards nothing was set or deleted and the vault works", () => {
-    expectInternalErrors("vault ", ["VAULT"]);
-    expectInternalErrors("Secrets Store ", ["API_KEY"]);
+  it("database down: the vault and a Secrets Store secret give their internal error; afterwards nothing was set or deleted and the vault works", async () => {
+    await expectInternalErrors("vault ", ["VAULT"]);
+    await expectInternalErrors("Secrets Store ", ["API_KEY"]);
     expect(seen.after["vault left"]).toEqual({ value: [null, "secret value", "secret value", ["api-key"]] });
     expect(seen.after["vault works"]).toEqual({ value: "yes" });
   });

@@ -1,7 +1,7 @@
 // The s3 blob driver against a real S3 (scripts/s3): where the bytes go, and S3 going down.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, workerFile } from "../helpers/platform.js";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 import { s3WithBucket } from "../helpers/s3.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
@@ -80,7 +80,9 @@ describe("s3 driver", () => {
     const response = await platform.fetchWorker("on-s3", "/get");
     expect(response).toMatchObject({ status: 500, text: "get: We encountered an internal error. Please try again. (10001)" });
     expect((await platform.fetchWorker("on-s3", "/kv")).text).toBe("kv works");
-    const failure = platform.events().find((event) => event.msg === "R2 get for default/on-s3 binding BUCKET: blob store failed");
-    expect(failure).toMatchObject({ level: "error", src: "runner", error: expect.any(String) });
+    const failure = () => platform.events().find((event) => event.msg === "R2 get for default/on-s3 binding BUCKET: blob store failed");
+    // The log line reaches the platform's output a moment after the response.
+    await waitUntil(() => failure() !== undefined, 5000);
+    expect(failure()).toMatchObject({ level: "error", src: "runner", error: expect.any(String) });
   });
 });
