@@ -2,19 +2,24 @@ import { PlatformError } from "../errors.ts";
 import { concatBytes } from "../encoding.ts";
 
 /**
- * Reads a JSON body of at most `limit` bytes. An oversized body is still drained (not kept) so
- * the client receives the 413 instead of a connection reset mid-upload. With `optional`, an
- * empty body reads as `{}`.
+ * How far past the limit an oversized body is still drained (not kept), so that a client that
+ * sent a little too much receives the 413 rather than a connection reset mid-upload. Beyond it
+ * (or when Content-Length says so) reading stops: an endless body is cut off there.
  */
+export const DRAIN_BEYOND_LIMIT = 4 * 1024 * 1024;
+
+/** Reads a JSON body of at most `limit` bytes. With `optional`, an empty body reads as `{}`. */
 export async function readJsonBody(request: Request, limit: number, optional = false): Promise<unknown> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   const chunks: Uint8Array[] = [];
   let length = 0;
   let tooLarge = declared > limit;
-  if (request.body) {
+  if (request.body && !(declared > limit + DRAIN_BEYOND_LIMIT)) {
+    // Leaving the loop early cancels the stream.
     for await (const chunk of request.body as ReadableStream<Uint8Array>) {
       length += chunk.byteLength;
       if (length > limit) tooLarge = true;
+      if (length > limit + DRAIN_BEYOND_LIMIT) break;
       if (!tooLarge) chunks.push(chunk);
     }
   }
