@@ -7,6 +7,7 @@
 // (they renew and settle there), so forwarding changes where a handler runs and nothing else.
 import type { Env } from "../env.ts";
 import { textResponse } from "../text-response.ts";
+import { errorText, log } from "../logs/log.ts";
 import { type Route, resolveWorker } from "./routes.ts";
 import { suspendedMessage } from "./suspended.ts";
 
@@ -25,8 +26,12 @@ const BACK_CHECK_MS = 100;
 export type ProbationEvent = "queue" | "scheduled";
 const EVENT_NAMES: Record<ProbationEvent, string> = { queue: "queue batch", scheduled: "cron attempt" };
 
-/** Set when a forward failed: the probation process is restarting (it was killed or crashed). */
-let down = false;
+/**
+ * Set when a forward failed (the probation process is restarting: it was killed or crashed), and
+ * until the first forward has found it answering: it starts beside the pool, and a forward that
+ * failed cannot tell "never reached it" from "was running there", so none is sent blind.
+ */
+let down = true;
 
 export const isProbationProcess = (env: Env): boolean => env.PROCESS_ROLE === "probation";
 
@@ -68,7 +73,8 @@ async function toProbation(env: Env, what: string, path: string, init: RequestIn
   // attack would be replayed); calls that come after it wait for the process to be back.
   try {
     return await fetch(`http://127.0.0.1:${port}${path}`, init);
-  } catch {
+  } catch (error) {
+    log.warn("a call forwarded to the probation process failed", { error: errorText(error) });
     down = true;
     return `${what} was running when its probation process was stopped`;
   }
