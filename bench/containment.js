@@ -12,7 +12,7 @@
 // first `503 … is suspended` answer (attacks go on every 2 s, so it is rounded up to one).
 // Platform defaults otherwise: OUTPOST_STALL_MS 1000, OUTPOST_PROCESSES = cores (at least 2).
 import { timedRequest } from "./load.js";
-import { ATTACKER, NEIGHBOUR } from "../test/helpers/containment.js";
+import { ATTACKER, NEIGHBOUR, isProcessExit } from "../test/helpers/containment.js";
 import { startPlatform, workerFile } from "../test/helpers/platform.js";
 
 const ATTACK_EVERY_MS = 2000;
@@ -99,7 +99,7 @@ async function underAttack(platform, attack, path, env, seconds) {
   const [neighbourPolls, adminPolls, outcomes] = await Promise.all([pollUntil(neighbour, end), pollUntil(admin, end), Promise.all(attacks)]);
 
   const events = platform.events().slice(eventsBefore);
-  const exits = events.filter((event) => event.src === "outpost" && /^workerd process \d+ exited/.test(String(event.msg)));
+  const exits = events.filter(isProcessExit);
   const stallKills = events.filter(
     (event) => event.src === "outpost" && /^workerd process \d+ ran \d+ ms without answering .*killing it$/.test(String(event.msg)),
   );

@@ -15,3 +15,9 @@ export const NEIGHBOUR = `export default { async fetch(request, env) {
   await env.KV.put("count", String(n));
   return new Response(String(n));
 } };`;
+
+/**
+ * Whether a platform log event is the supervisor's line for a workerd process that ended.
+ * @param {Record<string, unknown>} event
+ */
+export const isProcessExit = (event) => event.src === "outpost" && /^workerd process \d+ exited/.test(String(event.msg));

@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 import { workerdProcesses } from "../helpers/processes.js";
+import { isProcessExit } from "../helpers/containment.js";
 
 const FD_LIMIT = 256;
 const FLOOD = 600;
@@ -72,7 +73,7 @@ describe("connection flood", () => {
     const flood = [];
     try {
       for (let i = 0; i < FLOOD; i++) flood.push(connect(platform.port, "127.0.0.1").on("error", () => {}));
-      const exits = () => since().filter((e) => e.src === "outpost" && /^workerd process \d+ exited/.test(String(e.msg)));
+      const exits = () => since().filter(isProcessExit);
       await waitUntil(() => exits().length > 0, 30_000);
       expect(since().some((e) => e.src === "workerd" && String(e.msg).includes("accept: Too many open files"))).toBe(true);
 
@@ -98,11 +99,7 @@ describe("connection flood", () => {
   it("connections: a flood held over every process's limit costs the processes again and again, and the platform never gives up: it serves once the flood ends", async () => {
     expect((await platform.fetchWorker("notes", "/held", { method: "PUT", body: "kept" })).text).toBe("stored");
     const from = platform.events().length;
-    const exits = () =>
-      platform
-        .events()
-        .slice(from)
-        .filter((e) => e.src === "outpost" && /^workerd process \d+ exited/.test(String(e.msg)));
+    const exits = () => platform.events().slice(from).filter(isProcessExit);
     /** @type {Set<import("node:net").Socket>} */
     const flood = new Set();
     let flooding = true;

@@ -6,6 +6,7 @@
 // makes "the same process" certain; a 300 ms stall limit keeps the suite fast.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+import { isProcessExit } from "../helpers/containment.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
@@ -98,7 +99,7 @@ async function underAttack(attacker, attack) {
   const suspended = async () => (await platform.fetchWorker(attacker).catch(() => ({ text: "" }))).text.includes("is suspended");
   try {
     const deadline = Date.now() + 90_000;
-    const exits = () => since().filter((e) => e.src === "outpost" && /^workerd process \d+ exited/.test(String(e.msg)));
+    const exits = () => since().filter(isProcessExit);
     const reports = () => since().filter((e) => e.msg === "incident reported");
     while (!(await suspended()) && Date.now() < deadline) {
       await attack();

@@ -2,7 +2,7 @@
 // costs at most the process it ran in. The neighbour tenant and the admin API keep answering, the
 // stuck or crashed process is replaced, and nothing stored is lost.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTACKER, NEIGHBOUR } from "../helpers/containment.js";
+import { ATTACKER, NEIGHBOUR, isProcessExit } from "../helpers/containment.js";
 import { httpRequest, startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
@@ -34,11 +34,7 @@ afterAll(() => platform?.stop());
 async function underAttack(path, attacker = "attacker") {
   let attacking = true;
   const from = platform.events().length;
-  const exits = () =>
-    platform
-      .events()
-      .slice(from)
-      .filter((e) => e.src === "outpost" && /^workerd process \d+ exited/.test(String(e.msg)));
+  const exits = () => platform.events().slice(from).filter(isProcessExit);
   const reports = () =>
     platform
       .events()
