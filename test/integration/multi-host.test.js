@@ -48,8 +48,10 @@ describe("two hosts, one database", () => {
     await write(first, "/k", "1");
     for (let i = 0; i < 5; i++) expect(await read(second, "/k")).toBe("1"); // now cached on the second host
     await write(first, "/k", "2");
-    // Postgres delivers the change notification at commit; allow it a moment to arrive.
-    await waitUntil(async () => (await read(second, "/k")) === "2", 1000);
+    // Postgres delivers the change notification at commit, to each process of the second host on
+    // its own connection: allow it a moment to arrive everywhere (reads land on either process).
+    let fresh = 0;
+    await waitUntil(async () => ((fresh = (await read(second, "/k")) === "2" ? fresh + 1 : 0), fresh >= 6), 2000);
     for (let i = 0; i < 5; i++) expect(await read(second, "/k")).toBe("2");
   });
 
