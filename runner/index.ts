@@ -4,7 +4,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { admin } from "./admin/app.ts";
 import { onNotification } from "./db/notifications.ts";
 import { dispatch } from "./dispatch/dispatch.ts";
-import { forwardedRequest, runForwardedEvent } from "./dispatch/probation.ts";
+import { answerArrival, forwardedRequest, runForwardedEvent } from "./dispatch/probation.ts";
 import { ROUTES_CHANNEL } from "./dispatch/routes.ts";
 import { workerChanges } from "./dispatch/warm.ts";
 import { runForwardedAttempt } from "./cron/run.ts";
@@ -35,6 +35,8 @@ export class Admin extends WorkerEntrypoint<Env> {
   override async fetch(request: Request): Promise<Response> {
     // The probation process's private port also takes the public requests, queue batches and cron
     // attempts of workers on probation that other processes forward.
+    const arrival = answerArrival(request, this.env);
+    if (arrival) return arrival;
     const event = await runForwardedEvent(request, this.env, {
       queue: (payload) => runForwardedBatch(this.env, this.ctx, payload),
       scheduled: (payload) => runForwardedAttempt(this.env, this.ctx, payload),

@@ -8,12 +8,21 @@
 import type { Env } from "../env.ts";
 import { textResponse } from "../text-response.ts";
 import { errorText, log } from "../logs/log.ts";
+import { toHex } from "../encoding.ts";
 import { type Route, resolveWorker } from "./routes.ts";
 import { suspendedMessage } from "./suspended.ts";
 
 /** Headers of a forwarded call: the secret that proves the runner sent it, and the original URL. */
 const FORWARD_SECRET_HEADER = "x-outpost-forward";
 const FORWARD_URL_HEADER = "x-outpost-url";
+/** Set on every forwarded call: its random id, which the probation process notes on arrival. */
+const FORWARD_CALL_HEADER = "x-outpost-call";
+/** The probation process's answer to "did call X arrive?" (arrivalOf), on its private port. */
+const ARRIVALS_PATH = "/probation/arrivals/";
+/** Call ids the probation process remembers; a forward is asked about within milliseconds of its failure. */
+const ARRIVALS_KEPT = 4096;
+/** A public request's body is kept for a resend (see toProbation) up to this size; larger ones stream. */
+const RESENDABLE_BODY_BYTES = 1024 * 1024;
 /** Set on a forwarded event (forwardEvent): its kind. */
 const FORWARD_EVENT_HEADER = "x-outpost-event";
 /** Calls waiting for their turn; beyond this the probation process answers 503 at once. */
@@ -32,6 +41,8 @@ const EVENT_NAMES: Record<ProbationEvent, string> = { queue: "queue batch", sche
  * failed cannot tell "never reached it" from "was running there", so none is sent blind.
  */
 let down = true;
+/** The probation process as this process last saw it answer (its random boot id); null before that. */
+let seenBoot: string | null = null;
 
 export const isProbationProcess = (env: Env): boolean => env.PROCESS_ROLE === "probation";
 
@@ -45,7 +56,12 @@ export async function forwardToProbation(request: Request, env: Env, worker: str
   headers.set(FORWARD_URL_HEADER, new URL(request.url, `http://${request.headers.get("host") ?? "localhost"}`).href);
   // Sent by the client, it would pass off this request's body as an event of any tenant's worker.
   headers.delete(FORWARD_EVENT_HEADER);
-  const sent = await toProbation(env, "its request", url.pathname + url.search, { method: request.method, headers, body: request.body, redirect: "manual" });
+  const sent = await toProbation(env, "its request", url.pathname + url.search, {
+    method: request.method,
+    headers,
+    body: await resendable(request),
+    redirect: "manual",
+  });
   return typeof sent === "string" ? unavailable(worker, sent) : sent;
 }
 
@@ -62,38 +78,89 @@ export async function forwardEvent<T>(env: Env, worker: string, kind: ProbationE
   return (await sent.json()) as T;
 }
 
+/**
+ * A public request's body in a form that can be sent twice (toProbation): none, or its bytes when
+ * it declares a small length; a larger or unannounced body streams and is never resent.
+ */
+async function resendable(request: Request): Promise<ArrayBuffer | ReadableStream | null> {
+  const length = Number(request.headers.get("content-length") ?? NaN);
+  return request.body && length <= RESENDABLE_BODY_BYTES ? request.arrayBuffer() : request.body;
+}
+
 /** Sends a call to the probation process; instead of a response, why it did not get there or back. */
 async function toProbation(env: Env, what: string, path: string, init: RequestInit & { headers: Headers }): Promise<Response | string> {
   const port = env.CONFIG.probationPort;
   const secret = env.FORWARD_SECRET;
   if (port === null || !secret) throw new Error("forwarded to probation without a probation process");
-  if (down && !(await backUp(port))) return "its probation process is restarting";
+  if (down && !(await backUp(port, secret))) return "its probation process is restarting";
+  const call = toHex(crypto.getRandomValues(new Uint8Array(16)));
+  const boot = seenBoot;
   init.headers.set(FORWARD_SECRET_HEADER, secret);
-  // Never sent twice: a call that was running when the process died would run again (and an
-  // attack would be replayed); calls that come after it wait for the process to be back.
+  init.headers.set(FORWARD_CALL_HEADER, call);
   try {
     return await fetch(`http://127.0.0.1:${port}${path}`, init);
   } catch (error) {
-    log.warn("a call forwarded to the probation process failed", { error: errorText(error) });
+    // A pooled connection the probation process had just closed (it closes one whose request body
+    // its worker did not read) fails a call that never reached it. Such a call is sent again, once,
+    // when that same process says it never arrived. Any other call is never sent twice: one that
+    // was running when the process died would run again (and an attack would be replayed); calls
+    // that come after it wait for the process to be back.
+    const arrival = await arrivalOf(port, secret, call);
+    const resend = arrival !== null && arrival.boot === boot && !arrival.arrived && !(init.body instanceof ReadableStream);
+    log.warn("a call forwarded to the probation process failed", { error: errorText(error), resent: resend });
+    if (resend) {
+      try {
+        return await fetch(`http://127.0.0.1:${port}${path}`, init);
+      } catch {
+        // Told below, as any failure.
+      }
+    }
     down = true;
     return `${what} was running when its probation process was stopped`;
   }
 }
 
-/** Waits for the probation process to answer its health check again; false if it does not in time. */
-async function backUp(port: number): Promise<boolean> {
+/** Waits for the probation process to answer again; false if it does not in time. */
+async function backUp(port: number, secret: string): Promise<boolean> {
+  const answer = await arrivalOf(port, secret, "none");
+  down = answer === null;
+  return answer !== null;
+}
+
+/** Whether a call reached the probation process, and which process answers; null if none answers in time. */
+async function arrivalOf(port: number, secret: string, call: string): Promise<{ boot: string; arrived: boolean } | null> {
   for (let check = 0; check < BACK_CHECKS; check++) {
-    const answered = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      async (response) => (await response.body?.cancel(), response.ok),
-      () => false,
+    const answer = await fetch(`http://127.0.0.1:${port}${ARRIVALS_PATH}${call}`, { headers: { [FORWARD_SECRET_HEADER]: secret } }).then(
+      async (response) => (response.ok ? ((await response.json()) as { boot: string; arrived: boolean }) : (await response.body?.cancel(), null)),
+      () => null,
     );
-    if (answered) {
-      down = false;
-      return true;
+    if (answer) {
+      seenBoot = answer.boot;
+      return answer;
     }
     await new Promise((resolve) => setTimeout(resolve, BACK_CHECK_MS));
   }
-  return false;
+  return null;
+}
+
+/** In the probation process: the ids of the forwarded calls that arrived, oldest first. */
+const arrivals = new Set<string>();
+/** In the probation process: its random id, so a forwarder can tell it from its successor. */
+let boot: string | null = null;
+
+/** In the probation process: the answer to arrivalOf; null for any other request. */
+export function answerArrival(request: Request, env: Env): Response | null {
+  const path = new URL(request.url).pathname;
+  if (!path.startsWith(ARRIVALS_PATH) || !fromRunner(request, env)) return null;
+  boot ??= toHex(crypto.getRandomValues(new Uint8Array(16)));
+  return Response.json({ boot, arrived: arrivals.has(path.slice(ARRIVALS_PATH.length)) });
+}
+
+function noteArrival(request: Request): void {
+  const call = request.headers.get(FORWARD_CALL_HEADER);
+  if (call === null) return;
+  arrivals.add(call);
+  if (arrivals.size > ARRIVALS_KEPT) arrivals.delete(arrivals.values().next().value as string);
 }
 
 /**
@@ -163,11 +230,16 @@ function unavailable(worker: string, why: string): Response {
   return textResponse(503, `Worker ${worker} is on probation and ${why}; try again shortly.`, { "retry-after": "1" });
 }
 
-/** The call carries the secret that only this platform's runners hold, and this is the probation process. */
+/**
+ * The call carries the secret that only this platform's runners hold, and this is the probation
+ * process; such a call's arrival is noted (answerArrival).
+ */
 function fromRunner(request: Request, env: Env): boolean {
   const secret = env.FORWARD_SECRET;
   const presented = request.headers.get(FORWARD_SECRET_HEADER);
-  return isProbationProcess(env) && !!secret && presented !== null && sameText(presented, secret);
+  const forwarded = isProbationProcess(env) && !!secret && presented !== null && sameText(presented, secret);
+  if (forwarded) noteArrival(request);
+  return forwarded;
 }
 
 function sameText(a: string, b: string): boolean {

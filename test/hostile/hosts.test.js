@@ -252,6 +252,7 @@ describe("unknown hosts", () => {
     };
     try {
       const before = await workerScans();
+      const started = Date.now();
       const answers = new Map();
       const pending = [...hosts];
       await Promise.all(
@@ -263,8 +264,10 @@ describe("unknown hosts", () => {
         }),
       );
       for (const host of hosts) expect(answers.get(host)).toBe(`404 No worker is deployed at ${host}. Workers answer at NAME.localhost.\n`);
-      // The routing table's own refreshes (a few scans a second per process) are all that may show.
-      const allowed = hosts.length / 10;
+      // The routing table's own refreshes (at most a scan a second per process and table while
+      // requests come) are all that may show: on a loaded machine the flood takes longer, and so
+      // they grow with its duration, never with the number of hosts (a query per host is 3,000).
+      const allowed = hosts.length / 10 + 10 * ((Date.now() - started) / 1000);
       const deadline = Date.now() + COUNTERS_PUBLISHED_MS;
       let scans = (await workerScans()) - before;
       while (scans < allowed && Date.now() < deadline) {

@@ -201,6 +201,16 @@ describe("incident reports", () => {
     }
   });
 
+  it("probation: a forward right after one whose body the worker did not read is served (the connection it closed is not reused blindly)", async () => {
+    // The probation process closes a connection whose request body went unread; the next forward
+    // from the same process may pick that pooled connection and fail before it arrives.
+    for (let round = 0; round < 10; round++) {
+      const unread = await platform.fetchWorker("stranger", "/", { method: "POST", body: "x".repeat(64 * 1024) });
+      expect(unread).toMatchObject({ status: 200, text: "stranger ok" });
+      expect(await platform.fetchWorker("neighbour")).toMatchObject({ status: 200, text: "neighbour ok" });
+    }
+  });
+
   it("incidents: no suspect in flight blames nobody", async () => {
     expect((await report({ kind: "crash", process: 1, suspects: [], inFlight: 0 })).body).toMatchObject({ certain: false, suspended: [] });
   });
