@@ -25,7 +25,8 @@ export function residentMb(pid, read) {
  * Why a process should be replaced now, or null. Never sooner than the budget's minimum lifetime
  * after it started: a process that fills up at once (a tenant touching many workers) is replaced at
  * that pace at most, not in a loop. Nor for memory a fresh process already has (`baselineMb`, its
- * memory once it first answered): its replacement would be over the limit too.
+ * memory once it answered, before it loaded any isolate; null if unknown): its replacement would be
+ * over the limit too.
  * @param {{ isolates: number, rssMb: number | null, baselineMb: number | null, ageMs: number }} proc
  * @param {import("./pool-config.js").Budget} budget
  * @returns {{ reason: "isolates" | "memory", text: string } | null}

@@ -70,7 +70,7 @@ const OUT_OF_DESCRIPTORS = /accept: Too many open files/;
  * @property {Map<string, Invocation>} inFlight  worker versions with calls in flight, by journal id
  * @property {number} calls                 calls in flight, as the journal last counted them
  * @property {number} isolates              isolates it has loaded, as the journal last counted them
- * @property {number | null} baselineMb     its resident memory when first checked after answering
+ * @property {number | null} baselineMb     its resident memory once it answered, before it loaded any isolate
  * @property {boolean} killedForStall
  * @property {boolean} outOfMemory
  * @property {boolean} outOfDescriptors
@@ -294,8 +294,10 @@ export function startPool(options, logger, output) {
     const now = Date.now();
     for (const proc of slots) {
       if (!proc || proc.slot === probationSlot || proc.retiring || proc.answeredAt === null || proc.child.pid === undefined) continue;
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
       const rssMb = residentMb(proc.child.pid, (path) => readFileSync(path, "utf8"));
-      if (proc.baselineMb === null && rssMb !== null) {
+      // Measured before it loads a tenant's isolate: what any fresh process has.
+      if (proc.baselineMb === null && rssMb !== null && proc.isolates === 0) {
         proc.baselineMb = rssMb;
         if (rssMb >= options.budget.memoryMb) {
           logger.warn(`workerd process ${proc.slot} uses ${rssMb} MB as it starts, over OUTPOST_MAX_PROCESS_MEMORY_MB: it is not replaced for its memory`, {
@@ -357,7 +359,8 @@ export function startPool(options, logger, output) {
     if (fresh.answeredAt === null) {
       logger.error(`${why}: the new workerd process ${slot} did not start; the old one keeps serving`, { process: slot });
       await retire(fresh);
-      slots[slot] = old && !old.retiring ? old : launch(slot, port);
+      // Stopping (which retired the new one) starts nothing: the old one stays in the slot to be killed with the rest.
+      slots[slot] = old && !old.retiring ? old : stopping ? null : launch(slot, port);
       return false;
     }
     if (old && !old.retiring) await retire(old);

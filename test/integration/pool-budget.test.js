@@ -30,6 +30,7 @@ it("pool budget: every process over its isolate budget is replaced, one at a tim
   const before = pooled().map((proc) => proc.pid);
   expect(before).toHaveLength(2);
   let done = false;
+  /** @type {boolean[]} */
   const results = [];
   const loop = (async () => {
     // A new connection per request: the kernel spreads them over both processes' sockets.
