@@ -54,6 +54,11 @@ Environment:
   OUTPOST_SUSPEND_AFTER, OUTPOST_SUSPEND_WINDOW_SECONDS (a worker that stalls or crashes its process this
     many times within the window is suspended; default 3 within 600),
   OUTPOST_MAX_REQUEST_BODY_MB (largest public request body, default 100; larger ones get 413),
+  OUTPOST_MAX_ISOLATES_PER_PROCESS, OUTPOST_MAX_PROCESS_MEMORY_MB (a process with more worker isolates
+    loaded, or more memory resident, is replaced without refusing connections; default 200, and 2048 MB
+    or less on a small machine: its memory / (OUTPOST_PROCESSES + 1)),
+  OUTPOST_REPLACE_AFTER_SECONDS (no process is replaced for those sooner after it started, default 60),
+  OUTPOST_MAX_ISOLATES_PER_TENANT (workers of one tenant loaded per process; one more gets 503; default 50),
   OUTPOST_FD_LIMIT (open files per workerd process, default the system's hard limit; lower only),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX

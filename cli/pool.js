@@ -10,12 +10,17 @@
 // turns, kills one that has not answered within the stall limit, restarts dead processes (at once,
 // then with backoff, never giving up), and tells the runner what each dead process had in flight
 // (the runner's invocation journal) so that the worker to blame can be suspended.
+//
+// It also keeps each process within its budget (budget.js): a process that has loaded more
+// isolates than the operator allows, or grown past the memory limit, is replaced like a reload
+// replaces it. Replacements, reloads included, run one at a time.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import workerd from "workerd";
 import { fdLimitFor, hardFdLimit, withFdLimit } from "./fd-limit.js";
+import { BUDGET_EVERY_MS, overBudget, residentMb } from "./budget.js";
 import { openOutputPipe } from "./output-pipe.js";
 import { supervisorFds } from "./reuseport.js";
 import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainThreadCpuMs, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
@@ -47,6 +52,7 @@ const OUT_OF_DESCRIPTORS = /accept: Too many open files/;
  * @property {string} adminToken             for the heartbeat and incident reports on private ports
  * @property {{ defaultMs: number, maxMs: number }} stall
  * @property {number | null} fdLimit         the operator's open-file limit per process (OUTPOST_FD_LIMIT), or null for the hard limit
+ * @property {import("./pool-config.js").Budget} budget  when a pool process is replaced for what it holds
  * @property {() => void} beforeFirstStart   runs once, before any process starts
  * @property {(pid: number) => void} afterExit  runs when a process has exited, whatever the reason
  *
@@ -63,6 +69,8 @@ const OUT_OF_DESCRIPTORS = /accept: Too many open files/;
  * @property {boolean} busy                 journal lines came since the last check: its event loop turns
  * @property {Map<string, Invocation>} inFlight  worker versions with calls in flight, by journal id
  * @property {number} calls                 calls in flight, as the journal last counted them
+ * @property {number} isolates              isolates it has loaded, as the journal last counted them
+ * @property {number | null} baselineMb     its resident memory once it answered, before it loaded any isolate
  * @property {boolean} killedForStall
  * @property {boolean} outOfMemory
  * @property {boolean} outOfDescriptors
@@ -134,6 +142,8 @@ export function startPool(options, logger, output) {
       busy: false,
       inFlight: new Map(),
       calls: 0,
+      isolates: 0,
+      baselineMb: null,
       killedForStall: false,
       outOfMemory: false,
       outOfDescriptors: false,
@@ -149,6 +159,7 @@ export function startPool(options, logger, output) {
     proc.busy = true;
     const id = String(entry.id);
     if (entry.msg === "count" && typeof entry.calls === "number") proc.calls = entry.calls;
+    else if (entry.msg === "isolates" && typeof entry.count === "number") proc.isolates = entry.count;
     else if (entry.msg === "end") {
       proc.inFlight.delete(id);
       if (proc.inFlight.size === 0) proc.calls = 0;
@@ -267,10 +278,56 @@ export function startPool(options, logger, output) {
     }
   };
 
+  let replacingForBudget = false;
+  /** The tail of the replacements queued so far: each starts when the one before it has ended. */
+  let replacements = Promise.resolve(true);
+  /** @param {() => Promise<boolean> | boolean} replacement */
+  const oneAtATime = (replacement) => {
+    const run = replacements.then(replacement, replacement);
+    replacements = run.catch(() => false);
+    return run;
+  };
+
+  /** Replaces the first pool process found over its budget (the probation process holds few isolates and is not). */
+  const checkBudgets = () => {
+    if (stopping || replacingForBudget) return;
+    const now = Date.now();
+    for (const proc of slots) {
+      if (!proc || proc.slot === probationSlot || proc.retiring || proc.answeredAt === null || proc.child.pid === undefined) continue;
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
+      const rssMb = residentMb(proc.child.pid, (path) => readFileSync(path, "utf8"));
+      // Measured before it loads a tenant's isolate: what any fresh process has.
+      if (proc.baselineMb === null && rssMb !== null && proc.isolates === 0) {
+        proc.baselineMb = rssMb;
+        if (rssMb >= options.budget.memoryMb) {
+          logger.warn(`workerd process ${proc.slot} uses ${rssMb} MB as it starts, over OUTPOST_MAX_PROCESS_MEMORY_MB: it is not replaced for its memory`, {
+            process: proc.slot,
+            rssMb,
+            memoryLimitMb: options.budget.memoryMb,
+          });
+        }
+      }
+      const over = overBudget({ isolates: proc.isolates, rssMb, baselineMb: proc.baselineMb, ageMs: now - proc.startedAt }, options.budget);
+      if (!over) continue;
+      logger.warn(`replacing workerd process ${proc.slot}: ${over.text}`, {
+        process: proc.slot,
+        reason: over.reason,
+        isolates: proc.isolates,
+        rssMb,
+        isolateBudget: options.budget.isolates,
+        memoryLimitMb: options.budget.memoryMb,
+      });
+      replacingForBudget = true;
+      void oneAtATime(() => (slots[proc.slot] === proc ? replace(proc.slot, "budget") : true)).finally(() => (replacingForBudget = false));
+      return;
+    }
+  };
+
   options.beforeFirstStart();
   slots.forEach((_, slot) => (slots[slot] = launch(slot, portPairs[slot]?.[0] ?? 0)));
   const prober = setInterval(probe, PROBE_EVERY_MS);
   const beater = setInterval(heartbeat, HEARTBEAT_MS);
+  const budgeter = setInterval(checkBudgets, BUDGET_EVERY_MS);
 
   /** @param {Proc} proc */
   const retire = async (proc) => {
@@ -281,35 +338,43 @@ export function startPool(options, logger, output) {
     clearTimeout(timer);
   };
 
+  /**
+   * Replaces one slot's process: the replacement must answer before the process it replaces stops
+   * accepting and drains, so no connection is refused. `why` starts its log lines.
+   * @param {number} slot
+   * @param {string} why
+   */
+  const replace = async (slot, why) => {
+    const old = slots[slot];
+    const pair = portPairs[slot] ?? [];
+    // The probation process has one port, which the runner knows: it is replaced in place.
+    if (pair.length === 1 && old) await retire(old);
+    const port = pair.length === 1 ? (pair[0] ?? 0) : old && old.port === pair[0] ? (pair[1] ?? 0) : (pair[0] ?? 0);
+    const fresh = launch(slot, port);
+    slots[slot] = fresh;
+    const deadline = Date.now() + STARTUP_LIMIT_MS;
+    while (fresh.answeredAt === null && Date.now() < deadline && fresh.child.exitCode === null && fresh.child.signalCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
+    }
+    if (fresh.answeredAt === null) {
+      logger.error(`${why}: the new workerd process ${slot} did not start; the old one keeps serving`, { process: slot });
+      await retire(fresh);
+      // Stopping (which retired the new one) starts nothing: the old one stays in the slot to be killed with the rest.
+      slots[slot] = old && !old.retiring ? old : stopping ? null : launch(slot, port);
+      return false;
+    }
+    if (old && !old.retiring) await retire(old);
+    logger.info(`${why}: workerd process ${slot} replaced`, { process: slot });
+    return true;
+  };
+
   return {
-    /**
-     * Replaces the processes one at a time (new config, new runner): each replacement must answer
-     * before the process it replaces stops accepting and drains, so no connection is refused.
-     */
-    async reload() {
-      for (let slot = 0; slot < slots.length && !stopping; slot++) {
-        const old = slots[slot];
-        const pair = portPairs[slot] ?? [];
-        // The probation process has one port, which the runner knows: it is replaced in place.
-        if (pair.length === 1 && old) await retire(old);
-        const port = pair.length === 1 ? (pair[0] ?? 0) : old && old.port === pair[0] ? (pair[1] ?? 0) : (pair[0] ?? 0);
-        const fresh = launch(slot, port);
-        slots[slot] = fresh;
-        const deadline = Date.now() + STARTUP_LIMIT_MS;
-        while (fresh.answeredAt === null && Date.now() < deadline && fresh.child.exitCode === null && fresh.child.signalCode === null) {
-          await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
-        }
-        if (fresh.answeredAt === null) {
-          logger.error(`reload: the new workerd process ${slot} did not start; the old one keeps serving`, { process: slot });
-          await retire(fresh);
-          slots[slot] = old && !old.retiring ? old : launch(slot, port);
-          return false;
-        }
-        if (old && !old.retiring) await retire(old);
-        logger.info(`reload: workerd process ${slot} replaced`, { process: slot });
-      }
-      return true;
-    },
+    /** Replaces the processes one at a time (new config, new runner). */
+    reload: () =>
+      oneAtATime(async () => {
+        for (let slot = 0; slot < slots.length && !stopping; slot++) if (!(await replace(slot, "reload"))) return false;
+        return true;
+      }),
     /** For an exit that cannot wait: no workerd may outlive the supervisor. */
     killAll() {
       for (const proc of slots) proc?.child.kill("SIGKILL");
@@ -318,6 +383,7 @@ export function startPool(options, logger, output) {
       stopping = true;
       clearInterval(prober);
       clearInterval(beater);
+      clearInterval(budgeter);
       await Promise.all(slots.map((proc) => proc && retire(proc)));
     },
   };

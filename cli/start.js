@@ -36,6 +36,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * @property {{ defaultMs: number, maxMs: number }} stall  the watchdog's limits (OUTPOST_STALL_MS, OUTPOST_MAX_STALL_MS)
  * @property {number} heapMb        V8 heap limit of every isolate (OUTPOST_HEAP_MB)
  * @property {number | null} fdLimit  open-file limit of every workerd process (OUTPOST_FD_LIMIT), null for the hard limit
+ * @property {import("./pool-config.js").Budget} budget  when a process is replaced for what it holds (OUTPOST_MAX_ISOLATES_*, OUTPOST_MAX_PROCESS_MEMORY_MB)
  */
 
 /** @param {StartOptions} options */
@@ -170,6 +171,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
           ...requestBodyConfig(process.env),
+          maxIsolatesPerTenant: options.budget.tenantIsolates,
         },
       }),
       { mode: 0o600 },
@@ -186,7 +188,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const env = { ...process.env, OUTPOST_MASTER_KEY: masterKey, OUTPOST_LOG_NONCE: nonce, OUTPOST_FORWARD_SECRET: forwardSecret };
   const pool = await launchPool(
     { host: options.host, ports: [options.port, options.adminPort] },
-    { configFile, cwd: workDir, ports, probationPort, adminToken, stall: options.stall, fdLimit: options.fdLimit, nonce, blobsDir },
+    { configFile, cwd: workDir, ports, probationPort, adminToken, stall: options.stall, fdLimit: options.fdLimit, budget: options.budget, nonce, blobsDir },
     env,
   );
   cleanup.push(pool.stop);

@@ -34,6 +34,8 @@ export interface RunnerConfig {
   suspendWindowSeconds: number;
   /** Largest public request body, in bytes (OUTPOST_MAX_REQUEST_BODY_MB, default 100 MB). */
   maxRequestBodyBytes: number;
+  /** Workers of one tenant loaded in one process, at most (OUTPOST_MAX_ISOLATES_PER_TENANT, default 50). */
+  maxIsolatesPerTenant: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

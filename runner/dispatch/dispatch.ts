@@ -12,6 +12,7 @@ import { textResponse } from "../text-response.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
 import { bodyTooLarge, countedBody, declaresTooMuch } from "./body-limit.ts";
+import { TenantIsolateCapReached, refusedAtCap } from "./isolate-budget.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -70,6 +71,7 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     return bodyTooLarge(bodyLimit);
   } catch (error) {
     if (isDatabaseUnavailable(buildFailure)) throw buildFailure;
+    if (error instanceof TenantIsolateCapReached) return refusedAtCap(route, error);
     if (counted?.exceeded()) return bodyTooLarge(bodyLimit);
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
     // The worker's own exceptions reach the log through its tail (logs/tail.ts) when observability

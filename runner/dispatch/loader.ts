@@ -8,6 +8,7 @@ import { type BindingManifest, type MintScope, runnerExports } from "../bindings
 import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, WORKERS_MODULE, WORKERS_MODULE_SOURCE, entryModule } from "./entry-module.ts";
 import type { Route } from "./routes.ts";
 import { fromBase64 } from "../encoding.ts";
+import { admitIsolate } from "./isolate-budget.ts";
 
 declare const __OUTPOST_SHIMS__: string;
 
@@ -25,7 +26,7 @@ export interface StoredModule {
  * building it failed, when this call built it.
  */
 export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versionId: string, failed: (error: unknown) => void = () => {}): WorkerStub {
-  return env.LOADER.get(`${versionId}:${env.CONFIG.build}:${route.secretsRevision}`, () =>
+  return env.LOADER.get(admitIsolate(env, route, `${versionId}:${env.CONFIG.build}:${route.secretsRevision}`), () =>
     workerCode(env, ctx, route, versionId).catch((error: unknown) => {
       // The platform's own failure (the error reaching the caller may be the tenant's instead).
       log.error("could not build the worker's isolate", { tenant: route.tenant, worker: route.worker, version: versionId, error: errorText(error) });

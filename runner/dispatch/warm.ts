@@ -8,6 +8,7 @@ import type { ChannelListener } from "../db/notifications.ts";
 import type { Env } from "../env.ts";
 import { WARM_ENTRYPOINT } from "./entry-module.ts";
 import { loadVersion } from "./loader.ts";
+import { TenantIsolateCapReached } from "./isolate-budget.ts";
 import { forgetRoutes, invocationOf, resolveWorker, routingTable } from "./routes.ts";
 import { journaled } from "../logs/journal.ts";
 import { errorText, log } from "../logs/log.ts";
@@ -30,6 +31,7 @@ export async function warmWorker(env: Env, ctx: ExecutionContext, name: string):
     ]);
     await Promise.all(warmed);
   } catch (error) {
+    if (error instanceof TenantIsolateCapReached) return; // its requests are refused with the reason
     log.error(`worker ${name}: could not be loaded ahead of its first request`, { error: errorText(error) });
   }
 }
