@@ -4,15 +4,19 @@ import type { AssetConfig } from "./constants.ts";
 
 export type Resolution = { kind: "file"; path: string; status: 200 | 404 } | { kind: "redirect"; location: string } | { kind: "none" };
 
-export function resolveAsset(config: AssetConfig, pathname: string): Resolution {
+/**
+ * `notFoundHandling` is the config's unless the router says otherwise: a request that may still
+ * reach the worker is resolved without it (runner/assets/router.ts).
+ */
+export function resolveAsset(config: AssetConfig, pathname: string, notFoundHandling = config.notFoundHandling): Resolution {
   const has = (path: string) => Object.hasOwn(config.files, path);
   const path = safeDecode(pathname);
   if (path !== null) {
     const found = HANDLERS[config.htmlHandling](path, has);
     if (found) return found;
   }
-  if (config.notFoundHandling === "single-page-application" && has("/index.html")) return { kind: "file", path: "/index.html", status: 200 };
-  if (config.notFoundHandling === "404-page") {
+  if (notFoundHandling === "single-page-application" && has("/index.html")) return { kind: "file", path: "/index.html", status: 200 };
+  if (notFoundHandling === "404-page") {
     // The nearest 404.html walking up from the requested directory.
     const segments = (path ?? "/").split("/").slice(0, -1);
     for (let depth = segments.length; depth >= 1; depth--) {
