@@ -11,9 +11,10 @@ import { patternProblem, runWorkerFirstProblem } from "./rules.ts";
 export const AssetHashSchema = z.string().regex(/^[0-9a-f]{64}$/, "Asset hashes are SHA-256, 64 hex digits.");
 
 const LINE = z.string().max(ASSET_RULE_LIMITS.MAX_LINE_LENGTH, `Lines are at most ${ASSET_RULE_LIMITS.MAX_LINE_LENGTH} characters.`);
-const PatternSchema = LINE.refine((pattern) => pattern.startsWith("/") || pattern.startsWith("https://"), {
+const UrlSchema = LINE.refine((url) => url.startsWith("/") || url.startsWith("https://"), {
   message: 'URLs should either be relative (e.g. begin with a forward-slash), or use HTTPS (e.g. begin with "https://").',
-}).superRefine(refuse(patternProblem));
+});
+const PatternSchema = UrlSchema.superRefine(refuse(patternProblem));
 // Framing headers are the platform's: a tenant setting them could desync a connection it shares.
 const FRAMING_HEADERS = ["connection", "content-length", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"];
 const HeaderNameSchema = z
@@ -24,10 +25,8 @@ const HeaderNameSchema = z
 const RedirectRuleSchema = z
   .object({
     from: PatternSchema.refine((from) => from.startsWith("/"), { message: "URLs should begin with a forward-slash." }),
-    to: LINE.regex(/^[^\u0000-\u001f\u007f]+$/, "Redirect targets cannot contain control characters."),
-    status: z.union(REDIRECT_STATUSES.map((status) => z.literal(status)) as [z.ZodLiteral<200>, ...z.ZodLiteral<301 | 302 | 303 | 307 | 308>[]], {
-      error: "Valid status codes are 200, 301, 302 (default), 303, 307, or 308.",
-    }),
+    to: UrlSchema.regex(/^[^\u0000-\u001f\u007f]+$/, "Redirect targets cannot contain control characters."),
+    status: z.literal(REDIRECT_STATUSES, { error: "Valid status codes are 200, 301, 302 (default), 303, 307, or 308." }),
   })
   .strict();
 
@@ -38,7 +37,11 @@ const HeaderRuleSchema = z
     unset: z.array(HeaderNameSchema).optional(),
   })
   .strict()
-  .refine((rule) => Object.keys(rule.set ?? {}).length + (rule.unset ?? []).length > 0, { message: "No headers specified" });
+  .refine((rule) => Object.keys(rule.set ?? {}).length + (rule.unset ?? []).length > 0, {
+    message: "No headers specified",
+    // A rule whose only header was refused already says why.
+    when: (payload) => payload.issues.length === 0,
+  });
 
 /** Static rules (no * or placeholder) come first: one after a dynamic rule counts as dynamic. */
 function redirectCountProblem(rules: { from: string }[]): string | null {
@@ -67,7 +70,10 @@ const AssetsFieldSchema = z
     ).refine((files) => Object.keys(files).length <= ASSET_LIMITS.MAX_FILES, `At most ${ASSET_LIMITS.MAX_FILES} assets per version.`),
     htmlHandling: z.enum(HTML_HANDLING).default("auto-trailing-slash"),
     notFoundHandling: z.enum(NOT_FOUND_HANDLING).default("none"),
-    runWorkerFirst: z.union([z.boolean(), z.array(z.string()).superRefine(refuse(runWorkerFirstProblem))]).default(false),
+    runWorkerFirst: z
+      .union([z.boolean(), z.array(z.string())])
+      .superRefine((value, ctx) => (Array.isArray(value) ? refuse(runWorkerFirstProblem)(value, ctx) : undefined))
+      .default(false),
     hasWorker: z.boolean().optional(),
     redirects: z.array(RedirectRuleSchema).superRefine(refuse(redirectCountProblem)).optional(),
     headers: z
