@@ -130,11 +130,11 @@ export function parseHeaders(text) {
     const skip = (message) => invalid.push({ line, lineNumber, message });
     if (/^([^\s]+:\/\/|\/)/.test(line)) {
       skipping = false;
+      finish(lineNumber);
       if (rules.length >= MAX_HEADER_RULES) {
         invalid.push({ message: `Maximum number of rules supported is ${MAX_HEADER_RULES}. Skipping remaining ${lines.length - index} lines of file.` });
         break;
       }
-      finish(lineNumber);
       const problem = headerPathProblem(line);
       if (problem) {
         skip(problem);

@@ -29,7 +29,7 @@ export async function collectAssets(directory) {
       else if (entry.isFile() && !ignored(relativePath)) {
         if (assetsIgnore === undefined && (relativePath === "_worker.js" || relativePath.startsWith("_worker.js/"))) {
           throw new Error(
-            `${path} is a Pages _worker.js: uploading it as an asset would publish your server-side code. ` +
+            `${relativePath} in ${directory} is a Pages _worker.js: uploading it as an asset would publish your server-side code. ` +
               `Add a .assetsignore file containing "_worker.js" to the assets directory (an empty one uploads it anyway).`,
           );
         }

@@ -16,7 +16,7 @@ const WORKER = fileURLToPath(new URL("../assets-suite/worker.js", import.meta.ur
 
 /**
  * One worker per way of configuring the assets (wrangler's `[assets]` keys).
- * @type {Record<string, { compatibilityDate: string, notFoundHandling: string, runWorkerFirst?: boolean | string[], worker?: false }>}
+ * @type {Record<string, { compatibilityDate: string, notFoundHandling: "single-page-application" | "404-page", runWorkerFirst?: boolean | string[], worker?: false }>}
  */
 const CONFIGS = {
   spa: { compatibilityDate: "2026-04-01", notFoundHandling: "single-page-application" },
