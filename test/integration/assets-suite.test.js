@@ -48,6 +48,12 @@ const CASES = [
   { config: "spa-2024", path: "/about", headers: NAVIGATE, status: 200, body: "<h1>about</h1>" },
   { config: "pages", path: "/nope", headers: NAVIGATE, status: 404, body: "<h1>not found</h1>" },
   { config: "pages", path: "/nope", status: 200, body: "worker GET /nope" },
+  // html_handling and paths: what every configuration shares.
+  { config: "spa", path: "/about.html?x=1", status: 307, location: "/about?x=1" },
+  { config: "spa", path: "/api/docs", status: 307, location: "/api/docs/" },
+  { config: "spa", path: "/style.css", method: "HEAD", status: 200, body: "" },
+  { config: "spa", path: "/%61bout", status: 307, location: "/about" },
+  { config: "spa", path: "//about", status: 307, location: "/about" },
   // run_worker_first: patterns, negated patterns, true.
   { config: "patterns", path: "/api/users", headers: NAVIGATE, status: 200, body: "worker GET /api/users" },
   { config: "patterns", path: "/api/docs/", status: 200, body: "api docs" },
