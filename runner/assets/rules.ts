@@ -8,6 +8,7 @@
 import { ASSET_RULE_LIMITS, type HeaderRule, type RedirectRule } from "./constants.ts";
 
 const PLACEHOLDER = /:([A-Za-z]\w*)/g;
+const PLACEHOLDER_TEST = /:[A-Za-z]/;
 const REGEX_SPECIALS = /[-/\\^$*+?.()|[\]{}]/g;
 
 /** Why a `_headers`/`_redirects` pattern is refused, or null. */
@@ -44,8 +45,15 @@ export function substitute(text: string, values: Record<string, string>): string
 
 /** The first redirect rule matching the URL, its target substituted. */
 export function compileRedirects(rules: RedirectRule[]): (url: URL) => RedirectRule | null {
-  const compiled = rules.map((rule) => ({ rule, match: compilePattern(rule.from) }));
+  // The rules before the first with a `*` or placeholder match one path each: a lookup, not a scan.
+  const firstDynamic = rules.findIndex((rule) => rule.from.includes("*") || PLACEHOLDER_TEST.test(rule.from));
+  const leading = firstDynamic === -1 ? rules : rules.slice(0, firstDynamic);
+  const exact = new Map<string, RedirectRule>();
+  for (const rule of leading) if (!exact.has(rule.from)) exact.set(rule.from, rule);
+  const compiled = rules.slice(leading.length).map((rule) => ({ rule, match: compilePattern(rule.from) }));
   return (url) => {
+    const hit = exact.get(url.pathname);
+    if (hit) return hit;
     for (const { rule, match } of compiled) {
       const values = match(url);
       if (!values) continue;
