@@ -20,6 +20,11 @@ export function patternProblem(pattern: string): string | null {
   if (names.includes("splat") && pattern.includes("*")) return `${pattern}: a * cannot be combined with a :splat placeholder.`;
   const crowded = [...host.split("."), ...path.split("/")].find((part) => (part.match(PLACEHOLDER) ?? []).length + (part.match(/\*/g) ?? []).length > 1);
   if (crowded !== undefined) return `${pattern}: at most one placeholder or * per path segment on Outpost (split the rule).`;
+  try {
+    compilePattern(pattern);
+  } catch {
+    return `${pattern}: not a valid pattern.`;
+  }
   return null;
 }
 
