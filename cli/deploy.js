@@ -84,7 +84,8 @@ export async function deployBody(options) {
   const compatibilityDate = options.compatibilityDate ?? config?.compatibilityDate;
   const cpuMs = options.cpuMs ?? config?.cpuMs;
 
-  // An assets-only project gets a worker that answers what no asset does with 404.
+  // An assets-only project gets a placeholder worker that never runs: `hasWorker: false` has the
+  // asset server answer every request, as Cloudflare does for a project without `main`.
   const { mainModule, modules } = entry ? await bundleWorker(entry, config?.bundle) : ASSETS_ONLY;
   const assetFiles = config?.assets ? await collectAssets(config.assets.directory) : undefined;
   const assetRules = config?.assets ? await collectAssetRules(config.assets.directory, config.assets.htmlHandling) : undefined;
