@@ -97,7 +97,9 @@ async function respond(env: Env, tenant: string, config: AssetConfig, request: R
   const file = config.files[intent.path];
   if (!file) return null;
   const etag = `"${file.hash}"`;
-  const headers = new Headers({ "content-type": contentTypeOf(intent.path), etag, "cache-control": "public, max-age=0, must-revalidate" });
+  const headers = new Headers({ "content-type": contentTypeOf(intent.path), etag });
+  // Cloudflare's default, left off a response to a request with credentials or a range.
+  if (!request.headers.has("authorization") && !request.headers.has("range")) headers.set("cache-control", "public, max-age=0, must-revalidate");
   if (intent.status === 200) {
     headers.set("accept-ranges", "bytes");
     const ifNoneMatch = request.headers.get("if-none-match");

@@ -52,6 +52,8 @@ const CASES = [
   { config: "spa", path: "/about.html?x=1", status: 307, location: "/about?x=1" },
   { config: "spa", path: "/api/docs", status: 307, location: "/api/docs/" },
   { config: "spa", path: "/style.css", method: "HEAD", status: 200, body: "" },
+  { config: "spa", path: "/about", status: 200, header: ["cache-control", "public, max-age=0, must-revalidate"] },
+  { config: "spa", path: "/about", headers: { authorization: "Bearer x" }, status: 200, header: ["cache-control", null] },
   { config: "spa", path: "/%61bout", status: 307, location: "/about" },
   { config: "spa", path: "//about", status: 307, location: "/about" },
   // run_worker_first: patterns, negated patterns, true.
