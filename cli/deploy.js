@@ -1,7 +1,7 @@
 // `outpost deploy [dir | wrangler.toml | entry] [--name N] [--kv BINDING[=namespace]]… [--var KEY=VALUE]…`
 import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { collectAssets, uploadAssets } from "./assets.js";
+import { collectAssetRules, collectAssets, uploadAssets } from "./assets.js";
 import { bundleWorker } from "./bundle.js";
 import { callAdmin } from "./admin-client.js";
 import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler-config.js";
@@ -37,7 +37,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {Record<string, string>} [r2]
  * @property {import("./wrangler-queues.js").QueuesConfig} [queues]
  * @property {string[]} [crons]
- * @property {{ files: Record<string, { hash: string, size: number }>, htmlHandling?: string | undefined, notFoundHandling?: string | undefined, runWorkerFirst?: boolean | undefined, binding?: string | undefined }} [assets]
+ * @property {{ files: Record<string, { hash: string, size: number }>, htmlHandling?: string | undefined, notFoundHandling?: string | undefined, runWorkerFirst?: boolean | string[] | undefined, hasWorker?: boolean | undefined, redirects?: import("./asset-rules.js").RedirectRule[] | undefined, headers?: import("./asset-rules.js").HeaderRule[] | undefined, binding?: string | undefined }} [assets]
  * @property {string} [tenant]
  * @property {string} [message]
  * @property {number} [rolloutPercent]
@@ -49,7 +49,7 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * Reads the project (or takes the entry file), applies the command-line flags and bundles:
  * everything a deploy sends, nothing sent yet.
  * @param {DeployOptions} options
- * @returns {Promise<{ name: string, body: DeployBody, assetFiles?: Record<string, { hash: string, size: number, file: string }> | undefined }>}
+ * @returns {Promise<{ name: string, body: DeployBody, assetFiles?: Record<string, { hash: string, size: number, file: string }> | undefined, warnings: string[] }>}
  */
 export async function deployBody(options) {
   const target = resolve(options.target ?? ".");
@@ -63,6 +63,9 @@ export async function deployBody(options) {
   }
   const entry = config ? config.main : target;
   if (!entry && !config?.assets) throw new Error(`${file}: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
+  if (!entry && config?.assets?.runWorkerFirst) {
+    throw new Error(`${file}: Cannot set run_worker_first without a Worker script. Remove run_worker_first, or set main to the worker's entry file.`);
+  }
 
   const vars = Object.fromEntries((options.vars ?? []).map((pair) => splitPair(pair, "--var", true)));
   const kv = Object.fromEntries((options.kv ?? []).map((pair) => splitPair(pair, "--kv", false)));
@@ -81,9 +84,11 @@ export async function deployBody(options) {
   const compatibilityDate = options.compatibilityDate ?? config?.compatibilityDate;
   const cpuMs = options.cpuMs ?? config?.cpuMs;
 
-  // An assets-only project gets a worker that answers what no asset does with 404.
+  // An assets-only project gets a placeholder worker that never runs: `hasWorker: false` has the
+  // asset server answer every request, as Cloudflare does for a project without `main`.
   const { mainModule, modules } = entry ? await bundleWorker(entry, config?.bundle) : ASSETS_ONLY;
   const assetFiles = config?.assets ? await collectAssets(config.assets.directory) : undefined;
+  const assetRules = config?.assets ? await collectAssetRules(config.assets.directory, config.assets.htmlHandling) : undefined;
   /** @type {DeployBody} */
   const body = {
     mainModule,
@@ -104,6 +109,9 @@ export async function deployBody(options) {
             htmlHandling: config.assets.htmlHandling,
             notFoundHandling: config.assets.notFoundHandling,
             runWorkerFirst: config.assets.runWorkerFirst,
+            hasWorker: entry ? undefined : false,
+            redirects: assetRules?.redirects,
+            headers: assetRules?.headers,
           }),
         }
       : {}),
@@ -117,7 +125,7 @@ export async function deployBody(options) {
     ...(cpuMs !== undefined ? { limits: { cpuMs } } : {}),
     ...(config?.observability ? { observability: { enabled: true } } : {}),
   };
-  return { name, body, assetFiles };
+  return { name, body, assetFiles, warnings: assetRules?.warnings ?? [] };
 }
 
 const ASSETS_ONLY = {
@@ -143,7 +151,8 @@ function defined(record) {
 
 /** @param {DeployOptions} options */
 export async function deploy(options) {
-  const { name, body, assetFiles } = await deployBody(options);
+  const { name, body, assetFiles, warnings } = await deployBody(options);
+  for (const warning of warnings) console.warn(warning);
   if (assetFiles) {
     const uploaded = await uploadAssets(assetFiles, options.tenant);
     console.log(`Assets: ${Object.keys(assetFiles).length} files, ${uploaded} uploaded (the rest unchanged)`);

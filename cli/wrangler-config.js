@@ -23,7 +23,7 @@ import { readQueuesAndCrons } from "./wrangler-queues.js";
  * @property {string[]} routes               route patterns
  * @property {Record<string, { service: string, entrypoint?: string }>} services
  * @property {Record<string, string>} r2    binding → bucket name
- * @property {{ directory: string, binding?: string, htmlHandling?: string, notFoundHandling?: string, runWorkerFirst?: boolean }} [assets]
+ * @property {{ directory: string, binding?: string, htmlHandling?: string, notFoundHandling?: string, runWorkerFirst?: boolean | string[] }} [assets]
  * @property {string[]} vaults               binding names given the tenant vault (`[[vaults]]`, an Outpost extension)
  * @property {Record<string, { secret: string }>} secretsStore  binding → vault entry (`[[secrets_store_secrets]]`)
  * @property {import("./wrangler-queues.js").QueuesConfig} [queues]  `[[queues.producers]]` and `[[queues.consumers]]`
@@ -326,7 +326,10 @@ export function validateWranglerConfig(raw, path) {
       binding: assetsTable.binding === undefined ? undefined : check.binding(assetsTable.binding, "assets.binding"),
       htmlHandling: check.string(assetsTable.html_handling, "assets.html_handling"),
       notFoundHandling: check.string(assetsTable.not_found_handling, "assets.not_found_handling"),
-      runWorkerFirst: check.boolean(assetsTable.run_worker_first, "assets.run_worker_first"),
+      // true/false, or route patterns ("/api/*", "!/api/docs/*"); the platform checks the patterns.
+      runWorkerFirst: Array.isArray(assetsTable.run_worker_first)
+        ? check.strings(assetsTable.run_worker_first, "assets.run_worker_first")
+        : check.boolean(assetsTable.run_worker_first, "assets.run_worker_first"),
     });
 
   // Outpost extension: `[[vaults]] binding = "VAULT"` gives the worker the tenant's vault.

@@ -4,17 +4,27 @@ import type { AssetConfig } from "./constants.ts";
 
 export type Resolution = { kind: "file"; path: string; status: 200 | 404 } | { kind: "redirect"; location: string } | { kind: "none" };
 
-export function resolveAsset(config: AssetConfig, pathname: string): Resolution {
-  const has = (path: string) => Object.hasOwn(config.files, path);
-  const path = safeDecode(pathname);
-  if (path !== null) {
-    const found = HANDLERS[config.htmlHandling](path, has);
-    if (found) return found;
-  }
-  if (config.notFoundHandling === "single-page-application" && has("/index.html")) return { kind: "file", path: "/index.html", status: 200 };
-  if (config.notFoundHandling === "404-page") {
+/**
+ * `pathname` as the URL has it (percent-encoded). `notFoundHandling` is the config's unless the
+ * router says otherwise: a request that may still reach the worker is resolved without it
+ * (runner/assets/router.ts). Redirect locations are percent-encoded.
+ */
+export function resolveAsset(config: AssetConfig, pathname: string, notFoundHandling = config.notFoundHandling): Resolution {
+  const path = decodePath(pathname);
+  const found = HANDLERS[config.htmlHandling](path, (file) => Object.hasOwn(config.files, file)) ?? notFound(config, path, notFoundHandling);
+  if (found.kind === "redirect") return { kind: "redirect", location: encodePath(found.location) };
+  // As Cloudflare: a path's canonical spelling is its decoded form encoded again ("/%61bout" and
+  // "//about" are "/about"); an asset requested under another spelling redirects to it.
+  if (found.kind === "file" && encodePath(path) !== pathname) return { kind: "redirect", location: encodePath(path) };
+  return found;
+}
+
+function notFound(config: AssetConfig, path: string, handling: AssetConfig["notFoundHandling"]): Resolution {
+  const has = (file: string) => Object.hasOwn(config.files, file);
+  if (handling === "single-page-application" && has("/index.html")) return { kind: "file", path: "/index.html", status: 200 };
+  if (handling === "404-page") {
     // The nearest 404.html walking up from the requested directory.
-    const segments = (path ?? "/").split("/").slice(0, -1);
+    const segments = path.split("/").slice(0, -1);
     for (let depth = segments.length; depth >= 1; depth--) {
       const candidate = `${segments.slice(0, depth).join("/")}/404.html`;
       if (has(candidate)) return { kind: "file", path: candidate, status: 404 };
@@ -79,10 +89,21 @@ const HANDLERS: Record<AssetConfig["htmlHandling"], (path: string, has: (path: s
   none: exactPath,
 };
 
-function safeDecode(pathname: string): string | null {
-  try {
-    return decodeURIComponent(pathname);
-  } catch {
-    return null;
-  }
+/** Each segment decoded (one that does not decode stays as it is), repeated slashes made one. */
+function decodePath(pathname: string): string {
+  return pathname
+    .split("/")
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join("/")
+    .replace(/\/+/g, "/");
+}
+
+function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
 }

@@ -1,4 +1,5 @@
-import { assetConfigOf, serveAsset } from "../assets/serve.ts";
+import { assetsBeforeWorker } from "../assets/router.ts";
+import { assetConfigOf } from "../assets/serve.ts";
 import type { Env } from "../env.ts";
 import { toHex } from "../encoding.ts";
 import { REQUEST_ID_HEADER, cut } from "../logs/events.ts";
@@ -41,12 +42,10 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (!route) return textResponse(404, `No worker is deployed at ${host}. Workers answer at NAME.${env.CONFIG.baseDomain}.`);
   if (route.suspended) return textResponse(503, suspendedMessage(route.worker, route.suspended));
   const versionId = chooseVersion(route, request);
-  // Static assets answer before the worker runs, as Cloudflare's default run_worker_first = false.
+  // Static assets answer before the worker runs where Cloudflare's asset routing says they do.
   const assets = await assetConfigOf(env, versionId);
-  if (assets && !assets.runWorkerFirst) {
-    const asset = await serveAsset(env, route.tenant, assets, request);
-    if (asset) return asset;
-  }
+  const asset = assets && (await assetsBeforeWorker(env, route.tenant, assets, request));
+  if (asset) return asset;
   const probation = route.probation && env.CONFIG.probationPort !== null;
   if (probation && !isProbationProcess(env)) return forwardToProbation(request, env, route.worker);
   // Set here, whatever the client sent: the id that ties the worker's log events to this request.

@@ -44,7 +44,9 @@ beforeAll(async () => {
     "public/about.html": "<h1>about</h1>",
     "public/docs/index.html": "<h1>docs</h1>",
     "public/style.css": "body { color: red }",
-    "public/.hidden": "never served",
+    "public/.well-known/security.txt": "dotfiles are assets too, as with wrangler",
+    "public/.assetsignore": "draft.html",
+    "public/draft.html": "never uploaded",
   });
 });
 afterAll(async () => {
@@ -54,9 +56,9 @@ afterAll(async () => {
 
 describe("assets", () => {
   it("assets: uploaded at deploy; unchanged files are not uploaded again", async () => {
-    expect(await outpost(["deploy", site])).toMatch(/^Assets: 4 files, 4 uploaded \(the rest unchanged\)\nDeployed site /);
+    expect(await outpost(["deploy", site])).toMatch(/^Assets: 5 files, 5 uploaded \(the rest unchanged\)\nDeployed site /);
     await writeFile(join(site, "public/style.css"), "body { color: blue }");
-    expect(await outpost(["deploy", site])).toMatch(/^Assets: 4 files, 1 uploaded/);
+    expect(await outpost(["deploy", site])).toMatch(/^Assets: 5 files, 1 uploaded/);
   });
 
   it("assets: served before the worker with content type and a strong ETag", async () => {
@@ -66,7 +68,9 @@ describe("assets", () => {
     expect(home.headers.etag).toMatch(/^"[0-9a-f]{64}"$/);
     expect((await get("/style.css")).text).toBe("body { color: blue }");
     expect((await get("/api/users")).text).toBe("worker: /api/users");
-    expect((await get("/.hidden")).text).toBe("worker: /.hidden");
+    expect((await get("/.well-known/security.txt")).text).toBe("dotfiles are assets too, as with wrangler");
+    expect((await get("/draft")).text).toBe("worker: /draft");
+    expect((await get("/.assetsignore")).text).toBe("worker: /.assetsignore");
   });
 
   it("assets: If-None-Match gives 304, Range gives 206, HEAD gives headers only", async () => {

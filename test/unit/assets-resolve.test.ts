@@ -62,3 +62,12 @@ it("resolveAsset: not_found_handling single-page-application and 404-page", () =
 it("resolveAsset: a malformed percent-encoding is not a file", () => {
   expect(resolveAsset(config("auto-trailing-slash"), "/%E0%A4%A")).toEqual(none);
 });
+
+it("resolveAsset: another spelling of an asset's path redirects to the canonical one; locations are encoded", () => {
+  const auto = config("auto-trailing-slash");
+  expect(resolveAsset(auto, "/%61bout")).toEqual(redirect("/about"));
+  expect(resolveAsset(auto, "//about")).toEqual(redirect("/about"));
+  const accented = { ...auto, files: { "/café.html": { hash: "h", size: 1 } } };
+  expect(resolveAsset(accented, "/caf%C3%A9")).toEqual(file("/café.html"));
+  expect(resolveAsset(accented, "/caf%C3%A9.html")).toEqual(redirect("/caf%C3%A9"));
+});
