@@ -21,6 +21,39 @@ export const WORKERD_BUILD = /** @satisfies {esbuild.BuildOptions} */ ({
 });
 
 /**
+ * What `wrangler deploy` adds for a tenant's modules: esbuild's browser platform (package.json
+ * `browser` maps apply, and `browser` comes first among main fields), JSX allowed in .js files,
+ * the syntax workerd's V8 runs as it is.
+ */
+const TENANT_BUILD = /** @satisfies {esbuild.BuildOptions} */ ({
+  ...WORKERD_BUILD,
+  platform: "browser",
+  mainFields: ["browser", "module", "main"],
+  target: "es2024",
+  loader: { ".js": "jsx", ".mjs": "jsx", ".cjs": "jsx" },
+});
+
+/**
+ * The constants wrangler defines: NODE_ENV is "production" for a deploy (so libraries drop their
+ * development builds and `process` need not exist), and `navigator.userAgent` is Cloudflare's when
+ * the date gives workers a global `navigator` (2022-03-21, flag `global_navigator`).
+ * @param {string | undefined} compatibilityDate  undefined: the platform's newest
+ * @param {string[]} compatibilityFlags
+ * @returns {Record<string, string>}
+ */
+export function wranglerDefines(compatibilityDate, compatibilityFlags) {
+  const nodeEnv = JSON.stringify(process.env.NODE_ENV || "production");
+  const navigator =
+    compatibilityFlags.includes("global_navigator") || (!compatibilityFlags.includes("no_global_navigator") && (compatibilityDate ?? "9999") >= "2022-03-21");
+  return {
+    ...(navigator ? { "navigator.userAgent": JSON.stringify("Cloudflare-Workers") } : {}),
+    "process.env.NODE_ENV": nodeEnv,
+    "global.process.env.NODE_ENV": nodeEnv,
+    "globalThis.process.env.NODE_ENV": nodeEnv,
+  };
+}
+
+/**
  * `import … from "cloudflare:workers"` in the worker (or its dependencies) goes to the module the
  * platform puts beside the bundle (runner/dispatch/entry-module.ts): the same exports, with an
  * `env` whose bindings are Cloudflare's objects rather than the platform's raw RPC stubs.
@@ -41,6 +74,8 @@ const workersModulePlugin = {
  * @property {boolean} [preserveFileNames]      name rule modules by their path, not `<sha1>-<file>`
  * @property {string[]} [exclude]     absolute paths find_additional_modules must not upload (the config file)
  * @property {Pick<esbuild.BuildOptions, "define" | "alias" | "minify" | "keepNames" | "tsconfig" | "jsxFactory" | "jsxFragment">} [esbuild]
+ * @property {string} [compatibilityDate]       decides the defines, as in wrangler
+ * @property {string[]} [compatibilityFlags]
  */
 
 /**
@@ -64,10 +99,12 @@ export async function bundleWorker(entry, options = {}) {
   let result;
   try {
     result = await esbuild.build({
-      ...WORKERD_BUILD,
+      ...TENANT_BUILD,
       // wrangler keeps function and class names unless told otherwise (`keep_names = false`).
       keepNames: true,
       ...options.esbuild,
+      // The project's `define` entries win over wrangler's, as in wrangler.
+      define: { ...wranglerDefines(options.compatibilityDate, options.compatibilityFlags ?? []), ...options.esbuild?.define },
       // Paths in the bundle's comments are relative to this, so the bundle (and the
       // content-addressed version) does not depend on where `outpost deploy` ran.
       absWorkingDir: baseDir,

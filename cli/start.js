@@ -162,6 +162,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           egressAllow: options.egressAllow,
           maxCompatibilityDate: workerd.compatibilityDate,
           keepVersions: options.keepVersions,
+          publicUrl: process.env.OUTPOST_PUBLIC_URL ?? `http://${options.baseDomain}:${options.port}`,
           storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
           s3: s3Config(),
           // Tenant egress never reaches the platform's sockets, the processes' private ones included.

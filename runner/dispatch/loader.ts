@@ -8,6 +8,7 @@ import { type BindingManifest, type MintScope, runnerExports } from "../bindings
 import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, WORKERS_MODULE, WORKERS_MODULE_SOURCE, entryModule } from "./entry-module.ts";
 import type { Route } from "./routes.ts";
 import { fromBase64 } from "../encoding.ts";
+import { isolateCompatibilityFlags } from "./rpc-flag.ts";
 
 declare const __OUTPOST_SHIMS__: string;
 
@@ -73,7 +74,7 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
 
   return {
     compatibilityDate,
-    compatibilityFlags,
+    compatibilityFlags: isolateCompatibilityFlags(compatibilityDate, compatibilityFlags),
     mainModule: ENTRY_MODULE,
     modules,
     env: tenantEnv,

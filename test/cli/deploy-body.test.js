@@ -123,7 +123,8 @@ describe("from a project directory", () => {
     const dir = await tempProject({ "wrangler.toml": `name = "w"\nmain = "index.js"\n[limits]\ncpu_ms = 50\n`, "index.js": HELLO });
     expect((await deployBody({ target: dir })).body.limits).toEqual({ cpuMs: 50 });
     expect((await deployBody({ target: dir, cpuMs: 200 })).body.limits).toEqual({ cpuMs: 200 });
-    expect((await deployBody({ target: `${dir}/index.js`, name: "w" })).body).not.toHaveProperty("limits");
+    const elsewhere = await tempProject({ "index.js": HELLO });
+    expect((await deployBody({ target: `${elsewhere}/index.js`, name: "w" })).body).not.toHaveProperty("limits");
   });
 
   it("deployBody: a config without a name needs --name; one without main is refused", async () => {
