@@ -57,7 +57,7 @@ import { CONFIG_FILES, findWranglerConfig, findWranglerConfigUp, loadWranglerCon
  * Reads the project (or takes the entry file), applies the command-line flags and bundles:
  * everything a deploy sends, nothing sent yet.
  * @param {DeployOptions} options
- * @returns {Promise<{ name: string, body: DeployBody, assetFiles?: Record<string, { hash: string, size: number, file: string }> | undefined, warnings: string[], source: ConfigSource | undefined }>}
+ * @returns {Promise<{ name: string, body: DeployBody, assetFiles?: Record<string, { hash: string, size: number, file: string }> | undefined, warnings: string[], source: ConfigSource | undefined, hasCode: boolean }>}
  */
 export async function deployBody(options) {
   const { config, entryFile } = projectOf(options);
@@ -71,6 +71,12 @@ export async function deployBody(options) {
   // An entry file on the command line replaces the config's `main`, as with wrangler.
   const entry = entryFile ?? config?.main;
   if (!entry && !config?.assets) throw new Error(`${file}: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
+  if (!entry && config?.assets?.binding) {
+    // wrangler's refusal: an assets-only worker has no code to use the binding.
+    throw new Error(
+      `${file}: cannot use assets with a binding in an assets-only Worker. Remove assets.binding, or set main to the worker's entry file (e.g. main = "src/index.ts").`,
+    );
+  }
 
   const vars = Object.fromEntries((options.vars ?? []).map((pair) => splitPair(pair, "--var", true)));
   const kv = Object.fromEntries((options.kv ?? []).map((pair) => splitPair(pair, "--kv", false)));
@@ -130,7 +136,7 @@ export async function deployBody(options) {
   };
   // Where the body's bindings came from, for the admin API's errors; a flag's binding is not the file's.
   const keys = Object.fromEntries(Object.entries(config?.keys ?? {}).filter(([path]) => !flagged.has(path.split(".")[1] ?? "")));
-  return { name, body, assetFiles, warnings: config?.warnings ?? [], source: file ? { file, keys } : undefined };
+  return { name, body, assetFiles, warnings: config?.warnings ?? [], source: file ? { file, keys } : undefined, hasCode: entry !== undefined };
 }
 
 const ASSETS_ONLY = {
@@ -156,7 +162,7 @@ function defined(record) {
 
 /** @param {DeployOptions} options */
 export async function deploy(options) {
-  const { name, body, assetFiles, warnings, source } = await deployBody(options);
+  const { name, body, assetFiles, warnings, source, hasCode } = await deployBody(options);
   for (const warning of warnings) console.warn(`warning: ${warning}`);
   if (options.outdir) await writeBundle(options.outdir, body);
   if (options.dryRun) {
@@ -178,7 +184,9 @@ export async function deploy(options) {
   });
   if (assetFiles) console.log(`Assets: ${Object.keys(assetFiles).length} files, ${uploaded} uploaded (the rest unchanged)`);
   const what = result.rolloutPercent !== undefined ? `Rolling out to ${result.rolloutPercent} % of` : result.changed ? "Deployed" : "Unchanged";
-  console.log(`${what} ${result.worker} (version ${result.version.slice(0, 12)}) → ${result.url}`);
+  // As with wrangler, a project without `main` replaces the worker's code with an assets-only one: say so.
+  const assetsOnly = hasCode ? "" : " (assets only: the config has no main)";
+  console.log(`${what} ${result.worker}${assetsOnly} (version ${result.version.slice(0, 12)}) → ${result.url}`);
   return result;
 }
 

@@ -135,6 +135,13 @@ describe("from a project directory", () => {
     expect(await refusal({ target: noMain })).toBe(`wrangler.toml: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
   });
 
+  it("deployBody: an assets-only project may not name an assets binding, as in wrangler", async () => {
+    const dir = await tempProject({ "wrangler.toml": `name = "w"\nassets = { directory = "public", binding = "ASSETS" }`, "public/a.txt": "a" });
+    expect(await refusal({ target: dir })).toBe(
+      'wrangler.toml: cannot use assets with a binding in an assets-only Worker. Remove assets.binding, or set main to the worker\'s entry file (e.g. main = "src/index.ts").',
+    );
+  });
+
   it("deployBody: unsupported bindings are refused before anything is bundled", async () => {
     const dir = await tempProject({
       "wrangler.toml": `name = "w"\nmain = "missing.ts"\n[[d1_databases]]\nbinding = "DB"\ndatabase_id = "d"`,

@@ -130,6 +130,13 @@ it("deploy: a Cloudflare Vite plugin build is deployed from the config .wrangler
   expect((await platform.fetchWorker("vite-project", "/")).text).toContain("built by vite");
 });
 
+it("deploy: a project without main replaces the worker with an assets-only one, and says so", async () => {
+  const dir = await tempProject({ "wrangler.toml": 'name = "configured"\nassets = { directory = "public" }\n', "public/index.html": "static now" });
+  const { stdout } = await outpost(["deploy", dir]);
+  expect(stdout).toMatch(/\nDeployed configured \(assets only: the config has no main\) \(version [0-9a-f]{12}\) → https:\/\/configured\./);
+  expect((await platform.fetchWorker("configured")).text).toBe("static now");
+});
+
 it("deploy: a service binding to a missing worker is refused before any asset is uploaded", async () => {
   const dir = await tempProject({
     "wrangler.toml": 'name = "orphan"\nmain = "index.js"\nassets = { directory = "public" }\n[[services]]\nbinding = "API"\nservice = "no-such-worker"\n',
