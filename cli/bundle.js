@@ -1,5 +1,6 @@
 // Bundles a tenant's entry file the way `wrangler deploy` does: ES modules and TypeScript into one
 // main module; imports that module rules match (text, data, wasm, …) as modules of their own.
+import { builtinModules } from "node:module";
 import { basename, dirname, resolve } from "node:path";
 import * as esbuild from "esbuild";
 import { findAdditionalModules, moduleCollector } from "./module-rules.js";
@@ -66,6 +67,49 @@ const workersModulePlugin = {
   },
 };
 
+/** `fs`, `node:fs`, `fs/promises`, … */
+const NODE_BUILTIN = new RegExp(`^(node:)?(${builtinModules.map((name) => name.replace(/[/]/g, "\\/")).join("|")})$`);
+
+/**
+ * Node built-ins, as wrangler handles them: with Node.js compatibility v2 (`nodejs_compat` from
+ * 2024-09-23, or `nodejs_compat_v2`) a bare `fs` is workerd's `node:fs`; and a CommonJS
+ * `require()` of one (which esbuild cannot leave in an ES module) becomes an import.
+ * @param {boolean} bareNames  v2: bare names are built-ins too
+ * @returns {esbuild.Plugin}
+ */
+function nodeBuiltinsPlugin(bareNames) {
+  return {
+    name: "outpost-node-builtins",
+    setup(build) {
+      build.onResolve({ filter: NODE_BUILTIN }, (args) => {
+        if (!bareNames && !args.path.startsWith("node:")) return undefined;
+        const path = args.path.startsWith("node:") ? args.path : `node:${args.path}`;
+        return args.kind === "require-call" ? { path, namespace: "outpost-require-builtin" } : { path, external: true };
+      });
+      build.onLoad({ filter: /.*/, namespace: "outpost-require-builtin" }, (args) => ({
+        contents: `import builtin from ${JSON.stringify(args.path)};\nmodule.exports = builtin;\n`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/** What to do when esbuild could not resolve a Node built-in (wrangler gives the same advice). @param {string} text */
+function builtinHint(text) {
+  const name = /^Could not resolve "([^"]+)"$/.exec(text)?.[1];
+  return name && NODE_BUILTIN.test(name) ? ` (a Node.js built-in: add the "nodejs_compat" compatibility flag to use it)` : "";
+}
+
+/**
+ * wrangler's Node.js compatibility mode v2 (miniflare's getNodeCompat).
+ * @param {string | undefined} compatibilityDate  undefined: the platform's newest
+ * @param {string[]} flags
+ */
+function nodeCompatV2(compatibilityDate, flags) {
+  if (flags.includes("nodejs_compat_v2")) return true;
+  return flags.includes("nodejs_compat") && (compatibilityDate ?? "9999") >= "2024-09-23" && !flags.includes("no_nodejs_compat_v2");
+}
+
 /**
  * @typedef {object} BundleOptions
  * @property {ModuleRule[]} [rules]   the project's `[[rules]]`; wrangler's defaults always follow
@@ -110,11 +154,11 @@ export async function bundleWorker(entry, options = {}) {
       absWorkingDir: baseDir,
       entryPoints: [entryPath],
       metafile: true,
-      plugins: [workersModulePlugin, collector.plugin],
+      plugins: [workersModulePlugin, nodeBuiltinsPlugin(nodeCompatV2(options.compatibilityDate, options.compatibilityFlags ?? [])), collector.plugin],
     });
   } catch (error) {
     const errors = /** @type {{ errors?: esbuild.Message[] }} */ (error).errors ?? [];
-    const lines = errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ""}${e.text}`);
+    const lines = errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ""}${e.text}${builtinHint(e.text)}`);
     throw new Error(`could not bundle ${entry}:\n  ${lines.join("\n  ") || String(error)}`);
   }
   const output = result.outputFiles[0];

@@ -144,6 +144,33 @@ describe("as wrangler bundles", () => {
   });
 });
 
+describe("Node built-ins", () => {
+  /** A worker importing `path` and a CommonJS package that requires `buffer`. */
+  const project = () =>
+    tempProject({
+      "index.js": `import { join } from "path";\nimport hex from "legacy";\nexport default { fetch() { return new Response(join("a", "b") + hex()); } };\n`,
+      "node_modules/legacy/package.json": JSON.stringify({ name: "legacy", main: "index.js" }),
+      "node_modules/legacy/index.js": `const { Buffer } = require("buffer");\nmodule.exports = () => Buffer.from("hi").toString("hex");\n`,
+    });
+
+  it("bundle: with nodejs_compat (v2, from 2024-09-23) a bare built-in is workerd's node: module, and require() of one an import", async () => {
+    const { modules } = await bundleWorker(`${await project()}/index.js`, { compatibilityDate: "2025-01-01", compatibilityFlags: ["nodejs_compat"] });
+    const code = modules[0]?.content ?? "";
+    expect(code).toContain('import { join } from "node:path";');
+    expect(code).toContain('import builtin from "node:buffer";');
+    expect(code).not.toMatch(/__require\("|Dynamic require/);
+  });
+
+  it("bundle: without it, a bare built-in is refused with what to do", async () => {
+    const dir = await project();
+    expect(await bundleError(`${dir}/index.js`, { compatibilityDate: "2024-01-01", compatibilityFlags: ["nodejs_compat"] })).toBe(
+      `could not bundle ${dir}/index.js:\n` +
+        '  index.js:1:21: Could not resolve "path" (a Node.js built-in: add the "nodejs_compat" compatibility flag to use it)\n' +
+        '  node_modules/legacy/index.js:1:27: Could not resolve "buffer" (a Node.js built-in: add the "nodejs_compat" compatibility flag to use it)',
+    );
+  });
+});
+
 describe("module rules", () => {
   it("rules: wrangler's defaults, then the project's rules first; fallthrough keeps the defaults of its type", () => {
     expect(parseRules([{ type: "Text", globs: ["**/*.md"], fallthrough: true }])).toEqual({

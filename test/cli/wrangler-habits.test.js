@@ -94,6 +94,17 @@ it("deploy --env: a binding the section does not repeat is not inherited, with w
   expect(await json("inherit-dev")).toEqual({ a: null });
 });
 
+it("deploy: with nodejs_compat, bare Node built-ins and a CommonJS require() of one run in workerd", async () => {
+  const dir = await tempProject({
+    "wrangler.toml": 'name = "node-style"\nmain = "index.js"\ncompatibility_date = "2025-01-01"\ncompatibility_flags = ["nodejs_compat"]\n',
+    "index.js": `import { join } from "path";\nimport hex from "legacy";\nexport default { fetch() { return new Response(join("a", "b") + " " + hex()); } };\n`,
+    "node_modules/legacy/package.json": JSON.stringify({ name: "legacy", main: "index.js" }),
+    "node_modules/legacy/index.js": `const { Buffer } = require("buffer");\nmodule.exports = () => Buffer.from("hi").toString("hex");\n`,
+  });
+  expect((await outpost(["deploy", dir])).stdout).toMatch(/^Deployed node-style /);
+  expect((await platform.fetchWorker("node-style")).text).toBe("a/b 6869");
+});
+
 it("deploy -c FILE: another config file, with the entry on the command line", async () => {
   const dir = await tempProject({
     "wrangler.other.toml": 'name = "configured"\nmain = "missing.js"\n[vars]\nWHO = "other"\n',
