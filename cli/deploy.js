@@ -245,15 +245,23 @@ function projectOf(options) {
     return { config: loadWranglerConfig(path, options.env), entryFile: options.target === undefined ? undefined : target };
   }
   if (isDirectory) {
-    const path = redirectedConfig(target, findWranglerConfig(target));
-    if (!path) {
+    const config = foundConfig(target, findWranglerConfig(target), options.env);
+    if (!config) {
       throw new Error(`${target} has no ${CONFIG_FILES.join(", ")}: add one, or deploy an entry file with outpost deploy <entry> --name NAME`);
     }
-    return { config: loadWranglerConfig(path, options.env) };
+    return { config };
   }
   if (CONFIG_FILES.includes(basename(target))) return { config: loadWranglerConfig(target, options.env) };
-  const path = redirectedConfig(dirname(target), findWranglerConfigUp(dirname(target)));
-  return { config: path ? loadWranglerConfig(path, options.env) : undefined, entryFile: target };
+  return { config: foundConfig(dirname(target), findWranglerConfigUp(dirname(target)), options.env), entryFile: target };
+}
+
+/**
+ * The project's config, or the generated one a build tool's redirect points to.
+ * @param {string} dir @param {string | undefined} userConfig @param {string | undefined} env
+ */
+function foundConfig(dir, userConfig, env) {
+  const path = redirectedConfig(dir, userConfig);
+  return path ? loadWranglerConfig(path, env, path !== userConfig) : undefined;
 }
 
 /** @param {string} path */

@@ -235,14 +235,20 @@ export function redirectedConfig(dir, userConfig) {
 /**
  * Reads and validates a wrangler.toml / wrangler.json / wrangler.jsonc, with the `[env.NAME]`
  * section `env` names merged over the top level.
+ * A generated config (`generated`: the one a redirect points to) was built for one environment
+ * and is read as it is; as in wrangler, `env` must then be that environment, if it names one.
  * @param {string} path
  * @param {string} [env]
+ * @param {boolean} [generated]
  * @returns {WranglerConfig}
  */
-export function loadWranglerConfig(path, env) {
+export function loadWranglerConfig(path, env, generated = false) {
   const file = basename(path);
   const raw = parseConfigText(readFileSync(path, "utf8"), file);
-  const { config, warnings } = env === undefined ? { config: raw, warnings: [] } : applyEnvironment(raw, env, file);
+  if (generated && env !== undefined && isTable(raw) && typeof raw.targetEnvironment === "string" && raw.targetEnvironment !== env) {
+    throw new Error(`--env ${env} does not match the environment ${path} was built for (${raw.targetEnvironment}): build the project again for ${env}`);
+  }
+  const { config, warnings } = env === undefined || generated ? { config: raw, warnings: [] } : applyEnvironment(raw, env, file);
   const result = validateWranglerConfig(config, resolve(path), env === undefined ? file : `${file} (env.${env})`);
   return { ...result, warnings: [...warnings, ...result.warnings] };
 }

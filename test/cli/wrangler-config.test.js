@@ -378,6 +378,14 @@ describe("a build tool's generated config (.wrangler/deploy/config.json)", () =>
     expect(redirectedConfig(`${dir}/dist`, undefined)).toBe(`${dir}/dist/w/wrangler.json`);
   });
 
+  it("redirect: a generated config is read as built; --env must be the environment it was built for", async () => {
+    const dir = await tempProject({ "wrangler.json": '{ "name": "w-staging", "targetEnvironment": "staging", "env": { "staging": { "name": "x" } } }' });
+    expect(loadWranglerConfig(`${dir}/wrangler.json`, "staging", true).name).toBe("w-staging");
+    expect(() => loadWranglerConfig(`${dir}/wrangler.json`, "prod", true)).toThrow(
+      `--env prod does not match the environment ${dir}/wrangler.json was built for (staging): build the project again for prod`,
+    );
+  });
+
   it("redirect: without one, the project's config; a pointer to nothing is refused", async () => {
     const plain = await tempProject({ "wrangler.toml": "" });
     expect(redirectedConfig(plain, `${plain}/wrangler.toml`)).toBe(`${plain}/wrangler.toml`);
