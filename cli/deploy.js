@@ -196,7 +196,7 @@ export async function deploy(options) {
  * @param {string} message
  * @param {ConfigSource} source
  */
-export function inConfigTerms(message, source) {
+function inConfigTerms(message, source) {
   return message.replace(/\bbody\.([\w.]+)/g, (whole, /** @type {string} */ path) => {
     const parts = path.split(".");
     for (let length = parts.length; length > 0; length--) {
