@@ -384,6 +384,15 @@ export function validateWranglerConfig(raw, path, file = basename(path)) {
   /** @type {Record<string, string>} */
   const keys = { compatibilityDate: "compatibility_date", compatibilityFlags: "compatibility_flags", routes: config.route === undefined ? "routes" : "route" };
   if (config.limits !== undefined) keys["limits.cpuMs"] = "limits.cpu_ms";
+  if (config.triggers !== undefined) keys.crons = "triggers.crons";
+  if (config.assets !== undefined) {
+    Object.assign(keys, {
+      "assets.binding": "assets.binding",
+      "assets.htmlHandling": "assets.html_handling",
+      "assets.notFoundHandling": "assets.not_found_handling",
+      "assets.runWorkerFirst": "assets.run_worker_first",
+    });
+  }
   /** @type {Record<string, unknown>} */
   const vars = {};
   for (const [key, value] of Object.entries(check.table(config.vars ?? {}, "vars"))) {

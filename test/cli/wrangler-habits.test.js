@@ -173,4 +173,10 @@ it("deploy: the admin API's refusal names the config file's key, not the request
   const { code, stderr } = await outpost(["deploy", dir]);
   expect(code).toBe(1);
   expect(stderr).toBe("outpost: ERR_BAD_REQUEST: wrangler.toml: kv_namespaces[0].id: KV namespace names are 1-64 letters, digits, '_', '.' and '-'.\n");
+  const spa = await tempProject({
+    "wrangler.toml": 'name = "badspa"\nmain = "index.js"\nassets = { directory = "public", not_found_handling = "spa" }\n',
+    "index.js": HELLO,
+    "public/index.html": "x",
+  });
+  expect((await outpost(["deploy", spa])).stderr).toMatch(/^outpost: ERR_BAD_REQUEST: wrangler\.toml: assets\.not_found_handling: /);
 });
