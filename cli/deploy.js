@@ -1,10 +1,11 @@
-// `outpost deploy [dir | wrangler.toml | entry] [--name N] [--kv BINDING[=namespace]]… [--var KEY=VALUE]…`
-import { statSync } from "node:fs";
-import { basename, resolve } from "node:path";
+// `outpost deploy [dir | wrangler.toml | entry] [-c FILE] [-e ENV] [--name N] [--kv BINDING[=namespace]]… [--var KEY=VALUE]…`
+import { existsSync, statSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { collectAssetRules, collectAssets, uploadAssets } from "./assets.js";
 import { bundleWorker } from "./bundle.js";
 import { callAdmin } from "./admin-client.js";
-import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler-config.js";
+import { CONFIG_FILES, findWranglerConfig, findWranglerConfigUp, loadWranglerConfig, redirectedConfig } from "./wrangler-config.js";
 
 /**
  * @typedef {object} DeployOptions
@@ -20,6 +21,11 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {string} [message]        stored with the version
  * @property {number} [percent]        deploy as a gradual rollout taking this share of requests
  * @property {number} [cpuMs]          overrides the config's `[limits] cpu_ms`
+ * @property {string} [config]         the config file to use (`-c`), instead of the one found beside the target
+ * @property {string} [env]            the `[env.NAME]` section merged over the top level
+ * @property {boolean} [minify]        minify the bundle (as the config's `minify = true`)
+ * @property {boolean} [dryRun]        bundle and check, contact no platform
+ * @property {string} [outdir]         write the bundle's modules here
  */
 
 /**
@@ -45,15 +51,16 @@ import { CONFIG_FILES, findWranglerConfig, loadWranglerConfig } from "./wrangler
  * @property {{ enabled: boolean }} [observability]
  */
 
+/** @typedef {{ file: string, keys: Record<string, string> }} ConfigSource  the config file and where its bindings sit */
+
 /**
  * Reads the project (or takes the entry file), applies the command-line flags and bundles:
  * everything a deploy sends, nothing sent yet.
  * @param {DeployOptions} options
- * @returns {Promise<{ name: string, body: DeployBody, assetFiles?: Record<string, { hash: string, size: number, file: string }> | undefined, warnings: string[] }>}
+ * @returns {Promise<{ name: string, body: DeployBody, assetFiles?: Record<string, { hash: string, size: number, file: string }> | undefined, warnings: string[], source: ConfigSource | undefined, hasCode: boolean }>}
  */
 export async function deployBody(options) {
-  const target = resolve(options.target ?? ".");
-  const config = configOf(target);
+  const { config, entryFile } = projectOf(options);
   const file = config ? basename(config.path) : undefined;
   const name = options.name ?? config?.name;
   if (!name) {
@@ -61,10 +68,17 @@ export async function deployBody(options) {
       file ? `${file} has no name: add name = "my-worker" or pass --name NAME` : "deploying an entry file needs --name NAME (see outpost --help)",
     );
   }
-  const entry = config ? config.main : target;
+  // An entry file on the command line replaces the config's `main`, as with wrangler.
+  const entry = entryFile ?? config?.main;
   if (!entry && !config?.assets) throw new Error(`${file}: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
   if (!entry && config?.assets?.runWorkerFirst) {
     throw new Error(`${file}: Cannot set run_worker_first without a Worker script. Remove run_worker_first, or set main to the worker's entry file.`);
+  }
+  if (!entry && config?.assets?.binding) {
+    // wrangler's refusal: an assets-only worker has no code to use the binding.
+    throw new Error(
+      `${file}: cannot use assets with a binding in an assets-only Worker. Remove assets.binding, or set main to the worker's entry file (e.g. main = "src/index.ts").`,
+    );
   }
 
   const vars = Object.fromEntries((options.vars ?? []).map((pair) => splitPair(pair, "--var", true)));
@@ -86,7 +100,10 @@ export async function deployBody(options) {
 
   // An assets-only project gets a placeholder worker that never runs: `hasWorker: false` has the
   // asset server answer every request, as Cloudflare does for a project without `main`.
-  const { mainModule, modules } = entry ? await bundleWorker(entry, config?.bundle) : ASSETS_ONLY;
+  const compatibilityFlags = [...new Set([...(config?.compatibilityFlags ?? []), ...(options.compatibilityFlags ?? [])])];
+  const bundleOptions = { ...config?.bundle, compatibilityFlags, ...(compatibilityDate ? { compatibilityDate } : {}) };
+  if (options.minify) bundleOptions.esbuild = { ...bundleOptions.esbuild, minify: true };
+  const { mainModule, modules } = entry ? await bundleWorker(entry, bundleOptions) : ASSETS_ONLY;
   const assetFiles = config?.assets ? await collectAssets(config.assets.directory) : undefined;
   const assetRules = config?.assets ? await collectAssetRules(config.assets.directory, config.assets.htmlHandling) : undefined;
   /** @type {DeployBody} */
@@ -94,7 +111,7 @@ export async function deployBody(options) {
     mainModule,
     modules,
     ...(compatibilityDate ? { compatibilityDate } : {}),
-    compatibilityFlags: [...new Set([...(config?.compatibilityFlags ?? []), ...(options.compatibilityFlags ?? [])])],
+    compatibilityFlags,
     vars: { ...unflagged(config?.vars ?? {}), ...vars },
     kv: { ...unflagged(config?.kv ?? {}), ...kv },
     // Sent only when there are some: servers without routes and services refuse unknown fields.
@@ -125,7 +142,16 @@ export async function deployBody(options) {
     ...(cpuMs !== undefined ? { limits: { cpuMs } } : {}),
     ...(config?.observability ? { observability: { enabled: true } } : {}),
   };
-  return { name, body, assetFiles, warnings: assetRules?.warnings ?? [] };
+  // Where the body's bindings came from, for the admin API's errors; a flag's binding is not the file's.
+  const keys = Object.fromEntries(Object.entries(config?.keys ?? {}).filter(([path]) => !flagged.has(path.split(".")[1] ?? "")));
+  return {
+    name,
+    body,
+    assetFiles,
+    warnings: [...(config?.warnings ?? []), ...(assetRules?.warnings ?? [])],
+    source: file ? { file, keys } : undefined,
+    hasCode: entry !== undefined,
+  };
 }
 
 const ASSETS_ONLY = {
@@ -151,39 +177,112 @@ function defined(record) {
 
 /** @param {DeployOptions} options */
 export async function deploy(options) {
-  const { name, body, assetFiles, warnings } = await deployBody(options);
-  for (const warning of warnings) console.warn(warning);
-  if (assetFiles) {
-    const uploaded = await uploadAssets(assetFiles, options.tenant);
-    console.log(`Assets: ${Object.keys(assetFiles).length} files, ${uploaded} uploaded (the rest unchanged)`);
+  const { name, body, assetFiles, warnings, source, hasCode } = await deployBody(options);
+  for (const warning of warnings) console.warn(`warning: ${warning}`);
+  if (options.outdir) await writeBundle(options.outdir, body);
+  if (options.dryRun) {
+    console.log(
+      `Dry run: ${name} bundled (${body.modules.length} module${body.modules.length === 1 ? "" : "s"})${options.outdir ? ` into ${options.outdir}` : ""}; nothing deployed`,
+    );
+    return undefined;
   }
-  const result = await callAdmin("PUT", `/v1/workers/${encodeURIComponent(name)}`, body);
-  const port = process.env.PORT ?? 8787;
+  const put = () =>
+    callAdmin("PUT", `/v1/workers/${encodeURIComponent(name)}`, body).catch((error) => {
+      throw source ? new Error(inConfigTerms(error.message, source)) : error;
+    });
+  // The platform checks the uploaded assets last: a deploy refused for anything else uploads none.
+  let uploaded = 0;
+  const result = await put().catch(async (/** @type {Error} */ error) => {
+    if (!assetFiles || !/ was not uploaded; upload it first/.test(error.message)) throw error;
+    uploaded = await uploadAssets(assetFiles, options.tenant);
+    return put();
+  });
+  if (assetFiles) console.log(`Assets: ${Object.keys(assetFiles).length} files, ${uploaded} uploaded (the rest unchanged)`);
   const what = result.rolloutPercent !== undefined ? `Rolling out to ${result.rolloutPercent} % of` : result.changed ? "Deployed" : "Unchanged";
-  console.log(`${what} ${result.worker} (version ${result.version.slice(0, 12)}) → http://${result.worker}.localhost:${port}/`);
+  // As with wrangler, a project without `main` replaces the worker's code with an assets-only one: say so.
+  const assetsOnly = hasCode ? "" : " (assets only: the config has no main)";
+  console.log(`${what} ${result.worker}${assetsOnly} (version ${result.version.slice(0, 12)}) → ${result.url}`);
   return result;
 }
 
 /**
- * The project config a target names: a directory's config file, or the file itself; undefined
- * for an entry file, which deploys with the command-line flags alone.
- * @param {string} target absolute
+ * The admin API's error with each `body.<path>` it names put as the config file's key, e.g.
+ * "body.kv.STORE: …" → "wrangler.toml: kv_namespaces[0].id: …".
+ * @param {string} message
+ * @param {ConfigSource} source
  */
-function configOf(target) {
-  let stats;
-  try {
-    stats = statSync(target);
-  } catch {
-    throw new Error(`${target} does not exist`);
+function inConfigTerms(message, source) {
+  return message.replace(/\bbody\.([\w.]+)/g, (whole, /** @type {string} */ path) => {
+    const parts = path.split(".");
+    for (let length = parts.length; length > 0; length--) {
+      const key = source.keys[parts.slice(0, length).join(".")];
+      if (key)
+        return `${source.file}: ${key}${parts
+          .slice(length)
+          .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+          .join("")}`;
+    }
+    return whole;
+  });
+}
+
+/**
+ * Writes the bundle's modules (main module first) into `dir`, as `wrangler deploy --outdir` does.
+ * @param {string} dir
+ * @param {DeployBody} body
+ */
+async function writeBundle(dir, body) {
+  const root = resolve(dir);
+  for (const module of body.modules) {
+    const path = join(root, module.name);
+    if (!path.startsWith(root + sep)) throw new Error(`the module ${module.name} would be written outside ${root}; it is not written`);
+    await mkdir(dirname(path), { recursive: true });
+    // The admin API carries binary modules as base64.
+    await writeFile(path, module.type === "data" || module.type === "wasm" ? Buffer.from(module.content, "base64") : module.content);
   }
-  if (stats.isDirectory()) {
-    const path = findWranglerConfig(target);
-    if (!path) {
+}
+
+/**
+ * The project a deploy reads, found as wrangler finds it: the `--config` file; else a directory's
+ * config file (or the generated config its `.wrangler/deploy/config.json` points to); else a
+ * config file named as the target; else, for an entry file, the nearest config file in its
+ * directory or above (its `main` replaced by the entry), or none (the flags alone).
+ * @param {DeployOptions} options
+ * @returns {{ config?: import("./wrangler-config.js").WranglerConfig | undefined, entryFile?: string | undefined }}
+ */
+function projectOf(options) {
+  const target = resolve(options.target ?? ".");
+  const isDirectory = exists(target).isDirectory();
+  if (options.config) {
+    const path = resolve(options.config);
+    exists(path);
+    if (options.target !== undefined && isDirectory) throw new Error(`with --config, the argument is the worker's entry file, not a directory (${target})`);
+    return { config: loadWranglerConfig(path, options.env), entryFile: options.target === undefined ? undefined : target };
+  }
+  if (isDirectory) {
+    const config = foundConfig(target, findWranglerConfig(target), options.env);
+    if (!config) {
       throw new Error(`${target} has no ${CONFIG_FILES.join(", ")}: add one, or deploy an entry file with outpost deploy <entry> --name NAME`);
     }
-    return loadWranglerConfig(path);
+    return { config };
   }
-  return CONFIG_FILES.includes(basename(target)) ? loadWranglerConfig(target) : undefined;
+  if (CONFIG_FILES.includes(basename(target))) return { config: loadWranglerConfig(target, options.env) };
+  return { config: foundConfig(dirname(target), findWranglerConfigUp(dirname(target)), options.env), entryFile: target };
+}
+
+/**
+ * The project's config, or the generated one a build tool's redirect points to.
+ * @param {string} dir @param {string | undefined} userConfig @param {string | undefined} env
+ */
+function foundConfig(dir, userConfig, env) {
+  const path = redirectedConfig(dir, userConfig);
+  return path ? loadWranglerConfig(path, env, path !== userConfig) : undefined;
+}
+
+/** @param {string} path */
+function exists(path) {
+  if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  return statSync(path);
 }
 
 /**

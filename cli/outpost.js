@@ -9,9 +9,12 @@ Usage:
   outpost start [--port 8787] [--admin-port 8788] [--data-dir .outpost] [--base-domain localhost] [--demo]
   outpost reload [--data-dir .outpost]         replace the running host's workerd processes one at a time (new runner, new config)
   outpost deploy [DIR | DIR/wrangler.toml] [FLAGS]   deploys the project described by DIR's wrangler.toml
-                 (or wrangler.json/.jsonc; DIR defaults to the current directory), bundled like wrangler deploy
-  outpost deploy <entry.js|ts> --name NAME [FLAGS]   deploys one entry file with the flags alone
-    FLAGS: [--name NAME] [--kv BINDING[=NAMESPACE]]... [--r2 BINDING[=BUCKET]]... [--var KEY=VALUE]... [--vault BINDING]... [--tenant ID]
+                 (or wrangler.json/.jsonc, or the generated config .wrangler/deploy/config.json points to;
+                 DIR defaults to the current directory), bundled like wrangler deploy
+  outpost deploy <entry.js|ts> [FLAGS]   deploys the entry file with the nearest wrangler.toml (or the flags alone)
+    FLAGS: [-c|--config FILE] [-e|--env NAME (default $CLOUDFLARE_ENV): merge [env.NAME] over the top level]
+           [--minify] [--dry-run] [--outdir DIR]   (--dry-run bundles and checks only; --outdir writes the bundle)
+           [--name NAME] [--kv BINDING[=NAMESPACE]]... [--r2 BINDING[=BUCKET]]... [--var KEY=VALUE]... [--vault BINDING]... [--tenant ID]
            [--compatibility-date YYYY-MM-DD] [--compatibility-flag FLAG]... [--message TEXT]
            [--percent P]   (a gradual rollout: the new version takes P % of requests)
            [--cpu-ms MS]   (limits.cpu_ms, 10-30000: its stall limit; the watchdog applies at least 200 and at most OUTPOST_MAX_STALL_MS)
@@ -43,6 +46,7 @@ Environment:
   OUTPOST_EGRESS_ALLOW (comma-separated host:port pairs tenants may reach although private),
   OUTPOST_KEEP_VERSIONS (versions kept per worker, default 100; older ones are deleted),
   OUTPOST_MASTER_KEY (32 bytes, base64 or hex: encrypts secrets; generated into the data dir when unset),
+  OUTPOST_PUBLIC_URL (workers' public origin behind a proxy, e.g. https://example.com: NAME.example.com; default http://<base domain>:PORT),
   OUTPOST_STORAGE_ORIGIN (origin of presigned storage URLs, default http://storage.<base domain>:PORT),
   OUTPOST_DOMAIN_CLAIMS (open: tenant tokens may register unowned domains themselves; default closed),
   OUTPOST_RESERVED_NAMES (comma-separated worker names no tenant may deploy; storage always is),
@@ -121,10 +125,17 @@ try {
           message: { type: "string" },
           percent: { type: "string" },
           "cpu-ms": { type: "string" },
+          config: { type: "string", short: "c" },
+          env: { type: "string", short: "e" },
+          minify: { type: "boolean" },
+          "dry-run": { type: "boolean" },
+          outdir: { type: "string" },
         },
       });
       if (positionals.length > 1) throw new Error(`deploy takes one directory or file, got ${positionals.join(" ")} (see outpost --help)`);
       const [target] = positionals;
+      // As wrangler, CLOUDFLARE_ENV picks the environment when --env does not.
+      const environment = values.env ?? process.env.CLOUDFLARE_ENV;
       const { deploy } = await import("./deploy.js");
       await deploy({
         ...(target ? { target } : {}),
@@ -139,6 +150,11 @@ try {
         ...(values.message ? { message: values.message } : {}),
         ...(values.percent !== undefined ? { percent: percent(values.percent) } : {}),
         ...(values["cpu-ms"] !== undefined ? { cpuMs: count(values["cpu-ms"], "--cpu-ms") } : {}),
+        ...(values.config ? { config: values.config } : {}),
+        ...(environment ? { env: environment } : {}),
+        ...(values.minify ? { minify: true } : {}),
+        ...(values["dry-run"] ? { dryRun: true } : {}),
+        ...(values.outdir ? { outdir: values.outdir } : {}),
       });
       break;
     }

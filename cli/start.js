@@ -19,6 +19,7 @@ import { poolConfig } from "./pool-config.js";
 import { workerdConfig } from "./workerd-config.js";
 import { suspensionConfig } from "./suspension-config.js";
 import { requestBodyConfig } from "./request-body-config.js";
+import { publicUrlConfig } from "./public-url.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -163,6 +164,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           egressAllow: options.egressAllow,
           maxCompatibilityDate: workerd.compatibilityDate,
           keepVersions: options.keepVersions,
+          ...publicUrlConfig(process.env, options.baseDomain, options.port),
           storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
           s3: s3Config(),
           // Tenant egress never reaches the platform's sockets, the processes' private ones included.

@@ -31,6 +31,8 @@ import { readQueuesAndCrons } from "./wrangler-queues.js";
  * @property {number} [cpuMs]               `[limits] cpu_ms`
  * @property {true} [observability]         `[observability] enabled`: the worker's console output reaches the platform log
  * @property {BundleOptions} bundle          how to bundle `main`
+ * @property {string[]} warnings            fields read nowhere that Outpost does not know either
+ * @property {Record<string, string>} keys   deploy-body path (`kv.STORE`) → the config's key it came from (`kv_namespaces[0].id`)
  */
 
 /** Looked for in this order, as wrangler does. */
@@ -69,13 +71,39 @@ const SUPPORTED = new Set([
 ]);
 
 /**
+ * wrangler's bookkeeping in a generated config (the Cloudflare Vite plugin's
+ * `dist/<worker>/wrangler.json`): where it came from and which environment it was built for.
+ */
+const BOOKKEEPING = new Set(["configPath", "userConfigPath", "topLevelName", "definedEnvironments", "targetEnvironment"]);
+
+/**
+ * Fields an `[env.NAME]` section does not inherit from the top level, as in wrangler: the bindings
+ * (and `vars`, `define`); every other field is inherited unless the section sets it.
+ */
+const NOT_INHERITED = new Set([
+  "vars",
+  "define",
+  "kv_namespaces",
+  "r2_buckets",
+  "services",
+  "queues",
+  "vaults",
+  "secrets_store_secrets",
+  "tail_consumers",
+  "streaming_tail_consumers",
+  ...["d1_databases", "durable_objects", "hyperdrive", "ai", "ai_search_namespaces", "ai_search", "vectorize", "analytics_engine_datasets"],
+  ...["browser", "images", "media", "stream", "mtls_certificates", "send_email", "dispatch_namespaces", "workflows", "secrets"],
+  ...["version_metadata", "pipelines", "ratelimits", "worker_loaders", "vpc_services", "vpc_networks", "artifacts", "flagship"],
+  ...["containers", "cloudchamber", "logfwdr", "unsafe", "unsafe_hello_world"],
+]);
+
+/**
  * Fields read nowhere, because none of them changes what the worker's code or env is on Outpost:
  * - Cloudflare account and dashboard settings, meaningless on a self-hosted host: `$schema`,
  *   `account_id`, `workers_dev`, `preview_urls`, `previews`, `compliance_region`, `logpush`, `placement`, `upload_source_maps`, `first_party_worker`, `keep_vars`
  *   (keeps dashboard-edited vars), `send_metrics`;
  * - local development only: `dev`;
- * - `env` and `legacy_env`: named environments; like `wrangler deploy` without `--env`, the
- *   top-level settings are deployed;
+ * - `env` and `legacy_env`: named environments, merged by `loadWranglerConfig` when `--env` names one;
  * - `build`: a custom build command; run it before deploying;
  * - `no_bundle`, `node_compat`: Outpost always bundles (a self-contained module bundles to itself);
  *   `node_compat` is gone from wrangler 4 (use the `nodejs_compat` compatibility flag);
@@ -165,13 +193,94 @@ export function findWranglerConfig(dir) {
 }
 
 /**
- * Reads and validates a wrangler.toml / wrangler.json / wrangler.jsonc.
+ * The nearest config file in `dir` or a directory above it, as wrangler finds one for
+ * `wrangler deploy src/index.ts`.
+ * @param {string} dir absolute
+ * @returns {string | undefined}
+ */
+export function findWranglerConfigUp(dir) {
+  for (let current = dir; ; current = dirname(current)) {
+    const found = findWranglerConfig(current);
+    if (found || dirname(current) === current) return found;
+  }
+}
+
+/** Where a build tool (the Cloudflare Vite plugin) leaves a pointer to the config it generated. */
+const DEPLOY_REDIRECT = join(".wrangler", "deploy", "config.json");
+
+/**
+ * The config `wrangler deploy` would use for a project: the generated one that
+ * `.wrangler/deploy/config.json` (in the project or a directory above) points to, else the project's own.
+ * @param {string} dir        absolute: the project directory
+ * @param {string | undefined} userConfig  absolute: the project's own config file, if any
+ * @returns {string | undefined}
+ */
+export function redirectedConfig(dir, userConfig) {
+  let redirect;
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, DEPLOY_REDIRECT))) redirect = join(current, DEPLOY_REDIRECT);
+    if (redirect || dirname(current) === current) break;
+  }
+  if (!redirect) return userConfig;
+  const pointer = parseConfigText(readFileSync(redirect, "utf8"), redirect);
+  const target = isTable(pointer) && typeof pointer.configPath === "string" ? resolve(dirname(redirect), pointer.configPath) : undefined;
+  if (!target) throw new Error(`${redirect} has no "configPath": rebuild the project (its build writes this file), or delete it`);
+  if (!existsSync(target)) throw new Error(`${redirect} points to ${target}, which does not exist: build the project first`);
+  if (userConfig && join(dirname(userConfig), DEPLOY_REDIRECT) !== redirect) {
+    throw new Error(`found both ${userConfig} and ${redirect}, in different directories: pass the config to deploy with --config FILE`);
+  }
+  return target;
+}
+
+/**
+ * Reads and validates a wrangler.toml / wrangler.json / wrangler.jsonc, with the `[env.NAME]`
+ * section `env` names merged over the top level.
+ * A generated config (`generated`: the one a redirect points to) was built for one environment
+ * and is read as it is; as in wrangler, `env` must then be that environment, if it names one.
  * @param {string} path
+ * @param {string} [env]
+ * @param {boolean} [generated]
  * @returns {WranglerConfig}
  */
-export function loadWranglerConfig(path) {
+export function loadWranglerConfig(path, env, generated = false) {
   const file = basename(path);
-  return validateWranglerConfig(parseConfigText(readFileSync(path, "utf8"), file), resolve(path));
+  const raw = parseConfigText(readFileSync(path, "utf8"), file);
+  if (generated && env !== undefined && isTable(raw) && typeof raw.targetEnvironment === "string" && raw.targetEnvironment !== env) {
+    throw new Error(`--env ${env} does not match the environment ${path} was built for (${raw.targetEnvironment}): build the project again for ${env}`);
+  }
+  const { config, warnings } = env === undefined || generated ? { config: raw, warnings: [] } : applyEnvironment(raw, env, file);
+  const result = validateWranglerConfig(config, resolve(path), env === undefined ? file : `${file} (env.${env})`);
+  return { ...result, warnings: [...warnings, ...result.warnings] };
+}
+
+/**
+ * The top level with `[env.NAME]` merged over it, as wrangler merges them: a field the section
+ * sets replaces the top level's; bindings, `vars` and `define` are not inherited; the name becomes
+ * `<name>-<env>` unless the section names the worker.
+ * @param {unknown} raw
+ * @param {string} env
+ * @param {string} file
+ * @returns {{ config: unknown, warnings: string[] }}
+ */
+export function applyEnvironment(raw, env, file) {
+  if (!isTable(raw)) return { config: raw, warnings: [] };
+  const environments = raw.env === undefined ? {} : checker(file).table(raw.env, "env");
+  const names = Object.keys(environments);
+  const section = Object.hasOwn(environments, env) ? checker(file).table(environments[env], `env.${env}`) : undefined;
+  if (!section) {
+    const missing = `No environment found in configuration with name "${env}". Add an [env.${env}] section to ${file}`;
+    // As wrangler: an error when the file has environments, a warning (and the top level) when it has none.
+    if (names.length > 0) throw new Error(`${missing}; its environments are ${names.join(", ")}.`);
+    return { config: raw, warnings: [`${missing}; deploying the top-level settings.`] };
+  }
+  const topLevel = Object.entries(raw).filter(([key]) => key !== "env");
+  const warnings = topLevel
+    .filter(([key, value]) => NOT_INHERITED.has(key) && section[key] === undefined && !isEmpty(value))
+    .map(([key]) => `"${key}" exists at the top level of ${file}, but not on "env.${env}": it is not inherited by environments. Add "${key}" to "env.${env}".`);
+  // Spread and fromEntries define keys (a "__proto__" key stays a key), where assignment would not.
+  const config = { ...Object.fromEntries(topLevel.filter(([key]) => !NOT_INHERITED.has(key))), ...section };
+  if (section.name === undefined && typeof raw.name === "string") config.name = `${raw.name}-${env}`;
+  return { config, warnings };
 }
 
 /**
@@ -258,21 +367,32 @@ function lineAndColumn(text, offset) {
  * @param {string} path  absolute path of the config file
  * @returns {WranglerConfig}
  */
-export function validateWranglerConfig(raw, path) {
-  const file = basename(path);
+export function validateWranglerConfig(raw, path, file = basename(path)) {
   const dir = dirname(path);
   const check = checker(file);
   const config = check.table(raw, "the top level");
   refuseUnsupported(config, file);
-  const unknown = Object.keys(config).filter((key) => !SUPPORTED.has(key) && !IGNORED.has(key) && !UNSUPPORTED.has(key));
-  if (unknown.length > 0) {
-    throw new Error(`${file} has fields Outpost does not know: ${unknown.join(", ")}. Check their spelling, or remove them.`);
-  }
+  // Each wrangler release adds fields: one Outpost does not know only earns a warning (a binding it
+  // does not implement is refused above, by name).
+  const unknown = Object.keys(config).filter((key) => !SUPPORTED.has(key) && !IGNORED.has(key) && !UNSUPPORTED.has(key) && !BOOKKEEPING.has(key));
+  const warnings = unknown.length > 0 ? [`${file} has fields Outpost does not read: ${unknown.join(", ")}. Check their spelling; they are ignored.`] : [];
 
   const name = check.string(config.name, "name");
   const main = check.string(config.main, "main");
   const compatibilityDate = check.string(config.compatibility_date, "compatibility_date");
 
+  /** @type {Record<string, string>} */
+  const keys = { compatibilityDate: "compatibility_date", compatibilityFlags: "compatibility_flags", routes: config.route === undefined ? "routes" : "route" };
+  if (config.limits !== undefined) keys["limits.cpuMs"] = "limits.cpu_ms";
+  if (config.triggers !== undefined) keys.crons = "triggers.crons";
+  if (config.assets !== undefined) {
+    Object.assign(keys, {
+      "assets.binding": "assets.binding",
+      "assets.htmlHandling": "assets.html_handling",
+      "assets.notFoundHandling": "assets.not_found_handling",
+      "assets.runWorkerFirst": "assets.run_worker_first",
+    });
+  }
   /** @type {Record<string, unknown>} */
   const vars = {};
   for (const [key, value] of Object.entries(check.table(config.vars ?? {}, "vars"))) {
@@ -284,6 +404,7 @@ export function validateWranglerConfig(raw, path) {
     if (json === undefined) throw new Error(`${file}: vars.${key} must be a string or a JSON value`);
     // Through JSON so TOML dates become strings and tables plain objects, as the worker will see them.
     vars[key] = JSON.parse(json);
+    keys[`vars.${key}`] = `vars.${key}`;
   }
 
   /** @type {Record<string, string>} */
@@ -293,6 +414,7 @@ export function validateWranglerConfig(raw, path) {
     // The `id` names the namespace; without one, like the --kv flag, the binding's name does
     // (Outpost creates namespaces on deploy). `preview_id` is for `wrangler dev` only.
     kv[binding] = check.string(entry.id, `kv_namespaces[${i}].id`) ?? binding;
+    keys[`kv.${binding}`] = `kv_namespaces[${i}].id`;
   });
 
   if (config.route !== undefined && config.routes !== undefined) throw new Error(`${file}: use either route or routes, not both`);
@@ -307,6 +429,7 @@ export function validateWranglerConfig(raw, path) {
     const binding = check.binding(entry.binding, `services[${i}].binding`);
     const service = check.required(check.string(entry.service, `services[${i}].service`), `services[${i}].service`);
     services[binding] = defined({ service, entrypoint: check.string(entry.entrypoint, `services[${i}].entrypoint`) });
+    keys[`services.${binding}`] = `services[${i}]`;
   });
 
   /** @type {Record<string, string>} */
@@ -315,6 +438,7 @@ export function validateWranglerConfig(raw, path) {
     const binding = check.binding(entry.binding, `r2_buckets[${i}].binding`);
     // `preview_bucket_name` and `jurisdiction` are Cloudflare-side; the bucket is the tenant's, by name.
     r2[binding] = check.required(check.string(entry.bucket_name, `r2_buckets[${i}].bucket_name`), `r2_buckets[${i}].bucket_name`);
+    keys[`r2.${binding}`] = `r2_buckets[${i}].bucket_name`;
   });
 
   const assetsTable = config.assets === undefined ? undefined : check.table(config.assets, "assets");
@@ -343,6 +467,7 @@ export function validateWranglerConfig(raw, path) {
     const where = `secrets_store_secrets[${i}]`;
     const binding = check.binding(entry.binding, `${where}.binding`);
     secretsStore[binding] = { secret: check.required(check.string(entry.secret_name, `${where}.secret_name`), `${where}.secret_name`) };
+    keys[`secretsStore.${binding}`] = where;
   });
 
   const { queues, crons } = readQueuesAndCrons(config, check);
@@ -408,6 +533,8 @@ export function validateWranglerConfig(raw, path) {
         jsxFragment: check.string(config.jsx_fragment, "jsx_fragment"),
       }),
     }),
+    warnings,
+    keys,
   });
 }
 
@@ -497,7 +624,8 @@ function isTable(value) {
 
 /** Type checks whose messages name the file and the field: "wrangler.toml: vars must be a table". @param {string} file */
 function checker(file) {
-  const table = file.endsWith(".toml") ? "a table" : "an object";
+  // `file` may carry the environment: "wrangler.toml (env.dev)".
+  const table = /\.toml\b/.test(file) ? "a table" : "an object";
   /** @param {string} where @param {string} expected @returns {never} */
   const fail = (where, expected) => {
     throw new Error(`${file}: ${where} must be ${expected}`);

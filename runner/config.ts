@@ -14,6 +14,8 @@ export interface RunnerConfig {
   maxCompatibilityDate: string;
   /** The `s3` blob driver's settings (S3_* variables), or null for the embedded disk driver. */
   s3: S3Config | null;
+  /** Workers' public origin, `http://<baseDomain>:<port>` or OUTPOST_PUBLIC_URL: a worker answers at `NAME.` its host. */
+  publicUrl: string;
   /** Where presigned storage URLs point: `http://storage.<baseDomain>:<port>` by default. */
   storageOrigin: string;
   /** How many versions each worker keeps (OUTPOST_KEEP_VERSIONS, default 100). */

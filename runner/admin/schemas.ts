@@ -15,8 +15,6 @@ export const DEPLOY_LIMITS = {
   MAX_MODULES: 1000,
   MAX_VARS: 128,
   MAX_VAR_BYTES: 5 * 1024,
-  /** JS RPC to binding stubs needs this date or later. */
-  MIN_COMPATIBILITY_DATE: "2024-04-03",
   /** `limits.cpuMs` bounds: the watchdog's resolution below, the platform's maximum stall above. */
   MIN_CPU_MS: 10,
   MAX_CPU_MS: 30_000,
@@ -93,13 +91,6 @@ export const DeploySchema = z
       else if (json.length > DEPLOY_LIMITS.MAX_VAR_BYTES) {
         ctx.addIssue({ code: "custom", path: ["vars", name], message: `Var ${name} is larger than ${DEPLOY_LIMITS.MAX_VAR_BYTES} bytes.` });
       }
-    }
-    if (deploy.compatibilityDate && deploy.compatibilityDate < DEPLOY_LIMITS.MIN_COMPATIBILITY_DATE) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["compatibilityDate"],
-        message: `compatibilityDate must be ${DEPLOY_LIMITS.MIN_COMPATIBILITY_DATE} or later (bindings use JS RPC).`,
-      });
     }
   });
 

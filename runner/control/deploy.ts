@@ -24,6 +24,8 @@ export interface DeployResult {
   changed: boolean;
   /** set when the version was deployed as a gradual rollout instead of taking all traffic */
   rolloutPercent?: number;
+  /** where the worker answers: its name under the platform's public origin */
+  url: string;
 }
 
 const encoder = new TextEncoder();
@@ -85,12 +87,13 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   const [previous] = await db.query("SELECT tenant, version_id, rollout_version_id FROM workers WHERE name = $1", [worker]);
   if (previous && previous.tenant !== tenant) throw workerTaken(worker);
   await refuseHeldName(env, worker, tenant);
-  if (input.assets) await checkManifest(env, tenant, input.assets.files);
-  await refuseForeignTargets(env, tenant, input.services);
+  await refuseBadTargets(env, tenant, worker, input.services);
   await refuseSecretClashes(env, tenant, worker, bindings);
   await refuseUnownedRoutes(env, tenant, routes);
   await refuseTakenRoutes(env, tenant, worker, patterns);
   await refuseTakenQueues(env, tenant, worker, input.queues);
+  // Last: `outpost deploy` uploads missing assets only once every other check has passed.
+  if (input.assets) await checkManifest(env, tenant, input.assets.files);
 
   const rollout = input.rolloutPercent !== undefined && previous !== undefined;
   const pointWorker: Statement = rollout
@@ -171,7 +174,8 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   forgetRoutes(worker);
   if (lifts) log.info(`worker ${worker} resumed`, { tenant, worker, version, by: "deploy of a changed version" });
   const serving = rollout ? previous?.rollout_version_id : previous?.version_id;
-  return { worker, tenant, version, changed: serving !== version, ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}) };
+  const url = workerUrl(env.CONFIG.publicUrl, worker);
+  return { worker, tenant, version, changed: serving !== version, ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}), url };
 }
 
 /**
@@ -187,16 +191,28 @@ function pruneVersions(worker: string, keep: number): Statement {
   };
 }
 
-async function refuseForeignTargets(env: Env, tenant: string, services: DeployInput["services"]): Promise<void> {
+/** Service bindings target workers of the tenant that exist (or the worker itself), as Cloudflare checks at upload. */
+async function refuseBadTargets(env: Env, tenant: string, worker: string, services: DeployInput["services"]): Promise<void> {
   const targets = [...new Set(Object.values(services).map((binding) => binding.service))];
   if (targets.length === 0) return;
-  const rows = await database(env).query<{ name: string }>("SELECT name FROM workers WHERE name = ANY($1::text[]) AND tenant <> $2", [targets, tenant]);
-  if (rows.length > 0) {
-    const names = rows.map((row) => row.name).sort();
+  const rows = await database(env).query<{ name: string; tenant: string }>("SELECT name, tenant FROM workers WHERE name = ANY($1::text[])", [targets]);
+  const foreign = rows.filter((row) => row.tenant !== tenant);
+  if (foreign.length > 0) {
+    const names = foreign.map((row) => row.name).sort();
     throw new PlatformError(
       "ERR_FORBIDDEN",
       403,
       `Service bindings may only target workers of the same tenant; ${names.join(", ")} belong${names.length === 1 ? "s" : ""} to another tenant.`,
+    );
+  }
+  const existing = new Set([worker, ...rows.map((row) => row.name)]);
+  const missing = Object.entries(services).find(([, binding]) => !existing.has(binding.service));
+  if (missing) {
+    const [binding, { service }] = missing;
+    throw new PlatformError(
+      "ERR_BAD_REQUEST",
+      400,
+      `Could not resolve service binding '${binding}'. Target script '${service}' not found. Please verify the target script and try again.`,
     );
   }
 }
@@ -215,4 +231,10 @@ async function refuseSecretClashes(env: Env, tenant: string, worker: string, bin
 
 function workerTaken(worker: string): PlatformError {
   return new PlatformError("ERR_CONFLICT", 409, `The worker name ${worker} is taken by another tenant; choose another name.`);
+}
+
+/** `https://NAME.example.com/` for the public origin `https://example.com`. */
+function workerUrl(publicUrl: string, worker: string): string {
+  const origin = new URL(publicUrl);
+  return `${origin.protocol}//${worker}.${origin.host}/`;
 }

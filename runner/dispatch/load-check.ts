@@ -6,6 +6,7 @@ import type { RunnerExports } from "../bindings/kind.ts";
 import { loaderModule, platformModules, type StoredModule } from "./loader.ts";
 import type { TailProps } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
+import { isolateCompatibilityFlags } from "./rpc-flag.ts";
 
 const CHECK_MODULE = "__outpost_check.js";
 
@@ -49,7 +50,7 @@ export default { fetch() {
     verdict = await journaled({ ...who, ...(code.cpuMs === undefined ? {} : { stallMs: code.cpuMs }) }, async () => {
       const worker = env.LOADER.load({
         compatibilityDate: code.compatibilityDate,
-        compatibilityFlags: code.compatibilityFlags,
+        compatibilityFlags: isolateCompatibilityFlags(code.compatibilityDate, code.compatibilityFlags),
         mainModule: CHECK_MODULE,
         modules,
         env: checkEnv,

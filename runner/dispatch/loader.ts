@@ -9,6 +9,7 @@ import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, WORKERS_MODULE, WORKERS_MO
 import type { Route } from "./routes.ts";
 import { fromBase64 } from "../encoding.ts";
 import { admitIsolate } from "./isolate-budget.ts";
+import { isolateCompatibilityFlags } from "./rpc-flag.ts";
 
 declare const __OUTPOST_SHIMS__: string;
 
@@ -74,7 +75,7 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
 
   return {
     compatibilityDate,
-    compatibilityFlags,
+    compatibilityFlags: isolateCompatibilityFlags(compatibilityDate, compatibilityFlags),
     mainModule: ENTRY_MODULE,
     modules,
     env: tenantEnv,

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleWorker } from "../../cli/bundle.js";
+import { bundleWorker, wranglerDefines } from "../../cli/bundle.js";
 import { globToRegExp, parseRules } from "../../cli/module-rules.js";
 import { HELLO, removeTempProjects, tempProject } from "./temp-project.js";
 
@@ -106,6 +106,68 @@ describe("entry files", () => {
     const { modules } = await bundleWorker(`${dir}/worker.js`);
     expect(modules.map((module) => module.type)).toEqual(["esm", "text"]);
     expect(new Set(importedNames(modules[0]?.content ?? ""))).toEqual(new Set([modules[1]?.name]));
+  });
+});
+
+describe("as wrangler bundles", () => {
+  it("bundle: NODE_ENV is production and navigator.userAgent Cloudflare's; the project's define wins", async () => {
+    const entry = `${await tempProject({
+      "index.js": `export default { fetch() { return Response.json([process.env.NODE_ENV, globalThis.process.env.NODE_ENV, navigator.userAgent, BUILD]); } };\n`,
+    })}/index.js`;
+    const previous = process.env.NODE_ENV;
+    delete process.env.NODE_ENV;
+    try {
+      const { modules } = await bundleWorker(entry, { esbuild: { define: { BUILD: '"b1"', "navigator.userAgent": '"mine"' } } });
+      expect(modules[0]?.content).toContain('Response.json(["production", "production", "mine", "b1"])');
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+  });
+
+  it("bundle: navigator.userAgent is defined from 2022-03-21 or with global_navigator, as in wrangler", () => {
+    expect(wranglerDefines("2022-03-20", [])).not.toHaveProperty(["navigator.userAgent"]);
+    expect(wranglerDefines("2022-03-20", ["global_navigator"])).toHaveProperty(["navigator.userAgent"], '"Cloudflare-Workers"');
+    expect(wranglerDefines("2022-03-21", ["no_global_navigator"])).not.toHaveProperty(["navigator.userAgent"]);
+    expect(wranglerDefines(undefined, [])).toHaveProperty(["navigator.userAgent"], '"Cloudflare-Workers"');
+  });
+
+  it("bundle: a package's browser build and its browser map are used, and JSX is allowed in .js files", async () => {
+    const dir = await tempProject({
+      "index.js": `import { where } from "dual";\nconst h = (tag) => tag;\nexport default { fetch() { return new Response(where() + (<b />)); } };\n`,
+      "node_modules/dual/package.json": JSON.stringify({ name: "dual", main: "node.js", browser: { "./node.js": "./browser.js", fs: false } }),
+      "node_modules/dual/node.js": `import { readFileSync } from "fs";\nexport const where = () => String(readFileSync);\n`,
+      "node_modules/dual/browser.js": `import fs from "fs";\nexport const where = () => "browser:" + Object.keys(fs).length;\n`,
+    });
+    const { modules } = await bundleWorker(`${dir}/index.js`, { esbuild: { jsxFactory: "h" } });
+    expect(modules[0]?.content).toContain('"browser:" + Object.keys(import_fs.default).length');
+    expect(modules[0]?.content).toContain('h("b", null)');
+  });
+});
+
+describe("Node built-ins", () => {
+  /** A worker importing `path` and a CommonJS package that requires `buffer`. */
+  const project = () =>
+    tempProject({
+      "index.js": `import { join } from "path";\nimport hex from "legacy";\nexport default { fetch() { return new Response(join("a", "b") + hex()); } };\n`,
+      "node_modules/legacy/package.json": JSON.stringify({ name: "legacy", main: "index.js" }),
+      "node_modules/legacy/index.js": `const { Buffer } = require("buffer");\nmodule.exports = () => Buffer.from("hi").toString("hex");\n`,
+    });
+
+  it("bundle: with nodejs_compat (v2, from 2024-09-23) a bare built-in is workerd's node: module, and require() of one an import", async () => {
+    const { modules } = await bundleWorker(`${await project()}/index.js`, { compatibilityDate: "2025-01-01", compatibilityFlags: ["nodejs_compat"] });
+    const code = modules[0]?.content ?? "";
+    expect(code).toContain('import { join } from "node:path";');
+    expect(code).toContain('import builtin from "node:buffer";');
+    expect(code).not.toMatch(/__require\("|Dynamic require/);
+  });
+
+  it("bundle: without it, a bare built-in is refused with what to do", async () => {
+    const dir = await project();
+    expect(await bundleError(`${dir}/index.js`, { compatibilityDate: "2024-01-01", compatibilityFlags: ["nodejs_compat"] })).toBe(
+      `could not bundle ${dir}/index.js:\n` +
+        '  index.js:1:21: Could not resolve "path" (a Node.js built-in: add the "nodejs_compat" compatibility flag to use it)\n' +
+        '  node_modules/legacy/index.js:1:27: Could not resolve "buffer" (a Node.js built-in: add the "nodejs_compat" compatibility flag to use it)',
+    );
   });
 });
 

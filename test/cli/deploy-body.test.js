@@ -123,7 +123,8 @@ describe("from a project directory", () => {
     const dir = await tempProject({ "wrangler.toml": `name = "w"\nmain = "index.js"\n[limits]\ncpu_ms = 50\n`, "index.js": HELLO });
     expect((await deployBody({ target: dir })).body.limits).toEqual({ cpuMs: 50 });
     expect((await deployBody({ target: dir, cpuMs: 200 })).body.limits).toEqual({ cpuMs: 200 });
-    expect((await deployBody({ target: `${dir}/index.js`, name: "w" })).body).not.toHaveProperty("limits");
+    const elsewhere = await tempProject({ "index.js": HELLO });
+    expect((await deployBody({ target: `${elsewhere}/index.js`, name: "w" })).body).not.toHaveProperty("limits");
   });
 
   it("deployBody: a config without a name needs --name; one without main is refused", async () => {
@@ -132,6 +133,13 @@ describe("from a project directory", () => {
     expect((await deployBody({ target: dir, name: "named" })).name).toBe("named");
     const noMain = await tempProject({ "wrangler.toml": `name = "w"` });
     expect(await refusal({ target: noMain })).toBe(`wrangler.toml: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
+  });
+
+  it("deployBody: an assets-only project may not name an assets binding, as in wrangler", async () => {
+    const dir = await tempProject({ "wrangler.toml": `name = "w"\nassets = { directory = "public", binding = "ASSETS" }`, "public/a.txt": "a" });
+    expect(await refusal({ target: dir })).toBe(
+      'wrangler.toml: cannot use assets with a binding in an assets-only Worker. Remove assets.binding, or set main to the worker\'s entry file (e.g. main = "src/index.ts").',
+    );
   });
 
   it("deployBody: unsupported bindings are refused before anything is bundled", async () => {

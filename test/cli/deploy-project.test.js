@@ -30,7 +30,8 @@ function deploy(dir) {
 
 it("deploy: a TypeScript project with text, data, wasm and JSON modules, a KV binding and vars", async () => {
   const { stdout } = await deploy("test/fixtures/ts-project");
-  expect(stdout).toMatch(/^Deployed ts-project \(version [0-9a-f]{12}\)/);
+  // The platform's real port, not wrangler's 8787.
+  expect(stdout).toMatch(new RegExp(`^Deployed ts-project \\(version [0-9a-f]{12}\\) → http://ts-project\\.localhost:${platform.port}/\n$`));
 
   const root = await platform.fetchWorker("ts-project", "/");
   expect(root.status).toBe(200);

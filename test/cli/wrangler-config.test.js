@@ -1,7 +1,14 @@
 // Reading wrangler.toml / wrangler.json(c): what is read, what is refused, and the exact messages.
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { findWranglerConfig, loadWranglerConfig, parseConfigText, validateWranglerConfig } from "../../cli/wrangler-config.js";
+import {
+  applyEnvironment,
+  findWranglerConfig,
+  loadWranglerConfig,
+  parseConfigText,
+  redirectedConfig,
+  validateWranglerConfig,
+} from "../../cli/wrangler-config.js";
 import { HELLO, removeTempProjects, tempProject } from "./temp-project.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/ts-project", import.meta.url));
@@ -45,6 +52,15 @@ describe("what is read", () => {
       secretsStore: {},
       observability: true,
       bundle: { rules: [], exclude: [path], esbuild: {} },
+      warnings: [],
+      keys: {
+        compatibilityDate: "compatibility_date",
+        compatibilityFlags: "compatibility_flags",
+        routes: "routes",
+        "vars.GREETING": "vars.GREETING",
+        "vars.LIMITS": "vars.LIMITS",
+        "kv.STORE": "kv_namespaces[0].id",
+      },
     });
   });
 
@@ -263,6 +279,125 @@ describe("what is read", () => {
   });
 });
 
+describe("fields Outpost does not know", () => {
+  it("config: unknown fields are ignored with a warning, not refused (each wrangler release adds some)", () => {
+    expect(read(`name = "w"\nmian = "index.js"\nagent_memory = []\nexports = {}`).warnings).toEqual([
+      "wrangler.toml has fields Outpost does not read: mian, agent_memory, exports. Check their spelling; they are ignored.",
+    ]);
+  });
+
+  it("config: wrangler's bookkeeping in a generated config passes in silence", () => {
+    const generated = `{ "name": "w", "configPath": "../../wrangler.jsonc", "userConfigPath": "../../wrangler.jsonc",
+      "topLevelName": "w", "definedEnvironments": ["staging"], "targetEnvironment": "staging" }`;
+    expect(read(generated, "wrangler.json").warnings).toEqual([]);
+  });
+
+  it("config: a binding Outpost does not implement is still refused among unknown fields", () => {
+    expect(refusal(`name = "w"\nnew_thing = 1\n[[d1_databases]]\nbinding = "DB"\ndatabase_id = "x"`)).toBe(
+      "wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.",
+    );
+  });
+});
+
+describe("[env.NAME] sections", () => {
+  const TOML = `
+    name = "app"
+    main = "src/index.ts"
+    compatibility_date = "2024-01-01"
+    routes = ["app.example/*"]
+    minify = true
+    [vars]
+    MODE = "top"
+    [define]
+    DEBUG = "true"
+    [[kv_namespaces]]
+    binding = "CACHE"
+    id = "top-cache"
+    [env.staging]
+    routes = ["staging.app.example/*"]
+    [env.staging.vars]
+    MODE = "staging"
+    [env.named]
+    name = "app-two"
+    vars = { MODE = "named" }
+    kv_namespaces = []
+    define = {}
+  `;
+  /** @param {string} env */
+  const merged = (env) => applyEnvironment(parseConfigText(TOML, "wrangler.toml"), env, "wrangler.toml");
+
+  it("env: the section's fields win, the rest is inherited, bindings and define are not; the name gets -ENV", () => {
+    const { config, warnings } = merged("staging");
+    const settings = validateWranglerConfig(config, "/project/wrangler.toml");
+    expect(settings).toMatchObject({
+      name: "app-staging",
+      main: "/project/src/index.ts",
+      compatibilityDate: "2024-01-01",
+      routes: ["staging.app.example/*"],
+      vars: { MODE: "staging" },
+      kv: {},
+      bundle: { esbuild: { minify: true } },
+    });
+    expect(settings.bundle.esbuild?.define).toBeUndefined();
+    expect(warnings).toEqual([
+      '"define" exists at the top level of wrangler.toml, but not on "env.staging": it is not inherited by environments. Add "define" to "env.staging".',
+      '"kv_namespaces" exists at the top level of wrangler.toml, but not on "env.staging": it is not inherited by environments. Add "kv_namespaces" to "env.staging".',
+    ]);
+  });
+
+  it("env: a section that names the worker keeps that name; empty bindings silence the warnings", () => {
+    const { config, warnings } = merged("named");
+    expect(validateWranglerConfig(config, "/project/wrangler.toml").name).toBe("app-two");
+    expect(warnings).toEqual([]);
+  });
+
+  it("env: an environment the file lacks is refused when it has others, a warning when it has none", () => {
+    expect(() => merged("prod")).toThrow(
+      'No environment found in configuration with name "prod". Add an [env.prod] section to wrangler.toml; its environments are staging, named.',
+    );
+    expect(applyEnvironment({ name: "solo" }, "prod", "wrangler.toml")).toEqual({
+      config: { name: "solo" },
+      warnings: ['No environment found in configuration with name "prod". Add an [env.prod] section to wrangler.toml; deploying the top-level settings.'],
+    });
+  });
+
+  it("env: errors in a merged section say which environment", async () => {
+    const dir = await tempProject({ "wrangler.toml": `name = "w"\n[env.dev]\nvars = []\n` });
+    expect(() => loadWranglerConfig(`${dir}/wrangler.toml`, "dev")).toThrow("wrangler.toml (env.dev): vars must be a table");
+  });
+});
+
+describe("a build tool's generated config (.wrangler/deploy/config.json)", () => {
+  it("redirect: the generated config is used instead of the project's", async () => {
+    const dir = await tempProject({
+      "wrangler.jsonc": "{}",
+      ".wrangler/deploy/config.json": '{ "configPath": "../../dist/w/wrangler.json" }',
+      "dist/w/wrangler.json": "{}",
+    });
+    expect(redirectedConfig(dir, `${dir}/wrangler.jsonc`)).toBe(`${dir}/dist/w/wrangler.json`);
+    expect(redirectedConfig(`${dir}/dist`, undefined)).toBe(`${dir}/dist/w/wrangler.json`);
+  });
+
+  it("redirect: a generated config is read as built; --env must be the environment it was built for", async () => {
+    const dir = await tempProject({ "wrangler.json": '{ "name": "w-staging", "targetEnvironment": "staging", "env": { "staging": { "name": "x" } } }' });
+    expect(loadWranglerConfig(`${dir}/wrangler.json`, "staging", true).name).toBe("w-staging");
+    expect(() => loadWranglerConfig(`${dir}/wrangler.json`, "prod", true)).toThrow(
+      `--env prod does not match the environment ${dir}/wrangler.json was built for (staging): build the project again for prod`,
+    );
+  });
+
+  it("redirect: without one, the project's config; a pointer to nothing is refused", async () => {
+    const plain = await tempProject({ "wrangler.toml": "" });
+    expect(redirectedConfig(plain, `${plain}/wrangler.toml`)).toBe(`${plain}/wrangler.toml`);
+    const stale = await tempProject({ ".wrangler/deploy/config.json": '{ "configPath": "../../dist/gone.json" }' });
+    expect(() => redirectedConfig(stale, undefined)).toThrow(
+      `${stale}/.wrangler/deploy/config.json points to ${stale}/dist/gone.json, which does not exist: build the project first`,
+    );
+    const empty = await tempProject({ ".wrangler/deploy/config.json": "{}" });
+    expect(() => redirectedConfig(empty, undefined)).toThrow(`${empty}/.wrangler/deploy/config.json has no "configPath"`);
+  });
+});
+
 describe("what is refused", () => {
   it("config: bindings Outpost does not implement are refused, each named", () => {
     expect(
@@ -345,12 +480,6 @@ describe("what is refused", () => {
   it("config: a binding section without names is still named", () => {
     expect(refusal(`[site]\nbucket = "./public"\n[unsafe]\nmetadata = { a = 1 }`)).toBe(
       "wrangler.toml uses bindings Outpost does not implement yet: site, unsafe. Remove them or deploy without them.",
-    );
-  });
-
-  it("config: unknown fields are refused, not ignored", () => {
-    expect(refusal(`name = "w"\nmian = "index.js"\ncompatability_date = "2026-01-01"`)).toBe(
-      "wrangler.toml has fields Outpost does not know: mian, compatability_date. Check their spelling, or remove them.",
     );
   });
 

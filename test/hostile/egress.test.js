@@ -55,4 +55,21 @@ describe("egress to loopback", () => {
     }
     expect(await tryFetch(`http://127.0.0.1:${platform.adminPort}/`)).toContain("(a platform socket)");
   });
+
+  it("egress: a worker dated before 2024-04-03 (loaded with workerd's rpc flag added) is held to the same policy", async () => {
+    const entry = await workerFile(`export default {
+      async fetch(request) {
+        try {
+          return new Response("reached " + (await fetch(new URL(request.url).searchParams.get("url"))).status);
+        } catch (error) {
+          return new Response("refused: " + error.message);
+        }
+      },
+    };`);
+    await platform.deploy("egress-2023", entry, { compatibilityDate: "2023-01-28" });
+    for (const target of [`http://127.0.0.1:${platform.adminPort}/v1/workers`, `http://localhost:${platform.port}/`]) {
+      const response = await platform.fetchWorker("egress-2023", `/?url=${encodeURIComponent(target)}`);
+      expect(response.text, target).toMatch(/^refused: Outpost egress policy refused fetch to /);
+    }
+  });
 });

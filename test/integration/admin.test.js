@@ -105,15 +105,6 @@ describe("deploy validation", () => {
     );
   });
 
-  it("deploy: a compatibility date before JS RPC", async () => {
-    await refused(
-      { ...good, compatibilityDate: "2023-01-01" },
-      400,
-      "ERR_BAD_REQUEST",
-      "body.compatibilityDate: compatibilityDate must be 2024-04-03 or later (bindings use JS RPC).",
-    );
-  });
-
   it("deploy: an unknown compatibility flag", async () => {
     await refused({ ...good, compatibilityFlags: ["no_such_flag_ever"] }, 400, "ERR_BAD_REQUEST", /^The worker failed to load: .*no_such_flag_ever/);
   });

@@ -81,13 +81,38 @@ describe("service bindings", () => {
     });
   });
 
-  it("services: a target taken later by another tenant is unreachable at run time", async () => {
-    const acme = (await platform.admin("POST", "/v1/tokens", { name: "acme2", tenant: "acme" })).body.token;
-    // Bound while "later" does not exist yet; then another tenant deploys a worker by that name.
-    const bound = await deploy("acme-early", CALLER, { services: { AUTH: { service: "later" } } }, acme);
+  it("services: a binding to a worker that does not exist is refused at deploy, with Cloudflare's words", async () => {
+    const response = await deploy("lonely", CALLER, { services: { AUTH: { service: "nobody" } } });
+    expect(response).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: "ERR_BAD_REQUEST",
+          message: "Could not resolve service binding 'AUTH'. Target script 'nobody' not found. Please verify the target script and try again.",
+        },
+      },
+    });
+    expect((await platform.admin("GET", "/v1/workers/lonely")).status).toBe(404);
+  });
+
+  it("services: a worker may bind to itself on its first deploy", async () => {
+    const response = await deploy(
+      "selfish",
+      `export default { async fetch(request, env) {
+      return new URL(request.url).pathname === "/inner" ? new Response("inner") : env.SELF.fetch("https://self/inner");
+    } };`,
+      { services: { SELF: { service: "selfish" } } },
+    );
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect((await platform.fetchWorker("selfish", "/")).text).toBe("inner");
+  });
+
+  it("services: a target deleted later is unreachable at run time", async () => {
+    await deploy("later", authWorker("later"));
+    const bound = await deploy("early", CALLER, { services: { AUTH: { service: "later" } } });
     expect(bound.status).toBe(201);
-    await deploy("later", authWorker("default's"));
-    const response = await platform.fetchWorker("acme-early", "/fetch");
+    expect((await platform.admin("DELETE", "/v1/workers/later")).status).toBe(204);
+    const response = await platform.fetchWorker("early", "/fetch");
     expect(response).toMatchObject({ status: 500, text: "error: Service binding AUTH: there is no worker named later." });
   });
 });
