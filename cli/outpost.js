@@ -37,6 +37,8 @@ Usage:
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
   outpost queues purge NAME [--tenant ID]      delete every message of a queue
   outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
+  outpost usage [--tenant ID]                  the tenant's usage and quota of each resource (a tenant token: its own)
+  outpost quota set TENANT RESOURCE=VALUE...   set a tenant's quotas (operator): kv_bytes=2GiB workers=200 tokens=default
 
 Environment:
   PORT, ADMIN_PORT, OUTPOST_DATA_DIR, OUTPOST_BASE_DOMAIN, OUTPOST_ADMIN_TOKEN, OUTPOST_ADMIN_URL,
@@ -141,6 +143,13 @@ try {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
       const { queues } = await import("./queues.js");
       await queues(positionals, values.tenant);
+      break;
+    }
+    case "usage":
+    case "quota": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
+      const quotas = await import("./quotas.js");
+      await (command === "usage" ? quotas.usage(values.tenant) : quotas.quota(positionals));
       break;
     }
     case "audit": {
