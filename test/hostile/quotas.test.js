@@ -2,7 +2,7 @@
 // with an error naming the quota, keeps what the tenant stored, and leaves other tenants alone;
 // a tenant can neither raise its own quotas nor read another's usage.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, taggedWorker, workerFile } from "../helpers/platform.js";
+import { startPlatform, taggedWorker, waitUntil, workerFile } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
@@ -180,6 +180,30 @@ describe("counted resources at the admin API", () => {
       message: "tenant rate is over its deploys_per_minute quota (4 of 3 deploys with this change)",
     });
     expect((await platform.fetchWorker("rate-app")).status).toBe(200);
+  });
+});
+
+describe("log volume", () => {
+  const CHATTY = `export default { fetch(request) {
+    const tag = new URL(request.url).searchParams.get("tag");
+    for (let i = 0; i < 30; i++) console.log(tag + " " + "z".repeat(200));
+    return new Response("logged");
+  } };`;
+
+  it("log_bytes_per_minute: past it the tenant's entries are dropped, with one line naming the quota; another tenant's print", async () => {
+    await setQuotas("loud", { log_bytes_per_minute: 2000 });
+    await platform.deploy("loud-app", await workerFile(CHATTY), { tenant: "loud", observability: { enabled: true } });
+    await platform.deploy("quiet-app", await workerFile(CHATTY), { tenant: "other", observability: { enabled: true } });
+    expect((await platform.fetchWorker("loud-app", "/?tag=LOUDMARK")).text).toBe("logged");
+    expect((await platform.fetchWorker("quiet-app", "/?tag=QUIETMARK")).text).toBe("logged");
+    const lines = (/** @type {string} */ tag) => platform.events().filter((event) => String(event.msg).startsWith(tag)).length;
+    await waitUntil(() => lines("QUIETMARK") === 30, 10_000);
+    await waitUntil(
+      () => platform.events().some((event) => event.src === "runner" && /^tenant loud is over its log_bytes_per_minute quota \(2000 bytes\)/.test(event.msg)),
+      10_000,
+    );
+    expect(lines("LOUDMARK")).toBeGreaterThan(0);
+    expect(lines("LOUDMARK")).toBeLessThan(10);
   });
 });
 
