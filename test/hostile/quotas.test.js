@@ -1,6 +1,8 @@
 // Per-tenant quotas: each one hit from the tenant's side (worker code or the admin API) answers
 // with an error naming the quota, keeps what the tenant stored, and leaves other tenants alone;
 // a tenant can neither raise its own quotas nor read another's usage.
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, taggedWorker, waitUntil, workerFile } from "../helpers/platform.js";
 
@@ -23,6 +25,7 @@ const PROBE = `export default {
       case "/kv-get": return attempt(async () => (await env.KV.get(key))?.length ?? null);
       case "/kv-delete": return attempt(() => env.KV.delete(key));
       case "/r2-put": return attempt(async () => (await env.R2.put(key, bytes)).size);
+      case "/r2-put-stream": return attempt(async () => (await env.R2.put(key, new Blob([bytes]).stream())).size);
       case "/r2-get": return attempt(async () => (await env.R2.head(key))?.size ?? null);
       case "/r2-part": return attempt(async () => {
         const upload = await env.R2.createMultipartUpload(key);
@@ -79,6 +82,13 @@ describe("stored bytes", () => {
       "tenant acme is over its r2_bytes quota (5000 of 4096 bytes with this change)",
     );
     expect((await call("acme-probe", "/r2-part?key=third&size=2000")).error).toMatch(/^tenant acme is over its r2_bytes quota \(5000 of 4096 bytes/);
+    // A stream's length is known only once it is stored: the refused blob is deleted at once.
+    const blobs = async () => (await readdir(join(platform.dataDir, "blobs"), { recursive: true })).length;
+    const before = await blobs();
+    expect((await call("acme-probe", "/r2-put-stream?key=fourth&size=2000")).error).toBe(
+      "tenant acme is over its r2_bytes quota (5000 of 4096 bytes with this change)",
+    );
+    expect(await blobs()).toBe(before);
     expect(await call("acme-probe", "/r2-get?key=first")).toEqual({ ok: 3000 });
     expect(await call("acme-probe", "/r2-get?key=second")).toEqual({ ok: null });
     expect(await call("acme-probe", "/r2-put?key=first&size=4000")).toEqual({ ok: 4000 });
