@@ -97,14 +97,18 @@ BEGIN
   RETURN OLD;
 END $$;
 
+-- Per statement, not per row: a batch of messages is one charge per tenant, and tenants are
+-- charged in one order, so statements settling messages of several tenants cannot deadlock.
 CREATE FUNCTION queue_messages_usage() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  message queue_messages := CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END;
   sign int := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
-  owner text := (SELECT tenant FROM queues WHERE id = message.queue_id);
+  owner record;
 BEGIN
-  PERFORM charge_usage(owner, 'queue_messages', sign, 'messages');
-  PERFORM charge_usage(owner, 'queue_bytes', sign * message.size, 'bytes');
+  FOR owner IN SELECT q.tenant, count(*) AS messages, sum(m.size) AS bytes
+                 FROM changed m JOIN queues q ON q.id = m.queue_id GROUP BY q.tenant ORDER BY q.tenant LOOP
+    PERFORM charge_usage(owner.tenant, 'queue_messages', sign * owner.messages, 'messages');
+    PERFORM charge_usage(owner.tenant, 'queue_bytes', sign * owner.bytes, 'bytes');
+  END LOOP;
   RETURN NULL;
 END $$;
 
@@ -127,7 +131,10 @@ CREATE TRIGGER kv_entries_usage AFTER INSERT OR UPDATE OR DELETE ON kv_entries F
 CREATE TRIGGER r2_objects_usage AFTER INSERT OR UPDATE OR DELETE ON r2_objects FOR EACH ROW EXECUTE FUNCTION r2_objects_usage();
 CREATE TRIGGER r2_parts_usage AFTER INSERT OR UPDATE ON r2_upload_parts FOR EACH ROW EXECUTE FUNCTION r2_parts_usage();
 CREATE TRIGGER r2_uploads_usage BEFORE DELETE ON r2_uploads FOR EACH ROW EXECUTE FUNCTION r2_uploads_usage();
-CREATE TRIGGER queue_messages_usage AFTER INSERT OR DELETE ON queue_messages FOR EACH ROW EXECUTE FUNCTION queue_messages_usage();
+CREATE TRIGGER queue_messages_sent AFTER INSERT ON queue_messages REFERENCING NEW TABLE AS changed
+  FOR EACH STATEMENT EXECUTE FUNCTION queue_messages_usage();
+CREATE TRIGGER queue_messages_settled AFTER DELETE ON queue_messages REFERENCING OLD TABLE AS changed
+  FOR EACH STATEMENT EXECUTE FUNCTION queue_messages_usage();
 
 -- Deploys in the current calendar minute, per tenant (a fixed window: at most twice the quota
 -- across a minute's boundary).
@@ -139,18 +146,23 @@ CREATE TABLE deploy_minutes (
 
 -- A tenant's usage of any resource: counted ones where they are stored (by tenant, indexed),
 -- stored bytes and backlog from tenant_usage.
-CREATE FUNCTION quota_used(t text, r text) RETURNS bigint LANGUAGE sql STABLE AS $$
-  SELECT coalesce(CASE r
-    WHEN 'workers' THEN (SELECT count(*) FROM workers WHERE tenant = t)
-    WHEN 'versions' THEN (SELECT count(*) FROM versions WHERE tenant = t)
-    WHEN 'routes' THEN (SELECT count(*) FROM routes JOIN workers w ON w.name = routes.worker WHERE w.tenant = t)
-    WHEN 'domains' THEN (SELECT count(*) FROM domains WHERE tenant = t)
-    WHEN 'tokens' THEN (SELECT count(*) FROM admin_tokens WHERE tenant = t)
-    WHEN 'secrets' THEN (SELECT count(*) FROM secrets WHERE tenant = t)
-    WHEN 'deploys_per_minute' THEN (SELECT deploys FROM deploy_minutes WHERE tenant = t AND minute = date_trunc('minute', now()))
-    ELSE (SELECT used FROM tenant_usage WHERE tenant = t AND resource = r)
-  END, 0)
-$$;
+-- plpgsql plans only the branch it runs: a resource's count reads its own table alone.
+CREATE FUNCTION quota_used(t text, r text) RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  total bigint;
+BEGIN
+  CASE r
+    WHEN 'workers' THEN SELECT count(*) INTO total FROM workers WHERE tenant = t;
+    WHEN 'versions' THEN SELECT count(*) INTO total FROM versions WHERE tenant = t;
+    WHEN 'routes' THEN SELECT count(*) INTO total FROM routes JOIN workers w ON w.name = routes.worker WHERE w.tenant = t;
+    WHEN 'domains' THEN SELECT count(*) INTO total FROM domains WHERE tenant = t;
+    WHEN 'tokens' THEN SELECT count(*) INTO total FROM admin_tokens WHERE tenant = t;
+    WHEN 'secrets' THEN SELECT count(*) INTO total FROM secrets WHERE tenant = t;
+    WHEN 'deploys_per_minute' THEN SELECT deploys INTO total FROM deploy_minutes WHERE tenant = t AND minute = date_trunc('minute', now());
+    ELSE SELECT u.used INTO total FROM tenant_usage u WHERE u.tenant = t AND u.resource = r;
+  END CASE;
+  RETURN coalesce(total, 0);
+END $$;
 
 CREATE INDEX workers_tenant ON workers (tenant);
 CREATE INDEX versions_tenant ON versions (tenant);
