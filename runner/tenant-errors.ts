@@ -35,8 +35,9 @@ export const DATABASE_DEADLINE_MS = 10_000;
 
 /**
  * Runs one storage step, marking its failure. `tenants` names errors the step may raise that are
- * the caller's, not the store's (a body too large, a stream that failed): those pass unchanged,
- * as does a quota's refusal, which names the quota (runner/quota/resources.ts).
+ * the caller's, not the store's (a body too large, a stream that failed): those pass unchanged.
+ * A quota's refusal is the caller's too: it passes as a QuotaExceeded naming the quota
+ * (runner/quota/resources.ts), without the driver's prefix.
  * A database step is failed at DATABASE_DEADLINE_MS; a blob store step streams and has none.
  */
 export async function storageStep<T>(store: Store, step: () => Promise<T>, tenants: (error: unknown) => boolean = () => false): Promise<T> {
