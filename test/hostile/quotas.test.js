@@ -22,6 +22,10 @@ const PROBE = `export default {
     const attempt = async (fn) => { try { const value = await fn(); return Response.json({ ok: value === undefined ? true : value }); } catch (error) { return Response.json({ error: error.message }); } };
     switch (url.pathname) {
       case "/kv-put": return attempt(() => env.KV.put(key, bytes));
+      case "/kv-burst": {
+        const puts = Array.from({ length: 40 }, (_, i) => env.KV.put(key + i, bytes).then(() => "stored", (error) => error.message));
+        return Response.json(await Promise.all(puts));
+      }
       case "/kv-get": return attempt(async () => (await env.KV.get(key))?.length ?? null);
       case "/kv-delete": return attempt(() => env.KV.delete(key));
       case "/r2-put": return attempt(async () => (await env.R2.put(key, bytes)).size);
@@ -73,6 +77,19 @@ describe("stored bytes", () => {
     expect(await call("other-probe", "/kv-put?key=big&size=10000")).toEqual({ ok: true });
     expect(await call("acme-probe", "/kv-delete?key=a")).toEqual({ ok: true });
     expect((await usage("acme")).kv_bytes.used).toBe(1001);
+  });
+
+  it("kv_bytes: concurrent writers overshoot by at most one write per other database connection, and usage matches what is stored", async () => {
+    await setQuotas("burst", { kv_bytes: 10_000 });
+    await deployProbe("burst-probe", "burst");
+    // Two requests at once, so both workerd processes (4 connections in all) may write.
+    const results = (await Promise.all([1, 2].map((n) => call("burst-probe", `/kv-burst?key=w${n}-&size=1000`)))).flat();
+    const stored = results.filter((result) => result === "stored").length;
+    expect(results.filter((result) => result !== "stored").every((message) => /^tenant burst is over its kv_bytes quota/.test(message))).toBe(true);
+    const used = (await usage("burst")).kv_bytes.used;
+    expect(stored).toBeGreaterThanOrEqual(9);
+    expect(used).toBeLessThanOrEqual(10_000 + 3 * 1004);
+    expect(used).toBe(results.reduce((sum, result, i) => sum + (result === "stored" ? 1000 + `w${i < 40 ? 1 : 2}-${i % 40}`.length : 0), 0));
   });
 
   it("r2_bytes: a put or an uploaded part past the quota is refused; the object stored stays", async () => {

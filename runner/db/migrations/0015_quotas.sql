@@ -29,26 +29,27 @@ BEGIN
   END IF;
 END $$;
 
--- Stored bytes and backlog per tenant, kept by the triggers below in the same statement as the
--- write: the upsert locks the tenant's row until commit, so concurrent writers of one tenant
--- are checked one after another and none overshoots. A shrinking write always passes, so a
--- tenant over a lowered quota can still delete.
+-- Stored bytes and backlog per tenant, kept by the triggers below in the statement that writes.
+-- Each database connection adds to its own shard row of the tenant's counter, so writers on
+-- different connections never wait for each other's commit; the check reads every shard. A
+-- writer does not see what others have not committed yet, so concurrent writers of one tenant
+-- can overshoot its quota by at most what the other connections are writing at that moment
+-- (one statement each). A shrinking write always passes: a tenant over a lowered quota can
+-- still delete.
 CREATE TABLE tenant_usage (
   tenant    text NOT NULL,
   resource  text NOT NULL,
+  shard     smallint NOT NULL,
   used      bigint NOT NULL,
-  PRIMARY KEY (tenant, resource)
+  PRIMARY KEY (tenant, resource, shard)
 );
 
 CREATE FUNCTION charge_usage(t text, r text, delta bigint, unit text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  total bigint;
 BEGIN
   IF delta = 0 OR t IS NULL THEN RETURN; END IF;
-  INSERT INTO tenant_usage AS u (tenant, resource, used) VALUES (t, r, delta)
-    ON CONFLICT (tenant, resource) DO UPDATE SET used = u.used + excluded.used
-    RETURNING used INTO total;
-  IF delta > 0 THEN PERFORM quota_check(t, r, total, unit); END IF;
+  INSERT INTO tenant_usage AS u (tenant, resource, shard, used) VALUES (t, r, pg_backend_pid() % 16, delta)
+    ON CONFLICT (tenant, resource, shard) DO UPDATE SET used = u.used + excluded.used;
+  IF delta > 0 THEN PERFORM quota_check(t, r, quota_used(t, r), unit); END IF;
 END $$;
 
 -- A KV entry's stored bytes: key, value and metadata.
@@ -113,19 +114,19 @@ BEGIN
 END $$;
 
 -- What is stored now, before the triggers count every change from here on.
-INSERT INTO tenant_usage (tenant, resource, used)
-  SELECT n.tenant, 'kv_bytes', sum(octet_length(e.key) + octet_length(e.value) + coalesce(octet_length(e.metadata), 0))
+INSERT INTO tenant_usage (tenant, resource, shard, used)
+  SELECT n.tenant, 'kv_bytes', 0, sum(octet_length(e.key) + octet_length(e.value) + coalesce(octet_length(e.metadata), 0))
     FROM kv_entries e JOIN kv_namespaces n ON n.id = e.namespace_id GROUP BY n.tenant;
-INSERT INTO tenant_usage (tenant, resource, used)
-  SELECT tenant, 'r2_bytes', sum(size) FROM (
+INSERT INTO tenant_usage (tenant, resource, shard, used)
+  SELECT tenant, 'r2_bytes', 0, sum(size) FROM (
     SELECT b.tenant, o.size FROM r2_objects o JOIN r2_buckets b ON b.id = o.bucket_id
     UNION ALL
     SELECT b.tenant, p.size FROM r2_upload_parts p JOIN r2_uploads u USING (upload_id) JOIN r2_buckets b ON b.id = u.bucket_id
   ) stored GROUP BY tenant;
-INSERT INTO tenant_usage (tenant, resource, used)
-  SELECT q.tenant, 'queue_messages', count(*) FROM queue_messages m JOIN queues q ON q.id = m.queue_id GROUP BY q.tenant;
-INSERT INTO tenant_usage (tenant, resource, used)
-  SELECT q.tenant, 'queue_bytes', sum(m.size) FROM queue_messages m JOIN queues q ON q.id = m.queue_id GROUP BY q.tenant;
+INSERT INTO tenant_usage (tenant, resource, shard, used)
+  SELECT q.tenant, 'queue_messages', 0, count(*) FROM queue_messages m JOIN queues q ON q.id = m.queue_id GROUP BY q.tenant;
+INSERT INTO tenant_usage (tenant, resource, shard, used)
+  SELECT q.tenant, 'queue_bytes', 0, sum(m.size) FROM queue_messages m JOIN queues q ON q.id = m.queue_id GROUP BY q.tenant;
 
 CREATE TRIGGER kv_entries_usage AFTER INSERT OR UPDATE OR DELETE ON kv_entries FOR EACH ROW EXECUTE FUNCTION kv_entries_usage();
 CREATE TRIGGER r2_objects_usage AFTER INSERT OR UPDATE OR DELETE ON r2_objects FOR EACH ROW EXECUTE FUNCTION r2_objects_usage();
@@ -159,7 +160,7 @@ BEGIN
     WHEN 'tokens' THEN SELECT count(*) INTO total FROM admin_tokens WHERE tenant = t;
     WHEN 'secrets' THEN SELECT count(*) INTO total FROM secrets WHERE tenant = t;
     WHEN 'deploys_per_minute' THEN SELECT deploys INTO total FROM deploy_minutes WHERE tenant = t AND minute = date_trunc('minute', now());
-    ELSE SELECT u.used INTO total FROM tenant_usage u WHERE u.tenant = t AND u.resource = r;
+    ELSE SELECT sum(u.used) INTO total FROM tenant_usage u WHERE u.tenant = t AND u.resource = r;
   END CASE;
   RETURN coalesce(total, 0);
 END $$;
