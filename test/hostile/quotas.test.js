@@ -26,6 +26,7 @@ const PROBE = `export default {
         const puts = Array.from({ length: 40 }, (_, i) => env.KV.put(key + i, bytes).then(() => "stored", (error) => error.message));
         return Response.json(await Promise.all(puts));
       }
+      case "/vault-set": return attempt(() => env.VAULT.set(key, "value"));
       case "/kv-get": return attempt(async () => (await env.KV.get(key))?.length ?? null);
       case "/kv-delete": return attempt(() => env.KV.delete(key));
       case "/r2-put": return attempt(async () => (await env.R2.put(key, bytes)).size);
@@ -51,7 +52,7 @@ const usage = async (tenant) =>
 const setQuotas = (tenant, quotas) => platform.admin("PATCH", `/v1/tenants/${tenant}/quotas`, quotas);
 /** @param {string} name @param {string} tenant */
 const deployProbe = (name, tenant) =>
-  platform.deploy(name, probe, { tenant, kv: { KV: "data" }, r2: { R2: "files" }, queues: { producers: { Q: { queue: `${name}-jobs` } } } });
+  platform.deploy(name, probe, { tenant, kv: { KV: "data" }, r2: { R2: "files" }, vaults: ["VAULT"], queues: { producers: { Q: { queue: `${name}-jobs` } } } });
 
 beforeAll(async () => {
   platform = await startPlatform();
@@ -148,6 +149,8 @@ describe("counted resources at the admin API", () => {
       body: { error: { code: "ERR_QUOTA_EXCEEDED", message: "tenant acme is over its secrets quota (2 of 1 secrets with this change)" } },
     });
     expect((await platform.admin("PUT", "/v1/vault/one", { value: "changed" }, acmeToken)).status).toBe(204);
+    expect((await call("acme-probe", "/vault-set?key=three")).error).toBe("tenant acme is over its secrets quota (2 of 1 secrets with this change)");
+    expect(await call("acme-probe", "/vault-set?key=one")).toEqual({ ok: true });
     expect((await platform.admin("GET", "/v1/vault", undefined, acmeToken)).body.secrets.map((/** @type {any} */ s) => s.name)).toEqual(["one"]);
     expect((await platform.admin("PUT", "/v1/vault/two?tenant=other", { value: "2" })).status).toBe(204);
   });
