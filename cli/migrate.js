@@ -3,6 +3,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { QUOTA_DEFAULTS } from "./quota-defaults.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../runner/db/migrations/", import.meta.url));
 const LOCK_ID = 0x6f7574706f7374n; // "outpost"
@@ -30,9 +31,21 @@ export async function migrate(databaseUrl) {
         await tx`INSERT INTO schema_migrations (name) VALUES (${file})`;
         applied.push(file);
       }
+      await syncQuotaDefaults(tx);
       return applied;
     });
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * Makes quota_defaults (migration 0015) the table in code, so an upgrade's new defaults apply at its first start.
+ * @param {postgres.TransactionSql} tx
+ */
+async function syncQuotaDefaults(tx) {
+  const names = Object.keys(QUOTA_DEFAULTS);
+  await tx`DELETE FROM quota_defaults WHERE resource <> ALL(${names}::text[])`;
+  await tx`INSERT INTO quota_defaults (resource, value) SELECT * FROM unnest(${names}::text[], ${Object.values(QUOTA_DEFAULTS)}::bigint[])
+           ON CONFLICT (resource) DO UPDATE SET value = excluded.value`;
 }

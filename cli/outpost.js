@@ -40,6 +40,8 @@ Usage:
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
   outpost queues purge NAME [--tenant ID]      delete every message of a queue
   outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
+  outpost usage [--tenant ID]                  the tenant's usage and quota of each resource (a tenant token: its own)
+  outpost quota set TENANT RESOURCE=VALUE...   set a tenant's quotas (operator): kv_bytes=2GiB workers=200 tokens=default
 
 Environment:
   PORT, ADMIN_PORT, OUTPOST_DATA_DIR, OUTPOST_BASE_DOMAIN, OUTPOST_ADMIN_TOKEN, OUTPOST_ADMIN_URL,
@@ -62,7 +64,7 @@ Environment:
     loaded, or more memory resident, is replaced without refusing connections; default 200, and 2048 MB
     or less on a small machine: its memory / (OUTPOST_PROCESSES + 1)),
   OUTPOST_REPLACE_AFTER_SECONDS (no process is replaced for those sooner after it started, default 60),
-  OUTPOST_MAX_ISOLATES_PER_TENANT (workers of one tenant loaded per process; one more gets 503; default 50),
+  OUTPOST_MAX_ISOLATES_PER_TENANT (workers of one tenant loaded per process; one more gets 503; default 100, the default workers quota),
   OUTPOST_FD_LIMIT (open files per workerd process, default the system's hard limit; lower only),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
@@ -162,6 +164,13 @@ try {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
       const { queues } = await import("./queues.js");
       await queues(positionals, values.tenant);
+      break;
+    }
+    case "usage":
+    case "quota": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
+      const quotas = await import("./quotas.js");
+      await (command === "usage" ? quotas.usage(values.tenant) : quotas.quota(positionals));
       break;
     }
     case "audit": {

@@ -26,7 +26,7 @@ export function poolConfig(env, cores = availableParallelism(), memoryMb = Math.
   // A small isolate costs about 4 MB (300 workers: +1.27 GB), so 200 of them fit well within the
   // memory limit; the memory limit catches fewer, larger ones. One tenant may fill a quarter.
   const isolates = whole(env, "OUTPOST_MAX_ISOLATES_PER_PROCESS", 200, 1, 100_000);
-  const tenantIsolates = whole(env, "OUTPOST_MAX_ISOLATES_PER_TENANT", Math.min(50, isolates), 1, 100_000);
+  const tenantIsolates = whole(env, "OUTPOST_MAX_ISOLATES_PER_TENANT", Math.min(100, isolates), 1, 100_000);
   // At most 2 GB, and no more than the pool and the probation process together leave of the machine's memory.
   const memoryLimitMb = whole(env, "OUTPOST_MAX_PROCESS_MEMORY_MB", Math.max(256, Math.min(2048, Math.floor(memoryMb / (processes + 1)))), 64, 1_048_576);
   const minLifetimeMs = 1000 * whole(env, "OUTPOST_REPLACE_AFTER_SECONDS", 60, 1, 86_400);

@@ -23,6 +23,7 @@ export type PlatformErrorCode =
   | "ERR_NOT_FOUND"
   | "ERR_CONFLICT"
   | "ERR_TOO_LARGE"
+  | "ERR_QUOTA_EXCEEDED"
   | "ERR_INVALID_CURSOR"
   | "ERR_EGRESS_REFUSED"
   | "ERR_INTERNAL";

@@ -12,6 +12,7 @@
 //   Cloudflare's). The message is the API (errors.ts); the stack goes.
 import type { Db, Statement } from "./db/client.ts";
 import { errorText, log } from "./logs/log.ts";
+import { quotaRefusal } from "./quota/resources.ts";
 
 export type Store = "database" | "blob store";
 
@@ -35,6 +36,8 @@ export const DATABASE_DEADLINE_MS = 10_000;
 /**
  * Runs one storage step, marking its failure. `tenants` names errors the step may raise that are
  * the caller's, not the store's (a body too large, a stream that failed): those pass unchanged.
+ * A quota's refusal is the caller's too: it passes as a QuotaExceeded naming the quota
+ * (runner/quota/resources.ts), without the driver's prefix.
  * A database step is failed at DATABASE_DEADLINE_MS; a blob store step streams and has none.
  */
 export async function storageStep<T>(store: Store, step: () => Promise<T>, tenants: (error: unknown) => boolean = () => false): Promise<T> {
@@ -42,7 +45,7 @@ export async function storageStep<T>(store: Store, step: () => Promise<T>, tenan
     return await (store === "database" ? withinDeadline(step()) : step());
   } catch (error) {
     if (error instanceof StorageUnavailable || tenants(error)) throw error;
-    throw new StorageUnavailable(store, error);
+    throw quotaRefusal(error) ?? new StorageUnavailable(store, error);
   }
 }
 

@@ -14,6 +14,7 @@ import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { assets } from "./assets.ts";
 import { domains } from "./domains.ts";
 import { incidents } from "./incidents.ts";
+import { quotas } from "./quotas.ts";
 import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
 import { workers } from "./workers.ts";
@@ -21,6 +22,7 @@ import { queues } from "../queue/admin.ts";
 import { crons } from "../cron/admin.ts";
 import { heartbeat } from "../scheduler/admin.ts";
 import { errorText, log } from "../logs/log.ts";
+import { quotaError } from "../quota/resources.ts";
 
 /** The admin API (admin socket only). Errors: `{ "error": { "code": "ERR_…", "message": "…" } }`. */
 export const admin = new Hono<AdminEnv>();
@@ -52,6 +54,7 @@ admin.route("/v1", assets);
 admin.route("/v1", domains);
 admin.route("/v1", audit);
 admin.route("/v1", incidents);
+admin.route("/v1", quotas);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls
@@ -68,6 +71,7 @@ admin.post("/v1/maintenance/sweep", async (c) => {
 admin.notFound((c) => c.json({ error: { code: "ERR_NOT_FOUND", message: `No admin route ${c.req.method} ${c.req.path}.` } }, 404));
 
 admin.onError((error, c) => {
+  error = quotaError(error);
   if (error instanceof PlatformError) {
     return c.json({ error: { code: error.code, message: error.message } }, error.status as 400);
   }

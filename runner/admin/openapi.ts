@@ -2,6 +2,7 @@
 import { z } from "zod/v4";
 import { DeploySchema, DomainClaimSchema, RollbackSchema, RolloutSchema, SecretValueSchema, TokenSchema } from "./schemas.ts";
 import { IncidentSchema } from "./incidents.ts";
+import { QuotasSchema } from "./quotas.ts";
 import { ScheduledSchema } from "../cron/schemas.ts";
 import { AckSchema, PublishSchema, PullSchema, VisibilitySchema } from "../queue/schemas.ts";
 
@@ -79,6 +80,12 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: "Audit log, newest first (?tenant=, ?limit= 1-500, default 50, ?before= the previous page's next); a tenant token reads its own tokens' entries",
       ok: 200,
     },
+  },
+  "/v1/usage": { get: { summary: "The acting tenant's usage and quota of each resource (?tenant= for operators)", ok: 200 } },
+  "/v1/tenants/{tenant}/usage": { get: { summary: "The tenant's usage and quota of each resource (a tenant token: its own)", ok: 200 } },
+  "/v1/tenants/{tenant}/quotas": {
+    put: { summary: "Set the tenant's quotas; resources not named return to their defaults", body: QuotasSchema, ok: 200, operator: true },
+    patch: { summary: "Change the named quotas (null: back to the default)", body: QuotasSchema, ok: 200, operator: true },
   },
   "/v1/maintenance/incidents": {
     post: {

@@ -15,6 +15,7 @@ import { DEPLOY_LIMITS, type DeployInput } from "../admin/schemas.ts";
 import { deployLiftsSuspension, liftSuspension } from "./incidents.ts";
 import { log } from "../logs/log.ts";
 import { sha256Hex } from "../encoding.ts";
+import { QUOTA_SQL } from "../quota/sql.ts";
 
 export interface DeployResult {
   worker: string;
@@ -78,6 +79,8 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       ...(observability ? { observability } : {}),
     }),
   );
+  // Before the load check, the costly part: a tenant over its deploys per minute loads nothing.
+  await database(env).query(QUOTA_SQL.countDeploy, [tenant]);
   // Before the load check: loading the version that got the worker suspended could stall a process again.
   const lifts = await deployLiftsSuspension(env, tenant, worker, version);
 

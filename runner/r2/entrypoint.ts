@@ -13,6 +13,7 @@ import { MAX_PRESIGN_SECONDS, PRESIGN_METHODS, signPresigned } from "./presign.t
 import { R2_SQL, type ObjectRow, type PartRow, type SavedObjectRow, type UploadRow } from "./sql.ts";
 import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
 import { deleteBlobs } from "../blobs/sweep.ts";
+import { QuotaExceeded } from "../quota/resources.ts";
 import { writeBlob } from "./write-blob.ts";
 import { signingKey } from "../vault/signing.ts";
 import { type Conditional, checkCustomMetadata, checkListLimit, checkMetadataText, conditionHolds, keyBytes, resolveRange } from "./validate.ts";
@@ -118,6 +119,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     // Checked before the upload so a failing condition costs no transfer; checked again, atomically, at commit.
     if (condition && !conditionHolds(condition, await this.#current("put", key))) return null;
     const algorithms: ChecksumName[] = checksum && checksum.name !== "md5" ? ["md5", checksum.name] : ["md5"];
+    await this.#fitsQuota(bytes, body);
     const { blob, size, digests } = await this.#newBlob("put", body, algorithms);
     if (checksum && digests[checksum.name] !== checksum.hex) {
       await this.#collect([blob]);
@@ -135,7 +137,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
       [size],
       storageClass,
     ];
-    const row = condition ? await this.#putIf(key, condition, params) : (await this.#query(R2_SQL.put, params))[0];
+    const row = await this.#refusable([blob], async () => (condition ? await this.#putIf(key, condition, params) : (await this.#query(R2_SQL.put, params))[0]));
     if (!row) {
       await this.#collect([blob]);
       if (condition) return null;
@@ -219,9 +221,11 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
     const bytes = keyBytes("uploadPart", arg(z.string(), key));
     const number = arg(z.number().int().min(1).max(R2_LIMITS.MAX_PARTS), partNumber);
     await this.#upload("uploadPart", arg(z.string(), uploadId), bytes);
-    const { blob, size, digests } = await this.#newBlob("uploadPart", arg(Value, value), ["md5"]);
+    const body = arg(Value, value);
+    await this.#fitsQuota(null, body);
+    const { blob, size, digests } = await this.#newBlob("uploadPart", body, ["md5"]);
     const etag = randomHex();
-    const [row] = await this.#query(R2_SQL.putPart, [uploadId, number, etag, digests.md5 ?? "", size, blob]);
+    const [row] = await this.#refusable([blob], () => this.#query(R2_SQL.putPart, [uploadId, number, etag, digests.md5 ?? "", size, blob]));
     if (!row) {
       await this.#collect([blob]);
       throw new R2Error("uploadPart", "NO_SUCH_UPLOAD");
@@ -374,6 +378,21 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
 
   #blobs(): BlobStore {
     return blobStore(this.env);
+  }
+
+  /** Refuses a write that cannot fit the tenant's r2_bytes quota before any of its bytes are stored. */
+  async #fitsQuota(key: Uint8Array | null, body: ReadableStream | Uint8Array): Promise<void> {
+    await this.#query(R2_SQL.fitsQuota, [key, this.ctx.props.tenant, body instanceof Uint8Array ? body.byteLength : 0]);
+  }
+
+  /** A write the database refused for a quota rolled back, so its new blobs are unreferenced: collected now. */
+  async #refusable<T>(blobs: string[], write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof QuotaExceeded) await this.#collect(blobs).catch(() => {});
+      throw error;
+    }
   }
 
   /** Deletes blobs nothing points at any more (recorded first, so a crash leaves a note, not a leak). */

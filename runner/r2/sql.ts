@@ -79,6 +79,12 @@ export const R2_SQL = {
 
   head: sql<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key = $2`),
 
+  // Before a blob is written: refused (quota_check raises, migration 0015) when writing $4 bytes
+  // at key $2 ($2 null: a part) would leave tenant $3 over its r2_bytes quota. $4 is 0 for a
+  // stream of unknown length; the write's own statement checks the exact size in any case.
+  fitsQuota: `SELECT quota_check($3, 'r2_bytes', quota_used($3, 'r2_bytes') + $4
+                - coalesce((SELECT size FROM r2_objects WHERE bucket_id = $1 AND key = $2), 0), 'bytes')`,
+
   put: putStatement("always"),
   putIfAbsent: putStatement("absent"),
   putIfVersion: putStatement("version"),

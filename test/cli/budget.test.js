@@ -50,8 +50,8 @@ describe("residentMb", () => {
 });
 
 describe("poolConfig budget", () => {
-  it("poolConfig: defaults are 200 isolates, 50 per tenant, 2 GB but no more than the machine's share, 60 s", () => {
-    expect(poolConfig({}, 2, 24_000).budget).toEqual({ isolates: 200, memoryMb: 2048, tenantIsolates: 50, minLifetimeMs: 60_000 });
+  it("poolConfig: defaults are 200 isolates, 100 per tenant (the default workers quota), 2 GB but no more than the machine's share, 60 s", () => {
+    expect(poolConfig({}, 2, 24_000).budget).toEqual({ isolates: 200, memoryMb: 2048, tenantIsolates: 100, minLifetimeMs: 60_000 });
     // Two processes and the probation process on a 3 GB machine: a third each.
     expect(poolConfig({}, 2, 3000).budget.memoryMb).toBe(1000);
   });
