@@ -19,6 +19,7 @@ import { poolConfig } from "./pool-config.js";
 import { workerdConfig } from "./workerd-config.js";
 import { suspensionConfig } from "./suspension-config.js";
 import { requestBodyConfig } from "./request-body-config.js";
+import { invocationLimitsConfig } from "./invocation-limits-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -170,6 +171,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
           ...requestBodyConfig(process.env),
+          ...invocationLimitsConfig(process.env),
         },
       }),
       { mode: 0o600 },

@@ -34,6 +34,10 @@ export interface RunnerConfig {
   suspendWindowSeconds: number;
   /** Largest public request body, in bytes (OUTPOST_MAX_REQUEST_BODY_MB, default 100 MB). */
   maxRequestBodyBytes: number;
+  /** Subrequests (fetches and binding calls) per invocation (OUTPOST_MAX_SUBREQUESTS, default 10,000). */
+  maxSubrequests: number;
+  /** Seconds an invocation keeps its I/O after its response, for ctx.waitUntil (OUTPOST_WAIT_UNTIL_SECONDS, default 30). */
+  waitUntilSeconds: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

@@ -6,9 +6,11 @@ import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
 import { limitPbkdf2 } from "./crypto-limits.ts";
+import { forwardInvocation, forwardInvocationOnFetch, inInvocation, tokenOf } from "./invocation.ts";
 
 // On the prototype, not on `crypto.subtle`: `SubtleCrypto.prototype.deriveBits.call(…)` is guarded too.
 limitPbkdf2(SubtleCrypto.prototype as unknown as Parameters<typeof limitPbkdf2>[0]);
+forwardInvocationOnFetch(globalThis);
 
 /** One builder per manifest kind (runner/bindings/kind.ts): the Cloudflare API object over the binding's stub. */
 const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {
@@ -37,7 +39,7 @@ export function wrapEnv(env: Env, manifest: BindingManifest): Env {
     result = { ...env };
     for (const [name, kind] of Object.entries(manifest)) {
       // The manifest comes from the runner with the env, so env[name] is the stub of that kind.
-      result[name] = (BUILDERS[kind] as (stub: unknown) => unknown)(env[name]);
+      result[name] = (BUILDERS[kind] as (stub: unknown) => unknown)(forwardInvocation(env[name] as object));
     }
     wrapped.set(env, result);
   }
@@ -55,21 +57,54 @@ export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown
   }
   const wrapEnvOf = (env: Env) => wrapEnv(env, manifest);
 
-  if (typeof handler === "function") {
-    const Entrypoint = handler as new (ctx: unknown, env: Env) => object;
-    return class extends Entrypoint {
-      constructor(ctx: unknown, env: Env) {
-        super(ctx, wrapEnvOf(env));
-      }
-    };
-  }
+  if (typeof handler === "function") return wrapEntrypointClass(handler as EntrypointClass, wrapEnvOf);
   const user = handler as Handlers;
   const result: Handlers = {};
   for (const name of HANDLERS) {
     const method = user[name];
     if (typeof method === "function") {
-      result[name] = (input: unknown, env: Env, ctx: unknown) => method.call(user, input, wrapEnvOf(env), ctx);
+      result[name] = (input: unknown, env: Env, ctx: unknown) => inInvocation(tokenOf(ctx), () => method.call(user, input, wrapEnvOf(env), ctx));
     }
   }
   return result;
+}
+
+type EntrypointClass = new (ctx: unknown, env: Env) => object;
+
+/**
+ * A `WorkerEntrypoint` subclass: its env wrapped, and each method on its prototype chain (the
+ * handlers and RPC methods workerd calls) run inside the invocation the instance was made for.
+ */
+function wrapEntrypointClass(Entrypoint: EntrypointClass, wrapEnvOf: (env: Env) => Env): EntrypointClass {
+  const tokens = new WeakMap<object, string | undefined>();
+  const Wrapped = class extends Entrypoint {
+    constructor(ctx: unknown, env: Env) {
+      super(ctx, wrapEnvOf(env));
+      tokens.set(this, tokenOf(ctx));
+    }
+  };
+  const names = new Set<string>();
+  for (let proto = Entrypoint.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) names.add(name);
+  }
+  for (const name of names) {
+    const descriptor = findDescriptor(Entrypoint.prototype, name);
+    if (name === "constructor" || typeof descriptor?.value !== "function") continue;
+    const method = descriptor.value as (...args: unknown[]) => unknown;
+    Object.defineProperty(Wrapped.prototype, name, {
+      ...descriptor,
+      value(this: object, ...args: unknown[]) {
+        return inInvocation(tokens.get(this), () => method.apply(this, args));
+      },
+    });
+  }
+  return Wrapped;
+}
+
+function findDescriptor(proto: object | null, name: string): PropertyDescriptor | undefined {
+  for (; proto; proto = Object.getPrototypeOf(proto)) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+    if (descriptor) return descriptor;
+  }
+  return undefined;
 }

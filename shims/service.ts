@@ -8,7 +8,7 @@ import type { ServiceRunner } from "../runner/services/contract.ts";
  */
 export function makeServiceBinding(runner: ServiceRunner): Fetcher {
   const target = {
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => runner.fetch(new Request(input, init)),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => runner.forward(new Request(input, init)),
     connect: () => {
       throw new Error("connect() over service bindings is not supported by Outpost.");
     },

@@ -12,6 +12,7 @@ import { textResponse } from "../text-response.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
 import { bodyTooLarge, countedBody, declaresTooMuch } from "./body-limit.ts";
+import { invoke } from "../limits/invocations.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -61,8 +62,12 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
     const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
-    const invoke = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint().fetch(forwarded));
-    const response = await (probation ? oneAtATime(route.worker, invoke) : invoke());
+    // The invocation's I/O lasts until the response's headers are back, then the waitUntil grace.
+    const run = () =>
+      journaled(invocationOf(route, versionId), () =>
+        invoke(env.CONFIG, route.tenant, route.worker, (invocation) => isolate().getEntrypoint(undefined, { props: { invocation } }).fetch(forwarded)),
+      );
+    const response = await (probation ? oneAtATime(route.worker, run) : run());
     if (!counted?.exceeded()) return response;
     // The worker answered although its body was cut (it caught the error): the client still
     // learns that its body was refused.

@@ -3,7 +3,7 @@ import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { type VersionBindings, bindingManifest, bindingNames } from "../bindings/registry.ts";
 import type { RunnerExports } from "../bindings/kind.ts";
-import { loaderModule, platformModules, type StoredModule } from "./loader.ts";
+import { loaderModule, platformModules, type StoredModule, withAsyncLocalStorage } from "./loader.ts";
 import type { TailProps } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
 
@@ -49,7 +49,7 @@ export default { fetch() {
     verdict = await journaled({ ...who, ...(code.cpuMs === undefined ? {} : { stallMs: code.cpuMs }) }, async () => {
       const worker = env.LOADER.load({
         compatibilityDate: code.compatibilityDate,
-        compatibilityFlags: code.compatibilityFlags,
+        compatibilityFlags: withAsyncLocalStorage(code.compatibilityFlags),
         mainModule: CHECK_MODULE,
         modules,
         env: checkEnv,

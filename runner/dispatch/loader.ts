@@ -73,7 +73,7 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
 
   return {
     compatibilityDate,
-    compatibilityFlags,
+    compatibilityFlags: withAsyncLocalStorage(compatibilityFlags),
     mainModule: ENTRY_MODULE,
     modules,
     env: tenantEnv,
@@ -83,6 +83,11 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     // itself (README, "Logs"), so, as with Cloudflare's Workers Logs, it is opt-in.
     ...(version.observability === true ? { tails: [exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId } })] } : {}),
   };
+}
+
+/** The shims keep each invocation's token in an AsyncLocalStorage (shims/invocation.ts), which needs this flag. */
+export function withAsyncLocalStorage(flags: string[]): string[] {
+  return flags.includes("nodejs_als") ? flags : [...flags, "nodejs_als"];
 }
 
 /** The modules every tenant isolate gets beside the user's: shims, binding manifest, `cloudflare:workers` stand-in. */

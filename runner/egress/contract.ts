@@ -6,3 +6,6 @@ export interface EgressProps {
   tenant: string;
   worker: string;
 }
+
+/** Carries the invocation token of a tenant's fetch() to the Egress entrypoint, which removes it. */
+export const INVOCATION_HEADER = "x-outpost-invocation";

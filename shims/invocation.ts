@@ -1,0 +1,43 @@
+// The tenant side of the invocation token (runner/limits/invocations.ts). The platform hands each
+// handler call a token in `ctx.props.invocation`; the wrapper runs the handler inside an
+// AsyncLocalStorage holding it, and every binding call and fetch() made from that handler (or its
+// waitUntil work) sends it back, so the runner can count and limit that invocation's I/O. The
+// runner checks every token against the stub's own tenant and worker: tenant code that reads,
+// drops or swaps tokens can only spend its own invocations' limits or lose its I/O.
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { WithInvocation } from "../runner/limits/guard.ts";
+import { INVOCATION_HEADER } from "../runner/egress/contract.ts";
+
+const current = new AsyncLocalStorage<string | undefined>();
+
+/** The token a handler was called with (absent on a call the platform did not begin). */
+export function tokenOf(ctx: unknown): string | undefined {
+  const props = (ctx as { props?: { invocation?: unknown } } | null | undefined)?.props;
+  return typeof props?.invocation === "string" ? props.invocation : undefined;
+}
+
+/** Runs a handler call as part of its invocation. */
+export function inInvocation<T>(token: string | undefined, run: () => T): T {
+  return current.run(token, run);
+}
+
+/** The shim's view of a binding stub: each method call sends the current invocation's token first. */
+export function forwardInvocation<Runner extends object>(stub: WithInvocation<Runner>): Runner {
+  const methods = stub as unknown as Record<string, (...args: unknown[]) => unknown>;
+  return new Proxy({} as Runner, {
+    get(_, name) {
+      if (typeof name !== "string" || name === "then") return undefined;
+      return (...args: unknown[]) => methods[name]!(current.getStore() ?? "", ...args);
+    },
+  });
+}
+
+/** Replaces the global fetch() with one that tells the platform's egress which invocation it belongs to. */
+export function forwardInvocationOnFetch(global: { fetch: typeof fetch }): void {
+  const original = global.fetch;
+  global.fetch = function fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const request = new Request(input, init);
+    request.headers.set(INVOCATION_HEADER, current.getStore() ?? "");
+    return original(request);
+  };
+}
