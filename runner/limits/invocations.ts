@@ -32,6 +32,7 @@ export interface Caller {
 }
 
 const live = new Map<string, Invocation>();
+const CONNECTION_POLL_MS = 2;
 /** Ended invocations are dropped by a sweep every this many begins, so the map stays small without timers. */
 const SWEEP_EVERY = 256;
 let begun = 0;
@@ -49,7 +50,7 @@ export function beginInvocation(limits: InvocationLimits, tenant: string, worker
   // A callee spends its caller's subrequests (a chain cannot multiply them) but opens its own
   // connections (a chain deeper than the gate would otherwise wait on itself).
   const budget = caller?.budget ?? { used: 0 };
-  live.set(token, { tenant, worker, depth, budget, gate: { open: 0, waiting: [] }, endedAt: null });
+  live.set(token, { tenant, worker, depth, budget, gate: { open: 0 }, endedAt: null });
   return token;
 }
 
@@ -93,7 +94,10 @@ export function invocationOf(limits: InvocationLimits, token: unknown, caller: C
 export async function subrequest<T>(limits: InvocationLimits, invocation: Invocation, run: () => Promise<T>): Promise<T> {
   if (!takeSubrequest(invocation.budget, limits.maxSubrequests)) throw limitHit(invocation.tenant, invocation.worker, "subrequests");
   const { gate } = invocation;
-  if (!tryOpen(gate)) await new Promise<void>((resolve) => gate.waiting.push(resolve));
+  // Polled, not queued: each subrequest runs in a request context of its own, and workerd cancels
+  // one that waits only on a promise another context would resolve (it looks hung); a pending
+  // timer is I/O it waits on.
+  while (!tryOpen(gate)) await new Promise((resolve) => setTimeout(resolve, CONNECTION_POLL_MS));
   try {
     return await run();
   } finally {

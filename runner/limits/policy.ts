@@ -23,10 +23,9 @@ export interface SubrequestBudget {
   used: number;
 }
 
-/** One invocation's gate on open connections: a count and the subrequests waiting for a slot. */
+/** One invocation's gate on open connections. */
 export interface ConnectionGate {
   open: number;
-  waiting: (() => void)[];
 }
 
 /** Takes one subrequest from the budget, or says the limit is reached (the budget then stays full). */
@@ -41,18 +40,15 @@ export function calleeDepth(callerDepth: number): number | null {
   return callerDepth + 1 > MAX_SERVICE_DEPTH ? null : callerDepth + 1;
 }
 
-/** Opens a connection now when a slot is free; otherwise the caller queues and `release` hands it one. */
+/** Opens a connection when a slot is free; otherwise the caller waits and tries again. */
 export function tryOpen(gate: ConnectionGate): boolean {
   if (gate.open >= MAX_OPEN_CONNECTIONS) return false;
   gate.open += 1;
   return true;
 }
 
-/** Closes a connection: the slot passes straight to the oldest waiting subrequest, if any. */
 export function release(gate: ConnectionGate): void {
-  const next = gate.waiting.shift();
-  if (next) next();
-  else gate.open -= 1;
+  gate.open -= 1;
 }
 
 /** Whether an invocation that ended at `endedAt` (null: still running) still admits I/O at `now`. */

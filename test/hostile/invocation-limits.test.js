@@ -1,0 +1,218 @@
+// Per-invocation limits that need to know the invocation (runner/limits/): subrequests, service-
+// binding depth, open connections, I/O after the waitUntil grace, and the token that ties a call to
+// its invocation, which another tenant or worker cannot use. Limits are lowered so each is hit
+// quickly; traffic goes to loopback only (a local server stands in for the internet).
+import { createServer } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleWorker } from "../../cli/bundle.js";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+
+const MAX_SUBREQUESTS = 40;
+const GRACE_SECONDS = 2;
+const DEPTH_ERROR =
+  "Subrequest depth limit exceeded. This request recursed through Workers too many times. This can happen e.g. if you have a Worker or Durable Object that calls other Workers or objects recursively.";
+const CROSS_REQUEST_ERROR =
+  "Cannot perform I/O on behalf of a different request. I/O objects (such as streams, request/response bodies, and others) created in the context of one request handler cannot be accessed from a different request's handler.";
+
+const BUSY = `import { WorkerEntrypoint } from "cloudflare:workers";
+export default class extends WorkerEntrypoint {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const params = url.searchParams;
+    const env = this.env;
+    switch (url.pathname) {
+      case "/calls": {
+        // Alternates KV reads and outbound fetches (both are subrequests) until one fails.
+        let done = 0;
+        try {
+          for (let i = 0; i < Number(params.get("n")); i++) {
+            if (i % 2) await (await fetch(params.get("origin") + "/ok")).text();
+            else await env.KV.get("k" + i);
+            done++;
+          }
+        } catch (error) {
+          return Response.json({ done, error: error.message });
+        }
+        return Response.json({ done });
+      }
+      case "/recurse": {
+        const depth = Number(params.get("depth") ?? 0);
+        try {
+          return new Response(await (await env.SELF.fetch("http://self/recurse?depth=" + (depth + 1))).text());
+        } catch (error) {
+          return Response.json({ depth, error: error.message });
+        }
+      }
+      case "/rpc":
+        return Response.json(await this.dive(0));
+      case "/parallel": {
+        const calls = Array.from({ length: Number(params.get("n")) }, () => fetch(params.get("origin") + "/slow").then((r) => r.text()));
+        try {
+          return Response.json({ done: (await Promise.all(calls)).length });
+        } catch (error) {
+          return Response.json({ error: error.message });
+        }
+      }
+      case "/linger":
+        this.ctx.waitUntil((async () => {
+          for (let i = 1; ; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            try { await env.KV.put("tick", String(i)); } catch { return; }
+          }
+        })());
+        return new Response("answered");
+      case "/tick":
+        return new Response(await env.KV.get("tick"));
+      case "/token":
+        return new Response(this.ctx.props.invocation);
+    }
+    return new Response("?", { status: 404 });
+  }
+  async dive(depth) {
+    try {
+      return await this.env.SELF.dive(depth + 1);
+    } catch (error) {
+      return { depth, error: error.message };
+    }
+  }
+}`;
+
+// Not bundled: \`cloudflare:workers\` is then workerd's own module, whose env holds the raw RPC
+// stubs, so this worker can call the runner with any token it likes.
+const FORGER = `import { env } from "cloudflare:workers";
+export default {
+  async fetch(request, _env, ctx) {
+    const params = new URL(request.url).searchParams;
+    if (params.has("own")) return new Response(ctx.props.invocation);
+    try {
+      return Response.json({ value: await env.KV.read(params.get("token"), "k") });
+    } catch (error) {
+      return Response.json({ error: error.message });
+    }
+  },
+};`;
+
+/** @type {import("../helpers/platform.js").Platform} */
+let platform;
+let origin = "";
+let open = 0;
+let mostOpen = 0;
+const server = createServer((request, response) => {
+  if (request.url !== "/slow") return response.end("ok");
+  open++;
+  mostOpen = Math.max(mostOpen, open);
+  // Held briefly, so the worker's parallel fetches overlap.
+  setTimeout(() => {
+    open--;
+    response.end("slow");
+  }, 100);
+});
+
+/** @param {string} name @param {string} tenant @param {Record<string, unknown>} body */
+async function deployAs(name, tenant, body) {
+  const result = await platform.admin("PUT", `/v1/workers/${name}`, { ...body, tenant });
+  expect(result.status, JSON.stringify(result.body)).toBeLessThan(300);
+}
+
+/** @param {string} worker @param {string} path */
+const json = async (worker, path) => JSON.parse((await platform.fetchWorker(worker, path)).text);
+/** @param {string} worker @returns {Promise<Record<string, number>>} */
+const hitsOf = async (worker) => (await platform.admin("GET", `/v1/workers/${worker}`)).body.limitHits;
+
+beforeAll(async () => {
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no server address");
+  origin = `http://127.0.0.1:${address.port}`;
+  platform = await startPlatform({
+    env: {
+      OUTPOST_MAX_SUBREQUESTS: String(MAX_SUBREQUESTS),
+      OUTPOST_WAIT_UNTIL_SECONDS: String(GRACE_SECONDS),
+      OUTPOST_EGRESS_ALLOW: `127.0.0.1:${address.port}`,
+    },
+  });
+  await deployAs("busy", "alpha", { ...(await bundleWorker(await workerFile(BUSY))), kv: { KV: "busy-kv" }, services: { SELF: { service: "busy" } } });
+  const forger = { mainModule: "forger.js", modules: [{ name: "forger.js", type: "esm", content: FORGER }], kv: { KV: "loot" } };
+  await deployAs("forger", "evil", forger);
+  await deployAs("forger-two", "evil", forger);
+}, 120_000);
+afterAll(async () => {
+  await platform?.stop();
+  server.close();
+});
+
+describe("subrequests", () => {
+  it("subrequests: KV reads and fetches together stop at the limit with Cloudflare's error", async () => {
+    expect(await json("busy", `/calls?n=100&origin=${origin}`)).toEqual({ done: MAX_SUBREQUESTS, error: "Too many subrequests." });
+  });
+
+  it("subrequests: the next invocation has its own budget", async () => {
+    expect(await json("busy", `/calls?n=10&origin=${origin}`)).toEqual({ done: 10 });
+  });
+
+  it("subrequests: the hits are counted on the worker, for its owner and the operator", async () => {
+    await waitUntil(async () => ((await hitsOf("busy"))?.subrequests ?? 0) >= 1, 10_000);
+  });
+});
+
+describe("service-binding depth", () => {
+  it("depth: a worker fetching itself stops at depth 32 with Cloudflare's error", async () => {
+    expect(await json("busy", "/recurse")).toEqual({ depth: 32, error: DEPTH_ERROR });
+  });
+
+  it("depth: a worker calling itself over JS RPC stops at depth 32 too", async () => {
+    expect(await json("busy", "/rpc")).toEqual({ depth: 32, error: DEPTH_ERROR });
+  });
+
+  it("depth: the hits are counted", async () => {
+    await waitUntil(async () => ((await hitsOf("busy"))?.depth ?? 0) >= 2, 10_000);
+  });
+});
+
+describe("open connections", () => {
+  it("connections: twelve parallel fetches all complete, never more than six open at once", async () => {
+    mostOpen = 0;
+    expect(await json("busy", `/parallel?n=12&origin=${origin}`)).toEqual({ done: 12 });
+    expect(mostOpen).toBe(6);
+  });
+});
+
+describe("waitUntil", () => {
+  it("waitUntil: work keeps its I/O for the grace after the response, then loses it", async () => {
+    expect((await platform.fetchWorker("busy", "/linger")).text).toBe("answered");
+    await waitUntil(async () => ((await hitsOf("busy"))?.ended ?? 0) >= 1, 15_000);
+    // It wrote while the grace lasted (every 200 ms for 2 s), and its first refused write ended it.
+    expect(Number((await platform.fetchWorker("busy", "/tick")).text)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("invocation tokens", () => {
+  it("tokens: another tenant's live token is refused", async () => {
+    const stolen = (await platform.fetchWorker("busy", "/token")).text;
+    expect(stolen).toMatch(/^[0-9a-f]{32}$/);
+    expect(await json("forger", `/?token=${stolen}`)).toEqual({ error: CROSS_REQUEST_ERROR });
+  });
+
+  it("tokens: a made-up token or none is refused", async () => {
+    expect(await json("forger", "/?token=0123456789abcdef0123456789abcdef")).toEqual({ error: CROSS_REQUEST_ERROR });
+    expect(await json("forger", "/")).toEqual({ error: CROSS_REQUEST_ERROR });
+  });
+
+  it("tokens: another worker's live token of the same tenant is refused", async () => {
+    const sibling = (await platform.fetchWorker("forger-two", "/?own")).text;
+    expect(await json("forger", `/?token=${sibling}`)).toEqual({ error: CROSS_REQUEST_ERROR });
+  });
+
+  it("tokens: a worker's own token replayed after its invocation's grace is refused", async () => {
+    const own = (await platform.fetchWorker("forger", "/?own")).text;
+    const graceEnds = Date.now() + GRACE_SECONDS * 1000;
+    // Within the grace it may still work (it is that invocation's waitUntil time); once the grace
+    // is over it never does, on either process (the token is known only to the one it ran on).
+    await waitUntil(() => Date.now() > graceEnds, GRACE_SECONDS * 1000 + 1000);
+    for (let i = 0; i < 4; i++) expect(await json("forger", `/?token=${own}`)).toEqual({ error: CROSS_REQUEST_ERROR });
+  });
+
+  it("tokens: the other tenant's worker was not affected by the attempts", async () => {
+    expect(await json("busy", `/calls?n=4&origin=${origin}`)).toEqual({ done: 4 });
+  });
+});
