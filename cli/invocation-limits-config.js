@@ -4,12 +4,14 @@
  * Cloudflare's defaults on the paid plan: https://developers.cloudflare.com/workers/platform/limits/
  * (10,000 subrequests; `ctx.waitUntil` work may run 30 s after the response).
  * @param {NodeJS.ProcessEnv} env
- * @returns {{ maxSubrequests: number, waitUntilSeconds: number }}
+ * The WebSocket cap is the platform's own (Cloudflare documents none): see runner/dispatch/websockets.ts.
+ * @returns {{ maxSubrequests: number, waitUntilSeconds: number, maxWebSocketsPerIsolate: number }}
  */
 export function invocationLimitsConfig(env) {
   return {
     maxSubrequests: wholeNumber(env, "OUTPOST_MAX_SUBREQUESTS", 10_000, "subrequests"),
     waitUntilSeconds: wholeNumber(env, "OUTPOST_WAIT_UNTIL_SECONDS", 30, "seconds"),
+    maxWebSocketsPerIsolate: wholeNumber(env, "OUTPOST_MAX_WEBSOCKETS", 1_000, "WebSockets"),
   };
 }
 

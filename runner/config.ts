@@ -38,6 +38,8 @@ export interface RunnerConfig {
   maxSubrequests: number;
   /** Seconds an invocation keeps its I/O after its response, for ctx.waitUntil (OUTPOST_WAIT_UNTIL_SECONDS, default 30). */
   waitUntilSeconds: number;
+  /** WebSockets one isolate may hold open in a process (OUTPOST_MAX_WEBSOCKETS, default 1,000). */
+  maxWebSocketsPerIsolate: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

@@ -6,11 +6,12 @@ import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
 import { limitPbkdf2 } from "./crypto-limits.ts";
-import { forwardInvocation, forwardInvocationOnFetch, inInvocation, tokenOf } from "./invocation.ts";
+import { forwardInvocation, forwardInvocationOnFetch, inInvocation, keepInvocationInListeners, tokenOf } from "./invocation.ts";
 
 // On the prototype, not on `crypto.subtle`: `SubtleCrypto.prototype.deriveBits.call(…)` is guarded too.
 limitPbkdf2(SubtleCrypto.prototype as unknown as Parameters<typeof limitPbkdf2>[0]);
 forwardInvocationOnFetch(globalThis);
+keepInvocationInListeners(EventTarget.prototype as unknown as Parameters<typeof keepInvocationInListeners>[0]);
 
 /** One builder per manifest kind (runner/bindings/kind.ts): the Cloudflare API object over the binding's stub. */
 const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {

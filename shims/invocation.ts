@@ -41,3 +41,39 @@ export function forwardInvocationOnFetch(global: { fetch: typeof fetch }): void 
     return original(request);
   };
 }
+
+type Listener = (this: unknown, ...args: unknown[]) => unknown;
+type ListenerMethods = {
+  addEventListener(type: string, listener: unknown, options?: unknown): void;
+  removeEventListener(type: string, listener: unknown, options?: unknown): void;
+};
+
+/**
+ * Event listeners (a WebSocket's "message", …) run in the invocation that added them: workerd
+ * does not carry the async context into event dispatch, so without this a WebSocket handler's
+ * binding calls would carry no token. Applied to EventTarget.prototype.
+ */
+export function keepInvocationInListeners(target: ListenerMethods): void {
+  const { addEventListener, removeEventListener } = target;
+  const wrappers = new WeakMap<Listener, Listener>();
+  target.addEventListener = function (this: unknown, type: string, listener: unknown, options?: unknown) {
+    let given = listener;
+    if (typeof listener === "function") {
+      const token = current.getStore();
+      let wrapper = wrappers.get(listener as Listener);
+      if (!wrapper) {
+        const original = listener as Listener;
+        wrapper = function (this: unknown, ...args: unknown[]) {
+          return current.run(token, () => original.apply(this, args));
+        };
+        wrappers.set(original, wrapper);
+      }
+      given = wrapper;
+    }
+    addEventListener.call(this, type, given, options);
+  };
+  target.removeEventListener = function (this: unknown, type: string, listener: unknown, options?: unknown) {
+    const wrapper = typeof listener === "function" ? wrappers.get(listener as Listener) : undefined;
+    removeEventListener.call(this, type, wrapper ?? listener, options);
+  };
+}

@@ -3,6 +3,7 @@
 // its invocation, which another tenant or worker cannot use. Limits are lowered so each is hit
 // quickly; traffic goes to loopback only (a local server stands in for the internet).
 import { createServer } from "node:http";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../../cli/bundle.js";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
@@ -92,6 +93,25 @@ export default {
   },
 };`;
 
+// Each message is stored in KV and read back: the socket's invocation keeps its I/O while it is open.
+const SOCKETS = `export default {
+  async fetch(request, env) {
+    if (request.headers.get("upgrade") !== "websocket") return new Response("plain");
+    const [client, server] = Object.values(new WebSocketPair());
+    server.accept();
+    server.addEventListener("message", async (event) => {
+      try {
+        await env.KV.put("last", String(event.data));
+        server.send("stored " + (await env.KV.get("last")));
+      } catch (error) {
+        server.send("error " + error.message);
+      }
+    });
+    return new Response(null, { status: 101, webSocket: client });
+  },
+};`;
+const MAX_WEBSOCKETS = 2;
+
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
 let origin = "";
@@ -128,10 +148,12 @@ beforeAll(async () => {
     env: {
       OUTPOST_MAX_SUBREQUESTS: String(MAX_SUBREQUESTS),
       OUTPOST_WAIT_UNTIL_SECONDS: String(GRACE_SECONDS),
+      OUTPOST_MAX_WEBSOCKETS: String(MAX_WEBSOCKETS),
       OUTPOST_EGRESS_ALLOW: `127.0.0.1:${address.port}`,
     },
   });
   await deployAs("busy", "alpha", { ...(await bundleWorker(await workerFile(BUSY))), kv: { KV: "busy-kv" }, services: { SELF: { service: "busy" } } });
+  await deployAs("sockets", "alpha", { ...(await bundleWorker(await workerFile(SOCKETS))), kv: { KV: "sockets-kv" } });
   const forger = { mainModule: "forger.js", modules: [{ name: "forger.js", type: "esm", content: FORGER }], kv: { KV: "loot" } };
   await deployAs("forger", "evil", forger);
   await deployAs("forger-two", "evil", forger);
@@ -183,6 +205,65 @@ describe("waitUntil", () => {
     await waitUntil(async () => ((await hitsOf("busy"))?.ended ?? 0) >= 1, 15_000);
     // It wrote while the grace lasted (every 200 ms for 2 s), and its first refused write ended it.
     expect(Number((await platform.fetchWorker("busy", "/tick")).text)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+/** @returns {Promise<{ socket?: WebSocket, status?: number, error?: string }>} */
+function openSocket() {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${platform.port}/`, { headers: { host: "sockets.localhost" } });
+    socket.once("open", () => resolve({ socket }));
+    socket.once("unexpected-response", (request, response) => {
+      resolve({ status: response.statusCode });
+      request.destroy();
+    });
+    socket.once("error", (error) => resolve({ error: error.message }));
+  });
+}
+
+/** @param {WebSocket} socket @param {string} text @returns {Promise<string>} */
+function ask(socket, text) {
+  const reply = new Promise((resolve) => socket.once("message", (data) => resolve(String(data))));
+  socket.send(text);
+  return reply;
+}
+
+/** @param {WebSocket} socket */
+function closed(socket) {
+  return new Promise((resolve) => {
+    socket.once("close", resolve);
+    socket.close();
+  });
+}
+
+describe("WebSockets", () => {
+  it("websockets: an open socket keeps its invocation's I/O past the waitUntil grace", async () => {
+    const { socket } = await openSocket();
+    if (!socket) throw new Error("the socket did not open");
+    expect(await ask(socket, "first")).toBe("stored first");
+    const graceEnds = Date.now() + GRACE_SECONDS * 1000;
+    await waitUntil(() => Date.now() > graceEnds + 500, GRACE_SECONDS * 1000 + 2000);
+    expect(await ask(socket, "later")).toBe("stored later");
+    await closed(socket);
+  });
+
+  it("websockets: beyond the cap per isolate and process the upgrade gets 503; closed sockets free their place", async () => {
+    // Two processes, each holding at most MAX_WEBSOCKETS for this worker.
+    const attempts = await Promise.all(Array.from({ length: 3 * MAX_WEBSOCKETS }, () => openSocket()));
+    const opened = attempts.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
+    const refused = attempts.filter((attempt) => attempt.status === 503);
+    expect(opened.length + refused.length).toBe(3 * MAX_WEBSOCKETS);
+    expect(opened.length).toBeLessThanOrEqual(2 * MAX_WEBSOCKETS);
+    expect(refused.length).toBeGreaterThanOrEqual(MAX_WEBSOCKETS);
+    for (const socket of opened) expect(await ask(socket, "still here")).toBe("stored still here");
+    await Promise.all(opened.map(closed));
+    // Every process has room again once the closes have reached it.
+    await waitUntil(async () => {
+      const again = await Promise.all(Array.from({ length: 2 * MAX_WEBSOCKETS }, () => openSocket()));
+      const sockets = again.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
+      await Promise.all(sockets.map(closed));
+      return sockets.length >= MAX_WEBSOCKETS;
+    }, 10_000);
   });
 });
 
