@@ -5,11 +5,12 @@ import { makeServiceBinding } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
-import { limitPbkdf2 } from "./crypto-limits.ts";
+import { limitNodePbkdf2, limitPbkdf2 } from "./crypto-limits.ts";
 import { forwardInvocation, forwardInvocationOnFetch, inInvocation, keepInvocationInListeners, tokenOf } from "./invocation.ts";
 
 // On the prototype, not on `crypto.subtle`: `SubtleCrypto.prototype.deriveBits.call(…)` is guarded too.
 limitPbkdf2(SubtleCrypto.prototype as unknown as Parameters<typeof limitPbkdf2>[0]);
+limitNodePbkdf2((globalThis as { process?: Parameters<typeof limitNodePbkdf2>[0] }).process);
 forwardInvocationOnFetch(globalThis);
 keepInvocationInListeners(EventTarget.prototype as unknown as Parameters<typeof keepInvocationInListeners>[0]);
 

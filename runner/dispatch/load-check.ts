@@ -31,7 +31,7 @@ export async function checkWorkerLoads(
 ): Promise<string[]> {
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of code.modules) modules[module.name] = loaderModule(module);
-  Object.assign(modules, platformModules(bindingManifest(code.bindings)));
+  Object.assign(modules, platformModules(bindingManifest(code.bindings), code.compatibilityDate, code.compatibilityFlags));
   // Top-level code may look at `env` (import { env } from "cloudflare:workers"): it sees the vars,
   // and binding objects built over nothing (no I/O is possible at the top level anyway).
   const checkEnv: Record<string, unknown> = Object.fromEntries(bindingNames(code.bindings).map((name) => [name, null]));

@@ -8,6 +8,7 @@ import { type BindingManifest, type MintScope, runnerExports } from "../bindings
 import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, WORKERS_MODULE, WORKERS_MODULE_SOURCE, entryModule } from "./entry-module.ts";
 import type { Route } from "./routes.ts";
 import { fromBase64 } from "../encoding.ts";
+import { NODE_CRYPTO_MODULE, NODE_CRYPTO_SOURCE, hasBuiltinModules } from "./node-crypto.ts";
 
 declare const __OUTPOST_SHIMS__: string;
 
@@ -69,7 +70,7 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of version.modules) modules[module.name] = loaderModule(module);
   modules[ENTRY_MODULE] = { js: entryModule(version.main_module, version.entrypoints) };
-  Object.assign(modules, platformModules(bindingManifest(bindings)));
+  Object.assign(modules, platformModules(bindingManifest(bindings), compatibilityDate, compatibilityFlags));
 
   return {
     compatibilityDate,
@@ -91,11 +92,12 @@ export function withAsyncLocalStorage(flags: string[]): string[] {
 }
 
 /** The modules every tenant isolate gets beside the user's: shims, binding manifest, `cloudflare:workers` stand-in. */
-export function platformModules(manifest: BindingManifest): Record<string, WorkerLoaderModule> {
+export function platformModules(manifest: BindingManifest, compatibilityDate: string, compatibilityFlags: string[]): Record<string, WorkerLoaderModule> {
   return {
     [SHIMS_MODULE]: { js: __OUTPOST_SHIMS__ },
     [MANIFEST_MODULE]: { json: manifest },
     [WORKERS_MODULE]: { js: WORKERS_MODULE_SOURCE },
+    ...(hasBuiltinModules(compatibilityDate, compatibilityFlags) ? { [NODE_CRYPTO_MODULE]: { js: NODE_CRYPTO_SOURCE } } : {}),
   };
 }
 
