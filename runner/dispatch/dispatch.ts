@@ -14,6 +14,7 @@ import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.
 import { bodyTooLarge, countedBody, declaresTooMuch } from "./body-limit.ts";
 import { beginInvocation, endInvocation } from "../limits/invocations.ts";
 import { relayWebSocket } from "./websockets.ts";
+import { flushHits } from "../limits/hits.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -90,5 +91,6 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     return textResponse(500, "Worker threw an exception.");
   } finally {
     if (!upgraded) endInvocation(invocation);
+    ctx.waitUntil(flushHits(env));
   }
 }

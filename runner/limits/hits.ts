@@ -1,6 +1,6 @@
 // Limit hits per worker, counted in this process and written to `limit_hits` (migration 0016) in
-// one statement after the invocation that hit them: no database work on the hot path, one small
-// upsert per invocation that hit a limit.
+// one statement, at most once a second: no database work on the hot path, and a worker making
+// thousands of refused calls costs one small upsert a second.
 import type { Env } from "../env.ts";
 import { database } from "../db/client.ts";
 import type { LimitName } from "./policy.ts";
@@ -14,6 +14,8 @@ interface PendingHits {
 
 /** Hits not yet written, by "tenant worker limit" (names hold no spaces). */
 const pending = new Map<string, PendingHits>();
+const FLUSH_EVERY_MS = 1_000;
+let lastFlush = 0;
 
 export function countHit(tenant: string, worker: string, limit: LimitName): void {
   const key = `${tenant} ${worker} ${limit}`;
@@ -22,9 +24,15 @@ export function countHit(tenant: string, worker: string, limit: LimitName): void
   else pending.set(key, { tenant, worker, limit, hits: 1 });
 }
 
-/** Writes the pending hits, if any (called with ctx.waitUntil after an invocation). */
+/**
+ * Writes the pending hits, unless there are none or the last write was under a second ago (called
+ * with ctx.waitUntil after a refused call and after each public request, so hits left by the
+ * throttle are written by the next one).
+ */
 export async function flushHits(env: Env): Promise<void> {
-  if (pending.size === 0) return;
+  const now = Date.now();
+  if (pending.size === 0 || now - lastFlush < FLUSH_EVERY_MS) return;
+  lastFlush = now;
   const rows = [...pending.values()];
   pending.clear();
   await database(env).query(

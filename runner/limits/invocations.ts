@@ -32,14 +32,13 @@ export interface Caller {
 }
 
 const live = new Map<string, Invocation>();
+/** Ended invocations in the order they ended (so in order of expiry): each begin drops the expired ones from the front. */
+const ended = new Map<string, number>();
 const CONNECTION_POLL_MS = 2;
-/** Ended invocations are dropped by a sweep every this many begins, so the map stays small without timers. */
-const SWEEP_EVERY = 256;
-let begun = 0;
 
 /** A new invocation of `worker` (depth 0), or a service-binding call made by `caller` (one deeper). Returns its token. */
 export function beginInvocation(limits: InvocationLimits, tenant: string, worker: string, caller?: Invocation): string {
-  if (++begun % SWEEP_EVERY === 0) sweep(limits);
+  dropExpired(limits);
   const token = toHex(crypto.getRandomValues(new Uint8Array(16)));
   let depth = 0;
   if (caller) {
@@ -57,7 +56,9 @@ export function beginInvocation(limits: InvocationLimits, tenant: string, worker
 /** The handler has answered: `ctx.waitUntil` work keeps its I/O for the grace period, then loses it. */
 export function endInvocation(token: string): void {
   const invocation = live.get(token);
-  if (invocation && invocation.endedAt === null) invocation.endedAt = Date.now();
+  if (!invocation || invocation.endedAt !== null) return;
+  invocation.endedAt = Date.now();
+  ended.set(token, invocation.endedAt);
 }
 
 /** Runs `call` with the invocation's token as the isolate's props: begun before, ended when it settles. */
@@ -83,10 +84,7 @@ export async function invoke<T>(
 export function invocationOf(limits: InvocationLimits, token: unknown, caller: Caller): Invocation {
   const invocation = typeof token === "string" ? live.get(token) : undefined;
   if (!invocation || invocation.tenant !== caller.tenant || invocation.worker !== caller.worker) throw limitHit(caller.tenant, caller.worker, "ended");
-  if (!admitsIo(invocation.endedAt, limits.waitUntilSeconds * 1000, Date.now())) {
-    live.delete(token as string);
-    throw limitHit(caller.tenant, caller.worker, "ended");
-  }
+  if (!admitsIo(invocation.endedAt, limits.waitUntilSeconds * 1000, Date.now())) throw limitHit(caller.tenant, caller.worker, "ended");
   return invocation;
 }
 
@@ -110,9 +108,13 @@ function limitHit(tenant: string, worker: string, limit: LimitName): Error {
   return new Error(LIMIT_ERRORS[limit]);
 }
 
-function sweep(limits: InvocationLimits): void {
+function dropExpired(limits: InvocationLimits): void {
   const now = Date.now();
-  for (const [token, { endedAt }] of live) if (!admitsIo(endedAt, limits.waitUntilSeconds * 1000, now)) live.delete(token);
+  for (const [token, endedAt] of ended) {
+    if (admitsIo(endedAt, limits.waitUntilSeconds * 1000, now)) return;
+    ended.delete(token);
+    live.delete(token);
+  }
 }
 
 export type { Invocation };

@@ -1,6 +1,7 @@
 // Per-invocation limits that need no invocation identity: PBKDF2 iterations in Web Crypto and
 // node:crypto (Cloudflare's 100,000, which the open-source workerd does not enforce) and the public
-// request body size (refused while streaming, not after). Traffic to loopback only; every endless body is bounded by the test.
+// request body size (refused while streaming, not after). Traffic to loopback only; every endless
+// body is bounded by the test.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, workerFile } from "../helpers/platform.js";
