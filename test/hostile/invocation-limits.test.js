@@ -181,6 +181,10 @@ describe("subrequests", () => {
 
   it("subrequests: the hits are counted on the worker, for its owner and the operator", async () => {
     await waitUntil(async () => ((await hitsOf("busy"))?.subrequests ?? 0) >= 1, 10_000);
+    const owner = (await platform.admin("POST", "/v1/tokens", { name: "alpha", tenant: "alpha" })).body.token;
+    const other = (await platform.admin("POST", "/v1/tokens", { name: "evil", tenant: "evil" })).body.token;
+    expect((await platform.admin("GET", "/v1/workers/busy", undefined, owner)).body.limitHits.subrequests).toBeGreaterThanOrEqual(1);
+    expect((await platform.admin("GET", "/v1/workers/busy", undefined, other)).status).toBe(404);
   });
 });
 
