@@ -85,28 +85,22 @@ function wrapEntrypointClass(Entrypoint: EntrypointClass, wrapEnvOf: (env: Env) 
       tokens.set(this, tokenOf(ctx));
     }
   };
-  const names = new Set<string>();
+  // The nearest definition of each name wins, as in method lookup.
+  const seen = new Set(["constructor"]);
   for (let proto = Entrypoint.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) names.add(name);
-  }
-  for (const name of names) {
-    const descriptor = findDescriptor(Entrypoint.prototype, name);
-    if (name === "constructor" || typeof descriptor?.value !== "function") continue;
-    const method = descriptor.value as (...args: unknown[]) => unknown;
-    Object.defineProperty(Wrapped.prototype, name, {
-      ...descriptor,
-      value(this: object, ...args: unknown[]) {
-        return inInvocation(tokens.get(this), () => method.apply(this, args));
-      },
-    });
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
+      const method = descriptor.value as unknown;
+      if (typeof method !== "function") continue;
+      Object.defineProperty(Wrapped.prototype, name, {
+        ...descriptor,
+        value(this: object, ...args: unknown[]) {
+          return inInvocation(tokens.get(this), () => method.apply(this, args));
+        },
+      });
+    }
   }
   return Wrapped;
-}
-
-function findDescriptor(proto: object | null, name: string): PropertyDescriptor | undefined {
-  for (; proto; proto = Object.getPrototypeOf(proto)) {
-    const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-    if (descriptor) return descriptor;
-  }
-  return undefined;
 }
