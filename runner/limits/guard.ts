@@ -31,7 +31,7 @@ export function guarded<C extends EntrypointClass>(Base: C): C {
         try {
           return await subrequest(limits, invocationOf(limits, token, this.ctx.props), () => method.apply(this, args));
         } catch (error) {
-          // A limit hit is written at once (a no-op when none is pending), not at the invocation's end.
+          // A limit hit is written now (flushHits does nothing when none is pending or it wrote under a second ago).
           this.ctx.waitUntil(flushHits(this.env));
           throw error;
         }
