@@ -3,10 +3,10 @@
 // its invocation, which another tenant or worker cannot use. Limits are lowered so each is hit
 // quickly; traffic goes to loopback only (a local server stands in for the internet).
 import { createServer } from "node:http";
-import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../../cli/bundle.js";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+import { openWebSocket } from "../helpers/websocket.js";
 
 const MAX_SUBREQUESTS = 40;
 const GRACE_SECONDS = 2;
@@ -219,33 +219,16 @@ describe("waitUntil", () => {
   });
 });
 
-/** @returns {Promise<{ socket?: WebSocket, status?: number, error?: string }>} */
-function openSocket() {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${platform.port}/`, { headers: { host: "sockets.localhost" } });
-    socket.once("open", () => resolve({ socket }));
-    socket.once("unexpected-response", (request, response) => {
-      resolve({ status: response.statusCode });
-      request.destroy();
-    });
-    socket.once("error", (error) => resolve({ error: error.message }));
-  });
-}
+const openSocket = () => openWebSocket(platform.port, "sockets.localhost");
 
-/** @param {WebSocket} socket @param {string} text @returns {Promise<string>} */
+/** @param {import("../helpers/websocket.js").TextWebSocket} socket @param {string} text */
 function ask(socket, text) {
-  const reply = new Promise((resolve) => socket.once("message", (data) => resolve(String(data))));
   socket.send(text);
-  return reply;
+  return socket.next();
 }
 
-/** @param {WebSocket} socket */
-function closed(socket) {
-  return new Promise((resolve) => {
-    socket.once("close", resolve);
-    socket.close();
-  });
-}
+/** @param {import("../helpers/websocket.js").TextWebSocket} socket */
+const closed = (socket) => socket.close();
 
 describe("WebSockets", () => {
   it("websockets: an open socket keeps its invocation's I/O past the waitUntil grace", async () => {
