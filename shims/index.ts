@@ -6,7 +6,9 @@ import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
 import { limitNodePbkdf2, limitPbkdf2 } from "./crypto-limits.ts";
-import { forwardInvocation, forwardInvocationOnFetch, inInvocation, keepInvocationInListeners, tokenOf } from "./invocation.ts";
+import { forwardInvocation, forwardInvocationOnFetch, inInvocation, keepInvocationInListeners, runMethodsInInvocation, tokenOf } from "./invocation.ts";
+
+export { rpcTargetInInvocation } from "./invocation.ts";
 
 // On the prototype, not on `crypto.subtle`: `SubtleCrypto.prototype.deriveBits.call(…)` is guarded too.
 limitPbkdf2(SubtleCrypto.prototype as unknown as Parameters<typeof limitPbkdf2>[0]);
@@ -85,22 +87,6 @@ function wrapEntrypointClass(Entrypoint: EntrypointClass, wrapEnvOf: (env: Env) 
       tokens.set(this, tokenOf(ctx));
     }
   };
-  // The nearest definition of each name wins, as in method lookup.
-  const seen = new Set(["constructor"]);
-  for (let proto = Entrypoint.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
-      const method = descriptor.value as unknown;
-      if (typeof method !== "function") continue;
-      Object.defineProperty(Wrapped.prototype, name, {
-        ...descriptor,
-        value(this: object, ...args: unknown[]) {
-          return inInvocation(tokens.get(this), () => method.apply(this, args));
-        },
-      });
-    }
-  }
+  runMethodsInInvocation(Wrapped.prototype, Entrypoint.prototype, Object.prototype, tokens);
   return Wrapped;
 }

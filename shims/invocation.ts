@@ -21,6 +21,60 @@ export function inInvocation<T>(token: string | undefined, run: () => T): T {
   return current.run(token, run);
 }
 
+/**
+ * Defines on `target` a wrapper of every method reachable from `from` up to (not including)
+ * `stop`, the nearest definition of each name winning as in method lookup: the wrapper runs the
+ * method in the invocation `tokens` holds for the instance it is called on.
+ */
+export function runMethodsInInvocation(target: object, from: object, stop: object, tokens: WeakMap<object, string | undefined>): void {
+  const seen = new Set(["constructor"]);
+  for (let proto: object | null = from; proto && proto !== stop; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
+      const method = descriptor.value as unknown;
+      if (typeof method !== "function") continue;
+      Object.defineProperty(target, name, {
+        ...descriptor,
+        value(this: object, ...args: unknown[]) {
+          return current.run(tokens.get(this), () => method.apply(this, args));
+        },
+      });
+    }
+  }
+}
+
+/**
+ * `RpcTarget` for the worker's own classes (the platform's `cloudflare:workers` exports it): workerd
+ * calls an RpcTarget's methods, when another worker calls them over JS RPC, outside the invocation
+ * that made it, so each instance remembers that invocation and its methods run in it.
+ */
+export function rpcTargetInInvocation<Base extends abstract new () => object>(RpcTarget: Base): Base {
+  const tokens = new WeakMap<object, string | undefined>();
+  const wrapped = new WeakSet<object>();
+  const InInvocation = class extends (RpcTarget as unknown as new () => object) {
+    constructor() {
+      super();
+      tokens.set(this, current.getStore());
+      const proto = new.target.prototype as object;
+      if (!wrapped.has(proto)) {
+        wrapped.add(proto);
+        runMethodsInInvocation(proto, proto, InInvocation.prototype, tokens);
+      }
+    }
+  };
+  return InInvocation as unknown as Base;
+}
+
+/** A function handed to another worker over JS RPC runs, when called back, in the invocation that handed it. */
+export function bindToInvocation(value: unknown): unknown {
+  if (typeof value !== "function") return value;
+  const token = current.getStore();
+  const callback = value as (...args: unknown[]) => unknown;
+  return (...args: unknown[]) => current.run(token, () => callback(...args));
+}
+
 /** The shim's view of a binding stub: each method call sends the current invocation's token first. */
 export function forwardInvocation<Runner extends object>(stub: WithInvocation<Runner>): Runner {
   const methods = stub as unknown as Record<string, (...args: unknown[]) => unknown>;

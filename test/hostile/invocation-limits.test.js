@@ -112,6 +112,28 @@ const SOCKETS = `export default {
 };`;
 const MAX_WEBSOCKETS = 2;
 
+// Code another worker calls back over JS RPC: an RpcTarget's methods and a callback function.
+const LENDER = `import { WorkerEntrypoint, RpcTarget } from "cloudflare:workers";
+class Reader extends RpcTarget {
+  constructor(env) { super(); this.env = env; }
+  async read() { return "read " + (await this.env.KV.get("x")); }
+}
+export default class extends WorkerEntrypoint {
+  async fetch() { return new Response("lender"); }
+  reader() { return new Reader(this.env); }
+  async callBack(callback) { return await callback(); }
+}`;
+const BORROWER = `export default {
+  async fetch(request, env) {
+    const attempt = async (fn) => { try { return await fn(); } catch (error) { return "error " + error.message; } };
+    const reader = await env.LENDER.reader();
+    return Response.json({
+      rpcTarget: await attempt(() => reader.read()),
+      callback: await attempt(() => env.LENDER.callBack(async () => "called back " + (await env.KV.get("y")))),
+    });
+  },
+};`;
+
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
 let origin = "";
@@ -160,6 +182,12 @@ beforeAll(async () => {
     },
   });
   await deployAs("busy", "alpha", { ...(await bundleWorker(await workerFile(BUSY))), kv: { KV: "busy-kv" }, services: { SELF: { service: "busy" } } });
+  await deployAs("lender", "alpha", { ...(await bundleWorker(await workerFile(LENDER))), kv: { KV: "lender-kv" } });
+  await deployAs("borrower", "alpha", {
+    ...(await bundleWorker(await workerFile(BORROWER))),
+    kv: { KV: "borrower-kv" },
+    services: { LENDER: { service: "lender" } },
+  });
   await deployAs("sockets", "alpha", { ...(await bundleWorker(await workerFile(SOCKETS))), kv: { KV: "sockets-kv" } });
   const forger = { mainModule: "forger.js", modules: [{ name: "forger.js", type: "esm", content: FORGER }], kv: { KV: "loot" } };
   await deployAs("forger", "evil", forger);
@@ -262,6 +290,10 @@ describe("WebSockets", () => {
 });
 
 describe("invocation tokens", () => {
+  it("tokens: an RpcTarget's methods and a callback, called over JS RPC, keep the invocation that made them", async () => {
+    expect(await json("borrower", "/")).toEqual({ rpcTarget: "read null", callback: "called back null" });
+  });
+
   it("tokens: another tenant's live token is refused", async () => {
     const stolen = (await platform.fetchWorker("busy", "/token")).text;
     expect(stolen).toMatch(/^[0-9a-f]{32}$/);
