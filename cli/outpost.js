@@ -65,6 +65,9 @@ Environment:
     or less on a small machine: its memory / (OUTPOST_PROCESSES + 1)),
   OUTPOST_REPLACE_AFTER_SECONDS (no process is replaced for those sooner after it started, default 60),
   OUTPOST_MAX_ISOLATES_PER_TENANT (workers of one tenant loaded per process; one more gets 503; default 100, the default workers quota),
+  OUTPOST_MAX_SUBREQUESTS (fetches and binding calls per invocation, default 10000),
+  OUTPOST_WAIT_UNTIL_SECONDS (how long ctx.waitUntil work keeps its I/O after the response, default 30),
+  OUTPOST_MAX_WEBSOCKETS (WebSockets one worker version may hold open per process, default 1000),
   OUTPOST_FD_LIMIT (open files per workerd process, default the system's hard limit; lower only),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX

@@ -20,6 +20,7 @@ import { workerdConfig } from "./workerd-config.js";
 import { suspensionConfig } from "./suspension-config.js";
 import { requestBodyConfig } from "./request-body-config.js";
 import { publicUrlConfig } from "./public-url.js";
+import { invocationLimitsConfig } from "./invocation-limits-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -174,6 +175,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           ...suspensionConfig(process.env),
           ...requestBodyConfig(process.env),
           maxIsolatesPerTenant: options.budget.tenantIsolates,
+          ...invocationLimitsConfig(process.env),
         },
       }),
       { mode: 0o600 },

@@ -38,6 +38,12 @@ export interface RunnerConfig {
   maxRequestBodyBytes: number;
   /** Workers of one tenant loaded in one process, at most (OUTPOST_MAX_ISOLATES_PER_TENANT, default 100: the workers quota). */
   maxIsolatesPerTenant: number;
+  /** Subrequests (fetches and binding calls) per invocation (OUTPOST_MAX_SUBREQUESTS, default 10,000). */
+  maxSubrequests: number;
+  /** Seconds an invocation keeps its I/O after its response, for ctx.waitUntil (OUTPOST_WAIT_UNTIL_SECONDS, default 30). */
+  waitUntilSeconds: number;
+  /** WebSockets one isolate may hold open in a process (OUTPOST_MAX_WEBSOCKETS, default 1,000). */
+  maxWebSocketsPerIsolate: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

@@ -14,13 +14,19 @@ import { KV_CHANNEL, kvWrites } from "./kv/cache.ts";
 import { KEYS_CHANNEL, keyRotations } from "./vault/signing.ts";
 
 export { Database } from "./db/database.ts";
-export { Kv } from "./kv/entrypoint.ts";
+import { Kv as KvServer } from "./kv/entrypoint.ts";
 export { Egress } from "./egress/entrypoint.ts";
 export { Service } from "./services/entrypoint.ts";
-export { Vault } from "./vault/entrypoint.ts";
-export { R2 } from "./r2/entrypoint.ts";
-export { Queue } from "./queue/entrypoint.ts";
+import { Vault as VaultServer } from "./vault/entrypoint.ts";
+import { R2 as R2Server } from "./r2/entrypoint.ts";
+import { Queue as QueueServer } from "./queue/entrypoint.ts";
+import { guarded } from "./limits/guard.ts";
 export { QueueCodec } from "./queue/codec.ts";
+// The bindings' RPC servers, each method guarded by the caller's invocation (limits/guard.ts).
+export const Kv = guarded(KvServer);
+export const Vault = guarded(VaultServer);
+export const R2 = guarded(R2Server);
+export const Queue = guarded(QueueServer);
 export { Scheduler } from "./scheduler/scheduler.ts";
 export { Assets } from "./assets/entrypoint.ts";
 export { Tail } from "./logs/tail.ts";

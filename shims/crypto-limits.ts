@@ -20,6 +20,52 @@ export function limitPbkdf2(target: DeriveMethods): void {
   }
 }
 
+type NodeCrypto = Record<string, unknown> & { pbkdf2: (...args: unknown[]) => unknown; pbkdf2Sync: (...args: unknown[]) => unknown };
+type NodeProcess = { getBuiltinModule?: (name: string) => unknown };
+
+/**
+ * node:crypto's `pbkdf2` and `pbkdf2Sync` with the same cap. workerd computes them in C++ without
+ * one, and named imports of a built-in are bound to it, so the loader gives isolates with
+ * `process.getBuiltinModule` a module named `node:crypto` (runner/dispatch/node-crypto.ts) that
+ * re-exports this guarded copy; `process.getBuiltinModule("node:crypto")` answers it too.
+ */
+export function limitNodePbkdf2(process: NodeProcess | undefined): void {
+  const original = process?.getBuiltinModule;
+  if (!process || typeof original !== "function") return;
+  let guarded: NodeCrypto | undefined;
+  process.getBuiltinModule = function getBuiltinModule(name: string) {
+    const module = original.call(this, name);
+    if (name !== "crypto" && name !== "node:crypto") return module;
+    guarded ??= guardedNodeCrypto(module as NodeCrypto);
+    return guarded;
+  };
+}
+
+function guardedNodeCrypto(real: NodeCrypto): NodeCrypto {
+  // Node checks that iterations is a number (validateInt32) before anything else, so a number is
+  // all that can reach the computation; reading it once here is what the original reads.
+  const tooMany = (iterations: unknown) =>
+    typeof iterations === "number" && iterations > MAX_PBKDF2_ITERATIONS
+      ? new DOMException(`Pbkdf2 failed: iteration counts above ${MAX_PBKDF2_ITERATIONS} are not supported (requested ${iterations}).`, "NotSupportedError")
+      : null;
+  return {
+    ...real,
+    pbkdf2Sync(...args: unknown[]) {
+      const error = tooMany(args[2]);
+      if (error) throw error;
+      return real.pbkdf2Sync(...args);
+    },
+    pbkdf2(...args: unknown[]) {
+      const error = tooMany(args[2]);
+      const callback = args[5];
+      if (!error) return real.pbkdf2(...args);
+      // As node reports a failed computation: to the callback, never synchronously.
+      if (typeof callback !== "function") throw error;
+      queueMicrotask(() => callback(error));
+    },
+  };
+}
+
 /**
  * The algorithm as workerd will read it. Each field that decides is read once and pinned in an own
  * property over the caller's object, so a getter cannot show one count to this check and another

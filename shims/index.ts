@@ -5,10 +5,16 @@ import { makeServiceBinding } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
-import { limitPbkdf2 } from "./crypto-limits.ts";
+import { limitNodePbkdf2, limitPbkdf2 } from "./crypto-limits.ts";
+import { forwardInvocation, forwardInvocationOnFetch, inInvocation, keepInvocationInListeners, runMethodsInInvocation, tokenOf } from "./invocation.ts";
+
+export { rpcTargetInInvocation } from "./invocation.ts";
 
 // On the prototype, not on `crypto.subtle`: `SubtleCrypto.prototype.deriveBits.call(…)` is guarded too.
 limitPbkdf2(SubtleCrypto.prototype as unknown as Parameters<typeof limitPbkdf2>[0]);
+limitNodePbkdf2((globalThis as { process?: Parameters<typeof limitNodePbkdf2>[0] }).process);
+forwardInvocationOnFetch(globalThis);
+keepInvocationInListeners(EventTarget.prototype as unknown as Parameters<typeof keepInvocationInListeners>[0]);
 
 /** One builder per manifest kind (runner/bindings/kind.ts): the Cloudflare API object over the binding's stub. */
 const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {
@@ -37,7 +43,7 @@ export function wrapEnv(env: Env, manifest: BindingManifest): Env {
     result = { ...env };
     for (const [name, kind] of Object.entries(manifest)) {
       // The manifest comes from the runner with the env, so env[name] is the stub of that kind.
-      result[name] = (BUILDERS[kind] as (stub: unknown) => unknown)(env[name]);
+      result[name] = (BUILDERS[kind] as (stub: unknown) => unknown)(forwardInvocation(env[name] as object));
     }
     wrapped.set(env, result);
   }
@@ -55,21 +61,32 @@ export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown
   }
   const wrapEnvOf = (env: Env) => wrapEnv(env, manifest);
 
-  if (typeof handler === "function") {
-    const Entrypoint = handler as new (ctx: unknown, env: Env) => object;
-    return class extends Entrypoint {
-      constructor(ctx: unknown, env: Env) {
-        super(ctx, wrapEnvOf(env));
-      }
-    };
-  }
+  if (typeof handler === "function") return wrapEntrypointClass(handler as EntrypointClass, wrapEnvOf);
   const user = handler as Handlers;
   const result: Handlers = {};
   for (const name of HANDLERS) {
     const method = user[name];
     if (typeof method === "function") {
-      result[name] = (input: unknown, env: Env, ctx: unknown) => method.call(user, input, wrapEnvOf(env), ctx);
+      result[name] = (input: unknown, env: Env, ctx: unknown) => inInvocation(tokenOf(ctx), () => method.call(user, input, wrapEnvOf(env), ctx));
     }
   }
   return result;
+}
+
+type EntrypointClass = new (ctx: unknown, env: Env) => object;
+
+/**
+ * A `WorkerEntrypoint` subclass: its env wrapped, and each method on its prototype chain (the
+ * handlers and RPC methods workerd calls) run inside the invocation the instance was made for.
+ */
+function wrapEntrypointClass(Entrypoint: EntrypointClass, wrapEnvOf: (env: Env) => Env): EntrypointClass {
+  const tokens = new WeakMap<object, string | undefined>();
+  const Wrapped = class extends Entrypoint {
+    constructor(ctx: unknown, env: Env) {
+      super(ctx, wrapEnvOf(env));
+      tokens.set(this, tokenOf(ctx));
+    }
+  };
+  runMethodsInInvocation(Wrapped.prototype, Entrypoint.prototype, Object.prototype, tokens);
+  return Wrapped;
 }

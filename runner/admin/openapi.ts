@@ -22,7 +22,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/workers": { get: { summary: "List workers (a tenant token sees its own)", ok: 200 } },
   "/v1/workers/{name}": {
     put: { summary: "Deploy a version and point the worker at it (201 new, 200 unchanged)", body: DeploySchema, ok: 201 },
-    get: { summary: "The worker: serving version, rollout, routes, suspension", ok: 200 },
+    get: { summary: "The worker: serving version, rollout, routes, suspension, per-invocation limit hits", ok: 200 },
     delete: { summary: "Delete the worker, its routes and versions (KV data stays)", ok: 204 },
   },
   "/v1/workers/{name}/versions": { get: { summary: "Stored versions, ascending deploy time", ok: 200 } },

@@ -5,6 +5,7 @@ import { actingTenant } from "../control/scope.ts";
 import { resumeWorker } from "../control/incidents.ts";
 import { deleteVersion, deleteWorker, endRollout, getWorker, listRoutes, listVersions, listWorkers, rollback, startRollout } from "../control/versions.ts";
 import type { AdminEnv } from "./auth.ts";
+import { hitsOf } from "../limits/hits.ts";
 import { readJsonBody } from "./body.ts";
 import { parse } from "./parse.ts";
 import { DEPLOY_LIMITS, DeploySchema, RollbackSchema, RolloutSchema, VersionIdSchema, WorkerNameSchema } from "./schemas.ts";
@@ -22,7 +23,11 @@ workers.put("/workers/:name", async (c) => {
 
 workers.get("/workers", async (c) => c.json({ workers: await listWorkers(c.env, c.var.scope) }));
 
-workers.get("/workers/:name", async (c) => c.json(await getWorker(c.env, c.var.scope, nameOf(c.req.param("name")))));
+workers.get("/workers/:name", async (c) => {
+  const worker = await getWorker(c.env, c.var.scope, nameOf(c.req.param("name")));
+  // How often its invocations hit a per-invocation limit, by limit (runner/limits/).
+  return c.json({ ...worker, limitHits: await hitsOf(c.env, worker.tenant, worker.name) });
+});
 
 workers.delete("/workers/:name", async (c) => {
   await deleteWorker(c.env, c.var.scope, nameOf(c.req.param("name")));

@@ -12,10 +12,12 @@ import type { QueueProps, QueueRunner } from "../queue/contract.ts";
 import type { R2Props, R2Runner } from "../r2/contract.ts";
 import type { ServiceProps, ServiceRunner } from "../services/contract.ts";
 import type { VaultProps, VaultRunner } from "../vault/contract.ts";
+import type { WithInvocation } from "../limits/guard.ts";
 
 /**
  * Which shim wraps a binding's stub in the tenant isolate (shims/index.ts has one builder per key),
- * and the contract that stub speaks.
+ * and the contract that stub speaks: the shim's view; on the wire each method takes the
+ * invocation token first (WithInvocation, added by shims/invocation.ts).
  */
 export interface ShimStubs {
   kv: KvRunner;
@@ -36,11 +38,11 @@ type Loopback<Props, Runner = unknown> = (options: { props: Props }) => Fetcher 
 
 /** `ctx.exports`: the entrypoint classes runner/index.ts exports, as loopback bindings. */
 export interface RunnerExports {
-  Kv: Loopback<KvProps, KvRunner>;
-  R2: Loopback<R2Props, R2Runner>;
-  Vault: Loopback<VaultProps, VaultRunner>;
-  Queue: Loopback<QueueProps, QueueRunner>;
-  Service: Loopback<ServiceProps, ServiceRunner>;
+  Kv: Loopback<KvProps, WithInvocation<KvRunner>>;
+  R2: Loopback<R2Props, WithInvocation<R2Runner>>;
+  Vault: Loopback<VaultProps, WithInvocation<VaultRunner>>;
+  Queue: Loopback<QueueProps, WithInvocation<QueueRunner>>;
+  Service: Loopback<ServiceProps, WithInvocation<ServiceRunner>>;
   Assets: Loopback<AssetsProps>;
   Egress: Loopback<EgressProps>;
   Tail: Loopback<TailProps>;

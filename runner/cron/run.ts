@@ -1,4 +1,5 @@
 import { database } from "../db/client.ts";
+import { invoke } from "../limits/invocations.ts";
 import type { Env } from "../env.ts";
 import { loadVersion } from "../dispatch/loader.ts";
 import { forwardEvent, forwardedRoute, runsApart } from "../dispatch/probation.ts";
@@ -102,9 +103,11 @@ export async function runForwardedAttempt(env: Env, ctx: ExecutionContext, paylo
 
 function callScheduled(env: Env, ctx: ExecutionContext, route: Route, { version, cron, scheduledTime }: ForwardedAttempt): Promise<AttemptResult> {
   return journaled(invocationOf(route, version), () =>
-    loadVersion(env, ctx, route, version)
-      .getEntrypoint<ScheduledFetcher>()
-      .scheduled({ scheduledTime: new Date(scheduledTime), cron }),
+    invoke(env.CONFIG, route.tenant, route.worker, (invocation) =>
+      loadVersion(env, ctx, route, version)
+        .getEntrypoint<ScheduledFetcher>(undefined, { props: { invocation } })
+        .scheduled({ scheduledTime: new Date(scheduledTime), cron }),
+    ),
   );
 }
 

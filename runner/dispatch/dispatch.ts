@@ -14,6 +14,9 @@ import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
 import { bodyTooLarge, countedBody, declaresTooMuch } from "./body-limit.ts";
 import { TenantIsolateCapReached, refusedAtCap } from "./isolate-budget.ts";
+import { beginInvocation, endInvocation } from "../limits/invocations.ts";
+import { relayWebSocket } from "./websockets.ts";
+import { flushHits } from "../limits/hits.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -57,12 +60,20 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   // Why building the isolate failed: the platform's failure, told apart from the worker's own
   // errors by where it happened, never by a message the worker could also throw.
   let buildFailure: unknown = null;
+  // The invocation's I/O lasts until the response's headers are back (or its WebSocket closes),
+  // then for the waitUntil grace (runner/limits/invocations.ts).
+  const invocation = beginInvocation(env.CONFIG, route.tenant, route.worker);
+  let upgraded = false;
   try {
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
     const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
-    const invoke = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint().fetch(forwarded));
-    const response = await (probation ? oneAtATime(route.worker, invoke) : invoke());
+    const run = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint(undefined, { props: { invocation } }).fetch(forwarded));
+    const response = await (probation ? oneAtATime(route.worker, run) : run());
+    if (response.webSocket) {
+      upgraded = true;
+      return relayWebSocket(response, versionId, env.CONFIG.maxWebSocketsPerIsolate, () => endInvocation(invocation));
+    }
     if (!counted?.exceeded()) return response;
     // The worker answered although its body was cut (it caught the error): the client still
     // learns that its body was refused.
@@ -79,5 +90,8 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     if (error instanceof Error && error.message.startsWith(STARTUP_FAILURE)) emit({ ...who, src: "tenant", level: "error", msg: cut(error.message) });
     log.error("the worker threw an exception; answered 500", who);
     return textResponse(500, "Worker threw an exception.");
+  } finally {
+    if (!upgraded) endInvocation(invocation);
+    ctx.waitUntil(flushHits(env));
   }
 }

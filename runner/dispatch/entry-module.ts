@@ -29,14 +29,16 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /**
  * What the user's `import … from "cloudflare:workers"` reaches (`outpost deploy` bundles it so):
  * everything the built-in module exports, but `env` with Cloudflare's binding objects, as the
- * handlers get it.
+ * handlers get it, and `RpcTarget` whose subclasses' methods keep their invocation.
  */
 export const WORKERS_MODULE_SOURCE = [
   `export * from "cloudflare:workers";`,
-  `import { env as raw } from "cloudflare:workers";`,
-  `import { wrapEnv } from "./__outpost_shims.js";`,
+  `import { env as raw, RpcTarget as BuiltinRpcTarget } from "cloudflare:workers";`,
+  `import { wrapEnv, rpcTargetInInvocation } from "./__outpost_shims.js";`,
   `import manifest from "./__outpost_bindings.json";`,
   `export const env = wrapEnv(raw, manifest);`,
+  // Its instances' methods run in the invocation that made them (shims/invocation.ts).
+  `export const RpcTarget = rpcTargetInInvocation(BuiltinRpcTarget);`,
   "",
 ].join("\n");
 

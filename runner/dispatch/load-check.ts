@@ -3,7 +3,7 @@ import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { type VersionBindings, bindingManifest, bindingNames } from "../bindings/registry.ts";
 import type { RunnerExports } from "../bindings/kind.ts";
-import { loaderModule, platformModules, type StoredModule } from "./loader.ts";
+import { loaderModule, platformModules, type StoredModule, withAsyncLocalStorage } from "./loader.ts";
 import type { TailProps } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
 import { isolateCompatibilityFlags } from "./rpc-flag.ts";
@@ -32,7 +32,7 @@ export async function checkWorkerLoads(
 ): Promise<string[]> {
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of code.modules) modules[module.name] = loaderModule(module);
-  Object.assign(modules, platformModules(bindingManifest(code.bindings)));
+  Object.assign(modules, platformModules(bindingManifest(code.bindings), code.compatibilityDate, code.compatibilityFlags));
   // Top-level code may look at `env` (import { env } from "cloudflare:workers"): it sees the vars,
   // and binding objects built over nothing (no I/O is possible at the top level anyway).
   const checkEnv: Record<string, unknown> = Object.fromEntries(bindingNames(code.bindings).map((name) => [name, null]));
@@ -50,7 +50,7 @@ export default { fetch() {
     verdict = await journaled({ ...who, ...(code.cpuMs === undefined ? {} : { stallMs: code.cpuMs }) }, async () => {
       const worker = env.LOADER.load({
         compatibilityDate: code.compatibilityDate,
-        compatibilityFlags: isolateCompatibilityFlags(code.compatibilityDate, code.compatibilityFlags),
+        compatibilityFlags: withAsyncLocalStorage(isolateCompatibilityFlags(code.compatibilityDate, code.compatibilityFlags)),
         mainModule: CHECK_MODULE,
         modules,
         env: checkEnv,

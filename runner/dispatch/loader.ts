@@ -10,6 +10,7 @@ import type { Route } from "./routes.ts";
 import { fromBase64 } from "../encoding.ts";
 import { admitIsolate } from "./isolate-budget.ts";
 import { isolateCompatibilityFlags } from "./rpc-flag.ts";
+import { NODE_CRYPTO_MODULE, NODE_CRYPTO_SOURCE, hasBuiltinModules } from "./node-crypto.ts";
 
 declare const __OUTPOST_SHIMS__: string;
 
@@ -71,11 +72,11 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of version.modules) modules[module.name] = loaderModule(module);
   modules[ENTRY_MODULE] = { js: entryModule(version.main_module, version.entrypoints) };
-  Object.assign(modules, platformModules(bindingManifest(bindings)));
+  Object.assign(modules, platformModules(bindingManifest(bindings), compatibilityDate, compatibilityFlags));
 
   return {
     compatibilityDate,
-    compatibilityFlags: isolateCompatibilityFlags(compatibilityDate, compatibilityFlags),
+    compatibilityFlags: withAsyncLocalStorage(isolateCompatibilityFlags(compatibilityDate, compatibilityFlags)),
     mainModule: ENTRY_MODULE,
     modules,
     env: tenantEnv,
@@ -87,12 +88,18 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   };
 }
 
+/** The shims keep each invocation's token in an AsyncLocalStorage (shims/invocation.ts), which needs this flag. */
+export function withAsyncLocalStorage(flags: string[]): string[] {
+  return flags.includes("nodejs_als") ? flags : [...flags, "nodejs_als"];
+}
+
 /** The modules every tenant isolate gets beside the user's: shims, binding manifest, `cloudflare:workers` stand-in. */
-export function platformModules(manifest: BindingManifest): Record<string, WorkerLoaderModule> {
+export function platformModules(manifest: BindingManifest, compatibilityDate: string, compatibilityFlags: string[]): Record<string, WorkerLoaderModule> {
   return {
     [SHIMS_MODULE]: { js: __OUTPOST_SHIMS__ },
     [MANIFEST_MODULE]: { json: manifest },
     [WORKERS_MODULE]: { js: WORKERS_MODULE_SOURCE },
+    ...(hasBuiltinModules(compatibilityDate, compatibilityFlags) ? { [NODE_CRYPTO_MODULE]: { js: NODE_CRYPTO_SOURCE } } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 // it waits its turn so that a stall there has one suspect. The lease stays with the dispatcher
 // that took it, which renews it and settles the outcome either way. A forwarded batch travels as
 // JSON: bodies base64-encoded, times as epoch ms.
+import { invoke } from "../limits/invocations.ts";
 import type { Env } from "../env.ts";
 import { fromBase64, toBase64 } from "../encoding.ts";
 import { loadVersion } from "../dispatch/loader.ts";
@@ -77,6 +78,8 @@ function consumeHere(env: Env, ctx: ExecutionContext, route: Route, versionId: s
     ...deliveryBody(message.contentType, message.body),
   }));
   return journaled(invocationOf(route, versionId), () =>
-    loadVersion(env, ctx, route, versionId).getEntrypoint<QueueFetcher>().queue(queue, batch, { metrics }),
+    invoke(env.CONFIG, route.tenant, route.worker, (invocation) =>
+      loadVersion(env, ctx, route, versionId).getEntrypoint<QueueFetcher>(undefined, { props: { invocation } }).queue(queue, batch, { metrics }),
+    ),
   );
 }

@@ -4,6 +4,7 @@ import type { R2Props } from "./contract.ts";
 import { signingKey } from "../vault/signing.ts";
 import { verifyPresigned } from "./presign.ts";
 import { textResponse } from "../text-response.ts";
+import { invoke } from "../limits/invocations.ts";
 
 /** Serves presigned URLs (`storage.<base domain>/<token>`) without any tenant worker. */
 export async function servePresigned(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -14,19 +15,25 @@ export async function servePresigned(request: Request, env: Env, ctx: ExecutionC
   if (method !== claims.method) return textResponse(403, `Presigned URL refused: it allows ${claims.method}, not ${request.method}.`);
   // The same code path as a binding call, with props from the signed claims only.
   const props: R2Props = { tenant: claims.tenant, worker: "(presigned URL)", binding: "(presigned URL)", bucketId: claims.bucketId };
-  const bucket = runnerExports(ctx).R2({ props });
+  // Each presigned request is an invocation of its own, as the binding's methods expect one.
+  return invoke(env.CONFIG, props.tenant, props.worker, (invocation) => serveObject(request, method, claims.key, runnerExports(ctx).R2({ props }), invocation));
+}
+
+type Bucket = ReturnType<ReturnType<typeof runnerExports>["R2"]>;
+
+async function serveObject(request: Request, method: string, key: string, bucket: Bucket, invocation: string): Promise<Response> {
   if (method === "PUT") {
     const contentType = request.headers.get("content-type");
-    const meta = await bucket.putObject(claims.key, request.body ?? new Uint8Array(0), {
+    const meta = await bucket.putObject(invocation, key, request.body ?? new Uint8Array(0), {
       httpMetadata: contentType === null ? {} : { contentType },
     });
     return new Response(null, { status: 200, headers: { etag: `"${meta?.etag ?? ""}"` } });
   }
   if (method === "DELETE") {
-    await bucket.deleteObjects([claims.key]);
+    await bucket.deleteObjects(invocation, [key]);
     return new Response(null, { status: 204 });
   }
-  const result = await bucket.getObject(claims.key, {});
+  const result = await bucket.getObject(invocation, key, {});
   if (!result?.body) return textResponse(404, "No such object.");
   const headers = new Headers({ etag: `"${result.meta.etag}"`, "content-length": String(result.meta.size) });
   const type = result.meta.httpMetadata.contentType;

@@ -14,8 +14,8 @@ export interface ServiceProps {
 
 /** The Service entrypoint's RPC methods, as function-typed properties so parameters are checked in both directions. */
 export interface ServiceRunner {
-  /** The target worker's fetch handler. */
-  fetch: (request: Request) => Promise<Response>;
+  /** The target worker's fetch handler (not named fetch: the token goes first, and a stub's fetch() is HTTP). */
+  forward: (request: Request) => Promise<Response>;
   /** JS RPC: `env.X.method(…args)` on the target entrypoint. */
   call: (method: string, args: unknown[]) => Promise<unknown>;
 }

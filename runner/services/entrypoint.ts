@@ -4,29 +4,45 @@ import { loadVersion } from "../dispatch/loader.ts";
 import { type Route, chooseVersion, invocationOf, resolveWorker } from "../dispatch/routes.ts";
 import { suspendedMessage } from "../dispatch/suspended.ts";
 import { journaled } from "../logs/journal.ts";
+import { invocationOf as callerInvocation, invoke, subrequest } from "../limits/invocations.ts";
+import type { WithInvocation } from "../limits/guard.ts";
+import { flushHits } from "../limits/hits.ts";
 import type { ServiceProps, ServiceRunner } from "./contract.ts";
 
 /**
  * A service binding's server side: each call resolves the target through its route (so the
- * target's deploys, rollbacks and rollouts apply) and only within the caller's tenant.
+ * target's deploys, rollbacks and rollouts apply) and only within the caller's tenant. The call is
+ * one subrequest of the caller's invocation and begins the target's, one level deeper
+ * (limits/invocations.ts).
  */
-export class Service extends WorkerEntrypoint<Env, ServiceProps> implements ServiceRunner {
-  override async fetch(request: Request): Promise<Response> {
-    const { route, version } = await this.#target(request);
-    return journaled(invocationOf(route, version), () => this.#entrypoint(route, version).fetch(request));
+export class Service extends WorkerEntrypoint<Env, ServiceProps> implements WithInvocation<ServiceRunner> {
+  async forward(token: string, request: Request): Promise<Response> {
+    return this.#call(token, request, (target) => target.fetch(request));
   }
 
   /** JS RPC: calls `method` on the target entrypoint (the shim turns `env.X.method(…)` into this). */
-  async call(method: string, args: unknown[]): Promise<unknown> {
+  async call(token: string, method: string, args: unknown[]): Promise<unknown> {
     if (typeof method !== "string" || !Array.isArray(args)) throw new TypeError("Invalid service binding call.");
-    const { route, version } = await this.#target(null);
-    return journaled(invocationOf(route, version), () => {
-      // The method is named at run time; the stub's type knows only fetch() and connect().
-      const target = this.#entrypoint(route, version) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-      // A method call on the stub itself: taking the method off the stub first would try to
-      // transfer the dynamic worker's entrypoint, which workerd refuses.
-      return target[method]!(...args);
-    });
+    // The method is named at run time; the stub's type knows only fetch() and connect().
+    // A method call on the stub itself: taking the method off the stub first would try to
+    // transfer the dynamic worker's entrypoint, which workerd refuses.
+    return this.#call(token, null, (target) => (target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!(...args));
+  }
+
+  async #call<T>(token: string, request: Request | null, run: (target: Fetcher) => Promise<T>): Promise<T> {
+    const limits = this.env.CONFIG;
+    try {
+      const caller = callerInvocation(limits, token, this.ctx.props);
+      return await subrequest(limits, caller, async () => {
+        const { route, version } = await this.#target(request);
+        return journaled(invocationOf(route, version), () =>
+          invoke(limits, route.tenant, route.worker, (invocation) => run(this.#entrypoint(route, version, invocation)), caller),
+        );
+      });
+    } catch (error) {
+      this.ctx.waitUntil(flushHits(this.env));
+      throw error;
+    }
   }
 
   async #target(request: Request | null): Promise<{ route: Route; version: string }> {
@@ -39,7 +55,7 @@ export class Service extends WorkerEntrypoint<Env, ServiceProps> implements Serv
     return { route, version };
   }
 
-  #entrypoint(route: Route, version: string): Fetcher {
-    return loadVersion(this.env, this.ctx, route, version).getEntrypoint(this.ctx.props.entrypoint);
+  #entrypoint(route: Route, version: string, invocation: string): Fetcher {
+    return loadVersion(this.env, this.ctx, route, version).getEntrypoint(this.ctx.props.entrypoint, { props: { invocation } });
   }
 }

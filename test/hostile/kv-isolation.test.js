@@ -8,10 +8,10 @@ let platform;
 // A worker that exposes its binding over HTTP so the test can try things from inside an isolate.
 // /raw works on the platform's raw RPC stubs, as an attacker gets them: outpost deploy points a
 // static import of cloudflare:workers at the shims, but not a specifier the bundler cannot see
-// (nor a bundle uploaded straight to the admin API).
+// (nor a bundle uploaded straight to the admin API). Its methods take the invocation's token first.
 const PROBE = `const builtin = () => import(["cloudflare", "workers"].join(":"));
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const key = url.searchParams.get("key") ?? "secret";
     const attempt = async (fn) => { try { return { ok: await fn() }; } catch (error) { return { error: error.message }; } };
@@ -22,13 +22,14 @@ export default {
       case "/own-keys": return Response.json({ keys: Reflect.ownKeys(env.KV).map(String), json: JSON.stringify(env.KV) });
       case "/raw": {
         const stub = (await builtin()).env.KV;
+        const token = ctx.props.invocation;
         return Response.json({
-          listOtherNamespace: await attempt(() => stub.list({ namespaceId: "1" })),
-          readWithExtraArgs: await attempt(() => stub.read(key, 60, { namespaceId: "1" }).then((e) => e && new TextDecoder().decode(e.value))),
-          objectKey: await attempt(() => stub.read({ namespaceId: "1", key })),
+          listOtherNamespace: await attempt(() => stub.list(token, { namespaceId: "1" })),
+          readWithExtraArgs: await attempt(() => stub.read(token, key, 60, { namespaceId: "1" }).then((e) => e && new TextDecoder().decode(e.value))),
+          objectKey: await attempt(() => stub.read(token, { namespaceId: "1", key })),
           props: await attempt(async () => JSON.stringify(await stub.ctx)),
           env: await attempt(async () => JSON.stringify(await stub.env)),
-          query: await attempt(() => stub.query("SELECT 1", [])),
+          query: await attempt(() => stub.query(token, "SELECT 1", [])),
         });
       }
     }

@@ -1,6 +1,7 @@
-// Per-invocation limits that need no invocation identity: PBKDF2 iterations (Cloudflare's 100,000,
-// which the open-source workerd does not enforce) and the public request body size (refused while
-// streaming, not after). Traffic to loopback only; every endless body is bounded by the test.
+// Per-invocation limits that need no invocation identity: PBKDF2 iterations in Web Crypto and
+// node:crypto (Cloudflare's 100,000, which the open-source workerd does not enforce) and the public
+// request body size (refused while streaming, not after). Traffic to loopback only; every endless
+// body is bounded by the test.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, workerFile } from "../helpers/platform.js";
@@ -39,6 +40,35 @@ beforeAll(async () => {
       },
     };`),
   );
+  // Not bundled, so the bare "crypto" specifier reaches workerd as written.
+  const nodeKdf = `import crypto, { pbkdf2, pbkdf2Sync } from "node:crypto";
+import * as bare from "crypto";
+export default {
+  async fetch(request) {
+    const params = new URL(request.url).searchParams;
+    const iterations = Number(params.get("iterations"));
+    const args = ["pw", "salt", iterations, 32, "sha256"];
+    const ways = {
+      named: () => pbkdf2Sync(...args),
+      default: () => crypto.pbkdf2Sync(...args),
+      bare: () => bare.pbkdf2Sync(...args),
+      builtin: () => process.getBuiltinModule("node:crypto").pbkdf2Sync(...args),
+      callback: () => new Promise((resolve, reject) => pbkdf2(...args, (error, key) => (error ? reject(error) : resolve(key)))),
+    };
+    try {
+      return Response.json({ key: (await ways[params.get("via")]()).toString("hex"), hash: crypto.createHash("sha256").update("x").digest("hex").length });
+    } catch (error) {
+      return Response.json({ error: error.name + ": " + error.message });
+    }
+  },
+};`;
+  const nodeKdfDeploy = await platform.admin("PUT", "/v1/workers/node-kdf", {
+    mainModule: "kdf.js",
+    modules: [{ name: "kdf.js", type: "esm", content: nodeKdf }],
+    compatibilityDate: "2025-06-01",
+    compatibilityFlags: ["nodejs_compat"],
+  });
+  if (nodeKdfDeploy.status >= 300) throw new Error(JSON.stringify(nodeKdfDeploy.body));
   await platform.deploy(
     "bodies",
     await workerFile(`export default {
@@ -121,6 +151,28 @@ function sendChunked(path, total = Infinity, to = { port: platform.port, method:
     write();
   });
 }
+
+describe("node:crypto pbkdf2 iterations", () => {
+  const WAYS = ["named", "default", "bare", "builtin", "callback"];
+
+  it("pbkdf2 (node:crypto): 30,000,000 iterations are refused with Cloudflare's error, however the function is reached", async () => {
+    for (const via of WAYS) {
+      expect(JSON.parse((await platform.fetchWorker("node-kdf", `/?via=${via}&iterations=30000000`)).text), via).toEqual({
+        error: "NotSupportedError: Pbkdf2 failed: iteration counts above 100000 are not supported (requested 30000000).",
+      });
+    }
+  });
+
+  it("pbkdf2 (node:crypto): 100,000 iterations derive the same key every way, and the rest of node:crypto works", async () => {
+    const keys = new Set();
+    for (const via of WAYS) {
+      const result = JSON.parse((await platform.fetchWorker("node-kdf", `/?via=${via}&iterations=100000`)).text);
+      expect(result.hash, via).toBe(64);
+      keys.add(result.key);
+    }
+    expect([...keys]).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+  });
+});
 
 describe("public request body size", () => {
   it("body: a Content-Length over the limit is answered 413 before a byte of the body is sent, and the worker never runs", async () => {

@@ -17,19 +17,19 @@ let platform;
 // POST /do {binding, op, args}: runs env[binding][op](...args). GET /log: what queue() was handed.
 // The consumer acts on flags in json bodies: failAlways, ackThenThrow, retryDelay, sleepMs.
 // With raw: true, calls go to the platform's raw RPC stubs, as an attacker gets them (a specifier
-// the bundler cannot see reaches the built-in cloudflare:workers, not the shims).
+// the bundler cannot see reaches the built-in cloudflare:workers, not the shims); they take the
+// invocation's token first, as the shims send it.
 const APP = `const builtin = () => import(["cloudflare", "workers"].join(":"));
 const log = [];
 const running = {};
 const peak = {};
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (url.pathname === "/log") return Response.json({ log, peak });
     const { binding, op, args = [], raw = false } = await request.json();
     try {
-      const target = raw ? (await builtin()).env[binding] : env[binding];
-      let result = await target[op](...args);
+      let result = raw ? await (await builtin()).env[binding][op](ctx.props.invocation, ...args) : await env[binding][op](...args);
       if (Array.isArray(result)) result = result.map((m) => m && m.body instanceof Map ? { ...m, body: { map: [...m.body] } } : m);
       return Response.json({ result: result ?? null });
     } catch (error) {

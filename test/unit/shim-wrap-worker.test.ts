@@ -34,18 +34,43 @@ function recordingWorker() {
   return { worker, seen };
 }
 
-it("wrapWorker: object handlers get KV bindings as KvNamespace objects", async () => {
-  const { worker, seen } = recordingWorker();
+it("wrapWorker: object handlers get KV bindings as KvNamespace objects, whose calls carry the invocation's token", async () => {
   const { env, cache, sessions } = makeEnv();
+  const worker = {
+    async fetch(_request: unknown, given: Env) {
+      expect(given.CACHE).toBeInstanceOf(KvNamespace);
+      expect(given.SESSIONS).toBeInstanceOf(KvNamespace);
+      await (given.CACHE as KvNamespace).get("a");
+      await (given.SESSIONS as KvNamespace).delete("b");
+    },
+  };
+  await (wrapWorker(worker, MANIFEST) as Wrapped).fetch?.(new Request("https://w.example/"), env, { props: { invocation: "inv-1" } });
+  expect(cache.calls).toEqual([["read", "inv-1", "a", undefined]]);
+  expect(sessions.calls).toEqual([["remove", "inv-1", "b"]]);
+});
+
+it("wrapWorker: calls made outside any handler carry no token (the runner refuses them)", async () => {
+  const { worker, seen } = recordingWorker();
+  const { env, cache } = makeEnv();
+  await (wrapWorker(worker, MANIFEST) as Wrapped).fetch?.(null, env, {});
+  await (seen[0]?.CACHE as KvNamespace).get("a");
+  expect(cache.calls).toEqual([["read", "", "a", undefined]]);
+});
+
+it("wrapWorker: concurrent invocations each send their own token, also after awaits", async () => {
+  const { env, cache } = makeEnv();
+  const worker = {
+    async fetch(key: unknown, given: Env) {
+      await new Promise((resolve) => setTimeout(resolve, key === "slow" ? 5 : 0));
+      await (given.CACHE as KvNamespace).get(String(key));
+    },
+  };
   const wrapped = wrapWorker(worker, MANIFEST) as Wrapped;
-  await wrapped.fetch?.(new Request("https://w.example/"), env, {});
-  const [given] = seen;
-  expect(given?.CACHE).toBeInstanceOf(KvNamespace);
-  expect(given?.SESSIONS).toBeInstanceOf(KvNamespace);
-  await (given?.CACHE as KvNamespace).get("a");
-  await (given?.SESSIONS as KvNamespace).delete("b");
-  expect(cache.calls).toEqual([["read", "a", undefined]]);
-  expect(sessions.calls).toEqual([["remove", "b"]]);
+  await Promise.all([wrapped.fetch?.("slow", env, { props: { invocation: "one" } }), wrapped.fetch?.("fast", env, { props: { invocation: "two" } })]);
+  expect(cache.calls).toEqual([
+    ["read", "two", "fast", undefined],
+    ["read", "one", "slow", undefined],
+  ]);
 });
 
 it("wrapWorker: vars and bindings not in the manifest are passed untouched", async () => {
@@ -153,6 +178,31 @@ it("wrapWorker: class instances built with the same env share one wrapped env", 
   const Wrapped = wrapWorker(Entrypoint, MANIFEST) as new (ctx: unknown, env: Env) => Entrypoint;
   const { env } = makeEnv();
   expect(new Wrapped({}, env).env).toBe(new Wrapped({}, env).env);
+});
+
+it("wrapWorker: an event listener added during an invocation runs in it (a WebSocket's message handler)", async () => {
+  const { env, cache } = makeEnv();
+  const target = new EventTarget();
+  const worker = {
+    fetch(_request: unknown, given: Env) {
+      target.addEventListener("ping", () => void (given.CACHE as KvNamespace).get("p"));
+    },
+  };
+  await (wrapWorker(worker, MANIFEST) as Wrapped).fetch?.(null, env, { props: { invocation: "socket-1" } });
+  target.dispatchEvent(new Event("ping"));
+  expect(cache.calls).toEqual([["read", "socket-1", "p", undefined]]);
+});
+
+it("wrapWorker: a class's methods run inside the invocation its instance was made for", async () => {
+  class Api extends WorkerEntrypoint<Env> {
+    async lookup(key: string) {
+      return (this.env.CACHE as KvNamespace).get(key);
+    }
+  }
+  const Wrapped = wrapWorker(Api, MANIFEST) as new (ctx: unknown, env: Env) => Api;
+  const { env, cache } = makeEnv();
+  await new Wrapped({ props: { invocation: "rpc-1" } }, env).lookup("k");
+  expect(cache.calls).toEqual([["read", "rpc-1", "k", undefined]]);
 });
 
 it("wrapWorker: a WorkerEntrypoint subclass sees the wrapped env as this.env", () => {

@@ -1,0 +1,133 @@
+// The tenant side of the invocation token (runner/limits/invocations.ts). The platform hands each
+// handler call a token in `ctx.props.invocation`; the wrapper runs the handler inside an
+// AsyncLocalStorage holding it, and every binding call and fetch() made from that handler (or its
+// waitUntil work) sends it back, so the runner can count and limit that invocation's I/O. The
+// runner checks every token against the stub's own tenant and worker: tenant code that reads,
+// drops or swaps tokens can only spend its own invocations' limits or lose its I/O.
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { WithInvocation } from "../runner/limits/guard.ts";
+import { INVOCATION_HEADER } from "../runner/egress/contract.ts";
+
+const current = new AsyncLocalStorage<string | undefined>();
+
+/** The token a handler was called with (absent on a call the platform did not begin). */
+export function tokenOf(ctx: unknown): string | undefined {
+  const props = (ctx as { props?: { invocation?: unknown } } | null | undefined)?.props;
+  return typeof props?.invocation === "string" ? props.invocation : undefined;
+}
+
+/** Runs a handler call as part of its invocation. */
+export function inInvocation<T>(token: string | undefined, run: () => T): T {
+  return current.run(token, run);
+}
+
+/**
+ * Defines on `target` a wrapper of every method reachable from `from` up to (not including)
+ * `stop`, the nearest definition of each name winning as in method lookup: the wrapper runs the
+ * method in the invocation `tokens` holds for the instance it is called on.
+ */
+export function runMethodsInInvocation(target: object, from: object, stop: object, tokens: WeakMap<object, string | undefined>): void {
+  const seen = new Set(["constructor"]);
+  for (let proto: object | null = from; proto && proto !== stop; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
+      const method = descriptor.value as unknown;
+      if (typeof method !== "function") continue;
+      Object.defineProperty(target, name, {
+        ...descriptor,
+        value(this: object, ...args: unknown[]) {
+          return current.run(tokens.get(this), () => method.apply(this, args));
+        },
+      });
+    }
+  }
+}
+
+/**
+ * `RpcTarget` for the worker's own classes (the platform's `cloudflare:workers` exports it): workerd
+ * calls an RpcTarget's methods, when another worker calls them over JS RPC, outside the invocation
+ * that made it, so each instance remembers that invocation and its methods run in it.
+ */
+export function rpcTargetInInvocation<Base extends abstract new () => object>(RpcTarget: Base): Base {
+  const tokens = new WeakMap<object, string | undefined>();
+  const wrapped = new WeakSet<object>();
+  const InInvocation = class extends (RpcTarget as unknown as new () => object) {
+    constructor() {
+      super();
+      tokens.set(this, current.getStore());
+      const proto = new.target.prototype as object;
+      if (!wrapped.has(proto)) {
+        wrapped.add(proto);
+        runMethodsInInvocation(proto, proto, InInvocation.prototype, tokens);
+      }
+    }
+  };
+  return InInvocation as unknown as Base;
+}
+
+/** A function handed to another worker over JS RPC runs, when called back, in the invocation that handed it. */
+export function bindToInvocation(value: unknown): unknown {
+  if (typeof value !== "function") return value;
+  const token = current.getStore();
+  const callback = value as (...args: unknown[]) => unknown;
+  return (...args: unknown[]) => current.run(token, () => callback(...args));
+}
+
+/** The shim's view of a binding stub: each method call sends the current invocation's token first. */
+export function forwardInvocation<Runner extends object>(stub: WithInvocation<Runner>): Runner {
+  const methods = stub as unknown as Record<string, (...args: unknown[]) => unknown>;
+  return new Proxy({} as Runner, {
+    get(_, name) {
+      if (typeof name !== "string" || name === "then") return undefined;
+      return (...args: unknown[]) => methods[name]!(current.getStore() ?? "", ...args);
+    },
+  });
+}
+
+/** Replaces the global fetch() with one that tells the platform's egress which invocation it belongs to. */
+export function forwardInvocationOnFetch(global: { fetch: typeof fetch }): void {
+  const original = global.fetch;
+  global.fetch = function fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const request = new Request(input, init);
+    request.headers.set(INVOCATION_HEADER, current.getStore() ?? "");
+    return original(request);
+  };
+}
+
+type Listener = (this: unknown, ...args: unknown[]) => unknown;
+type ListenerMethods = {
+  addEventListener(type: string, listener: unknown, options?: unknown): void;
+  removeEventListener(type: string, listener: unknown, options?: unknown): void;
+};
+
+/**
+ * Event listeners (a WebSocket's "message", …) run in the invocation that added them: workerd
+ * does not carry the async context into event dispatch, so without this a WebSocket handler's
+ * binding calls would carry no token. Applied to EventTarget.prototype.
+ */
+export function keepInvocationInListeners(target: ListenerMethods): void {
+  const { addEventListener, removeEventListener } = target;
+  const wrappers = new WeakMap<Listener, Listener>();
+  target.addEventListener = function (this: unknown, type: string, listener: unknown, options?: unknown) {
+    let given = listener;
+    if (typeof listener === "function") {
+      const token = current.getStore();
+      let wrapper = wrappers.get(listener as Listener);
+      if (!wrapper) {
+        const original = listener as Listener;
+        wrapper = function (this: unknown, ...args: unknown[]) {
+          return current.run(token, () => original.apply(this, args));
+        };
+        wrappers.set(original, wrapper);
+      }
+      given = wrapper;
+    }
+    addEventListener.call(this, type, given, options);
+  };
+  target.removeEventListener = function (this: unknown, type: string, listener: unknown, options?: unknown) {
+    const wrapper = typeof listener === "function" ? wrappers.get(listener as Listener) : undefined;
+    removeEventListener.call(this, type, wrapper ?? listener, options);
+  };
+}
