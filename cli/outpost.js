@@ -32,10 +32,20 @@ Usage:
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
   outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
   outpost secret list WORKER | secret delete WORKER NAME
+  outpost secret bulk [FILE.json] [--name WORKER]   set several secrets from a JSON object of name → value (stdin without FILE)
+  outpost kv namespace list | kv namespace create NAME | kv namespace delete [NAME]
+  outpost kv key put KEY [VALUE] [--path FILE] [--ttl S] [--expiration T] [--metadata JSON] | kv key get KEY [--text]
+  outpost kv key list [--prefix P] | kv key delete KEY | kv bulk put FILE.json | kv bulk delete FILE.json [--force]
+                                               KV data; the namespace is --binding NAME (from ./wrangler.toml, or -c FILE)
+                                               or --namespace-id ID (its name), as in wrangler; --tenant ID for operators
+  outpost r2 bucket list | r2 bucket create NAME | r2 bucket delete NAME   [--tenant ID]
+  outpost r2 object get BUCKET/KEY [--file F | --pipe] | r2 object put BUCKET/KEY --file F | --pipe [--content-type T]
+  outpost r2 object delete BUCKET/KEY          R2 objects, as wrangler's r2 object verbs
   outpost vault put NAME | vault list | vault delete NAME   [--tenant ID]   the tenant's vault
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
   outpost queues purge NAME [--tenant ID]      delete every message of a queue
+  outpost queues send NAME BODY [--json] [--delay-seconds N] [--tenant ID]   send one message (text; --json: BODY is JSON)
   outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
 
 Environment:
@@ -138,9 +148,77 @@ try {
       break;
     }
     case "queues": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { tenant: { type: "string" }, json: { type: "boolean" }, "delay-seconds": { type: "string" } },
+      });
       const { queues } = await import("./queues.js");
-      await queues(positionals, values.tenant);
+      const delay = values["delay-seconds"];
+      await queues(positionals, values.tenant, {
+        json: values.json ?? false,
+        ...(delay === undefined ? {} : { delaySeconds: seconds(delay, "--delay-seconds") }),
+      });
+      break;
+    }
+    case "kv": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          binding: { type: "string" },
+          "namespace-id": { type: "string" },
+          config: { type: "string", short: "c" },
+          tenant: { type: "string" },
+          path: { type: "string" },
+          ttl: { type: "string" },
+          expiration: { type: "string" },
+          metadata: { type: "string" },
+          prefix: { type: "string" },
+          text: { type: "boolean" },
+          force: { type: "boolean", short: "f" },
+          "skip-confirmation": { type: "boolean", short: "y" },
+        },
+      });
+      const { kv } = await import("./kv.js");
+      const { "namespace-id": namespaceId, ttl, expiration, force, "skip-confirmation": skip, ...options } = values;
+      await kv(positionals, {
+        ...options,
+        ...(namespaceId === undefined ? {} : { namespaceId }),
+        ...(ttl === undefined ? {} : { ttl: seconds(ttl, "--ttl") }),
+        ...(expiration === undefined ? {} : { expiration: seconds(expiration, "--expiration") }),
+        force: Boolean(force || skip),
+      });
+      break;
+    }
+    case "r2": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          tenant: { type: "string" },
+          file: { type: "string", short: "f" },
+          pipe: { type: "boolean", short: "p" },
+          "content-type": { type: "string" },
+          ct: { type: "string" },
+          "content-disposition": { type: "string" },
+          "content-encoding": { type: "string" },
+          "content-language": { type: "string" },
+          "cache-control": { type: "string" },
+        },
+      });
+      const { r2 } = await import("./r2.js");
+      const optional = (/** @type {string} */ key, /** @type {string | undefined} */ value) => (value === undefined ? {} : { [key]: value });
+      await r2(positionals, {
+        pipe: values.pipe ?? false,
+        ...optional("tenant", values.tenant),
+        ...optional("file", values.file),
+        ...optional("contentType", values["content-type"] ?? values.ct),
+        ...optional("contentDisposition", values["content-disposition"]),
+        ...optional("contentEncoding", values["content-encoding"]),
+        ...optional("contentLanguage", values["content-language"]),
+        ...optional("cacheControl", values["cache-control"]),
+      });
       break;
     }
     case "audit": {
@@ -162,7 +240,7 @@ try {
     case "secret":
     case "vault":
     case "secrets": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" }, name: { type: "string" } } });
       const commands = await import("./commands.js");
       const [name, second, third] = positionals;
       const need = (/** @type {string | undefined} */ value, /** @type {string} */ usage) => {
@@ -173,6 +251,7 @@ try {
       else if (command === "routes") await commands.routes();
       else if (command === "domains") await commands.domains(positionals, values.tenant);
       else if (command === "tokens") await commands.tokens(positionals, values.tenant);
+      else if (command === "secret" && name === "bulk") await commands.secretBulk(second, values.name);
       else if (command === "secret") await commands.secret(positionals);
       else if (command === "vault") await commands.vault(positionals, values.tenant);
       else if (command === "secrets") {
@@ -210,6 +289,13 @@ try {
 function count(value, name) {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a whole number of at least 1, got ${value}`);
+  return number;
+}
+
+/** Whole seconds, as --ttl, --expiration and --delay-seconds take them. @param {string} value @param {string} name */
+function seconds(value, name) {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new Error(`${name} must be a whole number of seconds, got ${value}`);
   return number;
 }
 
