@@ -7,8 +7,8 @@ import { createInterface } from "node:readline/promises";
 import { adminFetch, callAdmin } from "./admin-client.js";
 import { findWranglerConfig, loadWranglerConfig } from "./wrangler-config.js";
 
-/** Keys per bulk request: the admin API's (and Cloudflare's) limit. */
-const BULK_KEYS = 10_000;
+/** The admin API's limits of one bulk request (runner/kv/admin.ts), with room for the JSON around the items. */
+const BULK = { keys: 10_000, bytes: 36 * 1024 * 1024 };
 
 /**
  * @typedef {object} KvOptions
@@ -201,14 +201,21 @@ async function bulkDelete(file, options) {
 }
 
 /**
- * Sends `items` in requests of BULK_KEYS, with progress on a terminal (quiet otherwise).
+ * Sends `items` in requests within BULK's limits, with progress on a terminal (quiet otherwise).
  * @template T
  * @param {T[]} items @param {string} done @param {(batch: T[]) => Promise<unknown>} send
  */
 async function inBatches(items, done, send) {
-  for (let i = 0; i < items.length; i += BULK_KEYS) {
-    await send(items.slice(i, i + BULK_KEYS));
-    if (process.stderr.isTTY && items.length > BULK_KEYS) process.stderr.write(`${Math.min(i + BULK_KEYS, items.length)} of ${items.length} keys ${done}\n`);
+  let sent = 0;
+  while (sent < items.length) {
+    let end = sent;
+    for (let bytes = 0; end < items.length && end - sent < BULK.keys; end++) {
+      bytes += Buffer.byteLength(JSON.stringify(items[end])) + 1;
+      if (bytes > BULK.bytes && end > sent) break;
+    }
+    await send(items.slice(sent, end));
+    sent = end;
+    if (process.stderr.isTTY && sent < items.length) process.stderr.write(`${sent} of ${items.length} keys ${done}\n`);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Statement } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { AssetsProps } from "../assets/contract.ts";
 import type { EgressProps } from "../egress/contract.ts";
-import type { KvProps, KvRunner } from "../kv/contract.ts";
+import type { KvBulkRunner, KvProps, KvRunner } from "../kv/contract.ts";
 import type { TailProps } from "../logs/events.ts";
 import type { QueueProps, QueueRunner } from "../queue/contract.ts";
 import type { R2Props, R2Runner } from "../r2/contract.ts";
@@ -36,7 +36,7 @@ type Loopback<Props, Runner = unknown> = (options: { props: Props }) => Fetcher 
 
 /** `ctx.exports`: the entrypoint classes runner/index.ts exports, as loopback bindings. */
 export interface RunnerExports {
-  Kv: Loopback<KvProps, KvRunner>;
+  Kv: Loopback<KvProps, KvRunner & KvBulkRunner>;
   R2: Loopback<R2Props, R2Runner>;
   Vault: Loopback<VaultProps, VaultRunner>;
   Queue: Loopback<QueueProps, QueueRunner>;

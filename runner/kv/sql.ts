@@ -83,6 +83,20 @@ export const KV_SQL = {
 
   delete: notifying(`DELETE FROM kv_entries WHERE namespace_id = $1 AND key = $2`, ""),
 
+  // Bulk writes and deletes (the admin API's): one statement, so one commit and its NOTIFYs, rather
+  // than one per key. Keys and values arrive hex-encoded (see getMany); keys are distinct.
+  putMany: notifying(
+    `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
+       SELECT $1, decode(k, 'hex'), decode(v, 'hex'), m, e, ver
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t(k, v, m, e, ver)
+     ON CONFLICT (namespace_id, key) DO UPDATE
+       SET value = excluded.value, metadata = excluded.metadata,
+           expiration = excluded.expiration, version = excluded.version`,
+    "",
+  ),
+
+  deleteMany: notifying(`DELETE FROM kv_entries WHERE namespace_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex'))`, ""),
+
   // [from, below) is the prefix's byte range, so user input never becomes a LIKE pattern.
   list: sql<KvListRow>(`SELECT key, metadata, expiration FROM kv_entries
            WHERE namespace_id = $1 AND key >= $2 AND key < $4 AND ${VISIBLE}

@@ -1,6 +1,6 @@
 // End to end: the data verbs (outpost kv, r2, queues send, secret bulk) as a user types them,
 // against a real platform; what they write is read back through a deployed worker's bindings.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,15 +45,18 @@ queue = "jobs"
     "value.bin": new Uint8Array([0, 1, 2, 255]),
     "photo.txt": "a photo, in words",
     "pairs.json": JSON.stringify([
+      { key: "bulk/a", value: "first, then replaced" },
       { key: "bulk/a", value: "one" },
       { key: "bulk/b", value: "dHdv", base64: true, metadata: { n: 2 } },
     ]),
+    "many.json": JSON.stringify(Array.from({ length: 10_001 }, (_, i) => ({ key: `many/${String(i).padStart(5, "0")}`, value: String(i) }))),
     "doomed.json": JSON.stringify(["bulk/a", { name: "bulk/b" }]),
     "bad-pairs.json": JSON.stringify([
       { key: "bad/ok", value: "fine" },
       { key: "x".repeat(513), value: "too long a key" },
     ]),
     "secrets.json": JSON.stringify({ API_KEY: "k-123", OTHER: "o-456" }),
+    ".env.production": 'API_KEY=from-env\nOTHER="quoted value"\n',
   });
 });
 afterAll(async () => {
@@ -69,6 +72,20 @@ async function outpost(args, cwd = project) {
     stderr: stderr.toString(),
     bytes: stdout,
   }));
+}
+
+/** Runs the CLI in the project with `input` on its stdin. @param {string[]} args @param {string} input @returns {Promise<string>} stdout */
+function outpostWithInput(args, input) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token };
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: project, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(stderr))));
+    child.stdin.end(input);
+  });
 }
 
 /** @param {string[]} args @returns {Promise<string>} stderr */
@@ -136,6 +153,7 @@ describe("outpost kv", () => {
   it("kv bulk: put and delete files in wrangler's shape; a file with one bad pair stores nothing", async () => {
     expect((await outpost(["kv", "bulk", "put", "pairs.json", "--binding", "SEEDS"])).stdout).toBe("Success!\n");
     expect((await platform.fetchWorker("seeded", "/kv?key=bulk/b")).text).toBe("two");
+    expect((await platform.fetchWorker("seeded", "/kv?key=bulk/a")).text).toBe("one");
     const listed = JSON.parse((await outpost(["kv", "key", "list", "--binding", "SEEDS", "--prefix", "bulk/"])).stdout);
     expect(listed).toEqual([{ name: "bulk/a" }, { name: "bulk/b", metadata: { n: 2 } }]);
 
@@ -146,6 +164,12 @@ describe("outpost kv", () => {
 
     expect((await outpost(["kv", "bulk", "delete", "doomed.json", "--binding", "SEEDS", "--force"])).stdout).toBe("Success!\n");
     expect(JSON.parse((await outpost(["kv", "key", "list", "--binding", "SEEDS", "--prefix", "bulk/"])).stdout)).toEqual([]);
+  });
+
+  it("kv bulk put: a file of more keys than one request takes is sent in several", async () => {
+    expect((await outpost(["kv", "bulk", "put", "many.json", "--binding", "SEEDS"])).stdout).toBe("Success!\n");
+    const keys = JSON.parse((await outpost(["kv", "key", "list", "--binding", "SEEDS", "--prefix", "many/"])).stdout);
+    expect([keys.length, keys.at(-1)?.name]).toEqual([10_001, "many/10000"]);
   });
 
   it("kv namespace delete: refused while a deployed version binds it", async () => {
@@ -170,6 +194,8 @@ describe("outpost r2", () => {
     await outpost(["r2", "object", "get", "media/photos/1.txt", "--file", "copy/photo.txt"]);
     expect(await readFile(join(project, "copy/photo.txt"), "utf8")).toBe("a photo, in words");
 
+    expect(await outpostWithInput(["r2", "object", "put", "media/piped/a b.txt", "--pipe"], "from stdin")).toBe("");
+    expect((await platform.fetchWorker("seeded", "/r2?key=piped/a%20b.txt")).text).toBe("from stdin");
     expect(await outpostFails(["r2", "bucket", "delete", "media"])).toContain("is bound by worker seeded");
     expect((await outpost(["r2", "object", "delete", "media/photos/1.txt"])).stdout).toBe('Deleting object "photos/1.txt" from bucket "media".\n');
     expect(await outpostFails(["r2", "object", "get", "media/photos/1.txt", "--pipe"])).toContain("The specified key does not exist.");
@@ -200,5 +226,7 @@ describe("outpost queues send and secret bulk", () => {
     expect((await outpost(["secret", "bulk", "secrets.json"])).stdout).toBe("2 secrets successfully uploaded to seeded\n");
     expect((await platform.fetchWorker("seeded", "/")).text).toBe("k-123/o-456");
     expect(await outpostFails(["secret", "bulk", "pairs.json", "--name", "seeded"])).toContain("must hold a JSON object of name → value");
+    await outpost(["secret", "bulk", ".env.production", "--name", "seeded"]);
+    expect((await platform.fetchWorker("seeded", "/")).text).toBe("from-env/quoted value");
   });
 });
