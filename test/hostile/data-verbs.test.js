@@ -134,6 +134,30 @@ describe("data routes across tenants", () => {
     expect((await call("GET", `/v1/r2/buckets/${ACME.bucket}/objects/photo.txt`, acme.token)).text).toBe("acme's photo");
   });
 
+  it("raw stub: a worker calling the Kv entrypoint's bulk methods itself reaches only its own namespace", async () => {
+    // The admin API's bulk methods are on the stub tenant code holds too (outpost deploy hides the
+    // raw stub behind the shim; a specifier the bundler cannot see, or a bundle sent to the API, does not).
+    const probe = `const builtin = () => import(["cloudflare", "workers"].join(":"));
+export default {
+  async fetch() {
+    const stub = (await builtin()).env.KV;
+    const attempt = async (fn) => { try { await fn(); return "ok"; } catch (error) { return error.message; } };
+    return Response.json({
+      write: await attempt(() => stub.writeMany([{ key: "secret", value: "evil's" }])),
+      smuggled: await attempt(() => stub.writeMany([{ key: "secret", value: "x", options: { namespaceId: "1" } }])),
+      remove: await attempt(() => stub.removeMany(["secret"])),
+    });
+  },
+};`;
+    const bundle = await bundleWorker(await workerFile(probe));
+    expect((await platform.admin("PUT", "/v1/workers/evil-probe", { ...bundle, kv: { KV: ACME.namespace } }, evil.token)).status).toBe(201);
+    const before = await acmeData();
+    const result = JSON.parse((await platform.fetchWorker("evil-probe")).text);
+    expect(result).toEqual({ write: "ok", smuggled: expect.stringContaining("Invalid argument to the KV binding"), remove: "ok" });
+    expect(await acmeData()).toEqual(before);
+    expect((await call("GET", `/v1/kv/namespaces/${ACME.namespace}/values/secret`, acme.token)).text).toBe("acme's value");
+  });
+
   it("ids: a namespace or bucket named by another tenant's numeric database id is just a name, and not found", async () => {
     for (const id of ["1", "2", "3"]) {
       expect((await call("GET", `/v1/kv/namespaces/${id}/keys`, evil.token)).status).toBe(404);
