@@ -82,7 +82,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/kv/namespaces/{namespace}": { delete: { summary: "Delete a KV namespace and its keys (refused while a stored version binds it)", ok: 204 } },
   "/v1/kv/namespaces/{namespace}/keys": { get: { summary: "List keys (?prefix=, ?limit= 1-1000, ?cursor=), as a binding's list()", ok: 200 } },
   "/v1/kv/namespaces/{namespace}/values/{key}": {
-    get: { summary: "A key's value (bytes); its metadata and expiration in outpost-kv-metadata and outpost-kv-expiration headers", ok: 200 },
+    get: { summary: "A key's value (bytes; its metadata and expiration are in the key listing)", ok: 200 },
     put: { summary: "Write a key: the body is the value (?expiration_ttl=, ?expiration=, ?metadata= JSON)", ok: 204 },
     delete: { summary: "Delete a key (no error if absent)", ok: 204 },
   },

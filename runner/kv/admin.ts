@@ -126,15 +126,12 @@ kv.get("/kv/namespaces/:namespace/keys", async (c) => {
 
 // `:key{.+}` takes the rest of the path, percent-decoded (a key may hold "/"); the entrypoint checks it.
 
-/** The value's bytes; its metadata (JSON) and expiration (epoch seconds) in headers. */
+/** The value's bytes (its metadata and expiration are in the key listing). */
 kv.get("/kv/namespaces/:namespace/values/:key{.+}", async (c) => {
   const namespace = await namespaceOf(c);
   const entry = await bindingCall(namespace.read(c.req.param("key")));
   if (!entry) throw new PlatformError("ERR_NOT_FOUND", 404, "Value not found.");
-  const headers: Record<string, string> = { "content-type": "application/octet-stream" };
-  if (entry.metadata !== null) headers["outpost-kv-metadata"] = entry.metadata;
-  if (entry.expiration !== null) headers["outpost-kv-expiration"] = String(entry.expiration);
-  return new Response(entry.value as Uint8Array<ArrayBuffer>, { headers });
+  return new Response(entry.value as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/octet-stream" } });
 });
 
 /** The body is the value; ?expiration_ttl=, ?expiration= and ?metadata= (JSON) as Cloudflare's API takes them. */
@@ -209,7 +206,7 @@ kv.post("/kv/namespaces/:namespace/bulk/delete", async (c) => {
       throw atPair(i, error);
     }
   });
-  for (let i = 0; i < keys.length; i += BULK_BATCH.keys) await bindingCall(namespace.removeMany(keys.slice(i, i + BULK_BATCH.keys)));
+  await bindingCall(namespace.removeMany(keys));
   return c.json({ successful_key_count: keys.length, unsuccessful_keys: [] });
 });
 
