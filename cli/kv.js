@@ -4,6 +4,7 @@
 // namespace's id is its name).
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
+import { parseArgs } from "node:util";
 import { adminFetch, callAdmin } from "./admin-client.js";
 import { findWranglerConfig, loadWranglerConfig } from "./wrangler-config.js";
 
@@ -24,6 +25,46 @@ const BULK = { keys: 10_000, bytes: 36 * 1024 * 1024 };
  * @property {boolean} [text]
  * @property {boolean} [force]
  */
+
+/**
+ * `outpost kv …` with wrangler's flag names.
+ * @param {string[]} args
+ */
+export async function kvCommand(args) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      binding: { type: "string" },
+      "namespace-id": { type: "string" },
+      config: { type: "string", short: "c" },
+      tenant: { type: "string" },
+      path: { type: "string" },
+      ttl: { type: "string" },
+      expiration: { type: "string" },
+      metadata: { type: "string" },
+      prefix: { type: "string" },
+      text: { type: "boolean" },
+      force: { type: "boolean", short: "f" },
+      "skip-confirmation": { type: "boolean", short: "y" },
+    },
+  });
+  const { "namespace-id": namespaceId, ttl, expiration, force, "skip-confirmation": skip, ...options } = values;
+  await kv(positionals, {
+    ...options,
+    ...(namespaceId === undefined ? {} : { namespaceId }),
+    ...(ttl === undefined ? {} : { ttl: seconds(ttl, "--ttl") }),
+    ...(expiration === undefined ? {} : { expiration: seconds(expiration, "--expiration") }),
+    force: Boolean(force || skip),
+  });
+}
+
+/** @param {string} value @param {string} flag */
+function seconds(value, flag) {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new Error(`${flag} must be a whole number of seconds, got ${value}`);
+  return number;
+}
 
 /**
  * @param {string[]} args

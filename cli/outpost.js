@@ -157,68 +157,18 @@ try {
       const delay = values["delay-seconds"];
       await queues(positionals, values.tenant, {
         json: values.json ?? false,
-        ...(delay === undefined ? {} : { delaySeconds: seconds(delay, "--delay-seconds") }),
+        ...(delay === undefined ? {} : { delaySeconds: count(delay, "--delay-seconds") }),
       });
       break;
     }
     case "kv": {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          binding: { type: "string" },
-          "namespace-id": { type: "string" },
-          config: { type: "string", short: "c" },
-          tenant: { type: "string" },
-          path: { type: "string" },
-          ttl: { type: "string" },
-          expiration: { type: "string" },
-          metadata: { type: "string" },
-          prefix: { type: "string" },
-          text: { type: "boolean" },
-          force: { type: "boolean", short: "f" },
-          "skip-confirmation": { type: "boolean", short: "y" },
-        },
-      });
-      const { kv } = await import("./kv.js");
-      const { "namespace-id": namespaceId, ttl, expiration, force, "skip-confirmation": skip, ...options } = values;
-      await kv(positionals, {
-        ...options,
-        ...(namespaceId === undefined ? {} : { namespaceId }),
-        ...(ttl === undefined ? {} : { ttl: seconds(ttl, "--ttl") }),
-        ...(expiration === undefined ? {} : { expiration: seconds(expiration, "--expiration") }),
-        force: Boolean(force || skip),
-      });
+      const { kvCommand } = await import("./kv.js");
+      await kvCommand(rest);
       break;
     }
     case "r2": {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          tenant: { type: "string" },
-          file: { type: "string", short: "f" },
-          pipe: { type: "boolean", short: "p" },
-          "content-type": { type: "string" },
-          ct: { type: "string" },
-          "content-disposition": { type: "string" },
-          "content-encoding": { type: "string" },
-          "content-language": { type: "string" },
-          "cache-control": { type: "string" },
-        },
-      });
-      const { r2 } = await import("./r2.js");
-      const optional = (/** @type {string} */ key, /** @type {string | undefined} */ value) => (value === undefined ? {} : { [key]: value });
-      await r2(positionals, {
-        pipe: values.pipe ?? false,
-        ...optional("tenant", values.tenant),
-        ...optional("file", values.file),
-        ...optional("contentType", values["content-type"] ?? values.ct),
-        ...optional("contentDisposition", values["content-disposition"]),
-        ...optional("contentEncoding", values["content-encoding"]),
-        ...optional("contentLanguage", values["content-language"]),
-        ...optional("cacheControl", values["cache-control"]),
-      });
+      const { r2Command } = await import("./r2.js");
+      await r2Command(rest);
       break;
     }
     case "audit": {
@@ -289,13 +239,6 @@ try {
 function count(value, name) {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a whole number of at least 1, got ${value}`);
-  return number;
-}
-
-/** Whole seconds, as --ttl, --expiration and --delay-seconds take them. @param {string} value @param {string} name */
-function seconds(value, name) {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new Error(`${name} must be a whole number of seconds, got ${value}`);
   return number;
 }
 

@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream, mkdirSync, statSync } from "node:f
 import { dirname } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { parseArgs } from "node:util";
 import { adminFetch, callAdmin } from "./admin-client.js";
 
 /**
@@ -17,6 +18,39 @@ import { adminFetch, callAdmin } from "./admin-client.js";
  * @property {string} [contentLanguage]
  * @property {string} [cacheControl]
  */
+
+/**
+ * `outpost r2 …` with wrangler's flag names.
+ * @param {string[]} args
+ */
+export async function r2Command(args) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      tenant: { type: "string" },
+      file: { type: "string", short: "f" },
+      pipe: { type: "boolean", short: "p" },
+      "content-type": { type: "string" },
+      ct: { type: "string" },
+      "content-disposition": { type: "string" },
+      "content-encoding": { type: "string" },
+      "content-language": { type: "string" },
+      "cache-control": { type: "string" },
+    },
+  });
+  const optional = (/** @type {string} */ key, /** @type {string | undefined} */ value) => (value === undefined ? {} : { [key]: value });
+  await r2(positionals, {
+    pipe: values.pipe ?? false,
+    ...optional("tenant", values.tenant),
+    ...optional("file", values.file),
+    ...optional("contentType", values["content-type"] ?? values.ct),
+    ...optional("contentDisposition", values["content-disposition"]),
+    ...optional("contentEncoding", values["content-encoding"]),
+    ...optional("contentLanguage", values["content-language"]),
+    ...optional("cacheControl", values["cache-control"]),
+  });
+}
 
 /**
  * @param {string[]} args
