@@ -32,7 +32,7 @@ Usage:
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
   outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
   outpost secret list WORKER | secret delete WORKER NAME
-  outpost secret bulk [FILE.json] [--name WORKER]   set several secrets from a JSON object of name → value (stdin without FILE)
+  outpost secret bulk [FILE.json] [--name WORKER]   set several secrets: a JSON object of name → value or a .env file (stdin without FILE)
   outpost kv namespace list | kv namespace create NAME | kv namespace delete [NAME]
   outpost kv key put KEY [VALUE] [--path FILE] [--ttl S] [--expiration T] [--metadata JSON] | kv key get KEY [--text]
   outpost kv key list [--prefix P] | kv key delete KEY | kv bulk put FILE.json | kv bulk delete FILE.json [--force]
