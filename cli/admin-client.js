@@ -19,22 +19,37 @@ export function adminEndpoint() {
  * @returns {Promise<any>} the JSON the endpoint documents
  */
 export async function callAdmin(method, path, body) {
+  const response = await adminFetch(method, path, body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return response.json().catch(() => ({}));
+}
+
+/**
+ * Calls the admin API with any body (bytes, a stream); returns the response when it is OK, else
+ * throws the API's own error message.
+ * @param {string} method
+ * @param {string} path
+ * @param {{ headers?: Record<string, string>, body?: string | Uint8Array | ReadableStream }} [init]
+ * @returns {Promise<Response>}
+ */
+export async function adminFetch(method, path, { headers = {}, body } = {}) {
   const { url, token } = adminEndpoint();
   /** @type {Response} */
   let response;
   try {
     response = await fetch(url + path, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      ...(body === undefined ? {} : { body }),
+      // A stream body (a file being uploaded) is sent as it is read.
+      ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
     });
   } catch (error) {
     throw new Error(`cannot reach the admin API at ${url} (is \`outpost start\` running?): ${/** @type {Error} */ (error).cause ?? error}`);
   }
-  /** @type {any} */
-  const payload = await response.json().catch(() => ({}));
   if (!response.ok) {
+    /** @type {any} */
+    const payload = await response.json().catch(() => ({}));
     throw new Error(`${payload?.error?.code ?? `HTTP ${response.status}`}: ${payload?.error?.message ?? response.statusText}`);
   }
-  return payload;
+  return response;
 }

@@ -1,6 +1,9 @@
 // The control-plane commands: each a thin call to the admin API (docs/admin-api.md).
 import { callAdmin } from "./admin-client.js";
+import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { readSecretValue } from "./secret-input.js";
+import { findWranglerConfig, loadWranglerConfig } from "./wrangler-config.js";
 
 /** @param {string} name */
 const path = (name) => `/v1/workers/${encodeURIComponent(name)}`;
@@ -135,6 +138,50 @@ export async function secret([action, worker, name]) {
   } else {
     throw new Error("usage: outpost secret put|list|delete WORKER [NAME]");
   }
+}
+
+/**
+ * `secret bulk [FILE] [--name WORKER]`: a JSON object of name → value, or a .env file of
+ * NAME=value lines, as wrangler's `secret bulk` takes them (from stdin without FILE); the worker
+ * defaults to the project config's name.
+ * @param {string | undefined} file
+ * @param {string | undefined} worker
+ */
+export async function secretBulk(file, worker) {
+  const name = worker ?? projectName();
+  const text = readFileSync(file ?? 0, "utf8");
+  const where = file ?? "stdin";
+  const values = secretsIn(text, where);
+  const { count } = await callAdmin("PUT", `${path(name)}/secrets`, { secrets: values });
+  console.log(`${count} secrets successfully uploaded to ${name}`);
+}
+
+/** @param {string} text @param {string} where */
+function secretsIn(text, where) {
+  /** @type {unknown} */
+  let values;
+  try {
+    values = JSON.parse(text);
+  } catch {
+    const lines = parseEnv(text);
+    if (Object.keys(lines).length === 0)
+      throw new Error(`${where} is neither JSON nor a .env file; secret bulk takes {"NAME": "value", …} or NAME=value lines`);
+    return lines;
+  }
+  if (typeof values !== "object" || values === null || Array.isArray(values)) {
+    throw new Error(`${where} must hold a JSON object of name → value, e.g. {"API_KEY": "…"}`);
+  }
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== "string") throw new Error(`The value of ${key} in ${where} is not a string; secret values are strings`);
+  }
+  return /** @type {Record<string, string>} */ (values);
+}
+
+function projectName() {
+  const file = findWranglerConfig(process.cwd());
+  const name = file === undefined ? undefined : loadWranglerConfig(file).name;
+  if (!name) throw new Error("name the worker: --name WORKER (or run from a project whose wrangler.toml has a name)");
+  return name;
 }
 
 /**

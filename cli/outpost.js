@@ -35,10 +35,20 @@ Usage:
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
   outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
   outpost secret list WORKER | secret delete WORKER NAME
+  outpost secret bulk [FILE.json] [--name WORKER]   set several secrets: a JSON object of name → value or a .env file (stdin without FILE)
+  outpost kv namespace list | kv namespace create NAME | kv namespace delete [NAME]
+  outpost kv key put KEY [VALUE] [--path FILE] [--ttl S] [--expiration T] [--metadata JSON] | kv key get KEY [--text]
+  outpost kv key list [--prefix P] | kv key delete KEY | kv bulk put FILE.json | kv bulk delete FILE.json [--force]
+                                               KV data; the namespace is --binding NAME (from ./wrangler.toml, or -c FILE)
+                                               or --namespace-id ID (its name), as in wrangler; --tenant ID for operators
+  outpost r2 bucket list | r2 bucket create NAME | r2 bucket delete NAME   [--tenant ID]
+  outpost r2 object get BUCKET/KEY [--file F | --pipe] | r2 object put BUCKET/KEY --file F | --pipe [--content-type T]
+  outpost r2 object delete BUCKET/KEY          R2 objects, as wrangler's r2 object verbs
   outpost vault put NAME | vault list | vault delete NAME   [--tenant ID]   the tenant's vault
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
   outpost queues purge NAME [--tenant ID]      delete every message of a queue
+  outpost queues send NAME BODY [--json] [--delay-seconds N] [--tenant ID]   send one message (text; --json: BODY is JSON)
   outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
   outpost usage [--tenant ID]                  the tenant's usage and quota of each resource (a tenant token: its own)
   outpost quota set TENANT RESOURCE=VALUE...   set a tenant's quotas (operator): kv_bytes=2GiB workers=200 tokens=default
@@ -164,9 +174,27 @@ try {
       break;
     }
     case "queues": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { tenant: { type: "string" }, json: { type: "boolean" }, "delay-seconds": { type: "string" } },
+      });
       const { queues } = await import("./queues.js");
-      await queues(positionals, values.tenant);
+      const delay = values["delay-seconds"];
+      await queues(positionals, values.tenant, {
+        json: values.json ?? false,
+        ...(delay === undefined ? {} : { delaySeconds: count(delay, "--delay-seconds") }),
+      });
+      break;
+    }
+    case "kv": {
+      const { kvCommand } = await import("./kv.js");
+      await kvCommand(rest);
+      break;
+    }
+    case "r2": {
+      const { r2Command } = await import("./r2.js");
+      await r2Command(rest);
       break;
     }
     case "usage":
@@ -195,7 +223,7 @@ try {
     case "secret":
     case "vault":
     case "secrets": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" }, name: { type: "string" } } });
       const commands = await import("./commands.js");
       const [name, second, third] = positionals;
       const need = (/** @type {string | undefined} */ value, /** @type {string} */ usage) => {
@@ -206,6 +234,7 @@ try {
       else if (command === "routes") await commands.routes();
       else if (command === "domains") await commands.domains(positionals, values.tenant);
       else if (command === "tokens") await commands.tokens(positionals, values.tenant);
+      else if (command === "secret" && name === "bulk") await commands.secretBulk(second, values.name);
       else if (command === "secret") await commands.secret(positionals);
       else if (command === "vault") await commands.vault(positionals, values.tenant);
       else if (command === "secrets") {

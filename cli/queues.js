@@ -1,11 +1,13 @@
-// `outpost queues [list] | queues purge NAME` [--tenant ID]: the operator's view of queues.
+// `outpost queues [list] | queues purge NAME | queues send NAME BODY` [--tenant ID]: the
+// operator's view of queues, and a message sent by hand.
 import { callAdmin } from "./admin-client.js";
 
 /**
- * @param {string[]} args list | purge NAME
+ * @param {string[]} args list | purge NAME | send NAME BODY
  * @param {string | undefined} tenant
+ * @param {{ json?: boolean, delaySeconds?: number }} [send] how `send` sends BODY
  */
-export async function queues([action, name], tenant) {
+export async function queues([action, name, body], tenant, send = {}) {
   const query = tenant ? `?tenant=${encodeURIComponent(tenant)}` : "";
   if (action === undefined || action === "list") {
     const { queues } = await callAdmin("GET", `/v1/queues${query}`);
@@ -26,8 +28,22 @@ export async function queues([action, name], tenant) {
   } else if (action === "purge" && name) {
     const { purged } = await callAdmin("POST", `/v1/queues/${encodeURIComponent(name)}/purge${query}`);
     console.log(`Purged ${purged} message${purged === 1 ? "" : "s"} from ${name}`);
+  } else if (action === "send" && name && body !== undefined) {
+    const message = send.json ? { body: jsonBody(body), contentType: "json" } : { body, contentType: "text" };
+    const delay = send.delaySeconds === undefined ? {} : { delaySeconds: send.delaySeconds };
+    await callAdmin("POST", `/v1/queues/${encodeURIComponent(name)}/messages${query}`, { messages: [{ ...message, ...delay }] });
+    console.log(`Sent a message to ${name}`);
   } else {
-    throw new Error("usage: outpost queues [list] | queues purge NAME   [--tenant ID]");
+    throw new Error("usage: outpost queues [list] | queues purge NAME | queues send NAME BODY [--json] [--delay-seconds N]   [--tenant ID]");
+  }
+}
+
+/** @param {string} text */
+function jsonBody(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`with --json, BODY must be JSON (e.g. '{"id":1}'); drop --json to send it as text`);
   }
 }
 

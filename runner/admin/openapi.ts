@@ -1,10 +1,12 @@
 // The admin API's OpenAPI document, generated from the same zod schemas that validate requests.
 import { z } from "zod/v4";
-import { DeploySchema, DomainClaimSchema, RollbackSchema, RolloutSchema, SecretValueSchema, TokenSchema } from "./schemas.ts";
+import { DeploySchema, DomainClaimSchema, RollbackSchema, RolloutSchema, SecretValueSchema, SecretsBulkSchema, TokenSchema } from "./schemas.ts";
 import { IncidentSchema } from "./incidents.ts";
 import { QuotasSchema } from "./quotas.ts";
 import { ScheduledSchema } from "../cron/schemas.ts";
 import { AckSchema, PublishSchema, PullSchema, VisibilitySchema } from "../queue/schemas.ts";
+import { BulkDeleteSchema, BulkPutSchema, NamespaceCreateSchema } from "../kv/admin.ts";
+import { BucketCreateSchema } from "../r2/admin.ts";
 
 interface Operation {
   summary: string;
@@ -47,7 +49,10 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: "List tokens (no secrets)", ok: 200, operator: true },
   },
   "/v1/tokens/{id}": { delete: { summary: "Revoke a token", ok: 204, operator: true } },
-  "/v1/workers/{name}/secrets": { get: { summary: "The worker's secret names (never values)", ok: 200 } },
+  "/v1/workers/{name}/secrets": {
+    get: { summary: "The worker's secret names (never values)", ok: 200 },
+    put: { summary: "Set several secret bindings at once (name → value); the next request sees them all", body: SecretsBulkSchema, ok: 200 },
+  },
   "/v1/workers/{name}/secrets/{secret}": {
     put: { summary: "Set a secret binding; the next request sees it", body: SecretValueSchema, ok: 204 },
     delete: { summary: "Delete a secret binding", ok: 204 },
@@ -71,6 +76,29 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   "/v1/queues/{name}/messages/ack": { post: { summary: "Acknowledge and retry (nack) leased messages by lease_id; idempotent", body: AckSchema, ok: 200 } },
   "/v1/queues/{name}/messages/visibility": { post: { summary: "Move the end of a lease", body: VisibilitySchema, ok: 200 } },
+  "/v1/kv/namespaces": {
+    get: { summary: "KV namespaces (a tenant token sees its own; ?tenant= for operators)", ok: 200 },
+    post: { summary: "Create a KV namespace (?tenant= for operators)", body: NamespaceCreateSchema, ok: 201 },
+  },
+  "/v1/kv/namespaces/{namespace}": { delete: { summary: "Delete a KV namespace and its keys (refused while a stored version binds it)", ok: 204 } },
+  "/v1/kv/namespaces/{namespace}/keys": { get: { summary: "List keys (?prefix=, ?limit= 1-1000, ?cursor=), as a binding's list()", ok: 200 } },
+  "/v1/kv/namespaces/{namespace}/values/{key}": {
+    get: { summary: "A key's value (bytes; its metadata and expiration are in the key listing)", ok: 200 },
+    put: { summary: "Write a key: the body is the value (?expiration_ttl=, ?expiration=, ?metadata= JSON)", ok: 204 },
+    delete: { summary: "Delete a key (no error if absent)", ok: 204 },
+  },
+  "/v1/kv/namespaces/{namespace}/bulk": { put: { summary: "Write up to 10,000 pairs; all are checked before any is written", body: BulkPutSchema, ok: 200 } },
+  "/v1/kv/namespaces/{namespace}/bulk/delete": { post: { summary: "Delete up to 10,000 keys", body: BulkDeleteSchema, ok: 200 } },
+  "/v1/r2/buckets": {
+    get: { summary: "R2 buckets (a tenant token sees its own; ?tenant= for operators)", ok: 200 },
+    post: { summary: "Create an R2 bucket (?tenant= for operators)", body: BucketCreateSchema, ok: 201 },
+  },
+  "/v1/r2/buckets/{bucket}": { delete: { summary: "Delete an empty R2 bucket (refused while a stored version binds it)", ok: 204 } },
+  "/v1/r2/buckets/{bucket}/objects/{key}": {
+    get: { summary: "An object's bytes, with etag and HTTP metadata headers", ok: 200 },
+    put: { summary: "Write an object: the body (streamed); content-type and the other HTTP metadata headers are kept", ok: 201 },
+    delete: { summary: "Delete an object (no error if absent)", ok: 204 },
+  },
   "/v1/workers/{name}/scheduled": {
     get: { summary: "The worker's recent cron runs (?limit=, default 20), newest first, with outcome and attempts", ok: 200 },
     post: { summary: "Run the worker's scheduled() handler now, as a tick claimed once across hosts (retried like any tick)", body: ScheduledSchema, ok: 200 },

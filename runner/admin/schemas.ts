@@ -1,7 +1,7 @@
 import { z } from "zod/v4";
 import { SECRET_LIMITS } from "../vault/constants.ts";
 import { BINDING_FIELDS, declaredNames } from "../bindings/registry.ts";
-import { BindingNameSchema, ModuleNameSchema, StoredTextSchema } from "./names.ts";
+import { BindingNameSchema, ModuleNameSchema, StoredTextSchema, safeRecord } from "./names.ts";
 import { isWellFormedText, unstorablePath } from "../storable-text.ts";
 import { DNS_LABEL } from "../dispatch/hosts.ts";
 
@@ -102,18 +102,19 @@ export const RollbackSchema = z.object({ version: VersionIdSchema.optional() }).
 
 export const RolloutSchema = z.object({ version: VersionIdSchema, percent: z.number().int().min(0).max(100) }).strict();
 
-export const SecretValueSchema = z
-  .object({
-    value: z
-      .string()
-      // A value is kept encrypted as UTF-8, which cannot carry a lone surrogate: refused, not altered.
-      .refine(isWellFormedText, "Secret values must be well-formed Unicode (no unpaired UTF-16 surrogates).")
-      .refine(
-        (value) => new TextEncoder().encode(value).byteLength <= SECRET_LIMITS.MAX_VALUE_BYTES,
-        `Secret values are at most ${SECRET_LIMITS.MAX_VALUE_BYTES} bytes.`,
-      ),
-  })
-  .strict();
+const SecretTextSchema = z
+  .string()
+  // A value is kept encrypted as UTF-8, which cannot carry a lone surrogate: refused, not altered.
+  .refine(isWellFormedText, "Secret values must be well-formed Unicode (no unpaired UTF-16 surrogates).")
+  .refine(
+    (value) => new TextEncoder().encode(value).byteLength <= SECRET_LIMITS.MAX_VALUE_BYTES,
+    `Secret values are at most ${SECRET_LIMITS.MAX_VALUE_BYTES} bytes.`,
+  );
+
+export const SecretValueSchema = z.object({ value: SecretTextSchema }).strict();
+
+/** `secret bulk`: name → value, as wrangler's file holds them. */
+export const SecretsBulkSchema = z.object({ secrets: safeRecord(WorkerSecretNameSchema, SecretTextSchema) }).strict();
 
 /** `PUT /v1/domains/:domain`: the tenant to own it (operators; a tenant token may omit it). */
 export const DomainClaimSchema = z.object({ tenant: TenantSchema.optional() }).strict();

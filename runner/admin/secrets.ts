@@ -8,16 +8,19 @@ import {
   listWorkerSecrets,
   putVaultSecret,
   putWorkerSecret,
+  putWorkerSecrets,
   rotateSecretsKey,
 } from "../control/secrets.ts";
 import type { AdminEnv } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { parse } from "./parse.ts";
-import { SecretNameSchema, SecretValueSchema, TenantSchema, WorkerNameSchema, WorkerSecretNameSchema } from "./schemas.ts";
+import { SecretNameSchema, SecretValueSchema, SecretsBulkSchema, TenantSchema, WorkerNameSchema, WorkerSecretNameSchema } from "./schemas.ts";
 
 export const secrets = new Hono<AdminEnv>();
 
 const MAX_BODY = 128 * 1024;
+/** `secret bulk`: room for many values of the largest size. */
+const MAX_BULK_BODY = 8 * 1024 * 1024;
 const workerOf = (param: string) => parse(WorkerNameSchema, param, "name");
 const secretOf = (param: string) => parse(SecretNameSchema, param, "secret");
 const tenantOf = (query: string | undefined) => (query === undefined ? undefined : parse(TenantSchema, query, "tenant"));
@@ -28,6 +31,12 @@ secrets.put("/workers/:name/secrets/:secret", async (c) => {
   const name = parse(WorkerSecretNameSchema, c.req.param("secret"), "secret");
   await putWorkerSecret(c.env, c.var.scope, workerOf(c.req.param("name")), name, value);
   return c.body(null, 204);
+});
+
+secrets.put("/workers/:name/secrets", async (c) => {
+  const { secrets } = parse(SecretsBulkSchema, await readJsonBody(c.req.raw, MAX_BULK_BODY), "body");
+  await putWorkerSecrets(c.env, c.var.scope, workerOf(c.req.param("name")), secrets);
+  return c.json({ count: Object.keys(secrets).length });
 });
 
 secrets.get("/workers/:name/secrets", async (c) => c.json({ secrets: await listWorkerSecrets(c.env, c.var.scope, workerOf(c.req.param("name"))) }));

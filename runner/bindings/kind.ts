@@ -6,7 +6,7 @@ import type { Statement } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { AssetsProps } from "../assets/contract.ts";
 import type { EgressProps } from "../egress/contract.ts";
-import type { KvProps, KvRunner } from "../kv/contract.ts";
+import type { KvBulkRunner, KvProps, KvRunner } from "../kv/contract.ts";
 import type { TailProps } from "../logs/events.ts";
 import type { QueueProps, QueueRunner } from "../queue/contract.ts";
 import type { R2Props, R2Runner } from "../r2/contract.ts";
@@ -38,7 +38,7 @@ type Loopback<Props, Runner = unknown> = (options: { props: Props }) => Fetcher 
 
 /** `ctx.exports`: the entrypoint classes runner/index.ts exports, as loopback bindings. */
 export interface RunnerExports {
-  Kv: Loopback<KvProps, WithInvocation<KvRunner>>;
+  Kv: Loopback<KvProps, WithInvocation<KvRunner & KvBulkRunner>>;
   R2: Loopback<R2Props, WithInvocation<R2Runner>>;
   Vault: Loopback<VaultProps, WithInvocation<VaultRunner>>;
   Queue: Loopback<QueueProps, WithInvocation<QueueRunner>>;

@@ -10,8 +10,13 @@ import { type Scope, actingTenant, requireOperator, workerNotFound } from "./sco
 
 /** Sets one of a worker's secret bindings; the next request runs with it (no new code version). */
 export async function putWorkerSecret(env: Env, scope: Scope, worker: string, name: string, value: string): Promise<void> {
-  const tenant = await ownerOf(env, scope, worker, name);
-  await putSecret(env, { tenant, scope: workerScope(worker), name }, value);
+  await putWorkerSecrets(env, scope, worker, { [name]: value });
+}
+
+/** Sets several of a worker's secret bindings (`secret bulk`); the next request runs with all of them. */
+export async function putWorkerSecrets(env: Env, scope: Scope, worker: string, values: Record<string, string>): Promise<void> {
+  const tenant = await ownerOf(env, scope, worker, Object.keys(values));
+  for (const [name, value] of Object.entries(values)) await putSecret(env, { tenant, scope: workerScope(worker), name }, value);
   await secretsChanged(env, worker);
 }
 
@@ -46,14 +51,15 @@ export async function rotateSecretsKey(env: Env, scope: Scope) {
   return rotateKey(env);
 }
 
-/** The worker's tenant, if the scope may see it; with `clash`, refuses a name a binding uses. */
-async function ownerOf(env: Env, scope: Scope, worker: string, clash?: string): Promise<string> {
+/** The worker's tenant, if the scope may see it; refuses any of `names` that a binding uses. */
+async function ownerOf(env: Env, scope: Scope, worker: string, names: string[] = []): Promise<string> {
   const [row] = await database(env).query<{ tenant: string; bindings: VersionBindings }>(
     "SELECT w.tenant, v.bindings FROM workers w JOIN versions v ON v.id = w.version_id WHERE w.name = $1",
     [worker],
   );
   if (!row || (scope.tenant !== null && row.tenant !== scope.tenant)) throw workerNotFound(worker);
-  if (clash !== undefined && bindingNames(row.bindings).includes(clash)) {
+  const clash = names.find((name) => bindingNames(row.bindings).includes(name));
+  if (clash !== undefined) {
     throw new PlatformError("ERR_CONFLICT", 409, `Worker ${worker} already has a binding named ${clash}; a secret cannot replace it.`);
   }
   return row.tenant;

@@ -6,7 +6,7 @@ import type { BindingKind } from "../bindings/kind.ts";
 import { resourceIds } from "../bindings/resource-ids.ts";
 import { KV_SQL } from "./sql.ts";
 
-const NamespaceNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "KV namespace names are 1-64 letters, digits, '_', '.' and '-'.");
+export const NamespaceNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "KV namespace names are 1-64 letters, digits, '_', '.' and '-'.");
 
 const KvFieldSchema = safeRecord(BindingNameSchema, NamespaceNameSchema).default({});
 

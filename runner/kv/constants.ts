@@ -7,6 +7,8 @@ export const KV_LIMITS = {
   MIN_CACHE_TTL_SECONDS: 30,
   MAX_LIST_KEYS: 1000,
   MAX_BULK_KEYS: 100,
+  /** Keys per bulk write or delete (Cloudflare's REST API; workers have no bulk write): https://developers.cloudflare.com/api/resources/kv/subresources/namespaces/methods/bulk_update/ */
+  MAX_BULK_WRITE_KEYS: 10_000,
 } as const;
 
 /** Value types `get` accepts: https://developers.cloudflare.com/kv/api/read-key-value-pairs/ */

@@ -31,6 +31,13 @@ export interface KvPutOptions {
   metadata?: string;
 }
 
+/** One entry of a bulk write. */
+export interface KvWrite {
+  key: string;
+  value: string | Uint8Array;
+  options?: KvPutOptions;
+}
+
 export interface KvListOptions {
   prefix?: string;
   limit?: number;
@@ -62,4 +69,11 @@ export interface KvRunner {
   writeIfVersion: (key: string, value: string | Uint8Array, version: string, options?: KvPutOptions) => Promise<string | null>;
   remove: (key: string) => Promise<void>;
   list: (options: KvListOptions) => Promise<KvListResult>;
+}
+
+/** The Kv entrypoint's bulk methods, which the admin API calls (runner/kv/admin.ts) and no shim does. */
+export interface KvBulkRunner {
+  /** Every entry is checked before any is written; of duplicate keys the last wins. */
+  writeMany: (entries: KvWrite[]) => Promise<void>;
+  removeMany: (keys: string[]) => Promise<void>;
 }

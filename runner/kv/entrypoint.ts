@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { signingKey } from "../vault/signing.ts";
 import { prefixEnd, successor } from "../key-range.ts";
 import { KV_SQL } from "./sql.ts";
+import { KV_LIMITS } from "./constants.ts";
 import { randomHex, toHex } from "../encoding.ts";
 import {
   validateBulkKeys,
@@ -19,7 +20,7 @@ import {
   validatePutOptions,
   validateValueSize,
 } from "./validate.ts";
-import type { KvBulkEntry, KvEntry, KvListResult, KvProps, KvRunner } from "./contract.ts";
+import type { KvBulkEntry, KvBulkRunner, KvEntry, KvListResult, KvProps, KvRunner } from "./contract.ts";
 import { storageDb, storageStep, tenantFacing } from "../tenant-errors.ts";
 
 // The trust boundary: shapes are checked here, Cloudflare's semantic rules in validate.ts.
@@ -27,6 +28,7 @@ const KeySchema = z.string();
 const ValueSchema = z.union([z.string(), z.instanceof(Uint8Array)]);
 const NumberOption = z.number().optional();
 const PutOptionsSchema = z.object({ expiration: NumberOption, expirationTtl: NumberOption, metadata: z.string().optional() }).strict().default({});
+const BulkWriteSchema = z.array(z.object({ key: KeySchema, value: ValueSchema, options: PutOptionsSchema }).strict()).max(KV_LIMITS.MAX_BULK_WRITE_KEYS);
 const ListOptionsSchema = z.object({ prefix: z.string().optional(), limit: NumberOption, cursor: z.string().optional() }).strict().default({});
 
 const arg = argumentParser("KV");
@@ -34,7 +36,7 @@ const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 /** The KV binding's server side (its method names: see contract.ts). */
-export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
+export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner, KvBulkRunner {
   async read(key: string, cacheTtl?: number): Promise<KvEntry | null> {
     const keyBytes = validateKey("KV GET", arg(KeySchema, key));
     validateCacheTtl("KV GET", arg(NumberOption, cacheTtl));
@@ -102,6 +104,31 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     await this.#change(KV_SQL.delete, [keyBytes]);
   }
 
+  async writeMany(entries: unknown): Promise<void> {
+    const parsed = arg(BulkWriteSchema, entries);
+    // By key, so a later duplicate replaces an earlier one (one statement cannot write a key twice).
+    const rows = new Map<string, [string, string | null, number | null]>();
+    for (const entry of parsed) {
+      const [keyBytes, valueBytes, metadata, expiration] = this.#putParams(entry.key, entry.value, entry.options);
+      rows.delete(toHex(keyBytes));
+      rows.set(toHex(keyBytes), [toHex(valueBytes), metadata, expiration]);
+    }
+    const columns = [...rows.values()];
+    await this.#changeMany(KV_SQL.putMany, [
+      [...rows.keys()],
+      columns.map((row) => row[0]),
+      columns.map((row) => row[1]),
+      columns.map((row) => row[2]),
+      columns.map(() => randomHex()),
+    ]);
+  }
+
+  async removeMany(keys: unknown): Promise<void> {
+    const names = arg(z.array(KeySchema).max(KV_LIMITS.MAX_BULK_WRITE_KEYS), keys);
+    const hexKeys = [...new Set(names.map((name) => toHex(validateKey("KV DELETE", name))))];
+    await this.#changeMany(KV_SQL.deleteMany, [hexKeys]);
+  }
+
   async list(options?: unknown): Promise<KvListResult> {
     const parsed = arg(ListOptionsSchema, options);
     const prefix = parsed.prefix ?? "";
@@ -145,12 +172,21 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner {
     }
   }
 
+  /** A statement that changes the entries whose hex keys are params[0]; as #change, for each. */
+  async #changeMany(text: Sql<unknown>, params: [string[], ...(string | number | null)[][]]) {
+    try {
+      await this.#query(text, params);
+    } finally {
+      for (const hex of params[0]) invalidate(slotKey(this.ctx.props.namespaceId, hex));
+    }
+  }
+
   #slot(keyBytes: Uint8Array): string {
     return slotKey(this.ctx.props.namespaceId, toHex(keyBytes));
   }
 
   // Every statement's $1 is the namespace from props: the one thing tenant input never sets.
-  async #query<R>(text: Sql<R>, params: (Uint8Array | string | string[] | number | null)[]): Promise<R[]> {
+  async #query<R>(text: Sql<R>, params: (Uint8Array | string | number | null | (string | number | null)[])[]): Promise<R[]> {
     return storageDb(database(this.env)).query(text, [this.ctx.props.namespaceId, ...params]);
   }
 }
@@ -165,6 +201,8 @@ const KV_OPERATIONS: Record<string, string> = {
   writeIfAbsent: "PUT",
   writeIfVersion: "PUT",
   remove: "DELETE",
+  writeMany: "PUT",
+  removeMany: "DELETE",
 };
 
 // workerd words a failed KV call "KV <operation> failed: <status> <status text>".

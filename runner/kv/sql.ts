@@ -29,6 +29,21 @@ export const KV_SQL = {
   /** A deploy creates the namespaces its version names ($1 tenant, $2 names). */
   createNamespaces: "INSERT INTO kv_namespaces (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
 
+  /** The admin API's namespaces ($1 tenant, or null for every tenant's). */
+  namespaces: sql<{ name: string; tenant: string; created_at: string }>(
+    "SELECT name, tenant, created_at FROM kv_namespaces WHERE $1::text IS NULL OR tenant = $1 ORDER BY tenant, name",
+  ),
+
+  /** No row: the tenant has a namespace of that name already. */
+  createNamespace: sql<{ name: string }>("INSERT INTO kv_namespaces (tenant, name) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING name"),
+
+  // A namespace a stored version binds stays: its worker could not load without it. Its entries
+  // go with it (ON DELETE CASCADE) without NOTIFY: no binding can reach the namespace any more.
+  deleteNamespace: sql<{ found: boolean; bound_by: string | null }>(`WITH namespace AS (SELECT id FROM kv_namespaces WHERE tenant = $1 AND name = $2),
+            bound AS (SELECT worker FROM versions WHERE tenant = $1 AND EXISTS (SELECT 1 FROM jsonb_each_text(bindings->'kv') b WHERE b.value = $2) LIMIT 1),
+            gone AS (DELETE FROM kv_namespaces WHERE id IN (SELECT id FROM namespace) AND NOT EXISTS (SELECT 1 FROM bound) RETURNING id)
+          SELECT EXISTS (SELECT 1 FROM namespace) AS found, (SELECT worker FROM bound) AS bound_by`),
+
   namespaceIds: sql<{ id: string; name: string }>("SELECT id::text AS id, name FROM kv_namespaces WHERE tenant = $1 AND name = ANY($2::text[])"),
 
   get: sql<KvEntryRow>(`SELECT value, metadata, expiration, version
@@ -67,6 +82,20 @@ export const KV_SQL = {
   ),
 
   delete: notifying(`DELETE FROM kv_entries WHERE namespace_id = $1 AND key = $2`, ""),
+
+  // Bulk writes and deletes (the admin API's): one statement, so one commit and its NOTIFYs, rather
+  // than one per key. Keys and values arrive hex-encoded (see getMany); keys are distinct.
+  putMany: notifying(
+    `INSERT INTO kv_entries (namespace_id, key, value, metadata, expiration, version)
+       SELECT $1, decode(k, 'hex'), decode(v, 'hex'), m, e, ver
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t(k, v, m, e, ver)
+     ON CONFLICT (namespace_id, key) DO UPDATE
+       SET value = excluded.value, metadata = excluded.metadata,
+           expiration = excluded.expiration, version = excluded.version`,
+    "",
+  ),
+
+  deleteMany: notifying(`DELETE FROM kv_entries WHERE namespace_id = $1 AND key IN (SELECT decode(unnest($2::text[]), 'hex'))`, ""),
 
   // [from, below) is the prefix's byte range, so user input never becomes a LIKE pattern.
   list: sql<KvListRow>(`SELECT key, metadata, expiration FROM kv_entries

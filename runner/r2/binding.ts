@@ -7,7 +7,7 @@ import { resourceIds } from "../bindings/resource-ids.ts";
 import { R2_SQL } from "./sql.ts";
 
 // https://developers.cloudflare.com/r2/buckets/create-buckets/#bucket-level-operations
-const BucketNameSchema = z
+export const BucketNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "R2 bucket names are 3-63 lowercase letters, digits and dashes, not starting or ending with a dash.");
 

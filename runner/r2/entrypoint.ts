@@ -64,7 +64,7 @@ const PutSchema = z
 const ListSchema = z
   .object({
     prefix: z.string().optional(),
-    delimiter: z.string().min(1).optional(),
+    delimiter: z.string().optional(),
     cursor: z.string().optional(),
     startAfter: z.string().optional(),
     limit: z.number().optional(),
@@ -169,7 +169,9 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
   }
 
   async listObjects(options?: unknown): Promise<ListObjectsResult> {
-    const { prefix = "", delimiter, cursor, startAfter, limit: rawLimit, include = [] } = arg(ListSchema, options ?? {});
+    const { prefix = "", delimiter: givenDelimiter, cursor, startAfter, limit: rawLimit, include = [] } = arg(ListSchema, options ?? {});
+    // An empty delimiter is no delimiter, as in R2.
+    const delimiter = givenDelimiter || undefined;
     const limit = checkListLimit(rawLimit);
     const prefixBytes = keyBytes("list", prefix);
     const end = prefixEnd(prefixBytes);

@@ -75,6 +75,23 @@ export const R2_SQL = {
   /** A deploy creates the buckets its version names ($1 tenant, $2 names). */
   createBuckets: "INSERT INTO r2_buckets (tenant, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
 
+  /** The admin API's buckets ($1 tenant, or null for every tenant's). */
+  buckets: sql<{ name: string; tenant: string; created_at: string }>(
+    "SELECT name, tenant, created_at FROM r2_buckets WHERE $1::text IS NULL OR tenant = $1 ORDER BY tenant, name",
+  ),
+
+  /** No row: the tenant has a bucket of that name already. */
+  createBucket: sql<{ name: string }>("INSERT INTO r2_buckets (tenant, name) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING name"),
+
+  // Only an empty bucket goes (as in R2; its objects' blobs would otherwise leak), and none a
+  // stored version binds: its worker could not load without it.
+  deleteBucket: sql<{ found: boolean; empty: boolean; bound_by: string | null }>(`WITH bucket AS (SELECT id FROM r2_buckets WHERE tenant = $1 AND name = $2),
+            empty AS (SELECT NOT EXISTS (SELECT 1 FROM r2_objects WHERE bucket_id IN (SELECT id FROM bucket))
+                         AND NOT EXISTS (SELECT 1 FROM r2_uploads WHERE bucket_id IN (SELECT id FROM bucket)) AS empty),
+            bound AS (SELECT worker FROM versions WHERE tenant = $1 AND EXISTS (SELECT 1 FROM jsonb_each_text(bindings->'r2') b WHERE b.value = $2) LIMIT 1),
+            gone AS (DELETE FROM r2_buckets WHERE id IN (SELECT id FROM bucket) AND (SELECT empty FROM empty) AND NOT EXISTS (SELECT 1 FROM bound) RETURNING id)
+          SELECT EXISTS (SELECT 1 FROM bucket) AS found, (SELECT empty FROM empty) AS empty, (SELECT worker FROM bound) AS bound_by`),
+
   bucketIds: sql<{ id: string; name: string }>("SELECT id::text AS id, name FROM r2_buckets WHERE tenant = $1 AND name = ANY($2::text[])"),
 
   head: sql<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM r2_objects WHERE bucket_id = $1 AND key = $2`),

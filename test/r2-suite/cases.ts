@@ -202,6 +202,16 @@ export const r2Cases: Record<string, Case> = {
     assert.deepEqual(listing.delimitedPrefixes, ["tree/dir/", "tree/other/"]);
   },
 
+  "list: an empty delimiter is no delimiter": async (bucket) => {
+    for (const key of ["flat/a", "flat/dir/b"]) await bucket.put(key, "x");
+    const listing = await bucket.list({ prefix: "flat/", delimiter: "" });
+    assert.deepEqual(
+      listing.objects.map((o) => o.key),
+      ["flat/a", "flat/dir/b"],
+    );
+    assert.deepEqual(listing.delimitedPrefixes, []);
+  },
+
   "list: metadata only when included": async (bucket) => {
     await bucket.put("incl/a", "x", { httpMetadata: { contentType: "text/plain" }, customMetadata: { k: "v" } });
     assert.deepEqual(plain(listing(await bucket.list({ prefix: "incl/" }))), [[{}, {}]]);

@@ -7,7 +7,7 @@ import { openApiDocument } from "../../runner/admin/openapi.ts";
 function routed(): string[] {
   // Middleware (`use`, a handler taking `next`) is listed too, but answers no request of its own.
   const handlers = inspectRoutes(admin).filter((route) => !route.isMiddleware);
-  return handlers.map(({ method, path }) => `${method} ${path.replace(/:(\w+)/g, "{$1}")}`);
+  return handlers.map(({ method, path }) => `${method} ${path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}")}`);
 }
 
 function documented(): string[] {
