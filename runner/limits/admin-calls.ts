@@ -11,10 +11,11 @@ export const ADMIN_CALLER = "(admin API)";
 export function adminCalls<Runner extends object>(limits: InvocationLimits, tenant: string, stub: WithInvocation<Runner>): Runner {
   return new Proxy(stub, {
     get(target, name) {
-      const method: unknown = Reflect.get(target, name);
       // Never thenable: an async function returns this object.
-      if (name === "then" || typeof method !== "function") return undefined;
-      return (...args: unknown[]) => invoke(limits, tenant, ADMIN_CALLER, (token) => method.call(target, token, ...args));
+      if (name === "then" || typeof name !== "string") return undefined;
+      // Called on the stub itself: a stub's method is a stub too, whose `.call` would be a remote method.
+      const stub = target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      return (...args: unknown[]) => invoke(limits, tenant, ADMIN_CALLER, (token) => stub[name]!(token, ...args));
     },
   }) as unknown as Runner;
 }
