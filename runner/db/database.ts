@@ -6,6 +6,28 @@ import { keepListening } from "./listen.ts";
 import { hearing, notify, subscribedChannels } from "./notifications.ts";
 import { guardedPool } from "./guarded.ts";
 import type { Row, SqlParam, Statement } from "./statement.ts";
+import { FairQueue } from "./fair-queue.ts";
+import { CALL_DEADLINE_MS, unavailableError } from "./unavailable.ts";
+
+/**
+ * Two lanes to Postgres, each a client of its own: calls whose parameters are small (reads, small
+ * writes) and calls that carry large values. A large write keeps a connection busy for as long as
+ * it takes to send it, so in one shared client every small call queued behind it; apart, a flood of
+ * large writes queues only behind other large writes. In each lane a FairQueue (fair-queue.ts)
+ * shares the connections by tenant: one tenant runs at most `perTenant` calls at once, and waiting
+ * tenants take turns. `slots` above the lane's connections lets postgres.js pipeline small calls.
+ */
+const LANES = {
+  small: { connections: 2, slots: 8, perTenant: 6 },
+  large: { connections: 2, slots: 2, perTenant: 1 },
+} as const;
+type Lane = keyof typeof LANES;
+
+/** Parameters larger than this in total (a KV value, a queue batch) take the large lane. */
+const LARGE_CALL_BYTES = 64 * 1024;
+
+/** Whose turn a call without a tenant (routing, admin, maintenance) takes: the platform's own. */
+const PLATFORM = "";
 
 /**
  * Owns this workerd process's Postgres connections.
@@ -14,18 +36,36 @@ import type { Row, SqlParam, Statement } from "./statement.ts";
  * next request; a Durable Object's sockets outlive requests. One object per process
  * (`idFromName("pool")`) with two connections and prepared statements measured fastest
  * here (docs/architecture.md, "Connection pooling"); more hosts scale it out, more shards in one process do not.
+ * Callers name the tenant a call is for (client.ts), which picks its turn in the lane's queue.
  */
 export class Database extends DurableObject<Env> {
-  #pool: Db | undefined;
+  readonly #lanes = new Map<Lane, { db: Db; queue: FairQueue }>();
   #listening = false;
 
-  get #current(): Db {
+  #lane(lane: Lane): { db: Db; queue: FairQueue } {
     if (!this.#listening) {
       this.#listening = true;
       this.#listen();
     }
-    this.#pool ??= guardedPool(() => postgres(this.env.HYPERDRIVE.connectionString, { max: 2, prepare: true, onnotice: () => {} }));
-    return this.#pool;
+    let open = this.#lanes.get(lane);
+    if (!open) {
+      const { connections, ...limits } = LANES[lane];
+      const db = guardedPool(() => postgres(this.env.HYPERDRIVE.connectionString, { max: connections, prepare: true, onnotice: () => {} }));
+      this.#lanes.set(lane, (open = { db, queue: new FairQueue(limits) }));
+    }
+    return open;
+  }
+
+  /** Runs `call` in its lane, in `tenant`'s turn; a call that waits CALL_DEADLINE_MS for a turn fails as unavailable. */
+  #run<T>(tenant: string | undefined, params: readonly SqlParam[], call: (db: Db) => Promise<T>): Promise<T> {
+    const { db, queue } = this.#lane(paramBytes(params) > LARGE_CALL_BYTES ? "large" : "small");
+    const signal = AbortSignal.timeout(CALL_DEADLINE_MS);
+    return queue
+      .run(tenant ?? PLATFORM, () => call(db), signal)
+      .catch((error: unknown) => {
+        if (signal.aborted && error === signal.reason) throw unavailableError(`no database connection free within ${CALL_DEADLINE_MS} ms`);
+        throw error;
+      });
   }
 
   /**
@@ -40,12 +80,27 @@ export class Database extends DurableObject<Env> {
     });
   }
 
-  async query(text: string, params: SqlParam[] = []): Promise<Row[]> {
-    return this.#current.query(text, params);
+  async query(text: string, params: SqlParam[] = [], tenant?: string): Promise<Row[]> {
+    return this.#run(tenant, params, (db) => db.query(text, params));
   }
 
   /** Runs the statements in one transaction; all commit or none does. */
-  async transaction(statements: Statement[]): Promise<Row[][]> {
-    return this.#current.transaction(statements);
+  async transaction(statements: Statement[], tenant?: string): Promise<Row[][]> {
+    return this.#run(
+      tenant,
+      statements.flatMap((statement) => statement.params),
+      (db) => db.transaction(statements),
+    );
   }
+}
+
+/** About what the parameters weigh on the wire. */
+function paramBytes(params: readonly SqlParam[]): number {
+  let bytes = 0;
+  for (const param of params) {
+    if (param instanceof Uint8Array) bytes += param.byteLength;
+    else if (typeof param === "string") bytes += param.length;
+    else if (Array.isArray(param)) bytes += paramBytes(param);
+  }
+  return bytes;
 }
