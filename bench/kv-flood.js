@@ -45,10 +45,10 @@ export async function measureKvFlood(seconds, track, release) {
   const sources = await mkdtemp(join(tmpdir(), "outpost-bench-flood-"));
   const agent = new Agent({ keepAlive: true, maxSockets: WRITERS + READERS });
   try {
-    for (const [name, source, tenant] of [
+    for (const [name, source, tenant] of /** @type {const} */ ([
       ["flooder", FLOODER, "flood-a"],
       ["neighbour", NEIGHBOUR, "flood-b"],
-    ]) {
+    ])) {
       const file = join(sources, `${name}.js`);
       await writeFile(file, source);
       await platform.deploy(name, file, { kv: { KV: `${name}-kv` }, tenant });

@@ -21,6 +21,7 @@ import { measurePool, printPool } from "./pool.js";
 import { measureRecovery, printRecovery } from "./recovery.js";
 import { measureSoak, printSoak } from "./soak.js";
 import { measureKvFlood, printKvFlood } from "./kv-flood.js";
+import { measurePostgresKill, printPostgresKill } from "./postgres-kill.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -35,6 +36,7 @@ const POOL_ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 2);
 const RECOVERY_KILLS = Number(process.env.BENCH_RECOVERY_KILLS ?? 10);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 30);
+const PGKILL_SECONDS = Number(process.env.BENCH_PGKILL_SECONDS ?? 10);
 
 const WORKERS = {
   hello: `export default { fetch() { return new Response("hello") } }`,
@@ -104,6 +106,7 @@ async function main() {
     BENCH_RECOVERY_KILLS: RECOVERY_KILLS,
     BENCH_SOAK_SECONDS: SOAK_SECONDS,
     BENCH_FLOOD_SECONDS: FLOOD_SECONDS,
+    BENCH_PGKILL_SECONDS: PGKILL_SECONDS,
   })) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, not ${process.env[name]}`);
   }
@@ -180,6 +183,15 @@ async function main() {
     printKvFlood(flood, fmtMs);
     console.log("");
     results.kvFlood = flood;
+  }
+  if (only.includes("pgkill")) {
+    console.log(
+      `(o) Postgres killed under load: KV puts for ${PGKILL_SECONDS} s, SIGKILL of the embedded Postgres, puts for ${PGKILL_SECONDS} s after it is back`,
+    );
+    const pgkill = await measurePostgresKill(PGKILL_SECONDS, track, release);
+    printPostgresKill(pgkill, fmtMs);
+    console.log("");
+    results.postgresKill = pgkill;
   }
 
   await mkdir(join(RESULTS_FILE, ".."), { recursive: true });
