@@ -19,6 +19,7 @@ import { poolConfig } from "./pool-config.js";
 import { workerdConfig } from "./workerd-config.js";
 import { suspensionConfig } from "./suspension-config.js";
 import { requestBodyConfig } from "./request-body-config.js";
+import { databaseShareConfig } from "./database-share-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -170,6 +171,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
           ...requestBodyConfig(process.env),
+          ...databaseShareConfig(process.env),
         },
       }),
       { mode: 0o600 },
@@ -201,12 +203,12 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
 }
 
 /**
- * Postgres connections a host's processes hold: per process, the Database object's pool (2) and
- * its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
+ * Postgres connections a host's processes hold: per process, the Database object's two lanes (2
+ * each) and its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
  * @param {number} processes
  */
 export function connectionsNeeded(processes) {
-  return processes * 8;
+  return processes * 10;
 }
 
 /**

@@ -6,7 +6,7 @@ import { keepListening } from "./listen.ts";
 import { hearing, notify, subscribedChannels } from "./notifications.ts";
 import { guardedPool } from "./guarded.ts";
 import type { Row, SqlParam, Statement } from "./statement.ts";
-import { FairQueue } from "./fair-queue.ts";
+import { FairQueue, QueueWaitExceeded } from "./fair-queue.ts";
 import { CALL_DEADLINE_MS, unavailableError } from "./unavailable.ts";
 
 /**
@@ -17,11 +17,13 @@ import { CALL_DEADLINE_MS, unavailableError } from "./unavailable.ts";
  * shares the connections by tenant: one tenant runs at most `perTenant` calls at once, and waiting
  * tenants take turns. `slots` above the lane's connections lets postgres.js pipeline small calls.
  */
-const LANES = {
-  small: { connections: 2, slots: 8, perTenant: 6 },
-  large: { connections: 2, slots: 2, perTenant: 1 },
-} as const;
-type Lane = keyof typeof LANES;
+function lanes(tenantCalls: number) {
+  return {
+    small: { connections: 2, slots: 8, perTenant: tenantCalls },
+    large: { connections: 2, slots: 2, perTenant: 1 },
+  };
+}
+type Lane = keyof ReturnType<typeof lanes>;
 
 /** Parameters larger than this in total (a KV value, a queue batch) take the large lane. */
 const LARGE_CALL_BYTES = 64 * 1024;
@@ -49,9 +51,9 @@ export class Database extends DurableObject<Env> {
     }
     let open = this.#lanes.get(lane);
     if (!open) {
-      const { connections, ...limits } = LANES[lane];
+      const { connections, ...limits } = lanes(this.env.CONFIG.databaseTenantCalls)[lane];
       const db = guardedPool(() => postgres(this.env.HYPERDRIVE.connectionString, { max: connections, prepare: true, onnotice: () => {} }));
-      this.#lanes.set(lane, (open = { db, queue: new FairQueue(limits) }));
+      this.#lanes.set(lane, (open = { db, queue: new FairQueue({ ...limits, maxWaitMs: CALL_DEADLINE_MS }) }));
     }
     return open;
   }
@@ -59,12 +61,10 @@ export class Database extends DurableObject<Env> {
   /** Runs `call` in its lane, in `tenant`'s turn; a call that waits CALL_DEADLINE_MS for a turn fails as unavailable. */
   #run<T>(tenant: string | undefined, params: readonly SqlParam[], call: (db: Db) => Promise<T>): Promise<T> {
     const { db, queue } = this.#lane(paramBytes(params) > LARGE_CALL_BYTES ? "large" : "small");
-    const signal = AbortSignal.timeout(CALL_DEADLINE_MS);
     return queue
-      .run(tenant ?? PLATFORM, () => call(db), signal)
+      .run(tenant ?? PLATFORM, () => call(db))
       .catch((error: unknown) => {
-        if (signal.aborted && error === signal.reason) throw unavailableError(`no database connection free within ${CALL_DEADLINE_MS} ms`);
-        throw error;
+        throw error instanceof QueueWaitExceeded ? unavailableError(`no database connection free for this tenant within ${CALL_DEADLINE_MS} ms`) : error;
       });
   }
 

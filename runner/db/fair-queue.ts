@@ -7,8 +7,17 @@
 export interface FairQueueLimits {
   /** Calls running at once (about the connections the queue feeds). */
   slots: number;
-  /** Calls one tenant may run at once; below `slots`, so others always find room. */
+  /** Calls one tenant may run at once: below `slots`, others always find room. */
   perTenant: number;
+  /** How long a call may wait for its turn before it is refused with QueueWaitExceeded. */
+  maxWaitMs: number;
+}
+
+/** A call waited `maxWaitMs` for its turn and never ran. */
+export class QueueWaitExceeded extends Error {
+  constructor(waitedMs: number) {
+    super(`no turn within ${waitedMs} ms`);
+  }
 }
 
 export class FairQueue {
@@ -33,11 +42,8 @@ export class FairQueue {
     return count;
   }
 
-  /**
-   * Runs `task` for `tenant` once a slot is free and it is the tenant's turn. If `signal` aborts
-   * while the call still waits, the call leaves the line and rejects with the signal's reason.
-   */
-  run<T>(tenant: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /** Runs `task` for `tenant` once a slot is free and it is the tenant's turn (or refuses it: see maxWaitMs). */
+  run<T>(tenant: string, task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.#running++;
@@ -47,19 +53,17 @@ export class FairQueue {
           .finally(() => this.#ended(tenant));
       };
       if (!this.#lines.has(tenant) && this.#mayStart(tenant)) return start();
-      if (signal?.aborted) return reject(signal.reason);
       const line = this.#lines.get(tenant) ?? [];
       this.#lines.set(tenant, line);
       const admitted = () => {
-        signal?.removeEventListener("abort", withdraw);
+        clearTimeout(timer);
         start();
       };
-      const withdraw = () => {
+      const timer = setTimeout(() => {
         line.splice(line.indexOf(admitted), 1);
         if (line.length === 0) this.#lines.delete(tenant);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener("abort", withdraw, { once: true });
+        reject(new QueueWaitExceeded(this.#limits.maxWaitMs));
+      }, this.#limits.maxWaitMs);
       line.push(admitted);
     });
   }

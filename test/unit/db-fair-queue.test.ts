@@ -1,11 +1,14 @@
 import { expect, it } from "vitest";
-import { FairQueue } from "../../runner/db/fair-queue.ts";
+import { FairQueue, QueueWaitExceeded } from "../../runner/db/fair-queue.ts";
+
+/** Longer than any test here takes, except the one that waits it out. */
+const WAIT_MS = 60_000;
 
 /** A call that runs until `finish()`; `order` records who started, in order. */
 function recorder() {
   const order: string[] = [];
   const finishers: (() => void)[] = [];
-  const call = (queue: FairQueue, tenant: string, label = tenant, signal?: AbortSignal) =>
+  const call = (queue: FairQueue, tenant: string, label = tenant) =>
     queue.run(
       tenant,
       () =>
@@ -13,7 +16,6 @@ function recorder() {
           order.push(label);
           finishers.push(() => resolve(label));
         }),
-      signal,
     );
   /** Ends the oldest running call and lets the queue admit the next. */
   const finishOldest = async () => {
@@ -26,7 +28,7 @@ function recorder() {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 it("fair queue: calls start at once while slots and the tenant's share allow", async () => {
-  const queue = new FairQueue({ slots: 4, perTenant: 3 });
+  const queue = new FairQueue({ slots: 4, perTenant: 3, maxWaitMs: WAIT_MS });
   const { order, call } = recorder();
   for (const tenant of ["a", "a", "b"]) void call(queue, tenant);
   await settle();
@@ -36,7 +38,7 @@ it("fair queue: calls start at once while slots and the tenant's share allow", a
 });
 
 it("fair queue: a flooding tenant never holds every slot; another tenant's call starts while the flood waits", async () => {
-  const queue = new FairQueue({ slots: 2, perTenant: 1 });
+  const queue = new FairQueue({ slots: 2, perTenant: 1, maxWaitMs: WAIT_MS });
   const { order, call } = recorder();
   for (let i = 0; i < 50; i++) void call(queue, "flood", `flood-${i}`);
   void call(queue, "quiet");
@@ -46,7 +48,7 @@ it("fair queue: a flooding tenant never holds every slot; another tenant's call 
 });
 
 it("fair queue: when slots are full, waiting tenants take turns instead of first come first served", async () => {
-  const queue = new FairQueue({ slots: 2, perTenant: 2 });
+  const queue = new FairQueue({ slots: 2, perTenant: 2, maxWaitMs: WAIT_MS });
   const { order, call, finishOldest } = recorder();
   for (let i = 0; i < 6; i++) void call(queue, "a", `a${i}`);
   for (let i = 0; i < 2; i++) void call(queue, "b", `b${i}`);
@@ -59,7 +61,7 @@ it("fair queue: when slots are full, waiting tenants take turns instead of first
 });
 
 it("fair queue: a tenant's own calls run in the order they came", async () => {
-  const queue = new FairQueue({ slots: 1, perTenant: 1 });
+  const queue = new FairQueue({ slots: 1, perTenant: 1, maxWaitMs: WAIT_MS });
   const { order, call, finishOldest } = recorder();
   const results = Array.from({ length: 4 }, (_, i) => call(queue, "a", `a${i}`));
   for (let i = 0; i < 4; i++) await finishOldest();
@@ -68,7 +70,7 @@ it("fair queue: a tenant's own calls run in the order they came", async () => {
 });
 
 it("fair queue: a failed call frees its slot and rejects only its caller", async () => {
-  const queue = new FairQueue({ slots: 1, perTenant: 1 });
+  const queue = new FairQueue({ slots: 1, perTenant: 1, maxWaitMs: WAIT_MS });
   const failed = queue.run("a", async () => {
     throw new Error("statement failed");
   });
@@ -78,24 +80,15 @@ it("fair queue: a failed call frees its slot and rejects only its caller", async
   expect(queue.running).toBe(0);
 });
 
-it("fair queue: a waiting call whose signal aborts leaves the line, rejects with the reason, and never runs", async () => {
-  const queue = new FairQueue({ slots: 1, perTenant: 1 });
+it("fair queue: a call that waits maxWaitMs for its turn leaves the line, is refused, and never runs", async () => {
+  const queue = new FairQueue({ slots: 1, perTenant: 1, maxWaitMs: 20 });
   const { order, call, finishOldest } = recorder();
   void call(queue, "a", "a0");
-  const controller = new AbortController();
-  const withdrawn = call(queue, "b", "b0", controller.signal);
-  void call(queue, "c", "c0");
-  controller.abort(new Error("waited too long"));
-  await expect(withdrawn).rejects.toThrow("waited too long");
+  const refused = call(queue, "b", "b0");
+  await expect(refused).rejects.toThrow(QueueWaitExceeded);
+  await expect(refused).rejects.toThrow("no turn within 20 ms");
+  expect(queue.waiting).toBe(0);
   await finishOldest();
-  expect(order).toEqual(["a0", "c0"]);
-  expect(queue.waiting).toBe(0);
-});
-
-it("fair queue: a call whose signal already aborted is refused when it would have to wait", async () => {
-  const queue = new FairQueue({ slots: 1, perTenant: 1 });
-  const { call } = recorder();
-  void call(queue, "a");
-  await expect(call(queue, "b", "b", AbortSignal.abort(new Error("too late")))).rejects.toThrow("too late");
-  expect(queue.waiting).toBe(0);
+  expect(order).toEqual(["a0"]);
+  expect(queue.running).toBe(0);
 });
