@@ -3,8 +3,10 @@
 // concurrent writers, each putting a VALUE_BYTES value (made in the worker, so no request body
 // crosses the loopback) to one of its own keys, over and over. Tenant `neighbour` reads a fresh
 // random key per request (absent, so never in any host's read cache: every read is a Postgres
-// query), READERS requests at a time. The neighbour's latencies are measured alone (quiet), then
-// while the flood runs, for `seconds` each; the target is flood p99 ≤ 3 × quiet p99.
+// query), READERS requests at a time, and beside them one loop of requests that touch no database
+// (`/plain`): the control that tells the database path from the CPU the flood takes from the
+// workerd processes everyone shares. The neighbour's latencies are measured alone (quiet), then
+// while the flood runs, for `seconds` each; the target is flood p99 ≤ 3 × quiet p99 of the reads.
 import { Agent } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,12 +29,13 @@ export default {
 };`;
 const NEIGHBOUR = `export default {
   async fetch(request, env) {
+    if (new URL(request.url).pathname === "/plain") return new Response("plain");
     return new Response(String(await env.KV.get(crypto.randomUUID())));
   },
 };`;
 
 /** @typedef {{ p50: number, p99: number, requests: number, failures: number }} Latencies */
-/** @typedef {{ seconds: number, quiet: Latencies, flood: Latencies, writes: { completed: number, failures: number, mibPerSecond: number }, ratio: number, target: number }} FloodResult */
+/** @typedef {{ seconds: number, quiet: Latencies, flood: Latencies, plainQuiet: Latencies, plainFlood: Latencies, writes: { completed: number, failures: number, mibPerSecond: number }, ratio: number, target: number }} FloodResult */
 
 /**
  * @param {number} seconds  each phase's length
@@ -43,7 +46,7 @@ const NEIGHBOUR = `export default {
 export async function measureKvFlood(seconds, track, release) {
   const platform = track(await startPlatform());
   const sources = await mkdtemp(join(tmpdir(), "outpost-bench-flood-"));
-  const agent = new Agent({ keepAlive: true, maxSockets: WRITERS + READERS });
+  const agent = new Agent({ keepAlive: true, maxSockets: WRITERS + READERS + 1 });
   try {
     for (const [name, source, tenant] of /** @type {const} */ ([
       ["flooder", FLOODER, "flood-a"],
@@ -54,13 +57,16 @@ export async function measureKvFlood(seconds, track, release) {
       await platform.deploy(name, file, { kv: { KV: `${name}-kv` }, tenant });
     }
     const read = () => timedRequest({ port: platform.port, host: "neighbour.localhost", timeoutMs: REQUEST_TIMEOUT_MS, agent });
+    const plain = () => timedRequest({ port: platform.port, host: "neighbour.localhost", path: "/plain", timeoutMs: REQUEST_TIMEOUT_MS, agent });
+    /** The neighbour's reads and plain requests side by side, for `seconds`. */
+    const neighbour = () => Promise.all([loops(READERS, seconds, read), loops(1, seconds, plain)]);
     const write = (/** @type {number} */ writer) =>
       timedRequest({ port: platform.port, host: "flooder.localhost", path: `/?writer=${writer}`, timeoutMs: REQUEST_TIMEOUT_MS, agent });
     await checked(read(), "null");
     await checked(write(0), "ok");
     await loops(READERS, 1, read); // warm-up: both workers loaded on every process
 
-    const quiet = await loops(READERS, seconds, read);
+    const [quiet, plainQuiet] = await neighbour();
     let flooding = true;
     /** @type {{ status: number }[]} */
     const writes = [];
@@ -70,7 +76,7 @@ export async function measureKvFlood(seconds, track, release) {
       }),
     );
     const began = Date.now();
-    const during = await loops(READERS, seconds, read);
+    const [during, plainFlood] = await neighbour();
     flooding = false;
     await flood;
     const floodSeconds = (Date.now() - began) / 1000;
@@ -79,6 +85,8 @@ export async function measureKvFlood(seconds, track, release) {
       seconds,
       quiet,
       flood: during,
+      plainQuiet,
+      plainFlood,
       writes: { completed, failures: writes.length - completed, mibPerSecond: (completed * VALUE_BYTES) / 2 ** 20 / floodSeconds },
       ratio: during.p99 / quiet.p99,
       target: TARGET_RATIO,
@@ -126,9 +134,11 @@ async function checked(answer, text) {
 export function printKvFlood(r, fmtMs) {
   /** @param {string} label @param {Latencies} l */
   const row = (label, l) =>
-    console.log(`  ${label.padEnd(34)} p50 ${fmtMs(l.p50).padStart(9)}  p99 ${fmtMs(l.p99).padStart(9)}  (${l.requests} reads, ${l.failures} failed)`);
+    console.log(`  ${label.padEnd(34)} p50 ${fmtMs(l.p50).padStart(9)}  p99 ${fmtMs(l.p99).padStart(9)}  (${l.requests} requests, ${l.failures} failed)`);
   row("neighbour reads, quiet", r.quiet);
   row("neighbour reads, during the flood", r.flood);
+  row("neighbour, no database, quiet", r.plainQuiet);
+  row("neighbour, no database, flood", r.plainFlood);
   console.log(
     `  flood: ${r.writes.completed} writes of 1 MiB (${r.writes.mibPerSecond.toFixed(1)} MiB/s, ${r.writes.failures} failed) by ${WRITERS} writers over ${r.seconds} s`,
   );
