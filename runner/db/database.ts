@@ -10,7 +10,7 @@ import { FairQueue, QueueWaitExceeded } from "./fair-queue.ts";
 import { CALL_DEADLINE_MS, unavailableError } from "./unavailable.ts";
 
 /**
- * LANES: two lanes to Postgres, each a client of its own: calls whose parameters are small (reads, small
+ * Two lanes to Postgres, each a client of its own: calls whose parameters are small (reads, small
  * writes) and calls that carry large values. A large write keeps a connection busy for as long as
  * it takes to send it, so in one shared client every small call queued behind it; apart, a flood of
  * large writes queues only behind other large writes. In each lane a FairQueue (fair-queue.ts)
@@ -38,7 +38,7 @@ const PLATFORM = "";
  * next request; a Durable Object's sockets outlive requests. One object per process
  * (`idFromName("pool")`) with two connections and prepared statements measured fastest
  * here (docs/architecture.md, "Connection pooling"); more hosts scale it out, more shards in one process do not.
- * That pair is the small-call lane; large calls have a pair of their own (LANES above). Callers
+ * That pair is the small-call lane; large calls have a pair of their own (`lanes` above). Callers
  * name the tenant a call is for (client.ts), which picks its turn in the lane's queue.
  */
 export class Database extends DurableObject<Env> {
