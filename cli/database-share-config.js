@@ -1,9 +1,9 @@
 // How many database calls one tenant may run at once in one workerd process
 // (runner/db/database.ts), read from the environment at start.
 
-/** The calls a process runs at once on its small-call lane; a tenant's share is some of them. */
-export const DATABASE_CALL_SLOTS = 8;
-const DEFAULT_TENANT_CALLS = 6;
+/** The calls a process runs at once on its small-call lane (one per connection); a tenant's share is some of them. */
+export const DATABASE_CALL_SLOTS = 4;
+const DEFAULT_TENANT_CALLS = 3;
 
 /**
  * @param {NodeJS.ProcessEnv} env

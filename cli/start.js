@@ -203,12 +203,12 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
 }
 
 /**
- * Postgres connections a host's processes hold: per process, the Database object's two lanes (2
- * each) and its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
+ * Postgres connections a host's processes hold: per process, the Database object's two lanes (4
+ * and 2) and its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
  * @param {number} processes
  */
 export function connectionsNeeded(processes) {
-  return processes * 10;
+  return processes * 12;
 }
 
 /**

@@ -34,7 +34,7 @@ export interface RunnerConfig {
   suspendWindowSeconds: number;
   /** Largest public request body, in bytes (OUTPOST_MAX_REQUEST_BODY_MB, default 100 MB). */
   maxRequestBodyBytes: number;
-  /** Database calls one tenant may run at once per process, of 8 (OUTPOST_DB_TENANT_CALLS, default 6). */
+  /** Database calls one tenant may run at once per process, of 4 (OUTPOST_DB_TENANT_CALLS, default 3). */
   databaseTenantCalls: number;
 }
 

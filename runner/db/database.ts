@@ -15,11 +15,14 @@ import { CALL_DEADLINE_MS, unavailableError } from "./unavailable.ts";
  * it takes to send it, so in one shared client every small call queued behind it; apart, a flood of
  * large writes queues only behind other large writes. In each lane a FairQueue (fair-queue.ts)
  * shares the connections by tenant: one tenant runs at most `perTenant` calls at once, and waiting
- * tenants take turns. `slots` above the lane's connections lets postgres.js pipeline small calls.
+ * tenants take turns. A lane runs one call per connection (`slots` = `connections`): postgres.js
+ * would pipeline further calls behind a busy one, and a call stuck there (say, a small write
+ * waiting on the row lock of its tenant's own large write) would hold up every call behind it,
+ * whoever's; so a tenant's stuck calls hold at most its own `perTenant` connections.
  */
 function lanes(tenantCalls: number) {
   return {
-    small: { connections: 2, slots: 8, perTenant: tenantCalls },
+    small: { connections: 4, slots: 4, perTenant: tenantCalls },
     large: { connections: 2, slots: 2, perTenant: 1 },
   };
 }
@@ -36,10 +39,10 @@ const PLATFORM = "";
  *
  * A socket belongs to the request that opened it, so a module-scope client fails on the
  * next request; a Durable Object's sockets outlive requests. One object per process
- * (`idFromName("pool")`) with two connections and prepared statements measured fastest
- * here (docs/architecture.md, "Connection pooling"); more hosts scale it out, more shards in one process do not.
- * That pair is the small-call lane; large calls have a pair of their own (`lanes` above). Callers
- * name the tenant a call is for (client.ts), which picks its turn in the lane's queue.
+ * (`idFromName("pool")`) with prepared statements measured fastest here (docs/architecture.md,
+ * "Connection pooling"); more hosts scale it out, more shards in one process do not. Its
+ * connections form two lanes (`lanes` above); callers name the tenant a call is for (client.ts),
+ * which picks its turn in the lane's queue.
  */
 export class Database extends DurableObject<Env> {
   readonly #lanes = new Map<Lane, { db: Db; queue: FairQueue }>();

@@ -1,8 +1,9 @@
-// Attacks on fair sharing of the database path: a tenant flooding large KV writes cannot hold every
-// database connection of a process, so another tenant's reads of keys in no cache, its own large
-// writes and the admin API are answered while the flood is stuck. The flood is made to last as
-// long as the test wants: the test holds a lock on the flooder's row, so each of its writes that
-// reaches Postgres waits there, holding its connection, as a slow 25 MiB write would.
+// Attacks on fair sharing of the database path: a tenant flooding KV writes, large or small, cannot
+// hold every database connection of a process, so another tenant's reads of keys in no cache, its
+// own large writes and the admin API are answered while the flood is stuck. The flood is made to
+// last as long as the test wants: the test holds a lock on the flooder's row, so each of its writes
+// that reaches Postgres waits there, holding its connection, as a slow 25 MiB write would (or a
+// small write waiting for the tenant's own large write to the same key).
 import postgres from "postgres";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
@@ -45,9 +46,14 @@ afterAll(async () => {
 /** @param {string} worker @param {string} path */
 const call = (worker, path) => platform.fetchWorker(worker, path);
 
-it("database fairness: while one tenant's large writes are stuck, another tenant's cache-missing reads, its large writes and the admin API are answered", async () => {
-  expect(await call("flooder", `/put?key=big&size=${LARGE}`)).toMatchObject({ status: 200, text: "stored" });
-
+/**
+ * Runs `during` while the test holds the row lock of the flooder's key `big`: every write of that
+ * key waits in Postgres, holding its connection, until `during` has returned.
+ * @template T
+ * @param {() => Promise<T>} during
+ * @returns {Promise<T>}
+ */
+async function whileFlooderRowLocked(during) {
   /** @type {() => void} */
   let release = () => {};
   const released = new Promise((resolve) => (release = () => resolve(undefined)));
@@ -60,36 +66,65 @@ it("database fairness: while one tenant's large writes are stuck, another tenant
     locked();
     await released;
   });
-  let flood = Promise.resolve(/** @type {{ status: number, text: string }[]} */ ([]));
   try {
     await holding;
-    let answered = 0;
+    return await during();
+  } finally {
+    release();
+    await lock;
+  }
+}
+
+/**
+ * FLOOD_WRITERS writes of the flooder's key at once, `size` bytes each, while the key is locked;
+ * the neighbour's calls, the admin API, and whether any flood write answered meanwhile.
+ * @param {number} size
+ */
+async function neighbourDuringStuckFlood(size) {
+  let answered = 0;
+  /** @type {Promise<{ status: number, text: string }[]>} */
+  let flood = Promise.resolve([]);
+  const seen = await whileFlooderRowLocked(async () => {
     flood = Promise.all(
       Array.from({ length: FLOOD_WRITERS }, () =>
-        call("flooder", `/put?key=big&size=${LARGE}`).finally(() => {
+        call("flooder", `/put?key=big&size=${size}`).finally(() => {
           answered++;
         }),
       ),
     );
     // The flood has reached Postgres: a write of the flooder waits on the lock, holding a connection.
     await waitUntil(async () => (await sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)[0]?.n >= 1, 10_000);
-
     const reads = await Promise.all(Array.from({ length: 20 }, () => call("neighbour", "/get")));
     const ownLarge = await call("neighbour", `/put?key=mine&size=${LARGE}`);
     const readBack = await call("neighbour", "/get?key=mine");
     const admin = await platform.admin("GET", "/v1/workers");
-    const floodAnsweredMeanwhile = answered;
+    return { reads, ownLarge, readBack, admin, floodAnsweredMeanwhile: answered };
+  });
+  return { ...seen, flood: await flood };
+}
 
-    expect(reads.map((read) => `${read.status} ${read.text}`)).toEqual(Array(20).fill("200 null"));
-    expect(ownLarge).toMatchObject({ status: 200, text: "stored" });
-    expect(readBack).toMatchObject({ status: 200, text: String(LARGE) });
-    expect(admin.status).toBe(200);
-    // Everything above was answered while every write of the flood was still waiting.
-    expect(floodAnsweredMeanwhile).toBe(0);
-  } finally {
-    release();
-    await lock;
-  }
+it("database fairness: while one tenant's large writes are stuck, another tenant's cache-missing reads, its large writes and the admin API are answered", async () => {
+  expect(await call("flooder", `/put?key=big&size=${LARGE}`)).toMatchObject({ status: 200, text: "stored" });
+  const seen = await neighbourDuringStuckFlood(LARGE);
+
+  expect(seen.reads.map((read) => `${read.status} ${read.text}`)).toEqual(Array(20).fill("200 null"));
+  expect(seen.ownLarge).toMatchObject({ status: 200, text: "stored" });
+  expect(seen.readBack).toMatchObject({ status: 200, text: String(LARGE) });
+  expect(seen.admin.status).toBe(200);
+  // Everything above was answered while every write of the flood was still waiting.
+  expect(seen.floodAnsweredMeanwhile).toBe(0);
   // Once the lock goes, the flooder's writes, which only queued behind each other, all succeed.
-  expect((await flood).map((write) => `${write.status} ${write.text}`)).toEqual(Array(FLOOD_WRITERS).fill("200 stored"));
+  expect(seen.flood.map((write) => `${write.status} ${write.text}`)).toEqual(Array(FLOOD_WRITERS).fill("200 stored"));
+}, 60_000);
+
+it("database fairness: while one tenant's small writes are stuck on a row lock, another tenant's calls are not held up behind them", async () => {
+  expect(await call("flooder", "/put?key=big&size=10")).toMatchObject({ status: 200, text: "stored" });
+  const seen = await neighbourDuringStuckFlood(10);
+
+  expect(seen.reads.map((read) => `${read.status} ${read.text}`)).toEqual(Array(20).fill("200 null"));
+  expect(seen.ownLarge).toMatchObject({ status: 200, text: "stored" });
+  expect(seen.readBack).toMatchObject({ status: 200, text: String(LARGE) });
+  expect(seen.admin.status).toBe(200);
+  expect(seen.floodAnsweredMeanwhile).toBe(0);
+  expect(seen.flood.map((write) => `${write.status} ${write.text}`)).toEqual(Array(FLOOD_WRITERS).fill("200 stored"));
 }, 60_000);
