@@ -1,17 +1,17 @@
-// How many database calls one tenant may run at once in one workerd process
+// How many of a workerd process's small-call database connections one tenant may hold at once
 // (runner/db/database.ts), read from the environment at start.
 
-/** The calls a process runs at once on its small-call lane (one per connection); a tenant's share is some of them. */
-export const DATABASE_CALL_SLOTS = 4;
-const DEFAULT_TENANT_CALLS = 3;
+/** The connections of a process's small-call lane; a tenant's share is some of them. */
+export const DATABASE_CONNECTIONS = 4;
+const DEFAULT_TENANT_CONNECTIONS = 3;
 
 /**
  * @param {NodeJS.ProcessEnv} env
- * @returns {{ databaseTenantCalls: number }}
+ * @returns {{ databaseTenantConnections: number }}
  */
 export function databaseShareConfig(env) {
-  const calls = Number(env.OUTPOST_DB_TENANT_CALLS ?? DEFAULT_TENANT_CALLS);
-  if (!Number.isInteger(calls) || calls < 1 || calls > DATABASE_CALL_SLOTS)
-    throw new Error(`OUTPOST_DB_TENANT_CALLS must be a whole number from 1 to ${DATABASE_CALL_SLOTS}, got ${env.OUTPOST_DB_TENANT_CALLS}`);
-  return { databaseTenantCalls: calls };
+  const connections = Number(env.OUTPOST_DB_TENANT_CONNECTIONS ?? DEFAULT_TENANT_CONNECTIONS);
+  if (!Number.isInteger(connections) || connections < 1 || connections > DATABASE_CONNECTIONS)
+    throw new Error(`OUTPOST_DB_TENANT_CONNECTIONS must be a whole number from 1 to ${DATABASE_CONNECTIONS}, got ${env.OUTPOST_DB_TENANT_CONNECTIONS}`);
+  return { databaseTenantConnections: connections };
 }

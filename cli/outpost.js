@@ -55,7 +55,7 @@ Environment:
     many times within the window is suspended; default 3 within 600),
   OUTPOST_MAX_REQUEST_BODY_MB (largest public request body, default 100; larger ones get 413),
   OUTPOST_FD_LIMIT (open files per workerd process, default the system's hard limit; lower only),
-  OUTPOST_DB_TENANT_CALLS (database calls one tenant may run at once per workerd process, of 4; default 3),
+  OUTPOST_DB_TENANT_CONNECTIONS (database connections one tenant may hold at once per workerd process, of 4; default 3),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),

@@ -34,8 +34,8 @@ export interface RunnerConfig {
   suspendWindowSeconds: number;
   /** Largest public request body, in bytes (OUTPOST_MAX_REQUEST_BODY_MB, default 100 MB). */
   maxRequestBodyBytes: number;
-  /** Database calls one tenant may run at once per process, of 4 (OUTPOST_DB_TENANT_CALLS, default 3). */
-  databaseTenantCalls: number;
+  /** Small-call database connections one tenant may hold at once per process, of 4 (OUTPOST_DB_TENANT_CONNECTIONS, default 3). */
+  databaseTenantConnections: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

@@ -10,20 +10,18 @@ import { FairQueue, QueueWaitExceeded } from "./fair-queue.ts";
 import { CALL_DEADLINE_MS, unavailableError } from "./unavailable.ts";
 
 /**
- * Two lanes to Postgres, each a client of its own: calls whose parameters are small (reads, small
- * writes) and calls that carry large values. A large write keeps a connection busy for as long as
- * it takes to send it, so in one shared client every small call queued behind it; apart, a flood of
- * large writes queues only behind other large writes. In each lane a FairQueue (fair-queue.ts)
- * shares the connections by tenant: one tenant runs at most `perTenant` calls at once, and waiting
- * tenants take turns. A lane runs one call per connection (`slots` = `connections`): postgres.js
- * would pipeline further calls behind a busy one, and a call stuck there (say, a small write
- * waiting on the row lock of its tenant's own large write) would hold up every call behind it,
- * whoever's; so a tenant's stuck calls hold at most its own `perTenant` connections.
+ * Two lanes to Postgres: calls whose parameters are small (reads, small writes) and calls that
+ * carry large values. A large write keeps a connection busy for as long as it takes to send it, so
+ * with one set of connections every small call queued behind it; apart, a flood of large writes
+ * queues only behind other large writes. In each lane a FairQueue (fair-queue.ts) shares the
+ * connections by tenant: a connection serves one tenant at a time (pipelining up to `depth` of its
+ * calls), a tenant holds at most `perTenant` connections, and waiting tenants take turns. Each
+ * connection is a postgres.js client of its own, so the queue decides which call goes where.
  */
-function lanes(tenantCalls: number) {
+function lanes(tenantConnections: number) {
   return {
-    small: { connections: 4, slots: 4, perTenant: tenantCalls },
-    large: { connections: 2, slots: 2, perTenant: 1 },
+    small: { connections: 4, depth: 4, perTenant: tenantConnections },
+    large: { connections: 2, depth: 1, perTenant: 1 },
   };
 }
 type Lane = keyof ReturnType<typeof lanes>;
@@ -45,28 +43,29 @@ const PLATFORM = "";
  * which picks its turn in the lane's queue.
  */
 export class Database extends DurableObject<Env> {
-  readonly #lanes = new Map<Lane, { db: Db; queue: FairQueue }>();
+  readonly #lanes = new Map<Lane, { connections: Db[]; queue: FairQueue }>();
   #listening = false;
 
-  #lane(lane: Lane): { db: Db; queue: FairQueue } {
+  #lane(lane: Lane): { connections: Db[]; queue: FairQueue } {
     if (!this.#listening) {
       this.#listening = true;
       this.#listen();
     }
     let open = this.#lanes.get(lane);
     if (!open) {
-      const { connections, ...limits } = lanes(this.env.CONFIG.databaseTenantCalls)[lane];
-      const db = guardedPool(() => postgres(this.env.HYPERDRIVE.connectionString, { max: connections, prepare: true, onnotice: () => {} }));
-      this.#lanes.set(lane, (open = { db, queue: new FairQueue({ ...limits, maxWaitMs: CALL_DEADLINE_MS }) }));
+      const limits = lanes(this.env.CONFIG.databaseTenantConnections)[lane];
+      const connect = () => postgres(this.env.HYPERDRIVE.connectionString, { max: 1, prepare: true, onnotice: () => {} });
+      const connections = Array.from({ length: limits.connections }, () => guardedPool(connect));
+      this.#lanes.set(lane, (open = { connections, queue: new FairQueue({ ...limits, maxWaitMs: CALL_DEADLINE_MS }) }));
     }
     return open;
   }
 
   /** Runs `call` in its lane, in `tenant`'s turn; a call that waits CALL_DEADLINE_MS for a turn fails as unavailable. */
   #run<T>(tenant: string | undefined, params: readonly SqlParam[], call: (db: Db) => Promise<T>): Promise<T> {
-    const { db, queue } = this.#lane(paramBytes(params) > LARGE_CALL_BYTES ? "large" : "small");
+    const { connections, queue } = this.#lane(paramBytes(params) > LARGE_CALL_BYTES ? "large" : "small");
     return queue
-      .run(tenant ?? PLATFORM, () => call(db))
+      .run(tenant ?? PLATFORM, (index) => call(connections[index] as Db))
       .catch((error: unknown) => {
         throw error instanceof QueueWaitExceeded ? unavailableError(`no turn on a database connection within ${CALL_DEADLINE_MS} ms`) : error;
       });
