@@ -1,9 +1,10 @@
 // `npm run bench`: Outpost side by side with bare workerd and Miniflare on loopback. It
 // measures and prints (and writes .bench/results.json); it never judges, so it never fails
 // on a number. BENCH_SECONDS sets each measured run (default 5), BENCH_LOAD=wrk|autocannon
-// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery,soak runs only the sections
-// named (default: all; "compare" is scenarios (a)–(i)); results.json then holds only those.
-// BENCH_SOAK_SECONDS sets the soak's length (default 300).
+// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery,soak,flood,pgkill runs only
+// the sections named (default: all; "compare" is scenarios (a)–(i)); results.json then holds only
+// those. BENCH_SOAK_SECONDS sets the soak's length (default 300), BENCH_FLOOD_SECONDS each phase of
+// the KV flood (default 30), BENCH_PGKILL_SECONDS the load before and after the Postgres kill (default 10).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,8 @@ import { measureContainment, printContainment } from "./containment.js";
 import { measurePool, printPool } from "./pool.js";
 import { measureRecovery, printRecovery } from "./recovery.js";
 import { measureSoak, printSoak } from "./soak.js";
+import { measureKvFlood, printKvFlood } from "./kv-flood.js";
+import { measurePostgresKill, printPostgresKill } from "./postgres-kill.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -27,11 +30,13 @@ const CONNECTIONS = 32;
 const SEQUENTIAL_COUNT = 2000;
 const COMPATIBILITY_DATE = "2026-04-01";
 const RESULTS_FILE = fileURLToPath(new URL("../.bench/results.json", import.meta.url));
-const SECTIONS = ["compare", "containment", "pool", "recovery", "soak"];
+const SECTIONS = ["compare", "containment", "pool", "recovery", "soak", "flood", "pgkill"];
 const CONTAINMENT_SECONDS = Number(process.env.BENCH_CONTAINMENT_SECONDS ?? 30);
 const POOL_ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 2);
 const RECOVERY_KILLS = Number(process.env.BENCH_RECOVERY_KILLS ?? 10);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
+const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 30);
+const PGKILL_SECONDS = Number(process.env.BENCH_PGKILL_SECONDS ?? 10);
 
 const WORKERS = {
   hello: `export default { fetch() { return new Response("hello") } }`,
@@ -100,6 +105,8 @@ async function main() {
     BENCH_POOL_ROUNDS: POOL_ROUNDS,
     BENCH_RECOVERY_KILLS: RECOVERY_KILLS,
     BENCH_SOAK_SECONDS: SOAK_SECONDS,
+    BENCH_FLOOD_SECONDS: FLOOD_SECONDS,
+    BENCH_PGKILL_SECONDS: PGKILL_SECONDS,
   })) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, not ${process.env[name]}`);
   }
@@ -167,6 +174,24 @@ async function main() {
     printSoak(soak);
     console.log("");
     results.soak = soak;
+  }
+  if (only.includes("flood")) {
+    console.log(
+      `(n) KV flood neighbour: one tenant's 8 writers of 1 MiB values vs another tenant's KV reads of keys in no cache, ${FLOOD_SECONDS} s quiet then ${FLOOD_SECONDS} s flooded`,
+    );
+    const flood = await measureKvFlood(FLOOD_SECONDS, track, release);
+    printKvFlood(flood, fmtMs);
+    console.log("");
+    results.kvFlood = flood;
+  }
+  if (only.includes("pgkill")) {
+    console.log(
+      `(o) Postgres killed under load: KV puts for ${PGKILL_SECONDS} s, SIGKILL of the embedded Postgres, puts for ${PGKILL_SECONDS} s after it is back`,
+    );
+    const pgkill = await measurePostgresKill(PGKILL_SECONDS, track, release);
+    printPostgresKill(pgkill, fmtMs);
+    console.log("");
+    results.postgresKill = pgkill;
   }
 
   await mkdir(join(RESULTS_FILE, ".."), { recursive: true });

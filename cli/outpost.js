@@ -79,6 +79,7 @@ Environment:
   OUTPOST_WAIT_UNTIL_SECONDS (how long ctx.waitUntil work keeps its I/O after the response, default 30),
   OUTPOST_MAX_WEBSOCKETS (WebSockets one worker version may hold open per process, default 1000),
   OUTPOST_FD_LIMIT (open files per workerd process, default the system's hard limit; lower only),
+  OUTPOST_DB_TENANT_CONNECTIONS (database connections one tenant may hold at once per workerd process, of 4; default 3),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),

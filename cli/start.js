@@ -21,6 +21,7 @@ import { suspensionConfig } from "./suspension-config.js";
 import { requestBodyConfig } from "./request-body-config.js";
 import { publicUrlConfig } from "./public-url.js";
 import { invocationLimitsConfig } from "./invocation-limits-config.js";
+import { databaseShareConfig } from "./database-share-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -176,6 +177,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           ...requestBodyConfig(process.env),
           maxIsolatesPerTenant: options.budget.tenantIsolates,
           ...invocationLimitsConfig(process.env),
+          ...databaseShareConfig(process.env),
         },
       }),
       { mode: 0o600 },
@@ -207,12 +209,12 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
 }
 
 /**
- * Postgres connections a host's processes hold: per process, the Database object's pool (2) and
- * its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
+ * Postgres connections a host's processes hold: per process, the Database object's two lanes (4
+ * and 2) and its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
  * @param {number} processes
  */
 export function connectionsNeeded(processes) {
-  return processes * 8;
+  return processes * 12;
 }
 
 /**

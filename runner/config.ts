@@ -44,6 +44,8 @@ export interface RunnerConfig {
   waitUntilSeconds: number;
   /** WebSockets one isolate may hold open in a process (OUTPOST_MAX_WEBSOCKETS, default 1,000). */
   maxWebSocketsPerIsolate: number;
+  /** Small-call database connections one tenant may hold at once per process, of 4 (OUTPOST_DB_TENANT_CONNECTIONS, default 3). */
+  databaseTenantConnections: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

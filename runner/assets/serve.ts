@@ -49,7 +49,7 @@ async function blobOf(env: Env, tenant: string, hash: string): Promise<string> {
   const slot = `${tenant}:${hash}`;
   let blob = blobs.get(slot);
   if (!blob) {
-    const [row] = await database(env).query<{ blob: string }>("SELECT blob FROM asset_blobs WHERE tenant = $1 AND hash = $2", [tenant, hash]);
+    const [row] = await database(env, tenant).query<{ blob: string }>("SELECT blob FROM asset_blobs WHERE tenant = $1 AND hash = $2", [tenant, hash]);
     if (!row) throw new Error(`asset ${hash} of tenant ${tenant} has no stored blob`);
     blob = row.blob;
     blobs.set(slot, blob);

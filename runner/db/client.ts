@@ -15,8 +15,24 @@ export interface Db {
   transaction<const S extends readonly Statement<unknown>[]>(statements: S): Promise<RowsOf<S>>;
 }
 
-/** The process-wide connection pool (see database.ts). A stub is cheap; make one per call site. */
-export function database(env: Env): Db {
+/** What the Database object answers: Db's calls, each with the tenant it is for. */
+interface TenantDb {
+  query(text: string, params: SqlParam[], tenant: string): Promise<Row[]>;
+  transaction(statements: readonly Statement<unknown>[], tenant: string): Promise<Row[][]>;
+}
+
+/**
+ * The process-wide connection pool (see database.ts). A stub is cheap; make one per call site.
+ * Calls made for a tenant (a binding's, with the tenant from its props) name it, so that tenant
+ * takes turns with others for the connections; calls without one take the platform's turn.
+ */
+export function database(env: Env, tenant?: string): Db {
   // The stub's own type has no generic methods (see Db); Database answers exactly these calls.
-  return env.DATABASE.get(env.DATABASE.idFromName("pool")) as unknown as Db;
+  const stub = env.DATABASE.get(env.DATABASE.idFromName("pool"));
+  if (tenant === undefined) return stub as unknown as Db;
+  const calls = stub as unknown as TenantDb;
+  return {
+    query: (text, params = []) => calls.query(text, params, tenant),
+    transaction: (statements) => calls.transaction(statements, tenant),
+  } as Db;
 }

@@ -187,7 +187,7 @@ export class Kv extends WorkerEntrypoint<Env, KvProps> implements KvRunner, KvBu
 
   // Every statement's $1 is the namespace from props: the one thing tenant input never sets.
   async #query<R>(text: Sql<R>, params: (Uint8Array | string | number | null | (string | number | null)[])[]): Promise<R[]> {
-    return storageDb(database(this.env)).query(text, [this.ctx.props.namespaceId, ...params]);
+    return storageDb(database(this.env, this.ctx.props.tenant)).query(text, [this.ctx.props.namespaceId, ...params]);
   }
 }
 

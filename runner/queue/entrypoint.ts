@@ -109,7 +109,7 @@ export class Queue extends WorkerEntrypoint<Env, QueueProps> implements QueueRun
   }
 
   #db(): Db {
-    return storageDb(database(this.env));
+    return storageDb(database(this.env, this.ctx.props.tenant));
   }
 }
 

@@ -416,7 +416,7 @@ export class R2 extends WorkerEntrypoint<Env, R2Props> implements R2Runner {
   }
 
   #db(): Db {
-    return storageDb(database(this.env));
+    return storageDb(database(this.env, this.ctx.props.tenant));
   }
 }
 

@@ -52,11 +52,10 @@ export async function putSecret(env: Env, identity: SecretIdentity, value: strin
 }
 
 export async function getSecret(env: Env, identity: SecretIdentity): Promise<string | null> {
-  const [row] = await database(env).query<SealedRow>("SELECT key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2 AND name = $3", [
-    identity.tenant,
-    identity.scope,
-    identity.name,
-  ]);
+  const [row] = await database(env, identity.tenant).query<SealedRow>(
+    "SELECT key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2 AND name = $3",
+    [identity.tenant, identity.scope, identity.name],
+  );
   return row ? decryptRow(env, identity, row) : null;
 }
 
@@ -71,7 +70,7 @@ export async function secretsOf(env: Env, tenant: string, scope: string): Promis
 }
 
 export async function listSecrets(env: Env, tenant: string, scope: string): Promise<{ name: string; updated_at: string }[]> {
-  return database(env).query<{ name: string; updated_at: string }>(
+  return database(env, tenant).query<{ name: string; updated_at: string }>(
     "SELECT name, updated_at::text AS updated_at FROM secrets WHERE tenant = $1 AND scope = $2 ORDER BY name",
     [tenant, scope],
   );
