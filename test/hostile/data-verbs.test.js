@@ -137,15 +137,17 @@ describe("data routes across tenants", () => {
   it("raw stub: a worker calling the Kv entrypoint's bulk methods itself reaches only its own namespace", async () => {
     // The admin API's bulk methods are on the stub tenant code holds too (outpost deploy hides the
     // raw stub behind the shim; a specifier the bundler cannot see, or a bundle sent to the API, does not).
+    // Its methods take the invocation's token first, as the shims pass it.
     const probe = `const builtin = () => import(["cloudflare", "workers"].join(":"));
 export default {
-  async fetch() {
+  async fetch(request, env, ctx) {
     const stub = (await builtin()).env.KV;
+    const token = ctx.props.invocation;
     const attempt = async (fn) => { try { await fn(); return "ok"; } catch (error) { return error.message; } };
     return Response.json({
-      write: await attempt(() => stub.writeMany([{ key: "secret", value: "evil's" }])),
-      smuggled: await attempt(() => stub.writeMany([{ key: "secret", value: "x", options: { namespaceId: "1" } }])),
-      remove: await attempt(() => stub.removeMany(["secret"])),
+      write: await attempt(() => stub.writeMany(token, [{ key: "secret", value: "evil's" }])),
+      smuggled: await attempt(() => stub.writeMany(token, [{ key: "secret", value: "x", options: { namespaceId: "1" } }])),
+      remove: await attempt(() => stub.removeMany(token, ["secret"])),
     });
   },
 };`;
