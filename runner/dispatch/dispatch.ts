@@ -14,6 +14,7 @@ import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
 import { bodyTooLarge, countedBody, declaresTooMuch } from "./body-limit.ts";
 import { TenantIsolateCapReached, refusedAtCap } from "./isolate-budget.ts";
+import { countedRequest } from "../metrics/registry.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -62,7 +63,7 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     // after that is not tracked, so a stall while streaming has no suspect.
     const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
     const invoke = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint().fetch(forwarded));
-    const response = await (probation ? oneAtATime(route.worker, invoke) : invoke());
+    const response = await countedRequest(invocationOf(route, versionId), () => (probation ? oneAtATime(route.worker, invoke) : invoke()));
     if (!counted?.exceeded()) return response;
     // The worker answered although its body was cut (it caught the error): the client still
     // learns that its body was refused.

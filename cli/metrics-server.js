@@ -1,0 +1,59 @@
+// Where the supervisor answers GET /metrics: always on a loopback port of its own, which the
+// runner's admin socket passes operator requests to (runner/metrics/admin.ts), and which checks the
+// operator token again, so that no other local user reads it; and, when the operator sets
+// OUTPOST_METRICS_ADDRESS, on that address without a token, for a Prometheus that has none.
+import { timingSafeEqual, createHash } from "node:crypto";
+import { createServer } from "node:http";
+import { isIP } from "node:net";
+import { CONTENT_TYPE } from "./metrics-text.js";
+
+/**
+ * OUTPOST_METRICS_ADDRESS as a host and port, or null when unset.
+ * @param {string | undefined} text
+ * @param {number[]} taken  the platform's own ports, which it may not reuse
+ * @returns {{ host: string, port: number } | null}
+ */
+export function metricsAddress(text, taken) {
+  if (text === undefined || text === "") return null;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text);
+  const host = match?.[1] ?? match?.[2] ?? "";
+  const port = Number(match?.[3]);
+  const hostValid = match?.[1] !== undefined ? isIP(host) === 6 : isIP(host) === 4 || host === "localhost";
+  if (!match || !hostValid || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`OUTPOST_METRICS_ADDRESS must be IP:PORT, [IPv6]:PORT or localhost:PORT (e.g. 127.0.0.1:9464), got ${JSON.stringify(text)}`);
+  }
+  if (taken.includes(port)) throw new Error(`OUTPOST_METRICS_ADDRESS: port ${port} is one of the platform's own (public or admin)`);
+  return { host, port };
+}
+
+/**
+ * Serves `render()` at GET /metrics on `address`; `token`, when given, must be presented as a bearer token.
+ * @param {{ host: string, port: number }} address
+ * @param {() => Promise<string>} render
+ * @param {string | null} token
+ * @returns {Promise<import("node:http").Server>}  once listening; rejected when the address cannot be had
+ */
+export function serveMetrics(address, render, token) {
+  const expected = token === null ? null : digest(token);
+  const server = createServer((req, res) => {
+    const answer = (/** @type {number} */ status, /** @type {string} */ code, /** @type {string} */ message) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: { code, message } }));
+    if (new URL(req.url ?? "/", "http://metrics").pathname !== "/metrics") return answer(404, "ERR_NOT_FOUND", "Only GET /metrics is served here.");
+    if (req.method !== "GET") return answer(405, "ERR_METHOD_NOT_ALLOWED", "Only GET /metrics is served here.");
+    const presented = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    if (expected && !(presented && timingSafeEqual(digest(presented), expected))) return answer(401, "ERR_UNAUTHORIZED", "Invalid admin token.");
+    render().then(
+      (text) => res.writeHead(200, { "content-type": CONTENT_TYPE }).end(text),
+      () => answer(500, "ERR_INTERNAL", "The metrics could not be gathered; see the platform log."),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(address.port, address.host, () => resolve(server));
+  });
+}
+
+/** Equal lengths for timingSafeEqual, whatever was presented. @param {string} token */
+function digest(token) {
+  return createHash("sha256").update(token).digest();
+}

@@ -1,0 +1,283 @@
+// The host's metrics, as the supervisor serves them at /metrics (docs/operations.md, "Metrics"):
+// every workerd process's own counters (runner/metrics/registry.ts), collected from its private
+// socket every COLLECT_EVERY_MS and on each scrape, plus what only the supervisor knows (restarts,
+// kills, replacements, incidents) and the queues' state, read from the database on each scrape.
+//
+// Counters never go backwards: a process that exits takes its counts with it, so the last counts
+// collected from it join the totals of the dead, which are added to the live processes' counts.
+// What a killed process counted after its last collection (at most COLLECT_EVERY_MS) is lost.
+
+import { formatMetrics } from "./metrics-text.js";
+
+/** @typedef {import("./metrics-text.js").MetricFamily} MetricFamily */
+/** @typedef {import("./metrics-text.js").Sample} Sample */
+
+export const COLLECT_EVERY_MS = 5000;
+/** Worker versions with labels of their own on the whole host; later ones are summed under `other`. */
+export const MAX_HOST_WORKER_SERIES = 500;
+/** Queues with labels of their own; later ones are summed under `other`. */
+export const MAX_QUEUE_SERIES = 500;
+
+/** The first `max` keys keep their labels for the life of the supervisor; later ones do not. */
+export class SeriesCap {
+  #admitted = new Set();
+  /** @param {number} max */
+  constructor(max) {
+    this.max = max;
+  }
+
+  /** @param {string} key */
+  admits(key) {
+    if (this.#admitted.has(key)) return true;
+    if (this.#admitted.size >= this.max) return false;
+    this.#admitted.add(key);
+    return true;
+  }
+}
+
+/** Families summed by name and label set, in the order first seen. */
+class Sums {
+  /** @type {Map<string, { family: MetricFamily, samples: Map<string, Sample> }>} */
+  #families = new Map();
+
+  /** @param {MetricFamily} family @param {(labels: Record<string, string>) => Record<string, string>} relabel */
+  add(family, relabel = (labels) => labels) {
+    let entry = this.#families.get(family.name);
+    if (!entry) {
+      entry = { family, samples: new Map() };
+      this.#families.set(family.name, entry);
+    }
+    for (const sample of family.samples) {
+      const labels = relabel(sample.labels);
+      const key = `${sample.name}${JSON.stringify(labels)}`;
+      const sum = entry.samples.get(key);
+      if (sum) sum.value += sample.value;
+      else entry.samples.set(key, { name: sample.name, labels, value: sample.value });
+    }
+  }
+
+  /** @returns {MetricFamily[]} */
+  families() {
+    return [...this.#families.values()].map(({ family, samples }) => ({ ...family, samples: [...samples.values()] }));
+  }
+}
+
+/** The sum of the processes' own counters: the live ones' latest counts plus the last counts of the dead. */
+export class ProcessTotals {
+  /** @type {Map<string, MetricFamily[]>} by process key */
+  #latest = new Map();
+  /** @type {Set<string>} */
+  #retired = new Set();
+  #dead = new Sums();
+  #workers = new SeriesCap(MAX_HOST_WORKER_SERIES);
+
+  /** A process's counts now; ignored once the process was retired (a collection that finished late). */
+  record(/** @type {string} */ key, /** @type {MetricFamily[]} */ families) {
+    if (!this.#retired.has(key)) this.#latest.set(key, families);
+  }
+
+  /** Processes not in `running` have exited: their counts join the dead's (not their gauges: what they held is gone). */
+  retireAllBut(/** @type {Set<string>} */ running) {
+    for (const [key, families] of this.#latest) {
+      if (running.has(key)) continue;
+      for (const family of families) if (family.type !== "gauge") this.#dead.add(family, this.#relabel);
+      this.#latest.delete(key);
+      this.#retired.add(key);
+    }
+  }
+
+  /** @returns {MetricFamily[]} */
+  families() {
+    const sums = new Sums();
+    for (const family of this.#dead.families()) sums.add(family);
+    for (const families of this.#latest.values()) for (const family of families) sums.add(family, this.#relabel);
+    return sums.families();
+  }
+
+  /** The host-wide cap on worker label sets, over what each process's own cap let through. @param {Record<string, string>} labels */
+  #relabel = (labels) => {
+    if (labels.worker === undefined || labels.worker === "other") return labels;
+    if (this.#workers.admits(JSON.stringify([labels.tenant, labels.worker, labels.version]))) return labels;
+    return { ...labels, tenant: "other", worker: "other", version: "other" };
+  };
+}
+
+/** Counters of what the supervisor itself saw, each label value there from the start (at zero). */
+export function supervisorFacts() {
+  /** @type {[string, string, string, string[]][]} name, help, label, its values */
+  const table = [
+    [
+      "outpost_process_restarts_total",
+      "workerd processes restarted after they exited unasked, by what ended them: cpu (killed for a stall), memory, descriptors, crash.",
+      "reason",
+      ["cpu", "memory", "descriptors", "crash"],
+    ],
+    [
+      "outpost_process_kills_total",
+      "workerd processes the watchdog killed: stall (ran past the stall limit) or startup (did not start in time).",
+      "reason",
+      ["stall", "startup"],
+    ],
+    [
+      "outpost_process_replacements_total",
+      "workerd processes replaced on purpose: budget (isolates or memory over the limit) or reload.",
+      "reason",
+      ["budget", "reload"],
+    ],
+    ["outpost_incidents_total", "Incidents reported to the runner (a dead process had invocations in flight), by kind.", "kind", ["cpu", "memory", "crash"]],
+  ];
+  /** @type {MetricFamily[]} */
+  const families = table.map(([name, help, label, values]) => ({
+    name,
+    type: "counter",
+    help,
+    samples: values.map((value) => ({ name, labels: { [label]: value }, value: 0 })),
+  }));
+  const suspensions = "outpost_suspensions_total";
+  families.push({
+    name: suspensions,
+    type: "counter",
+    help: "Workers suspended by incidents the supervisor reported.",
+    samples: [{ name: suspensions, labels: {}, value: 0 }],
+  });
+
+  /** @param {string} name @param {Record<string, string>} labels @param {number} amount */
+  const count = (name, labels = {}, amount = 1) => {
+    const sample = families.find((family) => family.name === name)?.samples.find((s) => JSON.stringify(s.labels) === JSON.stringify(labels));
+    if (sample) sample.value += amount;
+  };
+  return {
+    families: () => families,
+    /** @param {string} kind */
+    restarted: (kind) => count("outpost_process_restarts_total", { reason: kind }),
+    /** @param {"stall" | "startup"} reason */
+    killed: (reason) => count("outpost_process_kills_total", { reason }),
+    /** @param {string} reason */
+    replaced: (reason) => count("outpost_process_replacements_total", { reason }),
+    /** @param {string} kind @param {number} suspended */
+    incident: (kind, suspended) => {
+      count("outpost_incidents_total", { kind });
+      count(suspensions, {}, suspended);
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof supervisorFacts>} SupervisorFacts */
+
+/**
+ * @typedef {object} QueueState  one queue as GET /v1/queues reports it (runner/queue/admin.ts)
+ * @property {string} tenant
+ * @property {string} name
+ * @property {number} depth
+ * @property {number | null} oldestAgeSeconds
+ * @property {number} deadLettered
+ * @property {number} dropped
+ */
+
+/** @param {QueueState[]} queues @param {SeriesCap} cap @returns {MetricFamily[]} */
+export function queueFamilies(queues, cap) {
+  /** @type {Map<string, { labels: Record<string, string>, depth: number, age: number, deadLettered: number, dropped: number }>} */
+  const byLabels = new Map();
+  for (const queue of queues) {
+    const labels = cap.admits(JSON.stringify([queue.tenant, queue.name])) ? { tenant: queue.tenant, queue: queue.name } : { tenant: "other", queue: "other" };
+    const key = JSON.stringify(labels);
+    const sum = byLabels.get(key) ?? { labels, depth: 0, age: 0, deadLettered: 0, dropped: 0 };
+    sum.depth += queue.depth;
+    sum.age = Math.max(sum.age, queue.oldestAgeSeconds ?? 0);
+    sum.deadLettered += queue.deadLettered;
+    sum.dropped += queue.dropped;
+    byLabels.set(key, sum);
+  }
+  const sums = [...byLabels.values()];
+  /** @param {string} name @param {MetricFamily["type"]} type @param {string} help @param {(sum: typeof sums[number]) => number} value @returns {MetricFamily} */
+  const family = (name, type, help, value) => ({ name, type, help, samples: sums.map((sum) => ({ name, labels: sum.labels, value: value(sum) })) });
+  return [
+    family("outpost_queue_messages", "gauge", "Messages in a queue: ready, delayed and in flight.", (sum) => sum.depth),
+    family("outpost_queue_oldest_message_age_seconds", "gauge", "Age of a queue's oldest message; 0 when it is empty.", (sum) => sum.age),
+    family(
+      "outpost_queue_dead_lettered_total",
+      "counter",
+      "Messages a queue moved to its dead-letter queue after their last retry.",
+      (sum) => sum.deadLettered,
+    ),
+    family("outpost_queue_dropped_total", "counter", "Messages a queue without a dead-letter queue dropped after their last retry.", (sum) => sum.dropped),
+  ];
+}
+
+/**
+ * @typedef {object} PoolView  what the pool tells of its processes (pool.js)
+ * @property {() => { key: string, slot: number, port: number, isolates: number }[]} processes
+ */
+
+/**
+ * Collects every process's counters now and every COLLECT_EVERY_MS; `render` gives the host's
+ * exposition. Asks a process on its private port with the operator token.
+ * @param {PoolView} pool
+ * @param {SupervisorFacts} facts
+ * @param {(port: number, path: string) => Promise<{ status: number, body: string }>} ask
+ * @param {import("./log.js").Logger} logger
+ */
+export function hostMetrics(pool, facts, ask, logger) {
+  const totals = new ProcessTotals();
+  const queueCap = new SeriesCap(MAX_QUEUE_SERIES);
+  /** @param {number} port @param {string} path */
+  const json = async (port, path) => {
+    const answer = await ask(port, path);
+    if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}`);
+    return JSON.parse(answer.body);
+  };
+  const collect = async () => {
+    const running = pool.processes();
+    await Promise.all(
+      running.map(async ({ key, port }) => {
+        const answer = await json(port, "/v1/maintenance/metrics").catch(() => null);
+        if (answer) totals.record(key, answer.families);
+      }),
+    );
+    totals.retireAllBut(new Set(running.map(({ key }) => key)));
+    return running;
+  };
+  /** The queues' state from the first process that answers; none when none does. @param {{ port: number }[]} running */
+  const queues = async (running) => {
+    for (const { port } of running) {
+      const answer = await json(port, "/v1/queues").catch(() => null);
+      if (answer) return queueFamilies(answer.queues, queueCap);
+    }
+    logger.warn("metrics: no process answered with the queues' state");
+    return [];
+  };
+  const timer = setInterval(() => void collect(), COLLECT_EVERY_MS);
+  return {
+    async render() {
+      const running = await collect();
+      /** @type {MetricFamily[]} */
+      const gauges = [
+        {
+          name: "outpost_processes",
+          type: "gauge",
+          help: "workerd processes running, retiring ones included.",
+          samples: [{ name: "outpost_processes", labels: {}, value: running.length }],
+        },
+        {
+          name: "outpost_isolates_loaded",
+          type: "gauge",
+          help: "Isolates a workerd process has loaded since it started, by process slot.",
+          samples: [...isolatesBySlot(running)].map(([slot, isolates]) => ({
+            name: "outpost_isolates_loaded",
+            labels: { process: String(slot) },
+            value: isolates,
+          })),
+        },
+      ];
+      return formatMetrics([...facts.families(), ...gauges, ...totals.families(), ...(await queues(running))]);
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** A slot's process and the one replacing it run side by side for a while: one sample per slot. @param {{ slot: number, isolates: number }[]} running */
+function isolatesBySlot(running) {
+  const bySlot = new Map();
+  for (const { slot, isolates } of running) bySlot.set(slot, (bySlot.get(slot) ?? 0) + isolates);
+  return bySlot;
+}

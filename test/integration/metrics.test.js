@@ -1,0 +1,117 @@
+// GET /metrics as an operator's Prometheus sees it: the host's counters in the text format, summed
+// over every workerd process by the supervisor, growing by exactly what was done between two
+// scrapes, and never going backwards when a process is killed and restarted.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../cli/net.js";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+import { workerdProcesses } from "../helpers/processes.js";
+import { parseExposition, total } from "../helpers/prometheus.js";
+
+/** @type {import("../helpers/platform.js").Platform} */
+let platform;
+let metricsPort = 0;
+beforeAll(async () => {
+  metricsPort = await freePort();
+  platform = await startPlatform({ env: { OUTPOST_PROCESSES: "2", OUTPOST_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` } });
+  const entry = await workerFile(`export default {
+    async fetch(request, env) {
+      await env.KV.get("counted");
+      if (new URL(request.url).pathname === "/fail") throw new Error("failing on purpose");
+      return new Response("ok");
+    },
+  };`);
+  await platform.deploy("counted", entry, { kv: { KV: "metrics-ns" } });
+});
+afterAll(() => platform?.stop());
+
+/** One scrape of the admin socket with the operator token, parsed strictly. */
+async function scrape() {
+  const response = await fetch(`${platform.adminUrl}/metrics`, { headers: { authorization: `Bearer ${platform.token}` } });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+  return parseExposition(await response.text()).samples;
+}
+
+/** Every counter and histogram series of `before` is at least as high in `after`. @param {Map<string, number>} before @param {Map<string, number>} after @param {Map<string, string>} types */
+function wentBackwards(before, after, types) {
+  const monotonic = (/** @type {string} */ key) => {
+    const name = key.slice(0, key.indexOf("{"));
+    const family = [...types.keys()].find((f) => name === f || name === `${f}_bucket` || name === `${f}_sum` || name === `${f}_count`);
+    return family !== undefined && types.get(family) !== "gauge";
+  };
+  return [...before]
+    .filter(([key, value]) => monotonic(key) && !((after.get(key) ?? -1) >= value))
+    .map(([key, value]) => `${key}: ${value} → ${after.get(key)}`);
+}
+
+describe("metrics", () => {
+  it("metrics: the admin socket serves the text format to the operator token; without a token it is 401", async () => {
+    const samples = await scrape();
+    for (const name of [
+      "outpost_processes",
+      "outpost_process_restarts_total",
+      "outpost_incidents_total",
+      "outpost_suspensions_total",
+      "outpost_isolates_loaded",
+    ]) {
+      expect([...samples.keys()].some((key) => key.startsWith(`${name}{`))).toBe(true);
+    }
+    // Two pool processes and the probation process.
+    expect(total(samples, "outpost_processes")).toBe(3);
+    const anonymous = await fetch(`${platform.adminUrl}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error.code).toBe("ERR_UNAUTHORIZED");
+  });
+
+  it("metrics: OUTPOST_METRICS_ADDRESS serves the same exposition without a token, and only /metrics", async () => {
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(response.status).toBe(200);
+    const { samples } = parseExposition(await response.text());
+    expect(total(samples, "outpost_processes")).toBe(3);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { method: "POST" })).status).toBe(405);
+  });
+
+  it("metrics: requests, errors, latency and binding calls grow by exactly what was done between two scrapes", async () => {
+    const before = await scrape();
+    for (let i = 0; i < 5; i++) expect((await platform.fetchWorker("counted")).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await platform.fetchWorker("counted", "/fail")).status).toBe(500);
+    const after = await scrape();
+    const grew = (/** @type {string} */ name, /** @type {Record<string, string>} */ labels) => total(after, name, labels) - total(before, name, labels);
+    const worker = { tenant: "default", worker: "counted" };
+    expect(grew("outpost_requests_total", worker)).toBe(7);
+    expect(grew("outpost_request_errors_total", worker)).toBe(2);
+    expect(grew("outpost_request_duration_seconds_count", worker)).toBe(7);
+    expect(grew("outpost_request_duration_seconds_bucket", { ...worker, le: "+Inf" })).toBe(7);
+    expect(grew("outpost_binding_operations_total", { kind: "kv" })).toBe(7);
+    expect(grew("outpost_binding_operation_duration_seconds_count", { kind: "kv" })).toBe(7);
+    expect(grew("outpost_binding_errors_total", { kind: "kv" })).toBe(0);
+    expect(total(after, "outpost_postgres_queries_total")).toBeGreaterThan(0);
+    // Each version's series carries the version id.
+    const { version } = (await platform.admin("GET", "/v1/workers/counted")).body;
+    expect(total(after, "outpost_requests_total", { ...worker, version })).toBe(total(after, "outpost_requests_total", worker));
+  });
+
+  it("metrics: a SIGKILLed process is counted as restarted and no counter goes backwards", async () => {
+    for (let i = 0; i < 6; i++) await platform.fetchWorker("counted");
+    const { samples: before, types } = parseExposition(
+      await (await fetch(`${platform.adminUrl}/metrics`, { headers: { authorization: `Bearer ${platform.token}` } })).text(),
+    );
+    const [victim] = workerdProcesses(platform.dataDir).filter((proc) => proc.pooled);
+    process.kill(victim?.pid ?? 0, "SIGKILL");
+    await waitUntil(() => workerdProcesses(platform.dataDir).filter((proc) => proc.pooled && proc.pid !== victim?.pid).length === 2, 20_000);
+    // Scrapes while the process dies and its replacement starts: each at least the one before.
+    let previous = before;
+    for (let i = 0; i < 5; i++) {
+      const now = await scrape();
+      expect(wentBackwards(previous, now, types)).toEqual([]);
+      previous = now;
+    }
+    expect(total(previous, "outpost_process_restarts_total", { reason: "crash" }) - total(before, "outpost_process_restarts_total", { reason: "crash" })).toBe(
+      1,
+    );
+    expect(total(previous, "outpost_requests_total", { worker: "counted" })).toBeGreaterThanOrEqual(
+      total(before, "outpost_requests_total", { worker: "counted" }),
+    );
+  });
+});
