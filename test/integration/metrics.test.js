@@ -12,7 +12,7 @@ let platform;
 let metricsPort = 0;
 beforeAll(async () => {
   metricsPort = await freePort();
-  platform = await startPlatform({ env: { OUTPOST_PROCESSES: "2", OUTPOST_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` } });
+  platform = await startPlatform({ env: { OUTPOST_PROCESSES: "2", OUTPOST_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`, OUTPOST_SUSPEND_AFTER: "1" } });
   const entry = await workerFile(`export default {
     async fetch(request, env) {
       await env.KV.get("counted");
@@ -113,5 +113,20 @@ describe("metrics", () => {
     expect(total(previous, "outpost_requests_total", { worker: "counted" })).toBeGreaterThanOrEqual(
       total(before, "outpost_requests_total", { worker: "counted" }),
     );
+  });
+
+  it("metrics: a worker stuck in a loop counts a stall kill, a cpu restart, a cpu incident and its suspension", async () => {
+    await platform.deploy("spinner", await workerFile(`export default { fetch() { for (;;) {} } };`));
+    const before = await scrape();
+    const grew = (/** @type {Map<string, number>} */ now, /** @type {string} */ name, /** @type {Record<string, string>} */ labels) =>
+      total(now, name, labels) - total(before, name, labels);
+    // The process is killed under the request: the connection ends without an answer.
+    await platform.fetchWorker("spinner").catch(() => null);
+    await waitUntil(async () => grew(await scrape(), "outpost_incidents_total", { kind: "cpu" }) === 1, 20_000);
+    const after = await scrape();
+    expect(grew(after, "outpost_process_kills_total", { reason: "stall" })).toBe(1);
+    expect(grew(after, "outpost_process_restarts_total", { reason: "cpu" })).toBe(1);
+    // OUTPOST_SUSPEND_AFTER=1: one certain incident suspends the worker.
+    expect(grew(after, "outpost_suspensions_total", {})).toBe(1);
   });
 });
