@@ -13,6 +13,8 @@ import { formatMetrics } from "./metrics-text.js";
 /** @typedef {import("./metrics-text.js").Sample} Sample */
 
 export const COLLECT_EVERY_MS = 5000;
+/** A process that has not answered by then counts with what it answered last. */
+const ASK_LIMIT_MS = 2000;
 /** Worker versions with labels of their own on the whole host; later ones are summed under `other`. */
 export const MAX_HOST_WORKER_SERIES = 500;
 /** Queues with labels of their own; later ones are summed under `other`. */
@@ -222,7 +224,11 @@ export function hostMetrics(pool, facts, ask, logger) {
   const queueCap = new SeriesCap(MAX_QUEUE_SERIES);
   /** @param {number} port @param {string} path */
   const json = async (port, path) => {
-    const answer = await ask(port, path);
+    // A stuck process answers nothing until the watchdog kills it: the scrape does not wait for that.
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`GET ${path}: no answer within ${ASK_LIMIT_MS} ms`)), ASK_LIMIT_MS)));
+    const answer = await Promise.race([ask(port, path), late]).finally(() => clearTimeout(timer));
     if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}`);
     return JSON.parse(answer.body);
   };

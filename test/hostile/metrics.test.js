@@ -54,7 +54,7 @@ describe("metrics", () => {
     for (const token of [null, tenantToken, `${platform.token}x`]) {
       const response = await get(`http://127.0.0.1:${supervisorPort}/metrics`, token);
       expect(response.status).toBe(401);
-      expect((await response.json()).error.code).toBe("ERR_UNAUTHORIZED");
+      expect(await response.json()).toEqual({ error: { code: "ERR_UNAUTHORIZED", message: "Invalid admin token." } });
     }
     expect((await get(`http://127.0.0.1:${supervisorPort}/metrics`, platform.token)).status).toBe(200);
     const [process] = workerdProcesses(platform.dataDir).filter((proc) => proc.pooled);

@@ -60,7 +60,7 @@ describe("metrics", () => {
     expect(total(samples, "outpost_processes")).toBe(3);
     const anonymous = await fetch(`${platform.adminUrl}/metrics`);
     expect(anonymous.status).toBe(401);
-    expect((await anonymous.json()).error.code).toBe("ERR_UNAUTHORIZED");
+    expect(await anonymous.json()).toEqual({ error: { code: "ERR_UNAUTHORIZED", message: "Missing admin token: send `Authorization: Bearer <token>`." } });
   });
 
   it("metrics: OUTPOST_METRICS_ADDRESS serves the same exposition without a token, and only /metrics", async () => {
