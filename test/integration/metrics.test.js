@@ -19,8 +19,9 @@ beforeAll(async () => {
       if (new URL(request.url).pathname === "/fail") throw new Error("failing on purpose");
       return new Response("ok");
     },
+    async scheduled() {},
   };`);
-  await platform.deploy("counted", entry, { kv: { KV: "metrics-ns" } });
+  await platform.deploy("counted", entry, { kv: { KV: "metrics-ns" }, queues: { producers: { Q: { queue: "metrics-q" } } } });
 });
 afterAll(() => platform?.stop());
 
@@ -87,9 +88,23 @@ describe("metrics", () => {
     expect(grew("outpost_binding_operation_duration_seconds_count", { kind: "kv" })).toBe(7);
     expect(grew("outpost_binding_errors_total", { kind: "kv" })).toBe(0);
     expect(total(after, "outpost_postgres_queries_total")).toBeGreaterThan(0);
+    expect(after.get('outpost_queue_messages{queue="metrics-q",tenant="default"}')).toBe(0);
     // Each version's series carries the version id.
     const { version } = (await platform.admin("GET", "/v1/workers/counted")).body;
     expect(total(after, "outpost_requests_total", { ...worker, version })).toBe(total(after, "outpost_requests_total", worker));
+  });
+
+  it("metrics: cron runs are counted by outcome; queue depth is read at each scrape", async () => {
+    const before = await scrape();
+    const tick = await platform.admin("POST", "/v1/workers/counted/scheduled", { cron: "by-hand", scheduledTime: Date.now() });
+    expect(tick.body).toMatchObject({ claimed: true, outcome: "ok" });
+    const sent = await platform.admin("POST", "/v1/queues/metrics-q/messages", { messages: [{ body: 1 }, { body: 2 }] });
+    expect(sent.status).toBe(201);
+    const after = await scrape();
+    expect(total(after, "outpost_cron_runs_total", { outcome: "ok" }) - total(before, "outpost_cron_runs_total", { outcome: "ok" })).toBe(1);
+    expect(after.get('outpost_queue_messages{queue="metrics-q",tenant="default"}')).toBe(2);
+    expect(after.get('outpost_queue_oldest_message_age_seconds{queue="metrics-q",tenant="default"}')).toBeGreaterThanOrEqual(0);
+    expect(after.get('outpost_queue_dead_lettered_total{queue="metrics-q",tenant="default"}')).toBe(0);
   });
 
   it("metrics: a SIGKILLed process is counted as restarted and no counter goes backwards", async () => {
