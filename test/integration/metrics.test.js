@@ -1,6 +1,9 @@
 // GET /metrics as an operator's Prometheus sees it: the host's counters in the text format, summed
 // over every workerd process by the supervisor, growing by exactly what was done between two
 // scrapes, and never going backwards when a process is killed and restarted.
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../cli/net.js";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
@@ -33,6 +36,11 @@ async function scrape() {
   return parseExposition(await response.text()).samples;
 }
 
+/** One scrape of OUTPOST_METRICS_ADDRESS: the supervisor answers it, so it works while a workerd process dies (the admin socket's kept-alive connection may be that process's). */
+async function scrapeSupervisor() {
+  return parseExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+}
+
 /** Every counter and histogram series of `before` is at least as high in `after`. @param {Map<string, number>} before @param {Map<string, number>} after @param {Map<string, string>} types */
 function wentBackwards(before, after, types) {
   const monotonic = (/** @type {string} */ key) => {
@@ -44,6 +52,9 @@ function wentBackwards(before, after, types) {
     .filter(([key, value]) => monotonic(key) && !((after.get(key) ?? -1) >= value))
     .map(([key, value]) => `${key}: ${value} → ${after.get(key)}`);
 }
+
+/** @param {Map<string, number>} before @param {Map<string, number>} after @param {string} name @param {Record<string, string>} labels */
+const grewBy = (before, after, name, labels) => total(after, name, labels) - total(before, name, labels);
 
 describe("metrics", () => {
   it("metrics: the admin socket serves the text format to the operator token; without a token it is 401", async () => {
@@ -109,16 +120,14 @@ describe("metrics", () => {
 
   it("metrics: a SIGKILLed process is counted as restarted and no counter goes backwards", async () => {
     for (let i = 0; i < 6; i++) await platform.fetchWorker("counted");
-    const { samples: before, types } = parseExposition(
-      await (await fetch(`${platform.adminUrl}/metrics`, { headers: { authorization: `Bearer ${platform.token}` } })).text(),
-    );
+    const { samples: before, types } = await scrapeSupervisor();
     const [victim] = workerdProcesses(platform.dataDir).filter((proc) => proc.pooled);
     process.kill(victim?.pid ?? 0, "SIGKILL");
     await waitUntil(() => workerdProcesses(platform.dataDir).filter((proc) => proc.pooled && proc.pid !== victim?.pid).length === 2, 20_000);
     // Scrapes while the process dies and its replacement starts: each at least the one before.
     let previous = before;
     for (let i = 0; i < 5; i++) {
-      const now = await scrape();
+      const { samples: now } = await scrapeSupervisor();
       expect(wentBackwards(previous, now, types)).toEqual([]);
       previous = now;
     }
@@ -137,11 +146,43 @@ describe("metrics", () => {
       total(now, name, labels) - total(before, name, labels);
     // The process is killed under the request: the connection ends without an answer.
     await platform.fetchWorker("spinner").catch(() => null);
-    await waitUntil(async () => grew(await scrape(), "outpost_incidents_total", { kind: "cpu" }) === 1, 20_000);
-    const after = await scrape();
+    await waitUntil(async () => grew((await scrapeSupervisor()).samples, "outpost_incidents_total", { kind: "cpu" }) === 1, 20_000);
+    const { samples: after } = await scrapeSupervisor();
     expect(grew(after, "outpost_process_kills_total", { reason: "stall" })).toBe(1);
     expect(grew(after, "outpost_process_restarts_total", { reason: "cpu" })).toBe(1);
     // OUTPOST_SUSPEND_AFTER=1: one certain incident suspends the worker.
     expect(grew(after, "outpost_suspensions_total", {})).toBe(1);
+  });
+
+  it("metrics: a reload counts each replaced process and keeps every counter", async () => {
+    const { samples: before, types } = await scrapeSupervisor();
+    const pid = Number(await readFile(join(platform.dataDir, "outpost.pid"), "utf8"));
+    process.kill(pid, "SIGHUP");
+    // Two pool processes and the probation process, one at a time.
+    const grew = async () => grewBy(before, (await scrapeSupervisor()).samples, "outpost_process_replacements_total", { reason: "reload" });
+    await waitUntil(async () => (await grew()) === 3, 60_000);
+    expect(wentBackwards(before, (await scrapeSupervisor()).samples, types)).toEqual([]);
+  });
+});
+
+describe("OUTPOST_METRICS_ADDRESS", () => {
+  it("metrics: a malformed address stops outpost start with what to write", async () => {
+    await expect(startPlatform({ env: { OUTPOST_METRICS_ADDRESS: "9464" } })).rejects.toThrow(
+      'OUTPOST_METRICS_ADDRESS must be IP:PORT, [IPv6]:PORT or localhost:PORT (e.g. 127.0.0.1:9464), got "9464"',
+    );
+  });
+
+  it("metrics: an address already in use stops outpost start", async () => {
+    const holder = createServer();
+    await new Promise((resolve) => holder.listen(0, "127.0.0.1", () => resolve(undefined)));
+    const address = holder.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      await expect(startPlatform({ env: { OUTPOST_METRICS_ADDRESS: `127.0.0.1:${port}` } })).rejects.toThrow(
+        `metrics: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      );
+    } finally {
+      holder.close();
+    }
   });
 });
