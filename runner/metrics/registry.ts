@@ -21,6 +21,17 @@ export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 type Labels = Record<string, string>;
 
+/** A series' label set is made once and kept (WorkerLabels, kindLabels): its key is worked out once, not per call. */
+const keys = new WeakMap<Labels, string>();
+function keyOf(labels: Labels): string {
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = JSON.stringify(labels);
+    keys.set(labels, key);
+  }
+  return key;
+}
+
 /** Families keyed by their label sets; a label set is kept as its JSON, labels in the order given. */
 class Family {
   readonly values = new Map<string, number[]>();
@@ -32,7 +43,7 @@ class Family {
 
   /** A counter's or gauge's value, or a histogram's bucket counts then its sum and count. */
   cell(labels: Labels): number[] {
-    const key = JSON.stringify(labels);
+    const key = keyOf(labels);
     let cell = this.values.get(key);
     if (!cell) {
       cell = new Array<number>(this.type === "histogram" ? DURATION_BUCKETS.length + 2 : 1).fill(0);
@@ -48,7 +59,7 @@ class Family {
 
   observe(labels: Labels, seconds: number): void {
     const cell = this.cell(labels);
-    DURATION_BUCKETS.forEach((bound, i) => seconds <= bound && (cell[i] = (cell[i] ?? 0) + 1));
+    for (let i = 0; i < DURATION_BUCKETS.length; i++) if (seconds <= (DURATION_BUCKETS[i] ?? 0)) cell[i] = (cell[i] ?? 0) + 1;
     cell[DURATION_BUCKETS.length] = (cell[DURATION_BUCKETS.length] ?? 0) + seconds;
     cell[DURATION_BUCKETS.length + 1] = (cell[DURATION_BUCKETS.length + 1] ?? 0) + 1;
   }
@@ -76,20 +87,26 @@ class Family {
  * `other`, so one tenant deploying thousands of versions cannot grow the scrape without bound.
  */
 export class WorkerLabels {
-  readonly #admitted = new Set<string>();
+  static readonly OTHER: Labels = { tenant: "other", worker: "other", version: "other" };
+  readonly #admitted = new Map<string, Labels>();
   constructor(readonly max: number) {}
 
   of(tenant: string, worker: string, version: string): Labels {
-    const key = JSON.stringify([tenant, worker, version]);
-    if (!this.#admitted.has(key)) {
-      if (this.#admitted.size >= this.max) return { tenant: "other", worker: "other", version: "other" };
-      this.#admitted.add(key);
+    // Tenant and worker names are DNS labels and versions hex: a line feed separates them.
+    const key = `${tenant}\n${worker}\n${version}`;
+    let labels = this.#admitted.get(key);
+    if (!labels) {
+      if (this.#admitted.size >= this.max) return WorkerLabels.OTHER;
+      labels = { tenant, worker, version };
+      this.#admitted.set(key, labels);
     }
-    return { tenant, worker, version };
+    return labels;
   }
 }
 
 const workerLabels = new WorkerLabels(MAX_WORKER_SERIES);
+/** The binding kinds' label sets: a handful, made once. */
+const kindLabels = new Map<string, Labels>();
 const requests = new Family("outpost_requests_total", "counter", "Public requests a worker served, by worker version.");
 const requestErrors = new Family("outpost_request_errors_total", "counter", "Public requests a worker answered with a 5xx or an exception.");
 const requestDuration = new Family("outpost_request_duration_seconds", "histogram", "Time until a worker's response headers, by worker version.");
@@ -121,7 +138,8 @@ export async function countedRequest(who: { tenant: string; worker: string; vers
 
 /** Counts one binding call; `storageFailed` tells the platform's failures from the caller's. */
 export async function countedBindingCall<T>(kind: string, call: () => Promise<T>, storageFailed: (error: unknown) => boolean): Promise<T> {
-  const labels = { kind };
+  let labels = kindLabels.get(kind);
+  if (!labels) kindLabels.set(kind, (labels = { kind }));
   const started = performance.now();
   try {
     return await call();
