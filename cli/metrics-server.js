@@ -1,7 +1,7 @@
-// Where the supervisor answers GET /metrics: always on a loopback port of its own, which the
-// runner's admin socket passes operator requests to (runner/metrics/admin.ts), and which checks the
-// operator token again, so that no other local user reads it; and, when the operator sets
-// OUTPOST_METRICS_ADDRESS, on that address without a token, for a Prometheus that has none.
+// Where the supervisor answers GET /metrics: always on a loopback port of its own, which a runner
+// asks for an operator's request on the admin socket (runner/metrics/admin.ts) with the per-start
+// forward secret as its bearer token, so that no other local user reads it; and, when the operator
+// sets OUTPOST_METRICS_ADDRESS, on that address without a token, for a Prometheus that has none.
 import { timingSafeEqual, createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { isIP } from "node:net";
@@ -41,7 +41,7 @@ export function serveMetrics(address, render, token) {
     if (new URL(req.url ?? "/", "http://metrics").pathname !== "/metrics") return answer(404, "ERR_NOT_FOUND", "Only GET /metrics is served here.");
     if (req.method !== "GET") return answer(405, "ERR_METHOD_NOT_ALLOWED", "Only GET /metrics is served here.");
     const presented = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-    if (expected && !(presented && timingSafeEqual(digest(presented), expected))) return answer(401, "ERR_UNAUTHORIZED", "Invalid admin token.");
+    if (expected && !(presented && timingSafeEqual(digest(presented), expected))) return answer(401, "ERR_UNAUTHORIZED", "Invalid token.");
     render().then(
       (text) => res.writeHead(200, { "content-type": CONTENT_TYPE }).end(text),
       () => answer(500, "ERR_INTERNAL", "The metrics could not be gathered; see the platform log."),

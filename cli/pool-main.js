@@ -69,7 +69,8 @@ function removePartialBlobs(blobsDir, pidPrefix) {
 }
 
 /**
- * /metrics for the admin socket (token-checked) and, when configured, on the operator's address
+ * /metrics for the runners, which serve it on the admin socket (checked with the forward secret
+ * that start.js gave every workerd process), and, when configured, on the operator's address
  * (open); an address that cannot be had stops the supervisor, and with it `outpost start`.
  * @param {ReturnType<typeof startPool>} pool
  * @param {import("./metrics.js").SupervisorFacts} facts
@@ -84,7 +85,7 @@ function serveHostMetrics(pool, facts, adminToken, settings) {
       logger.error("metrics could not be gathered", { error: String(error) });
       throw error;
     });
-  const servers = [serveMetrics({ host: "127.0.0.1", port: settings.port }, rendered, adminToken)];
+  const servers = [serveMetrics({ host: "127.0.0.1", port: settings.port }, rendered, process.env.OUTPOST_FORWARD_SECRET ?? "")];
   if (settings.address) servers.push(serveMetrics(settings.address, rendered, null));
   Promise.all(servers).catch((error) => {
     logger.error(`metrics: cannot listen: ${error.message}`, { address: settings.address });

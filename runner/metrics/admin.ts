@@ -1,8 +1,8 @@
 // The metrics routes. `GET /v1/maintenance/metrics` (operator): this process's counters as JSON,
 // which the supervisor collects from every process's private socket. `GET /metrics` (operator,
 // on the admin socket): the whole host's metrics in Prometheus's text format, which only the
-// supervisor has; the request is passed to its loopback metrics port with the caller's token,
-// which the supervisor checks again (cli/metrics-server.js).
+// supervisor has; the runner asks its loopback metrics port, proving with the per-start forward
+// secret that the operator's request came through a runner (cli/metrics-server.js).
 import { Hono } from "hono";
 import type { AdminEnv } from "../admin/auth.ts";
 import { requireOperator } from "../control/scope.ts";
@@ -20,7 +20,7 @@ export const hostMetrics = new Hono<AdminEnv>();
 hostMetrics.get("/metrics", async (c) => {
   requireOperator(c.var.scope);
   const port = c.env.CONFIG.metricsPort;
-  const answer = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: c.req.header("authorization") ?? "" } }).catch(() => null);
+  const answer = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${c.env.FORWARD_SECRET ?? ""}` } }).catch(() => null);
   if (!answer?.ok) {
     return c.json({ error: { code: "ERR_METRICS_UNAVAILABLE", message: "The supervisor did not answer with the metrics; try again shortly." } }, 503, {
       "retry-after": "1",

@@ -50,16 +50,23 @@ describe("metrics", () => {
     }
   });
 
-  it("metrics: the supervisor's metrics port wants the operator token itself, a tenant's is refused", async () => {
-    for (const token of [null, tenantToken, `${platform.token}x`]) {
+  it("metrics: the supervisor's metrics port answers only a runner (the per-start forward secret), not even an operator token", async () => {
+    for (const token of [null, tenantToken, platform.token]) {
       const response = await get(`http://127.0.0.1:${supervisorPort}/metrics`, token);
       expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({ error: { code: "ERR_UNAUTHORIZED", message: "Invalid admin token." } });
+      expect(await response.json()).toEqual({ error: { code: "ERR_UNAUTHORIZED", message: "Invalid token." } });
     }
-    expect((await get(`http://127.0.0.1:${supervisorPort}/metrics`, platform.token)).status).toBe(200);
     const [process] = workerdProcesses(platform.dataDir).filter((proc) => proc.pooled);
     expect((await get(`http://127.0.0.1:${process?.privatePort}/v1/maintenance/metrics`, null)).status).toBe(401);
     expect((await get(`http://127.0.0.1:${process?.privatePort}/v1/maintenance/metrics`, tenantToken)).status).toBe(403);
+  });
+
+  it("metrics: an operator token created through the API reads /metrics like the configured one", async () => {
+    const operator = (await platform.admin("POST", "/v1/tokens", { name: "prometheus" })).body;
+    expect(operator.tenant).toBeNull();
+    const response = await get(`${platform.adminUrl}/metrics`, operator.token);
+    expect(response.status).toBe(200);
+    expect(total(parseExposition(await response.text()).samples, "outpost_processes")).toBe(2);
   });
 
   it("metrics: a worker's fetch() to the supervisor's metrics port is refused as a platform socket", async () => {
