@@ -5,7 +5,7 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { isIP } from "node:net";
-import { CONTENT_TYPE } from "./metrics-text.js";
+import { CONTENT_TYPE, formatMetrics } from "./metrics-text.js";
 
 /**
  * OUTPOST_METRICS_ADDRESS as a host and port, or null when unset.
@@ -27,13 +27,15 @@ export function metricsAddress(text, taken) {
 }
 
 /**
- * Serves `render()` at GET /metrics on `address`; `token`, when given, must be presented as a bearer token.
+ * Serves `gather()` at GET /metrics on `address`: in the text format, or as JSON (`{"families": […]}`,
+ * the shape of GET /v1/maintenance/metrics) for a client that accepts application/json and not
+ * text/plain. `token`, when given, must be presented as a bearer token.
  * @param {{ host: string, port: number }} address
- * @param {() => Promise<string>} render
+ * @param {() => Promise<import("./metrics-text.js").MetricFamily[]>} gather
  * @param {string | null} token
  * @returns {Promise<import("node:http").Server>}  once listening; rejected when the address cannot be had
  */
-export function serveMetrics(address, render, token) {
+export function serveMetrics(address, gather, token) {
   const expected = token === null ? null : digest(token);
   const server = createServer((req, res) => {
     const answer = (/** @type {number} */ status, /** @type {string} */ code, /** @type {string} */ message) =>
@@ -42,8 +44,13 @@ export function serveMetrics(address, render, token) {
     if (req.method !== "GET") return answer(405, "ERR_METHOD_NOT_ALLOWED", "Only GET /metrics is served here.");
     const presented = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
     if (expected && !(presented && timingSafeEqual(digest(presented), expected))) return answer(401, "ERR_UNAUTHORIZED", "Invalid token.");
-    render().then(
-      (text) => res.writeHead(200, { "content-type": CONTENT_TYPE }).end(text),
+    const accept = req.headers.accept ?? "";
+    const json = accept.includes("application/json") && !accept.includes("text/plain");
+    gather().then(
+      (families) =>
+        json
+          ? res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ families }))
+          : res.writeHead(200, { "content-type": CONTENT_TYPE }).end(formatMetrics(families)),
       () => answer(500, "ERR_INTERNAL", "The metrics could not be gathered; see the platform log."),
     );
   });

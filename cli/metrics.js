@@ -7,8 +7,6 @@
 // collected from it join the totals of the dead, which are added to the live processes' counts.
 // What a killed process counted after its last collection (at most COLLECT_EVERY_MS) is lost.
 
-import { formatMetrics } from "./metrics-text.js";
-
 /** @typedef {import("./metrics-text.js").MetricFamily} MetricFamily */
 /** @typedef {import("./metrics-text.js").Sample} Sample */
 
@@ -212,8 +210,8 @@ export function queueFamilies(queues, cap) {
  */
 
 /**
- * Collects every process's counters now and every COLLECT_EVERY_MS; `render` gives the host's
- * exposition. Asks a process on its private port with the operator token.
+ * Collects every process's counters now and every COLLECT_EVERY_MS; `gather` gives the host's
+ * metric families. Asks a process on its private port with the operator token.
  * @param {PoolView} pool
  * @param {SupervisorFacts} facts
  * @param {(port: number, path: string) => Promise<{ status: number, body: string }>} ask
@@ -254,7 +252,8 @@ export function hostMetrics(pool, facts, ask, logger) {
   };
   const timer = setInterval(() => void collect(), COLLECT_EVERY_MS);
   return {
-    async render() {
+    /** @returns {Promise<MetricFamily[]>} */
+    async gather() {
       const running = await collect();
       /** @type {MetricFamily[]} */
       const gauges = [
@@ -275,7 +274,7 @@ export function hostMetrics(pool, facts, ask, logger) {
           })),
         },
       ];
-      return formatMetrics([...facts.families(), ...gauges, ...totals.families(), ...(await queues(running))]);
+      return [...facts.families(), ...gauges, ...totals.families(), ...(await queues(running))];
     },
     stop: () => clearInterval(timer),
   };

@@ -79,14 +79,14 @@ function removePartialBlobs(blobsDir, pidPrefix) {
  */
 function serveHostMetrics(pool, facts, adminToken, settings) {
   const ask = (/** @type {number} */ port, /** @type {string} */ path) => call(port, "GET", path, adminToken);
-  const { render } = hostMetrics(pool, facts, ask, logger);
-  const rendered = () =>
-    render().catch((error) => {
+  const { gather } = hostMetrics(pool, facts, ask, logger);
+  const gathered = () =>
+    gather().catch((error) => {
       logger.error("metrics could not be gathered", { error: String(error) });
       throw error;
     });
-  const servers = [serveMetrics({ host: "127.0.0.1", port: settings.port }, rendered, process.env.OUTPOST_FORWARD_SECRET ?? "")];
-  if (settings.address) servers.push(serveMetrics(settings.address, rendered, null));
+  const servers = [serveMetrics({ host: "127.0.0.1", port: settings.port }, gathered, process.env.OUTPOST_FORWARD_SECRET ?? "")];
+  if (settings.address) servers.push(serveMetrics(settings.address, gathered, null));
   Promise.all(servers).catch((error) => {
     logger.error(`metrics: cannot listen: ${error.message}`, { address: settings.address });
     process.exit(1);

@@ -20,7 +20,9 @@ export const hostMetrics = new Hono<AdminEnv>();
 hostMetrics.get("/metrics", async (c) => {
   requireOperator(c.var.scope);
   const port = c.env.CONFIG.metricsPort;
-  const answer = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${c.env.FORWARD_SECRET ?? ""}` } }).catch(() => null);
+  const answer = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: { authorization: `Bearer ${c.env.FORWARD_SECRET ?? ""}`, accept: c.req.header("accept") ?? "*/*" },
+  }).catch(() => null);
   if (!answer?.ok) {
     return c.json({ error: { code: "ERR_METRICS_UNAVAILABLE", message: "The supervisor did not answer with the metrics; try again shortly." } }, 503, {
       "retry-after": "1",

@@ -105,6 +105,18 @@ describe("metrics", () => {
     expect(total(after, "outpost_requests_total", { ...worker, version })).toBe(total(after, "outpost_requests_total", worker));
   });
 
+  it("metrics: a client that accepts only JSON gets the same families as JSON; Prometheus's Accept gets the text format", async () => {
+    const json = await fetch(`${platform.adminUrl}/metrics`, { headers: { authorization: `Bearer ${platform.token}`, accept: "application/json" } });
+    expect(json.headers.get("content-type")).toBe("application/json");
+    const { families } = /** @type {{ families: import("../../cli/metrics-text.js").MetricFamily[] }} */ (await json.json());
+    const requests = families.find((family) => family.name === "outpost_requests_total");
+    expect(requests?.type).toBe("counter");
+    expect(requests?.samples.some((sample) => sample.labels.worker === "counted" && sample.value >= 7)).toBe(true);
+    const prometheus = "application/openmetrics-text;version=1.0.0;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { accept: prometheus } });
+    expect(text.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+  });
+
   it("metrics: cron runs are counted by outcome; queue depth is read at each scrape", async () => {
     const before = await scrape();
     const tick = await platform.admin("POST", "/v1/workers/counted/scheduled", { cron: "by-hand", scheduledTime: Date.now() });
