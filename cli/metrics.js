@@ -15,6 +15,8 @@ export const COLLECT_EVERY_MS = 5000;
 const ASK_LIMIT_MS = 2000;
 /** Worker versions with labels of their own on the whole host; later ones are summed under `other`. */
 export const MAX_HOST_WORKER_SERIES = 500;
+/** Exited processes remembered (the newest): far more than die while one collection runs. */
+const MAX_RETIRED_KEYS = 1000;
 /** Queues with labels of their own; later ones are summed under `other`. */
 export const MAX_QUEUE_SERIES = 500;
 
@@ -83,6 +85,8 @@ export class ProcessTotals {
       for (const family of families) if (family.type !== "gauge") this.#dead.add(family, this.#relabel);
       this.#latest.delete(key);
       this.#retired.add(key);
+      // A late collection ends within seconds of its process's retirement: older keys need not be kept.
+      if (this.#retired.size > MAX_RETIRED_KEYS) this.#retired.delete(this.#retired.values().next().value ?? "");
     }
   }
 
