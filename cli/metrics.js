@@ -208,6 +208,20 @@ export function queueFamilies(queues, cap) {
   ];
 }
 
+/** @param {{ suspended: unknown, probation: unknown }[]} workers @returns {MetricFamily[]} */
+export function workerStateFamilies(workers) {
+  /** @param {string} name @param {string} help @param {number} value @returns {MetricFamily} */
+  const gauge = (name, help, value) => ({ name, type: "gauge", help, samples: [{ name, labels: {}, value }] });
+  return [
+    gauge("outpost_workers_suspended", "Workers suspended now, on every host of the platform.", workers.filter((worker) => worker.suspended !== null).length),
+    gauge(
+      "outpost_workers_on_probation",
+      "Workers on probation now, on every host of the platform.",
+      workers.filter((worker) => worker.probation !== null).length,
+    ),
+  ];
+}
+
 /**
  * @typedef {object} PoolView  what the pool tells of its processes (pool.js)
  * @property {() => { key: string, slot: number, port: number, isolates: number }[]} processes
@@ -245,13 +259,13 @@ export function hostMetrics(pool, facts, ask, logger) {
     totals.retireAllBut(new Set(running.map(({ key }) => key)));
     return running;
   };
-  /** The queues' state from the first process that answers; none when none does. @param {{ port: number }[]} running */
-  const queues = async (running) => {
+  /** What the database says (queues, suspended workers), from the first process that answers; nothing when none does. @param {{ port: number }[]} running */
+  const fromDatabase = async (running) => {
     for (const { port } of running) {
-      const answer = await json(port, "/v1/queues").catch(() => null);
-      if (answer) return queueFamilies(answer.queues, queueCap);
+      const answers = await Promise.all([json(port, "/v1/queues"), json(port, "/v1/workers")]).catch(() => null);
+      if (answers) return [...queueFamilies(answers[0].queues, queueCap), ...workerStateFamilies(answers[1].workers)];
     }
-    logger.warn("metrics: no process answered with the queues' state");
+    logger.warn("metrics: no process answered with the queues' and workers' state");
     return [];
   };
   const timer = setInterval(() => void collect(), COLLECT_EVERY_MS);
@@ -278,7 +292,7 @@ export function hostMetrics(pool, facts, ask, logger) {
           })),
         },
       ];
-      return [...facts.families(), ...gauges, ...totals.families(), ...(await queues(running))];
+      return [...facts.families(), ...gauges, ...totals.families(), ...(await fromDatabase(running))];
     },
     stop: () => clearInterval(timer),
   };

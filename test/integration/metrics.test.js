@@ -164,6 +164,7 @@ describe("metrics", () => {
     expect(grew(after, "outpost_process_restarts_total", { reason: "cpu" })).toBe(1);
     // OUTPOST_SUSPEND_AFTER=1: one certain incident suspends the worker.
     expect(grew(after, "outpost_suspensions_total", {})).toBe(1);
+    expect(after.get("outpost_workers_suspended{}")).toBe(1);
   });
 
   it("metrics: a reload counts each replaced process and keeps every counter", async () => {
