@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_HOST_WORKER_SERIES, ProcessTotals, SeriesCap, queueFamilies, supervisorFacts } from "../../cli/metrics.js";
+import { queueFamilies, supervisorFacts } from "../../cli/metrics.js";
+import { MAX_HOST_WORKER_SERIES, ProcessTotals, SeriesCap } from "../../cli/metrics-totals.js";
 import { metricsAddress } from "../../cli/metrics-server.js";
 import { escapeLabelValue, formatMetrics } from "../../cli/metrics-text.js";
 import { parseExposition } from "../helpers/prometheus.js";
