@@ -152,6 +152,26 @@ export async function countedBindingCall<T>(kind: string, call: () => Promise<T>
   }
 }
 
+/**
+ * Counts every call of a binding entrypoint's public methods as a `kind` operation (for the
+ * entrypoints that tenantFacing does not wrap: it counts its own). Private (#) methods are not
+ * on the prototype.
+ */
+export function countCalls(entrypoint: { prototype: object }, kind: string, storageFailed: (error: unknown) => boolean): void {
+  const prototype = entrypoint.prototype;
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
+    const method: unknown = descriptor?.value;
+    if (name === "constructor" || typeof method !== "function") continue;
+    Object.defineProperty(prototype, name, {
+      ...descriptor,
+      value(this: unknown, ...args: unknown[]) {
+        return countedBindingCall(kind, async () => method.apply(this, args), storageFailed);
+      },
+    });
+  }
+}
+
 export function countCronRun(outcome: string): void {
   cronRuns.add({ outcome });
 }

@@ -5,6 +5,7 @@ import { type Route, chooseVersion, invocationOf, resolveWorker } from "../dispa
 import { suspendedMessage } from "../dispatch/suspended.ts";
 import { journaled } from "../logs/journal.ts";
 import type { ServiceProps, ServiceRunner } from "./contract.ts";
+import { countCalls } from "../metrics/registry.ts";
 
 /**
  * A service binding's server side: each call resolves the target through its route (so the
@@ -43,3 +44,6 @@ export class Service extends WorkerEntrypoint<Env, ServiceProps> implements Serv
     return loadVersion(this.env, this.ctx, route, version).getEntrypoint(this.ctx.props.entrypoint);
   }
 }
+
+// A service call stores nothing: what it throws is the target's or the caller's.
+countCalls(Service, "service", () => false);

@@ -105,6 +105,19 @@ describe("metrics", () => {
     expect(total(after, "outpost_requests_total", { ...worker, version })).toBe(total(after, "outpost_requests_total", worker));
   });
 
+  it("metrics: service binding calls are counted as binding operations, and the callee's requests are not public requests", async () => {
+    const caller = await workerFile(`export default { fetch(request, env) { return env.COUNTED.fetch("http://counted/"); } };`);
+    await platform.deploy("caller", caller, { services: { COUNTED: { service: "counted" } } });
+    const before = await scrape();
+    for (let i = 0; i < 3; i++) expect((await platform.fetchWorker("caller")).text).toBe("ok");
+    const after = await scrape();
+    expect(grewBy(before, after, "outpost_binding_operations_total", { kind: "service" })).toBe(3);
+    expect(grewBy(before, after, "outpost_requests_total", { worker: "caller" })).toBe(3);
+    expect(grewBy(before, after, "outpost_requests_total", { worker: "counted" })).toBe(0);
+    // The callee's own KV reads count as its binding calls.
+    expect(grewBy(before, after, "outpost_binding_operations_total", { kind: "kv" })).toBe(3);
+  });
+
   it("metrics: a client that accepts only JSON gets the same families as JSON; Prometheus's Accept gets the text format", async () => {
     const json = await fetch(`${platform.adminUrl}/metrics`, { headers: { authorization: `Bearer ${platform.token}`, accept: "application/json" } });
     expect(json.headers.get("content-type")).toBe("application/json");
