@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { DURATION_BUCKETS, MAX_WORKER_SERIES, WorkerLabels, countedBindingCall, countedRequest, metricsSnapshot } from "../../runner/metrics/registry.ts";
+import {
+  DURATION_BUCKETS,
+  MAX_WORKER_SERIES,
+  WorkerLabels,
+  countCalls,
+  countedBindingCall,
+  countedRequest,
+  metricsSnapshot,
+} from "../../runner/metrics/registry.ts";
 
 const sample = (family: string, name: string, labels: Record<string, string>) =>
   metricsSnapshot()
@@ -43,5 +51,23 @@ describe("metrics registry", () => {
     expect(sample("outpost_binding_operations_total", "outpost_binding_operations_total", { kind: "unit-kind" })).toBe(3);
     expect(sample("outpost_binding_errors_total", "outpost_binding_errors_total", { kind: "unit-kind", cause: "storage" })).toBe(1);
     expect(sample("outpost_binding_errors_total", "outpost_binding_errors_total", { kind: "unit-kind", cause: "call" })).toBe(1);
+  });
+
+  it("countCalls: every public method of the class is counted, with its own `this` and result", async () => {
+    class Entrypoint {
+      readonly base = 40;
+      async add(n: number) {
+        return this.base + n;
+      }
+      async fail() {
+        throw new Error("no");
+      }
+    }
+    countCalls(Entrypoint, "unit-class", () => false);
+    const entrypoint = new Entrypoint();
+    expect(await entrypoint.add(2)).toBe(42);
+    await expect(entrypoint.fail()).rejects.toThrow("no");
+    expect(sample("outpost_binding_operations_total", "outpost_binding_operations_total", { kind: "unit-class" })).toBe(2);
+    expect(sample("outpost_binding_errors_total", "outpost_binding_errors_total", { kind: "unit-class", cause: "call" })).toBe(1);
   });
 });
