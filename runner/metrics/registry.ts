@@ -131,7 +131,8 @@ export async function countedRequest(who: { tenant: string; worker: string; vers
     return response;
   } finally {
     requests.add(labels);
-    if (failed) requestErrors.add(labels);
+    // Added even when 0, so that the error series exists from the first request (error ratios need it).
+    requestErrors.add(labels, failed ? 1 : 0);
     requestDuration.observe(labels, (performance.now() - started) / 1000);
   }
 }
@@ -139,7 +140,10 @@ export async function countedRequest(who: { tenant: string; worker: string; vers
 /** Counts one binding call; `storageFailed` tells the platform's failures from the caller's. */
 export async function countedBindingCall<T>(kind: string, call: () => Promise<T>, storageFailed: (error: unknown) => boolean): Promise<T> {
   let labels = kindLabels.get(kind);
-  if (!labels) kindLabels.set(kind, (labels = { kind }));
+  if (!labels) {
+    kindLabels.set(kind, (labels = { kind }));
+    for (const cause of ["storage", "call"]) bindingErrors.add({ kind, cause }, 0);
+  }
   const started = performance.now();
   try {
     return await call();

@@ -43,6 +43,12 @@ describe("metrics registry", () => {
     expect(buckets.at(-1)).toBe(3);
   });
 
+  it("countedRequest: the error series is there, at 0, from a worker version's first request", async () => {
+    const who = { tenant: "unit", worker: "never-failed", version: "v1" };
+    await countedRequest(who, async () => new Response("ok"));
+    expect(sample("outpost_request_errors_total", "outpost_request_errors_total", who)).toBe(0);
+  });
+
   it("countedBindingCall: counts calls by kind, and errors by cause", async () => {
     const storageFailed = (error: unknown) => error instanceof Error && error.message === "storage";
     await countedBindingCall("unit-kind", async () => 1, storageFailed);
@@ -69,5 +75,6 @@ describe("metrics registry", () => {
     await expect(entrypoint.fail()).rejects.toThrow("no");
     expect(sample("outpost_binding_operations_total", "outpost_binding_operations_total", { kind: "unit-class" })).toBe(2);
     expect(sample("outpost_binding_errors_total", "outpost_binding_errors_total", { kind: "unit-class", cause: "call" })).toBe(1);
+    expect(sample("outpost_binding_errors_total", "outpost_binding_errors_total", { kind: "unit-class", cause: "storage" })).toBe(0);
   });
 });
