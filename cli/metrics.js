@@ -6,6 +6,8 @@
 //
 // Counters never go backwards (metrics-totals.js). What a killed process counted after its last
 // collection (at most COLLECT_EVERY_MS) is lost.
+import { readFileSync } from "node:fs";
+import { residentMb } from "./budget.js";
 import { ProcessTotals, SeriesCap } from "./metrics-totals.js";
 
 /** @typedef {import("./metrics-text.js").MetricFamily} MetricFamily */
@@ -134,7 +136,7 @@ export function workerStateFamilies(workers) {
 
 /**
  * @typedef {object} PoolView  what the pool tells of its processes (pool.js)
- * @property {() => { key: string, slot: number, port: number, isolates: number }[]} processes
+ * @property {() => { key: string, slot: number, port: number, pid: number | undefined, isolates: number }[]} processes
  */
 
 /**
@@ -195,10 +197,20 @@ export function hostMetrics(pool, facts, ask, logger) {
           name: "outpost_isolates_loaded",
           type: "gauge",
           help: "Isolates a workerd process has loaded since it started, by process slot.",
-          samples: [...isolatesBySlot(running)].map(([slot, isolates]) => ({
+          samples: [...bySlot(running, (proc) => proc.isolates)].map(([slot, isolates]) => ({
             name: "outpost_isolates_loaded",
             labels: { process: String(slot) },
             value: isolates,
+          })),
+        },
+        {
+          name: "outpost_process_resident_memory_bytes",
+          type: "gauge",
+          help: "Resident memory of a workerd process, by process slot (MB precision, from /proc).",
+          samples: [...bySlot(running, (proc) => (proc.pid === undefined ? 0 : (residentMb(proc.pid, readProc) ?? 0) * 2 ** 20))].map(([slot, bytes]) => ({
+            name: "outpost_process_resident_memory_bytes",
+            labels: { process: String(slot) },
+            value: bytes,
           })),
         },
       ];
@@ -208,9 +220,18 @@ export function hostMetrics(pool, facts, ask, logger) {
   };
 }
 
-/** A slot's process and the one replacing it run side by side for a while: one sample per slot. @param {{ slot: number, isolates: number }[]} running */
-function isolatesBySlot(running) {
-  const bySlot = new Map();
-  for (const { slot, isolates } of running) bySlot.set(slot, (bySlot.get(slot) ?? 0) + isolates);
-  return bySlot;
+/**
+ * A slot's process and the one replacing it run side by side for a while: one sample per slot, their sum.
+ * @template {{ slot: number }} P
+ * @param {P[]} running
+ * @param {(proc: P) => number} value
+ */
+function bySlot(running, value) {
+  /** @type {Map<number, number>} */
+  const sums = new Map();
+  for (const proc of running) sums.set(proc.slot, (sums.get(proc.slot) ?? 0) + value(proc));
+  return sums;
 }
+
+/** @param {string} path */
+const readProc = (path) => readFileSync(path, "utf8");

@@ -381,8 +381,15 @@ export function startPool(options, logger, output) {
   };
 
   return {
-    /** The processes not yet exited: a key unique to each, its slot, private port and isolates loaded. */
-    processes: () => [...running].map((proc) => ({ key: `${proc.child.pid}@${proc.startedAt}`, slot: proc.slot, port: proc.port, isolates: proc.isolates })),
+    /** The processes not yet exited: a key unique to each, its slot, private port, pid and isolates loaded. */
+    processes: () =>
+      [...running].map((proc) => ({
+        key: `${proc.child.pid}@${proc.startedAt}`,
+        slot: proc.slot,
+        port: proc.port,
+        pid: proc.child.pid,
+        isolates: proc.isolates,
+      })),
     /** Replaces the processes one at a time (new config, new runner). */
     reload: () =>
       oneAtATime(async () => {

@@ -70,6 +70,7 @@ describe("metrics", () => {
     }
     // Two pool processes and the probation process.
     expect(total(samples, "outpost_processes")).toBe(3);
+    for (const process of ["0", "1", "2"]) expect(total(samples, "outpost_process_resident_memory_bytes", { process })).toBeGreaterThan(10 * 2 ** 20);
     const anonymous = await fetch(`${platform.adminUrl}/metrics`);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toEqual({ error: { code: "ERR_UNAUTHORIZED", message: "Missing admin token: send `Authorization: Bearer <token>`." } });
