@@ -4,11 +4,14 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "./log.js";
-import { startPool } from "./pool.js";
+import { call, startPool } from "./pool.js";
+import { hostMetrics, supervisorFacts } from "./metrics.js";
+import { serveMetrics } from "./metrics-server.js";
 import { workerdOutput } from "./workerd-output.js";
 
 /**
- * @typedef {Omit<import("./pool.js").PoolOptions, "env" | "beforeFirstStart" | "afterExit"> & { nonce: string, blobsDir: string }} PoolSettings
+ * @typedef {{ port: number, address: { host: string, port: number } | null }} MetricsSettings  the loopback port for the admin socket, and OUTPOST_METRICS_ADDRESS
+ * @typedef {Omit<import("./pool.js").PoolOptions, "env" | "beforeFirstStart" | "afterExit" | "facts"> & { nonce: string, blobsDir: string, metrics: MetricsSettings }} PoolSettings
  * @typedef {{ type: "start", settings: PoolSettings } | { type: "reload" } | { type: "stop" }} PoolMessage
  */
 
@@ -31,14 +34,16 @@ const stop = async () => {
 
 process.on("message", (/** @type {PoolMessage} */ message) => {
   if (message.type === "start" && !pool) {
-    const { nonce, blobsDir, ...settings } = message.settings;
+    const { nonce, blobsDir, metrics, ...settings } = message.settings;
     // The invocation journal feeds the watchdog; OUTPOST_LOG_JOURNAL=1 prints it too.
     output = workerdOutput(nonce, logger, process.env.OUTPOST_LOG_JOURNAL === "1" ? { onJournal: logger.write } : {});
     const hooks = {
       beforeFirstStart: () => removePartialBlobs(blobsDir, ""),
       afterExit: (/** @type {number} */ pid) => removePartialBlobs(blobsDir, `${pid}.`),
     };
-    pool = startPool({ ...settings, env: process.env, ...hooks }, logger, output);
+    const facts = supervisorFacts();
+    pool = startPool({ ...settings, env: process.env, ...hooks, facts }, logger, output);
+    serveHostMetrics(pool, facts, settings.adminToken, metrics);
   } else if (message.type === "reload") {
     void pool?.reload().then((ok) => send({ type: "reloaded", ok }));
   } else if (message.type === "stop") {
@@ -61,4 +66,29 @@ function removePartialBlobs(blobsDir, pidPrefix) {
   const partial = readdirSync(blobsDir).filter((name) => name.startsWith(`.kj-tmp.${pidPrefix}`));
   for (const name of partial) rmSync(join(blobsDir, name), { force: true });
   if (partial.length > 0) logger.info(`removed ${partial.length} partly written blob file(s) left by a stopped workerd`);
+}
+
+/**
+ * /metrics for the runners, which serve it on the admin socket (checked with the forward secret
+ * that start.js gave every workerd process), and, when configured, on the operator's address
+ * (open); an address that cannot be had stops the supervisor, and with it `outpost start`.
+ * @param {ReturnType<typeof startPool>} pool
+ * @param {import("./metrics.js").SupervisorFacts} facts
+ * @param {string} adminToken
+ * @param {MetricsSettings} settings
+ */
+function serveHostMetrics(pool, facts, adminToken, settings) {
+  const ask = (/** @type {number} */ port, /** @type {string} */ path) => call(port, "GET", path, adminToken);
+  const { gather } = hostMetrics(pool, facts, ask, logger);
+  const gathered = () =>
+    gather().catch((error) => {
+      logger.error("metrics could not be gathered", { error: String(error) });
+      throw error;
+    });
+  const servers = [serveMetrics({ host: "127.0.0.1", port: settings.port }, gathered, process.env.OUTPOST_FORWARD_SECRET ?? "")];
+  if (settings.address) servers.push(serveMetrics(settings.address, gathered, null));
+  Promise.all(servers).catch((error) => {
+    logger.error(`metrics: cannot listen: ${error.message}`, { address: settings.address });
+    process.exit(1);
+  });
 }

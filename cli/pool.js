@@ -55,6 +55,7 @@ const OUT_OF_DESCRIPTORS = /accept: Too many open files/;
  * @property {import("./pool-config.js").Budget} budget  when a pool process is replaced for what it holds
  * @property {() => void} beforeFirstStart   runs once, before any process starts
  * @property {(pid: number) => void} afterExit  runs when a process has exited, whatever the reason
+ * @property {import("./metrics.js").SupervisorFacts} facts  counts restarts, kills, replacements and incidents for /metrics
  *
  * @typedef {import("./watchdog.js").Invocation} Invocation
  *
@@ -93,6 +94,8 @@ export function startPool(options, logger, output) {
   const slots = portPairs.map(() => null);
   /** @type {number[]} consecutive deaths per slot */
   const failures = portPairs.map(() => 0);
+  /** @type {Set<Proc>} every process not yet exited, retiring ones included: whose counters /metrics collects */
+  const running = new Set();
   let stopping = false;
   let launches = 0;
   const hard = hardFdLimit();
@@ -150,7 +153,8 @@ export function startPool(options, logger, output) {
       retiring: false,
       exited: done.then(() => {}),
     };
-    void done.then(({ code, signal }) => onExit(proc, code, signal));
+    running.add(proc);
+    void done.then(({ code, signal }) => (running.delete(proc), onExit(proc, code, signal)));
     return proc;
   };
 
@@ -190,6 +194,7 @@ export function startPool(options, logger, output) {
       suspects: [...new Set(suspects.map((s) => `${s.tenant}/${s.worker}`))],
     });
     const key = `${proc.child.pid}@${proc.startedAt}`;
+    options.facts.restarted(kind);
     if (suspects.length > 0 && kind !== "descriptors") void reportIncident({ kind, process: proc.slot, suspects, inFlight, key }, proc);
     failures[proc.slot] = Date.now() - proc.startedAt > HEALTHY_AFTER_MS ? 1 : (failures[proc.slot] ?? 0) + 1;
     setTimeout(
@@ -208,7 +213,11 @@ export function startPool(options, logger, output) {
         const answer = await call(target.port, "POST", "/v1/maintenance/incidents", options.adminToken, incident).catch(() => null);
         if (answer && answer.status < 500) {
           if (answer.status >= 300) logger.error("the runner refused an incident report", { status: answer.status, body: answer.body });
-          else logger.warn("incident reported", { process: dead.slot, ...parseJson(answer.body) });
+          else {
+            const outcome = parseJson(answer.body);
+            options.facts.incident(String(incident.kind), Array.isArray(outcome.suspended) ? outcome.suspended.length : 0);
+            logger.warn("incident reported", { process: dead.slot, ...outcome });
+          }
           return;
         }
       }
@@ -241,6 +250,7 @@ export function startPool(options, logger, output) {
       if (proc.answeredAt === null) {
         if (now - proc.startedAt > STARTUP_LIMIT_MS) {
           logger.warn(`workerd process ${proc.slot} did not start within ${STARTUP_LIMIT_MS} ms; killing it`, { process: proc.slot });
+          options.facts.killed("startup");
           proc.child.kill("SIGKILL");
           continue;
         }
@@ -250,6 +260,7 @@ export function startPool(options, logger, output) {
         const stuckFor = cpu === null || proc.cpuAtAnswer === null ? now - proc.answeredAt : cpu - proc.cpuAtAnswer;
         if (stuckFor > limit) {
           proc.killedForStall = true;
+          options.facts.killed("stall");
           logger.warn(`workerd process ${proc.slot} ran ${stuckFor} ms without answering (limit ${limit} ms); killing it`, { process: proc.slot });
           proc.child.kill("SIGKILL");
           continue;
@@ -365,10 +376,20 @@ export function startPool(options, logger, output) {
     }
     if (old && !old.retiring) await retire(old);
     logger.info(`${why}: workerd process ${slot} replaced`, { process: slot });
+    options.facts.replaced(why);
     return true;
   };
 
   return {
+    /** The processes not yet exited: a key unique to each, its slot, private port, pid and isolates loaded. */
+    processes: () =>
+      [...running].map((proc) => ({
+        key: `${proc.child.pid}@${proc.startedAt}`,
+        slot: proc.slot,
+        port: proc.port,
+        pid: proc.child.pid,
+        isolates: proc.isolates,
+      })),
     /** Replaces the processes one at a time (new config, new runner). */
     reload: () =>
       oneAtATime(async () => {
@@ -405,7 +426,7 @@ const privateAgent = new Agent({ keepAlive: true });
  * @param {unknown} [body]
  * @returns {Promise<{ status: number, body: string }>}
  */
-function call(port, method, path, token, body) {
+export function call(port, method, path, token, body) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers = {

@@ -22,6 +22,7 @@ import { requestBodyConfig } from "./request-body-config.js";
 import { publicUrlConfig } from "./public-url.js";
 import { invocationLimitsConfig } from "./invocation-limits-config.js";
 import { databaseShareConfig } from "./database-share-config.js";
+import { metricsAddress } from "./metrics-server.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -123,6 +124,7 @@ export async function start(options) {
  * @param {(line: string) => void} log
  */
 async function prepareAndRun(options, dataDir, cleanup, log) {
+  const metricsAt = metricsAddress(process.env.OUTPOST_METRICS_ADDRESS, [options.port, options.adminPort]);
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres(dataDir, log, connectionsNeeded(options.processes));
@@ -146,6 +148,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const ports = [];
   for (let slot = 0; slot < options.processes; slot++) ports.push([await freePort(), await freePort()]);
   const probationPort = await freePort();
+  const metrics = { port: await freePort(), address: metricsAt };
   const database = new URL(databaseUrl);
   const writeConfig = async () => {
     const { runner, build } = await buildRunner();
@@ -170,8 +173,9 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           storageOrigin: process.env.OUTPOST_STORAGE_ORIGIN ?? `http://storage.${options.baseDomain}:${options.port}`,
           s3: s3Config(),
           // Tenant egress never reaches the platform's sockets, the processes' private ones included.
-          ownPorts: [options.port, options.adminPort, ...ports.flat(), probationPort],
+          ownPorts: [options.port, options.adminPort, ...ports.flat(), probationPort, metrics.port, ...(metricsAt ? [metricsAt.port] : [])],
           probationPort,
+          metricsPort: metrics.port,
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
           ...requestBodyConfig(process.env),
@@ -194,7 +198,19 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const env = { ...process.env, OUTPOST_MASTER_KEY: masterKey, OUTPOST_LOG_NONCE: nonce, OUTPOST_FORWARD_SECRET: forwardSecret };
   const pool = await launchPool(
     { host: options.host, ports: [options.port, options.adminPort] },
-    { configFile, cwd: workDir, ports, probationPort, adminToken, stall: options.stall, fdLimit: options.fdLimit, budget: options.budget, nonce, blobsDir },
+    {
+      configFile,
+      cwd: workDir,
+      ports,
+      probationPort,
+      adminToken,
+      stall: options.stall,
+      fdLimit: options.fdLimit,
+      budget: options.budget,
+      nonce,
+      blobsDir,
+      metrics,
+    },
     env,
   );
   cleanup.push(pool.stop);

@@ -28,6 +28,8 @@ export interface RunnerConfig {
   nameGraceDays: number;
   /** `open`: tenant tokens may register unowned domains themselves (OUTPOST_DOMAIN_CLAIMS, default `closed`). */
   domainClaims: "open" | "closed";
+  /** The supervisor's loopback port that answers `GET /metrics` for the admin socket (runner/metrics/admin.ts). */
+  metricsPort: number;
   /** The probation process's private port (runner/dispatch/probation.ts), or null without one. */
   probationPort: number | null;
   /** Certain incidents within the window that suspend a worker (OUTPOST_SUSPEND_AFTER, default 3). */

@@ -13,6 +13,7 @@
 import type { Db, Statement } from "./db/client.ts";
 import { errorText, log } from "./logs/log.ts";
 import { quotaRefusal } from "./quota/resources.ts";
+import { countedBindingCall } from "./metrics/registry.ts";
 
 export type Store = "database" | "blob store";
 
@@ -109,7 +110,11 @@ export function tenantFacing<Props extends Caller>(entrypoint: { prototype: obje
       ...descriptor,
       async value(this: { ctx: { props: Props } }, ...args: unknown[]) {
         try {
-          return await method.apply(this, args);
+          return await countedBindingCall(
+            wording.binding.toLowerCase(),
+            () => method.apply(this, args),
+            (error) => error instanceof StorageUnavailable,
+          );
         } catch (thrown) {
           const error = thrown instanceof StorageUnavailable ? internalError(wording, name, args, this.ctx.props, thrown) : thrown;
           if (error instanceof Error) error.stack = `${error.name}: ${error.message}`;

@@ -25,6 +25,7 @@ import { crons } from "../cron/admin.ts";
 import { heartbeat } from "../scheduler/admin.ts";
 import { errorText, log } from "../logs/log.ts";
 import { quotaError } from "../quota/resources.ts";
+import { hostMetrics, processMetrics } from "../metrics/admin.ts";
 
 /** The admin API (admin socket only). Errors: `{ "error": { "code": "ERR_…", "message": "…" } }`. */
 export const admin = new Hono<AdminEnv>();
@@ -36,6 +37,8 @@ let openApi: unknown;
 admin.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
 
 admin.use("/v1/*", authenticate());
+admin.use("/metrics", authenticate());
+admin.route("/", hostMetrics);
 admin.use("/v1/*", auditTrail());
 // A change to a worker (deploy, rollback, rollout, secret) returns once this host has loaded the
 // versions that now serve: the first request after it finds a warm isolate (dispatch/warm.ts).
@@ -59,6 +62,7 @@ admin.route("/v1", domains);
 admin.route("/v1", audit);
 admin.route("/v1", incidents);
 admin.route("/v1", quotas);
+admin.route("/v1", processMetrics);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls

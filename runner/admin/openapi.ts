@@ -21,6 +21,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/healthz": { get: { summary: "Liveness: {ok: true} once the runner answers", ok: 200, open: true } },
   "/readyz": { get: { summary: "Readiness: whether this process reaches the database, and its latency (503 when not)", ok: 200, open: true } },
   "/openapi.json": { get: { summary: "This document", ok: 200, open: true } },
+  "/metrics": { get: { summary: "The host's metrics in Prometheus's text format (docs/operations.md, Metrics)", ok: 200, operator: true } },
   "/v1/workers": { get: { summary: "List workers (a tenant token sees its own)", ok: 200 } },
   "/v1/workers/{name}": {
     put: { summary: "Deploy a version and point the worker at it (201 new, 200 unchanged)", body: DeploySchema, ok: 201 },
@@ -123,6 +124,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       operator: true,
     },
   },
+  "/v1/maintenance/metrics": { get: { summary: "This process's own counters as JSON, for the supervisor's /metrics", ok: 200, operator: true } },
   "/v1/maintenance/tick": {
     post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true },
   },

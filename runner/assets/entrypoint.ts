@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { serveOrNotFound } from "./router.ts";
 import { assetConfigOf } from "./serve.ts";
 import type { AssetsProps } from "./contract.ts";
+import { countCalls } from "../metrics/registry.ts";
 
 /** `env.ASSETS` (a Fetcher, as on Cloudflare): this version's static assets. */
 export class Assets extends WorkerEntrypoint<Env, AssetsProps> {
@@ -11,3 +12,6 @@ export class Assets extends WorkerEntrypoint<Env, AssetsProps> {
     return assets ? serveOrNotFound(this.env, this.ctx.props.tenant, assets, request) : new Response(null, { status: 404 });
   }
 }
+
+// Serving stored files fails only when the database or the blob store does.
+countCalls(Assets, "assets", () => true);

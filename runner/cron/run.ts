@@ -8,6 +8,7 @@ import { journaled } from "../logs/journal.ts";
 import { type AttemptResult, type AttemptsResult, type FailedAttempt, MAX_ATTEMPTS, withRetries } from "./retry.ts";
 import { CRON_SQL } from "./sql.ts";
 import { errorText, log } from "../logs/log.ts";
+import { countCronRun } from "../metrics/registry.ts";
 
 export interface Tick {
   worker: string;
@@ -54,6 +55,7 @@ export async function runTick(env: Env, ctx: ExecutionContext | DurableObjectSta
   if (!claimed) return { claimed: false };
   const { outcome, attempts } = await runHandler(env, ctx as ExecutionContext, tick);
   await db.query(CRON_SQL.finish, [...params, outcome, attempts]);
+  countCronRun(outcome);
   return { claimed: true, outcome, attempts };
 }
 

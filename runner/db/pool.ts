@@ -7,7 +7,7 @@ import type { RowsOf } from "./statement.ts";
  * owns sockets beyond one request (a Durable Object) may hold the client: see database.ts.
  */
 export function poolOver(sql: postgres.Sql): Db {
-  return {
+  return counted({
     async query<R = Row>(text: Sql<R>, params: SqlParam[] = []): Promise<R[]> {
       return plain(await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
     },
@@ -23,7 +23,23 @@ export function poolOver(sql: postgres.Sql): Db {
         return results;
       })) as RowsOf<S>;
     },
+  });
+}
+
+/** This process's queries and transactions on its pools: waiting or running now, and run since it started (read by runner/metrics). */
+export const poolUse = { inFlight: 0, total: 0 };
+
+function counted(db: Db): Db {
+  const use = async <T>(call: () => Promise<T>): Promise<T> => {
+    poolUse.inFlight++;
+    poolUse.total++;
+    try {
+      return await call();
+    } finally {
+      poolUse.inFlight--;
+    }
   };
+  return { query: (text, params) => use(() => db.query(text, params)), transaction: (statements) => use(() => db.transaction(statements)) };
 }
 
 // postgres.js returns an Array subclass with extra fields; RPC wants plain data. The one place

@@ -17,6 +17,7 @@ import { TenantIsolateCapReached, refusedAtCap } from "./isolate-budget.ts";
 import { beginInvocation, endInvocation } from "../limits/invocations.ts";
 import { relayWebSocket } from "./websockets.ts";
 import { flushHits } from "../limits/hits.ts";
+import { countedRequest } from "../metrics/registry.ts";
 
 /** workerd's wording for an isolate whose top-level code threw. */
 const STARTUP_FAILURE = "Failed to start Worker";
@@ -69,7 +70,7 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     // after that is not tracked, so a stall while streaming has no suspect.
     const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
     const run = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint(undefined, { props: { invocation } }).fetch(forwarded));
-    const response = await (probation ? oneAtATime(route.worker, run) : run());
+    const response = await countedRequest(invocationOf(route, versionId), () => (probation ? oneAtATime(route.worker, run) : run()));
     if (response.webSocket) {
       upgraded = true;
       return relayWebSocket(response, versionId, env.CONFIG.maxWebSocketsPerIsolate, () => endInvocation(invocation));

@@ -8,6 +8,7 @@ import { invocationOf as callerInvocation, invoke, subrequest } from "../limits/
 import type { WithInvocation } from "../limits/guard.ts";
 import { flushHits } from "../limits/hits.ts";
 import type { ServiceProps, ServiceRunner } from "./contract.ts";
+import { countCalls } from "../metrics/registry.ts";
 
 /**
  * A service binding's server side: each call resolves the target through its route (so the
@@ -59,3 +60,6 @@ export class Service extends WorkerEntrypoint<Env, ServiceProps> implements With
     return loadVersion(this.env, this.ctx, route, version).getEntrypoint(this.ctx.props.entrypoint, { props: { invocation } });
   }
 }
+
+// A service call stores nothing: what it throws is the target's or the caller's.
+countCalls(Service, "service", () => false);
