@@ -12,6 +12,7 @@ import { openApiDocument } from "./openapi.ts";
 import { ready } from "./ready.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { assets } from "./assets.ts";
+import { dashboard, sessions } from "./dashboard.ts";
 import { domains } from "./domains.ts";
 import { incidents } from "./incidents.ts";
 import { quotas } from "./quotas.ts";
@@ -29,6 +30,7 @@ export const admin = new Hono<AdminEnv>();
 
 admin.get("/healthz", (c) => c.json({ ok: true }));
 admin.get("/readyz", ready);
+admin.route("/", dashboard);
 
 let openApi: unknown;
 admin.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
@@ -55,6 +57,7 @@ admin.route("/v1", domains);
 admin.route("/v1", audit);
 admin.route("/v1", incidents);
 admin.route("/v1", quotas);
+admin.route("/v1", sessions);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls
