@@ -110,7 +110,7 @@ function state(worker) {
 /** @param {string} name */
 async function workerPage(name) {
   const path = `/v1/workers/${encode(name)}`;
-  const [worker, { versions }] = await Promise.all([api("GET", path), api("GET", `${path}/versions`)]);
+  const [worker, { versions }, graphs] = await Promise.all([api("GET", path), api("GET", `${path}/versions`), charts(name)]);
   const actions = [];
   if (worker.suspended) actions.push(changeButton("Resume", `Resume ${name}? Its requests are served again.`, () => api("POST", `${path}/resume`)));
   if (worker.rollout) {
@@ -122,6 +122,8 @@ async function workerPage(name) {
     el("p", {}, "Tenant ", worker.tenant, " · serving ", worker.version, " · ", state(worker)),
     worker.suspended ? el("p", { class: "error" }, `Suspended after ${worker.suspended.incidents} incident(s), the last at ${worker.suspended.at}.`) : null,
     el("p", {}, ...actions, " ", el("a", { href: `#/logs/${encode(name)}` }, "Logs and live tail")),
+    el("h2", {}, "Last hour"),
+    graphs,
     el("h2", {}, "Versions"),
     table(
       ["version", "created", "message", "bytes", ""],
@@ -264,22 +266,21 @@ async function r2Page() {
   );
 }
 
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let tailTimer;
+/** Ends the page's live tail (its stream) when another page is shown. */
+let leavePage = new AbortController();
+
+const LOG_FILTERS = ["level", "status", "outcome", "method", "search"];
 
 /** @param {string} name @param {URLSearchParams} query */
 async function logsPage(name, query) {
-  const path = `/v1/workers/${encode(name)}/logs`;
+  const path = `/v1/workers/${encode(name)}`;
   const filters = new URLSearchParams();
-  for (const key of ["level", "status", "search"]) if (query.get(key)) filters.set(key, query.get(key) ?? "");
-  filters.set("limit", "100");
-  const { events } = await api("GET", `${path}?${filters}`);
-  const rows = el("tbody", {});
-  /** @param {any[]} batch newest first */
-  const add = (batch) => rows.prepend(...batch.map(logRow));
-  add(events);
-  const input = (/** @type {string} */ key) => el("input", { name: key, value: query.get(key) ?? "" });
-  const tail = el("input", { type: "checkbox", id: "tail", ...(query.get("tail") ? { checked: "" } : {}) });
+  for (const key of LOG_FILTERS) if (query.get(key)) filters.set(key, query.get(key) ?? "");
+  const page = await api("GET", `${path}/logs?${filters}&limit=100${query.get("cursor") ? `&cursor=${encode(query.get("cursor") ?? "")}` : ""}`);
+  const rows = el("tbody", {}, ...page.events.map(logRow));
+  const input = (/** @type {string} */ key) => el("input", { name: key, value: query.get(key) ?? "", size: "10" });
+  const tailing = query.get("tail") === "on";
+  const here = `#/logs/${encode(name)}`;
   show(
     `Logs of ${name}`,
     el(
@@ -288,30 +289,49 @@ async function logsPage(name, query) {
         class: "filters",
         onsubmit: (event) => {
           event.preventDefault();
-          location.hash = `#/logs/${encode(name)}?${new URLSearchParams(/** @type {any} */ (new FormData(/** @type {HTMLFormElement} */ (event.target))))}`;
+          const form = new FormData(/** @type {HTMLFormElement} */ (event.target));
+          location.hash = `${here}?${new URLSearchParams([...form].filter(([, value]) => value !== "").map(([key, value]) => [key, String(value)]))}`;
         },
       },
-      el("label", {}, "Level ", input("level")),
-      el("label", {}, "Status ", input("status")),
-      el("label", {}, "Search ", input("search")),
-      el("label", {}, tail, " live tail"),
+      ...LOG_FILTERS.map((key) => el("label", {}, `${key} `, input(key))),
+      el("label", {}, el("input", { type: "checkbox", name: "tail", id: "tail", ...(tailing ? { checked: "" } : {}) }), " live tail"),
       el("button", { type: "submit" }, "Show"),
     ),
-    el("table", { id: "logs" }, el("thead", {}, el("tr", {}, ...["time", "outcome", "request", "status", "ms", "lines"].map((h) => el("th", {}, h)))), rows),
+    page.dropped > 0 ? el("p", { class: "error" }, `${page.dropped} invocation(s) were not stored: the log store was slow or down.`) : null,
+    el("p", { id: "tail-state" }, tailing ? "Live tail: connecting…" : ""),
+    el(
+      "table",
+      { id: "logs" },
+      el("thead", {}, el("tr", {}, ...["time", "version", "outcome", "request", "status", "ms", "lines"].map((heading) => el("th", {}, heading)))),
+      rows,
+    ),
+    page.cursor ? el("a", { href: `${here}?${filters}&cursor=${encode(page.cursor)}` }, "Older") : null,
   );
-  if (!query.get("tail")) return;
-  let since = events[0]?.at ?? new Date().toISOString();
-  const here = location.hash;
-  const poll = async () => {
-    if (location.hash !== here) return;
-    const { events: newer } = await api("GET", `${path}?${filters}&since=${Date.parse(since) + 1}`);
-    if (newer.length > 0) {
-      since = newer[0].at;
-      add(newer);
+  if (tailing) tail(`${path}/tail?${filters}`, rows);
+}
+
+/** Reads the NDJSON tail until the page changes, putting each invocation at the top of `rows`. */
+async function tail(/** @type {string} */ url, /** @type {HTMLElement} */ rows) {
+  const state = /** @type {HTMLElement} */ (document.getElementById("tail-state"));
+  const { signal } = leavePage;
+  try {
+    const response = await fetch(url, { credentials: "same-origin", signal });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    state.textContent = "Live tail: new invocations appear at the top.";
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += value;
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) if (line !== "") rows.prepend(logRow(JSON.parse(line)));
     }
-    tailTimer = setTimeout(poll, 1000);
-  };
-  tailTimer = setTimeout(poll, 1000);
+    state.textContent = "The live tail ended; reload the page to resume.";
+  } catch (error) {
+    if (!signal.aborted) state.textContent = `The live tail stopped: ${/** @type {Error} */ (error).message}`;
+  }
 }
 
 /** @param {any} event a stored invocation */
@@ -320,21 +340,87 @@ function logRow(event) {
     ...event.logs.map((/** @type {any} */ line) => `${line.level}: ${line.message}`),
     ...event.exceptions.map((/** @type {any} */ exception) => `${exception.name}: ${exception.message}`),
   ];
+  const request =
+    event.trigger === "fetch"
+      ? `${event.method} ${event.path}`
+      : event.trigger === "queue"
+        ? `queue ${event.queue}`
+        : event.cron
+          ? `cron ${event.cron}`
+          : event.trigger;
   return el(
     "tr",
     {},
     el("td", {}, event.at),
+    el("td", {}, String(event.version).slice(0, 12)),
     el("td", {}, event.outcome),
-    el("td", {}, event.method ? `${event.method} ${event.path}` : event.trigger),
+    el("td", {}, request),
     el("td", {}, event.status ?? ""),
-    el("td", {}, event.duration_ms ?? ""),
+    el("td", {}, event.durationMs ?? ""),
     el("td", {}, el("pre", {}, lines.join("\n"))),
   );
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+
+/**
+ * Requests, errors and latency per minute over the last hour, from the worker's stored
+ * invocations (so after head sampling, and at most the newest 500).
+ * @param {string} name
+ */
+async function charts(name) {
+  const hourAgo = Date.now() - 60 * 60 * 1000;
+  let events;
+  try {
+    ({ events } = await api("GET", `/v1/workers/${encode(name)}/logs?since=${hourAgo}&limit=500`));
+  } catch (error) {
+    return el("p", { class: "unavailable" }, "Charts come from stored logs: ", /** @type {Error} */ (error).message);
+  }
+  const minutes = Array.from({ length: 60 }, () => ({ requests: 0, errors: 0, latencies: /** @type {number[]} */ ([]) }));
+  for (const event of events) {
+    const minute = minutes[Math.min(59, Math.floor((Date.parse(event.at) - hourAgo) / 60_000))];
+    if (!minute) continue;
+    minute.requests++;
+    if (event.outcome !== "ok" || event.status >= 500) minute.errors++;
+    if (event.durationMs !== null) minute.latencies.push(event.durationMs);
+  }
+  const median = (/** @type {number[]} */ values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return el(
+    "div",
+    { class: "charts" },
+    chart(
+      "requests / min",
+      minutes.map((minute) => minute.requests),
+    ),
+    chart(
+      "errors / min",
+      minutes.map((minute) => minute.errors),
+    ),
+    chart(
+      "median latency (ms)",
+      minutes.map((minute) => median(minute.latencies)),
+    ),
+  );
+}
+
+/** A bar chart of 60 values, drawn as SVG elements (no markup parsed). */
+function chart(/** @type {string} */ title, /** @type {number[]} */ values) {
+  const top = Math.max(1, ...values);
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 120 40");
+  values.forEach((value, i) => {
+    const bar = document.createElementNS(SVG, "rect");
+    const height = (value / top) * 38;
+    for (const [attribute, number] of Object.entries({ x: i * 2, y: 40 - height, width: 1.6, height })) bar.setAttribute(attribute, String(number));
+    svg.append(bar);
+  });
+  return el("figure", {}, svg, el("figcaption", {}, `${title}: max ${Math.max(0, ...values)}`));
+}
+
 /** The page the hash names; a change of hash shows another. */
 async function route() {
-  clearTimeout(tailTimer);
+  leavePage.abort();
+  leavePage = new AbortController();
   const [path = "", search = ""] = location.hash.slice(1).split("?");
   const query = new URLSearchParams(search);
   const parts = path.split("/").slice(1).map(decodeURIComponent);
