@@ -37,6 +37,7 @@ admin.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
 
 admin.use("/v1/*", authenticate());
 admin.use("/v1/*", auditTrail());
+admin.route("/v1", sessions);
 // A change to a worker (deploy, rollback, rollout, secret) returns once this host has loaded the
 // versions that now serve: the first request after it finds a warm isolate (dispatch/warm.ts).
 const warmAfterChange = createMiddleware<AdminEnv>(async (c, next) => {
@@ -57,7 +58,6 @@ admin.route("/v1", domains);
 admin.route("/v1", audit);
 admin.route("/v1", incidents);
 admin.route("/v1", quotas);
-admin.route("/v1", sessions);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls
