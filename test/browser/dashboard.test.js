@@ -191,7 +191,8 @@ describe("dashboard", () => {
     await page.fill("input[name=search]", "__pwned");
     await page.click("button:has-text('Show')");
     // Only the request that logged the payload: the /seed request and the rest do not match.
-    await page.waitForFunction(`location.hash.includes("search=__pwned") && document.querySelectorAll("#logs tbody tr").length === 1`);
+    await page.waitForURL(/search=__pwned/);
+    await expect.poll(() => page.locator("#logs tbody tr").count()).toBe(1);
     expect(await page.locator("#logs tbody tr td").nth(3).textContent()).toBe("GET /log");
     await screenshot(page, "logs");
     expect(problems).toEqual([]);
