@@ -22,8 +22,8 @@ export async function startSession(c: Context<AdminEnv>, tokenSha256: string): P
   const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
   const body = `${expires}.${tokenSha256}.${randomHex()}`;
   const cookie = `${body}.${await sign(c.env, "session", body)}`;
-  const secure = new URL(c.req.url).protocol === "https:";
-  setCookie(c, SESSION_COOKIE, cookie, { path: "/", httpOnly: true, sameSite: "Strict", secure, maxAge: SESSION_SECONDS });
+  // Not `Secure`: the admin socket speaks plain HTTP (on loopback unless the operator binds it elsewhere).
+  setCookie(c, SESSION_COOKIE, cookie, { path: "/", httpOnly: true, sameSite: "Strict", maxAge: SESSION_SECONDS });
   return csrfToken(c.env, cookie);
 }
 
