@@ -100,6 +100,19 @@ describe("dashboard session", () => {
     expect((await send("GET", "/v1/session", { cookie })).body.tenant).toBe("other");
   });
 
+  it("incidents: a tenant sees only certain incidents blamed on its own workers", async () => {
+    const stranger = (await platform.admin("GET", "/v1/workers/stranger")).body.version;
+    const hello = { id: "h", tenant: "acme", worker: "hello", version: versions[0] };
+    const blamed = { kind: "cpu", process: 0, suspects: [{ id: "s", tenant: "other", worker: "stranger", version: stranger }], inFlight: 1 };
+    const shared = { kind: "memory", process: 1, suspects: [{ ...blamed.suspects[0], id: "s2" }, hello], inFlight: 2 };
+    for (const incident of [blamed, shared]) expect((await platform.admin("POST", "/v1/maintenance/incidents", incident)).status).toBe(201);
+    const seenBy = async (/** @type {string} */ token) =>
+      (await platform.admin("GET", "/v1/incidents", undefined, token)).body.incidents.map((/** @type {any} */ i) => `${i.kind} ${i.worker}`);
+    expect(await seenBy(tokens.acme)).toEqual([]);
+    expect(await seenBy(tokens.other)).toEqual(["cpu stranger"]);
+    expect(await seenBy(platform.token)).toEqual(["memory null", "cpu stranger"]);
+  });
+
   it("login: a wrong token gets no session", async () => {
     const response = await fetch(`${platform.adminUrl}/v1/session`, { method: "POST", headers: { authorization: "Bearer wrong" } });
     expect(response.status).toBe(401);
