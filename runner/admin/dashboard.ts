@@ -17,18 +17,18 @@ const TYPES: Record<string, string> = {
 };
 
 /** No inline script or style, no eval, nothing from another origin, no framing. */
-export const CONTENT_SECURITY_POLICY =
+const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 export const dashboard = new Hono<AdminEnv>();
 
-dashboard.get("/", (c) => file(c.req.raw, "index.html"));
-dashboard.get("/dashboard/:file", (c) => file(c.req.raw, c.req.param("file")));
+dashboard.get("/", () => file("index.html"));
+dashboard.get("/dashboard/:file", (c) => file(c.req.param("file")));
 
-function file(request: Request, name: string): Response {
+function file(name: string): Response {
   const body = Object.hasOwn(__OUTPOST_DASHBOARD__, name) ? __OUTPOST_DASHBOARD__[name] : undefined;
   if (body === undefined) throw new PlatformError("ERR_NOT_FOUND", 404, "No such dashboard file.");
-  return new Response(request.method === "HEAD" ? null : body, {
+  return new Response(body, {
     headers: {
       "content-type": TYPES[name.split(".").at(-1) ?? ""] ?? "application/octet-stream",
       "content-security-policy": CONTENT_SECURITY_POLICY,

@@ -113,7 +113,7 @@ describe("dashboard", () => {
     await close();
   });
 
-  it("suspension: a suspended worker shows as suspended, its incident on the incidents page", async () => {
+  it("suspension: a suspended worker shows as suspended, its incident on the incidents page; Resume, confirmed, lifts it", async () => {
     const spinner = (await platform.admin("GET", "/v1/workers/spinner")).body;
     const suspects = [{ id: "browser-1", tenant: "acme", worker: "spinner", version: spinner.version }];
     expect((await platform.admin("POST", "/v1/maintenance/incidents", { kind: "cpu", process: 0, suspects, inFlight: 1 })).status).toBe(201);
@@ -121,8 +121,18 @@ describe("dashboard", () => {
     await page.waitForSelector("tr:has-text('spinner') .badge.suspended");
     await screenshot(page, "workers-suspended");
     await page.click("text=Incidents");
+    await page.waitForSelector("#page h1:text-is('Incidents')");
     await page.waitForSelector("tr:has-text('spinner'):has-text('cpu')");
     await screenshot(page, "incidents");
+    await page.click("text=Workers");
+    await page.click("a:text-is('spinner')");
+    await page.waitForSelector("text=Suspended after 1 incident(s)");
+    await screenshot(page, "worker-suspended");
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.click("button:has-text('Resume')");
+    await page.waitForSelector("text=Suspended after", { state: "detached" });
+    expect(await page.locator("#page .badge.suspended").count()).toBe(0);
+    expect((await platform.admin("GET", "/v1/workers/spinner")).body.suspended).toBeNull();
     expect(problems).toEqual([]);
     await close();
   });
@@ -146,7 +156,7 @@ describe("dashboard", () => {
   it("kv: the KV page lists the tenant's namespaces and their keys, or says the API is not available", async () => {
     const { page, close } = await loggedIn(tokens.acme);
     await page.click("text=KV");
-    await page.waitForSelector("#page h1:not(:empty)");
+    await page.waitForSelector("#page h1:text-is('KV namespaces'), #page h1:text-is('Not available')");
     await screenshot(page, "kv");
     // The KV data routes arrive with `outpost kv`; until then the page says so.
     const available = (await platform.admin("GET", "/v1/kv/namespaces", undefined, tokens.acme)).status === 200;
@@ -171,7 +181,7 @@ describe("dashboard", () => {
     const { page, problems, close } = await loggedIn(tokens.acme);
     await page.click("text=hello");
     await page.click("text=Logs and live tail");
-    await page.waitForSelector("#page h1:not(:empty)");
+    await page.waitForSelector("#page h1:text-is('Logs of hello'), #page h1:text-is('Not available')");
     // The log routes arrive with `outpost logs`; until then the page says so.
     const available = (await platform.admin("GET", "/v1/workers/hello/logs", undefined, tokens.acme)).status === 200;
     if (!available) {

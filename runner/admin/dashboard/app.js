@@ -33,12 +33,12 @@ function table(headings, rows) {
   );
 }
 
-/** @param {string} method @param {string} path @param {unknown} [body] @param {Record<string, string>} [headers] */
-async function api(method, path, body, headers = {}) {
+/** @param {string} method @param {string} path @param {unknown} [body] */
+async function api(method, path, body) {
   const response = await fetch(path, {
     method,
     credentials: "same-origin",
-    headers: { ...headers, ...(method === "GET" ? {} : { "x-csrf-token": csrf }), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: { ...(method === "GET" ? {} : { "x-csrf-token": csrf }), ...(body === undefined ? {} : { "content-type": "application/json" }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (response.status === 401) {
@@ -157,7 +157,7 @@ async function incidentsPage() {
             incident.tenant ?? "",
             incident.version ?? "",
             incident.in_flight,
-            incident.certain ? "yes" : "no (several workers were in flight)",
+            incident.certain ? "yes" : "no: not one worker alone was running",
           ]),
         ),
   );
