@@ -170,7 +170,7 @@ describe("dashboard", () => {
       expect(await page.evaluate(`"__pwned" in window`)).toBe(false);
       page.once("dialog", (dialog) => dialog.accept());
       await page.click("button:has-text('Delete')");
-      await page.waitForSelector("#page tbody:empty");
+      await page.waitForSelector("#page tbody:empty", { state: "attached" });
     } else {
       expect(await page.textContent("#page h1")).toBe("Not available");
     }
