@@ -261,9 +261,35 @@ async function r2Page() {
       ? el("p", {}, "No R2 buckets.")
       : table(
           ["bucket", "tenant", "created"],
-          buckets.map((/** @type {any} */ bucket) => [bucket.name, bucket.tenant, bucket.created_at]),
+          buckets.map((/** @type {any} */ bucket) => [
+            el("a", { href: `#/r2/${encode(bucket.tenant)}/${encode(bucket.name)}` }, bucket.name),
+            bucket.tenant,
+            bucket.created_at,
+          ]),
         ),
   );
+}
+
+/** R2 has no listing route yet: an object is looked up by its key (HEAD: its size and metadata, not its bytes). */
+async function r2BucketPage(/** @type {string} */ tenant, /** @type {string} */ bucket) {
+  const object = (/** @type {string} */ key) => `/v1/r2/buckets/${encode(bucket)}/objects/${encode(key)}?tenant=${encode(tenant)}`;
+  const key = /** @type {HTMLInputElement} */ (el("input", { name: "key", size: "40" }));
+  const found = el("div", { id: "r2-object" });
+  const lookUp = async (/** @type {Event} */ event) => {
+    event.preventDefault();
+    const name = key.value;
+    const response = await fetch(object(name), { method: "HEAD", credentials: "same-origin" });
+    if (!response.ok) {
+      found.replaceChildren(el("p", {}, response.status === 404 ? `No object ${name}.` : `HTTP ${response.status}`));
+      return;
+    }
+    const header = (/** @type {string} */ field) => response.headers.get(field) ?? "";
+    found.replaceChildren(
+      table(["key", "bytes", "etag", "content-type"], [[name, header("content-length"), header("etag"), header("content-type")]]),
+      changeButton("Delete", `Delete object ${name}?`, () => api("DELETE", object(name))),
+    );
+  };
+  show(`R2 ${bucket}`, el("form", { class: "filters", onsubmit: lookUp }, el("label", {}, "Key ", key), el("button", { type: "submit" }, "Look up")), found);
 }
 
 /** Ends the page's live tail (its stream) when another page is shown. */
@@ -430,6 +456,7 @@ async function route() {
     else if (parts[0] === "queues") await queuesPage();
     else if (parts[0] === "kv" && parts[1] && parts[2]) await kvKeysPage(parts[1], parts[2], query);
     else if (parts[0] === "kv") await kvPage();
+    else if (parts[0] === "r2" && parts[1] && parts[2]) await r2BucketPage(parts[1], parts[2]);
     else if (parts[0] === "r2") await r2Page();
     else if (parts[0] === "logs" && parts[1]) await logsPage(parts[1], query);
     else await workersPage();
