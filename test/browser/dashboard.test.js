@@ -226,7 +226,8 @@ describe("dashboard", () => {
       await screenshot(page, "r2-object");
       page.once("dialog", (dialog) => dialog.accept());
       await page.click("#r2-object button:has-text('Delete')");
-      await page.waitForSelector("#r2-object", { state: "detached" });
+      // The page is shown again, the lookup empty.
+      await page.waitForSelector("#r2-object:empty", { state: "attached" });
       expect((await platform.admin("GET", `/v1/r2/buckets/files/objects/${encodeURIComponent(PAYLOAD)}`, undefined, tokens.acme)).status).toBe(404);
     } else {
       expect(await page.textContent("#page h1")).toBe("Not available");
