@@ -54,7 +54,7 @@ async function presentedTokenSha256(c: Context<AdminEnv>): Promise<string | null
   const header = c.req.header("authorization");
   const session = header === undefined ? await sessionOf(c) : null;
   if (session) {
-    if (!READS.includes(c.req.method) && !(await checkCsrf(c.env, session.cookie, c.req.header(CSRF_HEADER)))) {
+    if (!READS.includes(c.req.method) && !(await checkCsrf(session.key, session.cookie, c.req.header(CSRF_HEADER)))) {
       throw new PlatformError("ERR_FORBIDDEN", 403, `A change made with a dashboard session needs the session's ${CSRF_HEADER} header.`);
     }
     return session.tokenSha256;

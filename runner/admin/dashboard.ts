@@ -54,7 +54,7 @@ sessions.post("/session", async (c) => {
 /** Who the session is, and its CSRF token, for a page that was reloaded. */
 sessions.get("/session", async (c) => {
   const session = await sessionOf(c);
-  return c.json({ tenant: c.var.scope.tenant, csrf: session ? await csrfToken(c.env, session.cookie) : null });
+  return c.json({ tenant: c.var.scope.tenant, csrf: session ? await csrfToken(session.key, session.cookie) : null });
 });
 
 sessions.delete("/session", (c) => {

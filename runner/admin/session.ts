@@ -8,59 +8,65 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Context } from "hono";
 import type { AdminEnv } from "./auth.ts";
 import { fromBase64Url, randomHex, toBase64Url } from "../encoding.ts";
-import type { Env } from "../env.ts";
 import { signingKey } from "../vault/signing.ts";
 
 export const SESSION_COOKIE = "outpost_session";
 export const CSRF_HEADER = "x-csrf-token";
-const SESSION_SECONDS = 12 * 60 * 60;
+export const SESSION_SECONDS = 12 * 60 * 60;
 
 const encoder = new TextEncoder();
 
+/** The cookie value of a new session for the token whose SHA-256 is `tokenSha256`. */
+export async function sealSession(key: CryptoKey, tokenSha256: string, nowMs: number): Promise<string> {
+  const body = `${Math.floor(nowMs / 1000) + SESSION_SECONDS}.${tokenSha256}.${randomHex()}`;
+  return `${body}.${await sign(key, "session", body)}`;
+}
+
+/** The token hash a session cookie names, or null when it was altered or has expired. */
+export async function openSession(key: CryptoKey, cookie: string, nowMs: number): Promise<string | null> {
+  const [expires, tokenSha256, nonce, signature, extra] = cookie.split(".");
+  if (extra !== undefined || signature === undefined || !(Number(expires) * 1000 > nowMs)) return null;
+  return (await verify(key, "session", `${expires}.${tokenSha256}.${nonce}`, signature)) ? (tokenSha256 ?? null) : null;
+}
+
+export function csrfToken(key: CryptoKey, cookie: string): Promise<string> {
+  return sign(key, "csrf", cookie);
+}
+
+/** Constant-time: the HMAC is verified, not compared as text. */
+export function checkCsrf(key: CryptoKey, cookie: string, presented: string | undefined): Promise<boolean> {
+  return presented === undefined ? Promise.resolve(false) : verify(key, "csrf", cookie, presented);
+}
+
 /** Sets the session cookie for the token whose hash is `tokenSha256`; returns its CSRF token. */
 export async function startSession(c: Context<AdminEnv>, tokenSha256: string): Promise<string> {
-  const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
-  const body = `${expires}.${tokenSha256}.${randomHex()}`;
-  const cookie = `${body}.${await sign(c.env, "session", body)}`;
+  const key = await signingKey(c.env);
+  const cookie = await sealSession(key, tokenSha256, Date.now());
   // Not `Secure`: the admin socket speaks plain HTTP (on loopback unless the operator binds it elsewhere).
   setCookie(c, SESSION_COOKIE, cookie, { path: "/", httpOnly: true, sameSite: "Strict", maxAge: SESSION_SECONDS });
-  return csrfToken(c.env, cookie);
+  return csrfToken(key, cookie);
 }
 
 export function endSession(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
 
-/** The session cookie sent, if any: its raw value and, when it is valid and unexpired, the token hash. */
-export async function sessionOf(c: Context<AdminEnv>): Promise<{ cookie: string; tokenSha256: string | null } | null> {
+/** The session cookie sent, if any, with the token hash it names (null: altered or expired). */
+export async function sessionOf(c: Context<AdminEnv>): Promise<{ cookie: string; key: CryptoKey; tokenSha256: string | null } | null> {
   const cookie = getCookie(c, SESSION_COOKIE);
   if (cookie === undefined) return null;
-  const [expires, tokenSha256, nonce, signature, extra] = cookie.split(".");
-  const valid =
-    extra === undefined &&
-    signature !== undefined &&
-    Number(expires) * 1000 > Date.now() &&
-    (await verify(c.env, "session", `${expires}.${tokenSha256}.${nonce}`, signature));
-  return { cookie, tokenSha256: valid ? (tokenSha256 ?? null) : null };
-}
-
-export function csrfToken(env: Env, cookie: string): Promise<string> {
-  return sign(env, "csrf", cookie);
-}
-
-/** Constant-time: the HMAC is verified, not compared as text. */
-export function checkCsrf(env: Env, cookie: string, presented: string | undefined): Promise<boolean> {
-  return presented === undefined ? Promise.resolve(false) : verify(env, "csrf", cookie, presented);
+  const key = await signingKey(c.env);
+  return { cookie, key, tokenSha256: await openSession(key, cookie, Date.now()) };
 }
 
 // The purpose is signed too, so a CSRF token is never a valid cookie signature, nor the reverse,
 // and neither is a list cursor or a presigned URL made with the same key.
-async function sign(env: Env, purpose: string, text: string): Promise<string> {
-  const signature = await crypto.subtle.sign("HMAC", await signingKey(env), encoder.encode(`outpost ${purpose}\n${text}`));
+async function sign(key: CryptoKey, purpose: string, text: string): Promise<string> {
+  const signature = await crypto.subtle.sign("HMAC", key, encoder.encode(`outpost ${purpose}\n${text}`));
   return toBase64Url(new Uint8Array(signature));
 }
 
-async function verify(env: Env, purpose: string, text: string, signature: string): Promise<boolean> {
+async function verify(key: CryptoKey, purpose: string, text: string, signature: string): Promise<boolean> {
   const bytes = fromBase64Url(signature);
-  return bytes !== null && crypto.subtle.verify("HMAC", await signingKey(env), bytes, encoder.encode(`outpost ${purpose}\n${text}`));
+  return bytes !== null && crypto.subtle.verify("HMAC", key, bytes, encoder.encode(`outpost ${purpose}\n${text}`));
 }
