@@ -16,9 +16,10 @@ export type AdminEnv = { Bindings: Env; Variables: { scope: Scope; client: strin
 const throttle = new FailureThrottle();
 
 /**
- * Token check (a bearer token, or a dashboard session: session.ts). The presented token is hashed first, so comparing with the operator's
- * hash is constant-time and length-blind, and stored tokens are looked up by hash only. An
- * address that failed too often is refused before its token is looked at (throttle.ts).
+ * Token check (a bearer token, or a dashboard session: session.ts). The presented token is hashed
+ * first, so comparing with the operator's hash is constant-time and length-blind, and stored
+ * tokens are looked up by hash only. An address that failed too often is refused before its
+ * token is looked at (throttle.ts).
  */
 export function authenticate(): MiddlewareHandler<AdminEnv> {
   return async (c, next) => {
@@ -30,10 +31,6 @@ export function authenticate(): MiddlewareHandler<AdminEnv> {
       return c.json({ error: { code: "ERR_TOO_MANY_ATTEMPTS", message } }, 429, { "retry-after": String(Math.ceil(waitMs / 1000)) });
     }
     const presented = await presentedTokenSha256(c);
-    if (presented === null) {
-      await failed(c, client);
-      throw new PlatformError("ERR_UNAUTHORIZED", 401, "The dashboard session has expired or is not valid; log in again.");
-    }
     const operator = crypto.subtle.timingSafeEqual(fromHex(presented), fromHex(c.env.CONFIG.adminTokenSha256));
     const scope = operator ? { tenant: null, token: null } : await scopeOfToken(c.env, presented);
     if (!scope) {
@@ -50,10 +47,12 @@ export function authenticate(): MiddlewareHandler<AdminEnv> {
  * The SHA-256 of the bearer token, or else of the dashboard session's token (session.ts). A
  * session's changes need its CSRF token: the cookie alone is what a forged request would carry.
  */
-async function presentedTokenSha256(c: Context<AdminEnv>): Promise<string | null> {
+async function presentedTokenSha256(c: Context<AdminEnv>): Promise<string> {
   const header = c.req.header("authorization");
   const session = header === undefined ? await sessionOf(c) : null;
   if (session) {
+    // Not counted as a failed attempt: a signed hash cannot be guessed, and expired cookies are common.
+    if (session.tokenSha256 === null) throw new PlatformError("ERR_UNAUTHORIZED", 401, "The dashboard session has expired or is not valid; log in again.");
     if (!READS.includes(c.req.method) && !(await checkCsrf(session.key, session.cookie, c.req.header(CSRF_HEADER)))) {
       throw new PlatformError("ERR_FORBIDDEN", 403, `A change made with a dashboard session needs the session's ${CSRF_HEADER} header.`);
     }
