@@ -9,8 +9,6 @@ import { FailureThrottle, clientAddress } from "./throttle.ts";
 import { fromHex, sha256Hex } from "../encoding.ts";
 import { CSRF_HEADER, checkCsrf, sessionOf } from "./session.ts";
 
-const READS = ["GET", "HEAD", "OPTIONS"];
-
 export type AdminEnv = { Bindings: Env; Variables: { scope: Scope; client: string; audit?: AuditNote } };
 
 const throttle = new FailureThrottle();
@@ -44,8 +42,9 @@ export function authenticate(): MiddlewareHandler<AdminEnv> {
 }
 
 /**
- * The SHA-256 of the bearer token, or else of the dashboard session's token (session.ts). A
- * session's changes need its CSRF token: the cookie alone is what a forged request would carry.
+ * The SHA-256 of the bearer token, or else of the dashboard session's token (session.ts). Every
+ * request made with a session needs its CSRF token too: the cookie alone is what a forged
+ * request carries, and what the browser also sends to other ports of the same host.
  */
 async function presentedTokenSha256(c: Context<AdminEnv>): Promise<string> {
   const header = c.req.header("authorization");
@@ -53,8 +52,8 @@ async function presentedTokenSha256(c: Context<AdminEnv>): Promise<string> {
   if (session) {
     // Not counted as a failed attempt: a signed hash cannot be guessed, and expired cookies are common.
     if (session.tokenSha256 === null) throw new PlatformError("ERR_UNAUTHORIZED", 401, "The dashboard session has expired or is not valid; log in again.");
-    if (!READS.includes(c.req.method) && !(await checkCsrf(session.key, session.cookie, c.req.header(CSRF_HEADER)))) {
-      throw new PlatformError("ERR_FORBIDDEN", 403, `A change made with a dashboard session needs the session's ${CSRF_HEADER} header.`);
+    if (!(await checkCsrf(session.key, session.cookie, c.req.header(CSRF_HEADER)))) {
+      throw new PlatformError("ERR_FORBIDDEN", 403, `A request made with a dashboard session needs the session's ${CSRF_HEADER} header.`);
     }
     return session.tokenSha256;
   }

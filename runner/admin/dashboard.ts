@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { sha256Hex } from "../encoding.ts";
 import { PlatformError } from "../errors.ts";
 import type { AdminEnv } from "./auth.ts";
-import { csrfToken, endSession, sessionOf, startSession } from "./session.ts";
+import { endSession, startSession } from "./session.ts";
 
 declare const __OUTPOST_DASHBOARD__: Record<string, string>;
 
@@ -51,11 +51,8 @@ sessions.post("/session", async (c) => {
   return c.json({ tenant: c.var.scope.tenant, csrf });
 });
 
-/** Who the session is, and its CSRF token, for a page that was reloaded. */
-sessions.get("/session", async (c) => {
-  const session = await sessionOf(c);
-  return c.json({ tenant: c.var.scope.tenant, csrf: session ? await csrfToken(session.key, session.cookie) : null });
-});
+/** Whose the session is, for a page that was reloaded (its CSRF token is in the page's storage). */
+sessions.get("/session", (c) => c.json({ tenant: c.var.scope.tenant }));
 
 sessions.delete("/session", (c) => {
   endSession(c);

@@ -23,7 +23,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/dashboard/{file}": { get: { summary: "The dashboard's script, style sheet and icon", ok: 200, open: true } },
   "/v1/session": {
     post: { summary: "Dashboard login: the bearer token becomes an HttpOnly session cookie; answers {tenant, csrf}", ok: 200 },
-    get: { summary: "The session's tenant and CSRF token (send it as x-csrf-token on every change)", ok: 200 },
+    get: { summary: "The session's tenant (a session's requests send its CSRF token as x-csrf-token)", ok: 200 },
     delete: { summary: "Log out: clears the session cookie", ok: 204 },
   },
   "/v1/incidents": { get: { summary: "The newest 100 incidents (a tenant token: those blamed on its workers)", ok: 200 } },

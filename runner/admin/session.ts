@@ -2,8 +2,10 @@
 // expiry, signed with the platform's signing key (vault/signing.ts): every host on the database
 // accepts it, `rotate-key` ends every session, and revoking the token ends its sessions (each
 // request still looks the hash up). The token itself is never stored in the browser.
-// Changes made with the cookie need the session's CSRF token in a header: derived from the cookie
-// with the same key, handed to the page's script by GET /v1/session and kept in its memory only.
+// Every request made with the cookie needs the session's CSRF token in a header: derived from the
+// cookie with the same key, handed to the page's script by the login answer only. A browser sends
+// the cookie to every port of the host (cookies ignore ports), so a tenant's worker served on the
+// same host would receive it; without the token it opens nothing.
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Context } from "hono";
 import type { AdminEnv } from "./auth.ts";

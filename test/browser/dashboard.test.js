@@ -88,6 +88,12 @@ describe("dashboard", () => {
     await screenshot(page, "workers");
     const [cookie] = await page.context().cookies();
     expect(cookie).toMatchObject({ name: "outpost_session", httpOnly: true, sameSite: "Strict" });
+    // A reload keeps the session (the CSRF token is in the tab's sessionStorage); a new tab logs in.
+    await page.reload();
+    await page.waitForSelector("text=stranger");
+    const tab = await page.context().newPage();
+    await tab.goto(platform.adminUrl + "/");
+    await tab.waitForSelector("#login:not([hidden])");
     expect(problems).toEqual([]);
     await close();
   });

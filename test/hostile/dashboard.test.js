@@ -1,5 +1,6 @@
-// The dashboard's session, attacked over HTTP: a change sent with the session cookie but without
-// the session's CSRF token (what a forged cross-site request carries) is refused; an altered or
+// The dashboard's session, attacked over HTTP: a request sent with the session cookie but without
+// the session's CSRF token (what a forged cross-site request carries, and what a page on another
+// port of the same host receives) is refused; an altered or
 // foreign session is refused; a tenant's session sees only its tenant; the page's CSP allows no
 // inline script, eval or other origin. (Script injection through tenant text is tried in a real
 // browser: test/browser/dashboard.test.js.)
@@ -61,11 +62,19 @@ describe("dashboard session", () => {
     const { cookie } = await login(tokens.acme);
     const refused = await rollback({ cookie });
     expect(refused.status).toBe(403);
-    expect(refused.body.error).toEqual({ code: "ERR_FORBIDDEN", message: "A change made with a dashboard session needs the session's x-csrf-token header." });
+    expect(refused.body.error).toEqual({ code: "ERR_FORBIDDEN", message: "A request made with a dashboard session needs the session's x-csrf-token header." });
     // What a cross-site form can send: a simple content type, no custom header.
     const form = await send("POST", "/v1/workers/hello/rollback", { cookie, "content-type": "text/plain" }, "{}");
     expect(form.status).toBe(403);
     expect(await serving()).toBe(versions[1]);
+  });
+
+  it("csrf: a read with the session cookie alone (what a page on another port of the host receives) is refused", async () => {
+    const { cookie, csrf } = await login(tokens.acme);
+    for (const path of ["/v1/workers", "/v1/workers/hello", "/v1/session", "/v1/queues"]) {
+      expect((await send("GET", path, { cookie })).status, path).toBe(403);
+    }
+    expect((await send("GET", "/v1/session", { cookie, "x-csrf-token": csrf })).body).toEqual({ tenant: "acme" });
   });
 
   it("csrf: a wrong CSRF token, or another session's, is refused", async () => {
@@ -94,10 +103,11 @@ describe("dashboard session", () => {
   });
 
   it("tenant: a tenant's session sees only its own workers", async () => {
-    const { cookie } = await login(tokens.other);
-    expect((await send("GET", "/v1/workers", { cookie })).body.workers.map((/** @type {{ name: string }} */ w) => w.name)).toEqual(["stranger"]);
-    expect((await send("GET", "/v1/workers/hello", { cookie })).status).toBe(404);
-    expect((await send("GET", "/v1/session", { cookie })).body.tenant).toBe("other");
+    const { cookie, csrf } = await login(tokens.other);
+    const headers = { cookie, "x-csrf-token": csrf };
+    expect((await send("GET", "/v1/workers", headers)).body.workers.map((/** @type {{ name: string }} */ w) => w.name)).toEqual(["stranger"]);
+    expect((await send("GET", "/v1/workers/hello", headers)).status).toBe(404);
+    expect((await send("GET", "/v1/session", headers)).body.tenant).toBe("other");
   });
 
   it("incidents: a tenant sees only certain incidents blamed on its own workers", async () => {

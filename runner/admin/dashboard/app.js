@@ -1,9 +1,18 @@
 // The dashboard page: plain DOM, no framework, no build step. Every text from the API (worker
 // names, keys, log lines, queue names: tenant-controlled) reaches the page as a text node through
-// el(); nothing is parsed as HTML. Changes send the session's CSRF token (runner/admin/session.ts).
+// el(); nothing is parsed as HTML. Every request sends the session's CSRF token with the cookie
+// (runner/admin/session.ts).
 
-/** The session's CSRF token, kept in memory only. */
-let csrf = "";
+/**
+ * The session's CSRF token, from the login answer. Kept in this origin's sessionStorage (which a
+ * page on another port of the same host cannot read, though the browser sends it the cookie), so
+ * a reload keeps the session and a new tab logs in again.
+ */
+const SESSION_KEY = "outpost-csrf";
+let csrf = sessionStorage.getItem(SESSION_KEY) ?? "";
+
+/** fetch() with the session: its cookie and its CSRF token. @param {string} path @param {RequestInit} [init] */
+const request = (path, init = {}) => fetch(path, { ...init, credentials: "same-origin", headers: { ...init.headers, "x-csrf-token": csrf } });
 
 /** A 404 from a route this platform version does not have (a page shows "not available"). */
 class Unavailable extends Error {}
@@ -35,10 +44,9 @@ function table(headings, rows) {
 
 /** @param {string} method @param {string} path @param {unknown} [body] */
 async function api(method, path, body) {
-  const response = await fetch(path, {
+  const response = await request(path, {
     method,
-    credentials: "same-origin",
-    headers: { ...(method === "GET" ? {} : { "x-csrf-token": csrf }), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: body === undefined ? {} : { "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (response.status === 401) {
@@ -237,7 +245,7 @@ async function kvKeysPage(tenant, namespace, query) {
             {
               type: "button",
               onclick: async () => {
-                const response = await fetch(`${base}/values/${encode(key.name)}?tenant=${encode(tenant)}`, { credentials: "same-origin" });
+                const response = await request(`${base}/values/${encode(key.name)}?tenant=${encode(tenant)}`);
                 value.textContent = response.ok ? await response.text() : `HTTP ${response.status}`;
               },
             },
@@ -278,7 +286,7 @@ async function r2BucketPage(/** @type {string} */ tenant, /** @type {string} */ 
   const lookUp = async (/** @type {Event} */ event) => {
     event.preventDefault();
     const name = key.value;
-    const response = await fetch(object(name), { method: "HEAD", credentials: "same-origin" });
+    const response = await request(object(name), { method: "HEAD" });
     if (!response.ok) {
       found.replaceChildren(el("p", {}, response.status === 404 ? `No object ${name}.` : `HTTP ${response.status}`));
       return;
@@ -341,7 +349,7 @@ async function tail(/** @type {string} */ url, /** @type {HTMLElement} */ rows) 
   const state = /** @type {HTMLElement} */ (document.getElementById("tail-state"));
   const { signal } = leavePage;
   try {
-    const response = await fetch(url, { credentials: "same-origin", signal });
+    const response = await request(url, { signal });
     if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
     state.textContent = "Live tail: new invocations appear at the top.";
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -475,9 +483,8 @@ function showLogin() {
   for (const id of ["nav", "logout"]) /** @type {HTMLElement} */ (document.getElementById(id)).hidden = true;
 }
 
-/** @param {{ tenant: string | null, csrf: string }} session */
+/** @param {{ tenant: string | null }} session */
 function loggedIn(session) {
-  csrf = session.csrf;
   login.hidden = true;
   for (const id of ["nav", "logout"]) /** @type {HTMLElement} */ (document.getElementById(id)).hidden = false;
   /** @type {HTMLElement} */ (document.getElementById("who")).textContent = session.tenant === null ? "operator" : `tenant ${session.tenant}`;
@@ -494,6 +501,8 @@ login.addEventListener("submit", async (event) => {
   if (!response.ok) error.textContent = body.error.message;
   else {
     error.textContent = "";
+    csrf = body.csrf;
+    sessionStorage.setItem(SESSION_KEY, csrf);
     loggedIn(body);
   }
 });
@@ -501,9 +510,11 @@ login.addEventListener("submit", async (event) => {
 /** @type {HTMLElement} */ (document.getElementById("logout")).addEventListener("click", async () => {
   await api("DELETE", "/v1/session");
   csrf = "";
+  sessionStorage.removeItem(SESSION_KEY);
   showLogin();
 });
 
 window.addEventListener("hashchange", route);
 
-fetch("/v1/session", { credentials: "same-origin" }).then(async (response) => (response.ok ? loggedIn(await response.json()) : showLogin()));
+if (csrf === "") showLogin();
+else request("/v1/session").then(async (response) => (response.ok ? loggedIn(await response.json()) : showLogin()));
