@@ -19,14 +19,6 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/healthz": { get: { summary: "Liveness: {ok: true} once the runner answers", ok: 200, open: true } },
   "/readyz": { get: { summary: "Readiness: whether this process reaches the database, and its latency (503 when not)", ok: 200, open: true } },
   "/openapi.json": { get: { summary: "This document", ok: 200, open: true } },
-  "/": { get: { summary: "The web dashboard (docs/dashboard.md)", ok: 200, open: true } },
-  "/dashboard/{file}": { get: { summary: "The dashboard's script, style sheet and icon", ok: 200, open: true } },
-  "/v1/session": {
-    post: { summary: "Dashboard login: the bearer token becomes an HttpOnly session cookie; answers {tenant, csrf}", ok: 200 },
-    get: { summary: "The session's tenant (a session's requests send its CSRF token as x-csrf-token)", ok: 200 },
-    delete: { summary: "Log out: clears the session cookie", ok: 204 },
-  },
-  "/v1/incidents": { get: { summary: "The newest 100 incidents (a tenant token: those blamed on its workers)", ok: 200 } },
   "/v1/workers": { get: { summary: "List workers (a tenant token sees its own)", ok: 200 } },
   "/v1/workers/{name}": {
     put: { summary: "Deploy a version and point the worker at it (201 new, 200 unchanged)", body: DeploySchema, ok: 201 },
@@ -103,6 +95,14 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       operator: true,
     },
   },
+  "/": { get: { summary: "The web dashboard (docs/dashboard.md)", ok: 200, open: true } },
+  "/dashboard/{file}": { get: { summary: "The dashboard's script, style sheet and icon", ok: 200, open: true } },
+  "/v1/session": {
+    post: { summary: "Dashboard login: the bearer token becomes an HttpOnly session cookie; answers {tenant, csrf}", ok: 200 },
+    get: { summary: "The session's tenant (a session's requests send its CSRF token as x-csrf-token)", ok: 200 },
+    delete: { summary: "Log out: clears the session cookie", ok: 204 },
+  },
+  "/v1/incidents": { get: { summary: "The newest 100 incidents (a tenant token: those blamed on its workers)", ok: 200 } },
   "/v1/maintenance/tick": {
     post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true },
   },
