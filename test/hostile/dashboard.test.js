@@ -102,12 +102,16 @@ describe("dashboard session", () => {
     expect(answer.body.error.message).toBe("The dashboard session has expired or is not valid; log in again.");
   });
 
-  it("tenant: a tenant's session sees only its own workers", async () => {
+  it("tenant: a tenant's session sees and changes only its own workers, and mints no tokens", async () => {
     const { cookie, csrf } = await login(tokens.other);
     const headers = { cookie, "x-csrf-token": csrf };
     expect((await send("GET", "/v1/workers", headers)).body.workers.map((/** @type {{ name: string }} */ w) => w.name)).toEqual(["stranger"]);
     expect((await send("GET", "/v1/workers/hello", headers)).status).toBe(404);
     expect((await send("GET", "/v1/session", headers)).body.tenant).toBe("other");
+    // Nor does the session do more than its token: tokens are an operator's.
+    const minted = await send("POST", "/v1/tokens", { ...headers, "content-type": "application/json" }, JSON.stringify({ name: "mine" }));
+    expect(minted.status).toBe(403);
+    expect((await send("POST", "/v1/workers/hello/rollback", { ...headers, "content-type": "application/json" }, "{}")).status).toBe(404);
   });
 
   it("incidents: a tenant sees only certain incidents blamed on its own workers", async () => {
