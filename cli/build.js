@@ -1,5 +1,6 @@
 // Bundles the platform's own code (runner + shims) for workerd, like `wrangler deploy` would.
 import { createHash } from "node:crypto";
+import { readFile, readdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { WORKERD_BUILD } from "./bundle.js";
@@ -14,7 +15,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export async function buildRunner() {
   const shims = await bundle("shims/index.ts");
   const build = createHash("sha256").update(shims).digest("hex").slice(0, 16);
-  const runnerWithoutHash = await bundle("runner/index.ts", { __OUTPOST_SHIMS__: JSON.stringify(shims) });
+  const runnerWithoutHash = await bundle("runner/index.ts", { __OUTPOST_SHIMS__: JSON.stringify(shims), __OUTPOST_DASHBOARD__: await dashboardFiles() });
   const fullBuild = createHash("sha256").update(build).update(runnerWithoutHash).digest("hex").slice(0, 16);
   return { runner: runnerWithoutHash, build: fullBuild };
 }
@@ -28,4 +29,11 @@ async function bundle(entry, define = {}) {
   const output = result.outputFiles?.[0];
   if (!output) throw new Error(`esbuild produced no output for ${entry}`);
   return output.text;
+}
+
+/** The dashboard's static files (runner/admin/dashboard.ts serves them), as a JSON object by name. */
+async function dashboardFiles() {
+  const dir = ROOT + "runner/admin/dashboard/";
+  const names = await readdir(dir);
+  return JSON.stringify(Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readFile(dir + name, "utf8")]))));
 }

@@ -6,7 +6,8 @@
 //   4. integration — the real platform (workerd + Postgres) started as a user starts it,
 //                    including the KV suite run on Miniflare (reference) and on Outpost
 //   5. hostile     — a hostile tenant's attacks on other tenants and on the platform
-//   6. fuzz        — property-based cases (fast-check) over every admin route and binding method;
+//   6. browser     — the dashboard in headless Chromium (installed by scripts/ensure-chromium.js)
+//   7. fuzz        — property-based cases (fast-check) over every admin route and binding method;
 //                    prints `fuzz seed: N`, replayed with FUZZ_SEED=N
 // Extra arguments go to vitest, e.g. `npm test -- -t "list:"`.
 import { spawnSync } from "node:child_process";
@@ -21,13 +22,15 @@ const steps = [
   ["CLI tests", "vitest", ["run", "--config", "vitest.cli.config.ts", ...extra]],
   ["integration tests", "vitest", ["run", "--config", "vitest.integration.config.ts", ...extra]],
   ["hostile-tenant tests", "vitest", ["run", "--config", "vitest.hostile.config.ts", ...extra]],
+  ["Chromium for the browser tier", "node", ["scripts/ensure-chromium.js"]],
+  ["browser tests (Chromium)", "vitest", ["run", "--config", "vitest.browser.config.ts", ...extra]],
   ["fuzz tests", "vitest", ["run", "--config", "vitest.fuzz.config.ts", ...extra]],
 ];
 
 for (const [name, command, args] of steps) {
   console.log(`\n▶ ${name}`);
   const started = Date.now();
-  const { status } = spawnSync(`node_modules/.bin/${command}`, args, { stdio: "inherit" });
+  const { status } = spawnSync(command === "node" ? process.execPath : `node_modules/.bin/${command}`, args, { stdio: "inherit" });
   if (status !== 0) {
     console.error(`✖ ${name} failed`);
     process.exit(status ?? 1);

@@ -12,6 +12,7 @@ import { openApiDocument } from "./openapi.ts";
 import { ready } from "./ready.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { assets } from "./assets.ts";
+import { dashboard, sessions } from "./dashboard.ts";
 import { domains } from "./domains.ts";
 import { incidents } from "./incidents.ts";
 import { quotas } from "./quotas.ts";
@@ -32,6 +33,7 @@ export const admin = new Hono<AdminEnv>();
 
 admin.get("/healthz", (c) => c.json({ ok: true }));
 admin.get("/readyz", ready);
+admin.route("/", dashboard);
 
 let openApi: unknown;
 admin.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
@@ -40,6 +42,7 @@ admin.use("/v1/*", authenticate());
 admin.use("/metrics", authenticate());
 admin.route("/", hostMetrics);
 admin.use("/v1/*", auditTrail());
+admin.route("/v1", sessions);
 // A change to a worker (deploy, rollback, rollout, secret) returns once this host has loaded the
 // versions that now serve: the first request after it finds a warm isolate (dispatch/warm.ts).
 const warmAfterChange = createMiddleware<AdminEnv>(async (c, next) => {

@@ -7,15 +7,17 @@ import { PlatformError } from "../errors.ts";
 import { type AuditNote, requestedPath } from "./audit.ts";
 import { FailureThrottle, clientAddress } from "./throttle.ts";
 import { fromHex, sha256Hex } from "../encoding.ts";
+import { CSRF_HEADER, checkCsrf, sessionOf } from "./session.ts";
 
 export type AdminEnv = { Bindings: Env; Variables: { scope: Scope; client: string; audit?: AuditNote } };
 
 const throttle = new FailureThrottle();
 
 /**
- * Bearer-token check. The presented token is hashed first, so comparing with the operator's
- * hash is constant-time and length-blind, and stored tokens are looked up by hash only. An
- * address that failed too often is refused before its token is looked at (throttle.ts).
+ * Token check (a bearer token, or a dashboard session: session.ts). The presented token is hashed
+ * first, so comparing with the operator's hash is constant-time and length-blind, and stored
+ * tokens are looked up by hash only. An address that failed too often is refused before its
+ * token is looked at (throttle.ts).
  */
 export function authenticate(): MiddlewareHandler<AdminEnv> {
   return async (c, next) => {
@@ -26,10 +28,7 @@ export function authenticate(): MiddlewareHandler<AdminEnv> {
       const message = `Too many failed admin token attempts from ${client}; try again in ${Math.ceil(waitMs / 1000)} s.`;
       return c.json({ error: { code: "ERR_TOO_MANY_ATTEMPTS", message } }, 429, { "retry-after": String(Math.ceil(waitMs / 1000)) });
     }
-    const header = c.req.header("authorization") ?? "";
-    const token = header.match(/^Bearer\s+(\S+)$/i)?.[1];
-    if (!token) throw new PlatformError("ERR_UNAUTHORIZED", 401, "Missing admin token: send `Authorization: Bearer <token>`.");
-    const presented = await sha256Hex(token);
+    const presented = await presentedTokenSha256(c);
     const operator = crypto.subtle.timingSafeEqual(fromHex(presented), fromHex(c.env.CONFIG.adminTokenSha256));
     const scope = operator ? { tenant: null, token: null } : await scopeOfToken(c.env, presented);
     if (!scope) {
@@ -40,6 +39,27 @@ export function authenticate(): MiddlewareHandler<AdminEnv> {
     c.set("client", client);
     await next();
   };
+}
+
+/**
+ * The SHA-256 of the bearer token, or else of the dashboard session's token (session.ts). Every
+ * request made with a session needs its CSRF token too: the cookie alone is what a forged
+ * request carries, and what the browser also sends to other ports of the same host.
+ */
+async function presentedTokenSha256(c: Context<AdminEnv>): Promise<string> {
+  const header = c.req.header("authorization");
+  const session = header === undefined ? await sessionOf(c) : null;
+  if (session) {
+    // Not counted as a failed attempt: a signed hash cannot be guessed, and expired cookies are common.
+    if (session.tokenSha256 === null) throw new PlatformError("ERR_UNAUTHORIZED", 401, "The dashboard session has expired or is not valid; log in again.");
+    if (!(await checkCsrf(session.key, session.cookie, c.req.header(CSRF_HEADER)))) {
+      throw new PlatformError("ERR_FORBIDDEN", 403, `A request made with a dashboard session needs the session's ${CSRF_HEADER} header.`);
+    }
+    return session.tokenSha256;
+  }
+  const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token) throw new PlatformError("ERR_UNAUTHORIZED", 401, "Missing admin token: send `Authorization: Bearer <token>`.");
+  return sha256Hex(token);
 }
 
 /** Counts the failure; its first in a window, and the one that starts the refusal, go to the audit log. */

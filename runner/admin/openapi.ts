@@ -112,6 +112,14 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   "/v1/usage": { get: { summary: "The acting tenant's usage and quota of each resource (?tenant= for operators)", ok: 200 } },
   "/v1/tenants/{tenant}/usage": { get: { summary: "The tenant's usage and quota of each resource (a tenant token: its own)", ok: 200 } },
+  "/": { get: { summary: "The web dashboard (docs/dashboard.md)", ok: 200, open: true } },
+  "/dashboard/{file}": { get: { summary: "The dashboard's script, style sheet and icon", ok: 200, open: true } },
+  "/v1/session": {
+    post: { summary: "Dashboard login: the bearer token becomes an HttpOnly session cookie; answers {tenant, csrf}", ok: 200 },
+    get: { summary: "The session's tenant (a session's requests send its CSRF token as x-csrf-token)", ok: 200 },
+    delete: { summary: "Log out: clears the session cookie", ok: 204 },
+  },
+  "/v1/incidents": { get: { summary: "The newest 100 incidents (a tenant token: those blamed on its workers)", ok: 200 } },
   "/v1/tenants/{tenant}/quotas": {
     put: { summary: "Set the tenant's quotas; resources not named return to their defaults", body: QuotasSchema, ok: 200, operator: true },
     patch: { summary: "Change the named quotas (null: back to the default)", body: QuotasSchema, ok: 200, operator: true },
