@@ -38,6 +38,10 @@ export interface RunnerConfig {
   maxRequestBodyBytes: number;
   /** Workers of one tenant loaded in one process, at most (OUTPOST_MAX_ISOLATES_PER_TENANT, default 100: the workers quota). */
   maxIsolatesPerTenant: number;
+  /** Stored invocations kept per worker, the newest (OUTPOST_LOG_RETENTION_EVENTS, default 1000). */
+  logRetentionEvents: number;
+  /** Hours a stored invocation is kept (OUTPOST_LOG_RETENTION_HOURS, default 72). */
+  logRetentionHours: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

@@ -14,6 +14,7 @@ import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { assets } from "./assets.ts";
 import { domains } from "./domains.ts";
 import { incidents } from "./incidents.ts";
+import { logs } from "./logs.ts";
 import { quotas } from "./quotas.ts";
 import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
@@ -55,6 +56,7 @@ admin.route("/v1", domains);
 admin.route("/v1", audit);
 admin.route("/v1", incidents);
 admin.route("/v1", quotas);
+admin.route("/v1", logs);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls

@@ -1,0 +1,90 @@
+// Every statement of the log store (table log_events, migration 0017). Rows are written and read by
+// tenant and worker together: the tenant comes from the Tail's props (writes) or from the worker
+// row the caller may see (reads), never from a request's parameters.
+import { sql } from "../db/client.ts";
+
+/** A stored invocation as the API returns it (times in ISO 8601 text, ids as decimal text). */
+export interface LogEventRow {
+  id: string;
+  at: string;
+  version: string;
+  trigger: string;
+  outcome: string;
+  method: string | null;
+  path: string | null;
+  status: number | null;
+  duration_ms: number | null;
+  cpu_ms: number | null;
+  request_id: string | null;
+  cron: string | null;
+  queue: string | null;
+  logs: { at: string; level: string; message: string }[];
+  exceptions: { at: string; name: string; message: string; stack: string }[];
+  dropped: number;
+}
+
+const COLUMNS = `id::text AS id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, version, trigger, outcome,
+  method, path, status, duration_ms, cpu_ms, request_id, cron, queue, logs, exceptions, dropped`;
+
+/**
+ * The filters of GET /v1/workers/:name/logs and /tail, $1 tenant, $2 worker, then: $3 since, $4
+ * until (epoch ms), $5 lowest level rank, $6 status, $7 outcome ("error": any but ok), $8 search
+ * (a LIKE pattern, escaped by the caller), $9 method.
+ */
+const MATCHES = `tenant = $1 AND worker = $2
+  AND ($3::float8 IS NULL OR at >= to_timestamp($3::float8 / 1000))
+  AND ($4::float8 IS NULL OR at < to_timestamp($4::float8 / 1000))
+  AND ($5::int IS NULL OR level_rank >= $5)
+  AND ($6::int IS NULL OR status = $6)
+  AND ($7::text IS NULL OR CASE WHEN $7 = 'error' THEN outcome <> 'ok' ELSE outcome = $7 END)
+  AND ($8::text IS NULL OR (coalesce(path, '') || ' ' || logs::text || ' ' || exceptions::text) ILIKE $8)
+  AND ($9::text IS NULL OR method = $9)`;
+
+export const LOG_SQL = {
+  // $1 the batch: a JSON array of StoredInvocation (logs/invocation.ts).
+  insert: `INSERT INTO log_events (tenant, worker, version, at, trigger, outcome, method, path, status, duration_ms, cpu_ms,
+              request_id, cron, queue, level_rank, logs, exceptions, dropped)
+           SELECT r."tenant", r."worker", r."version", to_timestamp(r."atMs" / 1000), r."trigger", r."outcome", r."method", r."path",
+                  r."status", r."durationMs", r."cpuMs", r."requestId", r."cron", r."queue", r."levelRank",
+                  (SELECT coalesce(jsonb_agg(jsonb_build_object('at', to_char(to_timestamp((l->>'atMs')::float8 / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                                'level', l->'level', 'message', l->'message')), '[]')
+                     FROM jsonb_array_elements(r."logs") l),
+                  (SELECT coalesce(jsonb_agg(jsonb_build_object('at', to_char(to_timestamp((e->>'atMs')::float8 / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                                'name', e->'name', 'message', e->'message', 'stack', e->'stack')), '[]')
+                     FROM jsonb_array_elements(r."exceptions") e),
+                  r."dropped"
+             FROM jsonb_to_recordset($1::text::jsonb) AS r("tenant" text, "worker" text, "version" text, "atMs" float8, "trigger" text,
+                  "outcome" text, "method" text, "path" text, "status" int, "durationMs" int, "cpuMs" int, "requestId" text, "cron" text,
+                  "queue" text, "levelRank" int, "logs" jsonb, "exceptions" jsonb, "dropped" int)`,
+
+  // Retention, for the workers of a batch: $1 tenants, $2 workers (pairs), $3 events kept, $4 seconds kept.
+  retain: `DELETE FROM log_events e
+            USING unnest($1::text[], $2::text[]) AS w(tenant, worker)
+            WHERE e.tenant = w.tenant AND e.worker = w.worker
+              AND (e.at < now() - make_interval(secs => $4)
+                OR e.id <= (SELECT x.id FROM log_events x WHERE x.tenant = w.tenant AND x.worker = w.worker ORDER BY x.id DESC OFFSET $3 LIMIT 1))`,
+
+  // $1 tenants, $2 workers, $3 counts: events a process dropped since its last report.
+  countDrops: `INSERT INTO log_drops (tenant, worker, dropped) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+               ON CONFLICT (tenant, worker) DO UPDATE SET dropped = log_drops.dropped + excluded.dropped`,
+
+  /** Newest first; $10 the cursor (events older than this id), $11 the page size. */
+  page: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND ($10::bigint IS NULL OR id < $10) ORDER BY id DESC LIMIT $11`),
+
+  /** Oldest first, for the tail: $10 the last id sent, $11 the most per poll. */
+  after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND id > $10 ORDER BY id LIMIT $11`),
+
+  /** Where a new tail starts: the newest id of the worker's events (0 when none). */
+  newest: sql<{ id: string }>("SELECT coalesce(max(id), 0)::text AS id FROM log_events WHERE tenant = $1 AND worker = $2"),
+
+  drops: sql<{ dropped: string }>("SELECT dropped::text AS dropped FROM log_drops WHERE tenant = $1 AND worker = $2"),
+
+  /**
+   * The invocations a killed process never reported, one per suspect of an incident whose version
+   * has observability on: $1 the suspects (JSON: tenant, worker, version), $2 the outcome.
+   */
+  incident: `INSERT INTO log_events (tenant, worker, version, at, trigger, outcome, level_rank, logs, exceptions)
+             SELECT DISTINCT s.tenant, s.worker, s.version, now(), 'other', $2, 0, '[]'::jsonb, '[]'::jsonb
+               FROM jsonb_to_recordset($1::text::jsonb) AS s(tenant text, worker text, version text)
+               JOIN versions v ON v.id = s.version AND v.observability`,
+} as const;
