@@ -39,6 +39,10 @@ Usage:
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
   outpost queues purge NAME [--tenant ID]      delete every message of a queue
+  outpost logs NAME [FILTERS] [--since TIME] [--until TIME] [--limit N]   stored invocations of a worker with observability on
+  outpost tail NAME [FILTERS]                  its invocations live, as they end (from any host sharing the database)
+    FILTERS: [--format pretty|json] [--status ok|error|canceled|HTTP-STATUS] [--method GET] [--search TEXT]
+             [--level debug|info|warn|error] [--sampling-rate 0-1 (the share printed)]
   outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
   outpost usage [--tenant ID]                  the tenant's usage and quota of each resource (a tenant token: its own)
   outpost quota set TENANT RESOURCE=VALUE...   set a tenant's quotas (operator): kv_bytes=2GiB workers=200 tokens=default
@@ -66,6 +70,7 @@ Environment:
   OUTPOST_REPLACE_AFTER_SECONDS (no process is replaced for those sooner after it started, default 60),
   OUTPOST_MAX_ISOLATES_PER_TENANT (workers of one tenant loaded per process; one more gets 503; default 100, the default workers quota),
   OUTPOST_FD_LIMIT (open files per workerd process, default the system's hard limit; lower only),
+  OUTPOST_LOG_RETENTION_EVENTS, OUTPOST_LOG_RETENTION_HOURS (stored invocations kept per worker: the newest, default 1000, for at most 72 hours),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),
@@ -171,6 +176,47 @@ try {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
       const quotas = await import("./quotas.js");
       await (command === "usage" ? quotas.usage(values.tenant) : quotas.quota(positionals));
+      break;
+    }
+    case "logs":
+    case "tail": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          format: { type: "string", default: "pretty" },
+          status: { type: "string" },
+          method: { type: "string" },
+          search: { type: "string" },
+          level: { type: "string" },
+          "sampling-rate": { type: "string" },
+          ...(command === "logs" ? { since: { type: "string" }, until: { type: "string" }, limit: { type: "string" } } : {}),
+        },
+      });
+      const [name] = positionals;
+      if (!name || positionals.length > 1) throw new Error(`usage: outpost ${command} NAME [flags] (see outpost --help)`);
+      if (values.format !== "pretty" && values.format !== "json") throw new Error(`--format must be pretty or json, got ${values.format}`);
+      const rate = values["sampling-rate"] === undefined ? undefined : Number(values["sampling-rate"]);
+      if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new Error(`--sampling-rate must be a number from 0 to 1, got ${values["sampling-rate"]}`);
+      const { limit, since, until } = /** @type {{ limit?: string, since?: string, until?: string }} */ (values);
+      const options = {
+        format: /** @type {"pretty" | "json"} */ (values.format),
+        status: values.status,
+        method: values.method,
+        search: values.search,
+        level: values.level,
+        samplingRate: rate,
+        since,
+        until,
+        limit: limit === undefined ? undefined : count(limit, "--limit"),
+      };
+      const commands = await import("./logs.js");
+      if (command === "logs") await commands.logs(name, options);
+      else {
+        const stop = new AbortController();
+        process.once("SIGINT", () => stop.abort());
+        await commands.tail(name, options, stop.signal);
+      }
       break;
     }
     case "audit": {

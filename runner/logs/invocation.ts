@@ -16,6 +16,7 @@ export interface StoredInvocation {
   worker: string;
   version: string;
   atMs: number;
+  /** `other`: an invocation a killed process never reported (stored from the incident). */
   trigger: "fetch" | "scheduled" | "queue" | "other";
   outcome: string;
   method: string | null;
@@ -32,7 +33,10 @@ export interface StoredInvocation {
   dropped: number;
 }
 
-export function storedInvocation(item: TraceItem, who: TailProps, now: number): StoredInvocation {
+/** The row for a fetch, scheduled or queue invocation; null for others (the platform's warm-up call, RPC). */
+export function storedInvocation(item: TraceItem, who: TailProps, now: number): StoredInvocation | null {
+  const trigger = triggerOf(item.event);
+  if (trigger === null) return null;
   const logs = item.logs.map((log) => ({ atMs: log.timestamp, level: CONSOLE_LEVELS[log.level] ?? "info", message: storable(formatArguments(log.message)) }));
   const exceptions = item.exceptions.map((exception) => ({
     atMs: exception.timestamp,
@@ -48,7 +52,7 @@ export function storedInvocation(item: TraceItem, who: TailProps, now: number): 
     worker: who.worker,
     version: who.version,
     atMs: item.eventTimestamp ?? now,
-    ...triggerOf(item.event),
+    ...trigger,
     outcome: item.outcome,
     durationMs: Number.isFinite(item.wallTime) ? Math.round(item.wallTime) : null,
     cpuMs: Number.isFinite(item.cpuTime) ? Math.round(item.cpuTime) : null,
@@ -77,7 +81,7 @@ export function storable(text: string): string {
 
 type Trigger = Pick<StoredInvocation, "trigger" | "method" | "path" | "status" | "requestId" | "cron" | "queue">;
 
-function triggerOf(event: TraceItem["event"]): Trigger {
+function triggerOf(event: TraceItem["event"]): Trigger | null {
   const none = { method: null, path: null, status: null, requestId: null, cron: null, queue: null };
   if (event !== null && "request" in event) {
     const url = parsedUrl(event.request.url);
@@ -93,7 +97,7 @@ function triggerOf(event: TraceItem["event"]): Trigger {
   }
   if (event !== null && "cron" in event) return { ...none, trigger: "scheduled", cron: storable(cut(event.cron, 256)) };
   if (event !== null && "queue" in event) return { ...none, trigger: "queue", queue: storable(cut(event.queue, 256)) };
-  return { ...none, trigger: "other" };
+  return null;
 }
 
 function parsedUrl(text: string): URL | null {

@@ -41,6 +41,11 @@ const MATCHES = `tenant = $1 AND worker = $2
   AND ($9::text IS NULL OR method = $9)`;
 
 export const LOG_SQL = {
+  // $1 "tenant/worker" of each worker in the batch. Batches of one worker are written one after the
+  // other, whichever process writes them, so the retention that follows each sees all its rows.
+  // Locks are taken in one order (volatile functions run after the sort), so two batches never deadlock.
+  lockWorkers: "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k",
+
   // $1 the batch: a JSON array of StoredInvocation (logs/invocation.ts).
   insert: `INSERT INTO log_events (tenant, worker, version, at, trigger, outcome, method, path, status, duration_ms, cpu_ms,
               request_id, cron, queue, level_rank, logs, exceptions, dropped)
@@ -69,10 +74,10 @@ export const LOG_SQL = {
                ON CONFLICT (tenant, worker) DO UPDATE SET dropped = log_drops.dropped + excluded.dropped`,
 
   /** Newest first; $10 the cursor (events older than this id), $11 the page size. */
-  page: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND ($10::bigint IS NULL OR id < $10) ORDER BY id DESC LIMIT $11`),
+  page: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND ($10::bigint IS NULL OR id < $10) ORDER BY log_events.id DESC LIMIT $11`),
 
   /** Oldest first, for the tail: $10 the last id sent, $11 the most per poll. */
-  after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND id > $10 ORDER BY id LIMIT $11`),
+  after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND id > $10 ORDER BY log_events.id LIMIT $11`),
 
   /** Where a new tail starts: the newest id of the worker's events (0 when none). */
   newest: sql<{ id: string }>("SELECT coalesce(max(id), 0)::text AS id FROM log_events WHERE tenant = $1 AND worker = $2"),

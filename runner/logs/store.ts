@@ -55,6 +55,7 @@ async function writeBatch(env: Env, batch: StoredInvocation[]): Promise<void> {
   drops.clear();
   try {
     await database(env).transaction([
+      { text: LOG_SQL.lockWorkers, params: [workers.map((w) => `${w.tenant}/${w.worker}`)] },
       { text: LOG_SQL.insert, params: [JSON.stringify(batch)] },
       {
         text: LOG_SQL.retain,

@@ -33,8 +33,8 @@ export class Tail extends WorkerEntrypoint<Env, TailProps> {
           emit({ level: "warn", src: "runner", msg, tenant, worker });
         }
       }
-      if (!stored) continue;
-      const invocation = storedInvocation(item, this.ctx.props, now);
+      const invocation = stored ? storedInvocation(item, this.ctx.props, now) : null;
+      if (invocation === null) continue;
       const fits = storeBudget.take(tenant, loggedBytes(invocation), limit, now) === "print";
       enqueue(fits ? invocation : withoutLines(invocation));
     }
