@@ -52,7 +52,10 @@ export const LogsQuerySchema = z
     since: InstantSchema.optional(),
     until: InstantSchema.optional(),
     limit: z.coerce.number().int().min(1).max(LOG_API_LIMITS.MAX_EVENTS).default(LOG_API_LIMITS.DEFAULT_EVENTS),
-    cursor: ID.optional(),
+    cursor: z
+      .string()
+      .regex(/^[0-9]{1,15}_[0-9]{1,19}$/, "Expected the cursor of the previous page, unchanged.")
+      .optional(),
   })
   .strict();
 

@@ -32,11 +32,20 @@ export type LogEvent = ReturnType<typeof logEvent>;
 export async function readLogs(env: Env, worker: WorkerOfLogs, filters: LogFilters, page: { cursor?: string | undefined; limit: number }) {
   const db = database(env);
   const [rows, [drops]] = await Promise.all([
-    db.query(LOG_SQL.page, [...filterParams(worker, filters), page.cursor ?? null, page.limit]),
+    db.query(LOG_SQL.page, [...filterParams(worker, filters), ...cursorParams(page.cursor), page.limit]),
     db.query(LOG_SQL.drops, [worker.tenant, worker.name]),
   ]);
   const events = rows.map((row) => logEvent(worker, row));
-  return { events, cursor: events.length === page.limit ? (events.at(-1)?.id ?? null) : null, dropped: Number(drops?.dropped ?? 0) };
+  const last = events.at(-1);
+  const cursor = events.length === page.limit && last ? `${Date.parse(last.at)}_${last.id}` : null;
+  return { events, cursor, dropped: Number(drops?.dropped ?? 0) };
+}
+
+/** A page's cursor, `<epoch ms>_<id>` of its last invocation (the API checked its form). */
+function cursorParams(cursor: string | undefined): [number | null, string | null] {
+  if (cursor === undefined) return [null, null];
+  const [ms = "", id = ""] = cursor.split("_");
+  return [Number(ms), id];
 }
 
 /** Invocations stored after `afterId`, oldest first. */

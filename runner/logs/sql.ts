@@ -41,6 +41,8 @@ const MATCHES = `tenant = $1 AND worker = $2
   AND ($9::text IS NULL OR method = $9)`;
 
 export const LOG_SQL = {
+  timeout: "SET LOCAL statement_timeout = 3000",
+
   // $1 "tenant/worker" of each worker in the batch. Batches of one worker are written one after the
   // other, whichever process writes them, so the retention that follows each sees all its rows.
   // Locks are taken in one order (volatile functions run after the sort), so two batches never deadlock.
@@ -73,8 +75,14 @@ export const LOG_SQL = {
   countDrops: `INSERT INTO log_drops (tenant, worker, dropped) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
                ON CONFLICT (tenant, worker) DO UPDATE SET dropped = log_drops.dropped + excluded.dropped`,
 
-  /** Newest first; $10 the cursor (events older than this id), $11 the page size. */
-  page: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND ($10::bigint IS NULL OR id < $10) ORDER BY log_events.id DESC LIMIT $11`),
+  /**
+   * Newest first by the time the invocation started (processes store theirs in batches, so ids
+   * are in storing order); $10, $11 the cursor: the time (epoch ms) and id of the last one of the
+   * previous page; $12 the page size.
+   */
+  page: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES}
+      AND ($10::float8 IS NULL OR (at, id) < (to_timestamp($10::float8 / 1000), $11::bigint))
+    ORDER BY log_events.at DESC, log_events.id DESC LIMIT $12`),
 
   /** Oldest first, for the tail: $10 the last id sent, $11 the most per poll. */
   after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND id > $10 ORDER BY log_events.id LIMIT $11`),

@@ -55,6 +55,8 @@ async function writeBatch(env: Env, batch: StoredInvocation[]): Promise<void> {
   drops.clear();
   try {
     await database(env).transaction([
+      // Postgres gives up first (the call's own deadline is 5 s), so a batch counted dropped is never stored later.
+      { text: LOG_SQL.timeout, params: [] },
       { text: LOG_SQL.lockWorkers, params: [workers.map((w) => `${w.tenant}/${w.worker}`)] },
       { text: LOG_SQL.insert, params: [JSON.stringify(batch)] },
       {

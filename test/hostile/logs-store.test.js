@@ -51,7 +51,7 @@ describe("another tenant's logs", () => {
 
   it("GET /logs of another tenant's worker is a 404, exactly as a missing worker, whatever the filters", async () => {
     expect(await platform.admin("GET", "/v1/workers/diary/logs", undefined, tokens.mallory)).toEqual(missing);
-    expect(await platform.admin("GET", "/v1/workers/diary/logs?search=secret&cursor=999999&limit=500", undefined, tokens.mallory)).toEqual(missing);
+    expect(await platform.admin("GET", "/v1/workers/diary/logs?search=secret&cursor=99999999999_1&limit=500", undefined, tokens.mallory)).toEqual(missing);
     // Its owner and the operator read it.
     const own = await platform.admin("GET", "/v1/workers/diary/logs", undefined, tokens.alice);
     expect(own.body.events.map((/** @type {any} */ e) => e.logs[0].message)).toEqual(["alice's secret /entry"]);

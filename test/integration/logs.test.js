@@ -4,6 +4,7 @@
 import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
@@ -187,4 +188,40 @@ describe("tail", () => {
       child.kill("SIGINT");
     }
   });
+});
+
+it("a slow store drops invocations and counts them; requests are served meanwhile", async () => {
+  const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
+  /** @type {() => void} */
+  let release = () => {};
+  const released = new Promise((resolve) => (release = () => resolve(undefined)));
+  /** @type {() => void} */
+  let locked = () => {};
+  const lockHeld = new Promise((resolve) => (locked = () => resolve(undefined)));
+  const holding = sql.begin(async (tx) => {
+    await tx`LOCK TABLE log_events IN ACCESS EXCLUSIVE MODE`;
+    locked();
+    await released;
+  });
+  try {
+    await lockHeld;
+    for (let i = 0; i < 3; i++) expect((await platform.fetchWorker("app", `/slow${i}`)).status).toBe(200);
+    // Statements wait on the lock until Postgres gives them up: the batch is dropped and counted.
+    await waitUntil(() => platform.logs().includes("log store:"), 15_000);
+    expect(platform.events().find((event) => event.msg?.startsWith("log store:"))).toMatchObject({
+      level: "warn",
+      src: "runner",
+      msg: expect.stringMatching(/^log store: \d+ invocations dropped \(the database refused the batch\)$/),
+    });
+  } finally {
+    release();
+    await holding;
+    await sql.end();
+  }
+  // The next batch written carries the count.
+  expect((await platform.fetchWorker("app", "/after-slow")).status).toBe(200);
+  await waitUntil(async () => (await stored("app", "?search=after-slow")).events.length === 1, 10_000);
+  await waitUntil(async () => (await stored("app")).dropped > 0, 10_000);
+  const slow = (await stored("app", "?search=slow&limit=500")).events.map((/** @type {any} */ e) => e.path);
+  expect(slow.length + (await stored("app")).dropped).toBeGreaterThanOrEqual(3);
 });

@@ -30,7 +30,9 @@ CREATE TABLE log_events (
   -- Lines and exceptions not kept: over the per-invocation limit or the tenant's log quota.
   dropped integer NOT NULL DEFAULT 0
 );
+-- By id: the tail and retention (storing order); by time: pages of GET /logs.
 CREATE INDEX log_events_by_worker ON log_events (tenant, worker, id);
+CREATE INDEX log_events_by_time ON log_events (tenant, worker, at, id);
 
 -- Events a process could not store (its buffer was full or the database refused the batch).
 CREATE TABLE log_drops (
