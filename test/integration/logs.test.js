@@ -27,12 +27,13 @@ const APP = `export default {
 let platform;
 
 beforeAll(async () => {
-  platform = await startPlatform({ env: { OUTPOST_LOG_RETENTION_EVENTS: String(RETAINED) } });
+  platform = await startPlatform({ env: { OUTPOST_LOG_RETENTION_EVENTS: String(RETAINED), OUTPOST_STALL_MS: "300" } });
   const entry = await workerFile(APP);
   await platform.deploy("app", entry, { observability: { enabled: true } });
   await platform.deploy("quiet", entry);
   await platform.deploy("unsampled", entry, { observability: { enabled: true, headSamplingRate: 0 } });
   await platform.deploy("churn", entry, { observability: { enabled: true } });
+  await platform.deploy("spinner", await workerFile(`export default { fetch() { for (;;); } };`), { observability: { enabled: true } });
 });
 
 afterAll(async () => {
@@ -218,10 +219,21 @@ it("a slow store drops invocations and counts them; requests are served meanwhil
     await holding;
     await sql.end();
   }
-  // The next batch written carries the count.
-  expect((await platform.fetchWorker("app", "/after-slow")).status).toBe(200);
-  await waitUntil(async () => (await stored("app", "?search=after-slow")).events.length === 1, 10_000);
-  await waitUntil(async () => (await stored("app")).dropped > 0, 10_000);
-  const slow = (await stored("app", "?search=slow&limit=500")).events.map((/** @type {any} */ e) => e.path);
-  expect(slow.length + (await stored("app")).dropped).toBeGreaterThanOrEqual(3);
+  // A process writes its count with its next batch: ask until a request lands in each one that dropped.
+  await waitUntil(async () => {
+    expect((await platform.fetchWorker("app", "/after-slow")).status).toBe(200);
+    const kept = (await stored("app", "?search=/slow&limit=500")).events.length;
+    return kept + (await stored("app")).dropped === 3;
+  }, 15_000);
+  expect((await stored("app")).dropped).toBeGreaterThan(0);
+});
+
+// Last: it has a process killed.
+it("an invocation whose process was killed for spinning is stored from the incident: outcome exceededCpu", async () => {
+  await platform.fetchWorker("spinner", "/spin").catch(() => {});
+  // A connection to the process being killed may break: asked again.
+  await waitUntil(async () => (await stored("spinner").catch(() => null))?.events.length === 1, 15_000);
+  const [event] = (await stored("spinner")).events;
+  expect(event).toMatchObject({ worker: "spinner", outcome: "exceededCpu", trigger: "other", logs: [], exceptions: [] });
+  expect((await stored("spinner", "?outcome=error")).events).toHaveLength(1);
 });
