@@ -27,7 +27,7 @@ const APP = `export default {
 let platform;
 
 beforeAll(async () => {
-  platform = await startPlatform({ env: { OUTPOST_LOG_RETENTION_EVENTS: String(RETAINED), OUTPOST_STALL_MS: "300" } });
+  platform = await startPlatform({ env: { OUTPOST_LOG_RETENTION_EVENTS: String(RETAINED), OUTPOST_STALL_MS: "300", OUTPOST_SUSPEND_AFTER: "1" } });
   const entry = await workerFile(APP);
   await platform.deploy("app", entry, { observability: { enabled: true } });
   await platform.deploy("quiet", entry);
@@ -229,11 +229,15 @@ it("a slow store drops invocations and counts them; requests are served meanwhil
 });
 
 // Last: it has a process killed.
-it("an invocation whose process was killed for spinning is stored from the incident: outcome exceededCpu", async () => {
+it("an invocation whose process was killed for spinning is stored from the incident (exceededCpu), then its refused requests (suspended)", async () => {
   await platform.fetchWorker("spinner", "/spin").catch(() => {});
   // A connection to the process being killed may break: asked again.
   await waitUntil(async () => (await stored("spinner").catch(() => null))?.events.length === 1, 15_000);
   const [event] = (await stored("spinner")).events;
   expect(event).toMatchObject({ worker: "spinner", outcome: "exceededCpu", trigger: "other", logs: [], exceptions: [] });
   expect((await stored("spinner", "?outcome=error")).events).toHaveLength(1);
+  // One incident suspends it here (OUTPOST_SUSPEND_AFTER=1): the requests it is not run for are stored too.
+  await waitUntil(async () => (await platform.fetchWorker("spinner", "/refused").catch(() => ({ status: 0 }))).status === 503, 15_000);
+  await waitUntil(async () => (await stored("spinner", "?outcome=suspended").catch(() => null))?.events.length >= 1, 10_000);
+  expect((await stored("spinner", "?outcome=suspended")).events[0]).toMatchObject({ outcome: "suspended", method: "GET", path: "/refused", status: 503 });
 });
