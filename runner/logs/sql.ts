@@ -41,11 +41,13 @@ const MATCHES = `tenant = $1 AND worker = $2
   AND ($9::text IS NULL OR method = $9)`;
 
 export const LOG_SQL = {
-  timeout: "SET LOCAL statement_timeout = 3000",
+  timeout: "SET LOCAL statement_timeout = 1000",
 
-  // $1 "tenant/worker" of each worker in the batch. Batches of one worker are written one after the
-  // other, whichever process writes them, so the retention that follows each sees all its rows.
-  // Locks are taken in one order (volatile functions run after the sort), so two batches never deadlock.
+  // $1 "tenant/worker" of each worker in the batch. Rows of one worker are written one transaction
+  // after the other, whichever process writes them: so its ids become visible in increasing order
+  // (the tail, which reads ids after the last it sent, misses none), and the retention that follows
+  // each batch sees all its rows. Locks are taken in one order (volatile functions run after the
+  // sort), so two writers never deadlock.
   lockWorkers: "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k",
 
   // $1 the batch: a JSON array of StoredInvocation (logs/invocation.ts).

@@ -1,8 +1,9 @@
 // The log store's writer. Invocations go into a bounded buffer in this process and are written in
 // batches, at most one batch in flight: nothing waits for the database on a request's path, and
-// while a batch is written the next one gathers. When the buffer is full (the database is slow or
-// away) new invocations are dropped and counted per worker; the counts reach table log_drops with
-// the next batch that is written (and so the API's `dropped`), and a runner line says so.
+// while a batch is written the next one gathers. A batch the database refuses or is too slow for
+// is dropped, and so are new invocations while the buffer is full: they are counted per worker,
+// the counts reach table log_drops with the next batch written (so the API's `dropped`), and a
+// runner line says so.
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { errorText, log } from "./log.ts";
@@ -15,7 +16,7 @@ export const LOG_STORE_LIMITS = {
   /** Invocations written by one statement. */
   MAX_BATCH: 200,
   /** A flush older than this is taken for lost (its invocation context ended) and another may start. */
-  STALE_FLUSH_MS: 30_000,
+  STALE_FLUSH_MS: 10_000,
   /** Workers whose drops are remembered at once until they are written. */
   MAX_DROP_COUNTS: 10_000,
 } as const;
@@ -55,7 +56,8 @@ async function writeBatch(env: Env, batch: StoredInvocation[]): Promise<void> {
   drops.clear();
   try {
     await database(env).transaction([
-      // Postgres gives up first (the call's own deadline is 5 s), so a batch counted dropped is never stored later.
+      // Postgres gives up each of these statements within 1 s, so the write ends before the call's own
+      // deadline (5 s, db/unavailable.ts): a batch counted dropped was rolled back, never stored later.
       { text: LOG_SQL.timeout, params: [] },
       { text: LOG_SQL.lockWorkers, params: [workers.map((w) => `${w.tenant}/${w.worker}`)] },
       { text: LOG_SQL.insert, params: [JSON.stringify(batch)] },
@@ -108,6 +110,9 @@ export async function storeKilledInvocations(
   if (suspects.length === 0) return;
   const who = suspects.map(({ tenant, worker, version }) => ({ tenant, worker, version }));
   await database(env)
-    .query(LOG_SQL.incident, [JSON.stringify(who), KILLED_OUTCOMES[kind]])
+    .transaction([
+      { text: LOG_SQL.lockWorkers, params: [[...new Set(who.map((w) => `${w.tenant}/${w.worker}`))]] },
+      { text: LOG_SQL.incident, params: [JSON.stringify(who), KILLED_OUTCOMES[kind]] },
+    ])
     .catch((error: unknown) => log.warn("log store: could not store the invocations an incident ended", { error: errorText(error) }));
 }
