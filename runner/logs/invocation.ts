@@ -28,8 +28,8 @@ export interface StoredInvocation {
   cron: string | null;
   queue: string | null;
   levelRank: number;
-  logs: { atMs: number; level: StoredLevel; message: string }[];
-  exceptions: { atMs: number; name: string; message: string; stack: string }[];
+  logs: { at: string; level: StoredLevel; message: string }[];
+  exceptions: { at: string; name: string; message: string; stack: string }[];
   dropped: number;
 }
 
@@ -37,9 +37,13 @@ export interface StoredInvocation {
 export function storedInvocation(item: TraceItem, who: TailProps, now: number): StoredInvocation | null {
   const trigger = triggerOf(item.event);
   if (trigger === null) return null;
-  const logs = item.logs.map((log) => ({ atMs: log.timestamp, level: CONSOLE_LEVELS[log.level] ?? "info", message: storable(formatArguments(log.message)) }));
+  const logs = item.logs.map((log) => ({
+    at: isoTime(log.timestamp),
+    level: CONSOLE_LEVELS[log.level] ?? "info",
+    message: storable(formatArguments(log.message)),
+  }));
   const exceptions = item.exceptions.map((exception) => ({
-    atMs: exception.timestamp,
+    at: isoTime(exception.timestamp),
     name: storable(cut(exception.name, 256)),
     message: storable(exception.message),
     stack: storable(exception.stack ?? ""),
@@ -106,4 +110,9 @@ function parsedUrl(text: string): URL | null {
   } catch {
     return null;
   }
+}
+
+/** A line's time as the API shows it (a timestamp out of Date's range would throw). */
+function isoTime(ms: number): string {
+  return new Date(Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? ms : 0).toISOString();
 }

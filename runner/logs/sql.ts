@@ -41,41 +41,13 @@ const MATCHES = `tenant = $1 AND worker = $2
   AND ($9::text IS NULL OR method = $9)`;
 
 export const LOG_SQL = {
-  timeout: "SET LOCAL statement_timeout = 1000",
+  // The batch writer (migration 0017 says how it keeps retention and order): $1 the batch, JSON of
+  // StoredInvocation[] (logs/invocation.ts); $2 drops, JSON of {tenant, worker, dropped}[];
+  // $3 invocations kept per worker, $4 seconds kept.
+  storeBatch: "SELECT store_log_batch($1::text::jsonb, $2::text::jsonb, $3, $4)",
 
-  // $1 "tenant/worker" of each worker in the batch. Rows of one worker are written one transaction
-  // after the other, whichever process writes them: so its ids become visible in increasing order
-  // (the tail, which reads ids after the last it sent, misses none), and the retention that follows
-  // each batch sees all its rows. Locks are taken in one order (volatile functions run after the
-  // sort), so two writers never deadlock.
+  // Taken before rows are written outside store_log_batch: $1 "tenant/worker" keys (see the migration).
   lockWorkers: "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k",
-
-  // $1 the batch: a JSON array of StoredInvocation (logs/invocation.ts).
-  insert: `INSERT INTO log_events (tenant, worker, version, at, trigger, outcome, method, path, status, duration_ms, cpu_ms,
-              request_id, cron, queue, level_rank, logs, exceptions, dropped)
-           SELECT r."tenant", r."worker", r."version", to_timestamp(r."atMs" / 1000), r."trigger", r."outcome", r."method", r."path",
-                  r."status", r."durationMs", r."cpuMs", r."requestId", r."cron", r."queue", r."levelRank",
-                  (SELECT coalesce(jsonb_agg(jsonb_build_object('at', to_char(to_timestamp((l->>'atMs')::float8 / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                                                                'level', l->'level', 'message', l->'message')), '[]')
-                     FROM jsonb_array_elements(r."logs") l),
-                  (SELECT coalesce(jsonb_agg(jsonb_build_object('at', to_char(to_timestamp((e->>'atMs')::float8 / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                                                                'name', e->'name', 'message', e->'message', 'stack', e->'stack')), '[]')
-                     FROM jsonb_array_elements(r."exceptions") e),
-                  r."dropped"
-             FROM jsonb_to_recordset($1::text::jsonb) AS r("tenant" text, "worker" text, "version" text, "atMs" float8, "trigger" text,
-                  "outcome" text, "method" text, "path" text, "status" int, "durationMs" int, "cpuMs" int, "requestId" text, "cron" text,
-                  "queue" text, "levelRank" int, "logs" jsonb, "exceptions" jsonb, "dropped" int)`,
-
-  // Retention, for the workers of a batch: $1 tenants, $2 workers (pairs), $3 events kept, $4 seconds kept.
-  retain: `DELETE FROM log_events e
-            USING unnest($1::text[], $2::text[]) AS w(tenant, worker)
-            WHERE e.tenant = w.tenant AND e.worker = w.worker
-              AND (e.at < now() - make_interval(secs => $4)
-                OR e.id <= (SELECT x.id FROM log_events x WHERE x.tenant = w.tenant AND x.worker = w.worker ORDER BY x.id DESC OFFSET $3 LIMIT 1))`,
-
-  // $1 tenants, $2 workers, $3 counts: events a process dropped since its last report.
-  countDrops: `INSERT INTO log_drops (tenant, worker, dropped) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-               ON CONFLICT (tenant, worker) DO UPDATE SET dropped = log_drops.dropped + excluded.dropped`,
 
   /**
    * Newest first by the time the invocation started (processes store theirs in batches, so ids

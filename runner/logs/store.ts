@@ -50,23 +50,17 @@ export async function flush(env: Env): Promise<void> {
   }
 }
 
+/**
+ * One call (store_log_batch, migration 0017). A failure is counted as the batch dropped: a lock
+ * waited for too long rolls it back; only a database that stalls past the call's deadline and then
+ * finishes could store a batch counted as dropped.
+ */
 async function writeBatch(env: Env, batch: StoredInvocation[]): Promise<void> {
-  const workers = [...new Map(batch.map((event) => [`${event.tenant}/${event.worker}`, event])).values()];
   const reported = [...drops.values()];
   drops.clear();
   try {
-    await database(env).transaction([
-      // Postgres gives up each of these statements within 1 s, so the write ends before the call's own
-      // deadline (5 s, db/unavailable.ts): a batch counted dropped was rolled back, never stored later.
-      { text: LOG_SQL.timeout, params: [] },
-      { text: LOG_SQL.lockWorkers, params: [workers.map((w) => `${w.tenant}/${w.worker}`)] },
-      { text: LOG_SQL.insert, params: [JSON.stringify(batch)] },
-      {
-        text: LOG_SQL.retain,
-        params: [workers.map((w) => w.tenant), workers.map((w) => w.worker), env.CONFIG.logRetentionEvents, env.CONFIG.logRetentionHours * 3600],
-      },
-      { text: LOG_SQL.countDrops, params: [reported.map((d) => d.tenant), reported.map((d) => d.worker), reported.map((d) => d.dropped)] },
-    ]);
+    const { logRetentionEvents, logRetentionHours } = env.CONFIG;
+    await database(env).query(LOG_SQL.storeBatch, [JSON.stringify(batch), JSON.stringify(reported), logRetentionEvents, logRetentionHours * 3600]);
   } catch (error) {
     for (const { tenant, worker, dropped } of reported) addDrops(tenant, worker, dropped);
     countDropped(batch, error);

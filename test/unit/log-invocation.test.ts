@@ -39,7 +39,7 @@ describe("storedInvocation", () => {
       cron: null,
       queue: null,
       levelRank: 2,
-      logs: [{ atMs: 1_001, level: "info", message: 'hi {"a":1}' }],
+      logs: [{ at: "1970-01-01T00:00:01.001Z", level: "info", message: 'hi {"a":1}' }],
       exceptions: [],
       dropped: 0,
     });
@@ -50,7 +50,7 @@ describe("storedInvocation", () => {
     const event = { request: { url: "http://a/", method: "GET", headers: {} } };
     const stored = storedInvocation(item({ outcome: "exception", event, exceptions: [exception] }), WHO, 0);
     expect(stored).toMatchObject({ outcome: "exception", status: null, requestId: null, levelRank: 4 });
-    expect(stored?.exceptions).toEqual([{ atMs: 1_002, name: "TypeError", message: "x is undefined", stack: "at f" }]);
+    expect(stored?.exceptions).toEqual([{ at: "1970-01-01T00:00:01.002Z", name: "TypeError", message: "x is undefined", stack: "at f" }]);
   });
 
   it("storedInvocation: scheduled and queue invocations name their cron and queue; other events are not stored", () => {
