@@ -15,6 +15,7 @@ import { assets } from "./assets.ts";
 import { domains } from "./domains.ts";
 import { incidents } from "./incidents.ts";
 import { logs } from "./logs.ts";
+import { expireLogs } from "../logs/store.ts";
 import { quotas } from "./quotas.ts";
 import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
@@ -67,6 +68,7 @@ admin.post("/v1/maintenance/sweep", async (c) => {
   const deleted = await sweepExpired(c.env, 10);
   // Aborting first makes the aborted uploads' parts due in time for this pass's collection.
   const abortedUploads = await abortStaleUploads(c.env);
+  await expireLogs(c.env);
   return c.json({ deleted, abortedUploads, collectedBlobs: await collectBlobs(c.env, 10) });
 });
 

@@ -61,6 +61,19 @@ export const LOG_SQL = {
   /** Oldest first, for the tail: $10 the last id sent, $11 the most per poll. */
   after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND id > $10 ORDER BY log_events.id LIMIT $11`),
 
+  /** A deleted worker's stored invocations and drop count (a worker of that name starts clean). */
+  forgetWorker: (tenant: string, worker: string) => [
+    { text: "DELETE FROM log_events WHERE tenant = $1 AND worker = $2", params: [tenant, worker] },
+    { text: "DELETE FROM log_drops WHERE tenant = $1 AND worker = $2", params: [tenant, worker] },
+  ],
+
+  /**
+   * Age retention for workers that store nothing new (store_log_batch applies it to the others):
+   * among the oldest rows by id, which are about the oldest in time, those older than $1 seconds.
+   */
+  expire: `DELETE FROM log_events WHERE id IN (SELECT id FROM log_events ORDER BY id LIMIT 10000)
+             AND at < now() - make_interval(secs => $1)`,
+
   /** Where a new tail starts: the newest id of the worker's events (0 when none). */
   newest: sql<{ id: string }>("SELECT coalesce(max(id), 0)::text AS id FROM log_events WHERE tenant = $1 AND worker = $2"),
 

@@ -110,3 +110,8 @@ export async function storeKilledInvocations(
     ])
     .catch((error: unknown) => log.warn("log store: could not store the invocations an incident ended", { error: errorText(error) }));
 }
+
+/** Deletes stored invocations past their age in bounded batches (the host's sweep calls it every minute). */
+export async function expireLogs(env: Env): Promise<void> {
+  await database(env).query(LOG_SQL.expire, [env.CONFIG.logRetentionHours * 3600]);
+}

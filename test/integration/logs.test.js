@@ -143,6 +143,17 @@ it(`retention: a worker keeps its newest ${RETAINED} invocations, never more`, a
   expect(paths).toHaveLength(RETAINED);
 });
 
+it("deleting a worker deletes its stored invocations: the name deployed again starts clean", async () => {
+  const entry = await workerFile(APP);
+  await platform.deploy("gone", entry, { observability: { enabled: true } });
+  expect((await platform.fetchWorker("gone", "/before")).status).toBe(200);
+  await waitUntil(async () => (await stored("gone")).events.length === 1, 10_000);
+  expect((await platform.admin("DELETE", "/v1/workers/gone")).status).toBe(204);
+  expect((await platform.admin("GET", "/v1/workers/gone/logs")).status).toBe(404);
+  await platform.deploy("gone", entry, { observability: { enabled: true } });
+  expect((await stored("gone")).events).toEqual([]);
+});
+
 describe("tail", () => {
   it("GET /tail streams an invocation as NDJSON within 1 s of its response", async () => {
     const abort = new AbortController();
