@@ -3,7 +3,6 @@
 // `outpost tail` and `outpost logs` show why its clients get 503. Off the request's path.
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import type { Route } from "../dispatch/routes.ts";
 import { cut } from "./events.ts";
 import { storable } from "./invocation.ts";
 import { enqueue, flush } from "./store.ts";
@@ -11,6 +10,13 @@ import { enqueue, flush } from "./store.ts";
 /** Versions never change: their sampling rate (null: observability off) is remembered, this many at most. */
 const MAX_VERSIONS = 10_000;
 const samplingRates = new Map<string, number | null>();
+
+/** The worker refused: the route's fields (dispatch/routes.ts), named here so this layer imports no dispatch code. */
+interface Route {
+  tenant: string;
+  worker: string;
+  versionId: string;
+}
 
 export function storeSuspended(env: Env, ctx: ExecutionContext, route: Route, request: Request, status: number): void {
   ctx.waitUntil(record(env, route, request, status, Date.now()));
