@@ -10,6 +10,7 @@ import { adminEndpoint, callAdmin } from "./admin-client.js";
  * @property {string | undefined} method
  * @property {string | undefined} search
  * @property {string | undefined} level
+ * @property {string | undefined} header  NAME or NAME:VALUE: fetches whose request had that header
  * @property {number | undefined} samplingRate  0-1: the share of events printed
  * @property {string | undefined} since
  * @property {string | undefined} until
@@ -34,6 +35,7 @@ function query(options, extra = {}) {
     method: options.method,
     search: options.search,
     level: options.level,
+    header: options.header,
     since: options.since,
     until: options.until,
     ...extra,

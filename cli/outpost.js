@@ -42,7 +42,7 @@ Usage:
   outpost logs NAME [FILTERS] [--since TIME] [--until TIME] [--limit N]   stored invocations of a worker with observability on
   outpost tail NAME [FILTERS]                  its invocations live, as they end (from any host sharing the database)
     FILTERS: [--format pretty|json] [--status ok|error|canceled|HTTP-STATUS] [--method GET] [--search TEXT]
-             [--level debug|info|warn|error] [--sampling-rate 0-1 (the share printed)]
+             [--level debug|info|warn|error] [--header NAME[:VALUE]] [--sampling-rate 0-1 (the share printed)]
   outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
   outpost usage [--tenant ID]                  the tenant's usage and quota of each resource (a tenant token: its own)
   outpost quota set TENANT RESOURCE=VALUE...   set a tenant's quotas (operator): kv_bytes=2GiB workers=200 tokens=default
@@ -189,6 +189,7 @@ try {
           method: { type: "string" },
           search: { type: "string" },
           level: { type: "string" },
+          header: { type: "string" },
           "sampling-rate": { type: "string" },
           ...(command === "logs" ? { since: { type: "string" }, until: { type: "string" }, limit: { type: "string" } } : {}),
         },
@@ -205,6 +206,7 @@ try {
         method: values.method,
         search: values.search,
         level: values.level,
+        header: values.header,
         samplingRate: rate,
         since,
         until,

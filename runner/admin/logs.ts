@@ -44,6 +44,14 @@ const FILTERS = {
     .regex(/^[A-Za-z]{1,16}$/, "Expected an HTTP method.")
     .transform((method) => method.toUpperCase())
     .optional(),
+  /** `name` (the header is present) or `name:value` (it has that value). */
+  header: StoredTextSchema.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}(:.{0,256})?$/s, "Expected a header name, or name:value.")
+    .transform((text) => {
+      const colon = text.indexOf(":");
+      if (colon === -1) return { name: text.toLowerCase(), value: null };
+      return { name: text.slice(0, colon).toLowerCase(), value: text.slice(colon + 1).trim() };
+    })
+    .optional(),
 };
 
 export const LogsQuerySchema = z

@@ -5,6 +5,11 @@ import { type TailProps, MAX_EVENTS_PER_INVOCATION, REQUEST_ID_HEADER, cut, form
 
 /** Characters of a stored path (query string included). */
 const MAX_PATH_CHARS = 1024;
+/** Request headers stored per invocation, and characters of each value. */
+const MAX_HEADERS = 32;
+const MAX_HEADER_CHARS = 256;
+/** Never stored: credentials, and the platform's own forwarding headers. */
+const UNSTORED_HEADER = /^(authorization|proxy-authorization|cookie|x-outpost-.*)$/;
 
 export const LEVEL_RANKS = { debug: 1, info: 2, warn: 3, error: 4 } as const;
 export type StoredLevel = keyof typeof LEVEL_RANKS;
@@ -25,6 +30,8 @@ export interface StoredInvocation {
   durationMs: number | null;
   cpuMs: number | null;
   requestId: string | null;
+  /** A fetch's request headers, bounded; credentials and the platform's own headers are left out. */
+  headers: Record<string, string> | null;
   cron: string | null;
   queue: string | null;
   levelRank: number;
@@ -83,10 +90,10 @@ export function storable(text: string): string {
   return cut(text).replace(/[\u0000\p{Cs}]/gu, "\uFFFD");
 }
 
-type Trigger = Pick<StoredInvocation, "trigger" | "method" | "path" | "status" | "requestId" | "cron" | "queue">;
+type Trigger = Pick<StoredInvocation, "trigger" | "method" | "path" | "status" | "requestId" | "headers" | "cron" | "queue">;
 
 function triggerOf(event: TraceItem["event"]): Trigger | null {
-  const none = { method: null, path: null, status: null, requestId: null, cron: null, queue: null };
+  const none = { method: null, path: null, status: null, requestId: null, headers: null, cron: null, queue: null };
   if (event !== null && "request" in event) {
     const url = parsedUrl(event.request.url);
     const requestId = event.request.headers[REQUEST_ID_HEADER];
@@ -97,6 +104,7 @@ function triggerOf(event: TraceItem["event"]): Trigger | null {
       path: url === null ? null : storable(cut(url.pathname + url.search, MAX_PATH_CHARS)),
       status: event.response?.status ?? null,
       requestId: requestId === undefined ? null : storable(cut(requestId, 64)),
+      headers: storedHeaders(event.request.headers),
     };
   }
   if (event !== null && "cron" in event) return { ...none, trigger: "scheduled", cron: storable(cut(event.cron, 256)) };
@@ -115,4 +123,13 @@ function parsedUrl(text: string): URL | null {
 /** A line's time as the API shows it (a timestamp out of Date's range would throw). */
 function isoTime(ms: number): string {
   return new Date(Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? ms : 0).toISOString();
+}
+
+function storedHeaders(headers: Record<string, string>): Record<string, string> {
+  const kept = Object.entries(headers)
+    .map(([name, value]) => [name.toLowerCase(), value] as const)
+    .filter(([name]) => !UNSTORED_HEADER.test(name))
+    .slice(0, MAX_HEADERS)
+    .map(([name, value]) => [storable(cut(name, MAX_HEADER_CHARS)), storable(cut(value, MAX_HEADER_CHARS))]);
+  return Object.fromEntries(kept);
 }

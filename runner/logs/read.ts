@@ -19,6 +19,8 @@ export interface LogFilters {
   /** Text in the path, a line or an exception, case-insensitive. */
   search?: string | undefined;
   method?: string | undefined;
+  /** Fetches whose request had this header (its name in lower case), with this value when one is given. */
+  header?: { name: string; value: string | null } | undefined;
 }
 
 export interface WorkerOfLogs {
@@ -71,6 +73,8 @@ function filterParams(worker: WorkerOfLogs, filters: LogFilters) {
     filters.outcome ?? null,
     filters.search === undefined ? null : `%${filters.search.replace(/[\\%_]/g, "\\$&")}%`,
     filters.method ?? null,
+    filters.header?.name ?? null,
+    filters.header?.value ?? null,
   ];
 }
 
@@ -88,6 +92,7 @@ function logEvent(worker: WorkerOfLogs, row: LogEventRow) {
     durationMs: row.duration_ms,
     cpuMs: row.cpu_ms,
     requestId: row.request_id,
+    headers: row.headers,
     cron: row.cron,
     queue: row.queue,
     logs: row.logs,

@@ -81,6 +81,17 @@ describe("another tenant's logs", () => {
   });
 });
 
+it("credentials a client sent are not stored with the request's headers", async () => {
+  const headers = { authorization: "Bearer alice-secret", cookie: "session=alice-secret", "x-outpost-forward": "forged", "x-note": "kept" };
+  expect((await platform.fetchWorker("diary", "/with-headers", { headers })).status).toBe(200);
+  const found = async () => (await platform.admin("GET", "/v1/workers/diary/logs?search=with-headers")).body.events;
+  await waitUntil(async () => (await found()).length === 1, 10_000);
+  const [event] = await found();
+  expect(event.headers["x-note"]).toBe("kept");
+  expect(JSON.stringify(event)).not.toContain("alice-secret");
+  expect(JSON.stringify(event)).not.toContain("forged");
+});
+
 it("log text with NUL, lone surrogates, terminal escapes and a 200 KB line is stored, cut and made storable", async () => {
   await waitUntil(async () => (await platform.admin("GET", "/v1/workers/weird/logs")).body.events?.length >= 1, 10_000);
   const [event] = (await platform.admin("GET", "/v1/workers/weird/logs")).body.events;
@@ -104,12 +115,12 @@ it("a tenant flooding its logs is cut at its log quota; another tenant's request
   expect((await Promise.all(floods)).map((r) => r.status)).toEqual(Array(20).fill(200));
   expect(diaries.map((r) => r.status)).toEqual(Array(5).fill(200));
 
-  const all = async (/** @type {string} */ worker) => (await platform.admin("GET", `/v1/workers/${worker}/logs?limit=500`)).body.events;
-  await waitUntil(async () => (await all("flood")).length === 20 && (await all("diary")).length === 6, 15_000);
+  const all = async (/** @type {string} */ worker, query = "") => (await platform.admin("GET", `/v1/workers/${worker}/logs?limit=500${query}`)).body.events;
+  await waitUntil(async () => (await all("flood")).length === 20 && (await all("diary", "&search=during")).length === 5, 15_000);
   const flood = await all("flood");
   // Every invocation is stored with its outcome; lines only while under the quota, in each process.
   expect(flood.every((/** @type {any} */ e) => e.outcome === "ok" && e.status === 200)).toBe(true);
-  const storedBytes = flood.reduce((sum, /** @type {any} */ e) => sum + JSON.stringify(e.logs).length, 0);
+  const storedBytes = flood.reduce((/** @type {number} */ sum, /** @type {any} */ e) => sum + JSON.stringify(e.logs).length, 0);
   expect(storedBytes).toBeLessThanOrEqual(PROCESSES * LOG_QUOTA);
   expect(flood.some((/** @type {any} */ e) => e.logs.length === 0 && e.dropped === 40)).toBe(true);
   // 40 lines, 32 kept per invocation at most.

@@ -55,7 +55,7 @@ async function cli(args) {
 
 describe("stored logs", () => {
   beforeAll(async () => {
-    expect((await platform.fetchWorker("app", "/hi?x=1")).status).toBe(200);
+    expect((await platform.fetchWorker("app", "/hi?x=1", { headers: { "x-kind": "greeting" } })).status).toBe(200);
     expect((await platform.fetchWorker("app", "/boom")).status).toBe(500);
     await waitUntil(async () => (await stored("app")).events.length === 2, 10_000);
   });
@@ -68,6 +68,7 @@ describe("stored logs", () => {
     expect(hi).toMatchObject({ worker: "app", trigger: "fetch", outcome: "ok", method: "GET", path: "/hi?x=1", status: 200, exceptions: [], dropped: 0 });
     expect(hi.logs).toEqual([{ at: expect.any(String), level: "info", message: "hello /hi" }]);
     expect(hi.requestId).toMatch(/^[0-9a-f]{16}$/);
+    expect(hi.headers).toMatchObject({ "x-kind": "greeting", "cf-ray": hi.requestId });
     // It threw: the worker gave no response (the client got the platform's 500).
     expect(boom).toMatchObject({ outcome: "exception", path: "/boom", status: null });
     expect(boom.logs).toEqual([{ at: expect.any(String), level: "warn", message: 'about to fail {"path":"/boom"}' }]);
@@ -86,6 +87,9 @@ describe("stored logs", () => {
     expect(await paths("?search=HELLO")).toEqual(["/hi?x=1"]);
     expect(await paths("?search=100%25")).toEqual([]);
     expect(await paths("?method=post")).toEqual([]);
+    expect(await paths("?header=x-kind:greeting")).toEqual(["/hi?x=1"]);
+    expect(await paths("?header=X-Kind")).toEqual(["/hi?x=1"]);
+    expect(await paths("?header=x-kind:other")).toEqual([]);
     expect(await paths(`?since=${Date.now() + 60_000}`)).toEqual([]);
     expect(await paths(`?until=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual(["/boom", "/hi?x=1"]);
     const first = await stored("app", "?limit=1");
@@ -163,7 +167,7 @@ describe("tail", () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/x-ndjson");
-    const reader = response.body.getReader();
+    const reader = /** @type {ReadableStream<Uint8Array>} */ (response.body).getReader();
     try {
       // A failing invocation first: the filter keeps it out.
       expect((await platform.fetchWorker("app", "/boom")).status).toBe(500);
@@ -185,13 +189,13 @@ describe("tail", () => {
 
   it("outpost tail --format json prints each invocation as it ends", async () => {
     const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token };
-    const child = spawn(process.execPath, [CLI, "tail", "app", "--format", "json", "--method", "GET", "--search", "tailed"], { env });
+    const child = spawn(process.execPath, [CLI, "tail", "app", "--format", "json", "--method", "GET", "--search", "tailed", "--header", "x-tail:1"], { env });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     try {
       // The tail starts after the newest stored invocation once it is connected: ask until one arrives.
       await waitUntil(async () => {
-        await platform.fetchWorker("app", "/tailed");
+        await platform.fetchWorker("app", "/tailed", { headers: { "x-tail": "1" } });
         return output.includes("\n");
       }, 15_000);
       const event = JSON.parse(output.split("\n")[0] ?? "");

@@ -36,6 +36,7 @@ describe("storedInvocation", () => {
       durationMs: 12,
       cpuMs: 3,
       requestId: "00112233aabbccdd",
+      headers: { "cf-ray": "00112233aabbccdd" },
       cron: null,
       queue: null,
       levelRank: 2,
@@ -43,6 +44,25 @@ describe("storedInvocation", () => {
       exceptions: [],
       dropped: 0,
     });
+  });
+
+  it("storedInvocation: request headers in lower case, bounded; credentials and the platform's own are left out", () => {
+    const headers = {
+      Authorization: "Bearer secret",
+      cookie: "session=1",
+      "proxy-authorization": "Basic x",
+      "x-outpost-forward": "secret",
+      "X-Trace": "abc",
+      long: "v".repeat(300),
+      ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`h${i}`, "\u0000"])),
+    };
+    const event = { request: { url: "http://a/", method: "GET", headers } };
+    const stored = storedInvocation(item({ event }), WHO, 0)!.headers!;
+    expect(Object.keys(stored)).toHaveLength(32);
+    expect(stored["x-trace"]).toBe("abc");
+    expect(stored.long).toBe(`${"v".repeat(256)}…[44 more characters cut]`);
+    expect(stored.h0).toBe("\uFFFD");
+    expect(Object.keys(stored).filter((name) => /authorization|cookie|outpost/i.test(name))).toEqual([]);
   });
 
   it("storedInvocation: an exception ranks as error; a thrown fetch has no status", () => {

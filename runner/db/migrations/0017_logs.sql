@@ -21,6 +21,8 @@ CREATE TABLE log_events (
   duration_ms integer,
   cpu_ms integer,
   request_id text,
+  -- The request's headers (a fetch), bounded; credentials and the platform's own are left out.
+  headers jsonb,
   cron text,
   queue text,
   -- The highest level among its lines: 0 none, 1 debug, 2 info (log), 3 warn, 4 error (exceptions too).
@@ -66,11 +68,11 @@ BEGIN
   END LOOP;
 
   INSERT INTO log_events (tenant, worker, version, at, trigger, outcome, method, path, status, duration_ms, cpu_ms,
-                          request_id, cron, queue, level_rank, logs, exceptions, dropped)
+                          request_id, headers, cron, queue, level_rank, logs, exceptions, dropped)
   SELECT r."tenant", r."worker", r."version", to_timestamp(r."atMs" / 1000), r."trigger", r."outcome", r."method", r."path",
-         r."status", r."durationMs", r."cpuMs", r."requestId", r."cron", r."queue", r."levelRank", r."logs", r."exceptions", r."dropped"
+         r."status", r."durationMs", r."cpuMs", r."requestId", r."headers", r."cron", r."queue", r."levelRank", r."logs", r."exceptions", r."dropped"
     FROM jsonb_to_recordset(batch) AS r("tenant" text, "worker" text, "version" text, "atMs" float8, "trigger" text,
-         "outcome" text, "method" text, "path" text, "status" int, "durationMs" int, "cpuMs" int, "requestId" text, "cron" text,
+         "outcome" text, "method" text, "path" text, "status" int, "durationMs" int, "cpuMs" int, "requestId" text, "headers" jsonb, "cron" text,
          "queue" text, "levelRank" int, "logs" jsonb, "exceptions" jsonb, "dropped" int);
 
   -- Per worker, with plain values: each DELETE is one range of an index.
