@@ -12,9 +12,9 @@ import { LOG_SQL } from "./sql.ts";
 
 export const LOG_STORE_LIMITS = {
   /** Invocations buffered in one process at most; more are dropped. */
-  MAX_BUFFERED: 2_000,
+  MAX_BUFFERED: 5_000,
   /** Invocations written by one statement. */
-  MAX_BATCH: 200,
+  MAX_BATCH: 500,
   /** A flush older than this is taken for lost (its invocation context ended) and another may start. */
   STALE_FLUSH_MS: 10_000,
   /** Workers whose drops are remembered at once until they are written. */
