@@ -15,6 +15,7 @@ import { adminEndpoint, callAdmin } from "./admin-client.js";
  * @property {string | undefined} since
  * @property {string | undefined} until
  * @property {number | undefined} limit
+ * @property {string | undefined} cursor  the page after the one that printed it
  */
 
 const OUTCOME_STATUSES = ["ok", "error", "canceled"];
@@ -38,6 +39,7 @@ function query(options, extra = {}) {
     header: options.header,
     since: options.since,
     until: options.until,
+    cursor: options.cursor,
     ...extra,
   };
   const search = new URLSearchParams(Object.entries(params).filter(/** @returns {entry is [string, string]} */ (entry) => entry[1] !== undefined));
@@ -51,7 +53,7 @@ export async function logs(name, options) {
   for (const event of [...page.events].reverse()) print(event, options);
   if (options.format === "pretty") {
     if (page.events.length === 0) console.log(`no stored invocations of ${name} match`);
-    if (page.cursor !== null) console.log(`(older invocations exist: the API's cursor is ${page.cursor})`);
+    if (page.cursor !== null) console.log(`(older invocations: add --cursor ${page.cursor})`);
     if (page.dropped > 0) console.log(`(${page.dropped} invocations of ${name} could not be stored: the log store was slow or down)`);
   }
 }

@@ -39,7 +39,7 @@ Usage:
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
   outpost queues purge NAME [--tenant ID]      delete every message of a queue
-  outpost logs NAME [FILTERS] [--since TIME] [--until TIME] [--limit N]   stored invocations of a worker with observability on
+  outpost logs NAME [FILTERS] [--since TIME] [--until TIME] [--limit N] [--cursor C]   stored invocations of a worker with observability on
   outpost tail NAME [FILTERS]                  its invocations live, as they end (from any host sharing the database)
     FILTERS: [--format pretty|json] [--status ok|error|canceled|HTTP-STATUS] [--method GET] [--search TEXT]
              [--level debug|info|warn|error] [--header NAME[:VALUE]] [--sampling-rate 0-1 (the share printed)]
@@ -191,7 +191,7 @@ try {
           level: { type: "string" },
           header: { type: "string" },
           "sampling-rate": { type: "string" },
-          ...(command === "logs" ? { since: { type: "string" }, until: { type: "string" }, limit: { type: "string" } } : {}),
+          ...(command === "logs" ? { since: { type: "string" }, until: { type: "string" }, limit: { type: "string" }, cursor: { type: "string" } } : {}),
         },
       });
       const [name] = positionals;
@@ -199,7 +199,7 @@ try {
       if (values.format !== "pretty" && values.format !== "json") throw new Error(`--format must be pretty or json, got ${values.format}`);
       const rate = values["sampling-rate"] === undefined ? undefined : Number(values["sampling-rate"]);
       if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new Error(`--sampling-rate must be a number from 0 to 1, got ${values["sampling-rate"]}`);
-      const { limit, since, until } = /** @type {{ limit?: string, since?: string, until?: string }} */ (values);
+      const { limit, since, until, cursor } = /** @type {{ limit?: string, since?: string, until?: string, cursor?: string }} */ (values);
       const options = {
         format: /** @type {"pretty" | "json"} */ (values.format),
         status: values.status,
@@ -211,6 +211,7 @@ try {
         since,
         until,
         limit: limit === undefined ? undefined : count(limit, "--limit"),
+        cursor,
       };
       const commands = await import("./logs.js");
       if (command === "logs") await commands.logs(name, options);

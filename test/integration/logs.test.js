@@ -121,6 +121,10 @@ describe("stored logs", () => {
     expect(pretty).toMatch(/GET \/hi\?x=1 200 ok[^\n]*\n {2}\(info\) hello \/hi\n[^\n]*GET \/boom - exception/);
     expect(pretty).toContain("  ✘ Error: boom");
     expect(await cli(["logs", "app", "--search", "nothing-like-this"])).toContain("no stored invocations of app match");
+    const first = await cli(["logs", "app", "--limit", "1"]);
+    expect(first).toContain("GET /boom");
+    const cursor = /add --cursor (\S+)\)/.exec(first)?.[1] ?? "";
+    expect(await cli(["logs", "app", "--limit", "1", "--cursor", cursor])).toContain("GET /hi?x=1");
   });
 
   it("a version without observability, or sampled at 0, stores nothing", async () => {
