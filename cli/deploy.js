@@ -48,7 +48,7 @@ import { CONFIG_FILES, findWranglerConfig, findWranglerConfigUp, loadWranglerCon
  * @property {string} [message]
  * @property {number} [rolloutPercent]
  * @property {{ cpuMs?: number }} [limits]
- * @property {{ enabled: boolean }} [observability]
+ * @property {{ enabled: boolean, headSamplingRate?: number }} [observability]
  */
 
 /** @typedef {{ file: string, keys: Record<string, string> }} ConfigSource  the config file and where its bindings sit */
@@ -140,7 +140,9 @@ export async function deployBody(options) {
     ...(options.message ? { message: options.message } : {}),
     ...(options.percent !== undefined ? { rolloutPercent: options.percent } : {}),
     ...(cpuMs !== undefined ? { limits: { cpuMs } } : {}),
-    ...(config?.observability ? { observability: { enabled: true } } : {}),
+    ...(config?.observability
+      ? { observability: { enabled: true, ...(config.headSamplingRate === undefined ? {} : { headSamplingRate: config.headSamplingRate }) } }
+      : {}),
   };
   // Where the body's bindings came from, for the admin API's errors; a flag's binding is not the file's.
   const keys = Object.fromEntries(Object.entries(config?.keys ?? {}).filter(([path]) => !flagged.has(path.split(".")[1] ?? "")));

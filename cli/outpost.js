@@ -49,6 +49,10 @@ Usage:
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
   outpost queues purge NAME [--tenant ID]      delete every message of a queue
   outpost queues send NAME BODY [--json] [--delay-seconds N] [--tenant ID]   send one message (text; --json: BODY is JSON)
+  outpost logs NAME [FILTERS] [--since TIME] [--until TIME] [--limit N] [--cursor C]   stored invocations of a worker with observability on
+  outpost tail NAME [FILTERS]                  its invocations live, as they end (from any host sharing the database)
+    FILTERS: [--format pretty|json] [--status ok|error|canceled|HTTP-STATUS] [--method GET] [--search TEXT]
+             [--level debug|info|warn|error] [--header NAME[:VALUE]] [--sampling-rate 0-1 (the share printed)]
   outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
   outpost usage [--tenant ID]                  the tenant's usage and quota of each resource (a tenant token: its own)
   outpost quota set TENANT RESOURCE=VALUE...   set a tenant's quotas (operator): kv_bytes=2GiB workers=200 tokens=default
@@ -80,6 +84,7 @@ Environment:
   OUTPOST_MAX_WEBSOCKETS (WebSockets one worker version may hold open per process, default 1000),
   OUTPOST_FD_LIMIT (open files per workerd process, default the system's hard limit; lower only),
   OUTPOST_DB_TENANT_CONNECTIONS (database connections one tenant may hold at once per workerd process, of 4; default 3),
+  OUTPOST_LOG_RETENTION_EVENTS, OUTPOST_LOG_RETENTION_HOURS (stored invocations kept per worker: the newest, default 1000, for at most 72 hours),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),
@@ -203,6 +208,50 @@ try {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" } } });
       const quotas = await import("./quotas.js");
       await (command === "usage" ? quotas.usage(values.tenant) : quotas.quota(positionals));
+      break;
+    }
+    case "logs":
+    case "tail": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          format: { type: "string", default: "pretty" },
+          status: { type: "string" },
+          method: { type: "string" },
+          search: { type: "string" },
+          level: { type: "string" },
+          header: { type: "string" },
+          "sampling-rate": { type: "string" },
+          ...(command === "logs" ? { since: { type: "string" }, until: { type: "string" }, limit: { type: "string" }, cursor: { type: "string" } } : {}),
+        },
+      });
+      const [name] = positionals;
+      if (!name || positionals.length > 1) throw new Error(`usage: outpost ${command} NAME [flags] (see outpost --help)`);
+      if (values.format !== "pretty" && values.format !== "json") throw new Error(`--format must be pretty or json, got ${values.format}`);
+      const rate = values["sampling-rate"] === undefined ? undefined : Number(values["sampling-rate"]);
+      if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new Error(`--sampling-rate must be a number from 0 to 1, got ${values["sampling-rate"]}`);
+      const { limit, since, until, cursor } = /** @type {{ limit?: string, since?: string, until?: string, cursor?: string }} */ (values);
+      const options = {
+        format: /** @type {"pretty" | "json"} */ (values.format),
+        status: values.status,
+        method: values.method,
+        search: values.search,
+        level: values.level,
+        header: values.header,
+        samplingRate: rate,
+        since,
+        until,
+        limit: limit === undefined ? undefined : count(limit, "--limit"),
+        cursor,
+      };
+      const commands = await import("./logs.js");
+      if (command === "logs") await commands.logs(name, options);
+      else {
+        const stop = new AbortController();
+        process.once("SIGINT", () => stop.abort());
+        await commands.tail(name, options, stop.signal);
+      }
       break;
     }
     case "audit": {

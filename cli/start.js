@@ -18,6 +18,7 @@ import { launchPool } from "./pool-launch.js";
 import { poolConfig } from "./pool-config.js";
 import { workerdConfig } from "./workerd-config.js";
 import { suspensionConfig } from "./suspension-config.js";
+import { logRetentionConfig } from "./log-retention.js";
 import { requestBodyConfig } from "./request-body-config.js";
 import { publicUrlConfig } from "./public-url.js";
 import { invocationLimitsConfig } from "./invocation-limits-config.js";
@@ -178,6 +179,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           metricsPort: metrics.port,
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
+          ...logRetentionConfig(process.env),
           ...requestBodyConfig(process.env),
           maxIsolatesPerTenant: options.budget.tenantIsolates,
           ...invocationLimitsConfig(process.env),

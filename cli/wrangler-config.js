@@ -29,7 +29,8 @@ import { readQueuesAndCrons } from "./wrangler-queues.js";
  * @property {import("./wrangler-queues.js").QueuesConfig} [queues]  `[[queues.producers]]` and `[[queues.consumers]]`
  * @property {string[]} [crons]             `[triggers] crons`
  * @property {number} [cpuMs]               `[limits] cpu_ms`
- * @property {true} [observability]         `[observability] enabled`: the worker's console output reaches the platform log
+ * @property {true} [observability]         `[observability] enabled`: the worker's console output and invocations are logged and stored
+ * @property {number} [headSamplingRate]    `[observability] head_sampling_rate`: the share of invocations logged
  * @property {BundleOptions} bundle          how to bundle `main`
  * @property {string[]} warnings            fields read nowhere that Outpost does not know either
  * @property {Record<string, string>} keys   deploy-body path (`kv.STORE`) → the config's key it came from (`kv_namespaces[0].id`)
@@ -477,11 +478,17 @@ export function validateWranglerConfig(raw, path, file = basename(path)) {
   if (cpuMs !== undefined && !Number.isInteger(cpuMs)) throw new Error(`${file}: limits.cpu_ms must be a whole number of milliseconds`);
 
   // `[observability] enabled` (or `[observability.logs] enabled`) turns the worker's logs on, as it
-  // turns Workers Logs on at Cloudflare; sampling and invocation-log settings are not read yet.
+  // turns Workers Logs on at Cloudflare; `head_sampling_rate` (either table) is the share of
+  // invocations logged. Invocation-log settings are not read yet.
   const observabilityTable = config.observability === undefined ? undefined : check.table(config.observability, "observability");
   const logsTable = observabilityTable?.logs === undefined ? undefined : check.table(observabilityTable.logs, "observability.logs");
   const observability =
     check.boolean(observabilityTable?.enabled, "observability.enabled") === true || check.boolean(logsTable?.enabled, "observability.logs.enabled") === true;
+  const samplingRate = logsTable?.head_sampling_rate ?? observabilityTable?.head_sampling_rate;
+  const samplingKey = logsTable?.head_sampling_rate === undefined ? "observability.head_sampling_rate" : "observability.logs.head_sampling_rate";
+  if (samplingRate !== undefined && (typeof samplingRate !== "number" || !(samplingRate >= 0 && samplingRate <= 1))) {
+    throw new Error(`${file}: ${samplingKey} must be a number from 0 to 1`);
+  }
 
   const rules = check.tables(config.rules ?? [], "rules").map((entry, i) => {
     const type = /** @type {ModuleRule["type"]} */ (entry.type);
@@ -516,6 +523,7 @@ export function validateWranglerConfig(raw, path, file = basename(path)) {
     crons,
     cpuMs: /** @type {number | undefined} */ (cpuMs),
     observability: observability || undefined,
+    headSamplingRate: observability ? /** @type {number | undefined} */ (samplingRate) : undefined,
     bundle: defined({
       rules,
       exclude: [path],

@@ -48,6 +48,10 @@ export interface RunnerConfig {
   maxWebSocketsPerIsolate: number;
   /** Small-call database connections one tenant may hold at once per process, of 4 (OUTPOST_DB_TENANT_CONNECTIONS, default 3). */
   databaseTenantConnections: number;
+  /** Stored invocations kept per worker, the newest (OUTPOST_LOG_RETENTION_EVENTS, default 1000). */
+  logRetentionEvents: number;
+  /** Hours a stored invocation is kept (OUTPOST_LOG_RETENTION_HOURS, default 72). */
+  logRetentionHours: number;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

@@ -15,6 +15,8 @@ import { assets } from "./assets.ts";
 import { dashboard, sessions } from "./dashboard.ts";
 import { domains } from "./domains.ts";
 import { incidents } from "./incidents.ts";
+import { logs } from "./logs.ts";
+import { expireLogs } from "../logs/store.ts";
 import { quotas } from "./quotas.ts";
 import { secrets } from "./secrets.ts";
 import { tokens } from "./tokens.ts";
@@ -66,6 +68,7 @@ admin.route("/v1", audit);
 admin.route("/v1", incidents);
 admin.route("/v1", quotas);
 admin.route("/v1", processMetrics);
+admin.route("/v1", logs);
 
 /**
  * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls
@@ -76,6 +79,7 @@ admin.post("/v1/maintenance/sweep", async (c) => {
   const deleted = await sweepExpired(c.env, 10);
   // Aborting first makes the aborted uploads' parts due in time for this pass's collection.
   const abortedUploads = await abortStaleUploads(c.env);
+  await expireLogs(c.env);
   return c.json({ deleted, abortedUploads, collectedBlobs: await collectBlobs(c.env, 10) });
 });
 

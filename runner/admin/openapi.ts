@@ -35,6 +35,19 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/workers/{name}/rollout/promote": { post: { summary: "Make the rollout version serve all traffic", ok: 200 } },
   "/v1/workers/{name}/rollout/abort": { post: { summary: "Drop the rollout version", ok: 200 } },
   "/v1/workers/{name}/resume": { post: { summary: "Lift the worker's suspension (a tenant token: its own workers)", ok: 200 } },
+  "/v1/workers/{name}/logs": {
+    get: {
+      summary:
+        "Stored invocations of the worker, newest first, with their console lines and exceptions (?since=, ?until=, ?level=, ?status=, ?outcome=, ?method=, ?search=, ?limit= 1-500, default 50, ?cursor= the previous page's cursor); `dropped`: invocations not stored",
+      ok: 200,
+    },
+  },
+  "/v1/workers/{name}/tail": {
+    get: {
+      summary: "Invocations of the worker as they are stored, one JSON object a line (NDJSON; the filters of /logs, ?after= an id to resume from)",
+      ok: 200,
+    },
+  },
   "/v1/routes": { get: { summary: "Route patterns, ordered by worker name", ok: 200 } },
   "/v1/domains": { get: { summary: "Registered domains (a tenant token sees its own)", ok: 200 } },
   "/v1/domains/{domain}": {

@@ -60,8 +60,14 @@ export const DeploySchema = z
       })
       .strict()
       .optional(),
-    /** `[observability] enabled`: the worker's console output and uncaught exceptions reach the platform log. */
-    observability: z.object({ enabled: z.boolean() }).strict().optional(),
+    /**
+     * `[observability] enabled`: the worker's console output, uncaught exceptions and invocation
+     * outcomes are logged and stored; `headSamplingRate` (`head_sampling_rate`): the share of invocations.
+     */
+    observability: z
+      .object({ enabled: z.boolean(), headSamplingRate: z.number().min(0).max(1).optional() })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((deploy, ctx) => {

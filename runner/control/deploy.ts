@@ -65,6 +65,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   // Limits are hashed only when set, so versions deployed before they existed keep their ids.
   const limits = cpuMs === undefined ? {} : { limits: { cpuMs } };
   const observability = input.observability?.enabled === true;
+  const samplingRate = observability ? (input.observability?.headSamplingRate ?? 1) : 1;
   const version = await sha256Hex(
     JSON.stringify({
       tenant,
@@ -77,6 +78,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       assets: assetConfig,
       ...limits,
       ...(observability ? { observability } : {}),
+      ...(samplingRate < 1 ? { samplingRate } : {}),
     }),
   );
   // Before the load check, the costly part: a tenant over its deploys per minute loads nothing.
@@ -123,8 +125,8 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
       { text: "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", params: [tenant] },
       ...createResources(tenant, input),
       {
-        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets, cpu_ms, observability)
-               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb, $13, $14) ON CONFLICT (id) DO NOTHING`,
+        text: `INSERT INTO versions (id, tenant, worker, main_module, modules, compatibility_date, compatibility_flags, bindings, size_bytes, message, entrypoints, assets, cpu_ms, observability, head_sampling_rate)
+               VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7::text[], $8::text::jsonb, $9, $10, $11::text[], $12::text::jsonb, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
         params: [
           version,
           tenant,
@@ -140,6 +142,7 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
           assetConfig && JSON.stringify(assetConfig),
           cpuMs ?? null,
           observability,
+          samplingRate,
         ],
       },
       pointWorker,

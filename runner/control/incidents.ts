@@ -9,6 +9,7 @@ import { PlatformError } from "../errors.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { suspendedMessage } from "../dispatch/suspended.ts";
 import { log } from "../logs/log.ts";
+import { storeKilledInvocations } from "../logs/store.ts";
 import { type IncidentKind, type Suspect, blame, suspensionReason } from "./blame.ts";
 import type { Scope } from "./scope.ts";
 import { type WorkerRow, getWorker } from "./versions.ts";
@@ -94,6 +95,7 @@ export async function reportIncident(env: Env, incident: Incident): Promise<Inci
     return { incident: known?.id as string, certain: known?.certain === true, suspended: [] };
   }
   const { id } = row;
+  await storeKilledInvocations(env, incident.kind, incident.suspects);
   const fields = { incident: id, kind: incident.kind, process: incident.process, inFlight: incident.inFlight };
   if (!verdict.certain) {
     const workers = [...new Set(incident.suspects.map((s) => `${s.tenant}/${s.worker}@${s.version.slice(0, 12)}`))];

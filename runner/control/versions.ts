@@ -6,6 +6,7 @@ import { PlatformError } from "../errors.ts";
 import { ROUTES_CHANNEL, forgetRoutes } from "../dispatch/routes.ts";
 import { holdName } from "./names.ts";
 import { type Scope, workerNotFound } from "./scope.ts";
+import { LOG_SQL } from "../logs/sql.ts";
 
 export interface WorkerRow {
   name: string;
@@ -140,6 +141,7 @@ export async function deleteWorker(env: Env, scope: Scope, name: string): Promis
     { text: "DELETE FROM secrets WHERE tenant = $2 AND scope = 'worker:' || $1", params: [name, worker.tenant] },
     // Run history is keyed by worker name: a later worker of that name (any tenant's) starts clean.
     { text: "DELETE FROM cron_runs WHERE worker = $1", params: [name] },
+    ...LOG_SQL.forgetWorker(worker.tenant, name),
     holdName(name, worker.tenant),
     { text: "SELECT pg_notify($1, $2)", params: [ROUTES_CHANNEL, name] },
   ]);

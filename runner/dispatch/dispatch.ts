@@ -5,6 +5,7 @@ import { toHex } from "../encoding.ts";
 import { REQUEST_ID_HEADER, cut } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
 import { emit, log } from "../logs/log.ts";
+import { storeSuspended } from "../logs/suspended.ts";
 import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../r2/presigned-endpoint.ts";
 import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, workerNameFromHost } from "./routes.ts";
@@ -44,7 +45,10 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (declaresTooMuch(request, bodyLimit)) return bodyTooLarge(bodyLimit);
   const route = await resolveRequest(env, ctx, host, url.pathname);
   if (!route) return textResponse(404, `No worker is deployed at ${host}. Workers answer at NAME.${env.CONFIG.baseDomain}.`);
-  if (route.suspended) return textResponse(503, suspendedMessage(route.worker, route.suspended));
+  if (route.suspended) {
+    storeSuspended(env, ctx, route, request, 503);
+    return textResponse(503, suspendedMessage(route.worker, route.suspended));
+  }
   const versionId = chooseVersion(route, request);
   // Static assets answer before the worker runs where Cloudflare's asset routing says they do.
   const assets = await assetConfigOf(env, versionId);

@@ -47,6 +47,7 @@ interface VersionRow {
   bindings: VersionBindings;
   entrypoints: string[];
   observability: boolean;
+  head_sampling_rate: number;
 }
 
 async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string): Promise<WorkerLoaderWorkerCode> {
@@ -55,7 +56,7 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   // secrets, then the ids of its namespaces, buckets and queues), not five.
   const [[version], secrets] = await Promise.all([
     db.query<VersionRow>(
-      "SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints, observability FROM versions WHERE id = $1",
+      "SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints, observability, head_sampling_rate FROM versions WHERE id = $1",
       [versionId],
     ),
     secretsOf(env, route.tenant, workerScope(route.worker)),
@@ -84,7 +85,13 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     // The tenant's console output and uncaught exceptions reach the log only through its tail, and
     // only when the version turned observability on: a tail costs about as much CPU as the request
     // itself (README, "Logs"), so, as with Cloudflare's Workers Logs, it is opt-in.
-    ...(version.observability === true ? { tails: [exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId } })] } : {}),
+    ...(version.observability === true && version.head_sampling_rate > 0
+      ? {
+          tails: [
+            exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId, samplingRate: version.head_sampling_rate, stored: true } }),
+          ],
+        }
+      : {}),
   };
 }
 

@@ -12,6 +12,10 @@ export interface TailProps {
   tenant: string;
   worker: string;
   version: string;
+  /** `[observability] head_sampling_rate`: the share of invocations logged and stored (1: all). */
+  samplingRate: number;
+  /** False for the deploy's load check (dispatch/load-check.ts): its top-level output is printed, not stored. */
+  stored: boolean;
 }
 
 /** The request header that carries the request id (the dispatcher sets it, as Cloudflare does). */

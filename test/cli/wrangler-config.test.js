@@ -234,6 +234,19 @@ describe("what is read", () => {
     expect(refusal(`[observability]\nenabled = "yes"`)).toBe("wrangler.toml: observability.enabled must be true or false");
   });
 
+  it("config: [observability] head_sampling_rate (or [observability.logs]) is the share of invocations logged, 0 to 1", () => {
+    expect(read(`name = "w"\n[observability]\nenabled = true\nhead_sampling_rate = 0.1`).headSamplingRate).toBe(0.1);
+    expect(read(`name = "w"\n[observability.logs]\nenabled = true\nhead_sampling_rate = 0`).headSamplingRate).toBe(0);
+    expect(read(`name = "w"\n[observability]\nenabled = true`)).not.toHaveProperty("headSamplingRate");
+    expect(read(`name = "w"\n[observability]\nenabled = false\nhead_sampling_rate = 0.5`)).not.toHaveProperty("headSamplingRate");
+    expect(refusal(`[observability]\nenabled = true\nhead_sampling_rate = 2`)).toBe(
+      "wrangler.toml: observability.head_sampling_rate must be a number from 0 to 1",
+    );
+    expect(refusal(`[observability.logs]\nhead_sampling_rate = "all"`)).toBe(
+      "wrangler.toml: observability.logs.head_sampling_rate must be a number from 0 to 1",
+    );
+  });
+
   it("config: empty binding sections declare nothing and are accepted", () => {
     expect(() => read(`r2_buckets = []\ntriggers = { crons = [] }\nqueues = {}`)).not.toThrow();
   });

@@ -37,6 +37,11 @@ async function call(method, path, body) {
     headers: { authorization: `Bearer ${platform.token}`, "content-type": "application/json" },
     ...(body === undefined || method === "GET" ? {} : { body }),
   });
+  // A live tail streams for as long as it is read: its status is the answer.
+  if (response.headers.get("content-type") === "application/x-ndjson") {
+    await response.body?.cancel();
+    return { status: response.status, body: "" };
+  }
   const text = await response.text();
   let parsed = text;
   try {

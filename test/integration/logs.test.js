@@ -1,0 +1,262 @@
+// Stored logs and the live tail, as a user reads them: a worker with observability on logs lines
+// and throws; the admin API and `outpost logs` return its invocations with outcome and status,
+// filters narrow them, retention keeps the newest, and `tail` streams each one as it ends.
+import { execFile, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+
+const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
+const RETAINED = 5;
+
+const APP = `export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/boom") {
+      console.warn("about to fail", { path: url.pathname });
+      throw new Error("boom");
+    }
+    console.log("hello", url.pathname);
+    return new Response("ok " + url.pathname);
+  },
+};`;
+
+/** @type {import("../helpers/platform.js").Platform} */
+let platform;
+
+beforeAll(async () => {
+  platform = await startPlatform({ env: { OUTPOST_LOG_RETENTION_EVENTS: String(RETAINED), OUTPOST_STALL_MS: "300", OUTPOST_SUSPEND_AFTER: "1" } });
+  const entry = await workerFile(APP);
+  await platform.deploy("app", entry, { observability: { enabled: true } });
+  await platform.deploy("quiet", entry);
+  await platform.deploy("unsampled", entry, { observability: { enabled: true, headSamplingRate: 0 } });
+  await platform.deploy("churn", entry, { observability: { enabled: true } });
+  await platform.deploy("spinner", await workerFile(`export default { fetch() { for (;;); } };`), { observability: { enabled: true } });
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+/** @param {string} worker @param {string} [query] */
+async function stored(worker, query = "") {
+  const { status, body } = await platform.admin("GET", `/v1/workers/${worker}/logs${query}`);
+  expect(status, JSON.stringify(body)).toBe(200);
+  return body;
+}
+
+/** @param {string[]} args */
+async function cli(args) {
+  const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token };
+  return (await promisify(execFile)(process.execPath, [CLI, ...args], { env })).stdout;
+}
+
+describe("stored logs", () => {
+  beforeAll(async () => {
+    expect((await platform.fetchWorker("app", "/hi?x=1", { headers: { "x-kind": "greeting" } })).status).toBe(200);
+    expect((await platform.fetchWorker("app", "/boom")).status).toBe(500);
+    await waitUntil(async () => (await stored("app")).events.length === 2, 10_000);
+  });
+
+  it("GET /logs: each invocation with outcome, request, status, lines and exceptions, newest first", async () => {
+    const { events, cursor, dropped } = await stored("app");
+    expect(cursor).toBe(null);
+    expect(dropped).toBe(0);
+    const [boom, hi] = events;
+    expect(hi).toMatchObject({ worker: "app", trigger: "fetch", outcome: "ok", method: "GET", path: "/hi?x=1", status: 200, exceptions: [], dropped: 0 });
+    expect(hi.logs).toEqual([{ at: expect.any(String), level: "info", message: "hello /hi" }]);
+    expect(hi.requestId).toMatch(/^[0-9a-f]{16}$/);
+    expect(hi.headers).toMatchObject({ "x-kind": "greeting", "cf-ray": hi.requestId });
+    // It threw: the worker gave no response (the client got the platform's 500).
+    expect(boom).toMatchObject({ outcome: "exception", path: "/boom", status: null });
+    expect(boom.logs).toEqual([{ at: expect.any(String), level: "warn", message: 'about to fail {"path":"/boom"}' }]);
+    expect(boom.exceptions).toEqual([{ at: expect.any(String), name: "Error", message: "boom", stack: expect.stringContaining("worker.js:7") }]);
+    expect(Date.parse(boom.at)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("filters: outcome, status, level, search, method, time range, limit and cursor", async () => {
+    const paths = async (/** @type {string} */ query) => (await stored("app", query)).events.map((/** @type {any} */ e) => e.path);
+    expect(await paths("?outcome=error")).toEqual(["/boom"]);
+    expect(await paths("?outcome=ok")).toEqual(["/hi?x=1"]);
+    expect(await paths("?status=200")).toEqual(["/hi?x=1"]);
+    expect(await paths("?status=500")).toEqual([]);
+    expect(await paths("?level=warn")).toEqual(["/boom"]);
+    expect(await paths("?level=info")).toEqual(["/boom", "/hi?x=1"]);
+    expect(await paths("?search=HELLO")).toEqual(["/hi?x=1"]);
+    expect(await paths("?search=100%25")).toEqual([]);
+    expect(await paths("?method=post")).toEqual([]);
+    expect(await paths("?header=x-kind:greeting")).toEqual(["/hi?x=1"]);
+    expect(await paths("?header=X-Kind")).toEqual(["/hi?x=1"]);
+    expect(await paths("?header=x-kind:other")).toEqual([]);
+    expect(await paths(`?since=${Date.now() + 60_000}`)).toEqual([]);
+    expect(await paths(`?until=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual(["/boom", "/hi?x=1"]);
+    const first = await stored("app", "?limit=1");
+    expect(first.events.map((/** @type {any} */ e) => e.path)).toEqual(["/boom"]);
+    expect(await paths(`?limit=1&cursor=${first.cursor}`)).toEqual(["/hi?x=1"]);
+  });
+
+  it("GET /logs: bad filters are a 400 naming the parameter; an unknown worker a 404", async () => {
+    const bad = await platform.admin("GET", "/v1/workers/app/logs?level=loud");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("ERR_BAD_REQUEST");
+    expect(bad.body.error.message).toContain("query.level");
+    expect((await platform.admin("GET", "/v1/workers/app/logs?since=yesterday")).body.error.message).toContain("query.since");
+    expect((await platform.admin("GET", "/v1/workers/app/logs?limit=501")).status).toBe(400);
+    expect((await platform.admin("GET", "/v1/workers/app/logs?surprise=1")).status).toBe(400);
+    expect(await platform.admin("GET", "/v1/workers/nobody/logs")).toEqual({
+      status: 404,
+      body: { error: { code: "ERR_NOT_FOUND", message: "No worker named nobody." } },
+    });
+  });
+
+  it("outpost logs: stored invocations, oldest first, with the same filters", async () => {
+    const json = (await cli(["logs", "app", "--format", "json", "--status", "error"]))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(json.map((e) => [e.path, e.outcome])).toEqual([["/boom", "exception"]]);
+    const pretty = await cli(["logs", "app"]);
+    expect(pretty).toMatch(/GET \/hi\?x=1 200 ok[^\n]*\n {2}\(info\) hello \/hi\n[^\n]*GET \/boom - exception/);
+    expect(pretty).toContain("  ✘ Error: boom");
+    expect(await cli(["logs", "app", "--search", "nothing-like-this"])).toContain("no stored invocations of app match");
+    const first = await cli(["logs", "app", "--limit", "1"]);
+    expect(first).toContain("GET /boom");
+    const cursor = /add --cursor (\S+)\)/.exec(first)?.[1] ?? "";
+    expect(await cli(["logs", "app", "--limit", "1", "--cursor", cursor])).toContain("GET /hi?x=1");
+  });
+
+  it("a version without observability, or sampled at 0, stores nothing", async () => {
+    expect((await platform.fetchWorker("quiet", "/q")).status).toBe(200);
+    expect((await platform.fetchWorker("unsampled", "/u")).status).toBe(200);
+    // The app's invocation after theirs is stored: theirs would have been by then.
+    expect((await platform.fetchWorker("app", "/after")).status).toBe(200);
+    await waitUntil(async () => (await stored("app", "?search=after")).events.length === 1, 10_000);
+    expect((await stored("quiet")).events).toEqual([]);
+    expect((await stored("unsampled")).events).toEqual([]);
+  });
+});
+
+it(`retention: a worker keeps its newest ${RETAINED} invocations, never more`, async () => {
+  for (let i = 0; i < RETAINED + 4; i++) expect((await platform.fetchWorker("churn", `/n${i}`)).status).toBe(200);
+  /** @type {string[]} */
+  let paths = [];
+  // Each process stores its own invocations: the last request's may be stored before an earlier one.
+  await waitUntil(async () => {
+    paths = (await stored("churn")).events.map((/** @type {any} */ e) => e.path);
+    expect(paths.length).toBeLessThanOrEqual(RETAINED);
+    return ["/n6", "/n7", "/n8"].every((path) => paths.includes(path));
+  }, 10_000);
+  expect(paths).toHaveLength(RETAINED);
+});
+
+it("deleting a worker deletes its stored invocations: the name deployed again starts clean", async () => {
+  const entry = await workerFile(APP);
+  await platform.deploy("gone", entry, { observability: { enabled: true } });
+  expect((await platform.fetchWorker("gone", "/before")).status).toBe(200);
+  await waitUntil(async () => (await stored("gone")).events.length === 1, 10_000);
+  expect((await platform.admin("DELETE", "/v1/workers/gone")).status).toBe(204);
+  expect((await platform.admin("GET", "/v1/workers/gone/logs")).status).toBe(404);
+  await platform.deploy("gone", entry, { observability: { enabled: true } });
+  expect((await stored("gone")).events).toEqual([]);
+});
+
+describe("tail", () => {
+  it("GET /tail streams an invocation as NDJSON within 1 s of its response", async () => {
+    const abort = new AbortController();
+    const response = await fetch(`${platform.adminUrl}/v1/workers/app/tail?outcome=ok`, {
+      headers: { authorization: `Bearer ${platform.token}` },
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/x-ndjson");
+    const reader = /** @type {ReadableStream<Uint8Array>} */ (response.body).getReader();
+    try {
+      // A failing invocation first: the filter keeps it out.
+      expect((await platform.fetchWorker("app", "/boom")).status).toBe(500);
+      expect((await platform.fetchWorker("app", "/live")).status).toBe(200);
+      const answered = Date.now();
+      const { value } = await reader.read();
+      const arrived = Date.now();
+      const [event] = new TextDecoder()
+        .decode(value)
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(event).toMatchObject({ path: "/live", outcome: "ok", logs: [{ level: "info", message: "hello /live" }] });
+      expect(arrived - answered).toBeLessThanOrEqual(1_000);
+    } finally {
+      abort.abort();
+    }
+  });
+
+  it("outpost tail --format json prints each invocation as it ends", async () => {
+    const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token };
+    const child = spawn(process.execPath, [CLI, "tail", "app", "--format", "json", "--method", "GET", "--search", "tailed", "--header", "x-tail:1"], { env });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    try {
+      // The tail starts after the newest stored invocation once it is connected: ask until one arrives.
+      await waitUntil(async () => {
+        await platform.fetchWorker("app", "/tailed", { headers: { "x-tail": "1" } });
+        return output.includes("\n");
+      }, 15_000);
+      const event = JSON.parse(output.split("\n")[0] ?? "");
+      expect(event).toMatchObject({ worker: "app", path: "/tailed", outcome: "ok", status: 200 });
+    } finally {
+      child.kill("SIGINT");
+    }
+  });
+});
+
+it("a slow store drops invocations and counts them; requests are served meanwhile", async () => {
+  const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
+  /** @type {() => void} */
+  let release = () => {};
+  const released = new Promise((resolve) => (release = () => resolve(undefined)));
+  /** @type {() => void} */
+  let locked = () => {};
+  const lockHeld = new Promise((resolve) => (locked = () => resolve(undefined)));
+  const holding = sql.begin(async (tx) => {
+    await tx`LOCK TABLE log_events IN ACCESS EXCLUSIVE MODE`;
+    locked();
+    await released;
+  });
+  try {
+    await lockHeld;
+    for (let i = 0; i < 3; i++) expect((await platform.fetchWorker("app", `/slow${i}`)).status).toBe(200);
+    // Statements wait on the lock until Postgres gives them up: the batch is dropped and counted.
+    await waitUntil(() => platform.logs().includes("log store:"), 15_000);
+    expect(platform.events().find((event) => event.msg?.startsWith("log store:"))).toMatchObject({
+      level: "warn",
+      src: "runner",
+      msg: expect.stringMatching(/^log store: \d+ invocations dropped \(the database refused the batch\)$/),
+    });
+  } finally {
+    release();
+    await holding;
+    await sql.end();
+  }
+  // A process writes its count with its next batch: ask until a request lands in each one that dropped.
+  await waitUntil(async () => {
+    expect((await platform.fetchWorker("app", "/after-slow")).status).toBe(200);
+    const kept = (await stored("app", "?search=/slow&limit=500")).events.length;
+    return kept + (await stored("app")).dropped === 3;
+  }, 15_000);
+  expect((await stored("app")).dropped).toBeGreaterThan(0);
+});
+
+// Last: it has a process killed.
+it("an invocation whose process was killed for spinning is stored from the incident (exceededCpu), then its refused requests (suspended)", async () => {
+  await platform.fetchWorker("spinner", "/spin").catch(() => {});
+  // A connection to the process being killed may break: asked again.
+  await waitUntil(async () => (await stored("spinner").catch(() => null))?.events.length === 1, 15_000);
+  const [event] = (await stored("spinner")).events;
+  expect(event).toMatchObject({ worker: "spinner", outcome: "exceededCpu", trigger: "other", logs: [], exceptions: [] });
+  expect((await stored("spinner", "?outcome=error")).events).toHaveLength(1);
+  // One incident suspends it here (OUTPOST_SUSPEND_AFTER=1): the requests it is not run for are stored too.
+  await waitUntil(async () => (await platform.fetchWorker("spinner", "/refused").catch(() => ({ status: 0 }))).status === 503, 15_000);
+  await waitUntil(async () => (await stored("spinner", "?outcome=suspended").catch(() => null))?.events.length >= 1, 10_000);
+  expect((await stored("spinner", "?outcome=suspended")).events[0]).toMatchObject({ outcome: "suspended", method: "GET", path: "/refused", status: 503 });
+});
