@@ -78,19 +78,24 @@ async function readOptional(path) {
  * Uploads the files the tenant does not have yet; returns how many were sent.
  * @param {Record<string, { hash: string, file: string }>} files
  * @param {string} [tenant]
+ * @param {(done: number, total: number) => void} [onProgress]  called before each upload and after the last
  */
-export async function uploadAssets(files, tenant) {
+export async function uploadAssets(files, tenant, onProgress = () => {}) {
   const byHash = new Map(Object.values(files).map((file) => [file.hash, file.file]));
   const { missing } = await callAdmin("POST", "/v1/assets/missing", { hashes: [...byHash.keys()], ...(tenant ? { tenant } : {}) });
   const { url, token } = adminEndpoint();
-  for (const hash of missing) {
+  for (const [done, hash] of missing.entries()) {
+    onProgress(done, missing.length);
     const response = await fetch(`${url}/v1/assets/${hash}${tenant ? `?tenant=${encodeURIComponent(tenant)}` : ""}`, {
       method: "PUT",
       headers: { authorization: `Bearer ${token}` },
       body: /** @type {ReadableStream} */ (Readable.toWeb(createReadStream(byHash.get(hash) ?? ""))),
       duplex: "half",
     });
-    if (!response.ok) throw new Error(`uploading asset ${byHash.get(hash)} failed: ${await response.text()}`);
+    if (!response.ok) {
+      throw new Error(`uploading asset ${byHash.get(hash)} failed: ${await response.text()}. Run the deploy again: files already uploaded are not sent twice.`);
+    }
   }
+  onProgress(missing.length, missing.length);
   return missing.length;
 }
