@@ -589,7 +589,12 @@ function refuseUnsupported(config, file) {
     }
   }
   if (found.length > 0) {
-    throw new Error(`${file} uses bindings Outpost does not implement yet: ${found.join(", ")}. Remove them or deploy without them.`);
+    // Workers Sites has a replacement both platforms serve: point there rather than only refuse.
+    const site = isTable(config.site) && typeof config.site.bucket === "string" ? config.site.bucket : undefined;
+    const sites = site
+      ? ` For [site], serve the files as static assets instead, as Cloudflare recommends: [assets] directory = ${JSON.stringify(site)} (the worker no longer needs __STATIC_CONTENT).`
+      : "";
+    throw new Error(`${file} uses bindings Outpost does not implement yet: ${found.join(", ")}. Remove them or deploy without them.${sites}`);
   }
 }
 

@@ -479,7 +479,8 @@ describe("what is refused", () => {
 
   it("config: a binding section without names is still named", () => {
     expect(refusal(`[site]\nbucket = "./public"\n[unsafe]\nmetadata = { a = 1 }`)).toBe(
-      "wrangler.toml uses bindings Outpost does not implement yet: site, unsafe. Remove them or deploy without them.",
+      "wrangler.toml uses bindings Outpost does not implement yet: site, unsafe. Remove them or deploy without them. " +
+        'For [site], serve the files as static assets instead, as Cloudflare recommends: [assets] directory = "./public" (the worker no longer needs __STATIC_CONTENT).',
     );
   });
 
