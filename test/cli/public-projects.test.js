@@ -117,10 +117,14 @@ it("todo-list-kv: the HTML template module filled from KV; the page's PUT saves 
   expect(first.headers["content-type"]).toBe("text/html;charset=UTF-8");
   expect(first.text).toContain('window.todos = [{"id":1,"name":"Finish the Cloudflare Workers blog post","completed":false}];');
   const todos = [{ id: 1, name: "</script><b>x</b>", completed: true }];
-  const saved = await platform.fetchWorker("todos", "/", { method: "PUT", headers: FETCH, body: JSON.stringify({ todos }) });
+  // The list is kept per CF-Connecting-IP, which the platform sets to the client's address
+  // whatever the client claims: a spoofed header neither picks another visitor's list nor splits this one's.
+  const spoofed = { ...FETCH, "cf-connecting-ip": "203.0.113.9" };
+  const saved = await platform.fetchWorker("todos", "/", { method: "PUT", headers: spoofed, body: JSON.stringify({ todos }) });
   expect(saved.status).toBe(200);
   const page = await platform.fetchWorker("todos", "/");
   expect(page.text).toContain('window.todos = [{"id":1,"name":"\\u003c/script>\\u003cb>x\\u003c/b>","completed":true}];');
+  expect(await platform.admin("GET", "/v1/kv/namespaces/todos/keys")).toMatchObject({ status: 200, body: { keys: [{ name: "data-127.0.0.1" }] } });
 });
 
 it("r2-explorer: the SPA loads on deep links; its fetch('/api/…') calls reach the worker and R2", async () => {
