@@ -638,7 +638,12 @@ function checker(file) {
   const check = {
     file,
     /** @param {unknown} value @param {string} where @returns {string | undefined} */
-    string: (value, where) => (value === undefined || typeof value === "string" ? value : fail(where, "a string")),
+    string: (value, where) => {
+      if (value === undefined || typeof value === "string") return value;
+      // An unquoted TOML date (compatibility_date = 2024-04-01) parses as a date, not a string.
+      if (value instanceof Date) fail(where, `a string: put the date in quotes, "${value.toISOString()}"`);
+      return fail(where, "a string");
+    },
     /** @param {unknown} value @param {string} where @returns {boolean | undefined} */
     boolean: (value, where) => (value === undefined || typeof value === "boolean" ? value : fail(where, "true or false")),
     /**

@@ -487,7 +487,7 @@ describe("what is refused", () => {
   it.each([
     [`name = 1`, "wrangler.toml: name must be a string"],
     [`main = ["src/index.ts"]`, "wrangler.toml: main must be a string"],
-    [`compatibility_date = 2026-04-01`, "wrangler.toml: compatibility_date must be a string"],
+    [`compatibility_date = 2026-04-01`, 'wrangler.toml: compatibility_date must be a string: put the date in quotes, "2026-04-01"'],
     [`compatibility_flags = "nodejs_compat"`, "wrangler.toml: compatibility_flags must be an array"],
     [`compatibility_flags = ["nodejs_compat", 2]`, "wrangler.toml: compatibility_flags[1] must be a string"],
     [`vars = "GREETING=hi"`, "wrangler.toml: vars must be a table"],
