@@ -35,6 +35,7 @@ Usage:
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
   outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
   outpost secret list WORKER | secret delete WORKER NAME
+  outpost secret put|delete NAME · secret list   as wrangler: the worker from --name or ./wrangler.toml (-e ENV)
   outpost secret bulk [FILE.json] [--name WORKER]   set several secrets: a JSON object of name → value or a .env file (stdin without FILE)
   outpost kv namespace list | kv namespace create NAME | kv namespace delete [NAME]
   outpost kv key put KEY [VALUE] [--path FILE] [--ttl S] [--expiration T] [--metadata JSON] | kv key get KEY [--text]
@@ -224,7 +225,12 @@ try {
     case "secret":
     case "vault":
     case "secrets": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" }, name: { type: "string" } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { tenant: { type: "string" }, name: { type: "string" }, env: { type: "string", short: "e" } },
+      });
+      const environment = values.env ?? process.env.CLOUDFLARE_ENV;
       const commands = await import("./commands.js");
       const [name, second, third] = positionals;
       const need = (/** @type {string | undefined} */ value, /** @type {string} */ usage) => {
@@ -235,8 +241,8 @@ try {
       else if (command === "routes") await commands.routes();
       else if (command === "domains") await commands.domains(positionals, values.tenant);
       else if (command === "tokens") await commands.tokens(positionals, values.tenant);
-      else if (command === "secret" && name === "bulk") await commands.secretBulk(second, values.name);
-      else if (command === "secret") await commands.secret(positionals);
+      else if (command === "secret" && name === "bulk") await commands.secretBulk(second, values.name, environment);
+      else if (command === "secret") await commands.secret(positionals, values.name, environment);
       else if (command === "vault") await commands.vault(positionals, values.tenant);
       else if (command === "secrets") {
         if (name !== "rotate-key") throw new Error("usage: outpost secrets rotate-key");

@@ -27,12 +27,13 @@ afterAll(async () => {
 });
 
 /**
- * The wrangler deploy commands in the project's README (an `npm run X` step is its script), as
- * argument lists for `outpost`.
+ * The `wrangler VERB` commands in the project's README (an `npm run X` step is its script; what
+ * is piped into a command is dropped), as argument lists for `outpost`.
  * @param {string} project
+ * @param {string} [verb]
  * @returns {Promise<string[][]>}
  */
-async function readmeDeploys(project) {
+async function readmeSteps(project, verb = "deploy") {
   const readme = await readFile(join(PROJECTS, project, "README.md"), "utf8");
   const scripts = await readFile(join(PROJECTS, project, "package.json"), "utf8").then(
     (text) => JSON.parse(text).scripts,
@@ -40,26 +41,28 @@ async function readmeDeploys(project) {
   );
   const steps = readme
     .split("\n")
-    .map((line) => line.replace(/#.*/, "").trim())
+    .map((line) => line.replace(/#.*/, "").replace(/^.*\|/, "").trim())
     .map((line) => line.match(/^npm run (\S+)$/)?.[1] ?? line)
     .map((line) => scripts[line] ?? line);
-  return steps.filter((step) => /^(npx )?wrangler deploy\b/.test(step)).map((step) => step.split(/\s+/).slice(step.startsWith("npx") ? 2 : 1));
+  return steps.filter((step) => new RegExp(`^(npx )?wrangler ${verb}\\b`).test(step)).map((step) => step.split(/\s+/).slice(step.startsWith("npx") ? 2 : 1));
 }
 
 /**
- * Runs `outpost ARGS` in the project's directory, with stdout and stderr piped.
+ * Runs `outpost ARGS` in the project's directory, with stdin, stdout and stderr piped.
  * @param {string} project
  * @param {string[]} args
+ * @param {string} [input]  written to its stdin
  * @returns {Promise<{ code: number, stdout: string, stderr: string }>}
  */
-function outpost(project, args) {
+function outpost(project, args, input = "") {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [join(ROOT, "cli/outpost.js"), ...args],
       { cwd: join(PROJECTS, project), env: { ...process.env, NODE_ENV: undefined, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token } },
       (error, stdout, stderr) => resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr }),
     );
+    child.stdin?.end(input);
   });
 }
 
@@ -69,7 +72,7 @@ function outpost(project, args) {
  * @param {string} project @param {number} [which]
  */
 async function deployAsReadmeSays(project, which = 0) {
-  const args = (await readmeDeploys(project))[which];
+  const args = (await readmeSteps(project))[which];
   if (!args) throw new Error(`${project}/README.md has no deploy step ${which}`);
   const { code, stdout, stderr } = await outpost(project, args);
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
@@ -77,7 +80,7 @@ async function deployAsReadmeSays(project, which = 0) {
 }
 
 it("hono-blog: `npm run deploy` (wrangler deploy --minify src/index.tsx): JSX pages rendered, static files served", async () => {
-  expect(await readmeDeploys("hono-blog")).toEqual([["deploy", "--minify", "src/index.tsx"]]);
+  expect(await readmeSteps("hono-blog")).toEqual([["deploy", "--minify", "src/index.tsx"]]);
   expect(await deployAsReadmeSays("hono-blog")).toMatch(/\nDeployed hono-blog \(version [0-9a-f]{12}\) → http:\/\/hono-blog\.localhost:\d+\/\n$/);
   const home = await platform.fetchWorker("hono-blog", "/", { headers: NAVIGATE });
   expect(home.status).toBe(200);
@@ -186,15 +189,25 @@ it("static-site: assets only, with _headers, _redirects, .assetsignore and a 404
   }
 });
 
-it("staging-env: `deploy --env staging`, then `deploy`: two workers, each with its own vars and KV", async () => {
-  expect(await readmeDeploys("staging-env")).toEqual([["deploy", "--env", "staging"], ["deploy"]]);
+it("staging-env: `deploy --env staging`, `secret put --env staging`, then `deploy`: two workers, each with its own vars, KV and secrets", async () => {
+  expect(await readmeSteps("staging-env")).toEqual([["deploy", "--env", "staging"], ["deploy"]]);
   expect(await deployAsReadmeSays("staging-env", 0)).toMatch(/^Deployed greeter-staging /);
   const greet = async (/** @type {string} */ worker) => JSON.parse((await platform.fetchWorker(worker, "/")).text);
-  expect(await greet("greeter-staging")).toEqual({ greeting: "Hello from staging", visits: 1 });
-  expect(await greet("greeter-staging")).toEqual({ greeting: "Hello from staging", visits: 2 });
+  expect(await greet("greeter-staging")).toEqual({ greeting: "Hello from staging", visits: 1, token: null });
+  // `wrangler secret put NAME --env staging`: the worker is the config's, in that environment.
+  const [secretPut] = await readmeSteps("staging-env", "secret");
+  expect(secretPut).toEqual(["secret", "put", "API_TOKEN", "--env", "staging"]);
+  expect(await outpost("staging-env", secretPut ?? [], "s3cret\n")).toEqual({
+    code: 0,
+    stdout: "Secret API_TOKEN set on greeter-staging; its next request sees it\n",
+    stderr: "",
+  });
+  expect(await greet("greeter-staging")).toEqual({ greeting: "Hello from staging", visits: 2, token: "s3cret" });
   expect((await platform.fetchWorker("greeter", "/")).status).toBe(404);
 
   expect(await deployAsReadmeSays("staging-env", 1)).toMatch(/^Deployed greeter /);
-  expect(await greet("greeter")).toEqual({ greeting: "Hello from production", visits: 1 });
-  expect(await greet("greeter-staging")).toEqual({ greeting: "Hello from staging", visits: 3 });
+  expect(await greet("greeter")).toEqual({ greeting: "Hello from production", visits: 1, token: null });
+  expect(await greet("greeter-staging")).toEqual({ greeting: "Hello from staging", visits: 3, token: "s3cret" });
+  expect(await outpost("staging-env", ["secret", "list"])).toEqual({ code: 0, stdout: "", stderr: "" });
+  expect((await outpost("staging-env", ["secret", "list", "-e", "staging"])).stdout).toMatch(/^API_TOKEN\t/);
 });
