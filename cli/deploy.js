@@ -315,9 +315,10 @@ function exists(path) {
  * @returns {[string, string]}
  */
 function splitPair(pair, flag, valueRequired) {
-  const at = pair.indexOf("=");
+  // KEY=VALUE, or wrangler's KEY:VALUE: a key has neither, so the first of them separates.
+  const at = pair.search(/[=:]/);
   if (at === -1) {
-    if (valueRequired) throw new Error(`${flag} expects KEY=VALUE, got ${JSON.stringify(pair)}`);
+    if (valueRequired) throw new Error(`${flag} expects KEY=VALUE (or KEY:VALUE), got ${JSON.stringify(pair)}`);
     return [pair, pair];
   }
   return [pair.slice(0, at), pair.slice(at + 1)];

@@ -19,7 +19,9 @@ Usage:
            [--percent P]   (a gradual rollout: the new version takes P % of requests)
            [--cpu-ms MS]   (limits.cpu_ms, 10-30000: its stall limit; the watchdog applies at least 200 and at most OUTPOST_MAX_STALL_MS)
     Flags override the config file's name, date and bindings of the same name; flags add to its
-    compatibility flags. A KV namespace defaults to the binding's name.
+    compatibility flags. A KV namespace defaults to the binding's name. wrangler's spellings
+    --var KEY:VALUE and --compatibility-flags work too; --keep-vars, --upload-source-maps and
+    --logpush are accepted and ignored (Outpost has no dashboard vars, source maps or Logpush).
   outpost workers                              workers, versions serving, rollouts, routes, suspensions and probation
   outpost resume NAME                          lift the worker's suspension
   outpost versions NAME                        stored versions, oldest first
@@ -139,6 +141,13 @@ try {
           tenant: { type: "string" },
           "compatibility-date": { type: "string" },
           "compatibility-flag": { type: "string", multiple: true, default: [] },
+          // wrangler's spelling of the same flag.
+          "compatibility-flags": { type: "string", multiple: true, default: [] },
+          // wrangler flags about Cloudflare-side state Outpost does not have (dashboard vars,
+          // source maps, Logpush): accepted, as their config keys are, and ignored.
+          "keep-vars": { type: "boolean" },
+          "upload-source-maps": { type: "boolean" },
+          logpush: { type: "boolean" },
           message: { type: "string" },
           percent: { type: "string" },
           "cpu-ms": { type: "string" },
@@ -161,7 +170,7 @@ try {
         vars: values.var,
         vaults: values.vault,
         r2: values.r2,
-        compatibilityFlags: values["compatibility-flag"],
+        compatibilityFlags: [...values["compatibility-flag"], ...values["compatibility-flags"]],
         ...(values.tenant ? { tenant: values.tenant } : {}),
         ...(values["compatibility-date"] ? { compatibilityDate: values["compatibility-date"] } : {}),
         ...(values.message ? { message: values.message } : {}),
@@ -271,6 +280,11 @@ try {
       throw new Error(`unknown command ${command}\n\n${HELP}`);
   }
 } catch (error) {
+  if (/** @type {NodeJS.ErrnoException} */ (error).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /** @type {Error} */ (error).message.match(/'([^']+)'/)?.[1];
+    console.error(`outpost: outpost ${command} has no option ${option}: see outpost --help for its options`);
+    process.exit(1);
+  }
   console.error(`outpost: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
 }
