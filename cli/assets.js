@@ -17,6 +17,9 @@ const MAX_FILE_BYTES = 25 * 1024 * 1024;
  * @returns {Promise<Record<string, { hash: string, size: number, file: string }>>} URL path → file
  */
 export async function collectAssets(directory) {
+  if (!(await stat(directory).catch(() => undefined))?.isDirectory()) {
+    throw new Error(`the assets directory ${directory} does not exist: run the project's build first, or fix [assets] directory`);
+  }
   const assetsIgnore = await readOptional(join(directory, ".assetsignore"));
   const ignored = assetsIgnoreMatcher(assetsIgnore);
   /** @type {Record<string, { hash: string, size: number, file: string }>} */

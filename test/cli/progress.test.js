@@ -1,5 +1,5 @@
 // Progress lines: written only to a terminal, erased before the command's own output; a deploy
-// reports its steps through them.
+// reports its steps through them; its errors say what to do next.
 import { describe, expect, it } from "vitest";
 import { deploy } from "../../cli/deploy.js";
 import { NO_PROGRESS, progressOn } from "../../cli/progress.js";
@@ -41,7 +41,7 @@ describe("progressOn", () => {
   });
 });
 
-describe("deploy progress", () => {
+describe("deploy: progress, and errors that say what to do", () => {
   it("deploy: on a terminal, bundling and reading assets are shown, and erased before the result", async () => {
     const dir = await tempProject({
       "wrangler.toml": 'name = "progress"\nmain = "src/index.js"\nassets = { directory = "public" }\n',
@@ -74,6 +74,13 @@ describe("deploy progress", () => {
     const stream = fakeStream(true);
     await expect(deploy({ target: dir, dryRun: true }, progressOn(stream))).rejects.toThrow(/Could not resolve "\.\/missing\.js"/);
     expect(stream.written.at(-1)).toBe("\r\x1b[K");
+  });
+
+  it("deploy: an assets directory that does not exist says to build first", async () => {
+    const dir = await tempProject({ "wrangler.toml": 'name = "unbuilt"\nassets = { directory = "dist" }\n' });
+    await expect(deploy({ target: dir, dryRun: true })).rejects.toThrow(
+      `the assets directory ${dir}/dist does not exist: run the project's build first, or fix [assets] directory`,
+    );
   });
 
   it("deploy: a main that does not exist names the key and what to do", async () => {
