@@ -17,6 +17,9 @@ const MAX_FILE_BYTES = 25 * 1024 * 1024;
  * @returns {Promise<Record<string, { hash: string, size: number, file: string }>>} URL path → file
  */
 export async function collectAssets(directory) {
+  if (!(await stat(directory).catch(() => undefined))?.isDirectory()) {
+    throw new Error(`the assets directory ${directory} does not exist: run the project's build first, or fix [assets] directory`);
+  }
   const assetsIgnore = await readOptional(join(directory, ".assetsignore"));
   const ignored = assetsIgnoreMatcher(assetsIgnore);
   /** @type {Record<string, { hash: string, size: number, file: string }>} */
@@ -78,19 +81,24 @@ async function readOptional(path) {
  * Uploads the files the tenant does not have yet; returns how many were sent.
  * @param {Record<string, { hash: string, file: string }>} files
  * @param {string} [tenant]
+ * @param {(done: number, total: number) => void} [onProgress]  called before each upload and after the last
  */
-export async function uploadAssets(files, tenant) {
+export async function uploadAssets(files, tenant, onProgress = () => {}) {
   const byHash = new Map(Object.values(files).map((file) => [file.hash, file.file]));
   const { missing } = await callAdmin("POST", "/v1/assets/missing", { hashes: [...byHash.keys()], ...(tenant ? { tenant } : {}) });
   const { url, token } = adminEndpoint();
-  for (const hash of missing) {
+  for (const [done, hash] of missing.entries()) {
+    onProgress(done, missing.length);
     const response = await fetch(`${url}/v1/assets/${hash}${tenant ? `?tenant=${encodeURIComponent(tenant)}` : ""}`, {
       method: "PUT",
       headers: { authorization: `Bearer ${token}` },
       body: /** @type {ReadableStream} */ (Readable.toWeb(createReadStream(byHash.get(hash) ?? ""))),
       duplex: "half",
     });
-    if (!response.ok) throw new Error(`uploading asset ${byHash.get(hash)} failed: ${await response.text()}`);
+    if (!response.ok) {
+      throw new Error(`uploading asset ${byHash.get(hash)} failed: ${await response.text()}. Run the deploy again: files already uploaded are not sent twice.`);
+    }
   }
+  onProgress(missing.length, missing.length);
   return missing.length;
 }

@@ -97,7 +97,18 @@ function nodeBuiltinsPlugin(bareNames) {
 /** What to do when esbuild could not resolve a Node built-in (wrangler gives the same advice). @param {string} text */
 function builtinHint(text) {
   const name = /^Could not resolve "([^"]+)"$/.exec(text)?.[1];
-  return name && NODE_BUILTIN.test(name) ? ` (a Node.js built-in: add the "nodejs_compat" compatibility flag to use it)` : "";
+  if (!name) return "";
+  if (NODE_BUILTIN.test(name)) return ` (a Node.js built-in: add the "nodejs_compat" compatibility flag to use it)`;
+  // A package name, not a path: most often the project's dependencies are not installed yet.
+  return /^[./]/.test(name) ? "" : ` (a package: install the project's dependencies, e.g. npm install, or add it with npm install ${packageOf(name)})`;
+}
+
+/** The npm package an import names: `@scope/pkg/sub` → `@scope/pkg`, `pkg/sub` → `pkg`. @param {string} specifier */
+function packageOf(specifier) {
+  return specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 }
 
 /**

@@ -119,10 +119,17 @@ export async function tokens([action, value], tenant) {
 }
 
 /**
- * `secret put|list|delete WORKER [NAME]`: a worker's secret bindings.
+ * `secret put|list|delete WORKER [NAME]`, or as wrangler `secret put|delete NAME` and `secret list`
+ * (the worker from `--name WORKER` or the project's config, `--env` merged): a worker's secret bindings.
  * @param {string[]} args
+ * @param {string | undefined} workerFlag
+ * @param {string | undefined} env
  */
-export async function secret([action, worker, name]) {
+export async function secret([action, ...args], workerFlag, env) {
+  // wrangler's shape names only the secret (`secret put API_KEY`, `secret list`), the worker coming
+  // from --name or the project's config; Outpost's own names the worker first.
+  const wranglerShape = args.length === (action === "list" ? 0 : 1) || workerFlag !== undefined;
+  const [worker, name] = wranglerShape ? [workerFlag ?? projectName(env), args[0]] : args;
   if (!worker) throw new Error("usage: outpost secret put|list|delete WORKER [NAME]");
   const base = `${path(worker)}/secrets`;
   if (action === "put" && name) {
@@ -146,9 +153,10 @@ export async function secret([action, worker, name]) {
  * defaults to the project config's name.
  * @param {string | undefined} file
  * @param {string | undefined} worker
+ * @param {string | undefined} env
  */
-export async function secretBulk(file, worker) {
-  const name = worker ?? projectName();
+export async function secretBulk(file, worker, env) {
+  const name = worker ?? projectName(env);
   const text = readFileSync(file ?? 0, "utf8");
   const where = file ?? "stdin";
   const values = secretsIn(text, where);
@@ -177,9 +185,10 @@ function secretsIn(text, where) {
   return /** @type {Record<string, string>} */ (values);
 }
 
-function projectName() {
+/** @param {string | undefined} [env] */
+function projectName(env) {
   const file = findWranglerConfig(process.cwd());
-  const name = file === undefined ? undefined : loadWranglerConfig(file).name;
+  const name = file === undefined ? undefined : loadWranglerConfig(file, env).name;
   if (!name) throw new Error("name the worker: --name WORKER (or run from a project whose wrangler.toml has a name)");
   return name;
 }

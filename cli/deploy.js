@@ -1,10 +1,11 @@
 // `outpost deploy [dir | wrangler.toml | entry] [-c FILE] [-e ENV] [--name N] [--kv BINDING[=namespace]]… [--var KEY=VALUE]…`
 import { existsSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { collectAssetRules, collectAssets, uploadAssets } from "./assets.js";
 import { bundleWorker } from "./bundle.js";
 import { callAdmin } from "./admin-client.js";
+import { NO_PROGRESS, progressOn } from "./progress.js";
 import { CONFIG_FILES, findWranglerConfig, findWranglerConfigUp, loadWranglerConfig, redirectedConfig } from "./wrangler-config.js";
 
 /**
@@ -57,9 +58,10 @@ import { CONFIG_FILES, findWranglerConfig, findWranglerConfigUp, loadWranglerCon
  * Reads the project (or takes the entry file), applies the command-line flags and bundles:
  * everything a deploy sends, nothing sent yet.
  * @param {DeployOptions} options
+ * @param {import("./progress.js").Progress} [progress]  told of the steps that take a while
  * @returns {Promise<{ name: string, body: DeployBody, assetFiles?: Record<string, { hash: string, size: number, file: string }> | undefined, warnings: string[], source: ConfigSource | undefined, hasCode: boolean }>}
  */
-export async function deployBody(options) {
+export async function deployBody(options, progress = NO_PROGRESS) {
   const { config, entryFile } = projectOf(options);
   const file = config ? basename(config.path) : undefined;
   const name = options.name ?? config?.name;
@@ -71,6 +73,9 @@ export async function deployBody(options) {
   // An entry file on the command line replaces the config's `main`, as with wrangler.
   const entry = entryFile ?? config?.main;
   if (!entry && !config?.assets) throw new Error(`${file}: main is missing: set it to the worker's entry file, e.g. main = "src/index.ts"`);
+  if (entry && !entryFile && !existsSync(entry)) {
+    throw new Error(`${file}: main: ${relative(process.cwd(), entry)} does not exist: set main to the worker's entry file, or run the project's build first`);
+  }
   if (!entry && config?.assets?.runWorkerFirst) {
     throw new Error(`${file}: Cannot set run_worker_first without a Worker script. Remove run_worker_first, or set main to the worker's entry file.`);
   }
@@ -103,7 +108,9 @@ export async function deployBody(options) {
   const compatibilityFlags = [...new Set([...(config?.compatibilityFlags ?? []), ...(options.compatibilityFlags ?? [])])];
   const bundleOptions = { ...config?.bundle, compatibilityFlags, ...(compatibilityDate ? { compatibilityDate } : {}) };
   if (options.minify) bundleOptions.esbuild = { ...bundleOptions.esbuild, minify: true };
+  if (entry) progress.show(`Bundling ${relative(process.cwd(), resolve(entry)) || entry}…`);
   const { mainModule, modules } = entry ? await bundleWorker(entry, bundleOptions) : ASSETS_ONLY;
+  if (config?.assets) progress.show(`Reading assets in ${relative(process.cwd(), config.assets.directory) || "."}…`);
   const assetFiles = config?.assets ? await collectAssets(config.assets.directory) : undefined;
   const assetRules = config?.assets ? await collectAssetRules(config.assets.directory, config.assets.htmlHandling) : undefined;
   /** @type {DeployBody} */
@@ -177,9 +184,22 @@ function defined(record) {
   return /** @type {T} */ (Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)));
 }
 
-/** @param {DeployOptions} options */
-export async function deploy(options) {
-  const { name, body, assetFiles, warnings, source, hasCode } = await deployBody(options);
+/**
+ * @param {DeployOptions} options
+ * @param {import("./progress.js").Progress} [progress]  default: on stderr when it is a terminal
+ */
+export async function deploy(options, progress = progressOn(process.stderr)) {
+  try {
+    return await deployWith(options, progress);
+  } finally {
+    progress.clear();
+  }
+}
+
+/** @param {DeployOptions} options @param {import("./progress.js").Progress} progress */
+async function deployWith(options, progress) {
+  const { name, body, assetFiles, warnings, source, hasCode } = await deployBody(options, progress);
+  progress.clear();
   for (const warning of warnings) console.warn(`warning: ${warning}`);
   if (options.outdir) await writeBundle(options.outdir, body);
   if (options.dryRun) {
@@ -188,17 +208,20 @@ export async function deploy(options) {
     );
     return undefined;
   }
-  const put = () =>
-    callAdmin("PUT", `/v1/workers/${encodeURIComponent(name)}`, body).catch((error) => {
+  const put = () => {
+    progress.show(`Deploying ${name}…`);
+    return callAdmin("PUT", `/v1/workers/${encodeURIComponent(name)}`, body).catch((error) => {
       throw source ? new Error(inConfigTerms(error.message, source)) : error;
     });
+  };
   // The platform checks the uploaded assets last: a deploy refused for anything else uploads none.
   let uploaded = 0;
   const result = await put().catch(async (/** @type {Error} */ error) => {
     if (!assetFiles || !/ was not uploaded; upload it first/.test(error.message)) throw error;
-    uploaded = await uploadAssets(assetFiles, options.tenant);
+    uploaded = await uploadAssets(assetFiles, options.tenant, (done, total) => progress.show(`Uploading assets ${done}/${total}…`));
     return put();
   });
+  progress.clear();
   if (assetFiles) console.log(`Assets: ${Object.keys(assetFiles).length} files, ${uploaded} uploaded (the rest unchanged)`);
   const what = result.rolloutPercent !== undefined ? `Rolling out to ${result.rolloutPercent} % of` : result.changed ? "Deployed" : "Unchanged";
   // As with wrangler, a project without `main` replaces the worker's code with an assets-only one: say so.
@@ -294,9 +317,10 @@ function exists(path) {
  * @returns {[string, string]}
  */
 function splitPair(pair, flag, valueRequired) {
-  const at = pair.indexOf("=");
+  // KEY=VALUE, or wrangler's KEY:VALUE: a key has neither, so the first of them separates.
+  const at = pair.search(/[=:]/);
   if (at === -1) {
-    if (valueRequired) throw new Error(`${flag} expects KEY=VALUE, got ${JSON.stringify(pair)}`);
+    if (valueRequired) throw new Error(`${flag} expects KEY=VALUE (or KEY:VALUE), got ${JSON.stringify(pair)}`);
     return [pair, pair];
   }
   return [pair.slice(0, at), pair.slice(at + 1)];

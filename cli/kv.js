@@ -7,6 +7,7 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { adminFetch, callAdmin } from "./admin-client.js";
 import { findWranglerConfig, loadWranglerConfig } from "./wrangler-config.js";
+import { progressOn } from "./progress.js";
 
 /** The admin API's limits of one bulk request (runner/kv/admin.ts), with room for the JSON around the items. */
 const BULK = { keys: 10_000, bytes: 36 * 1024 * 1024 };
@@ -247,16 +248,21 @@ async function bulkDelete(file, options) {
  * @param {T[]} items @param {string} done @param {(batch: T[]) => Promise<unknown>} send
  */
 async function inBatches(items, done, send) {
+  const progress = progressOn(process.stderr);
   let sent = 0;
-  while (sent < items.length) {
-    let end = sent;
-    for (let bytes = 0; end < items.length && end - sent < BULK.keys; end++) {
-      bytes += Buffer.byteLength(JSON.stringify(items[end])) + 1;
-      if (bytes > BULK.bytes && end > sent) break;
+  try {
+    while (sent < items.length) {
+      let end = sent;
+      for (let bytes = 0; end < items.length && end - sent < BULK.keys; end++) {
+        bytes += Buffer.byteLength(JSON.stringify(items[end])) + 1;
+        if (bytes > BULK.bytes && end > sent) break;
+      }
+      await send(items.slice(sent, end));
+      sent = end;
+      if (sent < items.length) progress.show(`${sent} of ${items.length} keys ${done}…`);
     }
-    await send(items.slice(sent, end));
-    sent = end;
-    if (process.stderr.isTTY && sent < items.length) process.stderr.write(`${sent} of ${items.length} keys ${done}\n`);
+  } finally {
+    progress.clear();
   }
 }
 

@@ -19,7 +19,9 @@ Usage:
            [--percent P]   (a gradual rollout: the new version takes P % of requests)
            [--cpu-ms MS]   (limits.cpu_ms, 10-30000: its stall limit; the watchdog applies at least 200 and at most OUTPOST_MAX_STALL_MS)
     Flags override the config file's name, date and bindings of the same name; flags add to its
-    compatibility flags. A KV namespace defaults to the binding's name.
+    compatibility flags. A KV namespace defaults to the binding's name. wrangler's spellings
+    --var KEY:VALUE and --compatibility-flags work too; --keep-vars, --upload-source-maps and
+    --logpush are accepted and ignored (Outpost has no dashboard vars, source maps or Logpush).
   outpost workers                              workers, versions serving, rollouts, routes, suspensions and probation
   outpost resume NAME                          lift the worker's suspension
   outpost versions NAME                        stored versions, oldest first
@@ -35,6 +37,7 @@ Usage:
   outpost tokens create NAME [--tenant ID] | tokens list | tokens revoke ID   (operator token needed)
   outpost secret put WORKER NAME               set a secret binding (value from stdin, or typed at a prompt)
   outpost secret list WORKER | secret delete WORKER NAME
+  outpost secret put|delete NAME · secret list   as wrangler: the worker from --name or ./wrangler.toml (-e ENV)
   outpost secret bulk [FILE.json] [--name WORKER]   set several secrets: a JSON object of name → value or a .env file (stdin without FILE)
   outpost kv namespace list | kv namespace create NAME | kv namespace delete [NAME]
   outpost kv key put KEY [VALUE] [--path FILE] [--ttl S] [--expiration T] [--metadata JSON] | kv key get KEY [--text]
@@ -143,6 +146,13 @@ try {
           tenant: { type: "string" },
           "compatibility-date": { type: "string" },
           "compatibility-flag": { type: "string", multiple: true, default: [] },
+          // wrangler's spelling of the same flag.
+          "compatibility-flags": { type: "string", multiple: true, default: [] },
+          // wrangler flags about Cloudflare-side state Outpost does not have (dashboard vars,
+          // source maps, Logpush): accepted, as their config keys are, and ignored.
+          "keep-vars": { type: "boolean" },
+          "upload-source-maps": { type: "boolean" },
+          logpush: { type: "boolean" },
           message: { type: "string" },
           percent: { type: "string" },
           "cpu-ms": { type: "string" },
@@ -165,7 +175,7 @@ try {
         vars: values.var,
         vaults: values.vault,
         r2: values.r2,
-        compatibilityFlags: values["compatibility-flag"],
+        compatibilityFlags: [...values["compatibility-flag"], ...values["compatibility-flags"]],
         ...(values.tenant ? { tenant: values.tenant } : {}),
         ...(values["compatibility-date"] ? { compatibilityDate: values["compatibility-date"] } : {}),
         ...(values.message ? { message: values.message } : {}),
@@ -273,7 +283,12 @@ try {
     case "secret":
     case "vault":
     case "secrets": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tenant: { type: "string" }, name: { type: "string" } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { tenant: { type: "string" }, name: { type: "string" }, env: { type: "string", short: "e" } },
+      });
+      const environment = values.env ?? process.env.CLOUDFLARE_ENV;
       const commands = await import("./commands.js");
       const [name, second, third] = positionals;
       const need = (/** @type {string | undefined} */ value, /** @type {string} */ usage) => {
@@ -284,8 +299,8 @@ try {
       else if (command === "routes") await commands.routes();
       else if (command === "domains") await commands.domains(positionals, values.tenant);
       else if (command === "tokens") await commands.tokens(positionals, values.tenant);
-      else if (command === "secret" && name === "bulk") await commands.secretBulk(second, values.name);
-      else if (command === "secret") await commands.secret(positionals);
+      else if (command === "secret" && name === "bulk") await commands.secretBulk(second, values.name, environment);
+      else if (command === "secret") await commands.secret(positionals, values.name, environment);
       else if (command === "vault") await commands.vault(positionals, values.tenant);
       else if (command === "secrets") {
         if (name !== "rotate-key") throw new Error("usage: outpost secrets rotate-key");
@@ -314,6 +329,11 @@ try {
       throw new Error(`unknown command ${command}\n\n${HELP}`);
   }
 } catch (error) {
+  if (/** @type {NodeJS.ErrnoException} */ (error).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /** @type {Error} */ (error).message.match(/'([^']+)'/)?.[1];
+    console.error(`outpost: outpost ${command} has no option ${option}: see outpost --help for its options`);
+    process.exit(1);
+  }
   console.error(`outpost: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
 }

@@ -597,7 +597,12 @@ function refuseUnsupported(config, file) {
     }
   }
   if (found.length > 0) {
-    throw new Error(`${file} uses bindings Outpost does not implement yet: ${found.join(", ")}. Remove them or deploy without them.`);
+    // Workers Sites has a replacement both platforms serve: point there rather than only refuse.
+    const site = isTable(config.site) && typeof config.site.bucket === "string" ? config.site.bucket : undefined;
+    const sites = site
+      ? ` For [site], serve the files as static assets instead, as Cloudflare recommends: [assets] directory = ${JSON.stringify(site)} (the worker no longer needs __STATIC_CONTENT).`
+      : "";
+    throw new Error(`${file} uses bindings Outpost does not implement yet: ${found.join(", ")}. Remove them or deploy without them.${sites}`);
   }
 }
 
@@ -641,7 +646,12 @@ function checker(file) {
   const check = {
     file,
     /** @param {unknown} value @param {string} where @returns {string | undefined} */
-    string: (value, where) => (value === undefined || typeof value === "string" ? value : fail(where, "a string")),
+    string: (value, where) => {
+      if (value === undefined || typeof value === "string") return value;
+      // An unquoted TOML date (compatibility_date = 2024-04-01) parses as a date, not a string.
+      if (value instanceof Date) fail(where, `a string: put the date in quotes, "${value.toISOString()}"`);
+      return fail(where, "a string");
+    },
     /** @param {unknown} value @param {string} where @returns {boolean | undefined} */
     boolean: (value, where) => (value === undefined || typeof value === "boolean" ? value : fail(where, "true or false")),
     /**

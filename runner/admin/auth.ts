@@ -5,7 +5,8 @@ import { scopeOfToken } from "../control/tokens.ts";
 import type { Env } from "../env.ts";
 import { PlatformError } from "../errors.ts";
 import { type AuditNote, requestedPath } from "./audit.ts";
-import { FailureThrottle, clientAddress } from "./throttle.ts";
+import { FailureThrottle } from "./throttle.ts";
+import { clientAddress } from "../client-address.ts";
 import { fromHex, sha256Hex } from "../encoding.ts";
 import { CSRF_HEADER, checkCsrf, sessionOf } from "./session.ts";
 

@@ -12,7 +12,8 @@ import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, worker
 import { suspendedMessage } from "./suspended.ts";
 import { textResponse } from "../text-response.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
-import { forwardToProbation, isProbationProcess, oneAtATime } from "./probation.ts";
+import { CLIENT_IP_HEADER, forwardToProbation, isProbationProcess, oneAtATime, setClientIp } from "./probation.ts";
+import { clientAddress } from "../client-address.ts";
 import { bodyTooLarge, countedBody, declaresTooMuch } from "./body-limit.ts";
 import { TenantIsolateCapReached, refusedAtCap } from "./isolate-budget.ts";
 import { beginInvocation, endInvocation } from "../limits/invocations.ts";
@@ -55,11 +56,17 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   const asset = assets && (await assetsBeforeWorker(env, route.tenant, assets, request));
   if (asset) return asset;
   const probation = route.probation && env.CONFIG.probationPort !== null;
-  if (probation && !isProbationProcess(env)) return forwardToProbation(request, env, route.worker);
+  // Cloudflare's header for the client's address, whatever the client sent: workers key rate
+  // limits and per-visitor data on it. In the probation process the runner that forwarded the
+  // request has set it already.
+  const address = clientAddress(request.cf?.clientIp);
+  const clientIp = isProbationProcess(env) ? request.headers.get(CLIENT_IP_HEADER) : address === "unknown" ? null : address;
+  if (probation && !isProbationProcess(env)) return forwardToProbation(request, env, route.worker, clientIp);
   // Set here, whatever the client sent: the id that ties the worker's log events to this request.
   const requestId = toHex(crypto.getRandomValues(new Uint8Array(8)));
   const headers = new Headers(request.headers);
   headers.set(REQUEST_ID_HEADER, requestId);
+  setClientIp(headers, clientIp);
   const counted = countedBody(request, bodyLimit);
   const forwarded = counted ? new Request(request, { headers, body: counted.body }) : new Request(request, { headers });
   // Why building the isolate failed: the platform's failure, told apart from the worker's own

@@ -12,6 +12,15 @@ import { toHex } from "../encoding.ts";
 import { type Route, resolveWorker } from "./routes.ts";
 import { suspendedMessage } from "./suspended.ts";
 
+/** Cloudflare's header with the client's address, set by the runner on every public request. */
+export const CLIENT_IP_HEADER = "cf-connecting-ip";
+
+/** The client's address in `headers`, or none when it is not known (never the client's own claim). */
+export function setClientIp(headers: Headers, clientIp: string | null): void {
+  if (clientIp) headers.set(CLIENT_IP_HEADER, clientIp);
+  else headers.delete(CLIENT_IP_HEADER);
+}
+
 /** Headers of a forwarded call: the secret that proves the runner sent it, and the original URL. */
 const FORWARD_SECRET_HEADER = "x-outpost-forward";
 const FORWARD_URL_HEADER = "x-outpost-url";
@@ -50,9 +59,10 @@ export const isProbationProcess = (env: Env): boolean => env.PROCESS_ROLE === "p
 export const runsApart = (env: Env, route: Route): boolean => route.probation && env.CONFIG.probationPort !== null && !isProbationProcess(env);
 
 /** Sends a public request to the probation process; 503 when it is not there (restarting). */
-export async function forwardToProbation(request: Request, env: Env, worker: string): Promise<Response> {
+export async function forwardToProbation(request: Request, env: Env, worker: string, clientIp: string | null): Promise<Response> {
   const url = new URL(request.url);
   const headers = new Headers(request.headers);
+  setClientIp(headers, clientIp);
   headers.set(FORWARD_URL_HEADER, new URL(request.url, `http://${request.headers.get("host") ?? "localhost"}`).href);
   // Sent by the client, it would pass off this request's body as an event of any tenant's worker.
   headers.delete(FORWARD_EVENT_HEADER);

@@ -97,6 +97,14 @@ describe("entry files", () => {
     expect(await bundleError(`${dir}/worker.js`)).toBe(`could not bundle ${dir}/worker.js:\n  worker.js:1:14: Could not resolve "./nope.js"`);
   });
 
+  it("bundle: a package that is not installed says to install the dependencies", async () => {
+    const dir = await tempProject({ "worker.js": `import { Hono } from "@honox/nope/jsx";\nexport default new Hono();\n` });
+    expect(await bundleError(`${dir}/worker.js`)).toBe(
+      `could not bundle ${dir}/worker.js:\n  worker.js:1:21: Could not resolve "@honox/nope/jsx" ` +
+        "(a package: install the project's dependencies, e.g. npm install, or add it with npm install @honox/nope)",
+    );
+  });
+
   it("bundle: the same file imported from two places is uploaded once", async () => {
     const dir = await tempProject({
       "worker.js": `import a from "./page.html";\nimport { b } from "./lib/b.js";\nexport default { fetch() { return new Response(a + b); } };\n`,

@@ -180,7 +180,13 @@ describe("from an entry file", () => {
   it("deployBody: an entry file needs --name; --var needs a value", async () => {
     const dir = await tempProject({ "worker.js": HELLO });
     expect(await refusal({ target: `${dir}/worker.js` })).toBe("deploying an entry file needs --name NAME (see outpost --help)");
-    expect(await refusal({ target: `${dir}/worker.js`, name: "w", vars: ["NOVALUE"] })).toBe('--var expects KEY=VALUE, got "NOVALUE"');
+    expect(await refusal({ target: `${dir}/worker.js`, name: "w", vars: ["NOVALUE"] })).toBe('--var expects KEY=VALUE (or KEY:VALUE), got "NOVALUE"');
+  });
+
+  it("deployBody: --var KEY:VALUE, wrangler's form, as KEY=VALUE; the first separator splits", async () => {
+    const dir = await tempProject({ "worker.js": HELLO });
+    const { body } = await deployBody({ target: `${dir}/worker.js`, name: "w", vars: ["URL:https://a.test/?x=1", "B=c:d"] });
+    expect(body.vars).toEqual({ URL: "https://a.test/?x=1", B: "c:d" });
   });
 });
 
@@ -199,5 +205,13 @@ describe("the outpost command", () => {
     );
     expect(code).toBe(1);
     expect(stderr).toBe("outpost: wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.\n");
+  });
+
+  it("outpost deploy: wrangler's --keep-vars and --compatibility-flags are taken; an unknown option says where the options are", async () => {
+    const dir = await tempProject({ "wrangler.toml": `name = "here"\nmain = "index.js"`, "index.js": HELLO });
+    const taken = await runCli(["deploy", "--keep-vars", "--upload-source-maps", "--compatibility-flags", "nodejs_compat", "--dry-run"], dir);
+    expect(taken).toEqual({ code: 0, stderr: "" });
+    const unknown = await runCli(["deploy", "--no-such-flag"], dir);
+    expect(unknown).toEqual({ code: 1, stderr: "outpost: outpost deploy has no option --no-such-flag: see outpost --help for its options\n" });
   });
 });

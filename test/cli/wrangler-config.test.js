@@ -492,14 +492,15 @@ describe("what is refused", () => {
 
   it("config: a binding section without names is still named", () => {
     expect(refusal(`[site]\nbucket = "./public"\n[unsafe]\nmetadata = { a = 1 }`)).toBe(
-      "wrangler.toml uses bindings Outpost does not implement yet: site, unsafe. Remove them or deploy without them.",
+      "wrangler.toml uses bindings Outpost does not implement yet: site, unsafe. Remove them or deploy without them. " +
+        'For [site], serve the files as static assets instead, as Cloudflare recommends: [assets] directory = "./public" (the worker no longer needs __STATIC_CONTENT).',
     );
   });
 
   it.each([
     [`name = 1`, "wrangler.toml: name must be a string"],
     [`main = ["src/index.ts"]`, "wrangler.toml: main must be a string"],
-    [`compatibility_date = 2026-04-01`, "wrangler.toml: compatibility_date must be a string"],
+    [`compatibility_date = 2026-04-01`, 'wrangler.toml: compatibility_date must be a string: put the date in quotes, "2026-04-01"'],
     [`compatibility_flags = "nodejs_compat"`, "wrangler.toml: compatibility_flags must be an array"],
     [`compatibility_flags = ["nodejs_compat", 2]`, "wrangler.toml: compatibility_flags[1] must be a string"],
     [`vars = "GREETING=hi"`, "wrangler.toml: vars must be a table"],

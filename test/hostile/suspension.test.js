@@ -211,6 +211,17 @@ describe("incident reports", () => {
     }
   });
 
+  it("probation: a worker run apart gets the client's address as CF-Connecting-IP, whatever the client claims", async () => {
+    // The pool process sets the header and forwards it; the probation process must not take a
+    // client's own from the forwarded request instead.
+    await deploy("echo-ip", `export default { fetch(request) { return new Response(request.headers.get("cf-connecting-ip")); } };`, { tenant: "acme" });
+    await report({ kind: "cpu", process: 1, suspects: [...suspects("echo-ip"), ...suspects("stranger")], inFlight: 4 });
+    expect((await platform.admin("GET", "/v1/workers/echo-ip")).body.probation).toEqual({ until: expect.any(String) });
+    for (const headers of [{}, { "cf-connecting-ip": "203.0.113.9" }]) {
+      expect(await platform.fetchWorker("echo-ip", "/", { headers })).toMatchObject({ status: 200, text: "127.0.0.1" });
+    }
+  });
+
   it("incidents: no suspect in flight blames nobody", async () => {
     expect((await report({ kind: "crash", process: 1, suspects: [], inFlight: 0 })).body).toMatchObject({ certain: false, suspended: [] });
   });

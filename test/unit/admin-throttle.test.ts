@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
-import { FailureThrottle, clientAddress } from "../../runner/admin/throttle.ts";
+import { FailureThrottle } from "../../runner/admin/throttle.ts";
+import { clientAddress } from "../../runner/client-address.ts";
 
 const LIMITS = { MAX_FAILURES: 3, WINDOW_MS: 60_000, MAX_ADDRESSES: 4, MAX_LOGGED_PER_WINDOW: 5 };
 
