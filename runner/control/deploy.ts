@@ -27,6 +27,8 @@ export interface DeployResult {
   rolloutPercent?: number;
   /** where the worker answers: its name under the platform's public origin */
   url: string;
+  /** what the platform changed about the request, for the CLI to print */
+  warnings?: string[];
 }
 
 const encoder = new TextEncoder();
@@ -40,14 +42,14 @@ const ROUTE_TAKEN = "ERR_CONFLICT: route taken";
  */
 export async function deployWorker(env: Env, worker: string, tenant: string, input: DeployInput): Promise<DeployResult> {
   refuseReservedName(env, worker);
-  const compatibilityDate = input.compatibilityDate ?? env.CONFIG.maxCompatibilityDate;
-  if (compatibilityDate > env.CONFIG.maxCompatibilityDate) {
-    throw new PlatformError(
-      "ERR_BAD_REQUEST",
-      400,
-      `compatibilityDate ${compatibilityDate} is newer than this platform's workerd supports (${env.CONFIG.maxCompatibilityDate}).`,
-    );
-  }
+  // Cloudflare takes any date up to today (create-cloudflare writes a recent one), but this
+  // workerd knows dates only up to its release: like `wrangler dev`, run the newest it knows.
+  const requestedDate = input.compatibilityDate ?? env.CONFIG.maxCompatibilityDate;
+  const newerThanWorkerd = requestedDate > env.CONFIG.maxCompatibilityDate;
+  const compatibilityDate = newerThanWorkerd ? env.CONFIG.maxCompatibilityDate : requestedDate;
+  const warnings = newerThanWorkerd
+    ? [`compatibility date ${requestedDate} is newer than this platform's workerd supports; the worker runs with ${compatibilityDate}.`]
+    : [];
   const modules = [...input.modules].sort((a, b) => (a.name < b.name ? -1 : 1));
   const size = modules.reduce((sum, module) => sum + encoder.encode(module.content).byteLength, 0);
   if (size > DEPLOY_LIMITS.MAX_CODE_BYTES) {
@@ -178,7 +180,15 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   if (lifts) log.info(`worker ${worker} resumed`, { tenant, worker, version, by: "deploy of a changed version" });
   const serving = rollout ? previous?.rollout_version_id : previous?.version_id;
   const url = workerUrl(env.CONFIG.publicUrl, worker);
-  return { worker, tenant, version, changed: serving !== version, ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}), url };
+  return {
+    worker,
+    tenant,
+    version,
+    changed: serving !== version,
+    ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}),
+    url,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
 /**
