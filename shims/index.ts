@@ -6,6 +6,7 @@ import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
 import { limitNodePbkdf2, limitPbkdf2 } from "./crypto-limits.ts";
+import { cacheWithoutStorage } from "./cache.ts";
 import { forwardInvocation, forwardInvocationOnFetch, inInvocation, keepInvocationInListeners, runMethodsInInvocation, tokenOf } from "./invocation.ts";
 
 export { rpcTargetInInvocation } from "./invocation.ts";
@@ -15,6 +16,7 @@ limitPbkdf2(SubtleCrypto.prototype as unknown as Parameters<typeof limitPbkdf2>[
 limitNodePbkdf2((globalThis as { process?: Parameters<typeof limitNodePbkdf2>[0] }).process);
 forwardInvocationOnFetch(globalThis);
 keepInvocationInListeners(EventTarget.prototype as unknown as Parameters<typeof keepInvocationInListeners>[0]);
+cacheWithoutStorage(Cache.prototype as unknown as Parameters<typeof cacheWithoutStorage>[0]);
 
 /** One builder per manifest kind (runner/bindings/kind.ts): the Cloudflare API object over the binding's stub. */
 const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {
