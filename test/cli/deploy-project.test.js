@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startPlatform } from "../helpers/platform.js";
-import { removeTempProjects, tempProject } from "./temp-project.js";
+import { HELLO, removeTempProjects, tempProject } from "./temp-project.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -67,6 +67,17 @@ it("deploy: a wrangler.jsonc with comments and trailing commas", async () => {
   expect((await deploy(dir)).stdout).toMatch(/^Deployed jsonc-project \(version [0-9a-f]{12}\)/);
   const response = await platform.fetchWorker("jsonc-project", "/");
   expect(JSON.parse(response.text)).toEqual({ url: "https://example.com/a//b", list: [1, 2], seen: "yes" });
+});
+
+it("deploy: a compatibility date newer than workerd knows (create-cloudflare writes its own) deploys with a warning", async () => {
+  const dir = await tempProject({
+    "wrangler.jsonc": `{ "name": "future-project", "main": "src/index.js", "compatibility_date": "2999-01-01" }`,
+    "src/index.js": HELLO,
+  });
+  const { stdout, stderr } = await deploy(dir);
+  expect(stdout).toMatch(/^Deployed future-project \(version [0-9a-f]{12}\)/);
+  expect(stderr).toMatch(/^warning: compatibility date 2999-01-01 is newer than this platform's workerd supports; the worker runs with \d{4}-\d{2}-\d{2}\.\n$/);
+  expect((await platform.fetchWorker("future-project", "/")).text).toBe("hello");
 });
 
 it("deploy: a wrangler.jsonc syntax error names the file, line and column, and nothing is deployed", async () => {
