@@ -7,6 +7,7 @@ import { checkWorkerLoads } from "../dispatch/load-check.ts";
 import { workerScope } from "../vault/constants.ts";
 import { refuseTakenQueues } from "../queue/deploy.ts";
 import { checkManifest } from "./assets.ts";
+import { runnableCompatibility } from "./compat-date.ts";
 import { lockDomains } from "./domains.ts";
 import { NAME_HELD, holdCheck, nameHeld, refuseHeldName, refuseReservedName } from "./names.ts";
 import { ROUTE_UNOWNED, checkedRoutes, refuseTakenRoutes, refuseUnownedRoutes, routeOwnershipCheck } from "./route-checks.ts";
@@ -42,21 +43,17 @@ const ROUTE_TAKEN = "ERR_CONFLICT: route taken";
  */
 export async function deployWorker(env: Env, worker: string, tenant: string, input: DeployInput): Promise<DeployResult> {
   refuseReservedName(env, worker);
-  // Cloudflare takes any date up to today (create-cloudflare writes a recent one), but this
-  // workerd knows dates only up to its release: like `wrangler dev`, run the newest it knows.
-  const requestedDate = input.compatibilityDate ?? env.CONFIG.maxCompatibilityDate;
-  const newerThanWorkerd = requestedDate > env.CONFIG.maxCompatibilityDate;
-  const compatibilityDate = newerThanWorkerd ? env.CONFIG.maxCompatibilityDate : requestedDate;
-  const warnings = newerThanWorkerd
-    ? [`compatibility date ${requestedDate} is newer than this platform's workerd supports; the worker runs with ${compatibilityDate}.`]
-    : [];
+  const {
+    date: compatibilityDate,
+    flags: compatibilityFlags,
+    warnings,
+  } = runnableCompatibility(input.compatibilityDate ?? env.CONFIG.maxCompatibilityDate, input.compatibilityFlags, env.CONFIG.maxCompatibilityDate);
   const modules = [...input.modules].sort((a, b) => (a.name < b.name ? -1 : 1));
   const size = modules.reduce((sum, module) => sum + encoder.encode(module.content).byteLength, 0);
   if (size > DEPLOY_LIMITS.MAX_CODE_BYTES) {
     throw new PlatformError("ERR_TOO_LARGE", 413, `The worker's modules total ${size} bytes; the limit is ${DEPLOY_LIMITS.MAX_CODE_BYTES}.`);
   }
   const bindings = storedBindings(input);
-  const compatibilityFlags = [...new Set(input.compatibilityFlags)].sort();
   // The assets binding's name is part of `bindings`; the rest says how the version serves them.
   const { binding: _inBindings, ...assets } = input.assets ?? {};
   const assetConfig = input.assets ? assets : null;

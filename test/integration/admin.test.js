@@ -99,7 +99,8 @@ describe("deploy validation", () => {
   it("deploy: a compatibility date newer than workerd supports runs with the newest it knows, with a warning", async () => {
     const response = await platform.admin("PUT", "/v1/workers/future-date", { ...good, compatibilityDate: "2999-01-01" });
     expect(response.status).toBe(201);
-    const [warning] = response.body.warnings;
+    const [warning, nodeCompat] = response.body.warnings;
+    expect(nodeCompat).toBe("nodejs_compat is on, as Cloudflare turns it on from 2026-08-04.");
     const newest = /^compatibility date 2999-01-01 is newer than this platform's workerd supports; the worker runs with (\d{4}-\d{2}-\d{2})\.$/.exec(
       warning,
     )?.[1];
