@@ -223,6 +223,7 @@ async function deployWith(options, progress) {
   });
   progress.clear();
   if (assetFiles) console.log(`Assets: ${Object.keys(assetFiles).length} files, ${uploaded} uploaded (the rest unchanged)`);
+  for (const warning of result.warnings ?? []) console.warn(`warning: ${warning}`);
   const what = result.rolloutPercent !== undefined ? `Rolling out to ${result.rolloutPercent} % of` : result.changed ? "Deployed" : "Unchanged";
   // As with wrangler, a project without `main` replaces the worker's code with an assets-only one: say so.
   const assetsOnly = hasCode ? "" : " (assets only: the config has no main)";

@@ -7,6 +7,7 @@ import { checkWorkerLoads } from "../dispatch/load-check.ts";
 import { workerScope } from "../vault/constants.ts";
 import { refuseTakenQueues } from "../queue/deploy.ts";
 import { checkManifest } from "./assets.ts";
+import { runnableCompatibility } from "./compat-date.ts";
 import { lockDomains } from "./domains.ts";
 import { NAME_HELD, holdCheck, nameHeld, refuseHeldName, refuseReservedName } from "./names.ts";
 import { ROUTE_UNOWNED, checkedRoutes, refuseTakenRoutes, refuseUnownedRoutes, routeOwnershipCheck } from "./route-checks.ts";
@@ -27,6 +28,8 @@ export interface DeployResult {
   rolloutPercent?: number;
   /** where the worker answers: its name under the platform's public origin */
   url: string;
+  /** what the platform changed about the request, for the CLI to print */
+  warnings?: string[];
 }
 
 const encoder = new TextEncoder();
@@ -40,21 +43,17 @@ const ROUTE_TAKEN = "ERR_CONFLICT: route taken";
  */
 export async function deployWorker(env: Env, worker: string, tenant: string, input: DeployInput): Promise<DeployResult> {
   refuseReservedName(env, worker);
-  const compatibilityDate = input.compatibilityDate ?? env.CONFIG.maxCompatibilityDate;
-  if (compatibilityDate > env.CONFIG.maxCompatibilityDate) {
-    throw new PlatformError(
-      "ERR_BAD_REQUEST",
-      400,
-      `compatibilityDate ${compatibilityDate} is newer than this platform's workerd supports (${env.CONFIG.maxCompatibilityDate}).`,
-    );
-  }
+  const {
+    date: compatibilityDate,
+    flags: compatibilityFlags,
+    warnings,
+  } = runnableCompatibility(input.compatibilityDate ?? env.CONFIG.maxCompatibilityDate, input.compatibilityFlags, env.CONFIG.maxCompatibilityDate);
   const modules = [...input.modules].sort((a, b) => (a.name < b.name ? -1 : 1));
   const size = modules.reduce((sum, module) => sum + encoder.encode(module.content).byteLength, 0);
   if (size > DEPLOY_LIMITS.MAX_CODE_BYTES) {
     throw new PlatformError("ERR_TOO_LARGE", 413, `The worker's modules total ${size} bytes; the limit is ${DEPLOY_LIMITS.MAX_CODE_BYTES}.`);
   }
   const bindings = storedBindings(input);
-  const compatibilityFlags = [...new Set(input.compatibilityFlags)].sort();
   // The assets binding's name is part of `bindings`; the rest says how the version serves them.
   const { binding: _inBindings, ...assets } = input.assets ?? {};
   const assetConfig = input.assets ? assets : null;
@@ -181,7 +180,15 @@ export async function deployWorker(env: Env, worker: string, tenant: string, inp
   if (lifts) log.info(`worker ${worker} resumed`, { tenant, worker, version, by: "deploy of a changed version" });
   const serving = rollout ? previous?.rollout_version_id : previous?.version_id;
   const url = workerUrl(env.CONFIG.publicUrl, worker);
-  return { worker, tenant, version, changed: serving !== version, ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}), url };
+  return {
+    worker,
+    tenant,
+    version,
+    changed: serving !== version,
+    ...(rollout ? { rolloutPercent: input.rolloutPercent as number } : {}),
+    url,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
 /**

@@ -69,6 +69,21 @@ it("deploy: a wrangler.jsonc with comments and trailing commas", async () => {
   expect(JSON.parse(response.text)).toEqual({ url: "https://example.com/a//b", list: [1, 2], seen: "yes" });
 });
 
+it("deploy: a compatibility date newer than workerd knows (create-cloudflare writes its own) deploys with warnings and Node.js built-ins", async () => {
+  const dir = await tempProject({
+    // From 2026-08-04 Cloudflare has nodejs_compat on by date; create-cloudflare then drops the flag.
+    "wrangler.jsonc": `{ "name": "future-project", "main": "src/index.js", "compatibility_date": "2999-01-01" }`,
+    "src/index.js": `import { Buffer } from "node:buffer";
+      export default { fetch() { return new Response(Buffer.from("hello").toString("base64")); } };\n`,
+  });
+  const { stdout, stderr } = await deploy(dir);
+  expect(stdout).toMatch(/^Deployed future-project \(version [0-9a-f]{12}\)/);
+  expect(stderr).toMatch(
+    /^warning: compatibility date 2999-01-01 is newer than this platform's workerd supports; the worker runs with \d{4}-\d{2}-\d{2}\.\nwarning: nodejs_compat is on, as Cloudflare turns it on from 2026-08-04\.\n$/,
+  );
+  expect((await platform.fetchWorker("future-project", "/")).text).toBe("aGVsbG8=");
+});
+
 it("deploy: a wrangler.jsonc syntax error names the file, line and column, and nothing is deployed", async () => {
   const dir = await tempProject({
     "wrangler.jsonc": `{\n  // comment\n  "name": "jsonc-broken",\n  "main": src/index.js,\n}\n`,

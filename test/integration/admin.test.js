@@ -96,13 +96,21 @@ describe("deploy validation", () => {
     await refused({ ...good, kv: { KV: "has space" } }, 400, "ERR_BAD_REQUEST", "body.kv.KV: KV namespace names are 1-64 letters, digits, '_', '.' and '-'.");
   });
 
-  it("deploy: a compatibility date newer than workerd supports", async () => {
-    await refused(
-      { ...good, compatibilityDate: "2999-01-01" },
-      400,
-      "ERR_BAD_REQUEST",
-      /^compatibilityDate 2999-01-01 is newer than this platform's workerd supports \(\d{4}-\d{2}-\d{2}\)\.$/,
-    );
+  it("deploy: a compatibility date newer than workerd supports runs with the newest it knows, with a warning", async () => {
+    const response = await platform.admin("PUT", "/v1/workers/future-date", { ...good, compatibilityDate: "2999-01-01" });
+    expect(response.status).toBe(201);
+    const [warning, nodeCompat] = response.body.warnings;
+    expect(nodeCompat).toBe("nodejs_compat is on, as Cloudflare turns it on from 2026-08-04.");
+    const newest = /^compatibility date 2999-01-01 is newer than this platform's workerd supports; the worker runs with (\d{4}-\d{2}-\d{2})\.$/.exec(
+      warning,
+    )?.[1];
+    expect(newest).toBeDefined();
+    expect(
+      (await platform.admin("GET", "/v1/workers/future-date/versions")).body.versions.map(
+        (/** @type {{ compatibility_date: string }} */ v) => v.compatibility_date,
+      ),
+    ).toEqual([newest]);
+    expect((await platform.fetchWorker("future-date")).text).toBe("v1");
   });
 
   it("deploy: an unknown compatibility flag", async () => {
