@@ -374,8 +374,11 @@ export function validateWranglerConfig(raw, path, file = basename(path)) {
   const config = check.table(raw, "the top level");
   refuseUnsupported(config, file);
   // Each wrangler release adds fields: one Outpost does not know only earns a warning (a binding it
-  // does not implement is refused above, by name).
-  const unknown = Object.keys(config).filter((key) => !SUPPORTED.has(key) && !IGNORED.has(key) && !UNSUPPORTED.has(key) && !BOOKKEEPING.has(key));
+  // does not implement is refused above, by name). An empty one says nothing (the configs the
+  // Cloudflare Vite plugin writes carry every field its wrangler knows, most of them empty).
+  const unknown = Object.keys(config).filter(
+    (key) => !SUPPORTED.has(key) && !IGNORED.has(key) && !UNSUPPORTED.has(key) && !BOOKKEEPING.has(key) && !isEmpty(config[key]),
+  );
   const warnings = unknown.length > 0 ? [`${file} has fields Outpost does not read: ${unknown.join(", ")}. Check their spelling; they are ignored.`] : [];
 
   const name = check.string(config.name, "name");

@@ -294,9 +294,13 @@ describe("what is read", () => {
 
 describe("fields Outpost does not know", () => {
   it("config: unknown fields are ignored with a warning, not refused (each wrangler release adds some)", () => {
-    expect(read(`name = "w"\nmian = "index.js"\nagent_memory = []\nexports = {}`).warnings).toEqual([
+    expect(read(`name = "w"\nmian = "index.js"\nagent_memory = [{ binding = "M" }]\nexports = { a = 1 }`).warnings).toEqual([
       "wrangler.toml has fields Outpost does not read: mian, agent_memory, exports. Check their spelling; they are ignored.",
     ]);
+  });
+
+  it("config: unknown fields left empty (as the Cloudflare Vite plugin writes them) earn no warning", () => {
+    expect(read(`name = "w"\nmain = "index.js"\nagent_memory = []\nexports = {}\nk2 = {}`).warnings).toEqual([]);
   });
 
   it("config: wrangler's bookkeeping in a generated config passes in silence", () => {
