@@ -157,15 +157,22 @@ async function expectContained(attacker, { answers, sent, kills, uncertain }) {
 describe("containment of events", () => {
   it("queue: a consumer spinning forever beside a busy neighbour is suspended; the neighbour keeps being served and loses no message", async () => {
     let sentSpin = false;
+    let attempts = 0;
     const result = await underAttack("spinner", async () => {
-      // One message is enough: its lease comes back after each kill, and maxRetries is high.
-      if (!sentSpin) sentSpin = (await send("spin-jobs", "evil", "spin")).status === 201;
+      // One message is enough: its lease comes back after each kill, and maxRetries is high. A
+      // send whose answer was lost with a killed process may have been stored: it is sent again.
+      if (!sentSpin) {
+        attempts++;
+        sentSpin = (await send("spin-jobs", "evil", "spin")).status === 201;
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     });
     await expectContained("spinner", result);
-    // Suspended: its message waits, undelivered.
+    // Suspended: its message waits, undelivered (one per send that may have been stored).
     const { body } = await platform.admin("GET", "/v1/queues?tenant=evil");
-    expect(body.queues.find((/** @type {{ name: string }} */ q) => q.name === "spin-jobs").depth).toBe(1);
+    const depth = body.queues.find((/** @type {{ name: string }} */ q) => q.name === "spin-jobs").depth;
+    expect(depth).toBeGreaterThanOrEqual(1);
+    expect(depth).toBeLessThanOrEqual(attempts);
   }, 150_000);
 
   it("cron: a scheduled() handler spinning forever beside a busy neighbour is suspended; the neighbour keeps being served", async () => {
