@@ -10,6 +10,7 @@
 // - Stacks. JS RPC carries an error's `stack` across the isolate boundary, and a runner stack
 //   names runner.js frames: internals that are none of the tenant's business (and differ from
 //   Cloudflare's). The message is the API (errors.ts); the stack goes.
+import { wrapMethods } from "./entrypoint-methods.ts";
 import type { Db, Statement } from "./db/client.ts";
 import { errorText, log } from "./logs/log.ts";
 import { quotaRefusal } from "./quota/resources.ts";
@@ -98,31 +99,27 @@ export interface FailureWording<Props extends Caller> {
 /**
  * Applies the rule to each public method of a binding entrypoint: a StorageUnavailable becomes
  * the binding's internal error (the failure goes to the log), and whatever is thrown reaches the
- * caller with a stack of its name and message only. Private (#) methods are not on the prototype.
+ * caller with a stack of its name and message only.
  */
 export function tenantFacing<Props extends Caller>(entrypoint: { prototype: object }, wording: FailureWording<Props>): void {
-  const prototype = entrypoint.prototype;
-  for (const name of Object.getOwnPropertyNames(prototype)) {
-    const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
-    const method: unknown = descriptor?.value;
-    if (name === "constructor" || typeof method !== "function") continue;
-    Object.defineProperty(prototype, name, {
-      ...descriptor,
-      async value(this: { ctx: { props: Props } }, ...args: unknown[]) {
+  wrapMethods(
+    entrypoint.prototype,
+    (method, name) =>
+      async function (this: unknown, ...args: unknown[]) {
         try {
           return await countedBindingCall(
             wording.binding.toLowerCase(),
-            () => method.apply(this, args),
+            async () => method.apply(this, args),
             (error) => error instanceof StorageUnavailable,
           );
         } catch (thrown) {
-          const error = thrown instanceof StorageUnavailable ? internalError(wording, name, args, this.ctx.props, thrown) : thrown;
+          const props = (this as { ctx: { props: Props } }).ctx.props;
+          const error = thrown instanceof StorageUnavailable ? internalError(wording, name, args, props, thrown) : thrown;
           if (error instanceof Error) error.stack = `${error.name}: ${error.message}`;
           throw error;
         }
       },
-    });
-  }
+  );
 }
 
 function internalError<Props extends Caller>(

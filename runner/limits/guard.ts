@@ -1,5 +1,6 @@
 // The binding entrypoints' side of the invocation token (invocations.ts): every RPC method of a
 // guarded entrypoint takes the token first, and runs as one subrequest of that invocation.
+import { wrapMethods } from "../entrypoint-methods.ts";
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { type Caller, invocationOf, subrequest } from "./invocations.ts";
@@ -22,21 +23,20 @@ type EntrypointClass = abstract new (ctx: ExecutionContext, env: Env) => WorkerE
  */
 export function guarded<C extends EntrypointClass>(Base: C): C {
   const Guarded = class extends (Base as unknown as new (ctx: ExecutionContext, env: Env) => WorkerEntrypoint<Env, Caller>) {};
-  for (const name of Object.getOwnPropertyNames(Base.prototype)) {
-    const method = (Base.prototype as Record<string, unknown>)[name];
-    if (name === "constructor" || typeof method !== "function") continue;
-    Object.defineProperty(Guarded.prototype, name, {
-      value: async function (this: GuardedThis, token: unknown, ...args: unknown[]) {
-        const limits = this.env.CONFIG;
+  wrapMethods(
+    Base.prototype,
+    (method) =>
+      async function (this: unknown, token: unknown, ...args: unknown[]) {
+        const { env, ctx } = this as GuardedThis;
         try {
-          return await subrequest(limits, invocationOf(limits, token, this.ctx.props), () => method.apply(this, args));
+          return await subrequest(env.CONFIG, invocationOf(env.CONFIG, token, ctx.props), async () => method.apply(this, args));
         } catch (error) {
           // A limit hit is written now (flushHits does nothing when none is pending or it wrote under a second ago).
-          this.ctx.waitUntil(flushHits(this.env));
+          ctx.waitUntil(flushHits(env));
           throw error;
         }
       },
-    });
-  }
+    Guarded.prototype,
+  );
   return Guarded as unknown as C;
 }

@@ -4,6 +4,7 @@
 // that died, and serves the sum at /metrics in Prometheus's text format (docs/operations.md,
 // "Metrics"). Time in workerd advances only with I/O, so a duration is the I/O-bound wall time of
 // a call, which is what a request's latency is.
+import { wrapMethods } from "../entrypoint-methods.ts";
 import { poolUse } from "../db/pool.ts";
 
 /** A family and its samples, as the supervisor sums them: histograms already cut into `_bucket`, `_sum` and `_count`. */
@@ -158,22 +159,16 @@ export async function countedBindingCall<T>(kind: string, call: () => Promise<T>
 
 /**
  * Counts every call of a binding entrypoint's public methods as a `kind` operation (for the
- * entrypoints that tenantFacing does not wrap: it counts its own). Private (#) methods are not
- * on the prototype.
+ * entrypoints that tenantFacing does not wrap: it counts its own).
  */
 export function countCalls(entrypoint: { prototype: object }, kind: string, storageFailed: (error: unknown) => boolean): void {
-  const prototype = entrypoint.prototype;
-  for (const name of Object.getOwnPropertyNames(prototype)) {
-    const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
-    const method: unknown = descriptor?.value;
-    if (name === "constructor" || typeof method !== "function") continue;
-    Object.defineProperty(prototype, name, {
-      ...descriptor,
-      value(this: unknown, ...args: unknown[]) {
+  wrapMethods(
+    entrypoint.prototype,
+    (method) =>
+      function (this: unknown, ...args: unknown[]) {
         return countedBindingCall(kind, async () => method.apply(this, args), storageFailed);
       },
-    });
-  }
+  );
 }
 
 export function countCronRun(outcome: string): void {
