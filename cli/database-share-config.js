@@ -5,7 +5,7 @@
 /** The connections of a process's small-call lane; a tenant's share is some of them. */
 export const DATABASE_CONNECTIONS = 4;
 const DEFAULT_TENANT_CONNECTIONS = 3;
-const DEFAULT_TENANT_MIB_PER_SECOND = 16;
+const DEFAULT_TENANT_MIB_PER_SECOND = 8;
 const MAX_TENANT_MIB_PER_SECOND = 1_048_576;
 
 /**

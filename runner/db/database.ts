@@ -45,7 +45,7 @@ const PLATFORM = "";
  */
 export class Database extends DurableObject<Env> {
   readonly #lanes = new Map<Lane, { connections: Db[]; queue: FairQueue }>();
-  readonly #budget = new ByteBudget(this.env.CONFIG.databaseTenantMibPerSecond * 2 ** 20);
+  readonly #budget = new ByteBudget(this.env.CONFIG.databaseTenantMibPerSecond * 2 ** 20, CALL_DEADLINE_MS);
   #listening = false;
 
   #lane(lane: Lane): { connections: Db[]; queue: FairQueue } {
@@ -65,12 +65,13 @@ export class Database extends DurableObject<Env> {
 
   /**
    * Runs `call` in its lane, in `tenant`'s turn, once the tenant's byte budget (byte-budget.ts)
-   * allows its parameters; a call that waits CALL_DEADLINE_MS for a turn fails as unavailable.
-   * The budget's wait comes first and holds no connection; the platform's own calls have none.
+   * allows it; a call that would wait CALL_DEADLINE_MS for either fails as unavailable. The
+   * budget's wait comes first and holds no connection; the platform's own calls have no budget.
    */
   async #run<T>(tenant: string | undefined, params: readonly SqlParam[], call: (db: Db) => Promise<T>): Promise<T> {
     const bytes = paramBytes(params);
     const wait = tenant === undefined ? 0 : this.#budget.take(tenant, bytes, Date.now());
+    if (wait === null) throw unavailableError(`the tenant's database byte budget is spent for more than ${CALL_DEADLINE_MS} ms`);
     if (wait > 0) await scheduler.wait(wait);
     const { connections, queue } = this.#lane(bytes > LARGE_CALL_BYTES ? "large" : "small");
     return queue

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { databaseShareConfig } from "../../cli/database-share-config.js";
 
 describe("databaseShareConfig", () => {
-  it("databaseShareConfig: by default a tenant holds at most 3 of a process's 4 database connections at once and sends 16 MiB/s", () => {
-    expect(databaseShareConfig({})).toEqual({ databaseTenantConnections: 3, databaseTenantMibPerSecond: 16 });
+  it("databaseShareConfig: by default a tenant holds at most 3 of a process's 4 database connections at once and sends 8 MiB/s", () => {
+    expect(databaseShareConfig({})).toEqual({ databaseTenantConnections: 3, databaseTenantMibPerSecond: 8 });
   });
 
   it("databaseShareConfig: reads the operator's settings", () => {
