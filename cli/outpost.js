@@ -87,6 +87,7 @@ Environment:
   OUTPOST_MAX_WEBSOCKETS (WebSockets one worker version may hold open per process, default 1000),
   OUTPOST_FD_LIMIT (open files per workerd process, default the system's hard limit; lower only),
   OUTPOST_DB_TENANT_CONNECTIONS (database connections one tenant may hold at once per workerd process, of 4; default 3),
+  OUTPOST_DB_TENANT_MIB_PER_SECOND (MiB per second one tenant's calls may send to the database per workerd process; more waits; default 8),
   OUTPOST_LOG_RETENTION_EVENTS, OUTPOST_LOG_RETENTION_HOURS (stored invocations kept per worker: the newest, default 1000, for at most 72 hours),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX

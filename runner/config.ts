@@ -48,6 +48,8 @@ export interface RunnerConfig {
   maxWebSocketsPerIsolate: number;
   /** Small-call database connections one tenant may hold at once per process, of 4 (OUTPOST_DB_TENANT_CONNECTIONS, default 3). */
   databaseTenantConnections: number;
+  /** MiB per second one tenant's calls may send to the database per process (OUTPOST_DB_TENANT_MIB_PER_SECOND, default 8). */
+  databaseTenantMibPerSecond: number;
   /** Stored invocations kept per worker, the newest (OUTPOST_LOG_RETENTION_EVENTS, default 1000). */
   logRetentionEvents: number;
   /** Hours a stored invocation is kept (OUTPOST_LOG_RETENTION_HOURS, default 72). */

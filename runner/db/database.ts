@@ -7,6 +7,7 @@ import { hearing, notify, subscribedChannels } from "./notifications.ts";
 import { guardedPool } from "./guarded.ts";
 import type { Row, SqlParam, Statement } from "./statement.ts";
 import { FairQueue, QueueWaitExceeded } from "./fair-queue.ts";
+import { ByteBudget } from "./byte-budget.ts";
 import { CALL_DEADLINE_MS, unavailableError } from "./unavailable.ts";
 
 /**
@@ -44,6 +45,7 @@ const PLATFORM = "";
  */
 export class Database extends DurableObject<Env> {
   readonly #lanes = new Map<Lane, { connections: Db[]; queue: FairQueue }>();
+  readonly #budget = new ByteBudget(this.env.CONFIG.databaseTenantMibPerSecond * 2 ** 20, CALL_DEADLINE_MS);
   #listening = false;
 
   #lane(lane: Lane): { connections: Db[]; queue: FairQueue } {
@@ -61,9 +63,17 @@ export class Database extends DurableObject<Env> {
     return open;
   }
 
-  /** Runs `call` in its lane, in `tenant`'s turn; a call that waits CALL_DEADLINE_MS for a turn fails as unavailable. */
-  #run<T>(tenant: string | undefined, params: readonly SqlParam[], call: (db: Db) => Promise<T>): Promise<T> {
-    const { connections, queue } = this.#lane(paramBytes(params) > LARGE_CALL_BYTES ? "large" : "small");
+  /**
+   * Runs `call` in its lane, in `tenant`'s turn, once the tenant's byte budget (byte-budget.ts)
+   * allows it; a call that would wait CALL_DEADLINE_MS for either fails as unavailable. The
+   * budget's wait comes first and holds no connection; the platform's own calls have no budget.
+   */
+  async #run<T>(tenant: string | undefined, params: readonly SqlParam[], call: (db: Db) => Promise<T>): Promise<T> {
+    const bytes = paramBytes(params);
+    const wait = tenant === undefined ? 0 : this.#budget.take(tenant, bytes, Date.now());
+    if (wait === null) throw unavailableError(`the tenant's database byte budget is spent for more than ${CALL_DEADLINE_MS} ms`);
+    if (wait > 0) await scheduler.wait(wait);
+    const { connections, queue } = this.#lane(bytes > LARGE_CALL_BYTES ? "large" : "small");
     return queue
       .run(tenant ?? PLATFORM, (index) => call(connections[index] as Db))
       .catch((error: unknown) => {
