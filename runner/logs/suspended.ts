@@ -18,11 +18,11 @@ interface Route {
   versionId: string;
 }
 
-export function storeSuspended(env: Env, ctx: ExecutionContext, route: Route, request: Request, status: number): void {
-  ctx.waitUntil(record(env, route, request, status, Date.now()));
+export function storeSuspended(env: Env, ctx: ExecutionContext, route: Route, request: Request, clientIp: string | null, status: number): void {
+  ctx.waitUntil(record(env, route, request, clientIp, status, Date.now()));
 }
 
-async function record(env: Env, route: Route, request: Request, status: number, atMs: number): Promise<void> {
+async function record(env: Env, route: Route, request: Request, clientIp: string | null, status: number, atMs: number): Promise<void> {
   // The database could not say whether the version is observed: the request goes unrecorded.
   const rate = await samplingRateOf(env, route.versionId).catch(() => null);
   if (rate === null || Math.random() >= rate) return;
@@ -40,6 +40,7 @@ async function record(env: Env, route: Route, request: Request, status: number, 
     durationMs: 0,
     cpuMs: 0,
     requestId: null,
+    clientIp,
     headers: null,
     cron: null,
     queue: null,
