@@ -1,10 +1,11 @@
 // `npm run bench`: Outpost side by side with bare workerd and Miniflare on loopback. It
 // measures and prints (and writes .bench/results.json); it never judges, so it never fails
 // on a number. BENCH_SECONDS sets each measured run (default 5), BENCH_LOAD=wrk|autocannon
-// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery,soak,flood,pgkill runs only
+// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery,soak,flood,pgkill,logs runs only
 // the sections named (default: all; "compare" is scenarios (a)–(i)); results.json then holds only
 // those. BENCH_SOAK_SECONDS sets the soak's length (default 300), BENCH_FLOOD_SECONDS each phase of
-// the KV flood (default 30), BENCH_PGKILL_SECONDS the load before and after the Postgres kill (default 10).
+// the KV flood (default 30), BENCH_PGKILL_SECONDS the load before and after the Postgres kill (default 10),
+// BENCH_LOGS_SECONDS each run of the logging section (default 3).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,7 @@ import { measureRecovery, printRecovery } from "./recovery.js";
 import { measureSoak, printSoak } from "./soak.js";
 import { measureKvFlood, printKvFlood } from "./kv-flood.js";
 import { measurePostgresKill, printPostgresKill } from "./postgres-kill.js";
+import { measureLogs, printLogs } from "./logs.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -30,13 +32,14 @@ const CONNECTIONS = 32;
 const SEQUENTIAL_COUNT = 2000;
 const COMPATIBILITY_DATE = "2026-04-01";
 const RESULTS_FILE = fileURLToPath(new URL("../.bench/results.json", import.meta.url));
-const SECTIONS = ["compare", "containment", "pool", "recovery", "soak", "flood", "pgkill"];
+const SECTIONS = ["compare", "containment", "pool", "recovery", "soak", "flood", "pgkill", "logs"];
 const CONTAINMENT_SECONDS = Number(process.env.BENCH_CONTAINMENT_SECONDS ?? 30);
 const POOL_ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 2);
 const RECOVERY_KILLS = Number(process.env.BENCH_RECOVERY_KILLS ?? 10);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 30);
 const PGKILL_SECONDS = Number(process.env.BENCH_PGKILL_SECONDS ?? 10);
+const LOGS_SECONDS = Number(process.env.BENCH_LOGS_SECONDS ?? 3);
 
 const WORKERS = {
   hello: `export default { fetch() { return new Response("hello") } }`,
@@ -107,6 +110,7 @@ async function main() {
     BENCH_SOAK_SECONDS: SOAK_SECONDS,
     BENCH_FLOOD_SECONDS: FLOOD_SECONDS,
     BENCH_PGKILL_SECONDS: PGKILL_SECONDS,
+    BENCH_LOGS_SECONDS: LOGS_SECONDS,
   })) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, not ${process.env[name]}`);
   }
@@ -192,6 +196,13 @@ async function main() {
     printPostgresKill(pgkill, fmtMs);
     console.log("");
     results.postgresKill = pgkill;
+  }
+  if (only.includes("logs")) {
+    console.log(`(p) logging: hello world with observability off, on, sampled at 0.1, and logging a line; then the live tail's latency`);
+    const logs = await measureLogs(generator, LOGS_SECONDS, track, release);
+    printLogs(logs, fmtMs);
+    console.log("");
+    results.logs = logs;
   }
 
   await mkdir(join(RESULTS_FILE, ".."), { recursive: true });

@@ -11,6 +11,7 @@ import { adminEndpoint, callAdmin } from "./admin-client.js";
  * @property {string | undefined} search
  * @property {string | undefined} level
  * @property {string | undefined} header  NAME or NAME:VALUE: fetches whose request had that header
+ * @property {string | undefined} ip  fetches from that client address
  * @property {number | undefined} samplingRate  0-1: the share of events printed
  * @property {string | undefined} since
  * @property {string | undefined} until
@@ -37,6 +38,7 @@ function query(options, extra = {}) {
     search: options.search,
     level: options.level,
     header: options.header,
+    ip: options.ip,
     since: options.since,
     until: options.until,
     cursor: options.cursor,

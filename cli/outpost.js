@@ -55,7 +55,7 @@ Usage:
   outpost logs NAME [FILTERS] [--since TIME] [--until TIME] [--limit N] [--cursor C]   stored invocations of a worker with observability on
   outpost tail NAME [FILTERS]                  its invocations live, as they end (from any host sharing the database)
     FILTERS: [--format pretty|json] [--status ok|error|canceled|HTTP-STATUS] [--method GET] [--search TEXT]
-             [--level debug|info|warn|error] [--header NAME[:VALUE]] [--sampling-rate 0-1 (the share printed)]
+             [--level debug|info|warn|error] [--header NAME[:VALUE]] [--ip ADDRESS] [--sampling-rate 0-1 (the share printed)]
   outpost audit [--tenant ID] [--limit N] [--before ID]   admin API audit log, newest first (a tenant token: its own tokens' entries)
   outpost usage [--tenant ID]                  the tenant's usage and quota of each resource (a tenant token: its own)
   outpost quota set TENANT RESOURCE=VALUE...   set a tenant's quotas (operator): kv_bytes=2GiB workers=200 tokens=default
@@ -89,6 +89,8 @@ Environment:
   OUTPOST_DB_TENANT_CONNECTIONS (database connections one tenant may hold at once per workerd process, of 4; default 3),
   OUTPOST_DB_TENANT_MIB_PER_SECOND (MiB per second one tenant's calls may send to the database per workerd process; more waits; default 8),
   OUTPOST_LOG_RETENTION_EVENTS, OUTPOST_LOG_RETENTION_HOURS (stored invocations kept per worker: the newest, default 1000, for at most 72 hours),
+  OUTPOST_CLIENT_IP_HEADER (a header the proxy in front sets to the client's address, e.g. x-forwarded-for: its last hop
+    becomes CF-Connecting-IP and the address logs store; default unset: the connection's address, no header trusted),
   OUTPOST_LOG_JOURNAL (1: print the invocation journal: which worker versions have calls in flight, and how many),
   S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_PREFIX
     (R2 object bytes in an S3-compatible store; local disk in the data dir when unset),
@@ -233,6 +235,7 @@ try {
           search: { type: "string" },
           level: { type: "string" },
           header: { type: "string" },
+          ip: { type: "string" },
           "sampling-rate": { type: "string" },
           ...(command === "logs" ? { since: { type: "string" }, until: { type: "string" }, limit: { type: "string" }, cursor: { type: "string" } } : {}),
         },
@@ -250,6 +253,7 @@ try {
         search: values.search,
         level: values.level,
         header: values.header,
+        ip: values.ip,
         samplingRate: rate,
         since,
         until,

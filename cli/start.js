@@ -23,6 +23,7 @@ import { requestBodyConfig } from "./request-body-config.js";
 import { publicUrlConfig } from "./public-url.js";
 import { invocationLimitsConfig } from "./invocation-limits-config.js";
 import { databaseShareConfig } from "./database-share-config.js";
+import { clientIpConfig } from "./client-ip-config.js";
 import { metricsAddress } from "./metrics-server.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -184,6 +185,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           maxIsolatesPerTenant: options.budget.tenantIsolates,
           ...invocationLimitsConfig(process.env),
           ...databaseShareConfig(process.env),
+          ...clientIpConfig(process.env),
         },
       }),
       { mode: 0o600 },

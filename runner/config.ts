@@ -38,6 +38,8 @@ export interface RunnerConfig {
   suspendWindowSeconds: number;
   /** Largest public request body, in bytes (OUTPOST_MAX_REQUEST_BODY_MB, default 100 MB). */
   maxRequestBodyBytes: number;
+  /** A request header the proxy in front sets to the client's address, its last hop trusted (OUTPOST_CLIENT_IP_HEADER; null: the connection's address). */
+  clientIpHeader: string | null;
   /** Workers of one tenant loaded in one process, at most (OUTPOST_MAX_ISOLATES_PER_TENANT, default 100: the workers quota). */
   maxIsolatesPerTenant: number;
   /** Subrequests (fetches and binding calls) per invocation (OUTPOST_MAX_SUBREQUESTS, default 10,000). */

@@ -52,6 +52,11 @@ const FILTERS = {
       return { name: text.slice(0, colon).toLowerCase(), value: text.slice(colon + 1).trim() };
     })
     .optional(),
+  /** The client's address as the runner stored it (IPv4, or IPv6 as the runner wrote it). */
+  ip: z
+    .string()
+    .regex(/^[0-9A-Fa-f:.]{2,45}$/, "Expected an IP address.")
+    .optional(),
 };
 
 export const LogsQuerySchema = z

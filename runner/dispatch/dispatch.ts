@@ -2,7 +2,7 @@ import { assetsBeforeWorker } from "../assets/router.ts";
 import { assetConfigOf } from "../assets/serve.ts";
 import type { Env } from "../env.ts";
 import { toHex } from "../encoding.ts";
-import { REQUEST_ID_HEADER, cut } from "../logs/events.ts";
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, cut } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
 import { emit, log } from "../logs/log.ts";
 import { storeSuspended } from "../logs/suspended.ts";
@@ -12,8 +12,8 @@ import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, worker
 import { suspendedMessage } from "./suspended.ts";
 import { textResponse } from "../text-response.ts";
 import { isDatabaseUnavailable } from "../db/unavailable.ts";
-import { CLIENT_IP_HEADER, forwardToProbation, isProbationProcess, oneAtATime, setClientIp } from "./probation.ts";
-import { clientAddress } from "../client-address.ts";
+import { forwardToProbation, isProbationProcess, oneAtATime, setClientIp } from "./probation.ts";
+import { publicClientAddress } from "../client-address.ts";
 import { bodyTooLarge, countedBody, declaresTooMuch } from "./body-limit.ts";
 import { TenantIsolateCapReached, refusedAtCap } from "./isolate-budget.ts";
 import { beginInvocation, endInvocation } from "../limits/invocations.ts";
@@ -46,8 +46,13 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (declaresTooMuch(request, bodyLimit)) return bodyTooLarge(bodyLimit);
   const route = await resolveRequest(env, ctx, host, url.pathname);
   if (!route) return textResponse(404, `No worker is deployed at ${host}. Workers answer at NAME.${env.CONFIG.baseDomain}.`);
+  // Cloudflare's header for the client's address, whatever the client sent: workers key rate
+  // limits and per-visitor data on it, and the log stores it. In the probation process the runner
+  // that forwarded the request has set it already.
+  const address = publicClientAddress(request, env.CONFIG.clientIpHeader);
+  const clientIp = isProbationProcess(env) ? request.headers.get(CLIENT_IP_HEADER) : address === "unknown" ? null : address;
   if (route.suspended) {
-    storeSuspended(env, ctx, route, request, 503);
+    storeSuspended(env, ctx, route, request, clientIp, 503);
     return textResponse(503, suspendedMessage(route.worker, route.suspended));
   }
   const versionId = chooseVersion(route, request);
@@ -56,11 +61,6 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   const asset = assets && (await assetsBeforeWorker(env, route.tenant, assets, request));
   if (asset) return asset;
   const probation = route.probation && env.CONFIG.probationPort !== null;
-  // Cloudflare's header for the client's address, whatever the client sent: workers key rate
-  // limits and per-visitor data on it. In the probation process the runner that forwarded the
-  // request has set it already.
-  const address = clientAddress(request.cf?.clientIp);
-  const clientIp = isProbationProcess(env) ? request.headers.get(CLIENT_IP_HEADER) : address === "unknown" ? null : address;
   if (probation && !isProbationProcess(env)) return forwardToProbation(request, env, route.worker, clientIp);
   // Set here, whatever the client sent: the id that ties the worker's log events to this request.
   const requestId = toHex(crypto.getRandomValues(new Uint8Array(8)));

@@ -22,14 +22,21 @@ export interface StoredModule {
 }
 
 /**
- * The isolate for a version. Worker Loader keeps it warm by id; the id includes the platform
- * build, so an upgraded shim never runs beside old code, and the worker's secrets revision, so
- * a changed secret reaches the next request without a new code version. `failed` hears why
+ * The isolate for one invocation of a version. Worker Loader keeps it warm by id; the id includes
+ * the platform build, so an upgraded shim never runs beside old code, and the worker's secrets
+ * revision, so a changed secret reaches the next request without a new code version. Head
+ * sampling is decided here, per invocation: a sampled one runs in the version's isolate with a
+ * tail, the others in one without, as a tail costs about as much CPU as a hello-world request
+ * whether or not it keeps the event (docs/benchmarks.md, "Logging"). A version sampled at a rate
+ * between 0 and 1 so has two isolates, both counted by the isolate budget. `failed` hears why
  * building it failed, when this call built it.
  */
 export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versionId: string, failed: (error: unknown) => void = () => {}): WorkerStub {
-  return env.LOADER.get(admitIsolate(env, route, `${versionId}:${env.CONFIG.build}:${route.secretsRevision}`), () =>
-    workerCode(env, ctx, route, versionId).catch((error: unknown) => {
+  const rate = route.sampling[versionId] ?? 0;
+  const tailed = rate > 0 && (rate >= 1 || Math.random() < rate);
+  const id = `${versionId}:${env.CONFIG.build}:${route.secretsRevision}${tailed ? ":tailed" : ""}`;
+  return env.LOADER.get(admitIsolate(env, route, id), () =>
+    workerCode(env, ctx, route, versionId, tailed).catch((error: unknown) => {
       // The platform's own failure (the error reaching the caller may be the tenant's instead).
       log.error("could not build the worker's isolate", { tenant: route.tenant, worker: route.worker, version: versionId, error: errorText(error) });
       failed(error);
@@ -46,19 +53,16 @@ interface VersionRow {
   compatibility_flags: string[];
   bindings: VersionBindings;
   entrypoints: string[];
-  observability: boolean;
-  head_sampling_rate: number;
 }
 
-async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string): Promise<WorkerLoaderWorkerCode> {
+async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string, tailed: boolean): Promise<WorkerLoaderWorkerCode> {
   const db = database(env);
   // Independent reads run together: a cold load waits for two round trips (the version and the
   // secrets, then the ids of its namespaces, buckets and queues), not five.
   const [[version], secrets] = await Promise.all([
-    db.query<VersionRow>(
-      "SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints, observability, head_sampling_rate FROM versions WHERE id = $1",
-      [versionId],
-    ),
+    db.query<VersionRow>("SELECT main_module, modules, compatibility_date, compatibility_flags, bindings, entrypoints FROM versions WHERE id = $1", [
+      versionId,
+    ]),
     secretsOf(env, route.tenant, workerScope(route.worker)),
   ]);
   if (!version) throw new Error(`version ${versionId} of worker ${route.worker} is missing from the database`);
@@ -83,15 +87,8 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     env: tenantEnv,
     globalOutbound: exports.Egress({ props: { tenant: route.tenant, worker: route.worker } }),
     // The tenant's console output and uncaught exceptions reach the log only through its tail, and
-    // only when the version turned observability on: a tail costs about as much CPU as the request
-    // itself (README, "Logs"), so, as with Cloudflare's Workers Logs, it is opt-in.
-    ...(version.observability === true && version.head_sampling_rate > 0
-      ? {
-          tails: [
-            exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId, samplingRate: version.head_sampling_rate, stored: true } }),
-          ],
-        }
-      : {}),
+    // only for the invocations sampled (loadVersion): as with Cloudflare's Workers Logs, it is opt-in.
+    ...(tailed ? { tails: [exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId, stored: true } })] } : {}),
   };
 }
 

@@ -8,12 +8,10 @@
 import type { Env } from "../env.ts";
 import { textResponse } from "../text-response.ts";
 import { errorText, log } from "../logs/log.ts";
+import { CLIENT_IP_HEADER } from "../logs/events.ts";
 import { toHex } from "../encoding.ts";
 import { type Route, resolveWorker } from "./routes.ts";
 import { suspendedMessage } from "./suspended.ts";
-
-/** Cloudflare's header with the client's address, set by the runner on every public request. */
-export const CLIENT_IP_HEADER = "cf-connecting-ip";
 
 /** The client's address in `headers`, or none when it is not known (never the client's own claim). */
 export function setClientIp(headers: Headers, clientIp: string | null): void {

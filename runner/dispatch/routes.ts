@@ -16,6 +16,8 @@ export interface Route {
   secretsRevision: string;
   /** `limits.cpu_ms` of the serving versions that set one. */
   cpuMs: Record<string, number>;
+  /** The share of each serving version's invocations logged: its head sampling rate, 0 with observability off. */
+  sampling: Record<string, number>;
   /** Set while the worker is suspended: none of its code runs (dispatch/suspended.ts). */
   suspended: Suspension | null;
   /** Its public requests run in the probation process, one at a time (dispatch/probation.ts). */
@@ -124,17 +126,20 @@ type ServingRow = {
   version_id: string;
   secrets_revision: string;
   cpu_ms: number | null;
+  sampling: number;
   probation: boolean;
 } & (
-  | { rollout_version_id: string; rollout_percent: number; rollout_cpu_ms: number | null }
-  | { rollout_version_id: null; rollout_percent: null; rollout_cpu_ms: null }
+  | { rollout_version_id: string; rollout_percent: number; rollout_cpu_ms: number | null; rollout_sampling: number }
+  | { rollout_version_id: null; rollout_percent: null; rollout_cpu_ms: null; rollout_sampling: null }
 ) &
   ({ suspended_reason: string; suspended_ms: number } | { suspended_reason: null; suspended_ms: null });
 
 async function loadWorker(env: Env, name: string): Promise<Route | null> {
   const [row] = await database(env).query<ServingRow>(
     `SELECT w.tenant, w.version_id, w.rollout_version_id, w.rollout_percent, w.secrets_revision::text AS secrets_revision,
-            v.cpu_ms, rv.cpu_ms AS rollout_cpu_ms, s.reason AS suspended_reason,
+            v.cpu_ms, rv.cpu_ms AS rollout_cpu_ms,
+            CASE WHEN v.observability THEN v.head_sampling_rate ELSE 0 END AS sampling,
+            CASE WHEN rv.observability THEN rv.head_sampling_rate ELSE 0 END AS rollout_sampling, s.reason AS suspended_reason,
             (extract(epoch FROM s.at) * 1000)::float8 AS suspended_ms, p.until IS NOT NULL AS probation
        FROM workers w
        JOIN versions v ON v.id = w.version_id
@@ -148,6 +153,7 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
   const cpuMs: Record<string, number> = {};
   if (row.cpu_ms !== null) cpuMs[row.version_id] = row.cpu_ms;
   if (row.rollout_cpu_ms !== null) cpuMs[row.rollout_version_id] = row.rollout_cpu_ms;
+  const sampling = { [row.version_id]: row.sampling, ...(row.rollout_version_id === null ? {} : { [row.rollout_version_id]: row.rollout_sampling }) };
   return {
     worker: name,
     tenant: row.tenant,
@@ -155,6 +161,7 @@ async function loadWorker(env: Env, name: string): Promise<Route | null> {
     rollout: row.rollout_version_id ? { versionId: row.rollout_version_id, percent: row.rollout_percent } : null,
     secretsRevision: row.secrets_revision,
     cpuMs,
+    sampling,
     suspended: row.suspended_reason === null ? null : { reason: row.suspended_reason, at: new Date(row.suspended_ms).toISOString() },
     probation: row.probation === true,
   };

@@ -12,14 +12,14 @@ export interface TailProps {
   tenant: string;
   worker: string;
   version: string;
-  /** `[observability] head_sampling_rate`: the share of invocations logged and stored (1: all). */
-  samplingRate: number;
   /** False for the deploy's load check (dispatch/load-check.ts): its top-level output is printed, not stored. */
   stored: boolean;
 }
 
 /** The request header that carries the request id (the dispatcher sets it, as Cloudflare does). */
 export const REQUEST_ID_HEADER = "cf-ray";
+/** Cloudflare's header with the client's address, set by the runner on every public request (whatever the client sent). */
+export const CLIENT_IP_HEADER = "cf-connecting-ip";
 
 const LEVELS: Record<string, Level> = { debug: "debug", log: "info", info: "info", warn: "warn", error: "error" };
 

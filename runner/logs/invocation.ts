@@ -1,7 +1,7 @@
 // A tail event → the row stored for one invocation (store.ts): attributed from the Tail's props,
 // every tenant string cut to size and made storable, lines capped per invocation. Pure, so the
 // bounds are unit-tested (test/unit/log-invocation.test.ts).
-import { type TailProps, MAX_EVENTS_PER_INVOCATION, REQUEST_ID_HEADER, cut, formatArguments } from "./events.ts";
+import { type TailProps, CLIENT_IP_HEADER, MAX_EVENTS_PER_INVOCATION, REQUEST_ID_HEADER, cut, formatArguments } from "./events.ts";
 
 /** Characters of a stored path (query string included). */
 const MAX_PATH_CHARS = 1024;
@@ -30,6 +30,8 @@ export interface StoredInvocation {
   durationMs: number | null;
   cpuMs: number | null;
   requestId: string | null;
+  /** A fetch's client address: the CF-Connecting-IP the runner set (dispatch/dispatch.ts), never the client's claim. */
+  clientIp: string | null;
   /** A fetch's request headers, bounded; credentials and the platform's own headers are left out. */
   headers: Record<string, string> | null;
   cron: string | null;
@@ -90,13 +92,14 @@ export function storable(text: string): string {
   return cut(text).replace(/[\u0000\p{Cs}]/gu, "\uFFFD");
 }
 
-type Trigger = Pick<StoredInvocation, "trigger" | "method" | "path" | "status" | "requestId" | "headers" | "cron" | "queue">;
+type Trigger = Pick<StoredInvocation, "trigger" | "method" | "path" | "status" | "requestId" | "clientIp" | "headers" | "cron" | "queue">;
 
 function triggerOf(event: TraceItem["event"]): Trigger | null {
-  const none = { method: null, path: null, status: null, requestId: null, headers: null, cron: null, queue: null };
+  const none = { method: null, path: null, status: null, requestId: null, clientIp: null, headers: null, cron: null, queue: null };
   if (event !== null && "request" in event) {
     const url = parsedUrl(event.request.url);
     const requestId = event.request.headers[REQUEST_ID_HEADER];
+    const clientIp = event.request.headers[CLIENT_IP_HEADER];
     return {
       ...none,
       trigger: "fetch",
@@ -104,6 +107,7 @@ function triggerOf(event: TraceItem["event"]): Trigger | null {
       path: url === null ? null : storable(cut(url.pathname + url.search, MAX_PATH_CHARS)),
       status: event.response?.status ?? null,
       requestId: requestId === undefined ? null : storable(cut(requestId, 64)),
+      clientIp: clientIp === undefined ? null : storable(cut(clientIp, 64)),
       headers: storedHeaders(event.request.headers),
     };
   }

@@ -21,6 +21,8 @@ export interface LogFilters {
   method?: string | undefined;
   /** Fetches whose request had this header (its name in lower case), with this value when one is given. */
   header?: { name: string; value: string | null } | undefined;
+  /** Fetches from this client address (the CF-Connecting-IP the runner set). */
+  ip?: string | undefined;
 }
 
 export interface WorkerOfLogs {
@@ -75,6 +77,7 @@ function filterParams(worker: WorkerOfLogs, filters: LogFilters) {
     filters.method ?? null,
     filters.header?.name ?? null,
     filters.header?.value ?? null,
+    filters.ip ?? null,
   ];
 }
 
@@ -92,6 +95,7 @@ function logEvent(worker: WorkerOfLogs, row: LogEventRow) {
     durationMs: row.duration_ms,
     cpuMs: row.cpu_ms,
     requestId: row.request_id,
+    clientIp: row.client_ip,
     headers: row.headers,
     cron: row.cron,
     queue: row.queue,

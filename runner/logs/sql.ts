@@ -1,4 +1,4 @@
-// Every statement of the log store (table log_events, migration 0017). Rows are written and read by
+// Every statement of the log store (table log_events, migrations 0017 and 0019). Rows are written and read by
 // tenant and worker together: the tenant comes from the Tail's props (writes) or from the worker
 // row the caller may see (reads), never from a request's parameters.
 import { sql } from "../db/client.ts";
@@ -22,16 +22,17 @@ export interface LogEventRow {
   logs: { at: string; level: string; message: string }[];
   exceptions: { at: string; name: string; message: string; stack: string }[];
   dropped: number;
+  client_ip: string | null;
 }
 
 const COLUMNS = `id::text AS id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, version, trigger, outcome,
-  method, path, status, duration_ms, cpu_ms, request_id, headers, cron, queue, logs, exceptions, dropped`;
+  method, path, status, duration_ms, cpu_ms, request_id, headers, cron, queue, logs, exceptions, dropped, client_ip`;
 
 /**
  * The filters of GET /v1/workers/:name/logs and /tail, $1 tenant, $2 worker, then: $3 since, $4
  * until (epoch ms), $5 lowest level rank, $6 status, $7 outcome ("error": any but ok), $8 search
  * (a LIKE pattern, escaped by the caller), $9 method, $10 a request header's name (lower case) and
- * $11 its value (null: any).
+ * $11 its value (null: any), $12 the client's address.
  */
 const MATCHES = `tenant = $1 AND worker = $2
   AND ($3::float8 IS NULL OR at >= to_timestamp($3::float8 / 1000))
@@ -41,7 +42,8 @@ const MATCHES = `tenant = $1 AND worker = $2
   AND ($7::text IS NULL OR CASE WHEN $7 = 'error' THEN outcome <> 'ok' ELSE outcome = $7 END)
   AND ($8::text IS NULL OR (coalesce(path, '') || ' ' || logs::text || ' ' || exceptions::text) ILIKE $8)
   AND ($9::text IS NULL OR method = $9)
-  AND ($10::text IS NULL OR (headers ? $10 AND ($11::text IS NULL OR headers->>$10 = $11)))`;
+  AND ($10::text IS NULL OR (headers ? $10 AND ($11::text IS NULL OR headers->>$10 = $11)))
+  AND ($12::text IS NULL OR client_ip = $12)`;
 
 export const LOG_SQL = {
   // The batch writer (migration 0017 says how it keeps retention and order): $1 the batch, JSON of
@@ -54,15 +56,15 @@ export const LOG_SQL = {
 
   /**
    * Newest first by the time the invocation started (processes store theirs in batches, so ids
-   * are in storing order); $12, $13 the cursor: the time (epoch ms) and id of the last one of the
-   * previous page; $14 the page size.
+   * are in storing order); $13, $14 the cursor: the time (epoch ms) and id of the last one of the
+   * previous page; $15 the page size.
    */
   page: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES}
-      AND ($12::float8 IS NULL OR (at, id) < (to_timestamp($12::float8 / 1000), $13::bigint))
-    ORDER BY log_events.at DESC, log_events.id DESC LIMIT $14`),
+      AND ($13::float8 IS NULL OR (at, id) < (to_timestamp($13::float8 / 1000), $14::bigint))
+    ORDER BY log_events.at DESC, log_events.id DESC LIMIT $15`),
 
-  /** Oldest first, for the tail: $12 the last id sent, $13 the most per poll. */
-  after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND id > $12 ORDER BY log_events.id LIMIT $13`),
+  /** Oldest first, for the tail: $13 the last id sent, $14 the most per poll. */
+  after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND id > $13 ORDER BY log_events.id LIMIT $14`),
 
   /** A deleted worker's stored invocations and drop count (a worker of that name starts clean). */
   forgetWorker: (tenant: string, worker: string) => [

@@ -1,31 +1,27 @@
 // Requests a suspended worker is not run for (dispatch/dispatch.ts answers them 503): stored as
 // invocations with outcome `suspended` when the serving version has observability on, so that
 // `outpost tail` and `outpost logs` show why its clients get 503. Off the request's path.
-import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { cut } from "./events.ts";
 import { storable } from "./invocation.ts";
 import { enqueue, flush } from "./store.ts";
-
-/** Versions never change: their sampling rate (null: observability off) is remembered, this many at most. */
-const MAX_VERSIONS = 10_000;
-const samplingRates = new Map<string, number | null>();
 
 /** The worker refused: the route's fields (dispatch/routes.ts), named here so this layer imports no dispatch code. */
 interface Route {
   tenant: string;
   worker: string;
   versionId: string;
+  /** Each serving version's head sampling rate, 0 with observability off. */
+  sampling: Record<string, number>;
 }
 
-export function storeSuspended(env: Env, ctx: ExecutionContext, route: Route, request: Request, status: number): void {
-  ctx.waitUntil(record(env, route, request, status, Date.now()));
+export function storeSuspended(env: Env, ctx: ExecutionContext, route: Route, request: Request, clientIp: string | null, status: number): void {
+  ctx.waitUntil(record(env, route, request, clientIp, status, Date.now()));
 }
 
-async function record(env: Env, route: Route, request: Request, status: number, atMs: number): Promise<void> {
-  // The database could not say whether the version is observed: the request goes unrecorded.
-  const rate = await samplingRateOf(env, route.versionId).catch(() => null);
-  if (rate === null || Math.random() >= rate) return;
+async function record(env: Env, route: Route, request: Request, clientIp: string | null, status: number, atMs: number): Promise<void> {
+  const rate = route.sampling[route.versionId] ?? 0;
+  if (rate === 0 || Math.random() >= rate) return;
   const url = new URL(request.url);
   enqueue({
     tenant: route.tenant,
@@ -40,6 +36,7 @@ async function record(env: Env, route: Route, request: Request, status: number, 
     durationMs: 0,
     cpuMs: 0,
     requestId: null,
+    clientIp,
     headers: null,
     cron: null,
     queue: null,
@@ -49,17 +46,4 @@ async function record(env: Env, route: Route, request: Request, status: number, 
     dropped: 0,
   });
   await flush(env);
-}
-
-async function samplingRateOf(env: Env, versionId: string): Promise<number | null> {
-  const known = samplingRates.get(versionId);
-  if (known !== undefined) return known;
-  const [row] = await database(env).query<{ observability: boolean; head_sampling_rate: number }>(
-    "SELECT observability, head_sampling_rate FROM versions WHERE id = $1",
-    [versionId],
-  );
-  const rate = row?.observability === true && row.head_sampling_rate > 0 ? row.head_sampling_rate : null;
-  if (samplingRates.size >= MAX_VERSIONS) samplingRates.delete(samplingRates.keys().next().value as string);
-  samplingRates.set(versionId, rate);
-  return rate;
 }

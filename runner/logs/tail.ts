@@ -11,19 +11,18 @@ const printBudget = new LogBudget();
 const storeBudget = new LogBudget();
 
 /**
- * Every tenant isolate's tail worker (Worker Loader `tails`): after each invocation workerd hands
- * it the invocation's console calls and uncaught exceptions. A sampled invocation (its version's
- * head sampling rate) is printed as platform log entries attributed to the tenant, worker and
+ * The tail worker (Worker Loader `tails`) of the isolates that run sampled invocations
+ * (dispatch/loader.ts decides): after each invocation workerd hands it the invocation's console
+ * calls and uncaught exceptions. Each invocation is printed as platform log entries attributed to the tenant, worker and
  * version in its props, and stored (logs/store.ts), each up to the tenant's log quota per minute
  * in this process (logs/budget.ts): past it, lines are dropped and the outcome is still stored.
  */
 export class Tail extends WorkerEntrypoint<Env, TailProps> {
   override async tail(items: TraceItem[]): Promise<void> {
-    const { tenant, worker, samplingRate, stored } = this.ctx.props;
+    const { tenant, worker, stored } = this.ctx.props;
     const limit = await logLimit(this.env, tenant);
     const now = Date.now();
     for (const item of items) {
-      if (samplingRate < 1 && Math.random() >= samplingRate) continue;
       for (const entry of tenantEntries(item, this.ctx.props)) {
         const line = JSON.stringify(entry);
         const verdict = printBudget.take(tenant, line.length, limit, now);

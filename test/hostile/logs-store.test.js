@@ -1,11 +1,13 @@
 // Attacks on the log store: reading or tailing another tenant's logs, flooding the store past the
-// tenant's log quota, and log text made to break storage or a terminal.
+// tenant's log quota, log text made to break storage or a terminal, and a client claiming another
+// address (CF-Connecting-IP, the stored client address that `outpost tail --ip` filters on).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
 const PROCESSES = 2;
 const LOG_QUOTA = 20_000;
 
+const MIRROR = `export default { fetch(request) { return new Response(request.headers.get("cf-connecting-ip")); } };`;
 const DIARY = `export default { fetch(request) { console.log("alice's secret", new URL(request.url).pathname); return new Response("ok"); } };`;
 const FLOOD = `export default {
   fetch() {
@@ -38,6 +40,7 @@ beforeAll(async () => {
   await platform.deploy("diary", await workerFile(DIARY), { tenant: "alice", observability });
   await platform.deploy("flood", await workerFile(FLOOD), { tenant: "mallory", observability });
   await platform.deploy("weird", await workerFile(WEIRD), { tenant: "mallory", observability });
+  await platform.deploy("mirror", await workerFile(MIRROR), { tenant: "mallory", observability });
   expect((await platform.fetchWorker("diary", "/entry")).status).toBe(200);
   await waitUntil(async () => (await platform.admin("GET", "/v1/workers/diary/logs")).body.events?.length === 1, 10_000);
 });
@@ -127,4 +130,60 @@ it("a tenant flooding its logs is cut at its log quota; another tenant's request
   expect(flood.every((/** @type {any} */ e) => e.logs.length + e.dropped === 40)).toBe(true);
   // Alice's quota is her own.
   expect((await all("diary")).every((/** @type {any} */ e) => e.logs.length === 1 && e.dropped === 0)).toBe(true);
+});
+
+describe("a client's claimed address", () => {
+  const claims = { "x-forwarded-for": "203.0.113.66", "cf-connecting-ip": "203.0.113.66", "x-real-ip": "203.0.113.66" };
+
+  /** @param {import("../helpers/platform.js").Platform} on @param {string} path */
+  async function storedAddress(on, path) {
+    const found = async () => (await on.admin("GET", `/v1/workers/mirror/logs?search=${path}`)).body.events;
+    await waitUntil(async () => (await found()).length === 1, 10_000);
+    return (await found())[0].clientIp;
+  }
+
+  it("without OUTPOST_CLIENT_IP_HEADER no header is believed: the worker and the log see the connection's address", async () => {
+    const answer = await platform.fetchWorker("mirror", "/spoof", { headers: claims });
+    expect(answer.text).toBe("127.0.0.1");
+    expect(await storedAddress(platform, "spoof")).toBe("127.0.0.1");
+    expect((await platform.admin("GET", "/v1/workers/mirror/logs?ip=203.0.113.66")).body.events).toEqual([]);
+  });
+
+  describe("with OUTPOST_CLIENT_IP_HEADER=x-forwarded-for", () => {
+    /** @type {import("../helpers/platform.js").Platform} */
+    let proxied;
+    beforeAll(async () => {
+      proxied = await startPlatform({ env: { OUTPOST_CLIENT_IP_HEADER: "X-Forwarded-For" } });
+      await proxied.deploy("mirror", await workerFile(MIRROR), { observability: { enabled: true } });
+    });
+    afterAll(async () => {
+      await proxied?.stop();
+    });
+
+    it("only the last hop (the proxy's) counts; the client's own entries and other headers do not", async () => {
+      // A client's X-Forwarded-For reaches the platform with the proxy's hop appended.
+      const headers = { ...claims, "x-forwarded-for": "203.0.113.66, 198.51.100.7" };
+      expect((await proxied.fetchWorker("mirror", "/hop", { headers })).text).toBe("198.51.100.7");
+      expect(await storedAddress(proxied, "hop")).toBe("198.51.100.7");
+      const filtered = await proxied.admin("GET", "/v1/workers/mirror/logs?ip=198.51.100.7");
+      expect(filtered.body.events.map((/** @type {any} */ e) => e.path)).toEqual(["/hop"]);
+      expect((await proxied.admin("GET", "/v1/workers/mirror/logs?ip=203.0.113.66")).body.events).toEqual([]);
+    });
+
+    it("a last hop that is not an address, or no header at all, is the connection's address", async () => {
+      for (const [path, headers] of /** @type {const} */ ([
+        ["/junk", { "x-forwarded-for": "203.0.113.66, <script>alert(1)</script>" }],
+        ["/none", { "cf-connecting-ip": "203.0.113.66" }],
+      ])) {
+        expect((await proxied.fetchWorker("mirror", path, { headers })).text).toBe("127.0.0.1");
+        expect(await storedAddress(proxied, path.slice(1))).toBe("127.0.0.1");
+      }
+    });
+
+    it("?ip= refuses what is not an address", async () => {
+      const answer = await proxied.admin("GET", "/v1/workers/mirror/logs?ip=1.2.3.4'--");
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.message).toContain("Expected an IP address.");
+    });
+  });
 });

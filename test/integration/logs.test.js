@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
 const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
-const RETAINED = 5;
+// Above the 60 invocations the sampling test sends to one worker.
+const RETAINED = 80;
 
 const APP = `export default {
   async fetch(request) {
@@ -32,6 +33,7 @@ beforeAll(async () => {
   await platform.deploy("app", entry, { observability: { enabled: true } });
   await platform.deploy("quiet", entry);
   await platform.deploy("unsampled", entry, { observability: { enabled: true, headSamplingRate: 0 } });
+  await platform.deploy("halved", entry, { observability: { enabled: true, headSamplingRate: 0.5 } });
   await platform.deploy("churn", entry, { observability: { enabled: true } });
   await platform.deploy("spinner", await workerFile(`export default { fetch() { for (;;); } };`), { observability: { enabled: true } });
 });
@@ -69,6 +71,8 @@ describe("stored logs", () => {
     expect(hi.logs).toEqual([{ at: expect.any(String), level: "info", message: "hello /hi" }]);
     expect(hi.requestId).toMatch(/^[0-9a-f]{16}$/);
     expect(hi.headers).toMatchObject({ "x-kind": "greeting", "cf-ray": hi.requestId });
+    // The connection's address: no forwarding header is trusted by default.
+    expect(hi.clientIp).toBe("127.0.0.1");
     // It threw: the worker gave no response (the client got the platform's 500).
     expect(boom).toMatchObject({ outcome: "exception", path: "/boom", status: null });
     expect(boom.logs).toEqual([{ at: expect.any(String), level: "warn", message: 'about to fail {"path":"/boom"}' }]);
@@ -90,6 +94,8 @@ describe("stored logs", () => {
     expect(await paths("?header=x-kind:greeting")).toEqual(["/hi?x=1"]);
     expect(await paths("?header=X-Kind")).toEqual(["/hi?x=1"]);
     expect(await paths("?header=x-kind:other")).toEqual([]);
+    expect(await paths("?ip=127.0.0.1")).toEqual(["/boom", "/hi?x=1"]);
+    expect(await paths("?ip=::1")).toEqual([]);
     expect(await paths(`?since=${Date.now() + 60_000}`)).toEqual([]);
     expect(await paths(`?until=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual(["/boom", "/hi?x=1"]);
     const first = await stored("app", "?limit=1");
@@ -127,6 +133,18 @@ describe("stored logs", () => {
     expect(await cli(["logs", "app", "--limit", "1", "--cursor", cursor])).toContain("GET /hi?x=1");
   });
 
+  it("head_sampling_rate 0.5: about half of the invocations are stored, and they are served all the same", async () => {
+    const sent = 60;
+    for (let i = 0; i < sent; i++) expect((await platform.fetchWorker("halved", `/h${i}`)).text).toBe(`ok /h${i}`);
+    // The app's invocation after theirs is stored: theirs would have been by then.
+    expect((await platform.fetchWorker("app", "/behind-halved")).status).toBe(200);
+    await waitUntil(async () => (await stored("app", "?search=behind-halved")).events.length === 1, 10_000);
+    const kept = (await stored("halved", "?limit=500")).events.length;
+    // Binomial(60, 0.5): outside 12–48 once in about 10^6 runs.
+    expect(kept).toBeGreaterThanOrEqual(12);
+    expect(kept).toBeLessThanOrEqual(48);
+  });
+
   it("a version without observability, or sampled at 0, stores nothing", async () => {
     expect((await platform.fetchWorker("quiet", "/q")).status).toBe(200);
     expect((await platform.fetchWorker("unsampled", "/u")).status).toBe(200);
@@ -144,9 +162,9 @@ it(`retention: a worker keeps its newest ${RETAINED} invocations, never more`, a
   let paths = [];
   // Each process stores its own invocations: the last request's may be stored before an earlier one.
   await waitUntil(async () => {
-    paths = (await stored("churn")).events.map((/** @type {any} */ e) => e.path);
+    paths = (await stored("churn", "?limit=500")).events.map((/** @type {any} */ e) => e.path);
     expect(paths.length).toBeLessThanOrEqual(RETAINED);
-    return ["/n6", "/n7", "/n8"].every((path) => paths.includes(path));
+    return [RETAINED + 1, RETAINED + 2, RETAINED + 3].every((n) => paths.includes(`/n${n}`));
   }, 10_000);
   expect(paths).toHaveLength(RETAINED);
 });

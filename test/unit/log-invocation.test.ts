@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { MAX_EVENTS_PER_INVOCATION } from "../../runner/logs/events.ts";
 import { loggedBytes, storable, storedInvocation, withoutLines } from "../../runner/logs/invocation.ts";
 
-const WHO = { tenant: "acme", worker: "api", version: "v1", samplingRate: 1, stored: true };
+const WHO = { tenant: "acme", worker: "api", version: "v1", stored: true };
 
 /** A tail event as workerd hands it to the Tail entrypoint (only the fields storedInvocation reads). */
 function item(fields: Partial<Record<keyof TraceItem, unknown>>): TraceItem {
-  const request = { url: "http://api.localhost/a/b?q=1", method: "POST", headers: { "cf-ray": "00112233aabbccdd" }, cf: {} };
+  const request = { url: "http://api.localhost/a/b?q=1", method: "POST", headers: { "cf-ray": "00112233aabbccdd", "cf-connecting-ip": "203.0.113.7" }, cf: {} };
   return {
     outcome: "ok",
     eventTimestamp: 1_000,
@@ -22,7 +22,7 @@ function item(fields: Partial<Record<keyof TraceItem, unknown>>): TraceItem {
 const log = (message: unknown[], level = "log") => ({ message, level, timestamp: 1_001 });
 
 describe("storedInvocation", () => {
-  it("storedInvocation: a fetch with its method, path and query, status, request id, times and lines", () => {
+  it("storedInvocation: a fetch with its method, path and query, status, request id, client address, times and lines", () => {
     expect(storedInvocation(item({ logs: [log(["hi", { a: 1 }])] }), WHO, 5_000)).toEqual({
       tenant: "acme",
       worker: "api",
@@ -36,7 +36,8 @@ describe("storedInvocation", () => {
       durationMs: 12,
       cpuMs: 3,
       requestId: "00112233aabbccdd",
-      headers: { "cf-ray": "00112233aabbccdd" },
+      clientIp: "203.0.113.7",
+      headers: { "cf-ray": "00112233aabbccdd", "cf-connecting-ip": "203.0.113.7" },
       cron: null,
       queue: null,
       levelRank: 2,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_EVENTS_PER_INVOCATION, MAX_MESSAGE_CHARS, formatArguments, tenantEntries } from "../../runner/logs/events.ts";
 
-const WHO = { tenant: "acme", worker: "api", version: "v1", samplingRate: 1, stored: true };
+const WHO = { tenant: "acme", worker: "api", version: "v1", stored: true };
 
 /** A tail event as workerd hands it to the Tail entrypoint (only the fields tenantEntries reads). */
 function item(fields: Partial<Record<keyof TraceItem, unknown>>): TraceItem {
