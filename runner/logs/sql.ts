@@ -1,4 +1,4 @@
-// Every statement of the log store (table log_events, migrations 0017 and 0019). Rows are written and read by
+// Every statement of the log store (table log_events, migrations 0017 and 0018). Rows are written and read by
 // tenant and worker together: the tenant comes from the Tail's props (writes) or from the worker
 // row the caller may see (reads), never from a request's parameters.
 import { sql } from "../db/client.ts";
