@@ -160,11 +160,12 @@ it(`retention: a worker keeps its newest ${RETAINED} invocations, never more`, a
   for (let i = 0; i < RETAINED + 4; i++) expect((await platform.fetchWorker("churn", `/n${i}`)).status).toBe(200);
   /** @type {string[]} */
   let paths = [];
-  // Each process stores its own invocations: the last request's may be stored before an earlier one.
+  // Each process stores its own invocations in its own batches: the last request's may be stored
+  // before an earlier one, so wait for the count as well as for the newest.
   await waitUntil(async () => {
     paths = (await stored("churn", "?limit=500")).events.map((/** @type {any} */ e) => e.path);
     expect(paths.length).toBeLessThanOrEqual(RETAINED);
-    return [RETAINED + 1, RETAINED + 2, RETAINED + 3].every((n) => paths.includes(`/n${n}`));
+    return paths.length === RETAINED && [RETAINED + 1, RETAINED + 2, RETAINED + 3].every((n) => paths.includes(`/n${n}`));
   }, 10_000);
   expect(paths).toHaveLength(RETAINED);
 });
