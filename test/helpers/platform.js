@@ -34,6 +34,23 @@ const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
  * @returns {Promise<Platform>}
  */
 export async function startPlatform(options = {}) {
+  // The ports are picked free, then bound by `outpost start`: a platform starting beside this one
+  // in another test file can take one in between. Then it starts again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      const lostPort = error instanceof Error && error.message.includes("EADDRINUSE");
+      if (!lostPort || options.dataDir !== undefined || attempt === 3) throw error;
+    }
+  }
+}
+
+/**
+ * @param {{ env?: Record<string, string>, dataDir?: string }} options
+ * @returns {Promise<Platform>}
+ */
+async function startOnce(options) {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "outpost-test-")));
   const port = await freePort();
   const adminPort = await freePort();
