@@ -261,13 +261,15 @@ it("a slow store drops invocations and counts them; requests are served meanwhil
     await holding;
     await sql.end();
   }
-  // A process writes its count with its next batch: ask until a request lands in each one that dropped.
+  // A process writes its count with its next batch: ask until a request lands in each one that
+  // dropped. Every invocation is stored or counted; one can be both (a batch that failed at its
+  // deadline may still commit), so the sum is at least 3.
   await waitUntil(async () => {
     expect((await platform.fetchWorker("app", "/after-slow")).status).toBe(200);
     const kept = (await stored("app", "?search=/slow&limit=500")).events.length;
-    return kept + (await stored("app")).dropped === 3;
-  }, 15_000);
-  expect((await stored("app")).dropped).toBeGreaterThan(0);
+    const { dropped } = await stored("app");
+    return dropped > 0 && kept + dropped >= 3;
+  }, 30_000);
 });
 
 // Last: it has a process killed.
