@@ -1,10 +1,11 @@
 // End to end: the control-plane commands a user types, against a real platform.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpRequest, startPlatform, workerFile } from "../helpers/platform.js";
 import { removeTempProjects, tempProject } from "./temp-project.js";
+import { runWithInput } from "./run-with-input.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -35,18 +36,8 @@ async function outpost(args, token = platform.token) {
  * @returns {Promise<string>} stdout
  */
 function outpostWithInput(args, input) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["cli/outpost.js", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(stderr))));
-    child.stdin.end(input);
-  });
+  const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token };
+  return runWithInput([process.execPath, "cli/outpost.js", ...args], { cwd: ROOT, env }, input);
 }
 
 /** @param {string[]} args */

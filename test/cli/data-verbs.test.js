@@ -1,6 +1,6 @@
 // End to end: the data verbs (outpost kv, r2, queues send, secret bulk) as a user types them,
 // against a real platform; what they write is read back through a deployed worker's bindings.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform } from "../helpers/platform.js";
 import { removeTempProjects, tempProject } from "./temp-project.js";
+import { runWithInput } from "./run-with-input.js";
 
 const CLI = fileURLToPath(new URL("../../cli/outpost.js", import.meta.url));
 
@@ -76,16 +77,8 @@ async function outpost(args, cwd = project) {
 
 /** Runs the CLI in the project with `input` on its stdin. @param {string[]} args @param {string} input @returns {Promise<string>} stdout */
 function outpostWithInput(args, input) {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token };
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: project, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(stderr))));
-    child.stdin.end(input);
-  });
+  const env = { ...process.env, OUTPOST_ADMIN_URL: platform.adminUrl, OUTPOST_ADMIN_TOKEN: platform.token };
+  return runWithInput([process.execPath, CLI, ...args], { cwd: project, env }, input);
 }
 
 /** @param {string[]} args @returns {Promise<string>} stderr */
