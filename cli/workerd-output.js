@@ -18,6 +18,11 @@ const BUDGETS = {
   workerd: { burst: 64 * 1024, perSecond: 16 * 1024 },
 };
 const LEVELS = new Set(["debug", "info", "warn", "error"]);
+/** The runner's count of tenant console lines captured in the isolate, never printed raw (runner/logs/sink.ts). */
+const UNPRINTED_CONSOLE = "tenant console lines captured";
+const CONSOLE_DROPPED = {
+  reason: "console output of an isolate (a tenant's is printed from the lines its isolate captures when its worker has observability on)",
+};
 
 /**
  * @typedef {Record<string, unknown> & { level: string, src: string, msg: string }} Entry
@@ -132,10 +137,10 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
     for (const { fields, dropped } of drops.values()) logger.warn("log lines dropped", { ...fields, dropped });
     drops.clear();
   };
-  /** @param {string} key @param {Record<string, unknown>} fields */
-  const drop = (key, fields) => {
+  /** @param {string} key @param {Record<string, unknown>} fields @param {number} [count] */
+  const drop = (key, fields, count = 1) => {
     const counter = drops.get(key) ?? { fields, dropped: 0 };
-    counter.dropped++;
+    counter.dropped += count;
     drops.set(key, counter);
     timer ??= setTimeout(report, reportEveryMs).unref();
   };
@@ -148,9 +153,16 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
       origin.onJournal?.(classified.entry);
       return onJournal(classified.entry);
     }
-    if (classified.kind === "console")
-      return drop("console", { reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)" });
+    if (classified.kind === "console") return drop("console", CONSOLE_DROPPED);
     const { entry } = classified;
+    // Tenant isolates capture their console lines instead of printing them (runner/logs/sink.ts):
+    // the runner counts them for this report, as if they had been printed and dropped here.
+    if (classified.kind === "platform" && entry.src === "runner" && entry.msg === UNPRINTED_CONSOLE) {
+      if (typeof entry.lines === "number" && entry.lines > 0) drop("console", CONSOLE_DROPPED, entry.lines);
+      if (typeof entry.oversized === "number" && entry.oversized > 0)
+        drop("long stdout", { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream: "stdout" }, entry.oversized);
+      return;
+    }
     if (classified.kind === "workerd") origin.onDiagnostic?.(entry);
     const tenant = typeof entry.tenant === "string" ? { source: "tenant", tenant: entry.tenant, worker: entry.worker } : null;
     const key = tenant ? `tenant ${entry.tenant}/${entry.worker}` : entry.src;

@@ -30,6 +30,7 @@ export const Queue = guarded(QueueServer);
 export { Scheduler } from "./scheduler/scheduler.ts";
 export { Assets } from "./assets/entrypoint.ts";
 export { Tail } from "./logs/tail.ts";
+export { LogSink } from "./logs/sink.ts";
 
 // What the Database object's LISTEN connection hears, for the caches another host's change makes
 // stale. Registered at load, before the object first subscribes; told in this order.

@@ -7,7 +7,17 @@ import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
 import { limitNodePbkdf2, limitPbkdf2 } from "./crypto-limits.ts";
 import { cacheAsOnWorkersDev } from "./cache.ts";
-import { forwardInvocation, forwardInvocationOnFetch, inInvocation, keepInvocationInListeners, runMethodsInInvocation, tokenOf } from "./invocation.ts";
+import {
+  type InvocationContext,
+  forwardInvocation,
+  forwardInvocationOnFetch,
+  inInvocation,
+  keepInvocationInListeners,
+  runMethodsInInvocation,
+  tokenOf,
+} from "./invocation.ts";
+import { captureConsole, captureFor, captureUncaught } from "./log-capture.ts";
+import { LOG_SINK_BINDING } from "../runner/logs/capture-contract.ts";
 
 export { rpcTargetInInvocation } from "./invocation.ts";
 
@@ -15,6 +25,9 @@ export { rpcTargetInInvocation } from "./invocation.ts";
 limitPbkdf2(SubtleCrypto.prototype as unknown as Parameters<typeof limitPbkdf2>[0]);
 limitNodePbkdf2((globalThis as { process?: Parameters<typeof limitNodePbkdf2>[0] }).process);
 forwardInvocationOnFetch(globalThis);
+captureConsole(console);
+// Before keepInvocationInListeners: these listeners look up the invocation the event happens in.
+captureUncaught(globalThis);
 cacheAsOnWorkersDev(Cache.prototype as unknown as Parameters<typeof cacheAsOnWorkersDev>[0]);
 keepInvocationInListeners(EventTarget.prototype as unknown as Parameters<typeof keepInvocationInListeners>[0]);
 
@@ -43,6 +56,7 @@ export function wrapEnv(env: Env, manifest: BindingManifest): Env {
   let result = wrapped.get(env);
   if (!result) {
     result = { ...env };
+    delete result[LOG_SINK_BINDING];
     for (const [name, kind] of Object.entries(manifest)) {
       // The manifest comes from the runner with the env, so env[name] is the stub of that kind.
       result[name] = (BUILDERS[kind] as (stub: unknown) => unknown)(forwardInvocation(env[name] as object));
@@ -69,7 +83,7 @@ export function wrapWorker(handler: unknown, manifest: BindingManifest): unknown
   for (const name of HANDLERS) {
     const method = user[name];
     if (typeof method === "function") {
-      result[name] = (input: unknown, env: Env, ctx: unknown) => inInvocation(tokenOf(ctx), () => method.call(user, input, wrapEnvOf(env), ctx));
+      result[name] = (input: unknown, env: Env, ctx: unknown) => inInvocation(contextOf(ctx, env), () => method.call(user, input, wrapEnvOf(env), ctx));
     }
   }
   return result;
@@ -82,13 +96,19 @@ type EntrypointClass = new (ctx: unknown, env: Env) => object;
  * handlers and RPC methods workerd calls) run inside the invocation the instance was made for.
  */
 function wrapEntrypointClass(Entrypoint: EntrypointClass, wrapEnvOf: (env: Env) => Env): EntrypointClass {
-  const tokens = new WeakMap<object, string | undefined>();
+  const contexts = new WeakMap<object, InvocationContext | undefined>();
   const Wrapped = class extends Entrypoint {
     constructor(ctx: unknown, env: Env) {
       super(ctx, wrapEnvOf(env));
-      tokens.set(this, tokenOf(ctx));
+      contexts.set(this, contextOf(ctx, env));
     }
   };
-  runMethodsInInvocation(Wrapped.prototype, Entrypoint.prototype, Object.prototype, tokens);
+  runMethodsInInvocation(Wrapped.prototype, Entrypoint.prototype, Object.prototype, contexts);
   return Wrapped;
+}
+
+/** The invocation a handler call belongs to (its token from the platform's props), and its log capture when sampled. */
+function contextOf(ctx: unknown, env: Env | undefined): InvocationContext {
+  const token = tokenOf(ctx);
+  return { token, capture: captureFor(ctx, env?.[LOG_SINK_BINDING], token) };
 }

@@ -4,11 +4,21 @@
 // waitUntil work) sends it back, so the runner can count and limit that invocation's I/O. The
 // runner checks every token against the stub's own tenant and worker: tenant code that reads,
 // drops or swaps tokens can only spend its own invocations' limits or lose its I/O.
+// The same context carries the invocation's log capture (shims/log-capture.ts) when the platform
+// sampled it for logging.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { WithInvocation } from "../runner/limits/guard.ts";
 import { INVOCATION_HEADER } from "../runner/egress/contract.ts";
+import type { LogCapture } from "./log-capture.ts";
 
-const current = new AsyncLocalStorage<string | undefined>();
+/** What the shims know of the invocation a piece of tenant code runs in. */
+export interface InvocationContext {
+  token: string | undefined;
+  /** Its console lines and exceptions, kept for the runner; null when it is not sampled. */
+  capture: LogCapture | null;
+}
+
+const current = new AsyncLocalStorage<InvocationContext | undefined>();
 
 /** The token a handler was called with (absent on a call the platform did not begin). */
 export function tokenOf(ctx: unknown): string | undefined {
@@ -16,9 +26,41 @@ export function tokenOf(ctx: unknown): string | undefined {
   return typeof props?.invocation === "string" ? props.invocation : undefined;
 }
 
-/** Runs a handler call as part of its invocation. */
-export function inInvocation<T>(token: string | undefined, run: () => T): T {
-  return current.run(token, run);
+/** The invocation a piece of tenant code runs in (undefined outside any: the top level). */
+export function currentInvocation(): InvocationContext | undefined {
+  return current.getStore();
+}
+
+/**
+ * Runs a handler call as part of its invocation. With a capture, an exception it throws is kept,
+ * and what was captured is handed over when the call settles.
+ */
+export function inInvocation<T>(context: InvocationContext, run: () => T): T {
+  const { capture } = context;
+  if (!capture) return current.run(context, run);
+  let result: T;
+  try {
+    result = current.run(context, run);
+  } catch (error) {
+    capture.exception(error);
+    capture.settled();
+    throw error;
+  }
+  if (!(result instanceof Promise)) {
+    capture.settled();
+    return result;
+  }
+  return result.then(
+    (value: unknown) => {
+      capture.settled();
+      return value;
+    },
+    (error: unknown) => {
+      capture.exception(error);
+      capture.settled();
+      throw error;
+    },
+  ) as T;
 }
 
 /**
@@ -26,7 +68,7 @@ export function inInvocation<T>(token: string | undefined, run: () => T): T {
  * `stop`, the nearest definition of each name winning as in method lookup: the wrapper runs the
  * method in the invocation `tokens` holds for the instance it is called on.
  */
-export function runMethodsInInvocation(target: object, from: object, stop: object, tokens: WeakMap<object, string | undefined>): void {
+export function runMethodsInInvocation(target: object, from: object, stop: object, contexts: WeakMap<object, InvocationContext | undefined>): void {
   const seen = new Set(["constructor"]);
   for (let proto: object | null = from; proto && proto !== stop; proto = Object.getPrototypeOf(proto)) {
     for (const name of Object.getOwnPropertyNames(proto)) {
@@ -38,7 +80,8 @@ export function runMethodsInInvocation(target: object, from: object, stop: objec
       Object.defineProperty(target, name, {
         ...descriptor,
         value(this: object, ...args: unknown[]) {
-          return current.run(tokens.get(this), () => method.apply(this, args));
+          const context = contexts.get(this);
+          return context ? inInvocation(context, () => method.apply(this, args)) : current.run(undefined, () => method.apply(this, args));
         },
       });
     }
@@ -51,16 +94,16 @@ export function runMethodsInInvocation(target: object, from: object, stop: objec
  * that made it, so each instance remembers that invocation and its methods run in it.
  */
 export function rpcTargetInInvocation<Base extends abstract new () => object>(RpcTarget: Base): Base {
-  const tokens = new WeakMap<object, string | undefined>();
+  const contexts = new WeakMap<object, InvocationContext | undefined>();
   const wrapped = new WeakSet<object>();
   const InInvocation = class extends (RpcTarget as unknown as new () => object) {
     constructor() {
       super();
-      tokens.set(this, current.getStore());
+      contexts.set(this, current.getStore());
       const proto = new.target.prototype as object;
       if (!wrapped.has(proto)) {
         wrapped.add(proto);
-        runMethodsInInvocation(proto, proto, InInvocation.prototype, tokens);
+        runMethodsInInvocation(proto, proto, InInvocation.prototype, contexts);
       }
     }
   };
@@ -70,9 +113,9 @@ export function rpcTargetInInvocation<Base extends abstract new () => object>(Rp
 /** A function handed to another worker over JS RPC runs, when called back, in the invocation that handed it. */
 export function bindToInvocation(value: unknown): unknown {
   if (typeof value !== "function") return value;
-  const token = current.getStore();
+  const context = current.getStore();
   const callback = value as (...args: unknown[]) => unknown;
-  return (...args: unknown[]) => current.run(token, () => callback(...args));
+  return (...args: unknown[]) => current.run(context, () => callback(...args));
 }
 
 /** The shim's view of a binding stub: each method call sends the current invocation's token first. */
@@ -81,7 +124,7 @@ export function forwardInvocation<Runner extends object>(stub: WithInvocation<Ru
   return new Proxy({} as Runner, {
     get(_, name) {
       if (typeof name !== "string" || name === "then") return undefined;
-      return (...args: unknown[]) => methods[name]!(current.getStore() ?? "", ...args);
+      return (...args: unknown[]) => methods[name]!(current.getStore()?.token ?? "", ...args);
     },
   });
 }
@@ -91,7 +134,7 @@ export function forwardInvocationOnFetch(global: { fetch: typeof fetch }): void 
   const original = global.fetch;
   global.fetch = function fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
-    request.headers.set(INVOCATION_HEADER, current.getStore() ?? "");
+    request.headers.set(INVOCATION_HEADER, current.getStore()?.token ?? "");
     return original(request);
   };
 }
@@ -113,12 +156,12 @@ export function keepInvocationInListeners(target: ListenerMethods): void {
   target.addEventListener = function (this: unknown, type: string, listener: unknown, options?: unknown) {
     let given = listener;
     if (typeof listener === "function") {
-      const token = current.getStore();
+      const context = current.getStore();
       let wrapper = wrappers.get(listener as Listener);
       if (!wrapper) {
         const original = listener as Listener;
         wrapper = function (this: unknown, ...args: unknown[]) {
-          return current.run(token, () => original.apply(this, args));
+          return current.run(context, () => original.apply(this, args));
         };
         wrappers.set(original, wrapper);
       }

@@ -7,7 +7,8 @@ import type { Env } from "../env.ts";
 import type { AssetsProps } from "../assets/contract.ts";
 import type { EgressProps } from "../egress/contract.ts";
 import type { KvBulkRunner, KvProps, KvRunner } from "../kv/contract.ts";
-import type { TailProps } from "../logs/events.ts";
+import type { TailProps, Who } from "../logs/events.ts";
+import type { LogSinkRunner } from "../logs/capture-contract.ts";
 import type { QueueProps, QueueRunner } from "../queue/contract.ts";
 import type { R2Props, R2Runner } from "../r2/contract.ts";
 import type { ServiceProps, ServiceRunner } from "../services/contract.ts";
@@ -46,6 +47,7 @@ export interface RunnerExports {
   Assets: Loopback<AssetsProps>;
   Egress: Loopback<EgressProps>;
   Tail: Loopback<TailProps>;
+  LogSink: Loopback<Who, LogSinkRunner>;
 }
 
 /** workerd's `ctx.exports`, which workers-types leaves untyped without a generated `Cloudflare.GlobalProps`. */

@@ -5,6 +5,7 @@ import { loadVersion } from "../dispatch/loader.ts";
 import { forwardEvent, forwardedRoute, runsApart } from "../dispatch/probation.ts";
 import { type Route, invocationOf, resolveWorker } from "../dispatch/routes.ts";
 import { journaled } from "../logs/journal.ts";
+import { loggedCall } from "../logs/open.ts";
 import { type AttemptResult, type AttemptsResult, type FailedAttempt, MAX_ATTEMPTS, withRetries } from "./retry.ts";
 import { CRON_SQL } from "./sql.ts";
 import { errorText, log } from "../logs/log.ts";
@@ -106,12 +107,16 @@ export async function runForwardedAttempt(env: Env, ctx: ExecutionContext, paylo
 function callScheduled(env: Env, ctx: ExecutionContext, route: Route, { version, cron, scheduledTime }: ForwardedAttempt): Promise<AttemptResult> {
   return journaled(invocationOf(route, version), () =>
     invoke(env.CONFIG, route.tenant, route.worker, (invocation) =>
-      loadVersion(env, ctx, route, version)
-        .getEntrypoint<ScheduledFetcher>(undefined, { props: { invocation } })
-        .scheduled({ scheduledTime: new Date(scheduledTime), cron }),
+      loggedCall(env, ctx, route.sampling[version] ?? 0, invocation, who(route, version), { cron, scheduledTime }, (props) =>
+        loadVersion(env, ctx, route, version)
+          .getEntrypoint<ScheduledFetcher>(undefined, { props })
+          .scheduled({ scheduledTime: new Date(scheduledTime), cron }),
+      ),
     ),
   );
 }
+
+const who = (route: Route, version: string) => ({ tenant: route.tenant, worker: route.worker, version });
 
 const tickName = (tick: Tick) => `cron "${tick.cron}" of worker ${tick.worker} at ${new Date(tick.scheduledTime).toISOString()}`;
 

@@ -6,6 +6,7 @@ import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, cut } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
 import { emit, log } from "../logs/log.ts";
 import { storeSuspended } from "../logs/suspended.ts";
+import { closeInvocation, openInvocation, sampled } from "../logs/open.ts";
 import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../r2/presigned-endpoint.ts";
 import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, workerNameFromHost } from "./routes.ts";
@@ -76,12 +77,21 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   // then for the waitUntil grace (runner/limits/invocations.ts).
   const invocation = beginInvocation(env.CONFIG, route.tenant, route.worker);
   let upgraded = false;
+  // A sampled invocation's row is built from what the dispatcher sees (logs/open.ts).
+  const logged = sampled(route.sampling[versionId] ?? 0);
+  if (logged) {
+    const trigger = { request: { url: request.url, method: request.method, headers: Object.fromEntries(headers) } };
+    openInvocation(invocation, { tenant: route.tenant, worker: route.worker, version: versionId }, trigger);
+  }
+  const props = logged ? { invocation, log: true } : { invocation };
+  let ended: { outcome: string; status: number | null } | null = null;
   try {
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
     const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
-    const run = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint(undefined, { props: { invocation } }).fetch(forwarded));
+    const run = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint(undefined, { props }).fetch(forwarded));
     const response = await countedRequest(invocationOf(route, versionId), () => (probation ? oneAtATime(route.worker, run) : run()));
+    ended = { outcome: "ok", status: response.status };
     if (response.webSocket) {
       upgraded = true;
       return relayWebSocket(response, versionId, env.CONFIG.maxWebSocketsPerIsolate, () => endInvocation(invocation));
@@ -96,13 +106,15 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     if (error instanceof TenantIsolateCapReached) return refusedAtCap(route, error);
     if (counted?.exceeded()) return bodyTooLarge(bodyLimit);
     const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
-    // The worker's own exceptions reach the log through its tail (logs/tail.ts) when observability
-    // is on, except one thrown by its top-level code as the isolate starts: no tail sees that, only
-    // this error carries it.
+    // The worker's own exceptions reach the log through its isolate's log capture (logs/sink.ts)
+    // when observability is on, except one thrown by its top-level code as the isolate starts:
+    // no handler ran, only this error carries it.
     if (error instanceof Error && error.message.startsWith(STARTUP_FAILURE)) emit({ ...who, src: "tenant", level: "error", msg: cut(error.message) });
+    else if (buildFailure === null) ended = { outcome: "exception", status: null };
     log.error("the worker threw an exception; answered 500", who);
     return textResponse(500, "Worker threw an exception.");
   } finally {
+    if (logged) closeInvocation(env, ctx, invocation, ended);
     if (!upgraded) endInvocation(invocation);
     ctx.waitUntil(flushHits(env));
   }

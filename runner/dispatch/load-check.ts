@@ -20,7 +20,7 @@ const CHECK_MODULE = "__outpost_check.js";
  */
 export async function checkWorkerLoads(
   env: Env,
-  who: Omit<TailProps, "stored">,
+  who: TailProps,
   code: {
     mainModule: string;
     modules: StoredModule[];
@@ -55,7 +55,7 @@ export default { fetch() {
         modules,
         env: checkEnv,
         globalOutbound: null,
-        tails: [(exports as unknown as RunnerExports).Tail({ props: { ...who, stored: false } })],
+        tails: [(exports as unknown as RunnerExports).Tail({ props: who })],
       });
       return (await worker.getEntrypoint().fetch("http://outpost.check/")).json();
     });

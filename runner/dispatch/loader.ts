@@ -10,6 +10,7 @@ import type { Route } from "./routes.ts";
 import { fromBase64 } from "../encoding.ts";
 import { admitIsolate } from "./isolate-budget.ts";
 import { isolateCompatibilityFlags } from "./rpc-flag.ts";
+import { LOG_SINK_BINDING } from "../logs/capture-contract.ts";
 import { NODE_CRYPTO_MODULE, NODE_CRYPTO_SOURCE, hasBuiltinModules } from "./node-crypto.ts";
 
 declare const __OUTPOST_SHIMS__: string;
@@ -25,18 +26,14 @@ export interface StoredModule {
  * The isolate for one invocation of a version. Worker Loader keeps it warm by id; the id includes
  * the platform build, so an upgraded shim never runs beside old code, and the worker's secrets
  * revision, so a changed secret reaches the next request without a new code version. Head
- * sampling is decided here, per invocation: a sampled one runs in the version's isolate with a
- * tail, the others in one without, as a tail costs about as much CPU as a hello-world request
- * whether or not it keeps the event (docs/benchmarks.md, "Logging"). A version sampled at a rate
- * between 0 and 1 so has two isolates, both counted by the isolate budget. `failed` hears why
- * building it failed, when this call built it.
+ * sampling is decided by the invoker, per invocation (logs/open.ts): a sampled one is told so in
+ * its props, and the isolate's log capture hands its lines to the LogSink its env holds. `failed`
+ * hears why building it failed, when this call built it.
  */
 export function loadVersion(env: Env, ctx: ExecutionContext, route: Route, versionId: string, failed: (error: unknown) => void = () => {}): WorkerStub {
-  const rate = route.sampling[versionId] ?? 0;
-  const tailed = rate > 0 && (rate >= 1 || Math.random() < rate);
-  const id = `${versionId}:${env.CONFIG.build}:${route.secretsRevision}${tailed ? ":tailed" : ""}`;
+  const id = `${versionId}:${env.CONFIG.build}:${route.secretsRevision}`;
   return env.LOADER.get(admitIsolate(env, route, id), () =>
-    workerCode(env, ctx, route, versionId, tailed).catch((error: unknown) => {
+    workerCode(env, ctx, route, versionId).catch((error: unknown) => {
       // The platform's own failure (the error reaching the caller may be the tenant's instead).
       log.error("could not build the worker's isolate", { tenant: route.tenant, worker: route.worker, version: versionId, error: errorText(error) });
       failed(error);
@@ -55,7 +52,7 @@ interface VersionRow {
   entrypoints: string[];
 }
 
-async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string, tailed: boolean): Promise<WorkerLoaderWorkerCode> {
+async function workerCode(env: Env, ctx: ExecutionContext, route: Route, versionId: string): Promise<WorkerLoaderWorkerCode> {
   const db = database(env);
   // Independent reads run together: a cold load waits for two round trips (the version and the
   // secrets, then the ids of its namespaces, buckets and queues), not five.
@@ -73,6 +70,10 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   const scope: MintScope = { env, exports, tenant: route.tenant, worker: route.worker, versionId, compatibilityDate, compatibilityFlags };
   // Secret bindings first: the deploy and `secret put` refuse names that clash with bindings.
   const tenantEnv: Record<string, unknown> = { ...secrets, ...(await mintBindings(scope, bindings)) };
+  // The tenant's console output and uncaught exceptions are logged only through this sink, and
+  // only for the invocations sampled: as with Cloudflare's Workers Logs, it is opt-in.
+  if ((route.sampling[versionId] ?? 0) > 0)
+    tenantEnv[LOG_SINK_BINDING] = exports.LogSink({ props: { tenant: route.tenant, worker: route.worker, version: versionId } });
 
   const modules: Record<string, WorkerLoaderModule> = {};
   for (const module of version.modules) modules[module.name] = loaderModule(module);
@@ -86,9 +87,6 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
     modules,
     env: tenantEnv,
     globalOutbound: exports.Egress({ props: { tenant: route.tenant, worker: route.worker } }),
-    // The tenant's console output and uncaught exceptions reach the log only through its tail, and
-    // only for the invocations sampled (loadVersion): as with Cloudflare's Workers Logs, it is opt-in.
-    ...(tailed ? { tails: [exports.Tail({ props: { tenant: route.tenant, worker: route.worker, version: versionId, stored: true } })] } : {}),
   };
 }
 

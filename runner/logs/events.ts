@@ -7,14 +7,15 @@ export const MAX_MESSAGE_CHARS = 4096;
 /** Log and exception events printed per invocation; the others are counted in one last entry. */
 export const MAX_EVENTS_PER_INVOCATION = 32;
 
-/** Who ran: fixed in the Tail stub's props when the isolate is loaded, never from tenant data. */
-export interface TailProps {
+/** Who ran: fixed in props the runner minted for the isolate (the LogSink's, the Tail's), never from tenant data. */
+export interface Who {
   tenant: string;
   worker: string;
   version: string;
-  /** False for the deploy's load check (dispatch/load-check.ts): its top-level output is printed, not stored. */
-  stored: boolean;
 }
+
+/** The deploy's load check prints its top-level output through a tail (logs/tail.ts). */
+export type TailProps = Who;
 
 /** The request header that carries the request id (the dispatcher sets it, as Cloudflare does). */
 export const REQUEST_ID_HEADER = "cf-ray";
@@ -23,7 +24,7 @@ export const CLIENT_IP_HEADER = "cf-connecting-ip";
 
 const LEVELS: Record<string, Level> = { debug: "debug", log: "info", info: "info", warn: "warn", error: "error" };
 
-export function tenantEntries(item: TraceItem, who: TailProps): LogEntry[] {
+export function tenantEntries(item: TraceItem, who: Who): LogEntry[] {
   const base = { src: "tenant" as const, tenant: who.tenant, worker: who.worker, version: who.version, ...triggerOf(item.event) };
   const events: LogEntry[] = [
     ...item.logs.map((log) => ({ ...base, level: LEVELS[log.level] ?? "info", msg: cut(formatArguments(log.message)) })),

@@ -1,7 +1,8 @@
-// A tail event → the row stored for one invocation (store.ts): attributed from the Tail's props,
+// An invocation, in the shape of a tail event (logs/open.ts builds it) → the row stored for it
+// (store.ts): attributed from props the runner minted,
 // every tenant string cut to size and made storable, lines capped per invocation. Pure, so the
 // bounds are unit-tested (test/unit/log-invocation.test.ts).
-import { type TailProps, CLIENT_IP_HEADER, MAX_EVENTS_PER_INVOCATION, REQUEST_ID_HEADER, cut, formatArguments } from "./events.ts";
+import { type Who, CLIENT_IP_HEADER, MAX_EVENTS_PER_INVOCATION, REQUEST_ID_HEADER, cut, formatArguments } from "./events.ts";
 
 /** Characters of a stored path (query string included). */
 const MAX_PATH_CHARS = 1024;
@@ -43,7 +44,7 @@ export interface StoredInvocation {
 }
 
 /** The row for a fetch, scheduled or queue invocation; null for others (the platform's warm-up call, RPC). */
-export function storedInvocation(item: TraceItem, who: TailProps, now: number): StoredInvocation | null {
+export function storedInvocation(item: TraceItem, who: Who, now: number): StoredInvocation | null {
   const trigger = triggerOf(item.event);
   if (trigger === null) return null;
   const logs = item.logs.map((log) => ({

@@ -5,7 +5,8 @@
 // rows, so under load few large batches leave more CPU to requests than many small ones. A batch the database refuses or is too slow for
 // is dropped, and so are new invocations while the buffer is full: they are counted per worker,
 // the counts reach table log_drops with the next batch written (so the API's `dropped`), and a
-// runner line says so.
+// runner line says so. Each invocation's row is built when its batch is taken (logs/open.ts), so
+// the lines its isolate hands over meanwhile are in it.
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { errorText, log } from "./log.ts";
@@ -25,7 +26,14 @@ export const LOG_STORE_LIMITS = {
   MAX_DROP_COUNTS: 10_000,
 } as const;
 
-const buffer: StoredInvocation[] = [];
+/** An invocation in the buffer: who it belongs to, and its row as it is when its batch is written (null: none). */
+export interface Pending {
+  tenant: string;
+  worker: string;
+  row(): StoredInvocation | null;
+}
+
+const buffer: Pending[] = [];
 const drops = new Map<string, { tenant: string; worker: string; dropped: number }>();
 let flushingSince: number | null = null;
 // Dropped invocations are told in at most one runner line per interval, with their count.
@@ -34,7 +42,7 @@ let droppedSinceWarning = 0;
 let warnedAt = 0;
 
 /** Takes an invocation for the next batch, or counts it dropped when the buffer is full. */
-export function enqueue(invocation: StoredInvocation): void {
+export function enqueue(invocation: Pending): void {
   if (buffer.length < LOG_STORE_LIMITS.MAX_BUFFERED) buffer.push(invocation);
   else countDropped([invocation]);
 }
@@ -60,19 +68,20 @@ export async function flush(env: Env): Promise<void> {
  * waited for too long rolls it back; only a database that stalls past the call's deadline and then
  * finishes could store a batch counted as dropped.
  */
-async function writeBatch(env: Env, batch: StoredInvocation[]): Promise<void> {
+async function writeBatch(env: Env, batch: Pending[]): Promise<void> {
   const reported = [...drops.values()];
   drops.clear();
+  const rows = batch.map((pending) => pending.row()).filter((row) => row !== null);
   try {
     const { logRetentionEvents, logRetentionHours } = env.CONFIG;
-    await database(env).query(LOG_SQL.storeBatch, [JSON.stringify(batch), JSON.stringify(reported), logRetentionEvents, logRetentionHours * 3600]);
+    await database(env).query(LOG_SQL.storeBatch, [JSON.stringify(rows), JSON.stringify(reported), logRetentionEvents, logRetentionHours * 3600]);
   } catch (error) {
     for (const { tenant, worker, dropped } of reported) addDrops(tenant, worker, dropped);
     countDropped(batch, error);
   }
 }
 
-function countDropped(events: readonly StoredInvocation[], error?: unknown): void {
+function countDropped(events: readonly Pending[], error?: unknown): void {
   for (const { tenant, worker } of events) addDrops(tenant, worker, 1);
   droppedSinceWarning += events.length;
   const now = Date.now();

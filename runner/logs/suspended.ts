@@ -3,7 +3,7 @@
 // `outpost tail` and `outpost logs` show why its clients get 503. Off the request's path.
 import type { Env } from "../env.ts";
 import { cut } from "./events.ts";
-import { storable } from "./invocation.ts";
+import { type StoredInvocation, storable } from "./invocation.ts";
 import { enqueue, flush } from "./store.ts";
 
 /** The worker refused: the route's fields (dispatch/routes.ts), named here so this layer imports no dispatch code. */
@@ -23,7 +23,7 @@ async function record(env: Env, route: Route, request: Request, clientIp: string
   const rate = route.sampling[route.versionId] ?? 0;
   if (rate === 0 || Math.random() >= rate) return;
   const url = new URL(request.url);
-  enqueue({
+  const row: StoredInvocation = {
     tenant: route.tenant,
     worker: route.worker,
     version: route.versionId,
@@ -44,6 +44,7 @@ async function record(env: Env, route: Route, request: Request, clientIp: string
     logs: [],
     exceptions: [],
     dropped: 0,
-  });
+  };
+  enqueue({ tenant: route.tenant, worker: route.worker, row: () => row });
   await flush(env);
 }

@@ -7,6 +7,7 @@ import { invoke } from "../limits/invocations.ts";
 import type { Env } from "../env.ts";
 import { fromBase64, toBase64 } from "../encoding.ts";
 import { loadVersion } from "../dispatch/loader.ts";
+import { loggedCall } from "../logs/open.ts";
 import { forwardEvent, forwardedRoute, runsApart } from "../dispatch/probation.ts";
 import { type Route, invocationOf } from "../dispatch/routes.ts";
 import { journaled } from "../logs/journal.ts";
@@ -77,9 +78,12 @@ function consumeHere(env: Env, ctx: ExecutionContext, route: Route, versionId: s
     attempts: message.attempts,
     ...deliveryBody(message.contentType, message.body),
   }));
+  const who = { tenant: route.tenant, worker: route.worker, version: versionId };
   return journaled(invocationOf(route, versionId), () =>
     invoke(env.CONFIG, route.tenant, route.worker, (invocation) =>
-      loadVersion(env, ctx, route, versionId).getEntrypoint<QueueFetcher>(undefined, { props: { invocation } }).queue(queue, batch, { metrics }),
+      loggedCall(env, ctx, route.sampling[versionId] ?? 0, invocation, who, { queue, batchSize: batch.length }, (props) =>
+        loadVersion(env, ctx, route, versionId).getEntrypoint<QueueFetcher>(undefined, { props }).queue(queue, batch, { metrics }),
+      ),
     ),
   );
 }
