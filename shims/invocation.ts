@@ -46,15 +46,9 @@ export function inInvocation<T>(context: InvocationContext, run: () => T): T {
     capture.settled();
     throw error;
   }
-  if (!(result instanceof Promise)) {
-    capture.settled();
-    return result;
-  }
+  if (!(result instanceof Promise)) return capture.settled(result) as T;
   return result.then(
-    (value: unknown) => {
-      capture.settled();
-      return value;
-    },
+    (value: unknown) => capture.settled(value),
     (error: unknown) => {
       capture.exception(error);
       capture.settled();
@@ -66,7 +60,7 @@ export function inInvocation<T>(context: InvocationContext, run: () => T): T {
 /**
  * Defines on `target` a wrapper of every method reachable from `from` up to (not including)
  * `stop`, the nearest definition of each name winning as in method lookup: the wrapper runs the
- * method in the invocation `tokens` holds for the instance it is called on.
+ * method in the invocation `contexts` holds for the instance it is called on.
  */
 export function runMethodsInInvocation(target: object, from: object, stop: object, contexts: WeakMap<object, InvocationContext | undefined>): void {
   const seen = new Set(["constructor"]);

@@ -8,7 +8,7 @@
 // Tenant code can replace `console` or call the sink itself: it then loses or garbles only its
 // own logs, as the sink's identity comes from its props and every token is checked there.
 import type { CapturedBatch, CapturedException, CapturedLine, LogSinkRunner } from "../runner/logs/capture-contract.ts";
-import { CAPTURE_LIMITS } from "../runner/logs/capture-contract.ts";
+import { CAPTURE_HEADER, CAPTURE_LIMITS } from "../runner/logs/capture-contract.ts";
 import { currentInvocation } from "./invocation.ts";
 
 const LEVELS = ["debug", "log", "info", "warn", "error"] as const;
@@ -49,10 +49,20 @@ export class LogCapture {
     this.#changed();
   }
 
-  /** The handler's call settled: what it captured goes now, anything later once per turn. */
-  settled(): void {
+  /**
+   * The handler's call settled with `result`: what it captured goes now, anything later once per
+   * turn. A fetch's plain Response carries a small capture back to the dispatcher in a header it
+   * removes (dispatch/dispatch.ts): a call to the sink costs about half a hello-world request.
+   */
+  settled(result?: unknown): unknown {
     this.#settled = true;
+    if (result instanceof Response && result.webSocket === null && this.#bytes <= CAPTURE_LIMITS.HEADER_CHARS && this.#pending()) {
+      const response = new Response(result.body, result);
+      response.headers.set(CAPTURE_HEADER, asciiJson(this.#take()));
+      return response;
+    }
     this.#send();
+    return result;
   }
 
   /** Like workerd's tail, an invocation's captured text is bounded; past it, the rest is counted as cut. */
@@ -71,23 +81,25 @@ export class LogCapture {
     this.#waitUntil(Promise.resolve().then(() => this.#send()));
   }
 
-  #send(): void {
-    this.#sendQueued = false;
-    if (this.#lines.length === 0 && this.#exceptions.length === 0 && !this.#truncated) return;
-    const batch: CapturedBatch = {
-      lines: this.#lines,
-      exceptions: this.#exceptions,
-      truncated: this.#truncated,
-      calls: this.#calls,
-      oversized: this.#oversized,
-    };
+  #pending(): boolean {
+    return this.#lines.length > 0 || this.#exceptions.length > 0 || this.#truncated;
+  }
+
+  #take(): CapturedBatch {
+    const batch = { lines: this.#lines, exceptions: this.#exceptions, truncated: this.#truncated, calls: this.#calls, oversized: this.#oversized };
     this.#lines = [];
     this.#exceptions = [];
     this.#truncated = false;
     this.#calls = 0;
     this.#oversized = 0;
+    return batch;
+  }
+
+  #send(): void {
+    this.#sendQueued = false;
+    if (!this.#pending()) return;
     // The runner may be gone (its process restarting): the lines are lost, the tenant's call is not.
-    this.#waitUntil(this.#sink.capture(this.#token, batch).catch(() => {}));
+    this.#waitUntil(this.#sink.capture(this.#token, this.#take()).catch(() => {}));
   }
 }
 
@@ -122,6 +134,11 @@ export function captureUncaught(target: { addEventListener(type: string, listene
 /** console.log's arguments as one string, as a console would join them (runner/logs/events.ts formats the same). */
 function formatArguments(args: unknown[]): string {
   return args.map(formatted).join(" ");
+}
+
+/** JSON with every character past ASCII escaped: a header value must be bytes (JSON.stringify escapes control characters already). */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function formatted(part: unknown): string {

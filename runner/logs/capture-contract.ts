@@ -5,11 +5,16 @@
 /** The env name of the sink's stub in a tenant isolate; the shims take it out of the env the worker sees. */
 export const LOG_SINK_BINDING = "__outpost_log";
 
+/** The header of a fetch's response that carries its capture to the dispatcher, which removes it. */
+export const CAPTURE_HEADER = "x-outpost-log-capture";
+
 export const CAPTURE_LIMITS = {
   /** Characters of lines and exceptions kept per invocation, as workerd keeps 256 KB of a tail event. */
   CHARS_PER_INVOCATION: 256 * 1024,
   /** A console line longer than this is counted as oversized (the supervisor drops such a raw line unread). */
   OVERSIZED_CHARS: 64 * 1024,
+  /** Characters of a capture that may travel back in CAPTURE_HEADER; a larger one goes to the sink. */
+  HEADER_CHARS: 16 * 1024,
 } as const;
 
 export interface CapturedLine {
@@ -64,6 +69,15 @@ export function parseCapturedBatch(value: unknown): CapturedBatch | null {
   }
   const cut = batch.lines.length + batch.exceptions.length > lines.length + exceptions.length;
   return { lines, exceptions, truncated: batch.truncated === true || cut, calls: count(batch.calls), oversized: count(batch.oversized) };
+}
+
+/** A capture that came back in CAPTURE_HEADER (JSON), read as parseCapturedBatch reads any. */
+export function parseCapturedHeader(text: string): CapturedBatch | null {
+  try {
+    return parseCapturedBatch(JSON.parse(text));
+  } catch {
+    return null;
+  }
 }
 
 function count(value: unknown): number {

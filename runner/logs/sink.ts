@@ -2,7 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { logLimit } from "../quota/log-limit.ts";
 import { LogBudget } from "./budget.ts";
-import { type LogSinkRunner, parseCapturedBatch } from "./capture-contract.ts";
+import { type CapturedBatch, type LogSinkRunner, parseCapturedBatch } from "./capture-contract.ts";
 import { type Who, tenantEntries } from "./events.ts";
 import { emit } from "./log.ts";
 import { addCaptured } from "./open.ts";
@@ -27,42 +27,47 @@ export class LogSink extends WorkerEntrypoint<Env, Who> implements LogSinkRunner
   async capture(token: unknown, value: unknown): Promise<void> {
     const batch = parseCapturedBatch(value);
     if (typeof token !== "string" || batch === null) return;
-    this.#countUnprinted(batch.calls, batch.oversized);
-    const who = { tenant: this.ctx.props.tenant, worker: this.ctx.props.worker, version: this.ctx.props.version };
-    const trigger = addCaptured(this.env, this.ctx, token, who, batch);
-    if (trigger === null) return;
-    const item = {
-      event: trigger,
-      outcome: "unknown",
-      truncated: batch.truncated,
-      logs: batch.lines.map(({ timestamp, level, message }) => ({ timestamp, level, message: [message] })),
-      exceptions: batch.exceptions,
-    } as unknown as TraceItem;
-    const limit = await logLimit(this.env, who.tenant);
-    const now = Date.now();
-    for (const entry of tenantEntries(item, who)) {
-      const verdict = printBudget.take(who.tenant, JSON.stringify(entry).length, limit, now);
-      if (verdict === "print") emit(entry);
-      else if (verdict === "first drop") {
-        const msg = `tenant ${who.tenant} is over its log_bytes_per_minute quota (${limit} bytes); its log entries are dropped until the minute ends`;
-        emit({ level: "warn", src: "runner", msg, tenant: who.tenant, worker: who.worker });
-      }
+    const { tenant, worker, version } = this.ctx.props;
+    await receiveCaptured(this.env, this.ctx, token, { tenant, worker, version }, batch);
+  }
+}
+
+/** What a sampled invocation captured, from the sink or from its response (dispatch/dispatch.ts): stored with it, and printed. */
+export async function receiveCaptured(env: Env, ctx: ExecutionContext, token: string, who: Who, batch: CapturedBatch): Promise<void> {
+  countUnprinted(ctx, batch.calls, batch.oversized);
+  const trigger = addCaptured(env, ctx, token, who, batch);
+  if (trigger === null) return;
+  const item = {
+    event: trigger,
+    outcome: "unknown",
+    truncated: batch.truncated,
+    logs: batch.lines.map(({ timestamp, level, message }) => ({ timestamp, level, message: [message] })),
+    exceptions: batch.exceptions,
+  } as unknown as TraceItem;
+  const limit = await logLimit(env, who.tenant);
+  const now = Date.now();
+  for (const entry of tenantEntries(item, who)) {
+    const verdict = printBudget.take(who.tenant, JSON.stringify(entry).length, limit, now);
+    if (verdict === "print") emit(entry);
+    else if (verdict === "first drop") {
+      const msg = `tenant ${who.tenant} is over its log_bytes_per_minute quota (${limit} bytes); its log entries are dropped until the minute ends`;
+      emit({ level: "warn", src: "runner", msg, tenant: who.tenant, worker: who.worker });
     }
   }
+}
 
-  /** The supervisor counts these with the raw console lines it drops: at most one line a second says how many. */
-  #countUnprinted(lines: number, oversized: number): void {
-    unprinted.lines += lines;
-    unprinted.oversized += oversized;
-    if (reportQueued || lines + oversized === 0) return;
-    reportQueued = true;
-    this.ctx.waitUntil(
-      scheduler.wait(REPORT_EVERY_MS).then(() => {
-        reportQueued = false;
-        emit({ level: "debug", src: "runner", msg: UNPRINTED_CONSOLE, ...unprinted });
-        unprinted.lines = 0;
-        unprinted.oversized = 0;
-      }),
-    );
-  }
+/** The supervisor counts these with the raw console lines it drops: at most one line a second says how many. */
+function countUnprinted(ctx: ExecutionContext, lines: number, oversized: number): void {
+  unprinted.lines += lines;
+  unprinted.oversized += oversized;
+  if (reportQueued || lines + oversized === 0) return;
+  reportQueued = true;
+  ctx.waitUntil(
+    scheduler.wait(REPORT_EVERY_MS).then(() => {
+      reportQueued = false;
+      emit({ level: "debug", src: "runner", msg: UNPRINTED_CONSOLE, ...unprinted });
+      unprinted.lines = 0;
+      unprinted.oversized = 0;
+    }),
+  );
 }
