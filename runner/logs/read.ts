@@ -36,7 +36,7 @@ export type LogEvent = ReturnType<typeof logEvent>;
 export async function readLogs(env: Env, worker: WorkerOfLogs, filters: LogFilters, page: { cursor?: string | undefined; limit: number }) {
   const db = database(env);
   const [rows, [drops]] = await Promise.all([
-    db.query(LOG_SQL.page, [...filterParams(worker, filters), ...cursorParams(page.cursor), page.limit]),
+    db.query(LOG_SQL.page, [...filterParams(worker, filters), ...cursorParams(page.cursor), page.limit, env.CONFIG.logRetentionEvents]),
     db.query(LOG_SQL.drops, [worker.tenant, worker.name]),
   ]);
   const events = rows.map((row) => logEvent(worker, row));
@@ -54,7 +54,7 @@ function cursorParams(cursor: string | undefined): [number | null, string | null
 
 /** Invocations stored after `afterId`, oldest first. */
 export async function readAfter(env: Env, worker: WorkerOfLogs, filters: LogFilters, afterId: string, limit: number): Promise<LogEvent[]> {
-  const rows = await database(env).query(LOG_SQL.after, [...filterParams(worker, filters), afterId, limit]);
+  const rows = await database(env).query(LOG_SQL.after, [...filterParams(worker, filters), afterId, limit, env.CONFIG.logRetentionEvents]);
   return rows.map((row) => logEvent(worker, row));
 }
 

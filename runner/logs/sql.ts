@@ -1,4 +1,4 @@
-// Every statement of the log store (table log_events, migrations 0017 and 0018). Rows are written and read by
+// Every statement of the log store (table log_events, migrations 0017, 0018 and 0022). Rows are written and read by
 // tenant and worker together: the tenant comes from the Tail's props (writes) or from the worker
 // row the caller may see (reads), never from a request's parameters.
 import { sql } from "../db/client.ts";
@@ -42,14 +42,20 @@ const MATCHES = `tenant = $1 AND worker = $2
   AND ($7::text IS NULL OR CASE WHEN $7 = 'error' THEN outcome <> 'ok' ELSE outcome = $7 END)
   AND ($8::text IS NULL OR (coalesce(path, '') || ' ' || logs::text || ' ' || exceptions::text) ILIKE $8)
   AND ($9::text IS NULL OR method = $9)
-  AND ($10::text IS NULL OR (headers ? $10 AND ($11::text IS NULL OR headers->>$10 = $11)))
+  AND ($10::text IS NULL OR (headers::jsonb ? $10 AND ($11::text IS NULL OR headers->>$10 = $11)))
   AND ($12::text IS NULL OR client_ip = $12)`;
 
+/**
+ * Retention by count is applied every minute (expire_logs, migration 0022): until then a worker
+ * may hold more, and reads see only its newest $n (the configured count).
+ */
+const KEPT = (n: number) => `id > coalesce((SELECT id FROM log_events WHERE tenant = $1 AND worker = $2 ORDER BY id DESC OFFSET $${n} LIMIT 1), 0)`;
+
 export const LOG_SQL = {
-  // The batch writer (migration 0017 says how it keeps retention and order): $1 the batch, JSON of
-  // StoredInvocation[] (logs/invocation.ts); $2 drops, JSON of {tenant, worker, dropped}[];
-  // $3 invocations kept per worker, $4 seconds kept.
-  storeBatch: "SELECT store_log_batch($1::text::jsonb, $2::text::jsonb, $3, $4)",
+  // The batch writer (migration 0022; 0017 says how it keeps order): $1 the batch, JSON of
+  // StoredInvocation[] (logs/invocation.ts); $2 its "tenant/worker" keys; $3 drops, JSON of
+  // {tenant, worker, dropped}[].
+  storeBatch: "SELECT store_log_batch($1::text::json, $2::text[], $3::text::jsonb)",
 
   // Taken before rows are written outside store_log_batch: $1 "tenant/worker" keys (see the migration).
   lockWorkers: "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k",
@@ -59,12 +65,12 @@ export const LOG_SQL = {
    * are in storing order); $13, $14 the cursor: the time (epoch ms) and id of the last one of the
    * previous page; $15 the page size.
    */
-  page: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES}
+  page: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND ${KEPT(16)}
       AND ($13::float8 IS NULL OR (at, id) < (to_timestamp($13::float8 / 1000), $14::bigint))
     ORDER BY log_events.at DESC, log_events.id DESC LIMIT $15`),
 
   /** Oldest first, for the tail: $13 the last id sent, $14 the most per poll. */
-  after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND id > $13 ORDER BY log_events.id LIMIT $14`),
+  after: sql<LogEventRow>(`SELECT ${COLUMNS} FROM log_events WHERE ${MATCHES} AND ${KEPT(15)} AND id > $13 ORDER BY log_events.id LIMIT $14`),
 
   /** A deleted worker's stored invocations and drop count (a worker of that name starts clean). */
   forgetWorker: (tenant: string, worker: string) => [
@@ -72,12 +78,8 @@ export const LOG_SQL = {
     { text: "DELETE FROM log_drops WHERE tenant = $1 AND worker = $2", params: [tenant, worker] },
   ],
 
-  /**
-   * Age retention for workers that store nothing new (store_log_batch applies it to the others):
-   * among the oldest rows by id, which are about the oldest in time, those older than $1 seconds.
-   */
-  expire: `DELETE FROM log_events WHERE id IN (SELECT id FROM log_events ORDER BY id LIMIT 10000)
-             AND at < now() - make_interval(secs => $1)`,
+  /** Retention (migration 0022), every minute: $1 invocations kept per worker, $2 seconds kept. */
+  expire: "SELECT expire_logs($1, $2)",
 
   /** Where a new tail starts: the newest id of the worker's events (0 when none). */
   newest: sql<{ id: string }>("SELECT coalesce(max(id), 0)::text AS id FROM log_events WHERE tenant = $1 AND worker = $2"),
@@ -89,7 +91,7 @@ export const LOG_SQL = {
    * has observability on: $1 the suspects (JSON: tenant, worker, version), $2 the outcome.
    */
   incident: `INSERT INTO log_events (tenant, worker, version, at, trigger, outcome, level_rank, logs, exceptions)
-             SELECT DISTINCT s.tenant, s.worker, s.version, now(), 'other', $2, 0, '[]'::jsonb, '[]'::jsonb
-               FROM jsonb_to_recordset($1::text::jsonb) AS s(tenant text, worker text, version text)
+             SELECT s.tenant, s.worker, s.version, now(), 'other', $2, 0, '[]'::json, '[]'::json
+               FROM (SELECT DISTINCT * FROM jsonb_to_recordset($1::text::jsonb) AS s(tenant text, worker text, version text)) AS s
                JOIN versions v ON v.id = s.version AND v.observability`,
 } as const;

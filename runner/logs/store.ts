@@ -64,7 +64,7 @@ export async function flush(env: Env): Promise<void> {
 }
 
 /**
- * One call (store_log_batch, migration 0017). A failure is counted as the batch dropped: a lock
+ * One call (store_log_batch, migration 0022). A failure is counted as the batch dropped: a lock
  * waited for too long rolls it back; only a database that stalls past the call's deadline and then
  * finishes could store a batch counted as dropped.
  */
@@ -73,8 +73,8 @@ async function writeBatch(env: Env, batch: Pending[]): Promise<void> {
   drops.clear();
   const rows = batch.map((pending) => pending.row()).filter((row) => row !== null);
   try {
-    const { logRetentionEvents, logRetentionHours } = env.CONFIG;
-    await database(env).query(LOG_SQL.storeBatch, [JSON.stringify(rows), JSON.stringify(reported), logRetentionEvents, logRetentionHours * 3600]);
+    const workers = [...new Set(rows.map((row) => `${row.tenant}/${row.worker}`))];
+    await database(env).query(LOG_SQL.storeBatch, [JSON.stringify(rows), workers, JSON.stringify(reported)]);
   } catch (error) {
     for (const { tenant, worker, dropped } of reported) addDrops(tenant, worker, dropped);
     countDropped(batch, error);
@@ -125,7 +125,7 @@ export async function storeKilledInvocations(
     .catch((error: unknown) => log.warn("log store: could not store the invocations an incident ended", { error: errorText(error) }));
 }
 
-/** Deletes stored invocations past their age in bounded batches (the host's sweep calls it every minute). */
+/** Deletes each worker's stored invocations past its count and age (the host's sweep calls it every minute). */
 export async function expireLogs(env: Env): Promise<void> {
-  await database(env).query(LOG_SQL.expire, [env.CONFIG.logRetentionHours * 3600]);
+  await database(env).query(LOG_SQL.expire, [env.CONFIG.logRetentionEvents, env.CONFIG.logRetentionHours * 3600]);
 }

@@ -1,0 +1,66 @@
+-- A cheaper stored invocation (runner/logs/store.ts; docs/benchmarks.md, "Logging"): Postgres
+-- spent about as much CPU per stored invocation as a third of a hello-world request.
+-- 1. Retention by count and age runs in the per-minute sweep (expire_logs below) instead of with
+--    every batch. Between sweeps a worker may hold more than its count: reads show only its newest
+--    keep_events rows (runner/logs/sql.ts), so the API never shows more.
+-- 2. The request's headers, the lines and the exceptions are json (the text, checked once) rather
+--    than jsonb (parsed into a binary form on every insert), and the batch is read as json.
+-- 3. No index on id alone: rows are found by tenant and worker (by id: the tail; by time: pages);
+--    the sweep and a deleted worker's rows use the same indexes.
+ALTER TABLE log_events DROP CONSTRAINT log_events_pkey;
+ALTER TABLE log_events ALTER COLUMN headers TYPE json, ALTER COLUMN logs TYPE json, ALTER COLUMN exceptions TYPE json;
+
+DROP FUNCTION store_log_batch(jsonb, jsonb, integer, integer);
+
+-- One batch of stored invocations, written in one call, as in 0017 (the advisory lock per worker
+-- keeps each worker's ids visible in increasing order for the tail), without retention:
+--   batch: a JSON array of invocations (runner/logs/invocation.ts StoredInvocation);
+--   workers: the batch's "tenant/worker" keys, in any order (the runner has them at hand);
+--   drops: a JSON array of {tenant, worker, dropped}: invocations a process could not store.
+CREATE FUNCTION store_log_batch(batch json, workers text[], drops jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('lock_timeout', '1000', true);
+  PERFORM pg_advisory_xact_lock(hashtext(k)) FROM (SELECT DISTINCT k FROM unnest(workers) AS k ORDER BY k) AS keys;
+
+  INSERT INTO log_events (tenant, worker, version, at, trigger, outcome, method, path, status, duration_ms, cpu_ms,
+                          request_id, headers, cron, queue, level_rank, logs, exceptions, dropped, client_ip)
+  SELECT r."tenant", r."worker", r."version", to_timestamp(r."atMs" / 1000), r."trigger", r."outcome", r."method", r."path",
+         r."status", r."durationMs", r."cpuMs", r."requestId", r."headers", r."cron", r."queue", r."levelRank", r."logs", r."exceptions", r."dropped",
+         r."clientIp"
+    FROM json_to_recordset(batch) AS r("tenant" text, "worker" text, "version" text, "atMs" float8, "trigger" text,
+         "outcome" text, "method" text, "path" text, "status" int, "durationMs" int, "cpuMs" int, "requestId" text, "headers" json, "cron" text,
+         "queue" text, "levelRank" int, "logs" json, "exceptions" json, "dropped" int, "clientIp" text);
+
+  INSERT INTO log_drops (tenant, worker, dropped)
+  SELECT d.tenant, d.worker, sum(d.dropped) FROM jsonb_to_recordset(drops) AS d(tenant text, worker text, dropped bigint) GROUP BY 1, 2
+  ON CONFLICT (tenant, worker) DO UPDATE SET dropped = log_drops.dropped + excluded.dropped;
+END
+$$;
+
+-- Retention, every minute (the host's sweep): for each worker with stored invocations (found by
+-- skipping through the index, one probe per worker), all but its newest keep_events and those
+-- older than keep_seconds are deleted; each DELETE is one range of an index.
+CREATE FUNCTION expire_logs(keep_events integer, keep_seconds integer) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  w record;
+  cutoff bigint;
+BEGIN
+  FOR w IN
+    WITH RECURSIVE workers AS (
+      (SELECT tenant, worker FROM log_events ORDER BY tenant, worker LIMIT 1)
+      UNION ALL
+      SELECT next.tenant, next.worker FROM workers,
+        LATERAL (SELECT tenant, worker FROM log_events WHERE (tenant, worker) > (workers.tenant, workers.worker) ORDER BY tenant, worker LIMIT 1) AS next
+    )
+    SELECT tenant, worker FROM workers
+  LOOP
+    cutoff := (SELECT id FROM log_events WHERE tenant = w.tenant AND worker = w.worker ORDER BY id DESC OFFSET keep_events LIMIT 1);
+    IF cutoff IS NOT NULL THEN
+      DELETE FROM log_events WHERE tenant = w.tenant AND worker = w.worker AND id <= cutoff;
+    END IF;
+    DELETE FROM log_events WHERE tenant = w.tenant AND worker = w.worker AND at < now() - make_interval(secs => keep_seconds);
+  END LOOP;
+END
+$$;
