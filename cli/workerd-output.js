@@ -18,8 +18,8 @@ const BUDGETS = {
   workerd: { burst: 64 * 1024, perSecond: 16 * 1024 },
 };
 const LEVELS = new Set(["debug", "info", "warn", "error"]);
-/** The runner's count of tenant console lines captured in the isolate, never printed raw (runner/logs/sink.ts). */
-const UNPRINTED_CONSOLE = "tenant console lines captured";
+/** The runner's count of tenant output it did not print (runner/logs/sink.ts). */
+const UNPRINTED_OUTPUT = "tenant output not printed";
 const CONSOLE_DROPPED = {
   reason: "console output of an isolate (a tenant's is printed from the lines its isolate captures when its worker has observability on)",
 };
@@ -145,6 +145,18 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
     timer ??= setTimeout(report, reportEveryMs).unref();
   };
 
+  /** Counted as if printed and dropped here: raw console lines, lines too long, entries over a worker's rate. @param {Entry} entry */
+  const countUnprinted = (entry) => {
+    const count = (/** @type {unknown} */ value) => (typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : 0);
+    if (count(entry.console) > 0) drop("console", CONSOLE_DROPPED, count(entry.console));
+    if (count(entry.oversized) > 0) drop("long stdout", { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream: "stdout" }, count(entry.oversized));
+    for (const item of Array.isArray(entry.overRate) ? entry.overRate : []) {
+      const { tenant, worker, dropped } = item ?? {};
+      if (typeof tenant !== "string" || typeof worker !== "string" || count(dropped) === 0) continue;
+      drop(`tenant ${tenant}/${worker}`, { reason: "over the rate limit", source: "tenant", tenant, worker }, count(dropped));
+    }
+  };
+
   /** @param {string} text @param {"stdout" | "stderr"} stream @param {Origin} [origin] */
   const line = (text, stream, origin = {}) => {
     if (text === "") return;
@@ -155,15 +167,9 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
     }
     if (classified.kind === "console") return drop("console", CONSOLE_DROPPED);
     const { entry } = classified;
-    // Tenant isolates capture their console lines instead of printing them (runner/logs/sink.ts):
-    // the runner counts them for this report, as if they had been printed and dropped here.
-    if (classified.kind === "platform" && entry.src === "runner" && entry.msg === UNPRINTED_CONSOLE) {
-      if (typeof entry.lines === "number" && entry.lines > 0) drop("console", CONSOLE_DROPPED, entry.lines);
-      if (typeof entry.oversized === "number" && entry.oversized > 0)
-        drop("long stdout", { reason: `a line over ${MAX_LINE_BYTES} bytes`, stream: "stdout" }, entry.oversized);
-      return;
-    }
-    if (classified.kind === "workerd") origin.onDiagnostic?.(entry);
+    // Tenant output the runner did not print (runner/logs/sink.ts): isolates capture console calls
+    // instead of printing them, and the runner applies the tenant rate limit before printing.
+    if (classified.kind === "platform" && entry.src === "runner" && entry.msg === UNPRINTED_OUTPUT) return countUnprinted(entry);
     const tenant = typeof entry.tenant === "string" ? { source: "tenant", tenant: entry.tenant, worker: entry.worker } : null;
     const key = tenant ? `tenant ${entry.tenant}/${entry.worker}` : entry.src;
     let bucket = buckets.get(key);

@@ -57,9 +57,16 @@ export class LogCapture {
   settled(result?: unknown): unknown {
     this.#settled = true;
     if (result instanceof Response && result.webSocket === null && this.#bytes <= CAPTURE_LIMITS.HEADER_CHARS && this.#pending()) {
-      const response = new Response(result.body, result);
-      response.headers.set(CAPTURE_HEADER, asciiJson(this.#take()));
-      return response;
+      const captured = asciiJson(this.#take());
+      try {
+        result.headers.set(CAPTURE_HEADER, captured);
+        return result;
+      } catch {
+        // Its headers are immutable (a fetch()'s response passed through, Response.redirect()).
+        const response = new Response(result.body, result);
+        response.headers.set(CAPTURE_HEADER, captured);
+        return response;
+      }
     }
     this.#send();
     return result;

@@ -6,12 +6,12 @@
 // that (waitUntil work) are stored as a follow-up row of the same invocation. No tail per
 // invocation: workerd's CPU time per invocation is not known here (cpu_ms is null).
 import type { Env } from "../env.ts";
-import { logLimit } from "../quota/log-limit.ts";
+import { knownLogLimit, logLimit } from "../quota/log-limit.ts";
 import { LogBudget } from "./budget.ts";
 import type { CapturedBatch, CapturedException, CapturedLine } from "./capture-contract.ts";
 import type { Who } from "./events.ts";
 import { type StoredInvocation, loggedBytes, storedInvocation, withoutLines } from "./invocation.ts";
-import { enqueue, flush } from "./store.ts";
+import { enqueueAndFlush } from "./store.ts";
 
 /** What invoked it: the shape of a tail event's `event`, which storedInvocation reads. */
 export type Trigger =
@@ -66,7 +66,7 @@ export function closeInvocation(env: Env, ctx: ExecutionContext, token: string, 
     return;
   }
   invocation.end = { outcome: ended.outcome, status: ended.status ?? null, endedAt: Date.now() };
-  ctx.waitUntil(store(env, invocation));
+  store(env, ctx, invocation);
 }
 
 /**
@@ -81,7 +81,7 @@ export function addCaptured(env: Env, ctx: ExecutionContext, token: string, who:
     // Only an ended invocation's row is taken: this one goes to the store at once.
     invocation = { ...invocation, lines: [], exceptions: [], truncated: false, taken: false };
     open.set(token, invocation);
-    ctx.waitUntil(store(env, invocation));
+    store(env, ctx, invocation);
   }
   invocation.lines.push(...batch.lines.slice(0, MAX_ENTRIES - invocation.lines.length));
   invocation.exceptions.push(...batch.exceptions.slice(0, MAX_ENTRIES - invocation.exceptions.length));
@@ -89,11 +89,12 @@ export function addCaptured(env: Env, ctx: ExecutionContext, token: string, who:
   return invocation.trigger;
 }
 
-async function store(env: Env, invocation: Open): Promise<void> {
+/** Per invocation, no promise of its own while the tenant's quota is known: each costs CPU at thousands a second. */
+function store(env: Env, ctx: ExecutionContext, invocation: Open): void {
   const { tenant, worker } = invocation.who;
-  const limit = await logLimit(env, tenant);
-  enqueue({ tenant, worker, row: () => row(invocation, limit) });
-  await flush(env);
+  const known = knownLogLimit(tenant);
+  if (known !== undefined) return enqueueAndFlush(env, ctx, { tenant, worker, row: () => row(invocation, known) });
+  ctx.waitUntil(logLimit(env, tenant).then((limit) => enqueueAndFlush(env, ctx, { tenant, worker, row: () => row(invocation, limit) })));
 }
 
 /** The invocation's row as it is now, within the tenant's log quota of this minute. */

@@ -6,13 +6,19 @@ import { type CapturedBatch, type LogSinkRunner, parseCapturedBatch } from "./ca
 import { type Who, tenantEntries } from "./events.ts";
 import { emit } from "./log.ts";
 import { addCaptured } from "./open.ts";
+import { PrintRate } from "./print-rate.ts";
 
 const printBudget = new LogBudget();
 
-/** The runner line that tells the supervisor how many tenant console lines were captured, not printed raw (cli/workerd-output.js). */
-export const UNPRINTED_CONSOLE = "tenant console lines captured";
+/**
+ * The runner line that tells the supervisor what tenant output it never saw (cli/workerd-output.js
+ * reports it with what it drops itself): console calls captured instead of printed raw, those
+ * longer than a line it reads, and entries over the rate limit per worker (logs/print-rate.ts).
+ */
+export const UNPRINTED_OUTPUT = "tenant output not printed";
 const REPORT_EVERY_MS = 1000;
-const unprinted = { lines: 0, oversized: 0 };
+const printRate = new PrintRate();
+let unprinted = { console: 0, oversized: 0, overRate: new Map<string, { tenant: string; worker: string; dropped: number }>() };
 let reportQueued = false;
 
 /**
@@ -46,28 +52,45 @@ export async function receiveCaptured(env: Env, ctx: ExecutionContext, token: st
   } as unknown as TraceItem;
   const limit = await logLimit(env, who.tenant);
   const now = Date.now();
+  const key = `${who.tenant}/${who.worker}`;
   for (const entry of tenantEntries(item, who)) {
-    const verdict = printBudget.take(who.tenant, JSON.stringify(entry).length, limit, now);
-    if (verdict === "print") emit(entry);
-    else if (verdict === "first drop") {
+    const bytes = JSON.stringify(entry).length;
+    const verdict = printBudget.take(who.tenant, bytes, limit, now);
+    if (verdict === "print") {
+      if (printRate.take(key, bytes, now)) emit(entry);
+      else countOverRate(ctx, who);
+    } else if (verdict === "first drop") {
       const msg = `tenant ${who.tenant} is over its log_bytes_per_minute quota (${limit} bytes); its log entries are dropped until the minute ends`;
       emit({ level: "warn", src: "runner", msg, tenant: who.tenant, worker: who.worker });
     }
   }
 }
 
-/** The supervisor counts these with the raw console lines it drops: at most one line a second says how many. */
-function countUnprinted(ctx: ExecutionContext, lines: number, oversized: number): void {
-  unprinted.lines += lines;
+function countUnprinted(ctx: ExecutionContext, calls: number, oversized: number): void {
+  if (calls + oversized === 0) return;
+  unprinted.console += calls;
   unprinted.oversized += oversized;
-  if (reportQueued || lines + oversized === 0) return;
+  queueReport(ctx);
+}
+
+function countOverRate(ctx: ExecutionContext, { tenant, worker }: Who): void {
+  const key = `${tenant}/${worker}`;
+  const known = unprinted.overRate.get(key);
+  if (known) known.dropped++;
+  else unprinted.overRate.set(key, { tenant, worker, dropped: 1 });
+  queueReport(ctx);
+}
+
+/** At most one report a second, a second after the first uncounted entry. */
+function queueReport(ctx: ExecutionContext): void {
+  if (reportQueued) return;
   reportQueued = true;
   ctx.waitUntil(
     scheduler.wait(REPORT_EVERY_MS).then(() => {
+      const { console, oversized, overRate } = unprinted;
+      unprinted = { console: 0, oversized: 0, overRate: new Map() };
       reportQueued = false;
-      emit({ level: "debug", src: "runner", msg: UNPRINTED_CONSOLE, ...unprinted });
-      unprinted.lines = 0;
-      unprinted.oversized = 0;
+      emit({ level: "debug", src: "runner", msg: UNPRINTED_OUTPUT, console, oversized, overRate: [...overRate.values()] });
     }),
   );
 }

@@ -47,6 +47,12 @@ export function enqueue(invocation: Pending): void {
   else countDropped([invocation]);
 }
 
+/** Takes an invocation for the next batch and, unless a flush is under way, starts one off the request's path. */
+export function enqueueAndFlush(env: Env, ctx: ExecutionContext, invocation: Pending): void {
+  enqueue(invocation);
+  if (flushingSince === null || Date.now() - flushingSince >= LOG_STORE_LIMITS.STALE_FLUSH_MS) ctx.waitUntil(flush(env));
+}
+
 /** Writes the buffer in batches until it is empty; returns at once when another call is writing. */
 export async function flush(env: Env): Promise<void> {
   const now = Date.now();

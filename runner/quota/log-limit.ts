@@ -6,6 +6,12 @@ import { log } from "../logs/log.ts";
 const TTL_MS = 60_000;
 const limits = new Map<string, { limit: number | null; at: number }>();
 
+/** The quota as last read while it is fresh, else undefined (then logLimit reads it). */
+export function knownLogLimit(tenant: string): number | null | undefined {
+  const cached = limits.get(tenant);
+  return cached && Date.now() - cached.at < TTL_MS ? cached.limit : undefined;
+}
+
 /** The tenant's log_bytes_per_minute quota (null: none, or the database could not say: logs are not refused for that). */
 export async function logLimit(env: Env, tenant: string): Promise<number | null> {
   const cached = limits.get(tenant);
