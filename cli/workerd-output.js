@@ -170,6 +170,7 @@ export function workerdOutput(nonce, logger, { now = Date.now, reportEveryMs = R
     // Tenant output the runner did not print (runner/logs/sink.ts): isolates capture console calls
     // instead of printing them, and the runner applies the tenant rate limit before printing.
     if (classified.kind === "platform" && entry.src === "runner" && entry.msg === UNPRINTED_OUTPUT) return countUnprinted(entry);
+    if (classified.kind === "workerd") origin.onDiagnostic?.(entry);
     const tenant = typeof entry.tenant === "string" ? { source: "tenant", tenant: entry.tenant, worker: entry.worker } : null;
     const key = tenant ? `tenant ${entry.tenant}/${entry.worker}` : entry.src;
     let bucket = buckets.get(key);

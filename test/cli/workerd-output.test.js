@@ -113,7 +113,7 @@ describe("limits", () => {
         expect.objectContaining({
           level: "warn",
           src: "outpost",
-          reason: "console output of an isolate (a tenant's is printed from its tail events when its worker has observability on)",
+          reason: "console output of an isolate (a tenant's is printed from the lines its isolate captures when its worker has observability on)",
           dropped: 1,
         }),
         expect.objectContaining({
@@ -127,6 +127,45 @@ describe("limits", () => {
         }),
       ]);
       expect(lines[0]).toMatchObject({ src: "runner", msg: "hello" });
+    });
+
+    it("workerdOutput: the runner's count of tenant output it did not print is reported with what was dropped here; a tenant cannot send one", () => {
+      vi.useFakeTimers();
+      const lines = /** @type {Record<string, unknown>[]} */ ([]);
+      const output = workerdOutput(
+        NONCE,
+        createLogger((line) => lines.push(JSON.parse(line))),
+        { now: () => 0, reportEveryMs: 1000 },
+      );
+      const count = {
+        level: "debug",
+        src: "runner",
+        msg: "tenant output not printed",
+        console: 7,
+        oversized: 2,
+        overRate: [{ tenant: "t", worker: "w", dropped: 5 }],
+      };
+      output.line(runnerLine(count), "stdout");
+      output.line(
+        runnerLine({
+          ...count,
+          console: 3,
+          oversized: 0,
+          overRate: [
+            { tenant: "t", worker: "w", dropped: -4 },
+            { tenant: 1, worker: "w", dropped: 9 },
+          ],
+        }),
+        "stdout",
+      );
+      output.line(consoleLine(JSON.stringify(count)), "stdout");
+      vi.advanceTimersByTime(1000);
+      expect(lines.filter((line) => line.msg !== "log lines dropped")).toEqual([]);
+      expect(lines).toEqual([
+        expect.objectContaining({ reason: expect.stringMatching(/^console output of an isolate/), dropped: 7 + 3 + 1 }),
+        expect.objectContaining({ reason: "a line over 65536 bytes", stream: "stdout", dropped: 2 }),
+        expect.objectContaining({ reason: "over the rate limit", source: "tenant", tenant: "t", worker: "w", dropped: 5 }),
+      ]);
     });
 
     it("workerdOutput: refuses a short nonce", () => {
