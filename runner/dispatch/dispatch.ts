@@ -7,8 +7,7 @@ import { journaled } from "../logs/journal.ts";
 import { emit, log } from "../logs/log.ts";
 import { storeSuspended } from "../logs/suspended.ts";
 import { closeInvocation, openInvocation, sampled } from "../logs/open.ts";
-import { CAPTURE_HEADER, parseCapturedHeader } from "../logs/capture-contract.ts";
-import { receiveCaptured } from "../logs/sink.ts";
+import { takeCapture } from "../logs/sink.ts";
 import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../r2/presigned-endpoint.ts";
 import { STORAGE_HOST_LABEL, chooseVersion, invocationOf, resolveRequest, workerNameFromHost } from "./routes.ts";
@@ -94,14 +93,8 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     const run = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint(undefined, { props }).fetch(forwarded));
     let response = await countedRequest(invocationOf(route, versionId), () => (probation ? oneAtATime(route.worker, run) : run()));
     ended = { outcome: "ok", status: response.status };
-    // What the isolate's log capture sent back (shims/log-capture.ts): never passed on to the client.
-    const captured = response.headers.get(CAPTURE_HEADER);
-    if (captured !== null) {
-      response = new Response(response.body, response);
-      response.headers.delete(CAPTURE_HEADER);
-      const batch = logged ? parseCapturedHeader(captured) : null;
-      if (batch) ctx.waitUntil(receiveCaptured(env, ctx, invocation, { tenant: route.tenant, worker: route.worker, version: versionId }, batch));
-    }
+    const who = { tenant: route.tenant, worker: route.worker, version: versionId };
+    response = takeCapture(env, ctx, response, invocation, logged ? who : null);
     if (response.webSocket) {
       upgraded = true;
       return relayWebSocket(response, versionId, env.CONFIG.maxWebSocketsPerIsolate, () => endInvocation(invocation));

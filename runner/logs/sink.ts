@@ -2,10 +2,10 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { logLimit } from "../quota/log-limit.ts";
 import { LogBudget } from "./budget.ts";
-import { type CapturedBatch, type LogSinkRunner, parseCapturedBatch } from "./capture-contract.ts";
+import { CAPTURE_HEADER, type CapturedBatch, type LogSinkRunner, parseCapturedBatch, parseCapturedHeader } from "./capture-contract.ts";
 import { type Who, tenantEntries } from "./events.ts";
 import { emit } from "./log.ts";
-import { addCaptured } from "./open.ts";
+import { type InvocationProps, addCaptured, closeInvocation, openInvocation, sampled } from "./open.ts";
 import { PrintRate } from "./print-rate.ts";
 
 const printBudget = new LogBudget();
@@ -93,4 +93,46 @@ function queueReport(ctx: ExecutionContext): void {
       emit({ level: "debug", src: "runner", msg: UNPRINTED_OUTPUT, console, oversized, overRate: [...overRate.values()] });
     }),
   );
+}
+
+/**
+ * A fetch's response as its caller may see it: the capture header the isolate put on it
+ * (shims/log-capture.ts) removed, and, for an invocation logged (`who`), what it carried received.
+ */
+export function takeCapture(env: Env, ctx: ExecutionContext, response: Response, token: string, who: Who | null): Response {
+  const captured = response.headers.get(CAPTURE_HEADER);
+  if (captured === null) return response;
+  const passed = new Response(response.body, response);
+  passed.headers.delete(CAPTURE_HEADER);
+  const batch = who ? parseCapturedHeader(captured) : null;
+  if (who && batch) ctx.waitUntil(receiveCaptured(env, ctx, token, who, batch));
+  return passed;
+}
+
+/**
+ * Runs a fetch through a service binding, logged when sampled at `rate`, as the dispatcher logs a
+ * public one: its capture header removed from the response the caller gets.
+ */
+export async function loggedFetch(
+  env: Env,
+  ctx: ExecutionContext,
+  rate: number,
+  token: string,
+  who: Who,
+  request: Request,
+  call: (props: InvocationProps) => Promise<Response>,
+): Promise<Response> {
+  const logged = sampled(rate);
+  if (logged) openInvocation(token, who, { request: { url: request.url, method: request.method, headers: Object.fromEntries(request.headers) } });
+  let ended: { outcome: string; status: number | null } | null = null;
+  try {
+    const response = takeCapture(env, ctx, await call(logged ? { invocation: token, log: true } : { invocation: token }), token, logged ? who : null);
+    ended = { outcome: "ok", status: response.status };
+    return response;
+  } catch (error) {
+    ended = { outcome: "exception", status: null };
+    throw error;
+  } finally {
+    if (logged) closeInvocation(env, ctx, token, ended);
+  }
 }

@@ -4,6 +4,8 @@ import { loadVersion } from "../dispatch/loader.ts";
 import { type Route, chooseVersion, invocationOf, resolveWorker } from "../dispatch/routes.ts";
 import { suspendedMessage } from "../dispatch/suspended.ts";
 import { journaled } from "../logs/journal.ts";
+import type { InvocationProps } from "../logs/open.ts";
+import { loggedFetch } from "../logs/sink.ts";
 import { invocationOf as callerInvocation, invoke, subrequest } from "../limits/invocations.ts";
 import type { WithInvocation } from "../limits/guard.ts";
 import { flushHits } from "../limits/hits.ts";
@@ -18,7 +20,10 @@ import { countCalls } from "../metrics/registry.ts";
  */
 export class Service extends WorkerEntrypoint<Env, ServiceProps> implements WithInvocation<ServiceRunner> {
   async forward(token: string, request: Request): Promise<Response> {
-    return this.#call(token, request, (target) => target.fetch(request));
+    return this.#call(token, request, (entrypoint, route, version, invocation) => {
+      const who = { tenant: route.tenant, worker: route.worker, version };
+      return loggedFetch(this.env, this.ctx, route.sampling[version] ?? 0, invocation, who, request, (props) => entrypoint(props).fetch(request));
+    });
   }
 
   /** JS RPC: calls `method` on the target entrypoint (the shim turns `env.X.method(…)` into this). */
@@ -27,17 +32,31 @@ export class Service extends WorkerEntrypoint<Env, ServiceProps> implements With
     // The method is named at run time; the stub's type knows only fetch() and connect().
     // A method call on the stub itself: taking the method off the stub first would try to
     // transfer the dynamic worker's entrypoint, which workerd refuses.
-    return this.#call(token, null, (target) => (target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!(...args));
+    return this.#call(token, null, (entrypoint, _route, _version, invocation) => {
+      const target = entrypoint({ invocation }) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      return target[method]!(...args);
+    });
   }
 
-  async #call<T>(token: string, request: Request | null, run: (target: Fetcher) => Promise<T>): Promise<T> {
+  /** `run` gets the target's entrypoint for the props it is called with (an invocation's token, and whether it is logged). */
+  async #call<T>(
+    token: string,
+    request: Request | null,
+    run: (entrypoint: (props: InvocationProps) => Fetcher, route: Route, version: string, invocation: string) => Promise<T>,
+  ): Promise<T> {
     const limits = this.env.CONFIG;
     try {
       const caller = callerInvocation(limits, token, this.ctx.props);
       return await subrequest(limits, caller, async () => {
         const { route, version } = await this.#target(request);
         return journaled(invocationOf(route, version), () =>
-          invoke(limits, route.tenant, route.worker, (invocation) => run(this.#entrypoint(route, version, invocation)), caller),
+          invoke(
+            limits,
+            route.tenant,
+            route.worker,
+            (invocation) => run((props) => this.#entrypoint(route, version, props), route, version, invocation),
+            caller,
+          ),
         );
       });
     } catch (error) {
@@ -56,8 +75,8 @@ export class Service extends WorkerEntrypoint<Env, ServiceProps> implements With
     return { route, version };
   }
 
-  #entrypoint(route: Route, version: string, invocation: string): Fetcher {
-    return loadVersion(this.env, this.ctx, route, version).getEntrypoint(this.ctx.props.entrypoint, { props: { invocation } });
+  #entrypoint(route: Route, version: string, props: InvocationProps): Fetcher {
+    return loadVersion(this.env, this.ctx, route, version).getEntrypoint(this.ctx.props.entrypoint, { props });
   }
 }
 

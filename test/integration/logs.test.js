@@ -285,3 +285,25 @@ it("an invocation whose process was killed for spinning is stored from the incid
   await waitUntil(async () => (await stored("spinner", "?outcome=suspended").catch(() => null))?.events.length >= 1, 10_000);
   expect((await stored("spinner", "?outcome=suspended")).events[0]).toMatchObject({ outcome: "suspended", method: "GET", path: "/refused", status: 503 });
 });
+
+it("a fetch through a service binding is stored as the target's invocation, with its lines; the caller's response carries no capture", async () => {
+  const entry = await workerFile(APP);
+  await platform.deploy("backend", entry, { observability: { enabled: true } });
+  const front = `export default {
+    async fetch(request, env) {
+      const answer = await env.BACKEND.fetch("http://backend/via-binding");
+      return Response.json({ text: await answer.text(), headers: [...answer.headers.keys()] });
+    },
+  };`;
+  await platform.deploy("frontend", await workerFile(front), { services: { BACKEND: { service: "backend" } } });
+  const response = await platform.fetchWorker("frontend");
+  expect(response.status).toBe(200);
+  const body = JSON.parse(response.text);
+  expect(body.text).toBe("ok /via-binding");
+  expect(body.headers.filter((/** @type {string} */ name) => name.startsWith("x-outpost"))).toEqual([]);
+  await waitUntil(async () => (await stored("backend")).events.length === 1, 10_000);
+  const [event] = (await stored("backend")).events;
+  expect(event).toMatchObject({ trigger: "fetch", outcome: "ok", method: "GET", path: "/via-binding", status: 200 });
+  expect(event.logs).toEqual([{ at: expect.any(String), level: "info", message: "hello /via-binding" }]);
+  expect((await stored("frontend")).events).toEqual([]);
+});
