@@ -46,10 +46,18 @@ const MATCHES = `tenant = $1 AND worker = $2
   AND ($12::text IS NULL OR client_ip = $12)`;
 
 export const LOG_SQL = {
-  // The batch writer (migration 0017 says how it keeps retention and order): $1 the batch, JSON of
-  // StoredInvocation[] (logs/invocation.ts); $2 drops, JSON of {tenant, worker, dropped}[];
-  // $3 invocations kept per worker, $4 seconds kept.
-  storeBatch: "SELECT store_log_batch($1::text::jsonb, $2::text::jsonb, $3, $4)",
+  // The batch writer (migration 0017 says how it keeps retention and order, 0020 how a batch in
+  // doubt is settled): $1 the batch, JSON of StoredInvocation[] (logs/invocation.ts); $2 drops,
+  // JSON of {tenant, worker, dropped}[]; $3 invocations kept per worker, $4 seconds kept; $5 the
+  // writer, $6 this call's number, $7 the call in doubt (JSON of {seq, drops}) or null.
+  // Answers whether the call in doubt was counted as dropped (null: there was none).
+  storeBatch: sql<{ doubt_dropped: boolean | null }>(
+    "SELECT store_log_batch($1::text::jsonb, $2::text::jsonb, $3, $4, $5, $6, $7::text::jsonb) AS doubt_dropped",
+  ),
+
+  // A writer that wrote nothing for a week is taken for gone (a process that restarted writes as
+  // another): a batch it still had in doubt would be counted as dropped even had it committed.
+  forgetWriters: "DELETE FROM log_writers WHERE written_at < now() - interval '7 days'",
 
   // Taken before rows are written outside store_log_batch: $1 "tenant/worker" keys (see the migration).
   lockWorkers: "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k",
