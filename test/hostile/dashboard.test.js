@@ -130,10 +130,10 @@ describe("dashboard session", () => {
   it("browsers: another tenant's session reading acme's queue messages or bucket listing gets exactly the missing-resource 404", async () => {
     const { cookie, csrf } = await login(tokens.other);
     const headers = { cookie, "x-csrf-token": csrf };
-    for (const [theirs, nowhere] of [
+    for (const [theirs, nowhere] of /** @type {const} */ ([
       ["/v1/queues/acme-jobs/messages", "/v1/queues/nowhere-jobs/messages"],
       ["/v1/r2/buckets/acme-files/objects", "/v1/r2/buckets/nowhere-files/objects"],
-    ]) {
+    ])) {
       const attempt = await send("GET", theirs, headers);
       const control = await send("GET", nowhere, headers);
       expect(attempt.status, theirs).toBe(404);
