@@ -90,7 +90,7 @@ r2.delete("/r2/buckets/:bucket", async (c) => {
   return c.body(null, 204);
 });
 
-export const ListQuerySchema = z
+const ListQuerySchema = z
   .object({
     prefix: z.string().optional(),
     delimiter: z.string().optional(),
@@ -105,7 +105,7 @@ export const ListQuerySchema = z
  * the entrypoint checks the limit (1-1000) and the cursor in R2's words.
  */
 r2.get("/r2/buckets/:bucket/objects", async (c) => {
-  const { tenant, ...query } = c.req.query();
+  const { tenant, ...query } = c.req.query(); // ?tenant= is bucketOf's
   const options: ListObjectsOptions = { ...parse(ListQuerySchema, query, "query"), include: ["httpMetadata"] };
   const bucket = await bucketOf(c);
   return c.json(await bindingCall(bucket.listObjects(options)));
