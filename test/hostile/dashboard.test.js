@@ -196,6 +196,30 @@ describe("dashboard page", () => {
     }
   });
 
+  it("injection: a message body and an R2 key made of markup come back from the browsing routes as JSON strings only; opened with the cookie alone they are refused", async () => {
+    const markup = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;
+    expect((await platform.admin("POST", "/v1/queues/acme-jobs/messages?tenant=acme", { messages: [{ body: markup, contentType: "text" }] })).status).toBe(201);
+    const put = await fetch(`${platform.adminUrl}/v1/r2/buckets/acme-files/objects/${encodeURIComponent(markup)}?tenant=acme`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${tokens.acme}` },
+      body: "x",
+    });
+    expect(put.status).toBe(201);
+    const { cookie, csrf } = await login(tokens.acme);
+    for (const path of ["/v1/queues/acme-jobs/messages", "/v1/r2/buckets/acme-files/objects"]) {
+      const response = await fetch(platform.adminUrl + path, { headers: { cookie, "x-csrf-token": csrf } });
+      expect(response.headers.get("content-type"), path).toMatch(/^application\/json/);
+      const text = await response.text();
+      expect(text).toContain(JSON.stringify(markup).slice(1, -1));
+      // What a link or a form on another page would open: the cookie without the session's token.
+      expect((await fetch(platform.adminUrl + path, { headers: { cookie } })).status, path).toBe(403);
+    }
+    await fetch(`${platform.adminUrl}/v1/r2/buckets/acme-files/objects/${encodeURIComponent(markup)}?tenant=acme`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${tokens.acme}` },
+    });
+  });
+
   it("injection: worker and queue names that hold markup are refused before any page could show them", async () => {
     const source = await workerFile(`export default { fetch() { return new Response("x"); } };`);
     await expect(platform.deploy("%3Cscript%3E", source, { tenant: "acme" })).rejects.toThrow(/ERR_BAD_REQUEST/);
