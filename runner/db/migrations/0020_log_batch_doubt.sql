@@ -13,11 +13,10 @@ CREATE TABLE log_writers (
   written_at timestamptz NOT NULL DEFAULT now()
 );
 
-DROP FUNCTION store_log_batch(jsonb, jsonb, integer, integer);
-
 -- As in 0018, with writer_id and batch_seq (the fence), and doubt: null, or the call in doubt as
 -- {"seq": n, "drops": [{tenant, worker, dropped}]}. Returns whether that call was counted as
--- dropped (it had not committed), null without one.
+-- dropped (it had not committed), null without one. The four-argument form of 0018 stays, for
+-- hosts on this database that still run the older runner until they are upgraded.
 CREATE FUNCTION store_log_batch(batch jsonb, drops jsonb, keep_events integer, keep_seconds integer,
                                 writer_id text, batch_seq bigint, doubt jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
