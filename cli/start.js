@@ -19,6 +19,7 @@ import { poolConfig } from "./pool-config.js";
 import { workerdConfig } from "./workerd-config.js";
 import { suspensionConfig } from "./suspension-config.js";
 import { logRetentionConfig } from "./log-retention.js";
+import { otlpConfig } from "./otlp-config.js";
 import { requestBodyConfig } from "./request-body-config.js";
 import { publicUrlConfig } from "./public-url.js";
 import { invocationLimitsConfig } from "./invocation-limits-config.js";
@@ -181,6 +182,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
           ...logRetentionConfig(process.env),
+          ...otlpConfig(process.env),
           ...requestBodyConfig(process.env),
           maxIsolatesPerTenant: options.budget.tenantIsolates,
           ...invocationLimitsConfig(process.env),

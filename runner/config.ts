@@ -56,6 +56,8 @@ export interface RunnerConfig {
   logRetentionEvents: number;
   /** Hours a stored invocation is kept (OUTPOST_LOG_RETENTION_HOURS, default 72). */
   logRetentionHours: number;
+  /** An OpenTelemetry collector's OTLP/HTTP logs endpoint stored invocations are also sent to (OUTPOST_OTLP_LOGS_URL; null: none). */
+  otlpLogsUrl: string | null;
 }
 
 /** An S3-compatible store for R2 object bytes. The secret key reaches workerd through its environment. */

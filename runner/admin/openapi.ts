@@ -84,7 +84,14 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: "Queues with depth, in-flight, delayed, oldest message age, dead-lettered and dropped counts, consumer (?tenant= for operators)", ok: 200 },
   },
   "/v1/queues/{name}/purge": { post: { summary: "Delete every message of the queue", ok: 200 } },
-  "/v1/queues/{name}/messages": { post: { summary: "Publish messages (json, text or base64 bytes bodies)", body: PublishSchema, ok: 201 } },
+  "/v1/queues/{name}/messages": {
+    get: {
+      summary:
+        "Browse the queue's messages in send order without leasing them (?limit= 1-100, default 50, ?cursor= the previous page's cursor): id, state (ready, delayed, leased), attempts, the first 1 KiB of the body",
+      ok: 200,
+    },
+    post: { summary: "Publish messages (json, text or base64 bytes bodies)", body: PublishSchema, ok: 201 },
+  },
   "/v1/queues/{name}/messages/pull": {
     post: { summary: "Lease up to batch_size (1-10) messages for visibility_timeout_ms (default 30 s)", body: PullSchema, ok: 200 },
   },
@@ -108,6 +115,9 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     post: { summary: "Create an R2 bucket (?tenant= for operators)", body: BucketCreateSchema, ok: 201 },
   },
   "/v1/r2/buckets/{bucket}": { delete: { summary: "Delete an empty R2 bucket (refused while a stored version binds it)", ok: 204 } },
+  "/v1/r2/buckets/{bucket}/objects": {
+    get: { summary: "List objects (?prefix=, ?delimiter=, ?cursor=, ?startAfter=, ?limit= 1-1000), as a binding's list() with httpMetadata", ok: 200 },
+  },
   "/v1/r2/buckets/{bucket}/objects/{key}": {
     get: { summary: "An object's bytes, with etag and HTTP metadata headers", ok: 200 },
     put: { summary: "Write an object: the body (streamed); content-type and the other HTTP metadata headers are kept", ok: 201 },

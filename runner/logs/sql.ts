@@ -52,10 +52,18 @@ const MATCHES = `tenant = $1 AND worker = $2
 const KEPT = (n: number) => `id > coalesce((SELECT id FROM log_events WHERE tenant = $1 AND worker = $2 ORDER BY id DESC OFFSET $${n} LIMIT 1), 0)`;
 
 export const LOG_SQL = {
-  // The batch writer (migration 0022; 0017 says how it keeps order): $1 the batch, JSON of
-  // StoredInvocation[] (logs/invocation.ts); $2 its "tenant/worker" keys; $3 drops, JSON of
-  // {tenant, worker, dropped}[].
-  storeBatch: "SELECT store_log_batch($1::text::json, $2::text[], $3::text::jsonb)",
+  // The batch writer (migration 0022; 0017 says how it keeps order, 0020 how a batch in doubt is
+  // settled): $1 the batch, JSON of StoredInvocation[] (logs/invocation.ts); $2 its
+  // "tenant/worker" keys; $3 drops, JSON of {tenant, worker, dropped}[]; $4 the writer, $5 this
+  // call's number, $6 the call in doubt (JSON of {seq, drops}) or null. Answers whether the call
+  // in doubt was counted as dropped (null: there was none).
+  storeBatch: sql<{ doubt_dropped: boolean | null }>(
+    "SELECT store_log_batch($1::text::json, $2::text[], $3::text::jsonb, $4, $5, $6::text::jsonb) AS doubt_dropped",
+  ),
+
+  // A writer that wrote nothing for a week is taken for gone (a process that restarted writes as
+  // another): a batch it still had in doubt would be counted as dropped even had it committed.
+  forgetWriters: "DELETE FROM log_writers WHERE written_at < now() - interval '7 days'",
 
   // Taken before rows are written outside store_log_batch: $1 "tenant/worker" keys (see the migration).
   lockWorkers: "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k",

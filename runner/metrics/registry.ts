@@ -6,6 +6,7 @@
 // a call, which is what a request's latency is.
 import { wrapMethods } from "../entrypoint-methods.ts";
 import { poolUse } from "../db/pool.ts";
+import { otlpRecords } from "../logs/otlp.ts";
 
 /** A family and its samples, as the supervisor sums them: histograms already cut into `_bucket`, `_sum` and `_count`. */
 export interface MetricFamily {
@@ -177,7 +178,7 @@ export function countCronRun(outcome: string): void {
 
 /** Every family with its samples now, for GET /v1/maintenance/metrics. */
 export function metricsSnapshot(): MetricFamily[] {
-  // runner/db counts its own pool use: it imports nothing above it.
+  // runner/db counts its own pool use, and logs/otlp.ts its exports: they import nothing above them.
   const postgres = (name: string, type: MetricFamily["type"], help: string, value: number): MetricFamily => ({
     name,
     type,
@@ -188,5 +189,15 @@ export function metricsSnapshot(): MetricFamily[] {
     ...FAMILIES.map((family) => family.snapshot()),
     postgres("outpost_postgres_queries_in_flight", "gauge", "Queries and transactions waiting for or using a pooled Postgres connection.", poolUse.inFlight),
     postgres("outpost_postgres_queries_total", "counter", "Queries and transactions run on pooled Postgres connections.", poolUse.total),
+    {
+      name: "outpost_otlp_log_records_total",
+      type: "counter",
+      help: "Log records sent to the OpenTelemetry collector (outcome=exported), or dropped: the collector was slow, down or refused, or the buffer was full.",
+      samples: (["exported", "dropped"] as const).map((outcome) => ({
+        name: "outpost_otlp_log_records_total",
+        labels: { outcome },
+        value: otlpRecords[outcome],
+      })),
+    },
   ];
 }

@@ -1,6 +1,6 @@
-// Admin routes for queues (mounted under /v1): the operator view, purge, HTTP publish and the
-// pull-consumer contract. A tenant token acts on its own tenant's queues; operators name one with
-// ?tenant= (default "default").
+// Admin routes for queues (mounted under /v1): the operator view, the message browser, purge, HTTP
+// publish and the pull-consumer contract. A tenant token acts on its own tenant's queues;
+// operators name one with ?tenant= (default "default").
 import { Hono } from "hono";
 import type { AdminEnv } from "../admin/auth.ts";
 import { readJsonBody } from "../admin/body.ts";
@@ -14,7 +14,7 @@ import { fromBase64 } from "../encoding.ts";
 import { isWellFormedText } from "../storable-text.ts";
 import { textBytes, wireBody } from "./codec.ts";
 import { acknowledge, changeVisibility, receive, retry } from "./pull.ts";
-import { AckSchema, PublishSchema, PullSchema, QueueNameSchema, VisibilitySchema } from "./schemas.ts";
+import { AckSchema, BrowseQuerySchema, PublishSchema, PullSchema, QueueNameSchema, VisibilitySchema } from "./schemas.ts";
 import { QUEUE_SQL } from "./sql.ts";
 import { loadConsumers, type OutgoingMessage, storeMessages } from "./store.ts";
 import { checkBatch } from "./validate.ts";
@@ -61,6 +61,36 @@ queues.post("/queues/:name/purge", async (c) => {
   const queue = await queueOf(c.env, actingTenant(c.var.scope, tenantOf(c.req.query("tenant"))), c.req.param("name"));
   const [row] = await database(c.env).query(QUEUE_SQL.purge, [queue.id]);
   return c.json({ purged: row?.purged ?? 0 });
+});
+
+/** The bytes of a body the browser shows; the dashboard prints them as text, never as markup. */
+const PREVIEW_BYTES = 1024;
+
+/**
+ * A page of the queue's messages in the order they were sent, read without leasing them: a
+ * consumer's next receive is unchanged. Bodies are cut at PREVIEW_BYTES (`truncated`); text and
+ * json are shown as text, bytes and v8 base64-encoded.
+ */
+queues.get("/queues/:name/messages", async (c) => {
+  const { tenant, ...query } = c.req.query();
+  const { limit, cursor } = parse(BrowseQuerySchema, query, "query");
+  const queue = await queueOf(c.env, actingTenant(c.var.scope, tenantOf(tenant)), c.req.param("name"));
+  const rows = await database(c.env).query(QUEUE_SQL.browse, [queue.id, cursor ?? "0", limit, PREVIEW_BYTES]);
+  const last = rows.at(-1);
+  return c.json({
+    messages: rows.map((row) => ({
+      id: row.id,
+      contentType: row.content_type,
+      body: wireBody(row.content_type, row.preview),
+      size: row.size,
+      truncated: row.size > PREVIEW_BYTES,
+      attempts: row.attempts,
+      timestamp_ms: row.sent_ms,
+      state: row.state,
+      visibleAt: new Date(row.visible_ms).toISOString(),
+    })),
+    cursor: rows.length === limit && last ? last.seq : null,
+  });
 });
 
 /** Cloudflare's HTTP publish: json (default), text, or bytes (base64) bodies. */

@@ -100,3 +100,14 @@ export const AckSchema = z
 export const VisibilitySchema = z
   .object({ lease_id: LeaseIdSchema, visibility_timeout_ms: z.number().int().min(0).max(QUEUE_LIMITS.MAX_VISIBILITY_TIMEOUT_MS) })
   .strict();
+
+/** `GET /v1/queues/:name/messages`: a page of the queue's messages, read without leasing them. */
+export const BrowseQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z
+      .string()
+      .regex(/^[0-9]{1,19}$/, "Expected the cursor of the previous page, unchanged.")
+      .optional(),
+  })
+  .strict();

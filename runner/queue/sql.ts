@@ -31,6 +31,19 @@ interface OverviewRow {
   oldest_age_seconds: number | null;
 }
 
+/** A message as the browser shows it: the start of its body, and whether it is leased, delayed or ready. */
+export interface BrowsedRow {
+  id: string;
+  seq: string;
+  content_type: ContentType;
+  preview: Uint8Array;
+  size: number;
+  attempts: number;
+  sent_ms: number;
+  visible_ms: number;
+  state: "leased" | "delayed" | "ready";
+}
+
 /** Settling statements return how many messages they settled. */
 type Settled = { n: number };
 
@@ -149,6 +162,15 @@ export const QUEUE_SQL = {
 
   purge: sql<{ purged: number }>(`WITH gone AS (DELETE FROM queue_messages WHERE queue_id = $1 RETURNING 1)
           SELECT count(*)::int AS purged FROM gone`),
+
+  // The message browser: $2 the seq the page starts after, $3 the page size, $4 the bytes of each
+  // body read. A plain read: nothing is leased. The page's ids are picked first, so only its
+  // bodies are read.
+  browse: sql<BrowsedRow>(`WITH page AS (SELECT id FROM queue_messages WHERE queue_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+          SELECT replace(m.id::text, '-', '') AS id, m.seq::text AS seq, m.content_type, substring(m.body FROM 1 FOR $4) AS preview, m.size,
+                 m.attempts, (extract(epoch FROM m.sent_at) * 1000)::float8 AS sent_ms, (extract(epoch FROM m.visible_at) * 1000)::float8 AS visible_ms,
+                 CASE WHEN m.visible_at <= now() THEN 'ready' WHEN m.lease_id IS NULL THEN 'delayed' ELSE 'leased' END AS state
+            FROM queue_messages m JOIN page USING (id) ORDER BY m.seq`),
 
   // The operator view: one row per queue. $1: a tenant, or null for all.
   overview: sql<OverviewRow>(`SELECT q.id::text AS id, q.tenant, q.name, q.dead_lettered::float8 AS dead_lettered, q.dropped::float8 AS dropped,

@@ -16,7 +16,7 @@ import { type Scope, actingTenant } from "../control/scope.ts";
 import { database } from "../db/client.ts";
 import { PlatformError } from "../errors.ts";
 import { BucketNameSchema } from "./binding.ts";
-import type { R2Runner } from "./contract.ts";
+import type { ListObjectsOptions, R2Runner } from "./contract.ts";
 import { R2_SQL } from "./sql.ts";
 
 export const r2 = new Hono<AdminEnv>();
@@ -88,6 +88,27 @@ r2.delete("/r2/buckets/:bucket", async (c) => {
   }
   if (!row.empty) throw new PlatformError("ERR_CONFLICT", 409, `The bucket you tried to delete is not empty. (10008) Delete its objects first.`);
   return c.body(null, 204);
+});
+
+const ListQuerySchema = z
+  .object({
+    prefix: z.string().optional(),
+    delimiter: z.string().optional(),
+    cursor: z.string().optional(),
+    startAfter: z.string().optional(),
+    limit: z.coerce.number().int().optional(),
+  })
+  .strict();
+
+/**
+ * The bucket's objects in key order, as a binding's list() returns them, with their HTTP metadata;
+ * the entrypoint checks the limit (1-1000) and the cursor in R2's words.
+ */
+r2.get("/r2/buckets/:bucket/objects", async (c) => {
+  const { tenant, ...query } = c.req.query(); // ?tenant= is bucketOf's
+  const options: ListObjectsOptions = { ...parse(ListQuerySchema, query, "query"), include: ["httpMetadata"] };
+  const bucket = await bucketOf(c);
+  return c.json(await bindingCall(bucket.listObjects(options)));
 });
 
 /** The object's bytes, with its etag, size and HTTP metadata as headers. */

@@ -65,11 +65,11 @@ export interface PutObjectOptions extends UploadOptions {
 }
 
 export interface ListObjectsOptions {
-  prefix?: string;
-  delimiter?: string;
-  cursor?: string;
-  startAfter?: string;
-  limit?: number;
+  prefix?: string | undefined;
+  delimiter?: string | undefined;
+  cursor?: string | undefined;
+  startAfter?: string | undefined;
+  limit?: number | undefined;
   include?: ("httpMetadata" | "customMetadata")[];
 }
 

@@ -1,7 +1,7 @@
 // The dashboard in headless Chromium against a real platform: log in, see workers and their
-// versions, roll one back, see a suspended worker and its incident, browse queues and KV, and
-// tenant-controlled text that would run script if it were parsed as HTML. Screenshots of each
-// page go to .test-output/dashboard/.
+// versions, roll one back, see a suspended worker and its incident, browse queues (and a queue's
+// messages), KV and R2 (a bucket's keys), and tenant-controlled text that would run script if it
+// were parsed as HTML. Screenshots of each page go to .test-output/dashboard/.
 import { mkdir } from "node:fs/promises";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,6 +162,30 @@ describe("dashboard", () => {
     await close();
   });
 
+  it("queues: a queue's page lists its messages with state, attempts and body, and leases none", async () => {
+    const sent = await platform.admin("POST", "/v1/queues/jobs/messages?tenant=acme", {
+      messages: [{ body: "first job", contentType: "text" }, { body: { n: 2 } }, { body: "later job", contentType: "text", delaySeconds: 600 }],
+    });
+    expect(sent.status).toBe(201);
+    const { page, problems, close } = await loggedIn(tokens.acme);
+    await page.click("text=Queues");
+    await page.click("a:text-is('jobs')");
+    await page.waitForSelector("#page h1:text-is('Queue jobs')");
+    const rows = page.locator("#page tbody tr");
+    await expect.poll(() => rows.count()).toBe(3);
+    const cells = async (/** @type {number} */ i) => (await rows.nth(i).locator("td").allTextContents()).filter((_, column) => [1, 2, 5, 7].includes(column));
+    expect(await cells(0)).toEqual(["ready", "0", "text", "first job"]);
+    expect(await cells(1)).toEqual(["ready", "0", "json", '{"n":2}']);
+    expect(await cells(2)).toEqual(["delayed", "0", "text", "later job"]);
+    await screenshot(page, "queue-messages");
+    // Shown, not leased: the queue's depth is unchanged and none is in flight.
+    const [queue] = (await platform.admin("GET", "/v1/queues?tenant=acme")).body.queues.filter((/** @type {any} */ q) => q.name === "jobs");
+    expect([queue.depth, queue.inFlight]).toEqual([3, 0]);
+    await platform.admin("POST", "/v1/queues/jobs/purge?tenant=acme");
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("kv: the KV page lists the tenant's namespaces and their keys, or says the API is not available", async () => {
     const { page, close } = await loggedIn(tokens.acme);
     await page.click("text=KV");
@@ -241,6 +265,43 @@ describe("dashboard", () => {
     await close();
   });
 
+  it("r2: the bucket page lists its keys; a prefix and delimiter group them; Delete in the listing, confirmed, deletes one", async () => {
+    for (const key of ["photos/1.jpg", "photos/2.jpg", "readme.txt"]) {
+      const put = await fetch(`${platform.adminUrl}/v1/r2/buckets/files/objects/${key}?tenant=acme`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${tokens.acme}`, "content-type": "text/plain" },
+        body: `bytes of ${key}`,
+      });
+      expect(put.status).toBe(201);
+    }
+    const { page, problems, close } = await loggedIn(tokens.acme);
+    await page.click("text=R2");
+    await page.click("a:text-is('files')");
+    const keys = () => page.locator("#r2-keys tbody tr td:first-child").allTextContents();
+    await expect.poll(keys).toEqual(["photos/1.jpg", "photos/2.jpg", "readme.txt"]);
+    expect(await page.locator("#r2-keys tbody tr").first().locator("td").allTextContents()).toEqual([
+      "photos/1.jpg",
+      "21",
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      expect.stringMatching(/^[0-9a-f]{32}$/),
+      "text/plain",
+      "Delete",
+    ]);
+    await screenshot(page, "r2-keys");
+    await page.fill("input[name=delimiter]", "/");
+    await page.click("button:has-text('List')");
+    await expect.poll(keys).toEqual(["photos/", "readme.txt"]);
+    await page.click("a:text-is('photos/')");
+    await expect.poll(keys).toEqual(["photos/1.jpg", "photos/2.jpg"]);
+    await screenshot(page, "r2-prefix");
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.click("#r2-keys tr:has-text('photos/1.jpg') button:has-text('Delete')");
+    await expect.poll(keys).toEqual(["photos/2.jpg"]);
+    expect((await platform.admin("GET", "/v1/r2/buckets/files/objects/photos%2F1.jpg", undefined, tokens.acme)).status).toBe(404);
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("tenant: a tenant's session sees only its own workers", async () => {
     const { page, close } = await loggedIn(tokens.other);
     await page.waitForSelector("text=stranger");
@@ -268,6 +329,29 @@ describe("hostile: tenant text in the dashboard", () => {
     await page.waitForSelector(`td:text-is(${JSON.stringify(PAYLOAD)})`);
     await screenshot(page, "injection");
     // Evaluated in the page.
+    expect(await page.evaluate(`"__pwned" in window`)).toBe(false);
+    expect(await page.locator("main img, main script").count()).toBe(0);
+    expect(problems).toEqual([]);
+    await close();
+  });
+
+  it("injection: a queue message body and an R2 key made of HTML are shown as text in the browsers and run nothing", async () => {
+    expect((await platform.admin("POST", "/v1/queues/jobs/messages?tenant=acme", { messages: [{ body: PAYLOAD, contentType: "text" }] })).status).toBe(201);
+    const put = await fetch(`${platform.adminUrl}/v1/r2/buckets/files/objects/${encodeURIComponent(PAYLOAD)}?tenant=acme`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${tokens.acme}` },
+      body: "markup key",
+    });
+    expect(put.status).toBe(201);
+    const { page, problems, close } = await loggedIn(tokens.acme);
+    await page.click("text=Queues");
+    await page.click("a:text-is('jobs')");
+    await page.waitForSelector(`#page td pre:text-is(${JSON.stringify(PAYLOAD)})`);
+    await screenshot(page, "injection-queue");
+    await page.click("text=R2");
+    await page.click("a:text-is('files')");
+    await page.waitForSelector(`#r2-keys td:text-is(${JSON.stringify(PAYLOAD)})`);
+    await screenshot(page, "injection-r2");
     expect(await page.evaluate(`"__pwned" in window`)).toBe(false);
     expect(await page.locator("main img, main script").count()).toBe(0);
     expect(problems).toEqual([]);

@@ -1,9 +1,9 @@
 // The dashboard's session, attacked over HTTP: a request sent with the session cookie but without
 // the session's CSRF token (what a forged cross-site request carries, and what a page on another
-// port of the same host receives) is refused; an altered or
-// foreign session is refused; a tenant's session sees only its tenant; the page's CSP allows no
-// inline script, eval or other origin. (Script injection through tenant text is tried in a real
-// browser: test/browser/dashboard.test.js.)
+// port of the same host receives) is refused; an altered or foreign session is refused; a
+// tenant's session sees only its tenant (its queue messages and bucket listings too); the page's
+// CSP allows no inline script, eval or other origin. (Script injection through tenant text is
+// tried in a real browser: test/browser/dashboard.test.js.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, workerFile } from "../helpers/platform.js";
 
@@ -24,6 +24,19 @@ beforeAll(async () => {
     versions.push((await platform.deploy("hello", source, { tenant: "acme" })).version);
   }
   await platform.deploy("stranger", await workerFile(`export default { fetch() { return new Response("x"); } };`), { tenant: "other" });
+  // acme's queue and bucket, with a message and an object in them, for the browsers' routes.
+  await platform.deploy("holder", await workerFile(`export default { fetch() { return new Response("x"); } };`), {
+    tenant: "acme",
+    r2: { FILES: "acme-files" },
+    queues: { producers: { JOBS: { queue: "acme-jobs" } }, consumers: [{ queue: "acme-jobs", type: "http_pull" }] },
+  });
+  expect((await platform.admin("POST", "/v1/queues/acme-jobs/messages?tenant=acme", { messages: [{ body: "acme's job" }] })).status).toBe(201);
+  const put = await fetch(`${platform.adminUrl}/v1/r2/buckets/acme-files/objects/plans.txt?tenant=acme`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${tokens.acme}` },
+    body: "acme's plans",
+  });
+  expect(put.status).toBe(201);
 });
 
 afterAll(async () => {
@@ -114,6 +127,29 @@ describe("dashboard session", () => {
     expect((await send("POST", "/v1/workers/hello/rollback", { ...headers, "content-type": "application/json" }, "{}")).status).toBe(404);
   });
 
+  it("browsers: another tenant's session reading acme's queue messages or bucket listing gets exactly the missing-resource 404", async () => {
+    const { cookie, csrf } = await login(tokens.other);
+    const headers = { cookie, "x-csrf-token": csrf };
+    for (const [theirs, nowhere] of /** @type {const} */ ([
+      ["/v1/queues/acme-jobs/messages", "/v1/queues/nowhere-jobs/messages"],
+      ["/v1/r2/buckets/acme-files/objects", "/v1/r2/buckets/nowhere-files/objects"],
+    ])) {
+      const attempt = await send("GET", theirs, headers);
+      const control = await send("GET", nowhere, headers);
+      expect(attempt.status, theirs).toBe(404);
+      expect(JSON.stringify(attempt.body).replaceAll("acme-", "X-")).toBe(JSON.stringify(control.body).replaceAll("nowhere-", "X-"));
+      // Naming the tenant is refused, as for a tenant that does not exist.
+      expect((await send("GET", `${theirs}?tenant=acme`, headers)).status).toBe(403);
+    }
+    // acme's own session reads them; browsing leased nothing (the message is still ready).
+    const mine = await login(tokens.acme);
+    const own = { cookie: mine.cookie, "x-csrf-token": mine.csrf };
+    expect((await send("GET", "/v1/queues/acme-jobs/messages", own)).body.messages.map((/** @type {any} */ m) => [m.body, m.state])).toEqual([
+      ['"acme\'s job"', "ready"],
+    ]);
+    expect((await send("GET", "/v1/r2/buckets/acme-files/objects", own)).body.objects.map((/** @type {any} */ o) => o.key)).toEqual(["plans.txt"]);
+  });
+
   it("incidents: a tenant sees only certain incidents blamed on its own workers", async () => {
     const stranger = (await platform.admin("GET", "/v1/workers/stranger")).body.version;
     const hello = { id: "h", tenant: "acme", worker: "hello", version: versions[0] };
@@ -158,6 +194,30 @@ describe("dashboard page", () => {
     for (const path of ["/dashboard/constructor", "/dashboard/__proto__", "/dashboard/..%2Fsession.ts", "/dashboard/hasOwnProperty"]) {
       expect((await fetch(platform.adminUrl + path)).status, path).toBe(404);
     }
+  });
+
+  it("injection: a message body and an R2 key made of markup come back from the browsing routes as JSON strings only; opened with the cookie alone they are refused", async () => {
+    const markup = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;
+    expect((await platform.admin("POST", "/v1/queues/acme-jobs/messages?tenant=acme", { messages: [{ body: markup, contentType: "text" }] })).status).toBe(201);
+    const put = await fetch(`${platform.adminUrl}/v1/r2/buckets/acme-files/objects/${encodeURIComponent(markup)}?tenant=acme`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${tokens.acme}` },
+      body: "x",
+    });
+    expect(put.status).toBe(201);
+    const { cookie, csrf } = await login(tokens.acme);
+    for (const path of ["/v1/queues/acme-jobs/messages", "/v1/r2/buckets/acme-files/objects"]) {
+      const response = await fetch(platform.adminUrl + path, { headers: { cookie, "x-csrf-token": csrf } });
+      expect(response.headers.get("content-type"), path).toMatch(/^application\/json/);
+      const text = await response.text();
+      expect(text).toContain(JSON.stringify(markup).slice(1, -1));
+      // What a link or a form on another page would open: the cookie without the session's token.
+      expect((await fetch(platform.adminUrl + path, { headers: { cookie } })).status, path).toBe(403);
+    }
+    await fetch(`${platform.adminUrl}/v1/r2/buckets/acme-files/objects/${encodeURIComponent(markup)}?tenant=acme`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${tokens.acme}` },
+    });
   });
 
   it("injection: worker and queue names that hold markup are refused before any page could show them", async () => {

@@ -1,5 +1,5 @@
-// Attacks through the data routes behind `outpost kv`, `outpost r2`, `queues send` and `secret
-// bulk`: a tenant token reaches only its own tenant's namespaces, keys, buckets, objects, queues
+// Attacks through the data routes behind `outpost kv`, `outpost r2`, `queues send`, `secret bulk`
+// and the dashboard's queue and bucket browsers: a tenant token reaches only its own tenant's namespaces, keys, buckets, objects, queues
 // and workers, and another tenant's are refused exactly as missing ones are (no existence oracle).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../../cli/bundle.js";
@@ -39,9 +39,11 @@ function routes(names) {
     ["POST", `${ns}/bulk/delete`, JSON.stringify(["secret"])],
     ["DELETE", ns],
     ["GET", object],
+    ["GET", `/v1/r2/buckets/${names.bucket}/objects`],
     ["PUT", object, "overwritten"],
     ["DELETE", object],
     ["DELETE", `/v1/r2/buckets/${names.bucket}`],
+    ["GET", `/v1/queues/${names.queue}/messages`],
     ["POST", `/v1/queues/${names.queue}/messages`, JSON.stringify({ messages: [{ body: "injected" }] })],
     ["PUT", `/v1/workers/${names.worker}/secrets`, JSON.stringify({ secrets: { API_KEY: "stolen" } })],
   ];
@@ -129,6 +131,16 @@ describe("data routes across tenants", () => {
     expect((await call("PUT", `/v1/kv/namespaces/${ACME.namespace}/values/secret`, evil.token, "evil's")).status).toBe(204);
     expect((await call("PUT", `/v1/r2/buckets/${ACME.bucket}/objects/photo.txt`, evil.token, "evil's")).status).toBe(201);
     expect((await call("DELETE", `/v1/r2/buckets/${ACME.bucket}/objects/photo.txt`, evil.token)).status).toBe(204);
+    // A cursor from acme's listing is refused on evil's bucket of the same name: it lists nothing of acme's.
+    expect((await call("PUT", `/v1/r2/buckets/${ACME.bucket}/objects/photo2.txt`, acme.token, "acme's second photo")).status).toBe(201);
+    const { cursor } = JSON.parse((await call("GET", `/v1/r2/buckets/${ACME.bucket}/objects?limit=1`, acme.token)).text);
+    const replayed = await call("GET", `/v1/r2/buckets/${ACME.bucket}/objects?limit=1&cursor=${encodeURIComponent(cursor)}`, evil.token);
+    expect(replayed).toEqual({
+      status: 400,
+      text: JSON.stringify({ error: { code: "ERR_BAD_REQUEST", message: "list: Invalid cursor. Pass the cursor from the previous list() result unchanged." } }),
+    });
+    expect(JSON.parse((await call("GET", `/v1/r2/buckets/${ACME.bucket}/objects`, evil.token)).text).objects).toEqual([]);
+    expect((await call("DELETE", `/v1/r2/buckets/${ACME.bucket}/objects/photo2.txt`, acme.token)).status).toBe(204);
     expect((await call("DELETE", `/v1/kv/namespaces/${ACME.namespace}`, evil.token)).status).toBe(204);
     expect((await call("GET", `/v1/kv/namespaces/${ACME.namespace}/values/secret`, acme.token)).text).toBe("acme's value");
     expect((await call("GET", `/v1/r2/buckets/${ACME.bucket}/objects/photo.txt`, acme.token)).text).toBe("acme's photo");

@@ -180,7 +180,7 @@ async function queuesPage() {
       : table(
           ["name", "tenant", "depth", "in flight", "delayed", "oldest (s)", "dead-lettered", "consumer", ""],
           queues.map((/** @type {any} */ queue) => [
-            queue.name,
+            el("a", { href: `#/queues/${encode(queue.tenant)}/${encode(queue.name)}` }, queue.name),
             queue.tenant,
             queue.depth,
             queue.inFlight,
@@ -193,6 +193,33 @@ async function queuesPage() {
             ),
           ]),
         ),
+  );
+}
+
+/** The queue's messages, read without leasing them; bodies (tenant text) are shown as text. */
+async function queueMessagesPage(/** @type {string} */ tenant, /** @type {string} */ queue, /** @type {URLSearchParams} */ query) {
+  const cursor = query.get("cursor");
+  const page = await api("GET", `/v1/queues/${encode(queue)}/messages?tenant=${encode(tenant)}&limit=50${cursor ? `&cursor=${encode(cursor)}` : ""}`);
+  const here = `#/queues/${encode(tenant)}/${encode(queue)}`;
+  show(
+    `Queue ${queue}`,
+    el("p", {}, "Tenant ", tenant, " · messages in the order they were sent; reading them leases none."),
+    page.messages.length === 0
+      ? el("p", {}, cursor ? "No more messages." : "No messages.")
+      : table(
+          ["id", "state", "attempts", "sent", "visible at", "type", "bytes", "body"],
+          page.messages.map((/** @type {any} */ message) => [
+            message.id,
+            message.state,
+            message.attempts,
+            new Date(message.timestamp_ms).toISOString(),
+            message.visibleAt,
+            message.contentType,
+            message.size,
+            el("pre", {}, message.truncated ? `${message.body}…` : message.body),
+          ]),
+        ),
+    page.cursor ? el("a", { href: `${here}?cursor=${encode(page.cursor)}` }, "Next page") : null,
   );
 }
 
@@ -278,9 +305,37 @@ async function r2Page() {
   );
 }
 
-/** R2 has no listing route yet: an object is looked up by its key (HEAD: its size and metadata, not its bytes). */
-async function r2BucketPage(/** @type {string} */ tenant, /** @type {string} */ bucket) {
+/**
+ * A page of the bucket's keys (R2's list: prefix, delimiter, cursor), each with Delete, and an
+ * object looked up by its key (HEAD: its size and metadata, not its bytes).
+ * @param {string} tenant @param {string} bucket @param {URLSearchParams} query
+ */
+async function r2BucketPage(tenant, bucket, query) {
   const object = (/** @type {string} */ key) => `/v1/r2/buckets/${encode(bucket)}/objects/${encode(key)}?tenant=${encode(tenant)}`;
+  const prefix = query.get("prefix") ?? "";
+  const delimiter = query.get("delimiter") ?? "";
+  const listed = new URLSearchParams({ tenant, limit: "100", prefix, delimiter });
+  if (query.get("cursor")) listed.set("cursor", query.get("cursor") ?? "");
+  const listing = await api("GET", `/v1/r2/buckets/${encode(bucket)}/objects?${listed}`);
+  const here = `#/r2/${encode(tenant)}/${encode(bucket)}`;
+  const within = (/** @type {string} */ under, /** @type {string} */ cursor = "") =>
+    `${here}?${new URLSearchParams({ prefix: under, delimiter, ...(cursor ? { cursor } : {}) })}`;
+  const listFilters = /** @type {HTMLFormElement} */ (
+    el(
+      "form",
+      {
+        class: "filters",
+        onsubmit: (event) => {
+          event.preventDefault();
+          const form = new FormData(listFilters);
+          location.hash = `${here}?${new URLSearchParams({ prefix: String(form.get("prefix")), delimiter: String(form.get("delimiter")) })}`;
+        },
+      },
+      el("label", {}, "Prefix ", el("input", { name: "prefix", value: prefix })),
+      el("label", {}, "Delimiter ", el("input", { name: "delimiter", value: delimiter, size: "3" })),
+      el("button", { type: "submit" }, "List"),
+    )
+  );
   const key = /** @type {HTMLInputElement} */ (el("input", { name: "key", size: "40" }));
   const found = el("div", { id: "r2-object" });
   const lookUp = async (/** @type {Event} */ event) => {
@@ -297,7 +352,26 @@ async function r2BucketPage(/** @type {string} */ tenant, /** @type {string} */ 
       changeButton("Delete", `Delete object ${name}?`, () => api("DELETE", object(name))),
     );
   };
-  show(`R2 ${bucket}`, el("form", { class: "filters", onsubmit: lookUp }, el("label", {}, "Key ", key), el("button", { type: "submit" }, "Look up")), found);
+  const rows = [
+    ...listing.delimitedPrefixes.map((/** @type {string} */ common) => [el("a", { href: within(common) }, common), "", "", "", "", ""]),
+    ...listing.objects.map((/** @type {any} */ item) => [
+      item.key,
+      item.size,
+      new Date(item.uploaded).toISOString(),
+      item.etag,
+      item.httpMetadata.contentType ?? "",
+      changeButton("Delete", `Delete object ${item.key}?`, () => api("DELETE", object(item.key))),
+    ]),
+  ];
+  show(
+    `R2 ${bucket}`,
+    listFilters,
+    rows.length === 0 ? el("p", {}, "No objects.") : el("div", { id: "r2-keys" }, table(["key", "bytes", "uploaded", "etag", "content-type", ""], rows)),
+    listing.truncated ? el("a", { href: within(prefix, listing.cursor) }, "Next page") : null,
+    el("h2", {}, "Look up a key"),
+    el("form", { class: "filters", onsubmit: lookUp }, el("label", {}, "Key ", key), el("button", { type: "submit" }, "Look up")),
+    found,
+  );
 }
 
 /** Ends the page's live tail (its stream) when another page is shown. */
@@ -461,10 +535,11 @@ async function route() {
   try {
     if (parts[0] === "workers" && parts[1]) await workerPage(parts[1]);
     else if (parts[0] === "incidents") await incidentsPage();
+    else if (parts[0] === "queues" && parts[1] && parts[2]) await queueMessagesPage(parts[1], parts[2], query);
     else if (parts[0] === "queues") await queuesPage();
     else if (parts[0] === "kv" && parts[1] && parts[2]) await kvKeysPage(parts[1], parts[2], query);
     else if (parts[0] === "kv") await kvPage();
-    else if (parts[0] === "r2" && parts[1] && parts[2]) await r2BucketPage(parts[1], parts[2]);
+    else if (parts[0] === "r2" && parts[1] && parts[2]) await r2BucketPage(parts[1], parts[2], query);
     else if (parts[0] === "r2") await r2Page();
     else if (parts[0] === "logs" && parts[1]) await logsPage(parts[1], query);
     else await workersPage();

@@ -10,17 +10,33 @@
 ALTER TABLE log_events DROP CONSTRAINT log_events_pkey;
 ALTER TABLE log_events ALTER COLUMN headers TYPE json, ALTER COLUMN logs TYPE json, ALTER COLUMN exceptions TYPE json;
 
-DROP FUNCTION store_log_batch(jsonb, jsonb, integer, integer);
-
--- One batch of stored invocations, written in one call, as in 0017 (the advisory lock per worker
--- keeps each worker's ids visible in increasing order for the tail), without retention:
+-- One batch of stored invocations, written in one call, as in 0020 (the writer's fence settles a
+-- batch in doubt; the advisory lock per worker keeps each worker's ids visible in increasing order
+-- for the tail, 0017), without retention:
 --   batch: a JSON array of invocations (runner/logs/invocation.ts StoredInvocation);
 --   workers: the batch's "tenant/worker" keys, in any order (the runner has them at hand);
---   drops: a JSON array of {tenant, worker, dropped}: invocations a process could not store.
-CREATE FUNCTION store_log_batch(batch json, workers text[], drops jsonb) RETURNS void
+--   drops: a JSON array of {tenant, worker, dropped}: invocations a process could not store;
+--   writer_id, batch_seq, doubt: as in 0020. Returns whether the call in doubt was counted as dropped.
+-- The forms of 0018 and 0020 stay, for hosts on this database that still run an older runner
+-- until they are upgraded (their jsonb values are stored into the json columns as they are).
+CREATE FUNCTION store_log_batch(batch json, workers text[], drops jsonb, writer_id text, batch_seq bigint, doubt jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
+DECLARE
+  replaced bigint;
+  doubt_dropped boolean;
 BEGIN
   PERFORM set_config('lock_timeout', '1000', true);
+  INSERT INTO log_writers AS lw (writer, seq) VALUES (writer_id, batch_seq)
+  ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, written_at = now() WHERE lw.seq < excluded.seq
+  RETURNING coalesce(old.seq, 0) INTO replaced;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'log batch % of writer % came after a later one', batch_seq, writer_id;
+  END IF;
+  doubt_dropped := (doubt->>'seq')::bigint > replaced;
+  IF doubt_dropped THEN
+    drops := drops || (doubt->'drops');
+  END IF;
+
   PERFORM pg_advisory_xact_lock(hashtext(k)) FROM (SELECT DISTINCT k FROM unnest(workers) AS k ORDER BY k) AS keys;
 
   INSERT INTO log_events (tenant, worker, version, at, trigger, outcome, method, path, status, duration_ms, cpu_ms,
@@ -32,9 +48,11 @@ BEGIN
          "outcome" text, "method" text, "path" text, "status" int, "durationMs" int, "cpuMs" int, "requestId" text, "headers" json, "cron" text,
          "queue" text, "levelRank" int, "logs" json, "exceptions" json, "dropped" int, "clientIp" text);
 
+  -- One row per worker: the batch's own drops and the doubted batch's may name the same one.
   INSERT INTO log_drops (tenant, worker, dropped)
   SELECT d.tenant, d.worker, sum(d.dropped) FROM jsonb_to_recordset(drops) AS d(tenant text, worker text, dropped bigint) GROUP BY 1, 2
   ON CONFLICT (tenant, worker) DO UPDATE SET dropped = log_drops.dropped + excluded.dropped;
+  RETURN doubt_dropped;
 END
 $$;
 
