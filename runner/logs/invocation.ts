@@ -90,8 +90,12 @@ export function withoutLines(invocation: StoredInvocation): StoredInvocation {
 
 /** Cut to size, NUL and lone surrogate halves replaced: Postgres refuses both in jsonb. */
 export function storable(text: string): string {
-  return cut(text).replace(/[\u0000\p{Cs}]/gu, "\uFFFD");
+  const kept = cut(text);
+  // Most text has no NUL and no surrogate at all: one quick scan, then no rewrite.
+  return MAYBE_UNSTORABLE.test(kept) ? kept.replace(/[\u0000\p{Cs}]/gu, "\uFFFD") : kept;
 }
+
+const MAYBE_UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
 
 type Trigger = Pick<StoredInvocation, "trigger" | "method" | "path" | "status" | "requestId" | "clientIp" | "headers" | "cron" | "queue">;
 
@@ -131,10 +135,13 @@ function isoTime(ms: number): string {
 }
 
 function storedHeaders(headers: Record<string, string>): Record<string, string> {
-  const kept = Object.entries(headers)
-    .map(([name, value]) => [name.toLowerCase(), value] as const)
-    .filter(([name]) => !UNSTORED_HEADER.test(name))
-    .slice(0, MAX_HEADERS)
-    .map(([name, value]) => [storable(cut(name, MAX_HEADER_CHARS)), storable(cut(value, MAX_HEADER_CHARS))]);
-  return Object.fromEntries(kept);
+  const kept: Record<string, string> = {};
+  let count = 0;
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    if (UNSTORED_HEADER.test(lower)) continue;
+    kept[storable(cut(lower, MAX_HEADER_CHARS))] = storable(cut(headers[name]!, MAX_HEADER_CHARS));
+    if (++count === MAX_HEADERS) break;
+  }
+  return kept;
 }

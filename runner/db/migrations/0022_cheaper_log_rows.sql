@@ -5,9 +5,11 @@
 --    keep_events rows (runner/logs/sql.ts), so the API never shows more.
 -- 2. The request's headers, the lines and the exceptions are json (the text, checked once) rather
 --    than jsonb (parsed into a binary form on every insert), and the batch is read as json.
--- 3. No index on id alone: rows are found by tenant and worker (by id: the tail; by time: pages);
---    the sweep and a deleted worker's rows use the same indexes.
+-- 3. One index instead of three: (tenant, worker, id). The tail reads by id; a page of the API
+--    reads a worker's newest keep_events rows by id and sorts them by time; the sweep and a
+--    deleted worker's rows use it too.
 ALTER TABLE log_events DROP CONSTRAINT log_events_pkey;
+DROP INDEX log_events_by_time;
 ALTER TABLE log_events ALTER COLUMN headers TYPE json, ALTER COLUMN logs TYPE json, ALTER COLUMN exceptions TYPE json;
 
 -- One batch of stored invocations, written in one call, as in 0020 (the writer's fence settles a
