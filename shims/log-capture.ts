@@ -2,7 +2,7 @@
 // (it says so in `ctx.props.log`), kept in the isolate and handed to the runner's LogSink
 // (runner/logs/sink.ts) in one call when the handler settles, then in one call per turn for lines
 // its waitUntil work writes later. This replaces a Worker Loader tail per invocation, which cost
-// about as much CPU as a hello-world request (docs/benchmarks.md, "Logging"). No tenant console
+// about as much CPU as a hello-world request (docs/benchmarks.md, "Logs and tails"). No tenant console
 // call reaches workerd's stdout: an unsampled invocation's are dropped here; top-level output
 // (no invocation) still goes to the console, where the deploy's load check reads it.
 // Tenant code can replace `console` or call the sink itself: it then loses or garbles only its

@@ -1,5 +1,6 @@
-// Tenant tail events → platform log entries: attributed, cut to size and capped per invocation.
-// Pure, so the limits are unit-tested; the Tail entrypoint (tail.ts) prints what this returns.
+// A tenant's console lines and exceptions, in the shape of a tail event → platform log entries:
+// attributed, cut to size and capped per invocation. Pure, so the limits are unit-tested; the
+// LogSink (sink.ts) and the load check's Tail (tail.ts) print what this returns.
 import type { Level, LogEntry } from "./log.ts";
 
 /** Characters of one message (or stack) kept; the rest is replaced by a marker saying how much. */
@@ -43,7 +44,7 @@ export function tenantEntries(item: TraceItem, who: Who): LogEntry[] {
       ...base,
       src: "runner",
       level: "warn",
-      msg: "log events of this invocation were dropped (limits: 256 KB per invocation in workerd, then events per invocation)",
+      msg: "log events of this invocation were dropped (limits: 256 KB per invocation in its isolate, then events per invocation)",
       dropped,
       truncated: item.truncated,
     });

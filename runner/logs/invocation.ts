@@ -1,7 +1,7 @@
 // An invocation, in the shape of a tail event (logs/open.ts builds it) → the row stored for it
-// (store.ts): attributed from props the runner minted,
-// every tenant string cut to size and made storable, lines capped per invocation. Pure, so the
-// bounds are unit-tested (test/unit/log-invocation.test.ts).
+// (store.ts): attributed from what the runner minted, every tenant string cut to size and made
+// storable, lines capped per invocation. Pure, so the bounds are unit-tested
+// (test/unit/log-invocation.test.ts).
 import { type Who, CLIENT_IP_HEADER, MAX_EVENTS_PER_INVOCATION, REQUEST_ID_HEADER, cut, formatArguments } from "./events.ts";
 
 /** Characters of a stored path (query string included). */

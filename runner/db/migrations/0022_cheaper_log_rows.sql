@@ -1,4 +1,4 @@
--- A cheaper stored invocation (runner/logs/store.ts; docs/benchmarks.md, "Logging"): Postgres
+-- A cheaper stored invocation (runner/logs/store.ts; docs/benchmarks.md, "Logs and tails"): Postgres
 -- spent about as much CPU per stored invocation as a third of a hello-world request.
 -- 1. Retention by count and age runs in the per-minute sweep (expire_logs below) instead of with
 --    every batch. Between sweeps a worker may hold more than its count: reads show only its newest
