@@ -94,7 +94,7 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     let response = await countedRequest(invocationOf(route, versionId), () => (probation ? oneAtATime(route.worker, run) : run()));
     ended = { outcome: "ok", status: response.status };
     const who = { tenant: route.tenant, worker: route.worker, version: versionId };
-    response = takeCapture(env, ctx, response, invocation, logged ? who : null);
+    response = await takeCapture(env, ctx, response, invocation, logged ? who : null);
     if (response.webSocket) {
       upgraded = true;
       return relayWebSocket(response, versionId, env.CONFIG.maxWebSocketsPerIsolate, () => endInvocation(invocation));

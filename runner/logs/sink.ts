@@ -98,16 +98,24 @@ function queueReport(ctx: ExecutionContext): void {
 /**
  * A fetch's response as its caller may see it: the capture header the isolate put on it
  * (shims/log-capture.ts) removed, and, for an invocation logged (`who`), what it carried received.
+ * Its headers cannot be changed in place, so it is copied; a small body with a known length is
+ * read first, as a copy over the stream costs about 35 µs of CPU per request (docs/benchmarks.md,
+ * "Logs and tails") and reading it a few.
  */
-export function takeCapture(env: Env, ctx: ExecutionContext, response: Response, token: string, who: Who | null): Response {
+export async function takeCapture(env: Env, ctx: ExecutionContext, response: Response, token: string, who: Who | null): Promise<Response> {
   const captured = response.headers.get(CAPTURE_HEADER);
   if (captured === null) return response;
-  const passed = new Response(response.body, response);
-  passed.headers.delete(CAPTURE_HEADER);
   const batch = who ? parseCapturedHeader(captured) : null;
   if (who && batch) ctx.waitUntil(receiveCaptured(env, ctx, token, who, batch));
-  return passed;
+  const headers = new Headers(response.headers);
+  headers.delete(CAPTURE_HEADER);
+  const small = response.webSocket === null && Number(response.headers.get("content-length") ?? Infinity) <= BUFFERED_BODY_BYTES;
+  const body = response.body === null ? null : small ? await response.arrayBuffer() : response.body;
+  return new Response(body, { status: response.status, statusText: response.statusText, headers, webSocket: response.webSocket });
 }
+
+/** A response body up to this size (its Content-Length) is read before it is passed on. */
+const BUFFERED_BODY_BYTES = 16 * 1024;
 
 /**
  * Runs a fetch through a service binding, logged when sampled at `rate`, as the dispatcher logs a
@@ -126,7 +134,7 @@ export async function loggedFetch(
   if (logged) openInvocation(token, who, { request: { url: request.url, method: request.method, headers: Object.fromEntries(request.headers) } });
   let ended: { outcome: string; status: number | null } | null = null;
   try {
-    const response = takeCapture(env, ctx, await call(logged ? { invocation: token, log: true } : { invocation: token }), token, logged ? who : null);
+    const response = await takeCapture(env, ctx, await call(logged ? { invocation: token, log: true } : { invocation: token }), token, logged ? who : null);
     ended = { outcome: "ok", status: response.status };
     return response;
   } catch (error) {

@@ -363,3 +363,25 @@ it("a fetch through a service binding is stored as the target's invocation, with
   expect(event.logs).toEqual([{ at: expect.any(String), level: "info", message: "hello /via-binding" }]);
   expect((await stored("frontend")).events).toEqual([]);
 });
+
+it("a logged response reaches the client as the worker made it: no body (204), a small body, a large streamed one", async () => {
+  const source = `export default {
+    fetch(request) {
+      const path = new URL(request.url).pathname;
+      console.log("answering", path);
+      if (path === "/empty") return new Response(null, { status: 204, headers: { "x-kept": "1" } });
+      if (path === "/large") return new Response("y".repeat(200 * 1024));
+      return new Response("small body", { status: 201, statusText: "Made" });
+    },
+  };`;
+  await platform.deploy("shapes", await workerFile(source), { observability: { enabled: true } });
+  const empty = await platform.fetchWorker("shapes", "/empty");
+  expect([empty.status, empty.text, empty.headers["x-kept"], empty.headers["x-outpost-log-capture"]]).toEqual([204, "", "1", undefined]);
+  const small = await platform.fetchWorker("shapes", "/small");
+  expect([small.status, small.text, small.headers["content-length"], small.headers["x-outpost-log-capture"]]).toEqual([201, "small body", "10", undefined]);
+  const large = await platform.fetchWorker("shapes", "/large");
+  expect([large.status, large.text.length, large.headers["x-outpost-log-capture"]]).toEqual([200, 200 * 1024, undefined]);
+  await waitUntil(async () => (await stored("shapes")).events.length === 3, 10_000);
+  const messages = (await stored("shapes")).events.flatMap((/** @type {any} */ e) => e.logs.map((/** @type {any} */ l) => l.message));
+  expect(messages.sort()).toEqual(["answering /empty", "answering /large", "answering /small"]);
+});
