@@ -83,9 +83,11 @@ export function addCaptured(env: Env, ctx: ExecutionContext, token: string, who:
     open.set(token, invocation);
     store(env, ctx, invocation);
   }
-  invocation.lines.push(...batch.lines.slice(0, MAX_ENTRIES - invocation.lines.length));
-  invocation.exceptions.push(...batch.exceptions.slice(0, MAX_ENTRIES - invocation.exceptions.length));
-  invocation.truncated ||= batch.truncated || invocation.lines.length + invocation.exceptions.length === 2 * MAX_ENTRIES;
+  const lines = batch.lines.slice(0, MAX_ENTRIES - invocation.lines.length);
+  const exceptions = batch.exceptions.slice(0, MAX_ENTRIES - invocation.exceptions.length);
+  invocation.lines.push(...lines);
+  invocation.exceptions.push(...exceptions);
+  invocation.truncated ||= batch.truncated || lines.length < batch.lines.length || exceptions.length < batch.exceptions.length;
   return invocation.trigger;
 }
 
