@@ -143,6 +143,8 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const workDir = join(dataDir, "workerd");
   const blobsDir = join(dataDir, "blobs");
   await mkdir(blobsDir, { recursive: true, mode: 0o700 });
+  const d1Dir = join(dataDir, "d1");
+  await mkdir(d1Dir, { recursive: true, mode: 0o700 });
   await mkdir(workDir, { recursive: true, mode: 0o700 });
   const configFile = join(workDir, "config.capnp");
   // Two private ports per process: a reload starts the replacement on the one not in use.
@@ -163,6 +165,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
         adminAddress: `${options.host}:${options.adminPort}`,
         database,
         blobsDir,
+        d1Dir,
         heapMb: options.heapMb,
         runner: {
           baseDomain: options.baseDomain,

@@ -1,5 +1,8 @@
 // Writes the workerd configuration (Cap'n Proto text) for one Outpost host.
 
+/** The disk service holding the D1 databases' files (a name `--directory-path` can set per process). */
+export const D1_FILES = "d1-files";
+
 /** Compatibility date of the runner itself (the newest this workerd supports well). */
 export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
 
@@ -9,6 +12,7 @@ export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
  * @property {string} adminAddress
  * @property {URL} database           postgres://user:password@host:port/db
  * @property {string} blobsDir          absolute; R2 object bytes with the disk driver
+ * @property {string} d1Dir             absolute; the D1 databases' SQLite files
  * @property {number} heapMb            V8 heap limit of each isolate, tenants' and the runner's
  * @property {import("../runner/config.ts").RunnerConfig} runner
  */
@@ -31,6 +35,10 @@ const config :Workerd.Config = (
     (name = "any-network", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
     # Object bytes of R2 buckets with the embedded (disk) driver.
     (name = "blobs", disk = (path = ${str(host.blobsDir)}, writable = true)),
+    # The D1 databases' objects, and their SQLite files (one per database, under a directory named
+    # by the namespace's uniqueKey). \`--directory-path ${D1_FILES}=PATH\` gives a process its own.
+    (name = "d1", worker = .d1),
+    (name = ${str(D1_FILES)}, disk = (path = ${str(host.d1Dir)}, writable = true)),
   ],
   sockets = [
     (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),
@@ -66,6 +74,7 @@ const runner :Workerd.Worker = (
       scheme = "postgresql",
     )),
     (name = "DATABASE", durableObjectNamespace = "Database"),
+    (name = "D1", durableObjectNamespace = (className = "D1DatabaseObject", serviceName = "d1")),
     (name = "SCHEDULER", durableObjectNamespace = "Scheduler"),
     # workerd's own V8 serializer for "v8" queue message bodies (runner/queue/codec.ts).
     (name = "V8_QUEUE", queue = (name = "runner", entrypoint = "QueueCodec")),
@@ -88,6 +97,17 @@ const runner :Workerd.Worker = (
     (className = "Scheduler", uniqueKey = "outpost-scheduler", preventEviction = true),
   ],
   durableObjectStorage = (inMemory = void),
+);
+
+# The runner's bundle again, serving only the D1 objects: their storage is on disk with SQL, while
+# the runner's own objects stay in memory (a worker has one durableObjectStorage).
+const d1 :Workerd.Worker = (
+  modules = [(name = "runner.js", esModule = embed "runner.js")],
+  compatibilityDate = ${str(RUNNER_COMPATIBILITY_DATE)},
+  compatibilityFlags = ["nodejs_compat"],
+  bindings = [(name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE")],
+  durableObjectNamespaces = [(className = "D1DatabaseObject", uniqueKey = "outpost-d1", enableSql = true)],
+  durableObjectStorage = (localDisk = ${str(D1_FILES)}),
 );
 `;
 }

@@ -20,6 +20,7 @@ export { Service } from "./services/entrypoint.ts";
 import { Vault as VaultServer } from "./vault/entrypoint.ts";
 import { R2 as R2Server } from "./r2/entrypoint.ts";
 import { Queue as QueueServer } from "./queue/entrypoint.ts";
+import { D1 as D1Server } from "./d1/entrypoint.ts";
 import { guarded } from "./limits/guard.ts";
 export { QueueCodec } from "./queue/codec.ts";
 // The bindings' RPC servers, each method guarded by the caller's invocation (limits/guard.ts).
@@ -27,6 +28,9 @@ export const Kv = guarded(KvServer);
 export const Vault = guarded(VaultServer);
 export const R2 = guarded(R2Server);
 export const Queue = guarded(QueueServer);
+export const D1 = guarded(D1Server);
+// Runs in the D1 worker service beside the runner (cli/workerd-config.js), reached through d1/owner.ts.
+export { D1DatabaseObject } from "./d1/object.ts";
 export { Scheduler } from "./scheduler/scheduler.ts";
 export { Assets } from "./assets/entrypoint.ts";
 export { Tail } from "./logs/tail.ts";

@@ -5,6 +5,7 @@ import { makeServiceBinding } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
+import { makeD1Binding } from "./d1.ts";
 import { limitNodePbkdf2, limitPbkdf2 } from "./crypto-limits.ts";
 import { cacheAsOnWorkersDev } from "./cache.ts";
 import { forwardInvocation, forwardInvocationOnFetch, inInvocation, keepInvocationInListeners, runMethodsInInvocation, tokenOf } from "./invocation.ts";
@@ -26,6 +27,7 @@ const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {
   vault: (stub) => new VaultBinding(stub),
   secretsStore: (stub) => new SecretsStoreSecret(stub),
   queue: makeQueueBinding,
+  d1: makeD1Binding,
 };
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;
