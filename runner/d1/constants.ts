@@ -1,18 +1,19 @@
 // D1's limits (https://developers.cloudflare.com/d1/platform/limits/). The database's object runs
-// statements with workerd's SQLite, which enforces the same numbers with the same messages; the
-// runner checks the ones it can see before a call travels (validate.ts), so an oversized call is
-// refused without reaching the object.
+// statements with workerd's SQLite, which enforces them with D1's messages; the runner checks
+// those that bound a call's size before it travels (validate.ts).
 export const D1_LIMITS = {
-  /** "Maximum bound parameters per query" */
+  /** "Maximum bound parameters per query": SQLite's own check ("too many SQL variables") */
   MAX_BOUND_PARAMETERS: 100,
+  /** "Maximum columns per table": SQLite's own check */
+  MAX_COLUMNS: 100,
   /** "Maximum SQL statement length", in UTF-8 bytes */
   MAX_STATEMENT_BYTES: 100_000,
-  /** "Maximum string, BLOB or table row size", in bytes */
+  /** "Maximum string, BLOB or table row size", in bytes: SQLite's own check ("string or blob too big") */
   MAX_VALUE_BYTES: 2_000_000,
   /**
-   * Outpost's own bound on one call (a batch, an exec): statements and values together. Cloudflare
-   * states none; the runner holds a call in memory, so it has one. 32 MiB is 16 rows of the
-   * largest size, or over 300 statements of the longest.
+   * Outpost's own bound on one call (a batch, an exec): statements and bound values together.
+   * Cloudflare states none; the runner holds a call in memory, so it has one. 32 MiB is over 300
+   * statements of the longest, or 16 values of the largest.
    */
   MAX_CALL_BYTES: 32 * 1024 * 1024,
 } as const;
