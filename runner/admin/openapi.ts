@@ -7,6 +7,7 @@ import { ScheduledSchema } from "../cron/schemas.ts";
 import { AckSchema, PublishSchema, PullSchema, VisibilitySchema } from "../queue/schemas.ts";
 import { BulkDeleteSchema, BulkPutSchema, NamespaceCreateSchema } from "../kv/admin.ts";
 import { BucketCreateSchema } from "../r2/admin.ts";
+import { DatabaseCreateSchema, QuerySchema } from "../d1/admin.ts";
 
 interface Operation {
   summary: string;
@@ -112,6 +113,17 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: "An object's bytes, with etag and HTTP metadata headers", ok: 200 },
     put: { summary: "Write an object: the body (streamed); content-type and the other HTTP metadata headers are kept", ok: 201 },
     delete: { summary: "Delete an object (no error if absent)", ok: 204 },
+  },
+  "/v1/d1/databases": {
+    get: { summary: "D1 databases (a tenant token sees its own; ?tenant= for operators)", ok: 200 },
+    post: { summary: "Create a D1 database (?tenant= for operators)", body: DatabaseCreateSchema, ok: 201 },
+  },
+  "/v1/d1/databases/{database}": {
+    get: { summary: "A D1 database: its wrangler database_id, tables and file size", ok: 200 },
+    delete: { summary: "Delete a D1 database and its tables (refused while a stored version binds it)", ok: 204 },
+  },
+  "/v1/d1/databases/{database}/query": {
+    post: { summary: "Run SQL (several statements: one transaction, as batch()); each statement's rows and meta", body: QuerySchema, ok: 200 },
   },
   "/v1/workers/{name}/scheduled": {
     get: { summary: "The worker's recent cron runs (?limit=, default 20), newest first, with outcome and attempts", ok: 200 },

@@ -22,4 +22,26 @@ export const D1_SQL = {
             WHERE d1_databases.cloudflare_id IS NULL AND excluded.cloudflare_id IS NOT NULL`,
 
   databaseIds: sql<{ id: string; name: string }>("SELECT id::text AS id, name FROM d1_databases WHERE tenant = $1 AND name = ANY($2::text[])"),
+
+  /** The admin API's databases ($1 tenant, or null for every tenant's). */
+  databases: sql<D1DatabaseRow>(
+    "SELECT id::text AS id, name, tenant, cloudflare_id, created_at FROM d1_databases WHERE $1::text IS NULL OR tenant = $1 ORDER BY tenant, name",
+  ),
+
+  database: sql<D1DatabaseRow>("SELECT id::text AS id, name, tenant, cloudflare_id, created_at FROM d1_databases WHERE tenant = $1 AND name = $2"),
+
+  /** No row: the tenant has a database of that name already. */
+  createDatabase: sql<D1DatabaseRow>(`INSERT INTO d1_databases (tenant, name) VALUES ($1, $2) ON CONFLICT DO NOTHING
+          RETURNING id::text AS id, name, tenant, cloudflare_id, created_at`),
+
+  // A database a stored version binds stays: its worker could not load without it. `gone` is the
+  // id of the database deleted, whose object the caller then empties.
+  deleteDatabase: sql<{
+    found: boolean;
+    bound_by: string | null;
+    gone: string | null;
+  }>(`WITH target AS (SELECT id FROM d1_databases WHERE tenant = $1 AND name = $2),
+            bound AS (SELECT worker FROM versions WHERE tenant = $1 AND EXISTS (SELECT 1 FROM jsonb_each_text(bindings->'d1') b WHERE b.value = $2) LIMIT 1),
+            gone AS (DELETE FROM d1_databases WHERE id IN (SELECT id FROM target) AND NOT EXISTS (SELECT 1 FROM bound) RETURNING id)
+          SELECT EXISTS (SELECT 1 FROM target) AS found, (SELECT worker FROM bound) AS bound_by, (SELECT id::text FROM gone) AS gone`),
 };
