@@ -25,6 +25,7 @@ import { invocationLimitsConfig } from "./invocation-limits-config.js";
 import { databaseShareConfig } from "./database-share-config.js";
 import { clientIpConfig } from "./client-ip-config.js";
 import { metricsAddress } from "./metrics-server.js";
+import { hostSeats, ownersConfig } from "./owners-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -143,8 +144,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const workDir = join(dataDir, "workerd");
   const blobsDir = join(dataDir, "blobs");
   await mkdir(blobsDir, { recursive: true, mode: 0o700 });
-  const d1Dir = join(dataDir, "d1");
-  await mkdir(d1Dir, { recursive: true, mode: 0o700 });
+  const { hostId, objectsDir } = await hostSeats(dataDir);
   await mkdir(workDir, { recursive: true, mode: 0o700 });
   const configFile = join(workDir, "config.capnp");
   // Two private ports per process: a reload starts the replacement on the one not in use.
@@ -165,7 +165,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
         adminAddress: `${options.host}:${options.adminPort}`,
         database,
         blobsDir,
-        d1Dir,
+        objectsDir,
         heapMb: options.heapMb,
         runner: {
           baseDomain: options.baseDomain,
@@ -189,6 +189,8 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           ...invocationLimitsConfig(process.env),
           ...databaseShareConfig(process.env),
           ...clientIpConfig(process.env),
+          hostId,
+          ...ownersConfig(process.env),
         },
       }),
       { mode: 0o600 },
@@ -217,6 +219,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
       nonce,
       blobsDir,
       metrics,
+      objectsDir,
     },
     env,
   );

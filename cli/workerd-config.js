@@ -1,7 +1,11 @@
 // Writes the workerd configuration (Cap'n Proto text) for one Outpost host.
 
-/** The disk service holding the D1 databases' files (a name `--directory-path` can set per process). */
-export const D1_FILES = "d1-files";
+/**
+ * The disk service of this process's seat (runner/owners): the files of the objects it owns (the
+ * D1 databases' SQLite files) and the seat's records. cli/pool.js gives each process its own
+ * directory with `--directory-path seat=PATH`.
+ */
+export const SEAT = "seat";
 
 /** Compatibility date of the runner itself (the newest this workerd supports well). */
 export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
@@ -12,7 +16,7 @@ export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
  * @property {string} adminAddress
  * @property {URL} database           postgres://user:password@host:port/db
  * @property {string} blobsDir          absolute; R2 object bytes with the disk driver
- * @property {string} d1Dir             absolute; the D1 databases' SQLite files
+ * @property {string} objectsDir        absolute; this host's seats (`<data dir>/objects/<host id>`), one directory per process
  * @property {number} heapMb            V8 heap limit of each isolate, tenants' and the runner's
  * @property {import("../runner/config.ts").RunnerConfig} runner
  */
@@ -35,10 +39,11 @@ const config :Workerd.Config = (
     (name = "any-network", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
     # Object bytes of R2 buckets with the embedded (disk) driver.
     (name = "blobs", disk = (path = ${str(host.blobsDir)}, writable = true)),
-    # The D1 databases' objects, and their SQLite files (one per database, under a directory named
-    # by the namespace's uniqueKey). \`--directory-path ${D1_FILES}=PATH\` gives a process its own.
+    # The D1 databases' objects, and the seat holding their SQLite files (one per database, under a
+    # directory named by the namespace's uniqueKey). \`--directory-path ${SEAT}=PATH\` gives each
+    # process its own (cli/pool.js); this path is only the default.
     (name = "d1", worker = .d1),
-    (name = ${str(D1_FILES)}, disk = (path = ${str(host.d1Dir)}, writable = true)),
+    (name = ${str(SEAT)}, disk = (path = ${str(host.objectsDir)}, writable = true)),
   ],
   sockets = [
     (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),
@@ -88,7 +93,11 @@ const runner :Workerd.Worker = (
     (name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE"),
     # Which process this is (the pool sets it per process) and the secret of forwarded requests.
     (name = "PROCESS_ROLE", fromEnvironment = "OUTPOST_PROCESS_ROLE"),
-    (name = "FORWARD_SECRET", fromEnvironment = "OUTPOST_FORWARD_SECRET"),${
+    (name = "FORWARD_SECRET", fromEnvironment = "OUTPOST_FORWARD_SECRET"),
+    # Its seat, the seat's name and the address its peers forward object calls to (runner/owners).
+    (name = "SEAT", service = ${str(SEAT)}),
+    (name = "SEAT_NAME", fromEnvironment = "OUTPOST_SEAT"),
+    (name = "PRIVATE_ADDRESS", fromEnvironment = "OUTPOST_PRIVATE_ADDRESS"),${
       host.runner.s3 ? `\n    (name = "S3_SECRET_ACCESS_KEY", fromEnvironment = "S3_SECRET_ACCESS_KEY"),` : ""
     }
   ],
@@ -107,7 +116,7 @@ const d1 :Workerd.Worker = (
   compatibilityFlags = ["nodejs_compat"],
   bindings = [(name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE")],
   durableObjectNamespaces = [(className = "D1DatabaseObject", uniqueKey = "outpost-d1", enableSql = true)],
-  durableObjectStorage = (localDisk = ${str(D1_FILES)}),
+  durableObjectStorage = (localDisk = ${str(SEAT)}),
 );
 `;
 }

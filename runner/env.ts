@@ -30,6 +30,11 @@ export interface Env {
   SCHEDULER: DurableObjectNamespace<SchedulerRpc>;
   /** A queue binding to the runner's own QueueCodec: workerd's V8 serializer for `v8` bodies. */
   V8_QUEUE: Queue;
+  /** This process's seat (runner/owners/seat.ts): the disk service `seat`, its directory given per process. */
+  SEAT: Fetcher;
+  /** The seat's name (`slot-<n>`) and this process's private address (`host:port`), from the pool. */
+  SEAT_NAME?: string;
+  PRIVATE_ADDRESS?: string;
   /** The D1 databases' objects (runner/d1/object.ts), in the D1 worker service; reached only through d1/owner.ts. */
   D1: DurableObjectNamespace<D1DatabaseObject>;
 }

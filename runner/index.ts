@@ -12,6 +12,7 @@ import { runForwardedBatch } from "./queue/consume.ts";
 import type { Env } from "./env.ts";
 import { KV_CHANNEL, kvWrites } from "./kv/cache.ts";
 import { KEYS_CHANNEL, keyRotations } from "./vault/signing.ts";
+import { answerOwnerCall } from "./owners/serve.ts";
 
 export { Database } from "./db/database.ts";
 import { Kv as KvServer } from "./kv/entrypoint.ts";
@@ -47,6 +48,9 @@ export class Admin extends WorkerEntrypoint<Env> {
     // attempts of workers on probation that other processes forward.
     const arrival = answerArrival(request, this.env);
     if (arrival) return arrival;
+    // Calls forwarded to the owner of an object (a D1 database) by another process or host.
+    const ownerCall = await answerOwnerCall(request, this.env);
+    if (ownerCall) return ownerCall;
     const event = await runForwardedEvent(request, this.env, {
       queue: (payload) => runForwardedBatch(this.env, this.ctx, payload),
       scheduled: (payload) => runForwardedAttempt(this.env, this.ctx, payload),

@@ -161,6 +161,12 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/maintenance/tick": {
     post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true },
   },
+  "/v1/maintenance/owners": {
+    post: { summary: "Lease tick: renews this process's object leases when due, adopts its seat's orphans", ok: 200, operator: true },
+  },
+  "/v1/maintenance/owners/release": {
+    post: { summary: "Lets go of this process's object leases before it stops (no new calls served here)", ok: 200, operator: true },
+  },
 };
 
 const ERROR = {

@@ -1,9 +1,27 @@
-// Who serves a database. Every call to a database's object goes through d1Object(): the one place
-// that knows where the object lives. Here it is always this process's own object (the D1 worker
-// service, cli/workerd-config.js); with several processes and hosts, the ownership layer decides.
+// Who serves a database. Every call to a database's object goes through d1Object(): the placement
+// layer (runner/owners) runs it in the process that owns the database now, on this host or
+// another, so each database has exactly one writer however many processes and hosts serve it.
 import type { Env } from "../env.ts";
-import type { D1ObjectStub } from "./contract.ts";
+import { type ObjectInstance, registerKind } from "../owners/kinds.ts";
+import { ObjectUnavailable, callObject } from "../owners/placement.ts";
+import type { D1Answer, D1ObjectStub, D1Query } from "./contract.ts";
+
+const KIND = "d1";
+
+registerKind(KIND, {
+  methods: ["query", "erase"] satisfies (keyof D1ObjectStub)[],
+  local: (env, id) => env.D1.get(env.D1.idFromName(id)) as unknown as ObjectInstance,
+});
 
 export function d1Object(env: Env, databaseId: string): D1ObjectStub {
-  return env.D1.get(env.D1.idFromName(databaseId));
+  return {
+    // A database that cannot be served now (its owner's host gone, its files not current here) is
+    // the tenant's to hear about, as D1's error with the reason, not as an internal failure.
+    query: (queries: D1Query[]) =>
+      (callObject(env, KIND, databaseId, "query", [queries]) as Promise<D1Answer>).catch((error: unknown) => {
+        if (error instanceof ObjectUnavailable) return { ok: false, error: `Database unavailable: ${error.message}.`, index: 0 } satisfies D1Answer;
+        throw error;
+      }),
+    erase: async () => void (await callObject(env, KIND, databaseId, "erase", [])),
+  };
 }

@@ -1,0 +1,212 @@
+// One owner per object, anywhere: every call to a placed object goes through callObject(). The
+// process that holds the object's lease runs the call on its own instance; any other process
+// forwards it to the owner's private address (wire.ts) and the owner checks the generation first.
+// A process takes an object nobody serves when its files are in this process's seat (or it is
+// new), recording the generation in the seat before it serves it. An owner answers no call after
+// its fence deadline (lease.ts): one that failed to renew in time has stopped serving.
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { errorText, log } from "../logs/log.ts";
+import { thisProcess } from "./identity.ts";
+import { kindNamed } from "./kinds.ts";
+import { fenceDeadline, renewEveryMs, staleFiles, takeoverRefusal } from "./lease.ts";
+import { recordGeneration, recordedGeneration } from "./seat.ts";
+import { OWNER_SQL, type OwnerRow } from "./sql.ts";
+import { type Forwarded, type Target, forwardCall } from "./wire.ts";
+
+/** An object cannot be served now; the message says why (its owner host gone, its files stale…). */
+export class ObjectUnavailable extends Error {
+  override name = "ObjectUnavailable";
+}
+
+/** An object this process owns: the generation it holds and until when (its own clock) it may answer. */
+interface Held {
+  generation: number;
+  deadline: number;
+  calls: number;
+}
+
+const held = new Map<string, Held>();
+/** Owners elsewhere, as last looked up: kept briefly, dropped on "moved" or a failed connection. */
+const known = new Map<string, Target & { until: number }>();
+const KNOWN_MS = 1000;
+/** Lookups and forwards of one call before it gives up (each "moved" answer takes one). */
+const ATTEMPTS = 4;
+/** How long a call waits for another seat of this host to adopt an object it holds the files of (the supervisor ticks every second). */
+const ADOPTION_WAIT_MS = 3000;
+const ADOPTION_POLL_MS = 100;
+let retiring = false;
+
+const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;
+
+/** Runs `method` of object `id` of `kind` where its owner is. */
+export async function callObject(env: Env, kind: string, id: string, method: string, args: unknown[]): Promise<unknown> {
+  const key = keyOf(kind, id);
+  let failedAt: string | null = null;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const mine = held.get(key);
+    if (mine && Date.now() < mine.deadline) return runHeld(env, kind, id, mine, method, args);
+    if (mine) held.delete(key); // its lease lapsed here: taken again below, at a new generation
+    const target = known.get(key);
+    const owner = target && target.until > Date.now() ? target : await place(env, kind, id);
+    if ("held" in owner) return runHeld(env, kind, id, owner.held, method, args);
+    let answer: Forwarded;
+    try {
+      answer = await forwardCall(env, owner, { kind, id, method, args });
+    } catch (error) {
+      known.delete(key);
+      // The same owner unreachable twice in a row: it is gone, and its lease has not run out yet.
+      if (failedAt === `${owner.address}@${owner.generation}`) {
+        throw new ObjectUnavailable(
+          `its owner at ${owner.address} does not answer (${errorText(error)}); its lease runs out within ${env.CONFIG.ownerLeaseSeconds} s`,
+        );
+      }
+      failedAt = `${owner.address}@${owner.generation}`;
+      continue;
+    }
+    if (!answer.moved) return answer.result;
+    known.delete(key);
+  }
+  throw new ObjectUnavailable("its owner kept moving while the call was sent");
+}
+
+/** The object's owner elsewhere, or this process's hold on it (taken now when it may be). */
+async function place(env: Env, kind: string, id: string): Promise<Target | { held: Held }> {
+  const here = thisProcess(env);
+  const waitUntil = Date.now() + ADOPTION_WAIT_MS;
+  for (;;) {
+    const [row] = await database(env).query(OWNER_SQL.owner, [kind, id]);
+    if (row?.live && row.boot !== here.boot && row.address) {
+      const target = { address: row.address, generation: Number(row.generation), until: Date.now() + KNOWN_MS };
+      known.set(keyOf(kind, id), target);
+      return target;
+    }
+    const refusal = row ? takeoverRefusal(row, here) : null;
+    if (!refusal && !retiring) {
+      const taken = await take(env, kind, id, row ?? null);
+      if (taken) return { held: taken };
+      continue; // another process came first: look again
+    }
+    // Another process of this host holds the files: it adopts them within a tick (adoptOrphans).
+    const adoptable = row && row.host === here.host && row.seat !== here.seat;
+    if ((!adoptable && !retiring) || Date.now() > waitUntil) throw new ObjectUnavailable(refusal ?? "this process is handing its objects over");
+    await new Promise((resolve) => setTimeout(resolve, ADOPTION_POLL_MS));
+  }
+}
+
+/**
+ * Takes the object (one statement), after checking that this seat's files are current and
+ * recording the generation it will be taken at; null when another process took it first.
+ */
+async function take(env: Env, kind: string, id: string, row: Pick<OwnerRow, "generation" | "seat_since"> | null): Promise<Held | null> {
+  const here = thisProcess(env);
+  const generation = row ? Number(row.generation) : 0;
+  if (row) {
+    const stale = staleFiles(await recordedGeneration(env, kind, id), Number(row.seat_since));
+    if (stale) throw new ObjectUnavailable(`${stale}; its data is not in the blob store yet`);
+  }
+  // Before the lease: a record is never older than the files it speaks for.
+  await recordGeneration(env, kind, id, generation + 1);
+  const lease = env.CONFIG.ownerLeaseSeconds;
+  const sentAt = Date.now();
+  const params = [kind, id, here.host, here.seat, here.address, here.boot, lease];
+  const [taken] = row ? await database(env).query(OWNER_SQL.takeOver, [...params, generation]) : await database(env).query(OWNER_SQL.create, params);
+  if (!taken) return null;
+  const hold: Held = { generation: Number(taken.generation), deadline: fenceDeadline(sentAt, lease), calls: 0 };
+  held.set(keyOf(kind, id), hold);
+  known.delete(keyOf(kind, id));
+  log.info(`took ${kind} ${id} at generation ${hold.generation}`, { kind, object: id, generation: hold.generation, seat: here.seat });
+  return hold;
+}
+
+/** Runs a call on this process's instance, acknowledged only within the fence deadline. */
+async function runHeld(env: Env, kind: string, id: string, hold: Held, method: string, args: unknown[]): Promise<unknown> {
+  const type = kindNamed(kind);
+  if (!type?.methods.includes(method)) throw new Error(`${kind} objects have no method ${method}`);
+  hold.calls++;
+  try {
+    // Called on the stub itself: a stub's property is a remote method, so no .apply() or .call().
+    const result = await type.local(env, id)[method]?.(...(args as never[]));
+    if (Date.now() >= hold.deadline) throw new ObjectUnavailable("its owner's lease ran out while the call ran; it may or may not have taken effect");
+    return result;
+  } finally {
+    hold.calls--;
+  }
+}
+
+/**
+ * A call forwarded here (serve.ts): run when this process serves the object at that generation,
+ * else `moved` and why.
+ */
+export async function runForwarded(env: Env, kind: string, id: string, generation: number, method: string, args: unknown[]): Promise<Forwarded> {
+  const hold = held.get(keyOf(kind, id));
+  if (!hold || hold.generation !== generation) return { moved: true, why: `not the owner of ${kind} ${id} at generation ${generation}` };
+  if (Date.now() >= hold.deadline) return { moved: true, why: `the lease of ${kind} ${id} ran out here` };
+  return { moved: false, result: await runHeld(env, kind, id, hold, method, args) };
+}
+
+/**
+ * Renews every lease this process holds (one statement), counted from when it was sent; what
+ * Postgres no longer gives back, or what lapsed before the renewal went out, is no longer served.
+ */
+async function renewLeases(env: Env): Promise<void> {
+  const sentAt = Date.now();
+  for (const [key, hold] of held) if (sentAt >= hold.deadline) dropHold(key, "its lease lapsed before it was renewed");
+  if (held.size === 0) return;
+  const lease = env.CONFIG.ownerLeaseSeconds;
+  const rows = await database(env).query(OWNER_SQL.renew, [thisProcess(env).boot, lease]);
+  const renewed = new Map(rows.map((row) => [keyOf(row.kind, row.object_id), Number(row.generation)]));
+  for (const [key, hold] of held) {
+    if (renewed.get(key) === hold.generation) hold.deadline = Math.max(hold.deadline, fenceDeadline(sentAt, lease));
+    else dropHold(key, "Postgres no longer names this process its owner");
+  }
+}
+
+function dropHold(key: string, why: string): void {
+  held.delete(key);
+  const [kind, id] = key.split("\u0000");
+  log.warn(`stopped serving ${kind} ${id}: ${why}`, { kind, object: id });
+}
+
+/** Takes the objects whose files are in this seat and that nobody serves (after this seat's process crashed or was replaced). */
+async function adoptOrphans(env: Env): Promise<void> {
+  if (retiring) return;
+  const here = thisProcess(env);
+  const orphans = await database(env).query(OWNER_SQL.orphans, [here.host, here.seat]);
+  for (const orphan of orphans) {
+    if (held.has(keyOf(orphan.kind, orphan.object_id))) continue;
+    await take(env, orphan.kind, orphan.object_id, orphan).catch((error: unknown) =>
+      log.error(`could not adopt ${orphan.kind} ${orphan.object_id}`, { error: errorText(error) }),
+    );
+  }
+}
+
+/** A graceful stop or reload: no new calls here, the running ones finish, then every lease is let go. */
+export async function releaseAll(env: Env, waitMs: number): Promise<number> {
+  retiring = true;
+  const holds = [...held.values()];
+  held.clear();
+  const until = Date.now() + waitMs;
+  while (holds.some((hold) => hold.calls > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  await database(env).query(OWNER_SQL.release, [thisProcess(env).boot]);
+  return holds.length;
+}
+
+let renewedAt = 0;
+let keeping = false;
+
+/** The supervisor's tick (every second): renews the leases when a third of the lease has passed, and adopts orphans. */
+export async function keepLeases(env: Env): Promise<{ held: number }> {
+  if (keeping) return { held: held.size };
+  keeping = true;
+  try {
+    if (Date.now() - renewedAt >= renewEveryMs(env.CONFIG.ownerLeaseSeconds)) {
+      renewedAt = Date.now();
+      await renewLeases(env);
+    }
+    await adoptOrphans(env);
+  } finally {
+    keeping = false;
+  }
+  return { held: held.size };
+}

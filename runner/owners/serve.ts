@@ -1,0 +1,22 @@
+// The owner's side of a forwarded call (wire.ts), on the private socket's Admin entrypoint: the
+// signature and time checked, then the call run if this process serves the object at the
+// generation the caller named (placement.ts), else 409 and the caller looks up again.
+import type { Env } from "../env.ts";
+import { encode } from "./codec.ts";
+import { runForwarded } from "./placement.ts";
+import { MOVED_STATUS, OWNER_CALL_PATH, verifiedCall } from "./wire.ts";
+
+/** The answer to a forwarded call, or null when the request is not one. */
+export async function answerOwnerCall(request: Request, env: Env): Promise<Response | null> {
+  const url = new URL(request.url);
+  if (!url.pathname.startsWith(OWNER_CALL_PATH)) return null;
+  const call = await verifiedCall(env, request, url);
+  if (call instanceof Response) return call;
+  try {
+    const outcome = await runForwarded(env, call.kind, call.id, call.generation, call.method, call.args);
+    if (outcome.moved) return new Response(outcome.why, { status: MOVED_STATUS });
+    return new Response(encode({ result: outcome.result }), { headers: { "content-type": "application/json" } });
+  } catch (error) {
+    return new Response(error instanceof Error ? error.message : String(error), { status: 500 });
+  }
+}
