@@ -1,6 +1,5 @@
 // End to end: `outpost d1` as a user types it, against a real platform, and what it writes read
 // back through a deployed worker's D1 binding (the project deployed from its wrangler.toml).
-// OUTPOST_PROCESSES=1: one owner per database comes with the ownership layer.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -36,7 +35,7 @@ END;
 `;
 
 beforeAll(async () => {
-  platform = await startPlatform({ env: { OUTPOST_PROCESSES: "1" } });
+  platform = await startPlatform();
   project = await tempProject({
     "wrangler.toml": `name = "noter"\nmain = "src/index.js"\ncompatibility_date = "2025-01-01"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "notes"\ndatabase_id = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"\n`,
     "src/index.js": WORKER,

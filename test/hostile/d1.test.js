@@ -1,6 +1,5 @@
 // Attacks on D1: a worker reaches only the databases its version was deployed with, SQL cannot
 // reach other files or the platform's tables, and a refused call changes nothing.
-// OUTPOST_PROCESSES=1: one owner per database comes with the ownership layer.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,7 +49,7 @@ async function call(worker, path, body = {}) {
 const all = (worker, sql, bind) => call(worker, "/all", { sql, bind });
 
 beforeAll(async () => {
-  platform = await startPlatform({ env: { OUTPOST_PROCESSES: "1" } });
+  platform = await startPlatform();
   const entry = await workerFile(PROBE);
   await platform.deploy("alice", entry, { d1: { DB: { databaseName: "shared" } } });
   await platform.deploy("bob", entry, { d1: { DB: { databaseName: "bob-db" } } });

@@ -1,6 +1,4 @@
 // D1 on Outpost beyond the shared suite (test/d1-suite): what only a real platform shows.
-// OUTPOST_PROCESSES=1: one owner per database comes with the ownership layer; until then a
-// database's object lives in the process that serves the call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, workerFile } from "../helpers/platform.js";
 
@@ -26,7 +24,7 @@ async function first(worker, sql, bind = []) {
 }
 
 beforeAll(async () => {
-  platform = await startPlatform({ env: { OUTPOST_PROCESSES: "1" } });
+  platform = await startPlatform();
   await platform.deploy("d1x", await workerFile(WORKER), { d1: { DB: { databaseName: "d1x", databaseId: "6f0c4a52-1b1e-4c61-9f43-7b2f1c7b3a10" } } });
 });
 afterAll(() => platform?.stop());

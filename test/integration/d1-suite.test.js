@@ -12,6 +12,4 @@ miniflareSuite({ ...suite, miniflare: { d1Databases: ["DB"] } });
 outpostSuite({
   ...suite,
   outpost: { d1: { DB: { databaseName: "suite" } } },
-  // One process: one owner per database comes with the ownership layer.
-  setup: async () => ({ env: { OUTPOST_PROCESSES: "1" }, stop: async () => {} }),
 });
