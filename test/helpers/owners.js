@@ -9,9 +9,9 @@ import postgres from "postgres";
 export function ownersDb(url) {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   return {
-    /** @param {string} name  a D1 database of tenant "default" */
-    async databaseId(name) {
-      const [row] = await sql`SELECT id::text FROM d1_databases WHERE tenant = 'default' AND name = ${name}`;
+    /** @param {string} name  a D1 database @param {string} [tenant] */
+    async databaseId(name, tenant = "default") {
+      const [row] = await sql`SELECT id::text FROM d1_databases WHERE tenant = ${tenant} AND name = ${name}`;
       return /** @type {string} */ (row?.id);
     },
     /** @param {string} id */
