@@ -12,12 +12,11 @@ import { kindNamed } from "./kinds.ts";
 import { fenceDeadline, renewEveryMs, staleFiles, takeoverRefusal } from "./lease.ts";
 import { recordGeneration, recordedGeneration } from "./seat.ts";
 import { OWNER_SQL, type OwnerRow } from "./sql.ts";
-import { type Forwarded, type Target, forwardCall } from "./wire.ts";
+import { type Forwarded, type Target, Unreached, forwardCall } from "./wire.ts";
+import { ObjectUnavailable } from "./errors.ts";
+import { randomHex } from "../encoding.ts";
 
-/** An object cannot be served now; the message says why (its owner host gone, its files stale…). */
-export class ObjectUnavailable extends Error {
-  override name = "ObjectUnavailable";
-}
+export { ObjectUnavailable };
 
 /** An object this process owns: the generation it holds and until when (its own clock) it may answer. */
 interface Held {
@@ -42,30 +41,38 @@ const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;
 /** Runs `method` of object `id` of `kind` where its owner is. */
 export async function callObject(env: Env, kind: string, id: string, method: string, args: unknown[]): Promise<unknown> {
   const key = keyOf(kind, id);
-  let failedAt: string | null = null;
+  const call = randomHex();
+  // The owner a send failed to reach: the call is sent again only to that same owner, which runs it
+  // only if it did not arrive the first time (a pooled connection it had closed); anywhere else it
+  // might run twice.
+  let unreached: { target: Target; error: Unreached } | null = null;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const mine = held.get(key);
-    if (mine && Date.now() < mine.deadline) return runHeld(env, kind, id, mine, method, args);
+    if (mine && Date.now() < mine.deadline) {
+      if (unreached) break;
+      return runHeld(env, kind, id, mine, method, args);
+    }
     if (mine) held.delete(key); // its lease lapsed here: taken again below, at a new generation
-    const target = known.get(key);
-    const owner = target && target.until > Date.now() ? target : await place(env, kind, id);
+    const cached = known.get(key);
+    const owner = cached && cached.until > Date.now() ? cached : await place(env, kind, id);
+    if (unreached && ("held" in owner || owner.address !== unreached.target.address || owner.generation !== unreached.target.generation)) break;
     if ("held" in owner) return runHeld(env, kind, id, owner.held, method, args);
     let answer: Forwarded;
     try {
-      answer = await forwardCall(env, owner, { kind, id, method, args });
+      answer = await forwardCall(env, owner, { kind, id, call, method, args });
     } catch (error) {
+      if (!(error instanceof Unreached)) throw error;
       known.delete(key);
-      // The same owner unreachable twice in a row: it is gone, and its lease has not run out yet.
-      if (failedAt === `${owner.address}@${owner.generation}`) {
-        throw new ObjectUnavailable(
-          `its owner at ${owner.address} does not answer (${errorText(error)}); its lease runs out within ${env.CONFIG.ownerLeaseSeconds} s`,
-        );
-      }
-      failedAt = `${owner.address}@${owner.generation}`;
+      if (unreached) break;
+      unreached = { target: owner, error };
       continue;
     }
     if (!answer.moved) return answer.result;
+    if (unreached) break; // not run there now; but it may have run where the first send went
     known.delete(key);
+  }
+  if (unreached) {
+    throw new ObjectUnavailable(`its owner at ${unreached.target.address} does not answer (${unreached.error.message}); the call may or may not have run`);
   }
   throw new ObjectUnavailable("its owner kept moving while the call was sent");
 }

@@ -4,7 +4,11 @@
 import type { Env } from "../env.ts";
 import { encode } from "./codec.ts";
 import { runForwarded } from "./placement.ts";
-import { MOVED_STATUS, OWNER_CALL_PATH, verifiedCall } from "./wire.ts";
+import { ARRIVED_STATUS, MOVED_STATUS, OWNER_CALL_PATH, verifiedCall } from "./wire.ts";
+
+/** Calls that arrived here lately, by id: one sent again after a failed send runs only if it never arrived. */
+const arrived = new Set<string>();
+const ARRIVED_KEPT = 4096;
 
 /** The answer to a forwarded call, or null when the request is not one. */
 export async function answerOwnerCall(request: Request, env: Env): Promise<Response | null> {
@@ -12,6 +16,9 @@ export async function answerOwnerCall(request: Request, env: Env): Promise<Respo
   if (!url.pathname.startsWith(OWNER_CALL_PATH)) return null;
   const call = await verifiedCall(env, request, url);
   if (call instanceof Response) return call;
+  if (arrived.has(call.call)) return new Response("this call arrived before", { status: ARRIVED_STATUS });
+  arrived.add(call.call);
+  if (arrived.size > ARRIVED_KEPT) arrived.delete(arrived.values().next().value as string);
   try {
     const outcome = await runForwarded(env, call.kind, call.id, call.generation, call.method, call.args);
     if (outcome.moved) return new Response(outcome.why, { status: MOVED_STATUS });

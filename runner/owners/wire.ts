@@ -6,6 +6,7 @@ import { fromHex, toHex } from "../encoding.ts";
 import type { Env } from "../env.ts";
 import { deriveOwnerCallKey } from "../vault/crypto.ts";
 import { decode, encode } from "./codec.ts";
+import { ObjectUnavailable } from "./errors.ts";
 
 export const OWNER_CALL_PATH = "/_outpost/owner-call/";
 const TIME_HEADER = "x-outpost-owner-time";
@@ -24,11 +25,21 @@ export interface OwnerCall {
   kind: string;
   id: string;
   generation: number;
+  /** Random per call, the same when it is sent again: an owner runs a call once (serve.ts). */
+  call: string;
   method: string;
   args: unknown[];
 }
 
 export type Forwarded = { moved: false; result: unknown } | { moved: true; why: string };
+
+/** The owner's answer when a call sent again had arrived the first time: its outcome is not known. */
+export const ARRIVED_STATUS = 503;
+
+/** The owner could not be reached: the call may not have arrived (a pooled connection it had closed) or it is gone. */
+export class Unreached extends Error {
+  override name = "Unreached";
+}
 
 const encoder = new TextEncoder();
 // Derived once per master key and process: a key is plain data, safe to keep across requests.
@@ -47,16 +58,23 @@ export const callPath = (kind: string, id: string, generation: number) =>
 /** Sends the call to the owner. Throws when it could not be reached or failed; `moved` when it no longer serves the object. */
 export async function forwardCall(env: Env, target: Target, call: Omit<OwnerCall, "generation">): Promise<Forwarded> {
   const path = callPath(call.kind, call.id, target.generation);
-  const body = encode({ method: call.method, args: call.args });
+  const body = encode({ call: call.call, method: call.method, args: call.args });
   const time = String(Date.now());
   const signature = await crypto.subtle.sign("HMAC", await callKey(env), signedText(path, time, body));
-  const response = await fetch(`http://${target.address}${path}`, {
-    method: "POST",
-    headers: { [TIME_HEADER]: time, [SIGNATURE_HEADER]: toHex(new Uint8Array(signature)), "content-type": "application/json" },
-    body,
-  });
+  let response: Response;
+  try {
+    response = await fetch(`http://${target.address}${path}`, {
+      method: "POST",
+      headers: { [TIME_HEADER]: time, [SIGNATURE_HEADER]: toHex(new Uint8Array(signature)), "content-type": "application/json" },
+      body,
+    });
+  } catch (error) {
+    throw new Unreached(error instanceof Error ? error.message : String(error));
+  }
   const text = await response.text();
   if (response.status === MOVED_STATUS) return { moved: true, why: text };
+  if (response.status === ARRIVED_STATUS)
+    throw new ObjectUnavailable(`its owner at ${target.address} did not answer in time; the call may or may not have run`);
   if (!response.ok) throw new Error(`the owner at ${target.address} answered ${response.status}: ${text.slice(0, 500)}`);
   return { moved: false, result: (decode(text) as { result: unknown }).result };
 }
@@ -73,8 +91,9 @@ export async function verifiedCall(env: Env, request: Request, url: URL): Promis
   const valid = await crypto.subtle.verify("HMAC", await callKey(env), fromHex(signature), signedText(url.pathname, time, body));
   if (!valid) return refused("bad signature");
   const [kind, id, generation] = url.pathname.slice(OWNER_CALL_PATH.length).split("/").map(decodeURIComponent);
-  const { method, args } = decode(body) as { method: unknown; args: unknown };
-  if (!kind || !id || !/^\d+$/.test(generation ?? "") || typeof method !== "string" || !Array.isArray(args))
+  const { call, method, args } = decode(body) as { call: unknown; method: unknown; args: unknown };
+  if (!kind || !id || !/^\d+$/.test(generation ?? "") || typeof call !== "string" || typeof method !== "string" || !Array.isArray(args)) {
     return new Response("malformed call", { status: 400 });
-  return { kind, id, generation: Number(generation), method, args };
+  }
+  return { kind, id, generation: Number(generation), call, method, args };
 }

@@ -1,7 +1,7 @@
 // The placement layer seen from outside, for the ownership tests and the bench: an object's row in
 // object_owners, the process that owns it, and calls forwarded to an owner signed as a runner
 // signs them (runner/owners/wire.ts), with a key derived from the master key the test gave.
-import { createHmac, hkdfSync } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { request } from "node:http";
 import postgres from "postgres";
 
@@ -37,12 +37,23 @@ export function ownersDb(url) {
 /**
  * A forwarded call as a runner sends it, signed with `masterKey` (base64), or with `signAs.key`
  * when given, over `signAs.id`'s path when given; its status and body text.
- * @param {{ port: number, masterKey: string, kind?: string, id: string, generation: number, method: string, args: unknown[], time?: number, signAs?: { id?: string, key?: Buffer } }} call
+ * @param {{ port: number, masterKey: string, kind?: string, id: string, generation: number, method: string, args: unknown[], time?: number, callId?: string, signAs?: { id?: string, key?: Buffer } }} call
  */
-export function ownerCall({ port, masterKey, kind = "d1", id, generation, method, args, time = Date.now(), signAs = {} }) {
+export function ownerCall({
+  port,
+  masterKey,
+  kind = "d1",
+  id,
+  generation,
+  method,
+  args,
+  time = Date.now(),
+  callId = randomBytes(16).toString("hex"),
+  signAs = {},
+}) {
   const key = signAs.key ?? Buffer.from(hkdfSync("sha256", Buffer.from(masterKey, "base64"), Buffer.alloc(0), "outpost owner calls", 32));
   const pathOf = (/** @type {string} */ object) => `/_outpost/owner-call/${kind}/${encodeURIComponent(object)}/${generation}`;
-  const body = JSON.stringify({ method, args });
+  const body = JSON.stringify({ call: callId, method, args });
   const signature = createHmac("sha256", key)
     .update(`${pathOf(signAs.id ?? id)}\n${time}\n${body}`)
     .digest("hex");

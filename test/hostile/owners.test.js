@@ -74,8 +74,10 @@ describe("forwarded calls", () => {
     expect(await count("alice")).toBe(1);
   });
 
-  it("owner call: a valid one runs (the checks above are what refused the others)", async () => {
-    expect((await call({})).status).toBe(200);
+  it("owner call: a valid one runs once: the same call sent again (replayed within its time) runs nothing", async () => {
+    const callId = randomBytes(16).toString("hex");
+    expect((await call({ callId })).status).toBe(200);
+    expect(await call({ callId })).toMatchObject({ status: 503, text: "this call arrived before" });
     expect(await count("alice")).toBe(2);
   });
 });
