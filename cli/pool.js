@@ -31,6 +31,8 @@ const PRIVATE_HOST = privateHost(process.env);
 /** A replaced process finishes its requests for at most this long (reload, stop). */
 const DRAIN_MS = 30_000;
 const STOP_MS = 5_000;
+/** How long a process that stops on purpose has to let go of its objects (the runner waits up to 5 s for their calls). */
+const RELEASE_MS = 8_000;
 const HEARTBEAT_MS = 1000;
 /**
  * workerd's words when V8 runs out of heap (the process aborts): "V8 fatal error; location =
@@ -352,14 +354,19 @@ export function startPool(options, logger, output) {
   const beater = setInterval(heartbeat, HEARTBEAT_MS);
   const budgeter = setInterval(checkBudgets, BUDGET_EVERY_MS);
 
+  /** @type {WeakSet<Proc>} */
+  const released = new WeakSet();
   /**
    * A process that stops on purpose first lets go of the objects it owns (runner/owners), so that
    * its slot's next process, or another, takes them at once instead of after their lease.
    * @param {Proc} proc
    */
   const release = async (proc) => {
-    if (proc.answeredAt === null) return;
-    const answer = await call(proc.port, "POST", "/v1/maintenance/owners/release", options.adminToken).catch(() => null);
+    if (proc.answeredAt === null || released.has(proc)) return;
+    released.add(proc);
+    // A stuck process does not answer: its leases run out instead.
+    const timeout = new Promise((resolve) => setTimeout(() => resolve(null), RELEASE_MS));
+    const answer = await Promise.race([call(proc.port, "POST", "/v1/maintenance/owners/release", options.adminToken).catch(() => null), timeout]);
     if (!answer || answer.status !== 200)
       logger.warn(`workerd process ${proc.slot} did not release its objects; they move when their leases run out`, { process: proc.slot });
   };
@@ -399,9 +406,12 @@ export function startPool(options, logger, output) {
       slots[slot] = old && !old.retiring ? old : stopping ? null : launch(slot, port);
       return false;
     }
-    if (old && !old.retiring) await retire(old);
-    // Its objects, released by the old process, are the new one's to adopt now rather than at its next beat.
-    call(fresh.port, "POST", "/v1/maintenance/owners", options.adminToken).catch(() => {});
+    if (old && !old.retiring) {
+      await release(old);
+      // The objects it let go of are the new process's to adopt now rather than at its next beat.
+      call(fresh.port, "POST", "/v1/maintenance/owners", options.adminToken).catch(() => {});
+      await retire(old);
+    }
     logger.info(`${why}: workerd process ${slot} replaced`, { process: slot });
     options.facts.replaced(why);
     return true;

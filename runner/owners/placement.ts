@@ -64,6 +64,9 @@ export async function callObject(env: Env, kind: string, id: string, method: str
       if (!(error instanceof Unreached)) throw error;
       known.delete(key);
       if (unreached) break;
+      // An owner that let go gracefully had answered every call it ran (it waits for them, then
+      // releases, then stops): the lost connection was an idle one it closed as it stopped.
+      if ((await releasedGeneration(env, kind, id)) === owner.generation) continue;
       unreached = { target: owner, error };
       continue;
     }
@@ -75,6 +78,11 @@ export async function callObject(env: Env, kind: string, id: string, method: str
     throw new ObjectUnavailable(`its owner at ${unreached.target.address} does not answer (${unreached.error.message}); the call may or may not have run`);
   }
   throw new ObjectUnavailable("its owner kept moving while the call was sent");
+}
+
+async function releasedGeneration(env: Env, kind: string, id: string): Promise<number | null> {
+  const [row] = await database(env).query(OWNER_SQL.released, [kind, id]);
+  return row?.generation ? Number(row.generation) : null;
 }
 
 /** The object's owner elsewhere, or this process's hold on it (taken now when it may be). */
@@ -200,6 +208,8 @@ export async function releaseAll(env: Env, waitMs: number): Promise<number> {
 }
 
 let renewedAt = 0;
+/** The supervisor's beat (cli/pool.js), which calls keepLeases. */
+const BEAT_MS = 1000;
 let keeping = false;
 
 /** The supervisor's tick (every second): renews the leases when a third of the lease has passed, and adopts orphans. */
@@ -207,7 +217,8 @@ export async function keepLeases(env: Env): Promise<{ held: number }> {
   if (keeping) return { held: held.size };
   keeping = true;
   try {
-    if (Date.now() - renewedAt >= renewEveryMs(env.CONFIG.ownerLeaseSeconds)) {
+    // Half a beat early rather than a beat late: the beats come about a second apart, not exactly.
+    if (Date.now() - renewedAt >= renewEveryMs(env.CONFIG.ownerLeaseSeconds) - BEAT_MS / 2) {
       renewedAt = Date.now();
       await renewLeases(env);
     }

@@ -49,7 +49,10 @@ export const OWNER_SQL = {
           WHERE boot = $1 AND lease_until > now() RETURNING kind, object_id, generation::text`),
 
   /** Lets go of what boot $1 holds (all of it), keeping where the files are. */
-  release: sql(`UPDATE object_owners SET boot = NULL, address = NULL, lease_until = NULL WHERE boot = $1`),
+  release: sql(`UPDATE object_owners SET boot = NULL, address = NULL, lease_until = NULL, released_generation = generation WHERE boot = $1`),
+
+  /** The last generation of object ($1, $2) whose owner let go gracefully. */
+  released: sql<{ generation: string | null }>(`SELECT released_generation::text AS generation FROM object_owners WHERE kind = $1 AND object_id = $2`),
 
   /** Objects whose files are in this host+seat ($1, $2) and that nobody serves: this process's to adopt. */
   orphans: sql<{ kind: string; object_id: string; generation: string; seat_since: string }>(`SELECT kind, object_id, generation::text, seat_since::text

@@ -33,7 +33,10 @@ afterAll(async () => {
 
 const pooled = () => workerdProcesses(platform.dataDir).filter((proc) => proc.pooled);
 
-/** SQL on the database through one process's private port (the admin API, as the supervisor reaches it). */
+/**
+ * SQL on the database through one process's private port (the admin API, as the supervisor reaches it).
+ * @returns {Promise<{ status: number, body: any }>}
+ */
 async function sqlAt(/** @type {number} */ port, /** @type {string} */ sql, /** @type {unknown[]} */ params = []) {
   const response = await fetch(`http://127.0.0.1:${port}/v1/d1/databases/counter/query`, {
     method: "POST",
@@ -136,6 +139,7 @@ describe("two processes", () => {
     const owner = await db.owner(id);
     let stop = false;
     let written = 0;
+    /** @type {unknown[]} */
     const failures = [];
     const writer = (async () => {
       while (!stop) {
@@ -150,6 +154,15 @@ describe("two processes", () => {
     await waitUntil(() => platform.events().filter((event) => event.msg === "reload done").length > reloads, 90_000);
     stop = true;
     await writer;
+    if (failures.length)
+      console.log(
+        JSON.stringify(failures),
+        platform
+          .logs()
+          .split("\n")
+          .filter((l) => /took|stopped|release|replaced|adopt/.test(l))
+          .join("\n"),
+      );
     expect(failures).toEqual([]);
     expect(written).toBeGreaterThan(0);
     expect(await count()).toBe(before + written);

@@ -6,6 +6,8 @@
 -- stale owner's is refused. `seat_since` is the generation at which the object came to this
 -- host+seat: files in the seat from before it are stale. A released row keeps host, seat and
 -- generation (boot, address and lease are cleared): they say where the object's files are.
+-- `released_generation` is the last generation let go of gracefully: its owner had answered every
+-- call it ran, so a caller that lost its connection to that owner knows its call did not run.
 CREATE TABLE object_owners (
   kind         text NOT NULL,
   object_id    text NOT NULL,
@@ -16,6 +18,7 @@ CREATE TABLE object_owners (
   address      text,
   boot         text,
   lease_until  timestamptz,
+  released_generation bigint,
   PRIMARY KEY (kind, object_id)
 );
 
