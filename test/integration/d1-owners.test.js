@@ -154,15 +154,6 @@ describe("two processes", () => {
     await waitUntil(() => platform.events().filter((event) => event.msg === "reload done").length > reloads, 90_000);
     stop = true;
     await writer;
-    if (failures.length)
-      console.log(
-        JSON.stringify(failures),
-        platform
-          .logs()
-          .split("\n")
-          .filter((l) => /took|stopped|release|replaced|adopt/.test(l))
-          .join("\n"),
-      );
     expect(failures).toEqual([]);
     expect(written).toBeGreaterThan(0);
     expect(await count()).toBe(before + written);
