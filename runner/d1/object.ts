@@ -5,13 +5,13 @@
 // Only the D1 entrypoint and the admin API call it, through owner.ts.
 import { DurableObject } from "cloudflare:workers";
 import { SERVED_BY } from "./constants.ts";
-import type { D1Answer, D1ObjectStub, D1Query, D1StatementResult, D1Value } from "./contract.ts";
+import type { D1Answer, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, D1Value } from "./contract.ts";
 
 /** A statement of only whitespace and indented `--` comment lines runs nothing, as in Miniflare's D1. */
 const isEmpty = (sql: string) => sql.replace(/^\s+--.*/gm, "").trim() === "";
 
 export class D1DatabaseObject extends DurableObject implements D1ObjectStub {
-  async query(queries: D1Query[]): Promise<D1Answer> {
+  async query(queries: D1Query[], options: D1QueryOptions = {}): Promise<D1Answer> {
     const statements = queries.map((query, index) => ({ ...query, index })).filter((query) => !isEmpty(query.sql));
     if (statements.length === 0) return { ok: false, error: "No SQL statements detected.", index: 0 };
     let running = 0;
@@ -22,7 +22,7 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub {
           return this.#run(statement);
         }),
       );
-      return { ok: true, results, bookmark: await this.ctx.storage.getCurrentBookmark() };
+      return { ok: true, results, bookmark: options.bookmark ? await this.ctx.storage.getCurrentBookmark() : null };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error), index: running };
     }

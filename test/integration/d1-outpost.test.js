@@ -2,7 +2,8 @@
 // OUTPOST_PROCESSES=1: one owner per database comes with the ownership layer; until then a
 // database's object lives in the process that serves the call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, workerFile } from "../helpers/platform.js";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
+import { workerdProcesses } from "../helpers/processes.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
@@ -40,5 +41,30 @@ describe("binding", () => {
     await first("d1x", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
     await first("d1x", "INSERT INTO notes (body) VALUES (?)", ["hello"]);
     expect(await first("d1x", "SELECT body FROM notes WHERE id = 1")).toEqual({ result: { body: "hello" } });
+  });
+
+  it("database_id: recorded with the database", async () => {
+    const { body } = await platform.admin("GET", "/v1/d1/databases/d1x");
+    expect(body).toMatchObject({ name: "d1x", tenant: "default", database_id: "6f0c4a52-1b1e-4c61-9f43-7b2f1c7b3a10" });
+  });
+});
+
+describe("durability on one disk", () => {
+  it("kill -9: every acknowledged write is there when the process is back", async () => {
+    await first("d1x", "CREATE TABLE acked (n INTEGER)");
+    for (let n = 1; n <= 50; n++) expect(await first("d1x", "INSERT INTO acked VALUES (?) RETURNING n", [n])).toEqual({ result: { n } });
+    const [victim] = workerdProcesses(platform.dataDir).filter((p) => p.pooled);
+    process.kill(/** @type {number} */ (victim?.pid), "SIGKILL");
+    await waitUntil(async () => {
+      const replaced = !workerdProcesses(platform.dataDir).some((p) => p.pid === victim?.pid);
+      return replaced && (await first("d1x", "SELECT count(*) AS n FROM acked").catch(() => null))?.result?.n === 50;
+    }, 30_000);
+  });
+
+  it("restart: the tables are there after outpost stops and starts again", async () => {
+    await platform.stop({ keepData: true });
+    platform = await startPlatform({ dataDir: platform.dataDir, env: { OUTPOST_PROCESSES: "1" } });
+    expect(await first("d1x", "SELECT body FROM notes WHERE id = 1")).toEqual({ result: { body: "hello" } });
+    expect(await first("d1x", "SELECT sum(n) AS total FROM acked")).toEqual({ result: { total: 1275 } });
   });
 });
