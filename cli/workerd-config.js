@@ -99,13 +99,11 @@ const runner :Workerd.Worker = (
   durableObjectStorage = (inMemory = void),
 );
 
-# The runner's bundle again, serving only the D1 objects: their storage is on disk with SQL, while
-# the runner's own objects stay in memory (a worker has one durableObjectStorage).
+# The D1 objects' own worker (runner/d1/object.ts, bundled alone): their storage is on disk with
+# SQL, while the runner's own objects stay in memory (a worker has one durableObjectStorage).
 const d1 :Workerd.Worker = (
-  modules = [(name = "runner.js", esModule = embed "runner.js")],
+  modules = [(name = "d1.js", esModule = embed "d1.js")],
   compatibilityDate = ${str(RUNNER_COMPATIBILITY_DATE)},
-  compatibilityFlags = ["nodejs_compat"],
-  bindings = [(name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE")],
   durableObjectNamespaces = [(className = "D1DatabaseObject", uniqueKey = "outpost-d1", enableSql = true)],
   durableObjectStorage = (localDisk = ${str(D1_FILES)}),
 );

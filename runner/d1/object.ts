@@ -2,7 +2,9 @@
 // database, as Miniflare's D1 is. workerd's SQLite refuses what D1 refuses with D1's messages:
 // ATTACH, PRAGMAs that write or reach other files, `_cf_` names, BEGIN/SAVEPOINT (transactions
 // are the object's), over 100 bound parameters, statements over 100 kB, values over 2 MB.
-// Only the D1 entrypoint and the admin API call it, through owner.ts.
+// Only the D1 entrypoint and the admin API call it, through owner.ts. It is bundled alone and runs
+// in a worker service of its own (cli/build.js, cli/workerd-config.js), so it imports nothing
+// that needs the runner's env.
 import { DurableObject } from "cloudflare:workers";
 import { SERVED_BY } from "./constants.ts";
 import type { D1Answer, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, D1Value } from "./contract.ts";
