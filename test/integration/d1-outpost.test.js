@@ -43,6 +43,15 @@ describe("binding", () => {
     expect(await first("d1x", "SELECT body FROM notes WHERE id = 1")).toEqual({ result: { body: "hello" } });
   });
 
+  it("two bindings may name one database: both see the same tables", async () => {
+    const TWO = `export default { async fetch(request, env) {
+      await env.A.exec("CREATE TABLE IF NOT EXISTS shared (v TEXT);\\nINSERT INTO shared VALUES ('via A');");
+      return Response.json(await env.B.prepare("SELECT v FROM shared").raw());
+    } };`;
+    await platform.deploy("d1two", await workerFile(TWO), { d1: { A: { databaseName: "one" }, B: { databaseName: "one", databaseId: "abc" } } });
+    expect(JSON.parse((await platform.fetchWorker("d1two", "/")).text)).toEqual([["via A"]]);
+  });
+
   it("database_id: recorded with the database", async () => {
     const { body } = await platform.admin("GET", "/v1/d1/databases/d1x");
     expect(body).toMatchObject({ name: "d1x", tenant: "default", database_id: "6f0c4a52-1b1e-4c61-9f43-7b2f1c7b3a10" });
