@@ -15,7 +15,7 @@
 // isolates than the operator allows, or grown past the memory limit, is replaced like a reload
 // replaces it. Replacements, reloads included, run one at a time.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import workerd from "workerd";
@@ -23,6 +23,7 @@ import { fdLimitFor, hardFdLimit, withFdLimit } from "./fd-limit.js";
 import { BUDGET_EVERY_MS, overBudget, residentMb } from "./budget.js";
 import { openOutputPipe } from "./output-pipe.js";
 import { supervisorFds } from "./reuseport.js";
+import { D1_FILES } from "./workerd-config.js";
 import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainThreadCpuMs, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
 
 /** A replaced process finishes its requests for at most this long (reload, stop). */
@@ -49,6 +50,7 @@ const OUT_OF_DESCRIPTORS = /accept: Too many open files/;
  * @property {NodeJS.ProcessEnv} env         workerd's environment
  * @property {number[][]} ports              per slot, two private ports (a reload starts the replacement on the other)
  * @property {number | null} probationPort   the probation process's private port (runner/dispatch/probation.ts), or none
+ * @property {string} d1Dir                 the D1 databases' files: a directory per slot (`probation` for that process)
  * @property {string} adminToken             for the heartbeat and incident reports on private ports
  * @property {{ defaultMs: number, maxMs: number }} stall
  * @property {number | null} fdLimit         the operator's open-file limit per process (OUTPOST_FD_LIMIT), or null for the hard limit
@@ -108,7 +110,20 @@ export function startPool(options, logger, output) {
     const sockets = probation
       ? ["--socket-addr", "public=127.0.0.1:0", "--socket-addr", "admin=127.0.0.1:0"]
       : ["--socket-fd", "public=3", "--socket-fd", "admin=4"];
-    const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=127.0.0.1:${port}`];
+    // Each slot's own D1 files: workerd's SQLite fails its process when another holds a lock on a
+    // file it needs (measured: at every start, two processes opening one directory's metadata).
+    const d1Dir = join(options.d1Dir, probation ? "probation" : String(slot));
+    mkdirSync(d1Dir, { recursive: true, mode: 0o700 });
+    const args = [
+      "serve",
+      options.configFile,
+      "--experimental",
+      ...sockets,
+      "--socket-addr",
+      `private=127.0.0.1:${port}`,
+      "--directory-path",
+      `${D1_FILES}=${d1Dir}`,
+    ];
     const env = { ...options.env, OUTPOST_PROCESS_ROLE: probation ? "probation" : "pool" };
     const origin = {
       process: slot,

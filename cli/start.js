@@ -166,7 +166,6 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
         adminAddress: `${options.host}:${options.adminPort}`,
         database,
         blobsDir,
-        d1Dir,
         heapMb: options.heapMb,
         runner: {
           baseDomain: options.baseDomain,
@@ -181,6 +180,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           // Tenant egress never reaches the platform's sockets, the processes' private ones included.
           ownPorts: [options.port, options.adminPort, ...ports.flat(), probationPort, metrics.port, ...(metricsAt ? [metricsAt.port] : [])],
           probationPort,
+          poolProcesses: options.processes,
           metricsPort: metrics.port,
           ...hostsConfig(process.env),
           ...suspensionConfig(process.env),
@@ -211,6 +211,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
       cwd: workDir,
       ports,
       probationPort,
+      d1Dir,
       adminToken,
       stall: options.stall,
       fdLimit: options.fdLimit,

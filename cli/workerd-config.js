@@ -12,7 +12,6 @@ export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
  * @property {string} adminAddress
  * @property {URL} database           postgres://user:password@host:port/db
  * @property {string} blobsDir          absolute; R2 object bytes with the disk driver
- * @property {string} d1Dir             absolute; the D1 databases' SQLite files
  * @property {number} heapMb            V8 heap limit of each isolate, tenants' and the runner's
  * @property {import("../runner/config.ts").RunnerConfig} runner
  */
@@ -36,9 +35,10 @@ const config :Workerd.Config = (
     # Object bytes of R2 buckets with the embedded (disk) driver.
     (name = "blobs", disk = (path = ${str(host.blobsDir)}, writable = true)),
     # The D1 databases' objects, and their SQLite files (one per database, under a directory named
-    # by the namespace's uniqueKey). \`--directory-path ${D1_FILES}=PATH\` gives a process its own.
+    # by the namespace's uniqueKey), in the directory the pool gives each process with
+    # \`--directory-path ${D1_FILES}=PATH\` (cli/pool.js).
     (name = "d1", worker = .d1),
-    (name = ${str(D1_FILES)}, disk = (path = ${str(host.d1Dir)}, writable = true)),
+    (name = ${str(D1_FILES)}, disk = (writable = true)),
   ],
   sockets = [
     (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),

@@ -32,6 +32,8 @@ export interface RunnerConfig {
   metricsPort: number;
   /** The probation process's private port (runner/dispatch/probation.ts), or null without one. */
   probationPort: number | null;
+  /** Workerd processes in the pool (OUTPOST_PROCESSES), the probation process not counted. */
+  poolProcesses: number;
   /** Certain incidents within the window that suspend a worker (OUTPOST_SUSPEND_AFTER, default 3). */
   suspendAfter: number;
   /** The window, in seconds (OUTPOST_SUSPEND_WINDOW_SECONDS, default 600). */

@@ -1,6 +1,8 @@
 // D1 on Outpost beyond the shared suite (test/d1-suite): what only a real platform shows.
 // OUTPOST_PROCESSES=1: one owner per database comes with the ownership layer; until then a
 // database's object lives in the process that serves the call.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 import { workerdProcesses } from "../helpers/processes.js";
@@ -70,10 +72,42 @@ describe("durability on one disk", () => {
     }, 30_000);
   });
 
+  it("reload: writes while `outpost reload` replaces the process all answer and are kept", async () => {
+    const pid = Number(await readFile(join(platform.dataDir, "outpost.pid"), "utf8"));
+    const reloads = () => platform.events().filter((event) => event.msg === "reload done").length;
+    const before = reloads();
+    process.kill(pid, "SIGHUP");
+    let written = 0;
+    while (reloads() === before) {
+      expect(await first("d1x", "INSERT INTO acked VALUES (?) RETURNING n", [1000 + written])).toEqual({ result: { n: 1000 + written } });
+      written++;
+    }
+    expect(await first("d1x", "SELECT count(*) AS n FROM acked WHERE n >= 1000")).toEqual({ result: { n: written } });
+    await first("d1x", "DELETE FROM acked WHERE n >= 1000");
+    expect(platform.logs()).not.toMatch(/SQLITE_BUSY/);
+  });
+
   it("restart: the tables are there after outpost stops and starts again", async () => {
     await platform.stop({ keepData: true });
     platform = await startPlatform({ dataDir: platform.dataDir, env: { OUTPOST_PROCESSES: "1" } });
     expect(await first("d1x", "SELECT body FROM notes WHERE id = 1")).toEqual({ result: { body: "hello" } });
     expect(await first("d1x", "SELECT sum(n) AS total FROM acked")).toEqual({ result: { total: 1275 } });
+  });
+});
+
+describe("until databases have owners", () => {
+  it("a pool of two processes serves no D1: D1's internal error for the worker, the reason in the log", async () => {
+    const two = await startPlatform({ env: { OUTPOST_PROCESSES: "2" } });
+    try {
+      await two.deploy("d1x", await workerFile(WORKER), { d1: { DB: { databaseName: "d1x" } } });
+      const response = await two.fetchWorker("d1x", "/", { method: "POST", body: JSON.stringify({ sql: "select 1 as x" }) });
+      expect(JSON.parse(response.text)).toEqual({ error: "D1_ERROR: Internal error in D1 DB storage caused object to be reset." });
+      expect(two.logs()).toContain(
+        "D1 is served only by a platform of one workerd process (OUTPOST_PROCESSES=1) until databases have owners; this is a pool of 2 processes",
+      );
+      expect(two.logs()).not.toMatch(/SQLITE_BUSY|exited \(code/);
+    } finally {
+      await two.stop();
+    }
   });
 });
