@@ -24,6 +24,7 @@ import { BUDGET_EVERY_MS, overBudget, residentMb } from "./budget.js";
 import { openOutputPipe } from "./output-pipe.js";
 import { privateHost } from "./owners-config.js";
 import { supervisorFds } from "./reuseport.js";
+import { SEAT } from "./workerd-config.js";
 import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainThreadCpuMs, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
 
 /** Where every process's private socket listens (OUTPOST_PRIVATE_HOST): the supervisor's way in, and its peers'. */
@@ -115,11 +116,13 @@ export function startPool(options, logger, output) {
       ? ["--socket-addr", "public=127.0.0.1:0", "--socket-addr", "admin=127.0.0.1:0"]
       : ["--socket-fd", "public=3", "--socket-fd", "admin=4"];
     // The slot's seat: a replacement (after a crash, a reload) finds the files its predecessor wrote.
+    // One per process: workerd's SQLite fails its process when another holds a lock on a file it
+    // needs (measured: at every start, two processes opening one directory's metadata).
     const seat = `slot-${slot}`;
     const seatDir = join(options.objectsDir, seat);
     mkdirSync(join(seatDir, "owners"), { recursive: true, mode: 0o700 });
     const address = `${PRIVATE_HOST}:${port}`;
-    const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=${address}`, "--directory-path", `seat=${seatDir}`];
+    const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=${address}`, "--directory-path", `${SEAT}=${seatDir}`];
     const env = { ...options.env, OUTPOST_PROCESS_ROLE: probation ? "probation" : "pool", OUTPOST_SEAT: seat, OUTPOST_PRIVATE_ADDRESS: address };
     const origin = {
       process: slot,

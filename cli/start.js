@@ -155,8 +155,9 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const metrics = { port: await freePort(), address: metricsAt };
   const database = new URL(databaseUrl);
   const writeConfig = async () => {
-    const { runner, build } = await buildRunner();
+    const { runner, build, d1 } = await buildRunner();
     await writeFile(join(workDir, "runner.js"), runner);
+    await writeFile(join(workDir, "d1.js"), d1);
     // The config holds the database password: readable by this user only.
     await writeFile(
       configFile,
@@ -165,7 +166,6 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
         adminAddress: `${options.host}:${options.adminPort}`,
         database,
         blobsDir,
-        objectsDir,
         heapMb: options.heapMb,
         runner: {
           baseDomain: options.baseDomain,

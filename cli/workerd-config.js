@@ -16,7 +16,6 @@ export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
  * @property {string} adminAddress
  * @property {URL} database           postgres://user:password@host:port/db
  * @property {string} blobsDir          absolute; R2 object bytes with the disk driver
- * @property {string} objectsDir        absolute; this host's seats (`<data dir>/objects/<host id>`), one directory per process
  * @property {number} heapMb            V8 heap limit of each isolate, tenants' and the runner's
  * @property {import("../runner/config.ts").RunnerConfig} runner
  */
@@ -40,10 +39,10 @@ const config :Workerd.Config = (
     # Object bytes of R2 buckets with the embedded (disk) driver.
     (name = "blobs", disk = (path = ${str(host.blobsDir)}, writable = true)),
     # The D1 databases' objects, and the seat holding their SQLite files (one per database, under a
-    # directory named by the namespace's uniqueKey). \`--directory-path ${SEAT}=PATH\` gives each
-    # process its own (cli/pool.js); this path is only the default.
+    # directory named by the namespace's uniqueKey): each process's own directory, which the pool
+    # gives it with \`--directory-path ${SEAT}=PATH\` (cli/pool.js).
     (name = "d1", worker = .d1),
-    (name = ${str(SEAT)}, disk = (path = ${str(host.objectsDir)}, writable = true)),
+    (name = ${str(SEAT)}, disk = (writable = true)),
   ],
   sockets = [
     (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),
@@ -108,13 +107,11 @@ const runner :Workerd.Worker = (
   durableObjectStorage = (inMemory = void),
 );
 
-# The runner's bundle again, serving only the D1 objects: their storage is on disk with SQL, while
-# the runner's own objects stay in memory (a worker has one durableObjectStorage).
+# The D1 objects' own worker (runner/d1/object.ts, bundled alone): their storage is on disk with
+# SQL, while the runner's own objects stay in memory (a worker has one durableObjectStorage).
 const d1 :Workerd.Worker = (
-  modules = [(name = "runner.js", esModule = embed "runner.js")],
+  modules = [(name = "d1.js", esModule = embed "d1.js")],
   compatibilityDate = ${str(RUNNER_COMPATIBILITY_DATE)},
-  compatibilityFlags = ["nodejs_compat"],
-  bindings = [(name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE")],
   durableObjectNamespaces = [(className = "D1DatabaseObject", uniqueKey = "outpost-d1", enableSql = true)],
   durableObjectStorage = (localDisk = ${str(SEAT)}),
 );

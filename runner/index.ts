@@ -30,8 +30,6 @@ export const Vault = guarded(VaultServer);
 export const R2 = guarded(R2Server);
 export const Queue = guarded(QueueServer);
 export const D1 = guarded(D1Server);
-// Runs in the D1 worker service beside the runner (cli/workerd-config.js), reached through d1/owner.ts.
-export { D1DatabaseObject } from "./d1/object.ts";
 export { Scheduler } from "./scheduler/scheduler.ts";
 export { Assets } from "./assets/entrypoint.ts";
 export { Tail } from "./logs/tail.ts";

@@ -78,9 +78,14 @@ export class D1DatabaseSession {
 
   /** @internal One call to the database: refused here when over D1's limits, so it never travels. */
   async answer(queries: D1Query[]): Promise<D1Answer> {
-    const answer = limitRefusal(queries) ?? (await this.#runner.query(queries));
-    if (answer.ok) this.keepBookmark(answer.bookmark);
+    const answer = limitRefusal(queries) ?? (await this.#runner.query(queries, this.wantsBookmark ? { bookmark: true } : {}));
+    if (answer.ok && answer.bookmark !== null) this.keepBookmark(answer.bookmark);
     return answer;
+  }
+
+  /** @internal Whether calls ask for the bookmark, which costs a wait for the disk. */
+  protected get wantsBookmark(): boolean {
+    return true;
   }
 
   /** Keeps the newer of the session's bookmark and `bookmark` (calls of one session may overlap). */
@@ -97,6 +102,10 @@ export class D1DatabaseSessionAlwaysPrimary extends D1DatabaseSession {
   }
 
   protected override keepBookmark(): void {}
+
+  protected override get wantsBookmark(): boolean {
+    return false;
+  }
 
   /** Each line of `query` is one statement; all run in one transaction, so a failed line leaves the database as it was. */
   async exec(query: string): Promise<D1ExecResult> {

@@ -11,16 +11,18 @@ import { limitRefusal } from "./validate.ts";
 // The trust boundary: shapes are checked here, D1's limits in validate.ts, SQL by the object.
 const ValueSchema = z.union([z.number(), z.string(), z.null(), z.instanceof(Uint8Array)]);
 const QueriesSchema = z.array(z.object({ sql: z.string(), params: z.array(ValueSchema) }).strict());
+const OptionsSchema = z.object({ bookmark: z.boolean().optional() }).strict().default({});
 
 const arg = argumentParser("D1");
 
 /** The D1 binding's server side: the database is the one in props, never an argument. */
 export class D1 extends WorkerEntrypoint<Env, D1Props> implements D1Runner {
-  async query(queries: unknown): Promise<D1Answer> {
+  async query(queries: unknown, options?: unknown): Promise<D1Answer> {
     const parsed = arg(QueriesSchema, queries);
+    const { bookmark } = arg(OptionsSchema, options);
     const refusal = limitRefusal(parsed);
     if (refusal) return refusal;
-    return storageStep("D1 database", () => d1Object(this.env, this.ctx.props.databaseId).query(parsed));
+    return storageStep("D1 database", () => d1Object(this.env, this.ctx.props.databaseId).query(parsed, bookmark ? { bookmark } : {}));
   }
 }
 

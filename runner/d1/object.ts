@@ -2,16 +2,18 @@
 // database, as Miniflare's D1 is. workerd's SQLite refuses what D1 refuses with D1's messages:
 // ATTACH, PRAGMAs that write or reach other files, `_cf_` names, BEGIN/SAVEPOINT (transactions
 // are the object's), over 100 bound parameters, statements over 100 kB, values over 2 MB.
-// Only the D1 entrypoint and the admin API call it, through owner.ts.
+// Only the D1 entrypoint and the admin API call it, through owner.ts. It is bundled alone and runs
+// in a worker service of its own (cli/build.js, cli/workerd-config.js), so it imports nothing
+// that needs the runner's env.
 import { DurableObject } from "cloudflare:workers";
 import { SERVED_BY } from "./constants.ts";
-import type { D1Answer, D1ObjectStub, D1Query, D1StatementResult, D1Value } from "./contract.ts";
+import type { D1Answer, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, D1Value } from "./contract.ts";
 
 /** A statement of only whitespace and indented `--` comment lines runs nothing, as in Miniflare's D1. */
 const isEmpty = (sql: string) => sql.replace(/^\s+--.*/gm, "").trim() === "";
 
 export class D1DatabaseObject extends DurableObject implements D1ObjectStub {
-  async query(queries: D1Query[]): Promise<D1Answer> {
+  async query(queries: D1Query[], options: D1QueryOptions = {}): Promise<D1Answer> {
     const statements = queries.map((query, index) => ({ ...query, index })).filter((query) => !isEmpty(query.sql));
     if (statements.length === 0) return { ok: false, error: "No SQL statements detected.", index: 0 };
     let running = 0;
@@ -22,7 +24,7 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub {
           return this.#run(statement);
         }),
       );
-      return { ok: true, results, bookmark: await this.ctx.storage.getCurrentBookmark() };
+      return { ok: true, results, bookmark: options.bookmark ? await this.ctx.storage.getCurrentBookmark() : null };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error), index: running };
     }

@@ -15,9 +15,10 @@ export interface D1DatabaseRow {
 export const D1_SQL = {
   /**
    * A deploy creates the databases its version names ($2 names, $3 their wrangler ids, in order);
-   * an id given later is recorded where none was.
+   * an id given later is recorded where none was. Two bindings may name one database: one row each.
    */
-  createDatabases: `INSERT INTO d1_databases (tenant, name, cloudflare_id) SELECT $1, n, i FROM unnest($2::text[], $3::text[]) AS t(n, i)
+  createDatabases: `INSERT INTO d1_databases (tenant, name, cloudflare_id)
+          SELECT DISTINCT ON (n) $1, n, i FROM unnest($2::text[], $3::text[]) AS t(n, i) ORDER BY n, i NULLS LAST
           ON CONFLICT (tenant, name) DO UPDATE SET cloudflare_id = excluded.cloudflare_id
             WHERE d1_databases.cloudflare_id IS NULL AND excluded.cloudflare_id IS NOT NULL`,
 

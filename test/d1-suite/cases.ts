@@ -293,6 +293,8 @@ export const d1Cases: Record<string, Case> = {
   },
 
   "refused: _cf_ tables": async (db) => {
+    // A session's bookmark has the object write its _cf_METADATA table.
+    await db.withSession().prepare("SELECT 1").run();
     await rejects(db.prepare("CREATE TABLE _cf_mine (a)").run(), "D1_ERROR: not authorized: SQLITE_AUTH");
     await rejects(db.prepare("SELECT * FROM _cf_METADATA").all(), "D1_ERROR: access to _cf_METADATA.key is prohibited: SQLITE_AUTH");
   },

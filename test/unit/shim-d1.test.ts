@@ -1,22 +1,24 @@
 // The D1 shim's side of the wire: what it sends the runner and how it turns answers into D1's
 // results and errors. The database's behaviour is the suite's (test/d1-suite).
 import { expect, it } from "vitest";
-import type { D1Answer, D1Query, D1Runner, D1StatementResult } from "../../runner/d1/contract.ts";
+import type { D1Answer, D1Query, D1QueryOptions, D1Runner, D1StatementResult } from "../../runner/d1/contract.ts";
 import { D1Database } from "../../shims/d1.ts";
 
 const META = { served_by: "outpost.db", duration: 0.5, changes: 0, last_row_id: 0, changed_db: false, size_after: 8192, rows_read: 1, rows_written: 0 };
 const result = (columns: string[], rows: D1StatementResult["rows"]): D1StatementResult => ({ columns, rows, meta: META });
 
-/** Records each call's queries and answers with the next of `answers`. */
+/** Records each call's queries (and options) and answers with the next of `answers`. */
 function setup(...answers: D1Answer[]) {
   const calls: D1Query[][] = [];
+  const options: (D1QueryOptions | undefined)[] = [];
   const runner: D1Runner = {
-    query: async (queries) => {
+    query: async (queries, given) => {
       calls.push(queries);
-      return answers.shift() ?? { ok: true, results: queries.map(() => result([], [])), bookmark: "b1" };
+      options.push(given);
+      return answers.shift() ?? { ok: true, results: queries.map(() => result([], [])), bookmark: null };
     },
   };
-  return { db: new D1Database(runner), calls };
+  return { db: new D1Database(runner), calls, options };
 }
 
 it("bind: values go over the wire as SQLite takes them (bytes as bytes, booleans as 1/0, NaN as null)", async () => {
@@ -74,12 +76,13 @@ it("limits: a statement over 100,000 bytes is refused without a call", async () 
   expect(calls).toEqual([]);
 });
 
-it("withSession: keeps the newest bookmark of overlapping answers; the database itself keeps none", async () => {
+it("withSession: asks for bookmarks and keeps the newest of overlapping answers; the database itself asks for none", async () => {
   const answer = (bookmark: string): D1Answer => ({ ok: true, results: [result([], [])], bookmark });
-  const { db } = setup(answer("00000002"), answer("00000001"), answer("00000003"));
+  const { db, options } = setup(answer("00000002"), answer("00000001"));
   const session = db.withSession("  ");
   await Promise.all([session.prepare("SELECT 1").run(), session.prepare("SELECT 2").run()]);
   expect(session.getBookmark()).toBe("00000002");
   await db.prepare("SELECT 3").run();
+  expect(options).toEqual([{ bookmark: true }, { bookmark: true }, {}]);
   expect(session.getBookmark()).toBe("00000002");
 });
