@@ -105,6 +105,9 @@ describe("until databases have owners", () => {
       expect(two.logs()).toContain(
         "D1 is served only by a platform of one workerd process (OUTPOST_PROCESSES=1) until databases have owners; this is a pool of 2 processes",
       );
+      const info = await two.admin("GET", "/v1/d1/databases/d1x");
+      expect(info.status).toBe(503);
+      expect(info.body.error.message).toMatch(/^D1 is served only by a platform of one workerd process \(OUTPOST_PROCESSES=1\)/);
       expect(two.logs()).not.toMatch(/SQLITE_BUSY|exited \(code/);
     } finally {
       await two.stop();
