@@ -5,6 +5,7 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod/v4";
 import type { AdminEnv } from "../admin/auth.ts";
+import type { Env } from "../env.ts";
 import { readJsonBody } from "../admin/body.ts";
 import { parse } from "../admin/parse.ts";
 import { TenantSchema } from "../admin/schemas.ts";
@@ -96,13 +97,18 @@ d1.delete("/d1/databases/:database", async (c) => {
       `D1 database ${name} is bound by worker ${row.bound_by}. Deploy ${row.bound_by} without it and delete its older versions, or delete the worker, first.`,
     );
   }
-  // The row is gone, so no binding or route reaches the object again; its tables only take room.
-  if (row.gone)
-    await d1Object(c.env, row.gone)
-      .erase()
-      .catch((error: unknown) => log.error(`D1 database ${name} of ${tenant}: emptying its object failed`, { error: errorText(error) }));
+  if (row.gone) await erase(c.env, row.gone, `D1 database ${name} of ${tenant}`);
   return c.body(null, 204);
 });
+
+/** Empties a deleted database's object. Its row is gone, so nothing reaches the object again: a failure only leaves its tables taking room. */
+async function erase(env: Env, databaseId: string, what: string): Promise<void> {
+  try {
+    await d1Object(env, databaseId).erase();
+  } catch (error) {
+    log.error(`${what}: emptying its object failed`, { error: errorText(error) });
+  }
+}
 
 /**
  * Runs the body's SQL: each statement of it in order, in one transaction, as one call of the

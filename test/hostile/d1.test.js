@@ -3,7 +3,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, workerFile } from "../helpers/platform.js";
+import { isProcessExit } from "../helpers/containment.js";
+import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
 
 /** @type {import("../helpers/platform.js").Platform} */
 let platform;
@@ -153,5 +154,28 @@ describe("bad input changes nothing", () => {
   it("transactions in SQL: BEGIN and SAVEPOINT are refused, so a call cannot hold the database open", async () => {
     expect((await all("alice", "BEGIN")).error).toMatch(/^D1_ERROR: To execute a transaction/);
     expect((await all("alice", "SAVEPOINT s")).error).toMatch(/^D1_ERROR: To execute a transaction/);
+  });
+});
+
+describe("a query that never ends", () => {
+  it("stall: the process is replaced and the querying worker blamed; another tenant's database answers after, its rows kept", async () => {
+    // A 300 ms stall limit keeps the test short.
+    const stalled = await startPlatform({ env: { OUTPOST_PROCESSES: "1", OUTPOST_STALL_MS: "300" } });
+    try {
+      const entry = await workerFile(PROBE);
+      await stalled.deploy("spinner", entry, { tenant: "evil", d1: { DB: { databaseName: "db" } } });
+      await stalled.deploy("steady", entry, { tenant: "good", d1: { DB: { databaseName: "db" } } });
+      const run = async (/** @type {string} */ worker, /** @type {string} */ path, /** @type {object} */ body) =>
+        stalled.fetchWorker(worker, path, { method: "POST", body: JSON.stringify(body) }).catch(() => ({ status: 0, text: "" }));
+      await run("steady", "/exec", { sql: "CREATE TABLE kept (v TEXT);\nINSERT INTO kept VALUES ('before');" });
+      const endless = await run("spinner", "/all", { sql: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c" });
+      expect(endless.text).not.toContain('"ok"');
+      await waitUntil(() => stalled.events().some(isProcessExit), 10_000);
+      const exit = stalled.events().find(isProcessExit);
+      expect(exit).toMatchObject({ kind: "cpu", suspects: ["evil/spinner"] });
+      await waitUntil(async () => JSON.parse((await run("steady", "/all", { sql: "SELECT v FROM kept" })).text || "{}").ok?.[0]?.v === "before", 20_000);
+    } finally {
+      await stalled.stop();
+    }
   });
 });
