@@ -1,6 +1,7 @@
 // D1 (issue targets: a point select by primary key and an insert through the binding ≥ 1.2 ×
 // Miniflare's D1 req/s; p50 added over hello world ≤ 0.5 ms): the same worker on Outpost (one
-// workerd process: one owner per database comes with the ownership layer) and on Miniflare's D1,
+// workerd process, as Miniflare is: with several, a call at a process that does not own the
+// database is forwarded to the one that does, measured in section (r), bench/owners.js) and on Miniflare's D1,
 // both with their SQLite files on disk. It measures and prints; it never judges.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
