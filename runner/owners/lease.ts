@@ -29,7 +29,8 @@ export interface OwnerFacts extends Place {
  */
 export function takeoverRefusal(owner: OwnerFacts, here: Place): string | null {
   if (owner.host !== here.host) return `its owner host ${owner.host} is gone and its data is not in the blob store yet`;
-  if (owner.seat !== here.seat) return `its files are in ${owner.seat} of this host, and no process serves that seat now`;
+  if (owner.seat !== here.seat)
+    return `its files are in ${owner.seat} of this host, whose process does not serve it now (it is down, or its files there are missing or stale)`;
   return null;
 }
 

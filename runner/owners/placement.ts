@@ -35,6 +35,8 @@ const ATTEMPTS = 4;
 const ADOPTION_WAIT_MS = 3000;
 const ADOPTION_POLL_MS = 100;
 let retiring = false;
+/** Objects of this seat it could not adopt (files missing or stale), at the generation tried. */
+const unadoptable = new Map<string, string>();
 
 const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;
 
@@ -189,10 +191,13 @@ async function adoptOrphans(env: Env): Promise<void> {
   const here = thisProcess(env);
   const orphans = await database(env).query(OWNER_SQL.orphans, [here.host, here.seat]);
   for (const orphan of orphans) {
-    if (held.has(keyOf(orphan.kind, orphan.object_id))) continue;
-    await take(env, orphan.kind, orphan.object_id, orphan).catch((error: unknown) =>
-      log.error(`could not adopt ${orphan.kind} ${orphan.object_id}`, { error: errorText(error) }),
-    );
+    const key = keyOf(orphan.kind, orphan.object_id);
+    if (held.has(key) || unadoptable.get(key) === orphan.generation) continue;
+    await take(env, orphan.kind, orphan.object_id, orphan).catch((error: unknown) => {
+      // Said once per generation, not every beat: nothing here changes until the row does.
+      unadoptable.set(key, orphan.generation);
+      log.error(`could not adopt ${orphan.kind} ${orphan.object_id}`, { error: errorText(error) });
+    });
   }
 }
 

@@ -2,10 +2,10 @@
 // runs every call, others forward theirs to it; a killed owner's slot takes over from its own
 // files, a paused one fences itself off, a reload hands databases over, another host forwards.
 import { randomBytes } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, waitUntil } from "../helpers/platform.js";
+import { httpRequest, startPlatform, waitUntil } from "../helpers/platform.js";
 import { ownerCall, ownersDb } from "../helpers/owners.js";
 import { workerdProcesses } from "../helpers/processes.js";
 
@@ -143,9 +143,15 @@ describe("two processes", () => {
     const failures = [];
     const writer = (async () => {
       while (!stop) {
-        const answer = await platform.admin("POST", "/v1/d1/databases/counter/query", { sql: "INSERT INTO hits (via) VALUES ('reload')" });
+        // A connection per write (httpRequest): a pooled one that a retiring process closed would fail
+        // before reaching any runner, which is not what this test asks.
+        const answer = await httpRequest(platform.adminPort, "127.0.0.1", "/v1/d1/databases/counter/query", {
+          method: "POST",
+          headers: { authorization: `Bearer ${platform.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ sql: "INSERT INTO hits (via) VALUES ('reload')" }),
+        });
         if (answer.status === 200) written++;
-        else failures.push(answer.body);
+        else failures.push(answer.text);
       }
     })();
     const pid = Number(readFileSync(join(platform.dataDir, "outpost.pid"), "utf8"));
@@ -183,5 +189,26 @@ describe("two hosts", () => {
     expect((await through("INSERT INTO hits (via) VALUES ('second host')")).status).toBe(200);
     expect(await count()).toBe(total + 1);
     expect((await db.owner(id))?.host).toBe(owner?.host);
+  });
+});
+
+describe("a lost seat", () => {
+  it("a database whose seat lost its files is refused with the reason, never served empty", async () => {
+    const owner = await db.owner(id);
+    await db.close();
+    await platform.stop({ keepData: true });
+    const [host] = readdirSync(join(platform.dataDir, "objects"));
+    rmSync(join(platform.dataDir, "objects", host ?? "", owner?.seat ?? ""), { recursive: true, force: true });
+    platform = await startPlatform({
+      dataDir: platform.dataDir,
+      env: { OUTPOST_PROCESSES: "2", OUTPOST_MASTER_KEY, OUTPOST_OWNER_LEASE_SECONDS: String(LEASE_SECONDS) },
+    });
+    db = ownersDb(await platform.databaseUrl());
+    const answer = await platform.admin("POST", "/v1/d1/databases/counter/query", { sql: "SELECT count(*) AS n FROM hits" });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(
+      /^D1_ERROR: Database unavailable: its files (are missing from this seat|are in slot-\d of this host, whose process does not serve it now)/,
+    );
+    expect(await db.owner(id)).toMatchObject({ generation: owner?.generation, live: false });
   });
 });

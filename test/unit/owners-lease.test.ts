@@ -14,7 +14,9 @@ it("fenceDeadline: counted from the renewal's sending, a fifth of the lease shor
 it("takeoverRefusal: an object's files are taken over only in their own host and seat", () => {
   expect(takeoverRefusal({ ...here, live: false }, here)).toBeNull();
   expect(takeoverRefusal({ host: "h2", seat: "slot-0", live: false }, here)).toBe("its owner host h2 is gone and its data is not in the blob store yet");
-  expect(takeoverRefusal({ host: "h1", seat: "slot-1", live: false }, here)).toBe("its files are in slot-1 of this host, and no process serves that seat now");
+  expect(takeoverRefusal({ host: "h1", seat: "slot-1", live: false }, here)).toBe(
+    "its files are in slot-1 of this host, whose process does not serve it now (it is down, or its files there are missing or stale)",
+  );
 });
 
 it("staleFiles: a seat serves its files only when it recorded a generation since the object came to it", () => {
