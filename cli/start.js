@@ -235,12 +235,13 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
 }
 
 /**
- * Postgres connections a host's processes hold: per process, the Database object's two lanes (4
- * and 2) and its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
+ * Postgres connections a host's processes hold: per pool process, the Database object's two lanes
+ * (4 and 2) and its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection;
+ * the probation process has no Scheduler.
  * @param {number} processes
  */
 export function connectionsNeeded(processes) {
-  return processes * 12;
+  return processes * 12 + 7;
 }
 
 /**
