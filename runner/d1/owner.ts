@@ -3,7 +3,8 @@
 // another, so each database has exactly one writer however many processes and hosts serve it.
 import type { Env } from "../env.ts";
 import { type ObjectInstance, registerKind } from "../owners/kinds.ts";
-import { ObjectUnavailable, callObject } from "../owners/placement.ts";
+import { ObjectUnavailable } from "../owners/errors.ts";
+import { callObject } from "../owners/placement.ts";
 import type { D1Answer, D1ObjectStub, D1Query } from "./contract.ts";
 
 const KIND = "d1";

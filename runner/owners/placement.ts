@@ -16,8 +16,6 @@ import { type Forwarded, type Target, Unreached, forwardCall } from "./wire.ts";
 import { ObjectUnavailable } from "./errors.ts";
 import { randomHex } from "../encoding.ts";
 
-export { ObjectUnavailable };
-
 /** An object this process owns: the generation it holds and until when (its own clock) it may answer. */
 interface Held {
   generation: number;
@@ -29,6 +27,8 @@ const held = new Map<string, Held>();
 /** Owners elsewhere, as last looked up: kept briefly, dropped on "moved" or a failed connection. */
 const known = new Map<string, Target & { until: number }>();
 const KNOWN_MS = 1000;
+/** Owners remembered at most: one entry per object called lately, the oldest forgotten first. */
+const KNOWN_MAX = 10_000;
 /** Lookups and forwards of one call before it gives up (each "moved" answer takes one). */
 const ATTEMPTS = 4;
 /** How long a call waits for another seat of this host to adopt an object it holds the files of (the supervisor ticks every second). */
@@ -95,7 +95,9 @@ async function place(env: Env, kind: string, id: string): Promise<Target | { hel
     const [row] = await database(env).query(OWNER_SQL.owner, [kind, id]);
     if (row?.live && row.boot !== here.boot && row.address) {
       const target = { address: row.address, generation: Number(row.generation), until: Date.now() + KNOWN_MS };
+      known.delete(keyOf(kind, id));
       known.set(keyOf(kind, id), target);
+      if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
       return target;
     }
     const refusal = row ? takeoverRefusal(row, here) : null;
@@ -168,21 +170,29 @@ export async function runForwarded(env: Env, kind: string, id: string, generatio
  */
 async function renewLeases(env: Env): Promise<void> {
   const sentAt = Date.now();
-  for (const [key, hold] of held) if (sentAt >= hold.deadline) dropHold(key, "its lease lapsed before it was renewed");
-  if (held.size === 0) return;
+  const boot = thisProcess(env).boot;
+  const lapsed = [...held].filter(([, hold]) => sentAt >= hold.deadline);
+  // Only these: an object taken while the renewal runs may be missing from what it returns.
+  const renewing = [...held].filter(([, hold]) => sentAt < hold.deadline);
   const lease = env.CONFIG.ownerLeaseSeconds;
-  const rows = await database(env).query(OWNER_SQL.renew, [thisProcess(env).boot, lease]);
+  const rows = renewing.length === 0 ? [] : await database(env).query(OWNER_SQL.renew, [boot, lease]);
   const renewed = new Map(rows.map((row) => [keyOf(row.kind, row.object_id), Number(row.generation)]));
-  for (const [key, hold] of held) {
+  for (const [key, hold] of renewing) {
+    if (held.get(key) !== hold) continue;
     if (renewed.get(key) === hold.generation) hold.deadline = Math.max(hold.deadline, fenceDeadline(sentAt, lease));
-    else dropHold(key, "Postgres no longer names this process its owner");
+    else await letGo(env, key, hold, "Postgres no longer names this process its owner");
   }
+  for (const [key, hold] of lapsed) if (held.get(key) === hold) await letGo(env, key, hold, "its lease lapsed before it was renewed");
 }
 
-function dropHold(key: string, why: string): void {
+/** Stops serving an object whose lease lapsed here; its row is let go, so the next renewal does not keep it unserved. */
+async function letGo(env: Env, key: string, hold: Held, why: string): Promise<void> {
   held.delete(key);
-  const [kind, id] = key.split("\u0000");
+  const [kind = "", id = ""] = key.split("\u0000");
   log.warn(`stopped serving ${kind} ${id}: ${why}`, { kind, object: id });
+  await database(env)
+    .query(OWNER_SQL.releaseOne, [kind, id, thisProcess(env).boot, hold.generation])
+    .catch((error: unknown) => log.error(`could not let go of ${kind} ${id}`, { error: errorText(error) }));
 }
 
 /** Takes the objects whose files are in this seat and that nobody serves (after this seat's process crashed or was replaced). */

@@ -51,6 +51,13 @@ export const OWNER_SQL = {
   /** Lets go of what boot $1 holds (all of it), keeping where the files are. */
   release: sql(`UPDATE object_owners SET boot = NULL, address = NULL, lease_until = NULL, released_generation = generation WHERE boot = $1`),
 
+  /**
+   * Lets go of one object boot $3 held at generation $4 and stopped serving (its lease lapsed
+   * here), so that it is taken again, by this seat's process, rather than renewed unserved.
+   */
+  releaseOne: sql(`UPDATE object_owners SET boot = NULL, address = NULL, lease_until = NULL
+          WHERE kind = $1 AND object_id = $2 AND boot = $3 AND generation = $4::bigint`),
+
   /** The last generation of object ($1, $2) whose owner let go gracefully. */
   released: sql<{ generation: string | null }>(`SELECT released_generation::text AS generation FROM object_owners WHERE kind = $1 AND object_id = $2`),
 
