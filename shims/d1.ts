@@ -39,7 +39,7 @@ export class D1Database {
     return new D1DatabaseSession(this.#runner, given ? given : FIRST_UNCONSTRAINED);
   }
 
-  /** Deprecated by Cloudflare; Miniflare's D1 answers it with this error, and so does Outpost's (`outpost d1 export` takes a copy). */
+  /** Deprecated by Cloudflare; Miniflare's D1 answers it with this error, and so does Outpost's. */
   async dump(): Promise<ArrayBuffer> {
     throw new Error("D1_DUMP_ERROR: Status + 404", { cause: new Error("Status 404") });
   }
@@ -150,10 +150,12 @@ export class D1PreparedStatement {
     return toResult<T>(await this.#one());
   }
 
-  async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[]> {
+  raw<T = unknown[]>(options: { columnNames: true }): Promise<[string[], ...T[]]>;
+  raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
+  async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
     const { columns, rows } = await this.#one();
     const cells = rows.map((row) => row.map(cell)) as T[];
-    return options?.columnNames ? [columns as T, ...cells] : cells;
+    return options?.columnNames ? [columns, ...cells] : cells;
   }
 
   async #one(): Promise<D1StatementResult> {

@@ -27,7 +27,8 @@ const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {
   vault: (stub) => new VaultBinding(stub),
   secretsStore: (stub) => new SecretsStoreSecret(stub),
   queue: makeQueueBinding,
-  d1: makeD1Binding,
+  // Checked against workers-types' D1Database: the shim is the API tenant code is typed against.
+  d1: (stub): D1Database => makeD1Binding(stub),
 };
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;

@@ -24,8 +24,8 @@ export interface D1Query {
   params: D1Value[];
 }
 
-/** `meta` of each statement's result, the fields Miniflare's D1 reports. */
-export interface D1Meta {
+/** `meta` of each statement's result, the fields Miniflare's D1 reports (a type, not an interface: workers-types wants it indexable). */
+export type D1Meta = {
   served_by: string;
   duration: number;
   changes: number;
@@ -34,7 +34,7 @@ export interface D1Meta {
   size_after: number;
   rows_read: number;
   rows_written: number;
-}
+};
 
 /** One statement's result; a BLOB cell is bytes, which the shim turns into an array of numbers as D1 does. */
 export interface D1StatementResult {

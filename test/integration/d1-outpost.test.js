@@ -55,6 +55,20 @@ describe("binding", () => {
     expect(JSON.parse((await platform.fetchWorker("d1two", "/")).text)).toEqual([["via A"]]);
   });
 
+  it("limits: a call of over 32 MiB is refused before it travels, and changes nothing", async () => {
+    const BIG = `export default { async fetch(request, env) {
+      const value = "x".repeat(4 * 1024 * 1024);
+      const insert = env.DB.prepare("INSERT INTO notes (body) VALUES (?)");
+      try { await env.DB.batch(Array.from({ length: 9 }, () => insert.bind(value))); return new Response("stored"); }
+      catch (error) { return new Response(error.message); }
+    } };`;
+    await platform.deploy("d1big", await workerFile(BIG), { d1: { DB: { databaseName: "d1x" } } });
+    expect((await platform.fetchWorker("d1big", "/")).text).toBe(
+      "D1_ERROR: too much SQL in one call: statements and bound values over 33554432 bytes: SQLITE_TOOBIG",
+    );
+    expect(await first("d1x", "SELECT count(*) AS n FROM notes")).toEqual({ result: { n: 1 } });
+  });
+
   it("database_id: recorded with the database", async () => {
     const { body } = await platform.admin("GET", "/v1/d1/databases/d1x");
     expect(body).toMatchObject({ name: "d1x", tenant: "default", database_id: "6f0c4a52-1b1e-4c61-9f43-7b2f1c7b3a10" });
