@@ -1,9 +1,11 @@
-// `outpost d1 create|list|info|delete` and `d1 execute DB --command SQL | --file F [--json]`:
-// wrangler's D1 verbs, each a call to the admin API's D1 routes (docs/admin-api.md).
-import { readFileSync } from "node:fs";
+// `outpost d1 create|list|info|delete`, `d1 execute DB --command SQL | --file F [--json]`,
+// `d1 migrations create|list|apply DB` and `d1 export DB --output F.sql`: wrangler's D1 verbs,
+// each a call to the admin API's D1 routes (docs/admin-api.md).
+import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { callAdmin } from "./admin-client.js";
+import { createMigration, migrationSql, migrationTarget, unapplied } from "./d1-migrations.js";
 
 /**
  * @typedef {object} D1Options
@@ -12,10 +14,16 @@ import { callAdmin } from "./admin-client.js";
  * @property {string} [file]
  * @property {boolean} json
  * @property {boolean} yes
+ * @property {string} [output]
+ * @property {string[]} tables
+ * @property {boolean} noData
+ * @property {boolean} noSchema
  */
 
-const USAGE =
-  "usage: outpost d1 create NAME | d1 list | d1 info NAME | d1 delete NAME [-y] | d1 execute NAME --command SQL | --file F [--json]   [--tenant ID]";
+const USAGE = `usage: outpost d1 create NAME | d1 list | d1 info NAME | d1 delete NAME [-y] | d1 execute NAME --command SQL | --file F [--json]
+       outpost d1 migrations create NAME MESSAGE | d1 migrations list NAME | d1 migrations apply NAME [-y]
+       outpost d1 export NAME --output F.sql [--no-data | --no-schema] [--table T]...   [--tenant ID]
+       --local and --remote are accepted and ignored: there is one platform.`;
 
 /**
  * `outpost d1 …` with wrangler's flag names (`--local`/`--remote` mean nothing here: there is one platform).
@@ -34,10 +42,21 @@ export async function d1Command(args) {
       "skip-confirmation": { type: "boolean" },
       local: { type: "boolean" },
       remote: { type: "boolean" },
+      output: { type: "string" },
+      table: { type: "string", multiple: true },
+      "no-data": { type: "boolean" },
+      "no-schema": { type: "boolean" },
     },
   });
   /** @type {D1Options} */
-  const options = { json: values.json ?? false, yes: Boolean(values.yes || values["skip-confirmation"]) };
+  const options = {
+    json: values.json ?? false,
+    yes: Boolean(values.yes || values["skip-confirmation"]),
+    tables: values.table ?? [],
+    noData: values["no-data"] ?? false,
+    noSchema: values["no-schema"] ?? false,
+  };
+  if (values.output !== undefined) options.output = values.output;
   if (values.tenant !== undefined) options.tenant = values.tenant;
   if (values.command !== undefined) options.command = values.command;
   if (values.file !== undefined) options.file = values.file;
@@ -48,12 +67,14 @@ export async function d1Command(args) {
  * @param {string[]} args
  * @param {D1Options} options
  */
-export async function d1([verb, name], options) {
+export async function d1([verb, name, ...rest], options) {
   if (verb === "list") return list(options);
   if (verb === "create" && name) return create(name, options);
   if (verb === "info" && name) return info(name, options);
   if (verb === "delete" && name) return remove(name, options);
   if (verb === "execute" && name) return execute(name, options);
+  if (verb === "export" && name) return exportDatabase(name, options);
+  if (verb === "migrations" && name && rest[0]) return migrations(name, rest[0], rest.slice(1).join(" "), options);
   throw new Error(USAGE);
 }
 
@@ -109,6 +130,79 @@ async function execute(name, options) {
   const written = results.reduce((/** @type {number} */ sum, /** @type {any} */ r) => sum + r.meta.rows_written, 0);
   console.error(`Executed ${results.length} statement${results.length === 1 ? "" : "s"} on ${name} (${read} rows read, ${written} rows written).`);
   for (const { results: rows } of results) if (rows.length > 0) console.log(table(Object.keys(rows[0]), rows));
+}
+
+/**
+ * `migrations create DB MESSAGE` writes the next file; `list` shows the migrations not applied
+ * yet; `apply` applies them in order, each with its row in one transaction, and stops at the
+ * first that fails (wrangler's wording).
+ * @param {string} verb @param {string} database @param {string} message @param {D1Options} options
+ */
+async function migrations(verb, database, message, options) {
+  const target = migrationTarget(database);
+  if (verb === "create" && message) {
+    const path = createMigration(target.dir, message, new Date());
+    return console.log(`✅ Successfully created Migration '${path.slice(target.dir.length + 1)}'!\n\nThe migration is available for editing here\n${path}`);
+  }
+  if (verb !== "list" && verb !== "apply") throw new Error(USAGE);
+  const query = async (/** @type {string} */ sql) => (await callAdmin("POST", databasePath(target.name, options, "/query"), { sql })).results;
+  const pending = await unapplied(target, query);
+  if (pending.length === 0) return console.log("✅ No migrations to apply!");
+  console.log(
+    `Migrations to be applied:\n${table(
+      ["name"],
+      pending.map((name) => ({ name })),
+    )}`,
+  );
+  if (verb === "list") return;
+  if (!options.yes && process.stdin.isTTY) {
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await prompt.question(
+      `About to apply ${pending.length} migration(s)\nYour database may not be available to serve requests during the migration, continue? [y/N] `,
+    );
+    prompt.close();
+    if (!/^y(es)?$/i.test(answer.trim())) return;
+  }
+  for (const file of pending) {
+    try {
+      await query(migrationSql(target, file));
+    } catch (error) {
+      console.log(`❌ ${file}`);
+      console.error(`Migration ${file} failed with the following errors:`);
+      throw error;
+    }
+    console.log(`✅ ${file}`);
+  }
+}
+
+/**
+ * The database as SQL in --output, written page by page as the export route gives them.
+ * @param {string} name @param {D1Options} options
+ */
+async function exportDatabase(name, options) {
+  if (!options.output) throw new Error("outpost d1 export takes --output FILE.sql");
+  if (options.noData && options.noSchema) throw new Error("You cannot specify both --no-schema and --no-data");
+  if (statSync(options.output, { throwIfNoEntry: false })?.isDirectory()) throw new Error("Please specify a file path for --output, not a directory.");
+  const search = new URLSearchParams(options.tenant ? { tenant: options.tenant } : {});
+  if (options.noData) search.set("no_data", "true");
+  if (options.noSchema) search.set("no_schema", "true");
+  for (const t of options.tables) search.append("table", t);
+  console.log(`🌀 Exporting SQL to ${options.output}...`);
+  const file = openSync(options.output, "w");
+  try {
+    /** @type {string | null} */
+    let cursor = null;
+    do {
+      const page = new URLSearchParams(search);
+      if (cursor !== null) page.set("cursor", cursor);
+      const answer = await callAdmin("GET", `/v1/d1/databases/${encodeURIComponent(name)}/export?${page}`);
+      writeSync(file, answer.sql);
+      cursor = answer.cursor;
+    } while (cursor !== null);
+  } finally {
+    closeSync(file);
+  }
+  console.log("Done!");
 }
 
 /**

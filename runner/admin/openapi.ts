@@ -125,6 +125,13 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/d1/databases/{database}/query": {
     post: { summary: "Run SQL (several statements: one transaction, as batch()); each statement's rows and meta", body: QuerySchema, ok: 200 },
   },
+  "/v1/d1/databases/{database}/export": {
+    get: {
+      summary:
+        "A page of the database as SQL, {sql, cursor}: ?no_data=true, ?no_schema=true, ?table= (repeated); the next page with ?cursor= until cursor is null",
+      ok: 200,
+    },
+  },
   "/v1/workers/{name}/scheduled": {
     get: { summary: "The worker's recent cron runs (?limit=, default 20), newest first, with outcome and attempts", ok: 200 },
     post: { summary: "Run the worker's scheduled() handler now, as a tick claimed once across hosts (retried like any tick)", body: ScheduledSchema, ok: 200 },

@@ -19,6 +19,7 @@ import { DatabaseNameSchema } from "./binding.ts";
 import { D1_ERROR, D1_LIMITS } from "./constants.ts";
 import type { D1Runner, D1StatementResult, D1Value } from "./contract.ts";
 import { d1Object } from "./owner.ts";
+import { type ExportOptions, exportPage, parseCursor } from "./export.ts";
 import { type D1DatabaseRow, D1_SQL } from "./sql.ts";
 import { splitStatements } from "./statements.ts";
 
@@ -120,14 +121,52 @@ d1.post("/d1/databases/:database/query", async (c) => {
   const statements = splitStatements(sql);
   if (statements.length === 0) throw new PlatformError("ERR_BAD_REQUEST", 400, `${D1_ERROR}: No SQL statements detected.`);
   if (params.length > 0 && statements.length > 1) throw new PlatformError("ERR_BAD_REQUEST", 400, "params bind one statement; this SQL has several.");
-  const props = { tenant: row.tenant, worker: ADMIN_CALLER, binding: ADMIN_CALLER, databaseId: row.id };
-  const runner = adminCalls<D1Runner>(c.env.CONFIG, row.tenant, runnerExports(c.executionCtx as ExecutionContext).D1({ props }));
-  const answer = await runner.query(statements.map((statement) => ({ sql: statement, params })));
+  const answer = await runnerOf(c, row).query(statements.map((statement) => ({ sql: statement, params })));
   if (!answer.ok) {
     const where = statements.length > 1 ? ` (statement ${answer.index + 1}: ${statements[answer.index]?.slice(0, 200)})` : "";
     throw new PlatformError("ERR_BAD_REQUEST", 400, `${D1_ERROR}: ${answer.error}${where}`);
   }
   return c.json({ results: answer.results.map(asRows) });
+});
+
+/** The D1 entrypoint a binding of the database calls, counted as the admin API's calls of its tenant. */
+function runnerOf(c: Context<AdminEnv>, row: D1DatabaseRow): D1Runner {
+  const props = { tenant: row.tenant, worker: ADMIN_CALLER, binding: ADMIN_CALLER, databaseId: row.id };
+  return adminCalls<D1Runner>(c.env.CONFIG, row.tenant, runnerExports(c.executionCtx as ExecutionContext).D1({ props }));
+}
+
+const flag = z.enum(["true", "false"]).transform((value) => value === "true");
+
+export const ExportQuerySchema = z
+  .object({
+    no_data: flag.optional(),
+    no_schema: flag.optional(),
+    cursor: z.string().max(40).optional(),
+  })
+  .refine((query) => !(query.no_data && query.no_schema), "You cannot specify both --no-schema and --no-data");
+
+/**
+ * One page of the database as SQL (runner/d1/export.ts): `{sql, cursor}`; the next page is asked
+ * for with `?cursor=`, the same options and tables (`?table=`, repeated), until `cursor` is null.
+ */
+d1.get("/d1/databases/:database/export", async (c) => {
+  const row = await databaseOf(c);
+  const { no_data = false, no_schema = false, cursor: given } = parse(ExportQuerySchema, c.req.query(), "query");
+  const tables = (c.req.queries("table") ?? []).map((table) => parse(z.string().min(1).max(1000), table, "table"));
+  const cursor = given === undefined ? null : parseCursor(given);
+  if (cursor === null && given !== undefined) throw new PlatformError("ERR_BAD_REQUEST", 400, "cursor is not one this route gave.");
+  const options: ExportOptions = { noData: no_data, noSchema: no_schema, tables };
+  const runner = runnerOf(c, row);
+  const page = await exportPage(
+    async (queries) => {
+      const answer = await runner.query(queries);
+      if (!answer.ok) throw new PlatformError("ERR_BAD_REQUEST", 400, `${D1_ERROR}: ${answer.error}`);
+      return answer.results;
+    },
+    options,
+    cursor,
+  );
+  return c.json(page);
 });
 
 /** A statement's result as Cloudflare's API gives it: rows as objects, BLOBs as byte arrays. */
