@@ -1,6 +1,8 @@
 // End to end: `outpost d1` as a user types it, against a real platform, and what it writes read
 // back through a deployed worker's D1 binding (the project deployed from its wrangler.toml).
 import { execFile } from "node:child_process";
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +39,7 @@ END;
 beforeAll(async () => {
   platform = await startPlatform();
   project = await tempProject({
-    "wrangler.toml": `name = "noter"\nmain = "src/index.js"\ncompatibility_date = "2025-01-01"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "notes"\ndatabase_id = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"\n`,
+    "wrangler.toml": `name = "noter"\nmain = "src/index.js"\ncompatibility_date = "2025-01-01"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "notes"\ndatabase_id = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"\nmigrations_dir = "db/migrations"\n`,
     "src/index.js": WORKER,
     "dump.sql": DUMP,
   });
@@ -128,5 +130,51 @@ describe("outpost d1", () => {
     await outpost(["d1", "create", "notes"], acme);
     expect(JSON.parse((await outpost(["d1", "list", "--json"], acme)).stdout)).toEqual([expect.objectContaining({ name: "notes", tenant: "acme" })]);
     expect(JSON.parse((await outpost(["d1", "info", "notes", "--json"], acme)).stdout)).toMatchObject({ tenant: "acme", num_tables: 0 });
+  });
+
+  it("d1 migrations: create numbers files in migrations_dir; apply runs each with its d1_migrations row, stopping at one that fails with nothing of it kept", async () => {
+    const dir = join(project, "db/migrations");
+    expect(await outpostFails(["d1", "migrations", "list", "DB"])).toContain(`No migrations present at ${dir}.`);
+    expect((await outpost(["d1", "migrations", "create", "DB", "create users"])).stdout).toBe(
+      `✅ Successfully created Migration '0001_create_users.sql'!\n\nThe migration is available for editing here\n${join(dir, "0001_create_users.sql")}\n`,
+    );
+    expect(await readFile(join(dir, "0001_create_users.sql"), "utf8")).toMatch(/^-- Migration number: 0001 \t \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    await outpost(["d1", "migrations", "create", "notes", "bad"]);
+    await outpost(["d1", "migrations", "create", "notes", "after"]);
+    expect(await readdir(dir)).toEqual(["0001_create_users.sql", "0002_bad.sql", "0003_after.sql"]);
+    await writeFile(join(dir, "0001_create_users.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO users (name) VALUES ('ada')");
+    await writeFile(join(dir, "0002_bad.sql"), "CREATE TABLE more (a);\nINSERT INTO nowhere VALUES (1);\n");
+    await writeFile(join(dir, "0003_after.sql"), "CREATE TABLE later (a);\n");
+
+    expect((await outpost(["d1", "migrations", "list", "DB", "--local"])).stdout).toBe(
+      "Migrations to be applied:\nname\n---------------------\n0001_create_users.sql\n0002_bad.sql\n0003_after.sql\n",
+    );
+    const failed = await outpost(["d1", "migrations", "apply", "DB", "--remote"]).catch((/** @type {any} */ error) => error);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/\n✅ 0001_create_users.sql\n❌ 0002_bad.sql\n$/);
+    expect(failed.stderr).toBe(
+      "Migration 0002_bad.sql failed with the following errors:\noutpost: ERR_BAD_REQUEST: D1_ERROR: no such table: nowhere: SQLITE_ERROR (statement 2: INSERT INTO nowhere VALUES (1))\n",
+    );
+    const tables = "SELECT name FROM sqlite_master WHERE name IN ('users', 'more', 'later')";
+    expect(
+      JSON.parse((await outpost(["d1", "execute", "notes", "--command", `${tables}; SELECT id, name FROM d1_migrations`, "--json"])).stdout).map(
+        (/** @type {any} */ r) => r.results,
+      ),
+    ).toEqual([[{ name: "users" }], [{ id: 1, name: "0001_create_users.sql" }]]);
+
+    await writeFile(join(dir, "0002_bad.sql"), "CREATE TABLE more (a);\n-- ends in a comment");
+    expect((await outpost(["d1", "migrations", "apply", "notes"])).stdout).toBe(
+      "Migrations to be applied:\nname\n--------------\n0002_bad.sql\n0003_after.sql\n✅ 0002_bad.sql\n✅ 0003_after.sql\n",
+    );
+    expect((await outpost(["d1", "migrations", "list", "DB"])).stdout).toBe("✅ No migrations to apply!\n");
+    expect((await outpost(["d1", "migrations", "apply", "DB"])).stdout).toBe("✅ No migrations to apply!\n");
+    const applied = JSON.parse((await outpost(["d1", "execute", "notes", "--command", "SELECT * FROM d1_migrations ORDER BY id", "--json"])).stdout)[0].results;
+    expect(applied.map((/** @type {any} */ row) => [row.id, row.name])).toEqual([
+      [1, "0001_create_users.sql"],
+      [2, "0002_bad.sql"],
+      [3, "0003_after.sql"],
+    ]);
+    expect(applied[0].applied_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(await outpostFails(["d1", "migrations", "create", "DB"])).toContain("usage: outpost d1");
   });
 });
