@@ -21,5 +21,8 @@ export const D1_LIMITS = {
 /** D1's prefix of errors from the database (SQLite's, its limits'): "D1_ERROR: no such table: t: SQLITE_ERROR". */
 export const D1_ERROR = "D1_ERROR";
 
+/** D1's error for a write to a database at its maximum size, here its tenant's d1_bytes quota. */
+export const DATABASE_FULL = "Exceeded maximum DB size";
+
 /** `meta.served_by` of every result (Miniflare says "miniflare.db"). */
 export const SERVED_BY = "outpost.db";

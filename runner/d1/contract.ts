@@ -58,6 +58,12 @@ export type D1Answer = { ok: true; results: D1StatementResult[]; bookmark: strin
  */
 export interface D1QueryOptions {
   bookmark?: boolean;
+  /**
+   * The size in bytes the call may leave the database at (its tenant's d1_bytes quota less its
+   * other databases, runner/d1/size.ts): a call that grows it past this is refused as D1 refuses
+   * a write to a full database, and changes nothing. Calls that do not grow it always pass.
+   */
+  maxSize?: number;
 }
 
 /**

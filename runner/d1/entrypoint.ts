@@ -4,8 +4,10 @@ import type { Env } from "../env.ts";
 import { argumentParser } from "../errors.ts";
 import { storageStep, tenantFacing } from "../tenant-errors.ts";
 import { D1_ERROR } from "./constants.ts";
-import type { D1Answer, D1Props, D1Runner } from "./contract.ts";
+import { errorText, log } from "../logs/log.ts";
+import type { D1Answer, D1Props, D1QueryOptions, D1Runner } from "./contract.ts";
 import { d1Object } from "./owner.ts";
+import { recordSize, sizeLimit } from "./size.ts";
 import { limitRefusal } from "./validate.ts";
 
 // The trust boundary: shapes are checked here, D1's limits in validate.ts, SQL by the object.
@@ -22,7 +24,18 @@ export class D1 extends WorkerEntrypoint<Env, D1Props> implements D1Runner {
     const { bookmark } = arg(OptionsSchema, options);
     const refusal = limitRefusal(parsed);
     if (refusal) return refusal;
-    return storageStep("D1 database", () => d1Object(this.env, this.ctx.props.databaseId).query(parsed, bookmark ? { bookmark } : {}));
+    const { tenant, databaseId } = this.ctx.props;
+    const maxSize = await sizeLimit(this.env, tenant, databaseId);
+    const asked: D1QueryOptions = { ...(bookmark ? { bookmark } : {}), ...(maxSize === undefined ? {} : { maxSize }) };
+    const answer = await storageStep("D1 database", () => d1Object(this.env, databaseId).query(parsed, asked));
+    const size = answer.ok ? answer.results.at(-1)?.meta.size_after : undefined;
+    if (size !== undefined)
+      this.ctx.waitUntil(
+        recordSize(this.env, tenant, databaseId, size).catch((error: unknown) =>
+          log.warn("could not record a D1 database's size", { tenant, error: errorText(error) }),
+        ),
+      );
+    return answer;
   }
 }
 

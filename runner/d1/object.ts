@@ -6,7 +6,7 @@
 // in a worker service of its own (cli/build.js, cli/workerd-config.js), so it imports nothing
 // that needs the runner's env.
 import { DurableObject } from "cloudflare:workers";
-import { SERVED_BY } from "./constants.ts";
+import { DATABASE_FULL, SERVED_BY } from "./constants.ts";
 import type { D1Answer, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, D1Value } from "./contract.ts";
 
 /** A statement of only whitespace and indented `--` comment lines runs nothing, as in Miniflare's D1. */
@@ -18,12 +18,17 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub {
     if (statements.length === 0) return { ok: false, error: "No SQL statements detected.", index: 0 };
     let running = 0;
     try {
-      const results = this.ctx.storage.transactionSync(() =>
-        statements.map((statement) => {
+      const sizeBefore = this.ctx.storage.sql.databaseSize;
+      const results = this.ctx.storage.transactionSync(() => {
+        const results = statements.map((statement) => {
           running = statement.index;
           return this.#run(statement);
-        }),
-      );
+        });
+        // Inside the transaction, so throwing rolls the call back: a full database changes nothing.
+        const size = this.ctx.storage.sql.databaseSize;
+        if (options.maxSize !== undefined && size > options.maxSize && size > sizeBefore) throw new Error(DATABASE_FULL);
+        return results;
+      });
       return { ok: true, results, bookmark: options.bookmark ? await this.ctx.storage.getCurrentBookmark() : null };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error), index: running };

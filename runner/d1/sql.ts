@@ -45,4 +45,15 @@ export const D1_SQL = {
             bound AS (SELECT worker FROM versions WHERE tenant = $1 AND EXISTS (SELECT 1 FROM jsonb_each_text(bindings->'d1') b WHERE b.value = $2) LIMIT 1),
             gone AS (DELETE FROM d1_databases WHERE id IN (SELECT id FROM target) AND NOT EXISTS (SELECT 1 FROM bound) RETURNING id)
           SELECT EXISTS (SELECT 1 FROM target) AS found, (SELECT worker FROM bound) AS bound_by, (SELECT id::text FROM gone) AS gone`),
+
+  /**
+   * What size.ts needs to bound a database's growth: the tenant's d1_bytes quota (null: none), the
+   * recorded sizes of its other databases together, and this one's ($2).
+   */
+  sizeAllowance: sql<{ quota: string | null; others: string; own: string }>(
+    `SELECT quota_limit($1, 'd1_bytes')::text AS quota, coalesce(sum(size_bytes) FILTER (WHERE id <> $2::uuid), 0)::text AS others,
+            coalesce(max(size_bytes) FILTER (WHERE id = $2::uuid), 0)::text AS own FROM d1_databases WHERE tenant = $1`,
+  ),
+
+  recordSize: "UPDATE d1_databases SET size_bytes = $3 WHERE tenant = $1 AND id = $2::uuid",
 };
