@@ -49,6 +49,8 @@ Usage:
   outpost r2 object delete BUCKET/KEY          R2 objects, as wrangler's r2 object verbs
   outpost d1 list | d1 create NAME | d1 info NAME | d1 delete NAME [-y]   [--tenant ID]   D1 databases
   outpost d1 execute NAME --command SQL | --file F [--json]   run SQL (a file: each statement, one transaction)
+  outpost d1 migrations create|list|apply NAME   wrangler's migrations (migrations_dir of ./wrangler.toml, table d1_migrations)
+  outpost d1 export NAME --output F.sql [--no-data | --no-schema] [--table T]   the database as SQL (--local/--remote ignored)
   outpost vault put NAME | vault list | vault delete NAME   [--tenant ID]   the tenant's vault
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
