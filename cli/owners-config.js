@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import postgres from "postgres";
 
 /**
  * The address peers (other processes, other hosts) reach this host's private sockets at, which
@@ -44,4 +45,23 @@ export async function hostSeats(dataDir) {
   const objectsDir = join(dataDir, "objects", hostId);
   await mkdir(objectsDir, { recursive: true, mode: 0o700 });
   return { hostId, objectsDir };
+}
+
+/**
+ * Lets go of every object this host's processes owned before it started: none of them runs now (the
+ * supervisor takes its workerd processes with it), so their seats' new processes may take the
+ * objects at once instead of after their leases. A stop usually released them already; not when
+ * the embedded Postgres stopped first, or the host was killed.
+ * @param {string} databaseUrl
+ * @param {string} hostId
+ * @returns {Promise<number>} how many objects were let go
+ */
+export async function releaseHostObjects(databaseUrl, hostId) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`UPDATE object_owners SET boot = NULL, address = NULL, lease_until = NULL WHERE host = ${hostId} AND boot IS NOT NULL RETURNING 1`;
+    return rows.length;
+  } finally {
+    await sql.end();
+  }
 }

@@ -368,10 +368,18 @@ export function startPool(options, logger, output) {
     if (proc.answeredAt === null || released.has(proc)) return;
     released.add(proc);
     // A stuck process does not answer: its leases run out instead.
-    const timeout = new Promise((resolve) => setTimeout(() => resolve(null), RELEASE_MS));
-    const answer = await Promise.race([call(proc.port, "POST", "/v1/maintenance/owners/release", options.adminToken).catch(() => null), timeout]);
-    if (!answer || answer.status !== 200)
-      logger.warn(`workerd process ${proc.slot} did not release its objects; they move when their leases run out`, { process: proc.slot });
+    const timeout = new Promise((resolve) => setTimeout(resolve, RELEASE_MS));
+    /** @type {{ status: number, body: string } | string} */
+    const answer = await Promise.race([
+      call(proc.port, "POST", "/v1/maintenance/owners/release", options.adminToken).catch((/** @type {Error} */ error) => error.message),
+      timeout.then(() => `no answer within ${RELEASE_MS} ms`),
+    ]);
+    if (typeof answer === "string" || answer.status !== 200) {
+      const why = typeof answer === "string" ? answer : `${answer.status} ${answer.body.slice(0, 300)}`;
+      // Stopping with the embedded Postgres, which stops on the same signal: the next start lets go of them.
+      if (stopping) logger.info(`workerd process ${proc.slot} did not release its objects; the host's next start does`, { process: proc.slot, why });
+      else logger.warn(`workerd process ${proc.slot} did not release its objects; they move when their leases run out`, { process: proc.slot, why });
+    }
   };
 
   /** @param {Proc} proc */

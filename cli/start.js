@@ -25,7 +25,7 @@ import { invocationLimitsConfig } from "./invocation-limits-config.js";
 import { databaseShareConfig } from "./database-share-config.js";
 import { clientIpConfig } from "./client-ip-config.js";
 import { metricsAddress } from "./metrics-server.js";
-import { hostSeats, ownersConfig } from "./owners-config.js";
+import { hostSeats, ownersConfig, releaseHostObjects } from "./owners-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -145,6 +145,8 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const blobsDir = join(dataDir, "blobs");
   await mkdir(blobsDir, { recursive: true, mode: 0o700 });
   const { hostId, objectsDir } = await hostSeats(dataDir);
+  const released = await releaseHostObjects(databaseUrl, hostId);
+  if (released > 0) log(`let go of ${released} object lease(s) this host's processes held before it started`);
   await mkdir(workDir, { recursive: true, mode: 0o700 });
   const configFile = join(workDir, "config.capnp");
   // Two private ports per process: a reload starts the replacement on the one not in use.

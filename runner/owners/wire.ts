@@ -13,6 +13,8 @@ const TIME_HEADER = "x-outpost-owner-time";
 const SIGNATURE_HEADER = "x-outpost-owner-signature";
 /** A signed call older or newer than this is refused: a recorded one cannot be replayed later. */
 const MAX_AGE_MS = 30_000;
+/** On every answer the runner gives to a forwarded call (serve.ts): the answers workerd gives itself have none. */
+export const ANSWER_HEADER = "x-outpost-owner-answer";
 /** The owner's answer when it does not serve the object at that generation: the caller looks up again. */
 export const MOVED_STATUS = 409;
 
@@ -72,6 +74,12 @@ export async function forwardCall(env: Env, target: Target, call: Omit<OwnerCall
     throw new Unreached(error instanceof Error ? error.message : String(error));
   }
   const text = await response.text();
+  if (!response.headers.has(ANSWER_HEADER)) {
+    // Not the runner's answer but workerd's own: a process that is stopping answers a request on a
+    // kept connection with 503 without running it.
+    if (response.status === 503) return { moved: true, why: `the process at ${target.address} is stopping` };
+    throw new Error(`the process at ${target.address} answered ${response.status}: ${text.slice(0, 500)}`);
+  }
   if (response.status === MOVED_STATUS) return { moved: true, why: text };
   if (response.status === ARRIVED_STATUS)
     throw new ObjectUnavailable(`its owner at ${target.address} did not answer in time; the call may or may not have run`);
