@@ -118,7 +118,7 @@ export function startPool(options, logger, output) {
     // The slot's seat: a replacement (after a crash, a reload) finds the files its predecessor wrote.
     // One per process: workerd's SQLite fails its process when another holds a lock on a file it
     // needs (measured: at every start, two processes opening one directory's metadata).
-    const seat = `slot-${slot}`;
+    const seat = probation ? "probation" : `slot-${slot}`;
     const seatDir = join(options.objectsDir, seat);
     mkdirSync(join(seatDir, "owners"), { recursive: true, mode: 0o700 });
     const address = `${PRIVATE_HOST}:${port}`;

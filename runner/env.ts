@@ -32,7 +32,7 @@ export interface Env {
   V8_QUEUE: Queue;
   /** This process's seat (runner/owners/seat.ts): the disk service `seat`, its directory given per process. */
   SEAT: Fetcher;
-  /** The seat's name (`slot-<n>`) and this process's private address (`host:port`), from the pool. */
+  /** The seat's name (`slot-<n>` or `probation`) and this process's private address (`host:port`), from the pool. */
   SEAT_NAME?: string;
   PRIVATE_ADDRESS?: string;
   /** The D1 databases' objects (runner/d1/object.ts), in the D1 worker service; reached only through d1/owner.ts. */

@@ -4,7 +4,7 @@
 import type { Env } from "../env.ts";
 import { type ObjectInstance, registerKind } from "../owners/kinds.ts";
 import { ObjectUnavailable } from "../owners/errors.ts";
-import { callObject } from "../owners/placement.ts";
+import { callObject, forgetObject } from "../owners/placement.ts";
 import type { D1Answer, D1ObjectStub, D1Query, D1QueryOptions } from "./contract.ts";
 
 const KIND = "d1";
@@ -23,6 +23,10 @@ export function d1Object(env: Env, databaseId: string): D1ObjectStub {
         if (error instanceof ObjectUnavailable) return { ok: false, error: `Database unavailable: ${error.message}.`, index: 0 } satisfies D1Answer;
         throw error;
       }),
-    erase: async () => void (await callObject(env, KIND, databaseId, "erase", [])),
+    // Only a deleted database is erased: its object is forgotten once empty.
+    erase: async () => {
+      await callObject(env, KIND, databaseId, "erase", []);
+      await forgetObject(env, KIND, databaseId);
+    },
   };
 }

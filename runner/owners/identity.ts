@@ -1,5 +1,5 @@
 // Who this process is to its peers: its host (one `outpost start`), its seat (the data directory
-// it writes, one per pool slot, `<data dir>/objects/<host>/slot-<n>`), the private address they
+// it writes, one per pool slot, `<data dir>/objects/<host>/slot-<n>`, and `probation`), the private address they
 // reach it at, and its boot id, random per start: an owner is one process, not a slot.
 import { randomHex } from "../encoding.ts";
 import type { Env } from "../env.ts";

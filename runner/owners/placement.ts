@@ -211,6 +211,16 @@ async function adoptOrphans(env: Env): Promise<void> {
   }
 }
 
+/**
+ * Forgets an object that is gone for good, once its last call has run: its row goes, so no seat
+ * renews or adopts it again. The owner, wherever it is, stops serving it at its next renewal.
+ */
+export async function forgetObject(env: Env, kind: string, id: string): Promise<void> {
+  await database(env).query(OWNER_SQL.forget, [kind, id]);
+  held.delete(keyOf(kind, id));
+  known.delete(keyOf(kind, id));
+}
+
 /** A graceful stop or reload: no new calls here, the running ones finish, then every lease is let go. */
 export async function releaseAll(env: Env, waitMs: number): Promise<number> {
   retiring = true;

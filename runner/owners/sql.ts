@@ -65,6 +65,9 @@ export const OWNER_SQL = {
   orphans: sql<{ kind: string; object_id: string; generation: string; seat_since: string }>(`SELECT kind, object_id, generation::text, seat_since::text
           FROM object_owners WHERE host = $1 AND seat = $2 AND (boot IS NULL OR lease_until <= now()) ORDER BY kind, object_id LIMIT 1000`),
 
+  /** Forgets an object that is gone for good (a deleted D1 database), so no seat adopts it again. */
+  forget: sql(`DELETE FROM object_owners WHERE kind = $1 AND object_id = $2`),
+
   /** The private addresses of processes that own objects now (refused to tenant egress). */
   addresses: sql<{ address: string }>(`SELECT DISTINCT address FROM object_owners WHERE address IS NOT NULL`),
 };

@@ -190,6 +190,14 @@ describe("two hosts", () => {
     expect(await count()).toBe(total + 1);
     expect((await db.owner(id))?.host).toBe(owner?.host);
   });
+  it("delete: a deleted database's object is emptied by its owner and forgotten, so no seat takes it again", async () => {
+    expect((await second.admin("POST", "/v1/d1/databases", { name: "gone" })).status).toBe(201);
+    const goneId = await db.databaseId("gone");
+    expect((await platform.admin("POST", "/v1/d1/databases/gone/query", { sql: "CREATE TABLE t (x)" })).status).toBe(200);
+    expect(await db.owner(goneId)).toMatchObject({ live: true });
+    expect((await second.admin("DELETE", "/v1/d1/databases/gone")).status).toBe(204);
+    expect(await db.owner(goneId)).toBeNull();
+  });
 });
 
 describe("a lost seat", () => {
