@@ -1,11 +1,12 @@
 // `npm run bench`: Outpost side by side with bare workerd and Miniflare on loopback. It
 // measures and prints (and writes .bench/results.json); it never judges, so it never fails
 // on a number. BENCH_SECONDS sets each measured run (default 5), BENCH_LOAD=wrk|autocannon
-// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery,soak,flood,pgkill,logs runs only
+// forces a load generator, BENCH_ONLY=compare,containment,pool,recovery,soak,flood,pgkill,logs,d1,owners runs only
 // the sections named (default: all; "compare" is scenarios (a)–(i)); results.json then holds only
 // those. BENCH_SOAK_SECONDS sets the soak's length (default 300), BENCH_FLOOD_SECONDS each phase of
 // the KV flood (default 30), BENCH_PGKILL_SECONDS the load before and after the Postgres kill (default 10),
-// BENCH_LOGS_SECONDS each run of the logging section (default 3).
+// BENCH_LOGS_SECONDS each run of the logging section (default 3), BENCH_OWNERS_KILLS the owner kills
+// of the D1 owners section (default 3).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,8 @@ import { measureSoak, printSoak } from "./soak.js";
 import { measureKvFlood, printKvFlood } from "./kv-flood.js";
 import { measurePostgresKill, printPostgresKill } from "./postgres-kill.js";
 import { measureLogs, printLogs } from "./logs.js";
+import { measureD1, printD1 } from "./d1.js";
+import { measureOwners, printOwners } from "./owners.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
@@ -32,7 +35,7 @@ const CONNECTIONS = 32;
 const SEQUENTIAL_COUNT = 2000;
 const COMPATIBILITY_DATE = "2026-04-01";
 const RESULTS_FILE = fileURLToPath(new URL("../.bench/results.json", import.meta.url));
-const SECTIONS = ["compare", "containment", "pool", "recovery", "soak", "flood", "pgkill", "logs"];
+const SECTIONS = ["compare", "containment", "pool", "recovery", "soak", "flood", "pgkill", "logs", "d1", "owners"];
 const CONTAINMENT_SECONDS = Number(process.env.BENCH_CONTAINMENT_SECONDS ?? 30);
 const POOL_ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 2);
 const RECOVERY_KILLS = Number(process.env.BENCH_RECOVERY_KILLS ?? 10);
@@ -40,6 +43,7 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 30);
 const PGKILL_SECONDS = Number(process.env.BENCH_PGKILL_SECONDS ?? 10);
 const LOGS_SECONDS = Number(process.env.BENCH_LOGS_SECONDS ?? 3);
+const OWNERS_KILLS = Number(process.env.BENCH_OWNERS_KILLS ?? 3);
 
 const WORKERS = {
   hello: `export default { fetch() { return new Response("hello") } }`,
@@ -203,6 +207,20 @@ async function main() {
     printLogs(logs, fmtMs);
     console.log("");
     results.logs = logs;
+  }
+  if (only.includes("d1")) {
+    console.log(`(q) D1: a point select by primary key and an insert per request, Outpost (one workerd process) vs Miniflare's D1, both on disk`);
+    const d1 = await measureD1(generator, { seconds: SECONDS, sequentialCount: SEQUENTIAL_COUNT }, track, release);
+    printD1(d1, fmtMs);
+    console.log("");
+    results.d1 = d1;
+  }
+  if (only.includes("owners")) {
+    console.log(`(r) D1 owners: a point select at the database's owner vs forwarded from the other process; the owner killed → serving again`);
+    const owners = await measureOwners(OWNERS_KILLS, track, release);
+    printOwners(owners, fmtMs);
+    console.log("");
+    results.owners = owners;
   }
 
   await mkdir(join(RESULTS_FILE, ".."), { recursive: true });

@@ -42,6 +42,7 @@ import { CONFIG_FILES, findWranglerConfig, findWranglerConfigUp, loadWranglerCon
  * @property {string[]} [vaults]
  * @property {Record<string, { secret: string }>} [secretsStore]
  * @property {Record<string, string>} [r2]
+ * @property {Record<string, { databaseName: string, databaseId?: string }>} [d1]
  * @property {import("./wrangler-queues.js").QueuesConfig} [queues]
  * @property {string[]} [crons]
  * @property {{ files: Record<string, { hash: string, size: number }>, htmlHandling?: string | undefined, notFoundHandling?: string | undefined, runWorkerFirst?: boolean | string[] | undefined, hasWorker?: boolean | undefined, redirects?: import("./asset-rules.js").RedirectRule[] | undefined, headers?: import("./asset-rules.js").HeaderRule[] | undefined, binding?: string | undefined }} [assets]
@@ -96,6 +97,12 @@ export async function deployBody(options, progress = NO_PROGRESS) {
   /** @type {<T>(record: Record<string, T>) => Record<string, T>} */
   const unflagged = (record) => Object.fromEntries(Object.entries(record).filter(([binding]) => !flagged.has(binding)));
   const services = unflagged(config?.services ?? {});
+  const d1 = Object.fromEntries(
+    Object.entries(unflagged(config?.d1 ?? {})).map(([binding, { databaseName, databaseId }]) => [
+      binding,
+      databaseId ? { databaseName, databaseId } : { databaseName },
+    ]),
+  );
   const secretsStore = unflagged(config?.secretsStore ?? {});
   const r2 = { ...unflagged(config?.r2 ?? {}), ...r2Flags };
   const vaults = [...new Set([...(config?.vaults ?? []).filter((binding) => !flagged.has(binding)), ...(options.vaults ?? [])])];
@@ -125,6 +132,7 @@ export async function deployBody(options, progress = NO_PROGRESS) {
     ...(routes.length > 0 ? { routes } : {}),
     ...(Object.keys(services).length > 0 ? { services } : {}),
     ...(Object.keys(r2).length > 0 ? { r2 } : {}),
+    ...(Object.keys(d1).length > 0 ? { d1 } : {}),
     ...(config?.assets && assetFiles
       ? {
           assets: defined({

@@ -47,6 +47,10 @@ Usage:
   outpost r2 bucket list | r2 bucket create NAME | r2 bucket delete NAME   [--tenant ID]
   outpost r2 object get BUCKET/KEY [--file F | --pipe] | r2 object put BUCKET/KEY --file F | --pipe [--content-type T]
   outpost r2 object delete BUCKET/KEY          R2 objects, as wrangler's r2 object verbs
+  outpost d1 list | d1 create NAME | d1 info NAME | d1 delete NAME [-y]   [--tenant ID]   D1 databases
+  outpost d1 execute NAME --command SQL | --file F [--json]   run SQL (a file: each statement, one transaction)
+  outpost d1 migrations create|list|apply NAME   wrangler's migrations (migrations_dir of ./wrangler.toml, table d1_migrations)
+  outpost d1 export NAME --output F.sql [--no-data | --no-schema] [--table T]   the database as SQL (--local/--remote ignored)
   outpost vault put NAME | vault list | vault delete NAME   [--tenant ID]   the tenant's vault
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer
@@ -215,6 +219,11 @@ try {
     case "r2": {
       const { r2Command } = await import("./r2.js");
       await r2Command(rest);
+      break;
+    }
+    case "d1": {
+      const { d1Command } = await import("./d1.js");
+      await d1Command(rest);
       break;
     }
     case "usage":

@@ -15,19 +15,25 @@
 // isolates than the operator allows, or grown past the memory limit, is replaced like a reload
 // replaces it. Replacements, reloads included, run one at a time.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import workerd from "workerd";
 import { fdLimitFor, hardFdLimit, withFdLimit } from "./fd-limit.js";
 import { BUDGET_EVERY_MS, overBudget, residentMb } from "./budget.js";
 import { openOutputPipe } from "./output-pipe.js";
+import { privateHost } from "./owners-config.js";
 import { supervisorFds } from "./reuseport.js";
+import { SEAT } from "./workerd-config.js";
 import { HEALTHY_AFTER_MS, PROBE_EVERY_MS, STARTUP_LIMIT_MS, incidentKind, mainThreadCpuMs, restartDelay, stallLimit, suspectsOf } from "./watchdog.js";
 
+/** Where every process's private socket listens (OUTPOST_PRIVATE_HOST): the supervisor's way in, and its peers'. */
+const PRIVATE_HOST = privateHost(process.env);
 /** A replaced process finishes its requests for at most this long (reload, stop). */
 const DRAIN_MS = 30_000;
 const STOP_MS = 5_000;
+/** How long a process that stops on purpose has to let go of its objects (the runner waits up to 5 s for their calls). */
+const RELEASE_MS = 8_000;
 const HEARTBEAT_MS = 1000;
 /**
  * workerd's words when V8 runs out of heap (the process aborts): "V8 fatal error; location =
@@ -56,6 +62,7 @@ const OUT_OF_DESCRIPTORS = /accept: Too many open files/;
  * @property {() => void} beforeFirstStart   runs once, before any process starts
  * @property {(pid: number) => void} afterExit  runs when a process has exited, whatever the reason
  * @property {import("./metrics.js").SupervisorFacts} facts  counts restarts, kills, replacements and incidents for /metrics
+ * @property {string} objectsDir             this host's seats: slot N's process keeps the objects it owns in `slot-N` (runner/owners)
  *
  * @typedef {import("./watchdog.js").Invocation} Invocation
  *
@@ -108,8 +115,15 @@ export function startPool(options, logger, output) {
     const sockets = probation
       ? ["--socket-addr", "public=127.0.0.1:0", "--socket-addr", "admin=127.0.0.1:0"]
       : ["--socket-fd", "public=3", "--socket-fd", "admin=4"];
-    const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=127.0.0.1:${port}`];
-    const env = { ...options.env, OUTPOST_PROCESS_ROLE: probation ? "probation" : "pool" };
+    // The slot's seat: a replacement (after a crash, a reload) finds the files its predecessor wrote.
+    // One per process: workerd's SQLite fails its process when another holds a lock on a file it
+    // needs (measured: at every start, two processes opening one directory's metadata).
+    const seat = probation ? "probation" : `slot-${slot}`;
+    const seatDir = join(options.objectsDir, seat);
+    mkdirSync(join(seatDir, "owners"), { recursive: true, mode: 0o700 });
+    const address = `${PRIVATE_HOST}:${port}`;
+    const args = ["serve", options.configFile, "--experimental", ...sockets, "--socket-addr", `private=${address}`, "--directory-path", `${SEAT}=${seatDir}`];
+    const env = { ...options.env, OUTPOST_PROCESS_ROLE: probation ? "probation" : "pool", OUTPOST_SEAT: seat, OUTPOST_PRIVATE_ADDRESS: address };
     const origin = {
       process: slot,
       onJournal: (/** @type {Record<string, unknown>} */ entry) => journal(proc, entry),
@@ -282,10 +296,13 @@ export function startPool(options, logger, output) {
   // call starts each process's scheduler (runner/scheduler/scheduler.ts: queue delivery, cron timers),
   // and again within a second after a restart. The probation process runs no scheduler: pool processes
   // forward it the queue batches and cron attempts of workers on probation (runner/dispatch/probation.ts).
+  // Each process, the probation one included, also renews its object leases and adopts its seat's
+  // orphans (runner/owners) on this beat.
   const heartbeat = () => {
     for (const proc of slots) {
-      if (!proc || proc.answeredAt === null || proc.retiring || proc.slot === probationSlot) continue;
-      call(proc.port, "POST", "/v1/maintenance/tick", options.adminToken).catch(() => {});
+      if (!proc || proc.answeredAt === null || proc.retiring) continue;
+      call(proc.port, "POST", "/v1/maintenance/owners", options.adminToken).catch(() => {});
+      if (proc.slot !== probationSlot) call(proc.port, "POST", "/v1/maintenance/tick", options.adminToken).catch(() => {});
     }
   };
 
@@ -340,8 +357,34 @@ export function startPool(options, logger, output) {
   const beater = setInterval(heartbeat, HEARTBEAT_MS);
   const budgeter = setInterval(checkBudgets, BUDGET_EVERY_MS);
 
+  /** @type {WeakSet<Proc>} */
+  const released = new WeakSet();
+  /**
+   * A process that stops on purpose first lets go of the objects it owns (runner/owners), so that
+   * its slot's next process, or another, takes them at once instead of after their lease.
+   * @param {Proc} proc
+   */
+  const release = async (proc) => {
+    if (proc.answeredAt === null || released.has(proc)) return;
+    released.add(proc);
+    // A stuck process does not answer: its leases run out instead.
+    const timeout = new Promise((resolve) => setTimeout(resolve, RELEASE_MS));
+    /** @type {{ status: number, body: string } | string} */
+    const answer = await Promise.race([
+      call(proc.port, "POST", "/v1/maintenance/owners/release", options.adminToken).catch((/** @type {Error} */ error) => error.message),
+      timeout.then(() => `no answer within ${RELEASE_MS} ms`),
+    ]);
+    if (typeof answer === "string" || answer.status !== 200) {
+      const why = typeof answer === "string" ? answer : `${answer.status} ${answer.body.slice(0, 300)}`;
+      // Stopping with the embedded Postgres, which stops on the same signal: the next start lets go of them.
+      if (stopping) logger.info(`workerd process ${proc.slot} did not release its objects; the host's next start does`, { process: proc.slot, why });
+      else logger.warn(`workerd process ${proc.slot} did not release its objects; they move when their leases run out`, { process: proc.slot, why });
+    }
+  };
+
   /** @param {Proc} proc */
   const retire = async (proc) => {
+    await release(proc);
     proc.retiring = true;
     proc.child.kill("SIGTERM");
     const timer = setTimeout(() => proc.child.kill("SIGKILL"), stopping ? STOP_MS : DRAIN_MS);
@@ -374,7 +417,12 @@ export function startPool(options, logger, output) {
       slots[slot] = old && !old.retiring ? old : stopping ? null : launch(slot, port);
       return false;
     }
-    if (old && !old.retiring) await retire(old);
+    if (old && !old.retiring) {
+      await release(old);
+      // The objects it let go of are the new process's to adopt now rather than at its next beat.
+      call(fresh.port, "POST", "/v1/maintenance/owners", options.adminToken).catch(() => {});
+      await retire(old);
+    }
     logger.info(`${why}: workerd process ${slot} replaced`, { process: slot });
     options.facts.replaced(why);
     return true;
@@ -433,7 +481,7 @@ export function call(port, method, path, token, body) {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(payload ? { "content-type": "application/json" } : {}),
     };
-    const req = request({ host: "127.0.0.1", port, method, path, headers, agent: privateAgent }, (res) => {
+    const req = request({ host: PRIVATE_HOST, port, method, path, headers, agent: privateAgent }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => (text += chunk));

@@ -15,4 +15,6 @@ export const QUOTA_DEFAULTS = {
   tokens: 100,
   deploys_per_minute: 60,
   log_bytes_per_minute: 10 * 1024 ** 2,
+  d1_databases: 100,
+  d1_bytes: 10 * 1024 ** 3,
 };

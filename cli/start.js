@@ -26,6 +26,7 @@ import { invocationLimitsConfig } from "./invocation-limits-config.js";
 import { databaseShareConfig } from "./database-share-config.js";
 import { clientIpConfig } from "./client-ip-config.js";
 import { metricsAddress } from "./metrics-server.js";
+import { hostSeats, ownersConfig, releaseHostObjects } from "./owners-config.js";
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -144,6 +145,9 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const workDir = join(dataDir, "workerd");
   const blobsDir = join(dataDir, "blobs");
   await mkdir(blobsDir, { recursive: true, mode: 0o700 });
+  const { hostId, objectsDir } = await hostSeats(dataDir);
+  const released = await releaseHostObjects(databaseUrl, hostId);
+  if (released > 0) log(`let go of ${released} object lease(s) this host's processes held before it started`);
   await mkdir(workDir, { recursive: true, mode: 0o700 });
   const configFile = join(workDir, "config.capnp");
   // Two private ports per process: a reload starts the replacement on the one not in use.
@@ -154,8 +158,9 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
   const metrics = { port: await freePort(), address: metricsAt };
   const database = new URL(databaseUrl);
   const writeConfig = async () => {
-    const { runner, build } = await buildRunner();
+    const { runner, build, d1 } = await buildRunner();
     await writeFile(join(workDir, "runner.js"), runner);
+    await writeFile(join(workDir, "d1.js"), d1);
     // The config holds the database password: readable by this user only.
     await writeFile(
       configFile,
@@ -188,6 +193,8 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
           ...invocationLimitsConfig(process.env),
           ...databaseShareConfig(process.env),
           ...clientIpConfig(process.env),
+          hostId,
+          ...ownersConfig(process.env),
         },
       }),
       { mode: 0o600 },
@@ -216,6 +223,7 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
       nonce,
       blobsDir,
       metrics,
+      objectsDir,
     },
     env,
   );
@@ -231,12 +239,13 @@ async function prepareAndRun(options, dataDir, cleanup, log) {
 }
 
 /**
- * Postgres connections a host's processes hold: per process, the Database object's two lanes (4
- * and 2) and its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection.
+ * Postgres connections a host's processes hold: per pool process, the Database object's two lanes
+ * (4 and 2) and its LISTEN connection, the Scheduler's delivery pool (4) and its LISTEN connection;
+ * the probation process has no Scheduler.
  * @param {number} processes
  */
 export function connectionsNeeded(processes) {
-  return processes * 12;
+  return processes * 12 + 7;
 }
 
 /**

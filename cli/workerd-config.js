@@ -1,5 +1,12 @@
 // Writes the workerd configuration (Cap'n Proto text) for one Outpost host.
 
+/**
+ * The disk service of this process's seat (runner/owners): the files of the objects it owns (the
+ * D1 databases' SQLite files) and the seat's records. cli/pool.js gives each process its own
+ * directory with `--directory-path seat=PATH`.
+ */
+export const SEAT = "seat";
+
 /** Compatibility date of the runner itself (the newest this workerd supports well). */
 export const RUNNER_COMPATIBILITY_DATE = "2026-04-01";
 
@@ -31,6 +38,11 @@ const config :Workerd.Config = (
     (name = "any-network", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
     # Object bytes of R2 buckets with the embedded (disk) driver.
     (name = "blobs", disk = (path = ${str(host.blobsDir)}, writable = true)),
+    # The D1 databases' objects, and the seat holding their SQLite files (one per database, under a
+    # directory named by the namespace's uniqueKey): each process's own directory, which the pool
+    # gives it with \`--directory-path ${SEAT}=PATH\` (cli/pool.js).
+    (name = "d1", worker = .d1),
+    (name = ${str(SEAT)}, disk = (writable = true)),
   ],
   sockets = [
     (name = "public", address = ${str(host.publicAddress)}, http = (), service = "runner"),
@@ -66,6 +78,7 @@ const runner :Workerd.Worker = (
       scheme = "postgresql",
     )),
     (name = "DATABASE", durableObjectNamespace = "Database"),
+    (name = "D1", durableObjectNamespace = (className = "D1DatabaseObject", serviceName = "d1")),
     (name = "SCHEDULER", durableObjectNamespace = "Scheduler"),
     # workerd's own V8 serializer for "v8" queue message bodies (runner/queue/codec.ts).
     (name = "V8_QUEUE", queue = (name = "runner", entrypoint = "QueueCodec")),
@@ -79,7 +92,11 @@ const runner :Workerd.Worker = (
     (name = "LOG_NONCE", fromEnvironment = "OUTPOST_LOG_NONCE"),
     # Which process this is (the pool sets it per process) and the secret of forwarded requests.
     (name = "PROCESS_ROLE", fromEnvironment = "OUTPOST_PROCESS_ROLE"),
-    (name = "FORWARD_SECRET", fromEnvironment = "OUTPOST_FORWARD_SECRET"),${
+    (name = "FORWARD_SECRET", fromEnvironment = "OUTPOST_FORWARD_SECRET"),
+    # Its seat, the seat's name and the address its peers forward object calls to (runner/owners).
+    (name = "SEAT", service = ${str(SEAT)}),
+    (name = "SEAT_NAME", fromEnvironment = "OUTPOST_SEAT"),
+    (name = "PRIVATE_ADDRESS", fromEnvironment = "OUTPOST_PRIVATE_ADDRESS"),${
       host.runner.s3 ? `\n    (name = "S3_SECRET_ACCESS_KEY", fromEnvironment = "S3_SECRET_ACCESS_KEY"),` : ""
     }
   ],
@@ -88,6 +105,15 @@ const runner :Workerd.Worker = (
     (className = "Scheduler", uniqueKey = "outpost-scheduler", preventEviction = true),
   ],
   durableObjectStorage = (inMemory = void),
+);
+
+# The D1 objects' own worker (runner/d1/object.ts, bundled alone): their storage is on disk with
+# SQL, while the runner's own objects stay in memory (a worker has one durableObjectStorage).
+const d1 :Workerd.Worker = (
+  modules = [(name = "d1.js", esModule = embed "d1.js")],
+  compatibilityDate = ${str(RUNNER_COMPATIBILITY_DATE)},
+  durableObjectNamespaces = [(className = "D1DatabaseObject", uniqueKey = "outpost-d1", enableSql = true)],
+  durableObjectStorage = (localDisk = ${str(SEAT)}),
 );
 `;
 }

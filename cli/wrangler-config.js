@@ -23,6 +23,7 @@ import { readQueuesAndCrons } from "./wrangler-queues.js";
  * @property {string[]} routes               route patterns
  * @property {Record<string, { service: string, entrypoint?: string }>} services
  * @property {Record<string, string>} r2    binding → bucket name
+ * @property {Record<string, D1Database>} d1  binding → D1 database
  * @property {{ directory: string, binding?: string, htmlHandling?: string, notFoundHandling?: string, runWorkerFirst?: boolean | string[] }} [assets]
  * @property {string[]} vaults               binding names given the tenant vault (`[[vaults]]`, an Outpost extension)
  * @property {Record<string, { secret: string }>} secretsStore  binding → vault entry (`[[secrets_store_secrets]]`)
@@ -34,6 +35,13 @@ import { readQueuesAndCrons } from "./wrangler-queues.js";
  * @property {BundleOptions} bundle          how to bundle `main`
  * @property {string[]} warnings            fields read nowhere that Outpost does not know either
  * @property {Record<string, string>} keys   deploy-body path (`kv.STORE`) → the config's key it came from (`kv_namespaces[0].id`)
+ */
+
+/**
+ * @typedef {object} D1Database  one `[[d1_databases]]` entry
+ * @property {string} databaseName    `database_name`, or the binding's name
+ * @property {string} [databaseId]    `database_id`: recorded by the platform, used for nothing
+ * @property {string} migrationsDir   `migrations_dir` (default "migrations"), absolute
  */
 
 /** Looked for in this order, as wrangler does. */
@@ -51,6 +59,7 @@ const SUPPORTED = new Set([
   "route",
   "services",
   "r2_buckets",
+  "d1_databases",
   "assets",
   "queues",
   "triggers",
@@ -148,7 +157,6 @@ const IGNORED = new Set([
  */
 const UNSUPPORTED = new Map(
   /** @type {[string, string[] | "keys" | null][]} */ ([
-    ["d1_databases", null],
     ["durable_objects", ["bindings"]],
     ["hyperdrive", null],
     ["ai", null],
@@ -445,6 +453,21 @@ export function validateWranglerConfig(raw, path, file = basename(path)) {
     keys[`r2.${binding}`] = `r2_buckets[${i}].bucket_name`;
   });
 
+  /** @type {Record<string, D1Database>} */
+  const d1 = {};
+  check.tables(config.d1_databases ?? [], "d1_databases").forEach((entry, i) => {
+    const where = `d1_databases[${i}]`;
+    const binding = check.binding(entry.binding, `${where}.binding`);
+    // Named by `database_name` within the tenant; without one, like a KV namespace without an id,
+    // by the binding's name. `preview_database_id` is for `wrangler dev` only.
+    d1[binding] = defined({
+      databaseName: check.string(entry.database_name, `${where}.database_name`) ?? binding,
+      databaseId: check.string(entry.database_id, `${where}.database_id`),
+      migrationsDir: resolve(dir, check.string(entry.migrations_dir, `${where}.migrations_dir`) ?? "migrations"),
+    });
+    keys[`d1.${binding}`] = where;
+  });
+
   const assetsTable = config.assets === undefined ? undefined : check.table(config.assets, "assets");
   const assetsDirectory = assetsTable && check.required(check.string(assetsTable.directory, "assets.directory"), "assets.directory");
   const assets =
@@ -519,6 +542,7 @@ export function validateWranglerConfig(raw, path, file = basename(path)) {
     routes,
     services,
     r2,
+    d1,
     assets,
     vaults,
     secretsStore,

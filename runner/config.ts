@@ -52,6 +52,12 @@ export interface RunnerConfig {
   databaseTenantConnections: number;
   /** MiB per second one tenant's calls may send to the database per process (OUTPOST_DB_TENANT_MIB_PER_SECOND, default 8). */
   databaseTenantMibPerSecond: number;
+  /** This host's id (`<data dir>/host-id`): the owner of placed objects is a process of one host (runner/owners). */
+  hostId: string;
+  /** Seconds an object's owner holds its lease (OUTPOST_OWNER_LEASE_SECONDS, default 10). */
+  ownerLeaseSeconds: number;
+  /** The address every process's private socket listens on (OUTPOST_PRIVATE_HOST, default 127.0.0.1): its peers reach it there. */
+  privateHost: string;
   /** Stored invocations kept per worker, the newest (OUTPOST_LOG_RETENTION_EVENTS, default 1000). */
   logRetentionEvents: number;
   /** Hours a stored invocation is kept (OUTPOST_LOG_RETENTION_HOURS, default 72). */

@@ -1,5 +1,6 @@
 import type { RunnerConfig } from "./config.ts";
 import type { Database } from "./db/database.ts";
+import type { D1DatabaseObject } from "./d1/object.ts";
 import type { SchedulerRpc } from "./scheduler/status.ts";
 
 export type { RunnerConfig };
@@ -29,4 +30,11 @@ export interface Env {
   SCHEDULER: DurableObjectNamespace<SchedulerRpc>;
   /** A queue binding to the runner's own QueueCodec: workerd's V8 serializer for `v8` bodies. */
   V8_QUEUE: Queue;
+  /** This process's seat (runner/owners/seat.ts): the disk service `seat`, its directory given per process. */
+  SEAT: Fetcher;
+  /** The seat's name (`slot-<n>` or `probation`) and this process's private address (`host:port`), from the pool. */
+  SEAT_NAME?: string;
+  PRIVATE_ADDRESS?: string;
+  /** The D1 databases' objects (runner/d1/object.ts), in the D1 worker service; reached only through d1/owner.ts. */
+  D1: DurableObjectNamespace<D1DatabaseObject>;
 }

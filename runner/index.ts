@@ -12,6 +12,7 @@ import { runForwardedBatch } from "./queue/consume.ts";
 import type { Env } from "./env.ts";
 import { KV_CHANNEL, kvWrites } from "./kv/cache.ts";
 import { KEYS_CHANNEL, keyRotations } from "./vault/signing.ts";
+import { answerOwnerCall } from "./owners/serve.ts";
 
 export { Database } from "./db/database.ts";
 import { Kv as KvServer } from "./kv/entrypoint.ts";
@@ -20,6 +21,7 @@ export { Service } from "./services/entrypoint.ts";
 import { Vault as VaultServer } from "./vault/entrypoint.ts";
 import { R2 as R2Server } from "./r2/entrypoint.ts";
 import { Queue as QueueServer } from "./queue/entrypoint.ts";
+import { D1 as D1Server } from "./d1/entrypoint.ts";
 import { guarded } from "./limits/guard.ts";
 export { QueueCodec } from "./queue/codec.ts";
 // The bindings' RPC servers, each method guarded by the caller's invocation (limits/guard.ts).
@@ -27,6 +29,7 @@ export const Kv = guarded(KvServer);
 export const Vault = guarded(VaultServer);
 export const R2 = guarded(R2Server);
 export const Queue = guarded(QueueServer);
+export const D1 = guarded(D1Server);
 export { Scheduler } from "./scheduler/scheduler.ts";
 export { Assets } from "./assets/entrypoint.ts";
 export { Tail } from "./logs/tail.ts";
@@ -44,6 +47,9 @@ export class Admin extends WorkerEntrypoint<Env> {
     // attempts of workers on probation that other processes forward.
     const arrival = answerArrival(request, this.env);
     if (arrival) return arrival;
+    // Calls forwarded to the owner of an object (a D1 database) by another process or host.
+    const ownerCall = await answerOwnerCall(request, this.env);
+    if (ownerCall) return ownerCall;
     const event = await runForwardedEvent(request, this.env, {
       queue: (payload) => runForwardedBatch(this.env, this.ctx, payload),
       scheduled: (payload) => runForwardedAttempt(this.env, this.ctx, payload),

@@ -16,7 +16,7 @@ import { errorText, log } from "./logs/log.ts";
 import { quotaRefusal } from "./quota/resources.ts";
 import { countedBindingCall } from "./metrics/registry.ts";
 
-export type Store = "database" | "blob store";
+export type Store = "database" | "blob store" | "D1 database";
 
 /** A storage step failed. Never reaches tenant code: tenantFacing() replaces it. */
 export class StorageUnavailable extends Error {
@@ -40,7 +40,8 @@ export const DATABASE_DEADLINE_MS = 10_000;
  * the caller's, not the store's (a body too large, a stream that failed): those pass unchanged.
  * A quota's refusal is the caller's too: it passes as a QuotaExceeded naming the quota
  * (runner/quota/resources.ts), without the driver's prefix.
- * A database step is failed at DATABASE_DEADLINE_MS; a blob store step streams and has none.
+ * A database step is failed at DATABASE_DEADLINE_MS; a blob store step streams and a D1 database
+ * runs the tenant's own SQL, which may take long: they have none.
  */
 export async function storageStep<T>(store: Store, step: () => Promise<T>, tenants: (error: unknown) => boolean = () => false): Promise<T> {
   try {

@@ -5,6 +5,7 @@ import { makeServiceBinding } from "./service.ts";
 import { SecretsStoreSecret, VaultBinding } from "./vault.ts";
 import { makeR2Binding } from "./r2.ts";
 import { makeQueueBinding } from "./queue.ts";
+import { makeD1Binding } from "./d1.ts";
 import { limitNodePbkdf2, limitPbkdf2 } from "./crypto-limits.ts";
 import { cacheAsOnWorkersDev } from "./cache.ts";
 import {
@@ -39,6 +40,8 @@ const BUILDERS: { [K in ShimKind]: (stub: ShimStubs[K]) => unknown } = {
   vault: (stub) => new VaultBinding(stub),
   secretsStore: (stub) => new SecretsStoreSecret(stub),
   queue: makeQueueBinding,
+  // Checked against workers-types' D1Database: the shim is the API tenant code is typed against.
+  d1: (stub): D1Database => makeD1Binding(stub),
 };
 
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace"] as const;

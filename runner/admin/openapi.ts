@@ -7,6 +7,7 @@ import { ScheduledSchema } from "../cron/schemas.ts";
 import { AckSchema, PublishSchema, PullSchema, VisibilitySchema } from "../queue/schemas.ts";
 import { BulkDeleteSchema, BulkPutSchema, NamespaceCreateSchema } from "../kv/admin.ts";
 import { BucketCreateSchema } from "../r2/admin.ts";
+import { DatabaseCreateSchema, QuerySchema } from "../d1/admin.ts";
 
 interface Operation {
   summary: string;
@@ -123,6 +124,24 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     put: { summary: "Write an object: the body (streamed); content-type and the other HTTP metadata headers are kept", ok: 201 },
     delete: { summary: "Delete an object (no error if absent)", ok: 204 },
   },
+  "/v1/d1/databases": {
+    get: { summary: "D1 databases (a tenant token sees its own; ?tenant= for operators)", ok: 200 },
+    post: { summary: "Create a D1 database (?tenant= for operators)", body: DatabaseCreateSchema, ok: 201 },
+  },
+  "/v1/d1/databases/{database}": {
+    get: { summary: "A D1 database: its wrangler database_id, tables and file size", ok: 200 },
+    delete: { summary: "Delete a D1 database and its tables (refused while a stored version binds it)", ok: 204 },
+  },
+  "/v1/d1/databases/{database}/query": {
+    post: { summary: "Run SQL (several statements: one transaction, as batch()); each statement's rows and meta", body: QuerySchema, ok: 200 },
+  },
+  "/v1/d1/databases/{database}/export": {
+    get: {
+      summary:
+        "A page of the database as SQL, {sql, cursor}: ?no_data=true, ?no_schema=true, ?table= (repeated); the next page with ?cursor= until cursor is null",
+      ok: 200,
+    },
+  },
   "/v1/workers/{name}/scheduled": {
     get: { summary: "The worker's recent cron runs (?limit=, default 20), newest first, with outcome and attempts", ok: 200 },
     post: { summary: "Run the worker's scheduled() handler now, as a tick claimed once across hosts (retried like any tick)", body: ScheduledSchema, ok: 200 },
@@ -158,6 +177,12 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/maintenance/metrics": { get: { summary: "This process's own counters as JSON, for the supervisor's /metrics", ok: 200, operator: true } },
   "/v1/maintenance/tick": {
     post: { summary: "Scheduler heartbeat: starts this host's queue delivery and cron timers, reports them", ok: 200, operator: true },
+  },
+  "/v1/maintenance/owners": {
+    post: { summary: "Lease tick: renews this process's object leases when due, adopts its seat's orphans", ok: 200, operator: true },
+  },
+  "/v1/maintenance/owners/release": {
+    post: { summary: "Lets go of this process's object leases before it stops (no new calls served here)", ok: 200, operator: true },
   },
 };
 

@@ -48,7 +48,7 @@ export const DeploySchema = z
       .array(z.string().regex(/^[a-z0-9_]{1,64}$/, "Compatibility flags are lowercase words joined by '_'."))
       .max(64)
       .default([]),
-    /** vars, kv, services, r2, vaults, secretsStore, queues, crons, assets: each kind's own (runner/bindings/registry.ts) */
+    /** vars, kv, services, r2, vaults, secretsStore, queues, crons, assets, d1: each kind's own (runner/bindings/registry.ts) */
     ...BINDING_FIELDS,
     routes: z.array(StoredTextSchema.min(1).max(255)).max(100).default([]),
     message: StoredTextSchema.max(1000).optional(),

@@ -5,6 +5,7 @@ import type { z } from "zod/v4";
 import type { Statement } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { AssetsProps } from "../assets/contract.ts";
+import type { D1Props, D1Runner } from "../d1/contract.ts";
 import type { EgressProps } from "../egress/contract.ts";
 import type { KvBulkRunner, KvProps, KvRunner } from "../kv/contract.ts";
 import type { TailProps, Who } from "../logs/events.ts";
@@ -27,6 +28,7 @@ export interface ShimStubs {
   vault: VaultRunner;
   secretsStore: VaultRunner;
   queue: QueueRunner;
+  d1: D1Runner;
 }
 
 export type ShimKind = keyof ShimStubs;
@@ -44,6 +46,7 @@ export interface RunnerExports {
   Vault: Loopback<VaultProps, WithInvocation<VaultRunner>>;
   Queue: Loopback<QueueProps, WithInvocation<QueueRunner>>;
   Service: Loopback<ServiceProps, WithInvocation<ServiceRunner>>;
+  D1: Loopback<D1Props, WithInvocation<D1Runner>>;
   Assets: Loopback<AssetsProps>;
   Egress: Loopback<EgressProps>;
   Tail: Loopback<TailProps>;

@@ -6,6 +6,7 @@ import type { z } from "zod/v4";
 import type { Statement } from "../db/client.ts";
 import { ASSETS_BINDING } from "../assets/binding.ts";
 import { CRON_TRIGGERS } from "../cron/binding.ts";
+import { D1_BINDING } from "../d1/binding.ts";
 import { KV_BINDING } from "../kv/binding.ts";
 import { QUEUE_BINDING } from "../queue/binding.ts";
 import { R2_BINDING } from "../r2/binding.ts";
@@ -28,6 +29,7 @@ export const BINDINGS = {
   queues: QUEUE_BINDING,
   crons: CRON_TRIGGERS,
   assets: ASSETS_BINDING,
+  d1: D1_BINDING,
 };
 
 type Kinds = typeof BINDINGS;

@@ -100,25 +100,26 @@ async function toProbation(env: Env, what: string, path: string, init: RequestIn
   const port = env.CONFIG.probationPort;
   const secret = env.FORWARD_SECRET;
   if (port === null || !secret) throw new Error("forwarded to probation without a probation process");
-  if (down && !(await backUp(port, secret))) return "its probation process is restarting";
+  const origin = `http://${env.CONFIG.privateHost}:${port}`;
+  if (down && !(await backUp(origin, secret))) return "its probation process is restarting";
   const call = toHex(crypto.getRandomValues(new Uint8Array(16)));
   const boot = seenBoot;
   init.headers.set(FORWARD_SECRET_HEADER, secret);
   init.headers.set(FORWARD_CALL_HEADER, call);
   try {
-    return await fetch(`http://127.0.0.1:${port}${path}`, init);
+    return await fetch(`${origin}${path}`, init);
   } catch (error) {
     // A pooled connection the probation process had just closed (it closes one whose request body
     // its worker did not read) fails a call that never reached it. Such a call is sent again, once,
     // when that same process says it never arrived. Any other call is never sent twice: one that
     // was running when the process died would run again (and an attack would be replayed); calls
     // that come after it wait for the process to be back.
-    const arrival = await arrivalOf(port, secret, call);
+    const arrival = await arrivalOf(origin, secret, call);
     const resend = arrival !== null && arrival.boot === boot && !arrival.arrived && !(init.body instanceof ReadableStream);
     log.warn("a call forwarded to the probation process failed", { error: errorText(error), resent: resend });
     if (resend) {
       try {
-        return await fetch(`http://127.0.0.1:${port}${path}`, init);
+        return await fetch(`${origin}${path}`, init);
       } catch {
         // Told below, as any failure.
       }
@@ -129,16 +130,16 @@ async function toProbation(env: Env, what: string, path: string, init: RequestIn
 }
 
 /** Waits for the probation process to answer again; false if it does not in time. */
-async function backUp(port: number, secret: string): Promise<boolean> {
-  const answer = await arrivalOf(port, secret, "none");
+async function backUp(origin: string, secret: string): Promise<boolean> {
+  const answer = await arrivalOf(origin, secret, "none");
   down = answer === null;
   return answer !== null;
 }
 
 /** Whether a call reached the probation process, and which process answers; null if none answers in time. */
-async function arrivalOf(port: number, secret: string, call: string): Promise<{ boot: string; arrived: boolean } | null> {
+async function arrivalOf(origin: string, secret: string, call: string): Promise<{ boot: string; arrived: boolean } | null> {
   for (let check = 0; check < BACK_CHECKS; check++) {
-    const answer = await fetch(`http://127.0.0.1:${port}${ARRIVALS_PATH}${call}`, { headers: { [FORWARD_SECRET_HEADER]: secret } }).then(
+    const answer = await fetch(`${origin}${ARRIVALS_PATH}${call}`, { headers: { [FORWARD_SECRET_HEADER]: secret } }).then(
       async (response) => (response.ok ? ((await response.json()) as { boot: string; arrived: boolean }) : (await response.body?.cancel(), null)),
       () => null,
     );

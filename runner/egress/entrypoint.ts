@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { egressDecision } from "./policy.ts";
+import { peerAddresses } from "../owners/peers.ts";
 import { type EgressProps, INVOCATION_HEADER } from "./contract.ts";
 import { invocationOf, subrequest } from "../limits/invocations.ts";
 import { flushHits } from "../limits/hits.ts";
@@ -23,7 +24,8 @@ export class Egress extends WorkerEntrypoint<Env, EgressProps> {
     const outbound = new Request(request);
     outbound.headers.delete(INVOCATION_HEADER);
     const url = new URL(outbound.url);
-    const decision = egressDecision(url, this.env.CONFIG.egressAllow, this.env.CONFIG.ownPorts);
+    const peers = await peerAddresses(this.env, this.ctx);
+    const decision = egressDecision(url, this.env.CONFIG.egressAllow, this.env.CONFIG.ownPorts, peers);
     if (!decision.allowed) {
       throw new TypeError(`Outpost egress policy refused fetch to ${url.origin}: ${decision.reason}.`);
     }

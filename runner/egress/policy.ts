@@ -5,7 +5,11 @@
 
 export type EgressDecision = { allowed: true; network: "public" | "any" } | { allowed: false; reason: string };
 
-export function egressDecision(url: URL, allow: readonly string[], ownPorts: readonly number[]): EgressDecision {
+/**
+ * `peers` are the private sockets of the platform's processes on other hosts (`host:port`, from
+ * runner/owners/peers.ts): like this host's own sockets, refused even when allow-listed.
+ */
+export function egressDecision(url: URL, allow: readonly string[], ownPorts: readonly number[], peers: ReadonlySet<string> = new Set()): EgressDecision {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return { allowed: false, reason: `only http and https are allowed, not ${url.protocol}` };
   }
@@ -15,11 +19,15 @@ export function egressDecision(url: URL, allow: readonly string[], ownPorts: rea
     .replace(/\.$/, "")
     .toLowerCase();
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  if (allow.includes(`${host}:${port}`)) return { allowed: true, network: "any" };
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  // The platform's own sockets stay refused when an operator's allow-list names them.
+  const peer = peers.has(`${shownHost}:${port}`);
+  const ownSocket = (isLocalName(host) || parseIPv4(host)?.[0] === 127 || host === "::1") && ownPorts.includes(Number(port));
+  if (allow.includes(`${host}:${port}`) && !peer && !ownSocket) return { allowed: true, network: "any" };
+  if (peer) return { allowed: false, reason: `${shownHost}:${port} is a platform socket (a process's private socket)` };
   if (isLocalName(host) || isNonPublicAddress(host)) {
     const own = ownPorts.includes(Number(port)) ? " (a platform socket)" : "";
-    const shown = host.includes(":") ? `[${host}]` : host;
-    return { allowed: false, reason: `${shown}:${port}${own} is a loopback, private or link-local address` };
+    return { allowed: false, reason: `${shownHost}:${port}${own} is a loopback, private or link-local address` };
   }
   return { allowed: true, network: "public" };
 }

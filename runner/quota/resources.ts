@@ -23,6 +23,8 @@ export const QUOTA_RESOURCES = {
   tokens: { unit: "tokens", status: 403 },
   deploys_per_minute: { unit: "deploys", status: 429 },
   log_bytes_per_minute: { unit: "bytes", status: 429 },
+  d1_databases: { unit: "databases", status: 403 },
+  d1_bytes: { unit: "bytes", status: 413 },
 } as const satisfies Record<string, Resource>;
 
 export type QuotaResource = keyof typeof QUOTA_RESOURCES;

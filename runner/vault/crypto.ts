@@ -53,3 +53,12 @@ async function hkdf(masterKeyBase64: string, salt: Uint8Array, info: string): Pr
   const base = await crypto.subtle.importKey("raw", master, "HKDF", false, ["deriveBits"]);
   return crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info: encoder.encode(info) }, base, 256);
 }
+
+/**
+ * The HMAC key of calls forwarded to an object's owner (runner/owners/wire.ts): every host on one
+ * database derives the same one from OUTPOST_MASTER_KEY, unlike the per-start forward secret.
+ */
+export async function deriveOwnerCallKey(masterKeyBase64: string): Promise<CryptoKey> {
+  const bits = await hkdf(masterKeyBase64, new Uint8Array(0), "outpost owner calls");
+  return crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}

@@ -119,6 +119,16 @@ describe("from a project directory", () => {
     expect((await deployBody({ target: dir, vars: ["AUTH=off"] })).body.services).toEqual({ BILLING: { service: "billing", entrypoint: "Billing" } });
   });
 
+  it("deployBody: D1 databases are sent by name, with database_id when the config has one", async () => {
+    const dir = await tempProject({
+      "wrangler.toml": `name = "w"\nmain = "index.js"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "main"\ndatabase_id = "abc-123"\nmigrations_dir = "sql"\n[[d1_databases]]\nbinding = "LOGS"`,
+      "index.js": HELLO,
+    });
+    const { body } = await deployBody({ target: dir });
+    expect(body.d1).toEqual({ DB: { databaseName: "main", databaseId: "abc-123" }, LOGS: { databaseName: "LOGS" } });
+    expect(Object.keys((await deployBody({ target: dir, vars: ["DB=off", "LOGS=off"] })).body)).not.toContain("d1");
+  });
+
   it("deployBody: [limits] cpu_ms is sent as limits.cpuMs; --cpu-ms overrides it", async () => {
     const dir = await tempProject({ "wrangler.toml": `name = "w"\nmain = "index.js"\n[limits]\ncpu_ms = 50\n`, "index.js": HELLO });
     expect((await deployBody({ target: dir })).body.limits).toEqual({ cpuMs: 50 });
@@ -144,10 +154,10 @@ describe("from a project directory", () => {
 
   it("deployBody: unsupported bindings are refused before anything is bundled", async () => {
     const dir = await tempProject({
-      "wrangler.toml": `name = "w"\nmain = "missing.ts"\n[[d1_databases]]\nbinding = "DB"\ndatabase_id = "d"`,
+      "wrangler.toml": `name = "w"\nmain = "missing.ts"\n[[hyperdrive]]\nbinding = "DB"\nid = "d"`,
     });
     expect(await refusal({ target: dir })).toBe(
-      "wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.",
+      "wrangler.toml uses bindings Outpost does not implement yet: hyperdrive (DB). Remove them or deploy without them.",
     );
   });
 
@@ -201,10 +211,10 @@ describe("the outpost command", () => {
   it("outpost deploy: a refused config is reported before anything is sent", async () => {
     const { code, stderr } = await runCli(
       ["deploy", "project", "--name", "w"],
-      await tempProject({ "project/wrangler.toml": `[[d1_databases]]\nbinding = "DB"\ndatabase_id = "d"` }),
+      await tempProject({ "project/wrangler.toml": `[[hyperdrive]]\nbinding = "DB"\nid = "d"` }),
     );
     expect(code).toBe(1);
-    expect(stderr).toBe("outpost: wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.\n");
+    expect(stderr).toBe("outpost: wrangler.toml uses bindings Outpost does not implement yet: hyperdrive (DB). Remove them or deploy without them.\n");
   });
 
   it("outpost deploy: wrangler's --keep-vars and --compatibility-flags are taken; an unknown option says where the options are", async () => {

@@ -48,6 +48,7 @@ describe("what is read", () => {
       routes: [],
       services: {},
       r2: {},
+      d1: {},
       vaults: [],
       secretsStore: {},
       observability: true,
@@ -147,6 +148,25 @@ describe("what is read", () => {
     `);
     expect(config.r2).toEqual({ FILES: "user-files" });
     expect(refusal(`[[r2_buckets]]\nbinding = "X"`)).toBe("wrangler.toml: r2_buckets[0].bucket_name is missing");
+  });
+
+  it("config: D1 databases by database_name, database_id kept, migrations_dir resolved", () => {
+    const config = read(`
+      [[d1_databases]]
+      binding = "DB"
+      database_name = "prod-db"
+      database_id = "6f0c4a52-1b1e-4c61-9f43-7b2f1c7b3a10"
+      preview_database_id = "ignored"
+      migrations_dir = "db/migrations"
+
+      [[d1_databases]]
+      binding = "CACHE"
+    `);
+    expect(config.d1).toEqual({
+      DB: { databaseName: "prod-db", databaseId: "6f0c4a52-1b1e-4c61-9f43-7b2f1c7b3a10", migrationsDir: "/project/db/migrations" },
+      CACHE: { databaseName: "CACHE", migrationsDir: "/project/migrations" },
+    });
+    expect(refusal(`[[d1_databases]]\ndatabase_name = "x"`)).toMatch(/^wrangler\.toml: d1_databases\[0\]\.binding /);
   });
 
   it("config: vaults and Secrets Store secrets (store_id ignored)", () => {
@@ -310,8 +330,8 @@ describe("fields Outpost does not know", () => {
   });
 
   it("config: a binding Outpost does not implement is still refused among unknown fields", () => {
-    expect(refusal(`name = "w"\nnew_thing = 1\n[[d1_databases]]\nbinding = "DB"\ndatabase_id = "x"`)).toBe(
-      "wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB). Remove them or deploy without them.",
+    expect(refusal(`name = "w"\nnew_thing = 1\n[[hyperdrive]]\nbinding = "DB"\nid = "x"`)).toBe(
+      "wrangler.toml uses bindings Outpost does not implement yet: hyperdrive (DB). Remove them or deploy without them.",
     );
   });
 });
@@ -420,25 +440,21 @@ describe("what is refused", () => {
     expect(
       refusal(`
         name = "w"
-        [[d1_databases]]
+        [[hyperdrive]]
         binding = "DB"
-        database_id = "d"
+        id = "d"
 
         [[workflows]]
         binding = "FLOW"
         name = "flow"
         class_name = "Flow"
       `),
-    ).toBe("wrangler.toml uses bindings Outpost does not implement yet: d1_databases (DB), workflows (FLOW). Remove them or deploy without them.");
+    ).toBe("wrangler.toml uses bindings Outpost does not implement yet: hyperdrive (DB), workflows (FLOW). Remove them or deploy without them.");
   });
 
   it("config: every other Cloudflare binding type is refused in one message", () => {
     expect(
       refusal(`
-        [[d1_databases]]
-        binding = "DB"
-        database_id = "x"
-
         [durable_objects]
         bindings = [{ name = "COUNTER", class_name = "Counter" }]
 
@@ -487,7 +503,7 @@ describe("what is refused", () => {
       `),
     ).toBe(
       "wrangler.toml uses bindings Outpost does not implement yet: " +
-        "d1_databases (DB), durable_objects.bindings (COUNTER), hyperdrive (PG), ai (AI), vectorize (VECTORS), " +
+        "durable_objects.bindings (COUNTER), hyperdrive (PG), ai (AI), vectorize (VECTORS), " +
         "analytics_engine_datasets (EVENTS), browser (BROWSER), mtls_certificates (CERT), send_email (MAIL), dispatch_namespaces (DISPATCHER), " +
         "workflows (FLOW), version_metadata (VERSION), unsafe.bindings (RATE), wasm_modules (LEGACY). " +
         "Remove them or deploy without them.",

@@ -23,7 +23,7 @@ beforeAll(async () => {
   bundle = await bundleWorker(await workerFile(source));
   const queues = { producers: { Q: { queue: "fq" } }, consumers: [{ queue: "fq", type: "http_pull" }] };
   // KV namespace and R2 bucket "app": the data routes' fuzzed names reach a resource that exists.
-  const data = { kv: { KV: "app" }, r2: { BUCKET: "app" } };
+  const data = { kv: { KV: "app" }, r2: { BUCKET: "app" }, d1: { DB: { databaseName: "app" } } };
   expect((await platform.admin("PUT", "/v1/workers/app", { ...bundle, queues, vaults: ["VAULT"], ...data })).status).toBe(201);
   // The route fuzzing may delete "app"; the vault property reads through a worker it never names.
   expect((await platform.admin("PUT", "/v1/workers/vault-reader", { ...bundle, vaults: ["VAULT"] })).status).toBe(201);
@@ -77,7 +77,8 @@ function validBody(path) {
   if (path.endsWith("/visibility")) return { lease_id: "0".repeat(64), visibility_timeout_ms: 1000 };
   if (path === "/v1/maintenance/incidents") return { kind: "crash", process: 0, suspects: [], inFlight: 0 };
   if (path === "/v1/assets/missing") return { hashes: [] };
-  if (path === "/v1/kv/namespaces" || path === "/v1/r2/buckets") return { name: "fuzzed" };
+  if (path === "/v1/kv/namespaces" || path === "/v1/r2/buckets" || path === "/v1/d1/databases") return { name: "fuzzed" };
+  if (path === "/v1/d1/databases/{database}/query") return { sql: "SELECT 1" };
   if (path === "/v1/workers/{name}/secrets") return { secrets: { A: "v" } };
   return {};
 }

@@ -66,9 +66,19 @@ async function encode(value) {
   return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await encode(v)])));
 }
 
-/** The binding method a case names: "KV.put", "B.get", "upload.uploadPart" (on case.upload's key and id)… */
+/**
+ * The binding method a case names: "KV.put", "B.get", "upload.uploadPart" (on case.upload's key
+ * and id)… D1's are a statement's: "DB.all" is env.DB.prepare(sql).bind(...values).all(…), and
+ * "DB.batch" takes [sql, values] pairs; "DB.exec" is the database's own.
+ */
 function target(env, name, upload) {
   const [binding, method] = name.split(".");
+  if (binding === "DB" && method === "batch") return (statements) => env.DB.batch(statements.map(([sql, values]) => env.DB.prepare(sql).bind(...values)));
+  if (binding === "DB" && method !== "exec")
+    return (sql, values, ...rest) =>
+      env.DB.prepare(sql)
+        .bind(...values)
+        [method](...rest);
   if (binding === "upload") {
     const handle = env.B.resumeMultipartUpload(upload.key, upload.uploadId);
     return handle[method].bind(handle);

@@ -5,7 +5,8 @@ declare module "node:assert/strict" {
     equal(actual: unknown, expected: unknown, message?: string): void;
     deepEqual(actual: unknown, expected: unknown, message?: string): void;
     ok(value: unknown, message?: string): asserts value;
-    rejects(promise: Promise<unknown>, expected?: ((error: Error) => boolean) | (new (...args: never[]) => Error), message?: string): Promise<void>;
+    rejects(promise: Promise<unknown>, expected?: ((error: Error) => boolean) | (new (...args: never[]) => Error) | RegExp, message?: string): Promise<void>;
+    throws(run: () => unknown, expected?: { message?: string }, message?: string): void;
   }
   const assert: Assert;
   export default assert;

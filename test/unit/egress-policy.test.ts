@@ -132,3 +132,18 @@ it("egressDecision: the platform's own ports are named in the reason", () => {
 it("egressDecision: a public host on the same port number as a platform socket is public", () => {
   expect(decide("http://example.com:8787/", [], [8787])).toEqual(PUBLIC);
 });
+
+it("egressDecision: a platform socket stays refused when the allow-list names it", () => {
+  expect(decide("http://127.0.0.1:8787/", ["127.0.0.1:8787"], [8787])).toEqual({
+    allowed: false,
+    reason: "127.0.0.1:8787 (a platform socket) is a loopback, private or link-local address",
+  });
+  const peers = new Set(["10.0.0.5:9101"]);
+  for (const allow of [[], ["10.0.0.5:9101"]]) {
+    expect(egressDecision(new URL("http://10.0.0.5:9101/_outpost/owner-call/"), allow, [], peers)).toEqual({
+      allowed: false,
+      reason: "10.0.0.5:9101 is a platform socket (a process's private socket)",
+    });
+  }
+  expect(egressDecision(new URL("http://10.0.0.5:9102/"), ["10.0.0.5:9102"], [], peers)).toEqual({ allowed: true, network: "any" });
+});

@@ -1,0 +1,32 @@
+// Who serves a database. Every call to a database's object goes through d1Object(): the placement
+// layer (runner/owners) runs it in the process that owns the database now, on this host or
+// another, so each database has exactly one writer however many processes and hosts serve it.
+import type { Env } from "../env.ts";
+import { type ObjectInstance, registerKind } from "../owners/kinds.ts";
+import { ObjectUnavailable } from "../owners/errors.ts";
+import { callObject, forgetObject } from "../owners/placement.ts";
+import type { D1Answer, D1ObjectStub, D1Query, D1QueryOptions } from "./contract.ts";
+
+const KIND = "d1";
+
+registerKind(KIND, {
+  methods: ["query", "erase"] satisfies (keyof D1ObjectStub)[],
+  local: (env, id) => env.D1.get(env.D1.idFromName(id)) as unknown as ObjectInstance,
+});
+
+export function d1Object(env: Env, databaseId: string): D1ObjectStub {
+  return {
+    // A database that cannot be served now (its owner's host gone, its files not current here) is
+    // the tenant's to hear about, as D1's error with the reason, not as an internal failure.
+    query: (queries: D1Query[], options: D1QueryOptions = {}) =>
+      (callObject(env, KIND, databaseId, "query", [queries, options]) as Promise<D1Answer>).catch((error: unknown) => {
+        if (error instanceof ObjectUnavailable) return { ok: false, error: `Database unavailable: ${error.message}.`, index: 0 } satisfies D1Answer;
+        throw error;
+      }),
+    // Only a deleted database is erased: its object is forgotten once empty.
+    erase: async () => {
+      await callObject(env, KIND, databaseId, "erase", []);
+      await forgetObject(env, KIND, databaseId);
+    },
+  };
+}

@@ -1,0 +1,255 @@
+// One owner per object, anywhere: every call to a placed object goes through callObject(). The
+// process that holds the object's lease runs the call on its own instance; any other process
+// forwards it to the owner's private address (wire.ts) and the owner checks the generation first.
+// A process takes an object nobody serves when its files are in this process's seat (or it is
+// new), recording the generation in the seat before it serves it. An owner answers no call after
+// its fence deadline (lease.ts): one that failed to renew in time has stopped serving.
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { errorText, log } from "../logs/log.ts";
+import { thisProcess } from "./identity.ts";
+import { kindNamed } from "./kinds.ts";
+import { fenceDeadline, renewEveryMs, staleFiles, takeoverRefusal } from "./lease.ts";
+import { recordGeneration, recordedGeneration } from "./seat.ts";
+import { OWNER_SQL, type OwnerRow } from "./sql.ts";
+import { type Forwarded, type Target, Unreached, forwardCall } from "./wire.ts";
+import { ObjectUnavailable } from "./errors.ts";
+import { randomHex } from "../encoding.ts";
+
+/** An object this process owns: the generation it holds and until when (its own clock) it may answer. */
+interface Held {
+  generation: number;
+  deadline: number;
+  calls: number;
+}
+
+const held = new Map<string, Held>();
+/** Owners elsewhere, as last looked up: kept briefly, dropped on "moved" or a failed connection. */
+const known = new Map<string, Target & { until: number }>();
+const KNOWN_MS = 1000;
+/** Owners remembered at most: one entry per object called lately, the oldest forgotten first. */
+const KNOWN_MAX = 10_000;
+/** Lookups and forwards of one call before it gives up (each "moved" answer takes one). */
+const ATTEMPTS = 4;
+/** How long a call waits for another seat of this host to adopt an object it holds the files of (the supervisor ticks every second). */
+const ADOPTION_WAIT_MS = 3000;
+const ADOPTION_POLL_MS = 100;
+let retiring = false;
+/** Objects of this seat it could not adopt (files missing or stale), at the generation tried. */
+const unadoptable = new Map<string, string>();
+
+const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;
+
+/** Runs `method` of object `id` of `kind` where its owner is. */
+export async function callObject(env: Env, kind: string, id: string, method: string, args: unknown[]): Promise<unknown> {
+  const key = keyOf(kind, id);
+  const call = randomHex();
+  // The owner a send failed to reach: the call is sent again only to that same owner, which runs it
+  // only if it did not arrive the first time (a pooled connection it had closed); anywhere else it
+  // might run twice.
+  let unreached: { target: Target; error: Unreached } | null = null;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const mine = held.get(key);
+    if (mine && Date.now() < mine.deadline) {
+      if (unreached) break;
+      return runHeld(env, kind, id, mine, method, args);
+    }
+    if (mine) held.delete(key); // its lease lapsed here: taken again below, at a new generation
+    const cached = known.get(key);
+    const owner = cached && cached.until > Date.now() ? cached : await place(env, kind, id);
+    if (unreached && ("held" in owner || owner.address !== unreached.target.address || owner.generation !== unreached.target.generation)) break;
+    if ("held" in owner) return runHeld(env, kind, id, owner.held, method, args);
+    let answer: Forwarded;
+    try {
+      answer = await forwardCall(env, owner, { kind, id, call, method, args });
+    } catch (error) {
+      if (!(error instanceof Unreached)) throw error;
+      known.delete(key);
+      if (unreached) break;
+      // An owner that let go gracefully had answered every call it ran (it waits for them, then
+      // releases, then stops): the lost connection was an idle one it closed as it stopped.
+      if ((await releasedGeneration(env, kind, id)) === owner.generation) continue;
+      unreached = { target: owner, error };
+      continue;
+    }
+    if (!answer.moved) return answer.result;
+    if (unreached) break; // not run there now; but it may have run where the first send went
+    known.delete(key);
+  }
+  if (unreached) {
+    throw new ObjectUnavailable(`its owner at ${unreached.target.address} does not answer (${unreached.error.message}); the call may or may not have run`);
+  }
+  throw new ObjectUnavailable("its owner kept moving while the call was sent");
+}
+
+async function releasedGeneration(env: Env, kind: string, id: string): Promise<number | null> {
+  const [row] = await database(env).query(OWNER_SQL.released, [kind, id]);
+  return row?.generation ? Number(row.generation) : null;
+}
+
+/** The object's owner elsewhere, or this process's hold on it (taken now when it may be). */
+async function place(env: Env, kind: string, id: string): Promise<Target | { held: Held }> {
+  const here = thisProcess(env);
+  const waitUntil = Date.now() + ADOPTION_WAIT_MS;
+  for (;;) {
+    const [row] = await database(env).query(OWNER_SQL.owner, [kind, id]);
+    if (row?.live && row.boot !== here.boot && row.address) {
+      const target = { address: row.address, generation: Number(row.generation), until: Date.now() + KNOWN_MS };
+      known.delete(keyOf(kind, id));
+      known.set(keyOf(kind, id), target);
+      if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
+      return target;
+    }
+    const refusal = row ? takeoverRefusal(row, here) : null;
+    if (!refusal && !retiring) {
+      const taken = await take(env, kind, id, row ?? null);
+      if (taken) return { held: taken };
+      continue; // another process came first: look again
+    }
+    // Another process of this host holds the files: it adopts them within a tick (adoptOrphans).
+    const adoptable = row && row.host === here.host && row.seat !== here.seat;
+    if ((!adoptable && !retiring) || Date.now() > waitUntil) throw new ObjectUnavailable(refusal ?? "this process is handing its objects over");
+    await new Promise((resolve) => setTimeout(resolve, ADOPTION_POLL_MS));
+  }
+}
+
+/**
+ * Takes the object (one statement), after checking that this seat's files are current and
+ * recording the generation it will be taken at; null when another process took it first.
+ */
+async function take(env: Env, kind: string, id: string, row: Pick<OwnerRow, "generation" | "seat_since"> | null): Promise<Held | null> {
+  const here = thisProcess(env);
+  const generation = row ? Number(row.generation) : 0;
+  if (row) {
+    const stale = staleFiles(await recordedGeneration(env, kind, id), Number(row.seat_since));
+    if (stale) throw new ObjectUnavailable(`${stale}; its data is not in the blob store yet`);
+  }
+  // Before the lease: a record is never older than the files it speaks for.
+  await recordGeneration(env, kind, id, generation + 1);
+  const lease = env.CONFIG.ownerLeaseSeconds;
+  const sentAt = Date.now();
+  const params = [kind, id, here.host, here.seat, here.address, here.boot, lease];
+  const [taken] = row ? await database(env).query(OWNER_SQL.takeOver, [...params, generation]) : await database(env).query(OWNER_SQL.create, params);
+  if (!taken) return null;
+  const hold: Held = { generation: Number(taken.generation), deadline: fenceDeadline(sentAt, lease), calls: 0 };
+  held.set(keyOf(kind, id), hold);
+  known.delete(keyOf(kind, id));
+  log.info(`took ${kind} ${id} at generation ${hold.generation}`, { kind, object: id, generation: hold.generation, seat: here.seat });
+  return hold;
+}
+
+/** Runs a call on this process's instance, acknowledged only within the fence deadline. */
+async function runHeld(env: Env, kind: string, id: string, hold: Held, method: string, args: unknown[]): Promise<unknown> {
+  const type = kindNamed(kind);
+  if (!type?.methods.includes(method)) throw new Error(`${kind} objects have no method ${method}`);
+  hold.calls++;
+  try {
+    // Called on the stub itself: a stub's property is a remote method, so no .apply() or .call().
+    const result = await type.local(env, id)[method]?.(...(args as never[]));
+    if (Date.now() >= hold.deadline) throw new ObjectUnavailable("its owner's lease ran out while the call ran; it may or may not have taken effect");
+    return result;
+  } finally {
+    hold.calls--;
+  }
+}
+
+/**
+ * A call forwarded here (serve.ts): run when this process serves the object at that generation,
+ * else `moved` and why.
+ */
+export async function runForwarded(env: Env, kind: string, id: string, generation: number, method: string, args: unknown[]): Promise<Forwarded> {
+  const hold = held.get(keyOf(kind, id));
+  if (!hold || hold.generation !== generation) return { moved: true, why: `not the owner of ${kind} ${id} at generation ${generation}` };
+  if (Date.now() >= hold.deadline) return { moved: true, why: `the lease of ${kind} ${id} ran out here` };
+  return { moved: false, result: await runHeld(env, kind, id, hold, method, args) };
+}
+
+/**
+ * Renews every lease this process holds (one statement), counted from when it was sent; what
+ * Postgres no longer gives back, or what lapsed before the renewal went out, is no longer served.
+ */
+async function renewLeases(env: Env): Promise<void> {
+  const sentAt = Date.now();
+  const boot = thisProcess(env).boot;
+  const lapsed = [...held].filter(([, hold]) => sentAt >= hold.deadline);
+  // Only these: an object taken while the renewal runs may be missing from what it returns.
+  const renewing = [...held].filter(([, hold]) => sentAt < hold.deadline);
+  const lease = env.CONFIG.ownerLeaseSeconds;
+  const rows = renewing.length === 0 ? [] : await database(env).query(OWNER_SQL.renew, [boot, lease]);
+  const renewed = new Map(rows.map((row) => [keyOf(row.kind, row.object_id), Number(row.generation)]));
+  for (const [key, hold] of renewing) {
+    if (held.get(key) !== hold) continue;
+    if (renewed.get(key) === hold.generation) hold.deadline = Math.max(hold.deadline, fenceDeadline(sentAt, lease));
+    else await letGo(env, key, hold, "Postgres no longer names this process its owner");
+  }
+  for (const [key, hold] of lapsed) if (held.get(key) === hold) await letGo(env, key, hold, "its lease lapsed before it was renewed");
+}
+
+/** Stops serving an object whose lease lapsed here; its row is let go, so the next renewal does not keep it unserved. */
+async function letGo(env: Env, key: string, hold: Held, why: string): Promise<void> {
+  held.delete(key);
+  const [kind = "", id = ""] = key.split("\u0000");
+  log.warn(`stopped serving ${kind} ${id}: ${why}`, { kind, object: id });
+  await database(env)
+    .query(OWNER_SQL.releaseOne, [kind, id, thisProcess(env).boot, hold.generation])
+    .catch((error: unknown) => log.error(`could not let go of ${kind} ${id}`, { error: errorText(error) }));
+}
+
+/** Takes the objects whose files are in this seat and that nobody serves (after this seat's process crashed or was replaced). */
+async function adoptOrphans(env: Env): Promise<void> {
+  if (retiring) return;
+  const here = thisProcess(env);
+  const orphans = await database(env).query(OWNER_SQL.orphans, [here.host, here.seat]);
+  for (const orphan of orphans) {
+    const key = keyOf(orphan.kind, orphan.object_id);
+    if (held.has(key) || unadoptable.get(key) === orphan.generation) continue;
+    await take(env, orphan.kind, orphan.object_id, orphan).catch((error: unknown) => {
+      // Said once per generation, not every beat: nothing here changes until the row does.
+      unadoptable.set(key, orphan.generation);
+      log.error(`could not adopt ${orphan.kind} ${orphan.object_id}`, { error: errorText(error) });
+    });
+  }
+}
+
+/**
+ * Forgets an object that is gone for good, once its last call has run: its row goes, so no seat
+ * renews or adopts it again. The owner, wherever it is, stops serving it at its next renewal.
+ */
+export async function forgetObject(env: Env, kind: string, id: string): Promise<void> {
+  await database(env).query(OWNER_SQL.forget, [kind, id]);
+  held.delete(keyOf(kind, id));
+  known.delete(keyOf(kind, id));
+}
+
+/** A graceful stop or reload: no new calls here, the running ones finish, then every lease is let go. */
+export async function releaseAll(env: Env, waitMs: number): Promise<number> {
+  retiring = true;
+  const holds = [...held.values()];
+  held.clear();
+  const until = Date.now() + waitMs;
+  while (holds.some((hold) => hold.calls > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  await database(env).query(OWNER_SQL.release, [thisProcess(env).boot]);
+  return holds.length;
+}
+
+let renewedAt = 0;
+/** The supervisor's beat (cli/pool.js), which calls keepLeases. */
+const BEAT_MS = 1000;
+let keeping = false;
+
+/** The supervisor's tick (every second): renews the leases when a third of the lease has passed, and adopts orphans. */
+export async function keepLeases(env: Env): Promise<{ held: number }> {
+  if (keeping) return { held: held.size };
+  keeping = true;
+  try {
+    // Half a beat early rather than a beat late: the beats come about a second apart, not exactly.
+    if (Date.now() - renewedAt >= renewEveryMs(env.CONFIG.ownerLeaseSeconds) - BEAT_MS / 2) {
+      renewedAt = Date.now();
+      await renewLeases(env);
+    }
+    await adoptOrphans(env);
+  } finally {
+    keeping = false;
+  }
+  return { held: held.size };
+}
