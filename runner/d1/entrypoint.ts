@@ -4,7 +4,6 @@ import type { Env } from "../env.ts";
 import { argumentParser } from "../errors.ts";
 import { storageStep, tenantFacing } from "../tenant-errors.ts";
 import { D1_ERROR } from "./constants.ts";
-import { errorText, log } from "../logs/log.ts";
 import type { D1Answer, D1Props, D1QueryOptions, D1Runner } from "./contract.ts";
 import { d1Object } from "./owner.ts";
 import { recordSize, sizeLimit } from "./size.ts";
@@ -25,16 +24,12 @@ export class D1 extends WorkerEntrypoint<Env, D1Props> implements D1Runner {
     const refusal = limitRefusal(parsed);
     if (refusal) return refusal;
     const { tenant, databaseId } = this.ctx.props;
-    const maxSize = await sizeLimit(this.env, tenant, databaseId);
+    const background = (work: Promise<unknown>) => this.ctx.waitUntil(work);
+    const maxSize = await sizeLimit(this.env, tenant, databaseId, background);
     const asked: D1QueryOptions = { ...(bookmark ? { bookmark } : {}), ...(maxSize === undefined ? {} : { maxSize }) };
     const answer = await storageStep("D1 database", () => d1Object(this.env, databaseId).query(parsed, asked));
     const size = answer.ok ? answer.results.at(-1)?.meta.size_after : undefined;
-    if (size !== undefined)
-      this.ctx.waitUntil(
-        recordSize(this.env, tenant, databaseId, size).catch((error: unknown) =>
-          log.warn("could not record a D1 database's size", { tenant, error: errorText(error) }),
-        ),
-      );
+    if (size !== undefined) recordSize(this.env, tenant, databaseId, size, background);
     return answer;
   }
 }

@@ -25,7 +25,7 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub {
           return this.#run(statement);
         });
         // Inside the transaction, so throwing rolls the call back: a full database changes nothing.
-        const size = this.ctx.storage.sql.databaseSize;
+        const size = results.at(-1)?.meta.size_after ?? sizeBefore;
         if (options.maxSize !== undefined && size > options.maxSize && size > sizeBefore) throw new Error(DATABASE_FULL);
         return results;
       });

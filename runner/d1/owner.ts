@@ -5,7 +5,7 @@ import type { Env } from "../env.ts";
 import { type ObjectInstance, registerKind } from "../owners/kinds.ts";
 import { ObjectUnavailable } from "../owners/errors.ts";
 import { callObject, forgetObject } from "../owners/placement.ts";
-import type { D1Answer, D1ObjectStub, D1Query, D1QueryOptions } from "./contract.ts";
+import type { D1Answer, D1ObjectStub } from "./contract.ts";
 
 const KIND = "d1";
 
@@ -18,8 +18,8 @@ export function d1Object(env: Env, databaseId: string): D1ObjectStub {
   return {
     // A database that cannot be served now (its owner's host gone, its files not current here) is
     // the tenant's to hear about, as D1's error with the reason, not as an internal failure.
-    query: (queries: D1Query[], options: D1QueryOptions = {}) =>
-      (callObject(env, KIND, databaseId, "query", [queries, options]) as Promise<D1Answer>).catch((error: unknown) => {
+    query: (...args: Parameters<D1ObjectStub["query"]>) =>
+      (callObject(env, KIND, databaseId, "query", args) as Promise<D1Answer>).catch((error: unknown) => {
         if (error instanceof ObjectUnavailable) return { ok: false, error: `Database unavailable: ${error.message}.`, index: 0 } satisfies D1Answer;
         throw error;
       }),

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import type { AdminEnv } from "../admin/auth.ts";
 import { requireOperator } from "../control/scope.ts";
-import { keepLeases, releaseAll } from "./placement.ts";
+import { keepLeases, releaseAll } from "./keeper.ts";
 
 export const owners = new Hono<AdminEnv>();
 

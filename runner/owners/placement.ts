@@ -6,24 +6,17 @@
 // its fence deadline (lease.ts): one that failed to renew in time has stopped serving.
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { errorText, log } from "../logs/log.ts";
+import { log } from "../logs/log.ts";
 import { thisProcess } from "./identity.ts";
 import { kindNamed } from "./kinds.ts";
-import { fenceDeadline, renewEveryMs, staleFiles, takeoverRefusal } from "./lease.ts";
+import { type Held, held, holds, keyOf } from "./holds.ts";
+import { fenceDeadline, staleFiles, takeoverRefusal } from "./lease.ts";
 import { recordGeneration, recordedGeneration } from "./seat.ts";
 import { OWNER_SQL, type OwnerRow } from "./sql.ts";
 import { type Forwarded, type Target, Unreached, forwardCall } from "./wire.ts";
 import { ObjectUnavailable } from "./errors.ts";
 import { randomHex } from "../encoding.ts";
 
-/** An object this process owns: the generation it holds and until when (its own clock) it may answer. */
-interface Held {
-  generation: number;
-  deadline: number;
-  calls: number;
-}
-
-const held = new Map<string, Held>();
 /** Owners elsewhere, as last looked up: kept briefly, dropped on "moved" or a failed connection. */
 const known = new Map<string, Target & { until: number }>();
 const KNOWN_MS = 1000;
@@ -34,11 +27,6 @@ const ATTEMPTS = 4;
 /** How long a call waits for another seat of this host to adopt an object it holds the files of (the supervisor ticks every second). */
 const ADOPTION_WAIT_MS = 3000;
 const ADOPTION_POLL_MS = 100;
-let retiring = false;
-/** Objects of this seat it could not adopt (files missing or stale), at the generation tried. */
-const unadoptable = new Map<string, string>();
-
-const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;
 
 /** Runs `method` of object `id` of `kind` where its owner is. */
 export async function callObject(env: Env, kind: string, id: string, method: string, args: unknown[]): Promise<unknown> {
@@ -101,14 +89,14 @@ async function place(env: Env, kind: string, id: string): Promise<Target | { hel
       return target;
     }
     const refusal = row ? takeoverRefusal(row, here) : null;
-    if (!refusal && !retiring) {
+    if (!refusal && !holds.retiring) {
       const taken = await take(env, kind, id, row ?? null);
       if (taken) return { held: taken };
       continue; // another process came first: look again
     }
     // Another process of this host holds the files: it adopts them within a tick (adoptOrphans).
     const adoptable = row && row.host === here.host && row.seat !== here.seat;
-    if ((!adoptable && !retiring) || Date.now() > waitUntil) throw new ObjectUnavailable(refusal ?? "this process is handing its objects over");
+    if ((!adoptable && !holds.retiring) || Date.now() > waitUntil) throw new ObjectUnavailable(refusal ?? "this process is handing its objects over");
     await new Promise((resolve) => setTimeout(resolve, ADOPTION_POLL_MS));
   }
 }
@@ -117,7 +105,7 @@ async function place(env: Env, kind: string, id: string): Promise<Target | { hel
  * Takes the object (one statement), after checking that this seat's files are current and
  * recording the generation it will be taken at; null when another process took it first.
  */
-async function take(env: Env, kind: string, id: string, row: Pick<OwnerRow, "generation" | "seat_since"> | null): Promise<Held | null> {
+export async function take(env: Env, kind: string, id: string, row: Pick<OwnerRow, "generation" | "seat_since"> | null): Promise<Held | null> {
   const here = thisProcess(env);
   const generation = row ? Number(row.generation) : 0;
   if (row) {
@@ -165,53 +153,6 @@ export async function runForwarded(env: Env, kind: string, id: string, generatio
 }
 
 /**
- * Renews every lease this process holds (one statement), counted from when it was sent; what
- * Postgres no longer gives back, or what lapsed before the renewal went out, is no longer served.
- */
-async function renewLeases(env: Env): Promise<void> {
-  const sentAt = Date.now();
-  const boot = thisProcess(env).boot;
-  const lapsed = [...held].filter(([, hold]) => sentAt >= hold.deadline);
-  // Only these: an object taken while the renewal runs may be missing from what it returns.
-  const renewing = [...held].filter(([, hold]) => sentAt < hold.deadline);
-  const lease = env.CONFIG.ownerLeaseSeconds;
-  const rows = renewing.length === 0 ? [] : await database(env).query(OWNER_SQL.renew, [boot, lease]);
-  const renewed = new Map(rows.map((row) => [keyOf(row.kind, row.object_id), Number(row.generation)]));
-  for (const [key, hold] of renewing) {
-    if (held.get(key) !== hold) continue;
-    if (renewed.get(key) === hold.generation) hold.deadline = Math.max(hold.deadline, fenceDeadline(sentAt, lease));
-    else await letGo(env, key, hold, "Postgres no longer names this process its owner");
-  }
-  for (const [key, hold] of lapsed) if (held.get(key) === hold) await letGo(env, key, hold, "its lease lapsed before it was renewed");
-}
-
-/** Stops serving an object whose lease lapsed here; its row is let go, so the next renewal does not keep it unserved. */
-async function letGo(env: Env, key: string, hold: Held, why: string): Promise<void> {
-  held.delete(key);
-  const [kind = "", id = ""] = key.split("\u0000");
-  log.warn(`stopped serving ${kind} ${id}: ${why}`, { kind, object: id });
-  await database(env)
-    .query(OWNER_SQL.releaseOne, [kind, id, thisProcess(env).boot, hold.generation])
-    .catch((error: unknown) => log.error(`could not let go of ${kind} ${id}`, { error: errorText(error) }));
-}
-
-/** Takes the objects whose files are in this seat and that nobody serves (after this seat's process crashed or was replaced). */
-async function adoptOrphans(env: Env): Promise<void> {
-  if (retiring) return;
-  const here = thisProcess(env);
-  const orphans = await database(env).query(OWNER_SQL.orphans, [here.host, here.seat]);
-  for (const orphan of orphans) {
-    const key = keyOf(orphan.kind, orphan.object_id);
-    if (held.has(key) || unadoptable.get(key) === orphan.generation) continue;
-    await take(env, orphan.kind, orphan.object_id, orphan).catch((error: unknown) => {
-      // Said once per generation, not every beat: nothing here changes until the row does.
-      unadoptable.set(key, orphan.generation);
-      log.error(`could not adopt ${orphan.kind} ${orphan.object_id}`, { error: errorText(error) });
-    });
-  }
-}
-
-/**
  * Forgets an object that is gone for good, once its last call has run: its row goes, so no seat
  * renews or adopts it again. The owner, wherever it is, stops serving it at its next renewal.
  */
@@ -219,37 +160,4 @@ export async function forgetObject(env: Env, kind: string, id: string): Promise<
   await database(env).query(OWNER_SQL.forget, [kind, id]);
   held.delete(keyOf(kind, id));
   known.delete(keyOf(kind, id));
-}
-
-/** A graceful stop or reload: no new calls here, the running ones finish, then every lease is let go. */
-export async function releaseAll(env: Env, waitMs: number): Promise<number> {
-  retiring = true;
-  const holds = [...held.values()];
-  held.clear();
-  const until = Date.now() + waitMs;
-  while (holds.some((hold) => hold.calls > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
-  await database(env).query(OWNER_SQL.release, [thisProcess(env).boot]);
-  return holds.length;
-}
-
-let renewedAt = 0;
-/** The supervisor's beat (cli/pool.js), which calls keepLeases. */
-const BEAT_MS = 1000;
-let keeping = false;
-
-/** The supervisor's tick (every second): renews the leases when a third of the lease has passed, and adopts orphans. */
-export async function keepLeases(env: Env): Promise<{ held: number }> {
-  if (keeping) return { held: held.size };
-  keeping = true;
-  try {
-    // Half a beat early rather than a beat late: the beats come about a second apart, not exactly.
-    if (Date.now() - renewedAt >= renewEveryMs(env.CONFIG.ownerLeaseSeconds) - BEAT_MS / 2) {
-      renewedAt = Date.now();
-      await renewLeases(env);
-    }
-    await adoptOrphans(env);
-  } finally {
-    keeping = false;
-  }
-  return { held: held.size };
 }

@@ -11,6 +11,8 @@ import { ObjectUnavailable } from "./errors.ts";
 export const OWNER_CALL_PATH = "/_outpost/owner-call/";
 const TIME_HEADER = "x-outpost-owner-time";
 const SIGNATURE_HEADER = "x-outpost-owner-signature";
+/** A call's body at most: a D1 call carries up to 32 MiB, its bytes as base64 a third more. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** A signed call older or newer than this is refused: a recorded one cannot be replayed later. */
 const MAX_AGE_MS = 30_000;
 /** On every answer the runner gives to a forwarded call (serve.ts): the answers workerd gives itself have none. */
@@ -95,6 +97,9 @@ export async function verifiedCall(env: Env, request: Request, url: URL): Promis
   const signature = request.headers.get(SIGNATURE_HEADER) ?? "";
   if (!/^\d{1,16}$/.test(time) || Math.abs(Date.now() - Number(time)) > MAX_AGE_MS) return refused("stale or missing time");
   if (!/^[0-9a-f]{64}$/.test(signature)) return refused("missing signature");
+  // Read whole before the signature can be checked: bounded first (the admin socket answers these paths too).
+  const length = Number(request.headers.get("content-length") ?? NaN);
+  if (!(length <= MAX_BODY_BYTES)) return new Response("a call's body must state its length, at most 64 MiB", { status: 413 });
   const body = await request.text();
   const valid = await crypto.subtle.verify("HMAC", await callKey(env), fromHex(signature), signedText(url.pathname, time, body));
   if (!valid) return refused("bad signature");

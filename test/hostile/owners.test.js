@@ -3,6 +3,7 @@
 // seconds; and no tenant's fetch() reaches a process's private socket, even one the operator's
 // egress allow-list names.
 import { randomBytes } from "node:crypto";
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, workerFile } from "../helpers/platform.js";
 import { ownerCall, ownersDb } from "../helpers/owners.js";
@@ -55,6 +56,25 @@ describe("forwarded calls", () => {
 
   it("owner call: an old one (replayed) or one from the future is refused", async () => {
     for (const time of [Date.now() - 60_000, Date.now() + 60_000]) expect(await call({ time })).toMatchObject({ status: 403, text: "stale or missing time" });
+    expect(await count("alice")).toBe(1);
+  });
+
+  it("owner call: a body over 64 MiB is refused before it is read", async () => {
+    // Only the headers are sent: the answer comes before any of the body.
+    const status = await new Promise((resolve, reject) => {
+      const req = request({
+        host: "127.0.0.1",
+        port: owner.port,
+        method: "POST",
+        path: `/_outpost/owner-call/d1/${ids.alice}/${owner.generation}`,
+        headers: { "x-outpost-owner-time": String(Date.now()), "x-outpost-owner-signature": "0".repeat(64), "content-length": String(65 * 1024 * 1024) },
+        agent: false,
+      });
+      req.on("response", (res) => (resolve(res.statusCode), req.destroy()));
+      req.on("error", reject);
+      req.flushHeaders();
+    });
+    expect(status).toBe(413);
     expect(await count("alice")).toBe(1);
   });
 
