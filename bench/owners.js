@@ -1,16 +1,15 @@
 // D1 ownership (runner/owners): what forwarding a call to a database's owner adds, and how soon a
 // database serves again after its owner is killed. How to read it: on a platform with
 // OUTPOST_PROCESSES=2 and the default 10 s lease, one database; a point select by primary key
-// through the admin API's query route on each process's private port, back to back on one
-// keep-alive connection: at the owner (local) and at the other process (forwarded to the owner over
-// its private socket), the p50 of each and their difference. Then BENCH_OWNERS_KILLS times (default
+// through the admin API's query route on each process's private port, on a keep-alive connection
+// each, one at the owner (local) and one at the other process (forwarded to the owner over its
+// private socket) in turn: the p50 of each and their difference. Then BENCH_OWNERS_KILLS times (default
 // 3): SIGKILL of the owner, and the time until a query through the admin socket answers again
 // (its slot's next process adopts the database once the lease has run out; target: lease + 2 s).
 import { Agent, request } from "node:http";
 import { startPlatform } from "../test/helpers/platform.js";
 import { ownersDb } from "../test/helpers/owners.js";
 import { workerdProcesses } from "../test/helpers/processes.js";
-import { medianMs } from "./load.js";
 
 const SELECTS = 2000;
 const LEASE_SECONDS = 10;
@@ -32,8 +31,7 @@ export async function measureOwners(kills, track, release) {
     const pooled = workerdProcesses(platform.dataDir).filter((proc) => proc.pooled);
     const other = pooled.find((proc) => proc.privatePort !== owner?.port);
     if (!owner || !other) throw new Error("owners bench: no owner, or no second process");
-    const local = await selectP50(owner.port, platform.token);
-    const forwarded = await selectP50(other.privatePort, platform.token);
+    const { local, forwarded } = await selectP50s(owner.port, other.privatePort, platform.token);
     /** @type {number[]} */
     const takeovers = [];
     for (let i = 0; i < kills; i++) {
@@ -65,27 +63,49 @@ export async function measureOwners(kills, track, release) {
   }
 }
 
-/** @param {number} port @param {string} token */
-async function selectP50(port, token) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+/**
+ * The p50 of a point select at each port, the two taken in turn (one at the owner, one forwarded,
+ * and again), so that the machine's other work weighs on both alike.
+ * @param {number} localPort @param {number} forwardedPort @param {string} token
+ */
+async function selectP50s(localPort, forwardedPort, token) {
+  const agents = [localPort, forwardedPort].map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
   const body = JSON.stringify({ sql: "SELECT v FROM t WHERE id = ?", params: [1] });
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  /** @returns {Promise<void>} */
-  const once = () =>
+  /** @param {number} port @param {Agent} agent @returns {Promise<number>} its time in ms */
+  const once = (port, agent) =>
     new Promise((resolve, reject) => {
+      const started = process.hrtime.bigint();
       const req = request({ host: "127.0.0.1", port, method: "POST", path: "/v1/d1/databases/bench/query", agent, headers }, (res) => {
         res.resume();
-        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`query on port ${port} answered ${res.statusCode}`))));
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve(Number(process.hrtime.bigint() - started) / 1e6)
+            : reject(new Error(`query on port ${port} answered ${res.statusCode}`)),
+        );
       });
       req.on("error", reject);
       req.end(body);
     });
+  const [localAgent, forwardedAgent] = /** @type {[Agent, Agent]} */ (agents);
   try {
-    return await medianMs(once, SELECTS);
+    for (let i = 0; i < SELECTS / 5; i++) await Promise.all([once(localPort, localAgent), once(forwardedPort, forwardedAgent)]);
+    /** @type {number[]} */
+    const local = [];
+    /** @type {number[]} */
+    const forwarded = [];
+    for (let i = 0; i < SELECTS; i++) {
+      local.push(await once(localPort, localAgent));
+      forwarded.push(await once(forwardedPort, forwardedAgent));
+    }
+    return { local: median(local), forwarded: median(forwarded) };
   } finally {
-    agent.destroy();
+    for (const agent of agents) agent.destroy();
   }
 }
+
+/** @param {number[]} samples */
+const median = (samples) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)] ?? NaN;
 
 /**
  * @param {Awaited<ReturnType<typeof measureOwners>>} r

@@ -80,6 +80,10 @@ describe("two hosts, one database", () => {
     for (let i = 0; i < 3; i++) expect(await read(second, "/fragile")).toBe("old");
     const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
     try {
+      // The probation processes' listeners start with their first lease beat: wait for all six.
+      const listening = async () =>
+        (await sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND application_name <> 'outpost-scheduler'`)[0]?.n;
+      await waitUntil(async () => (await listening()) === 6, 10_000);
       const killed = await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND application_name <> 'outpost-scheduler'`;
       // One listener per workerd process: two pool processes per host and the probation process,
       // whose Database object the lease beat starts (runner/owners).
