@@ -6,10 +6,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Miniflare } from "miniflare";
-import { freePort } from "../cli/net.js";
 import { httpRequest, startPlatform } from "../test/helpers/platform.js";
 import { load, sequentialP50 } from "./load.js";
+import { startMiniflare } from "./targets.js";
 
 const CONNECTIONS = 32;
 const WARMUP_SECONDS = 1;
@@ -71,7 +70,7 @@ export async function measureD1(generator, { seconds, sequentialCount }, track, 
     );
     await release(platform);
 
-    const miniflare = track(await startMiniflare(join(sources, "miniflare")));
+    const miniflare = track(await startD1Miniflare(join(sources, "miniflare")));
     const theirs = await measureSide(generator, seconds, sequentialCount, { port: miniflare.port, path: "" }, { port: miniflare.port, path: "/hello" });
     await release(miniflare);
     return { outpost, miniflare: theirs, sequentialCount };
@@ -104,27 +103,12 @@ async function measureSide(generator, seconds, count, d1, hello) {
 }
 
 /** Miniflare with the D1 worker at / and hello world at /hello (one worker: Miniflare has no host routing here). @param {string} persist */
-async function startMiniflare(persist) {
+function startD1Miniflare(persist) {
   const script = WORKER.replace(
     "const path = new URL(request.url).pathname;",
     'const path = new URL(request.url).pathname;\n    if (path === "/hello") return new Response("hello");',
   );
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    d1Databases: ["DB"],
-    d1Persist: persist,
-    compatibilityDate: COMPATIBILITY_DATE,
-    host: "127.0.0.1",
-    port: await freePort(),
-  });
-  try {
-    const url = await mf.ready;
-    return { port: Number(url.port), stop: () => mf.dispose() };
-  } catch (error) {
-    await mf.dispose().catch(() => {});
-    throw error;
-  }
+  return startMiniflare(script, COMPATIBILITY_DATE, { d1Databases: ["DB"], d1Persist: persist });
 }
 
 /**

@@ -102,17 +102,18 @@ export async function startBareWorkerdPool(script, compatibilityDate, processes)
 }
 
 /**
- * The worker under Miniflare's API (no wrangler), with an in-memory KV namespace bound as KV.
+ * The worker under Miniflare's API (no wrangler), with an in-memory KV namespace bound as KV and
+ * an R2 bucket as BUCKET, unless `bindings` says otherwise (Miniflare's options).
  * @param {string} script ES module source
  * @param {string} compatibilityDate
+ * @param {Record<string, unknown>} [bindings]
  * @returns {Promise<Target>}
  */
-export async function startMiniflare(script, compatibilityDate) {
+export async function startMiniflare(script, compatibilityDate, bindings = { kvNamespaces: ["KV"], r2Buckets: ["BUCKET"] }) {
   const mf = new Miniflare({
     modules: true,
     script,
-    kvNamespaces: ["KV"],
-    r2Buckets: ["BUCKET"],
+    ...bindings,
     compatibilityDate,
     host: "127.0.0.1",
     port: await freePort(),

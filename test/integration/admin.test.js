@@ -76,7 +76,7 @@ describe("deploy validation", () => {
   });
 
   it("deploy: unknown fields are refused, not ignored", async () => {
-    await refused({ ...good, d1: {} }, 400, "ERR_BAD_REQUEST", 'body: Unrecognized key: "d1"');
+    await refused({ ...good, hyperdrive: {} }, 400, "ERR_BAD_REQUEST", 'body: Unrecognized key: "hyperdrive"');
   });
 
   it("deploy: a module name that climbs out", async () => {
