@@ -101,7 +101,7 @@ async function startOnce(options) {
       if (result.status >= 300) throw new Error(`deploy of ${name} failed: ${JSON.stringify(result.body)}`);
       return result.body;
     },
-    fetchWorker: (worker, path = "/", init = {}) => httpRequest(port, `${worker}.localhost`, path, init),
+    fetchWorker: (worker, path = "/", init = {}) => withPlatformContext(httpRequest(port, `${worker}.localhost`, path, init), () => output),
     logs: () => output,
     events: () => parseLines(output),
     async databaseUrl() {
@@ -179,6 +179,27 @@ export function httpRequest(port, host, path, init = {}) {
     req.on("error", reject);
     req.end(init.body);
   });
+}
+
+/**
+ * `request`, or its network error (a reset, a refused connection) with what the platform printed
+ * about its processes meanwhile: a process killed, restarted or replaced is what resets connections,
+ * and the failing test's message should say so.
+ * @template T
+ * @param {Promise<T>} request
+ * @param {() => string} output
+ * @returns {Promise<T>}
+ */
+async function withPlatformContext(request, output) {
+  try {
+    return await request;
+  } catch (error) {
+    const lines = output()
+      .split("\n")
+      .filter((line) => /workerd process|probation process/.test(line))
+      .slice(-20);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; the platform's process lines:\n${lines.join("\n")}`, { cause: error });
+  }
 }
 
 /**
