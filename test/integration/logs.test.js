@@ -385,3 +385,23 @@ it("a logged response reaches the client as the worker made it: no body (204), a
   const messages = (await stored("shapes")).events.flatMap((/** @type {any} */ e) => e.logs.map((/** @type {any} */ l) => l.message));
   expect(messages.sort()).toEqual(["answering /empty", "answering /large", "answering /small"]);
 });
+
+it("a promise rejected and never handled is stored with its invocation as an exception, after the response", async () => {
+  const source = `export default {
+    fetch(request, env, ctx) {
+      console.log("answering first");
+      // Rejected after the response, with nobody listening: the runtime's unhandledrejection.
+      ctx.waitUntil(new Promise((resolve) => setTimeout(() => { Promise.reject(new TypeError("nobody caught me")); resolve(); }, 50)));
+      return new Response("answered");
+    },
+  };`;
+  await platform.deploy("floating", await workerFile(source), { observability: { enabled: true } });
+  const response = await platform.fetchWorker("floating");
+  expect([response.status, response.text]).toEqual([200, "answered"]);
+  await waitUntil(async () => (await stored("floating")).events.some((/** @type {any} */ e) => e.exceptions.length > 0), 10_000);
+  const events = (await stored("floating")).events;
+  expect(events.flatMap((/** @type {any} */ e) => e.exceptions.map((/** @type {any} */ x) => [x.name, x.message]))).toEqual([
+    ["TypeError", "nobody caught me"],
+  ]);
+  expect(events.flatMap((/** @type {any} */ e) => e.logs.map((/** @type {any} */ l) => l.message))).toEqual(["answering first"]);
+});
