@@ -6,6 +6,12 @@ export interface Held {
   generation: number;
   deadline: number;
   calls: number;
+  /** A call changed the object since its newest copy was taken (snapshots.ts). */
+  changed: boolean;
+  /** When (this process's clock) its newest copy was taken, or it was taken here. */
+  copiedAt: number;
+  /** The copy being taken now, which another waits for. */
+  copying: Promise<void> | null;
 }
 
 export const held = new Map<string, Held>();
