@@ -16,7 +16,10 @@ export interface Held {
 
 export const held = new Map<string, Held>();
 
-/** Set once the process lets go of everything to stop: it takes nothing any more. */
-export const holds = { retiring: false };
+/**
+ * `retiring`: set once the process lets go of everything to stop: it takes nothing any more.
+ * `released`: settles when it has let go (after its final copies).
+ */
+export const holds: { retiring: boolean; released: Promise<void> } = { retiring: false, released: Promise.resolve() };
 
 export const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;

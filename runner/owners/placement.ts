@@ -201,7 +201,12 @@ async function runHeld(env: Env, kind: string, id: string, hold: Held, method: s
  */
 export async function runForwarded(env: Env, kind: string, id: string, generation: number, method: string, args: unknown[]): Promise<Forwarded> {
   const hold = held.get(keyOf(kind, id));
-  if (!hold || hold.generation !== generation) return { moved: true, why: `not the owner of ${kind} ${id} at generation ${generation}` };
+  if (!hold || hold.generation !== generation) {
+    // Letting go, it answers once it has (after its final copies): the caller then finds the object
+    // released, and soon its next owner, rather than this process's row still live.
+    if (holds.retiring) await holds.released;
+    return { moved: true, why: `not the owner of ${kind} ${id} at generation ${generation}` };
+  }
   if (Date.now() >= hold.deadline) return { moved: true, why: `the lease of ${kind} ${id} ran out here` };
   return { moved: false, result: await runHeld(env, kind, id, hold, method, args) };
 }
