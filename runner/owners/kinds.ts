@@ -18,8 +18,8 @@ export interface ObjectKind {
     take(env: Env, id: string): Promise<string>;
     /** Replaces this seat's object by a copy (null: the empty object). */
     restore(env: Env, id: string, copy: string | null): Promise<void>;
-    /** Whether a call's result says it changed the object: a copy is due. */
-    changed(result: unknown): boolean;
+    /** Whether a call (its arguments and result) may have changed the object: a copy is due. */
+    changed(args: unknown[], result: unknown): boolean;
   };
 }
 

@@ -187,7 +187,7 @@ async function runHeld(env: Env, kind: string, id: string, hold: Held, method: s
   try {
     // Called on the stub itself: a stub's property is a remote method, so no .apply() or .call().
     const result = await type.local(env, id)[method]?.(...(args as never[]));
-    if (type.copies.changed(result)) hold.changed = true;
+    if (type.copies.changed(args, result)) hold.changed = true;
     if (Date.now() >= hold.deadline) throw new ObjectUnavailable("its owner's lease ran out while the call ran; it may or may not have taken effect");
     return result;
   } finally {

@@ -103,6 +103,7 @@ describe("two hosts", () => {
 
   it("takeover: after its host is killed, another host serves the database from its newest copy", async () => {
     const id = await created(second, "moving", 5);
+    expect((await sqlOn(second, "moving", "CREATE INDEX t_note ON t (note)")).status).toBe(200);
     const unsavedId = await created(second, "unsaved", 2);
     const owner = await db.owner(id);
     expect(owner?.host).toBe(hostIdOf(second));
@@ -112,7 +113,13 @@ describe("two hosts", () => {
       if (!copy?.blob || copy.generation !== owner?.generation) return false;
       return readFileSync(join(first.dataDir, "blobs", copy.blob), "utf8").includes(lastRow);
     };
-    await waitUntil(async () => (await copied(id, "'row 5'")) && (await copied(unsavedId, "'row 2'")), 15_000);
+    await waitUntil(async () => (await copied(id, "t_note")) && (await copied(unsavedId, "'row 2'")), 15_000);
+    // A change that leaves the file's size and the row counters as they were is copied too.
+    expect((await sqlOn(second, "moving", "ALTER TABLE t RENAME COLUMN note TO remark")).status).toBe(200);
+    await waitUntil(async () => {
+      const copy = await db.snapshot(id);
+      return readFileSync(join(first.dataDir, "blobs", copy?.blob ?? ""), "utf8").includes("remark");
+    }, 10_000);
     // As if it had been held before copies were taken: nothing says what it held.
     await db.unsafe(`DELETE FROM object_snapshots WHERE kind = 'd1' AND object_id = $1`, [unsavedId]);
 
