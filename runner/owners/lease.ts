@@ -52,6 +52,15 @@ export function takeoverFrom(owner: OwnerFacts, here: Place, leaseSeconds: numbe
   return "seat";
 }
 
+/**
+ * Why a takeover does not restore an object's newest copy: its owner could not take one since
+ * `since` (`reason`, as it said), so the copy lacks an unknown amount of writes. Serving it would
+ * lose them silently; the object waits for its owner's host instead.
+ */
+export function staleCopy(why: string, since: Date, reason: string | null): string {
+  return `${why}, and its newest snapshot is stale: its owner could not take one since ${since.toISOString()}${reason ? ` (${reason})` : ""}`;
+}
+
 /** A copy's blob name: by kind, object and the generation it was taken at, and never used twice (`unique`). One path segment, as R2's blobs. */
 export const snapshotName = (kind: string, id: string, generation: number, unique: string): string =>
   `snapshot-${kind}-${encodeURIComponent(id)}-g${generation}-${unique}`;

@@ -12,7 +12,7 @@ import { log } from "../logs/log.ts";
 import { thisProcess } from "./identity.ts";
 import { kindNamed } from "./kinds.ts";
 import { type Held, held, holds, keyOf } from "./holds.ts";
-import { type TakeoverSource, fenceDeadline, staleFiles, takeoverFrom } from "./lease.ts";
+import { type TakeoverSource, fenceDeadline, staleCopy, staleFiles, takeoverFrom } from "./lease.ts";
 import { recordGeneration, recordedGeneration } from "./seat.ts";
 import { copyState, forgetCopies, newestCopy, recordEmptyCopy, restoreCopy } from "./snapshots.ts";
 import { OWNER_SQL, type OwnerRow } from "./sql.ts";
@@ -148,7 +148,9 @@ export async function take(
  * were taken): nothing says whether it was written.
  */
 async function takeFromCopy(env: Env, kind: string, id: string, generation: number, why: string): Promise<Held | null> {
-  if (!(await newestCopy(env, kind, id))) throw new ObjectUnavailable(`${why}, and no snapshot of it is in the blob store`);
+  const published = await newestCopy(env, kind, id);
+  if (!published) throw new ObjectUnavailable(`${why}, and no snapshot of it is in the blob store`);
+  if (published.failing_since) throw new ObjectUnavailable(staleCopy(why, published.failing_since, published.failing_reason));
   const here = thisProcess(env);
   const lease = env.CONFIG.ownerLeaseSeconds;
   const sentAt = Date.now();
@@ -159,6 +161,7 @@ async function takeFromCopy(env: Env, kind: string, id: string, generation: numb
   try {
     copy = await newestCopy(env, kind, id);
     if (!copy) throw new ObjectUnavailable(`${why}, and no snapshot of it is in the blob store`);
+    if (copy.failing_since) throw new ObjectUnavailable(staleCopy(why, copy.failing_since, copy.failing_reason));
     await restoreCopy(env, kind, id, copy);
     await recordGeneration(env, kind, id, takenAt, Number(copy.generation));
   } catch (error) {

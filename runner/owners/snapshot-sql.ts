@@ -13,11 +13,24 @@ export interface SnapshotRow {
   size_bytes: string;
   /** null: the object was new and empty */
   blob: string | null;
+  /** Since when its owner could not take a copy (null: the last attempt published one) */
+  failing_since: Date | null;
+  failing_reason: string | null;
 }
 
 export const SNAPSHOT_SQL = {
   /** $1 kind, $2 object id. */
-  newest: sql<SnapshotRow>(`SELECT generation::text, taken_at, size_bytes::text, blob FROM object_snapshots WHERE kind = $1 AND object_id = $2`),
+  newest: sql<SnapshotRow>(
+    `SELECT generation::text, taken_at, size_bytes::text, blob, failing_since, failing_reason FROM object_snapshots WHERE kind = $1 AND object_id = $2`,
+  ),
+
+  /**
+   * Boot $4, owning ($1, $2) at generation $3, could not take a copy ($5: why): from now on the
+   * newest copy is known to be stale, and no takeover restores it until a copy is published.
+   */
+  failing: `UPDATE object_snapshots s SET failing_since = coalesce(s.failing_since, now()), failing_reason = $5
+      WHERE s.kind = $1 AND s.object_id = $2
+        AND EXISTS (SELECT 1 FROM object_owners o WHERE o.kind = $1 AND o.object_id = $2 AND o.generation = $3::bigint AND o.boot = $4)`,
 
   /** Before an object is first taken: its newest copy is the empty object. Never over a copy. */
   empty: `INSERT INTO object_snapshots (kind, object_id, generation, taken_at, size_bytes, blob) VALUES ($1, $2, 0, now(), 0, NULL) ON CONFLICT DO NOTHING`,
@@ -34,7 +47,7 @@ export const SNAPSHOT_SQL = {
         INSERT INTO object_snapshots AS s (kind, object_id, generation, taken_at, size_bytes, blob)
         SELECT $1, $2, $3::bigint, to_timestamp($5::float8 / 1000), $6::bigint, $7 FROM owner
         ON CONFLICT (kind, object_id) DO UPDATE SET generation = excluded.generation, taken_at = excluded.taken_at,
-          size_bytes = excluded.size_bytes, blob = excluded.blob
+          size_bytes = excluded.size_bytes, blob = excluded.blob, failing_since = NULL, failing_reason = NULL
         WHERE s.generation <= excluded.generation
         RETURNING 1),
       claimed AS (DELETE FROM r2_garbage WHERE blob = $7 AND EXISTS (SELECT 1 FROM published)),

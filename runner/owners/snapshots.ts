@@ -37,7 +37,7 @@ async function takeAndPublish(env: Env, kind: string, id: string, hold: Held): P
   hold.changed = false;
   hold.copiedAt = Date.now();
   try {
-    const bytes = encoder.encode(await copiesOf(kind).take(env, id));
+    const bytes = encoder.encode(await takeOrMarkFailing(env, kind, id, hold));
     const name = snapshotName(kind, id, hold.generation, randomHex());
     await database(env).query(BLOB_SQL.pending, [name, PENDING_BLOB_GRACE]);
     await blobStore(env).put(name, new Response(bytes).body as ReadableStream<Uint8Array>);
@@ -51,6 +51,25 @@ async function takeAndPublish(env: Env, kind: string, id: string, hold: Held): P
     log.warn(`did not publish a copy of ${kind} ${id}: this process no longer owns it at generation ${hold.generation}`, { kind, object: id });
   } catch (error) {
     hold.changed = true;
+    throw error;
+  }
+}
+
+/**
+ * The object's copy as its kind writes it out. When the object cannot be written out (a D1
+ * database with a virtual table), its newest published copy is marked stale in Postgres: a
+ * takeover must then refuse rather than serve it (placement.ts). A blob store or database that
+ * fails for a while only delays the next copy, as the interval does, and marks nothing.
+ */
+async function takeOrMarkFailing(env: Env, kind: string, id: string, hold: Held): Promise<string> {
+  try {
+    return await copiesOf(kind).take(env, id);
+  } catch (error) {
+    // Its message's first line only: the reason reaches tenants in the refusal, never a stack.
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]?.slice(0, 300) ?? "";
+    await database(env)
+      .query(SNAPSHOT_SQL.failing, [kind, id, hold.generation, thisProcess(env).boot, reason])
+      .catch((failure: unknown) => log.error(`could not mark the copies of ${kind} ${id} as failing`, { error: errorText(failure) }));
     throw error;
   }
 }

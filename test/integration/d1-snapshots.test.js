@@ -120,6 +120,10 @@ describe("two hosts", () => {
       const copy = await db.snapshot(id);
       return readFileSync(join(first.dataDir, "blobs", copy?.blob ?? ""), "utf8").includes("remark");
     }, 10_000);
+    // A virtual table cannot be written out: its copies fail, and its newest copy is marked stale.
+    const searchId = await created(second, "searchable", 1);
+    expect((await sqlOn(second, "searchable", "CREATE VIRTUAL TABLE docs USING fts5(body)")).status).toBe(200);
+    await waitUntil(async () => (await db.snapshot(searchId))?.failingSince instanceof Date, 15_000);
     // As if it had been held before copies were taken: nothing says what it held.
     await db.unsafe(`DELETE FROM object_snapshots WHERE kind = 'd1' AND object_id = $1`, [unsavedId]);
 
@@ -146,6 +150,14 @@ describe("two hosts", () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toBe("D1_ERROR: Database unavailable: its owner was on another host, and no snapshot of it is in the blob store.");
     expect((await db.owner(unsavedId))?.host).toBe(hostIdOf(second));
+
+    // Its stale copy is not served: the writes since it would be lost without a word.
+    const stale = await sqlOn(first, "searchable", "SELECT x FROM t");
+    expect(stale.status).toBe(400);
+    expect(stale.body.error.message).toMatch(
+      /^D1_ERROR: Database unavailable: its owner was on another host, and its newest snapshot is stale: its owner could not take one since \d{4}-\d\d-\d\dT[\d:.]+Z \(.+\)\.$/,
+    );
+    expect((await db.owner(searchId))?.host).toBe(hostIdOf(second));
   });
 
   it("fencing: a copy from a stale generation is never published, nor one by a process that does not own it", async () => {

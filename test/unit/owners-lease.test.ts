@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { decode, encode } from "../../runner/owners/codec.ts";
-import { fenceDeadline, renewEveryMs, snapshotName, staleFiles, takeoverFrom } from "../../runner/owners/lease.ts";
+import { fenceDeadline, renewEveryMs, snapshotName, staleCopy, staleFiles, takeoverFrom } from "../../runner/owners/lease.ts";
 
 const here = { host: "h1", seat: "slot-0" };
 
@@ -41,4 +41,14 @@ it("codec: bytes cross as bytes, everything else as JSON", () => {
   const value = { method: "query", args: [[{ sql: "SELECT ?", params: [1, "a", null, new Uint8Array([0, 255])] }]] };
   expect(decode(encode(value))).toEqual(value);
   expect(decode(encode({ rows: [["$bytes"]], meta: { $bytes: 1 } }))).toEqual({ rows: [["$bytes"]], meta: { $bytes: 1 } });
+});
+
+it("staleCopy: says since when copies failed and why, so the refusal names what to fix", () => {
+  const since = new Date("2026-12-01T05:00:00.000Z");
+  expect(staleCopy("its owner was on another host", since, "virtual table docs")).toBe(
+    "its owner was on another host, and its newest snapshot is stale: its owner could not take one since 2026-12-01T05:00:00.000Z (virtual table docs)",
+  );
+  expect(staleCopy("its files are missing from this seat", since, null)).toBe(
+    "its files are missing from this seat, and its newest snapshot is stale: its owner could not take one since 2026-12-01T05:00:00.000Z",
+  );
 });
