@@ -19,14 +19,28 @@ export function privateHost(env) {
 
 /**
  * @param {NodeJS.ProcessEnv} env
- * @returns {{ ownerLeaseSeconds: number, privateHost: string }}
+ * @returns {{ ownerLeaseSeconds: number, objectSnapshotSeconds: number, privateHost: string }}
  */
 export function ownersConfig(env) {
-  const text = env.OUTPOST_OWNER_LEASE_SECONDS ?? "10";
+  return {
+    ownerLeaseSeconds: wholeSeconds(env, "OUTPOST_OWNER_LEASE_SECONDS", 10, 3, 600),
+    objectSnapshotSeconds: wholeSeconds(env, "OUTPOST_OBJECT_SNAPSHOT_SECONDS", 60, 1, 86_400),
+    privateHost: privateHost(env),
+  };
+}
+
+/**
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string} name
+ * @param {number} fallback
+ * @param {number} min
+ * @param {number} max
+ */
+function wholeSeconds(env, name, fallback, min, max) {
+  const text = env[name] ?? String(fallback);
   const seconds = Number(text);
-  if (!Number.isInteger(seconds) || seconds < 3 || seconds > 600)
-    throw new Error(`OUTPOST_OWNER_LEASE_SECONDS must be a whole number from 3 to 600, got ${text}`);
-  return { ownerLeaseSeconds: seconds, privateHost: privateHost(env) };
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${text}`);
+  return seconds;
 }
 
 /**
@@ -59,7 +73,8 @@ export async function hostSeats(dataDir) {
 export async function releaseHostObjects(databaseUrl, hostId) {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const rows = await sql`UPDATE object_owners SET boot = NULL, address = NULL, lease_until = NULL WHERE host = ${hostId} AND boot IS NOT NULL RETURNING 1`;
+    // Their leases count as over from now: another host restores a copy only a lease later, once this host's seats had time to adopt them.
+    const rows = await sql`UPDATE object_owners SET boot = NULL, address = NULL, lease_until = now() WHERE host = ${hostId} AND boot IS NOT NULL RETURNING 1`;
     return rows.length;
   } finally {
     await sql.end();

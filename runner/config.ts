@@ -56,6 +56,8 @@ export interface RunnerConfig {
   hostId: string;
   /** Seconds an object's owner holds its lease (OUTPOST_OWNER_LEASE_SECONDS, default 10). */
   ownerLeaseSeconds: number;
+  /** Seconds between copies of a changed object to the blob store (OUTPOST_OBJECT_SNAPSHOT_SECONDS, default 60): the recovery point when its host is lost. */
+  objectSnapshotSeconds: number;
   /** The address every process's private socket listens on (OUTPOST_PRIVATE_HOST, default 127.0.0.1): its peers reach it there. */
   privateHost: string;
   /** Stored invocations kept per worker, the newest (OUTPOST_LOG_RETENTION_EVENTS, default 1000). */

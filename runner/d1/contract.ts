@@ -84,3 +84,14 @@ export interface D1ObjectStub {
   /** Drops every table, index, view and trigger: the database is empty afterwards (its delete). */
   erase: () => Promise<void>;
 }
+
+/**
+ * A database's copies in the blob store (runner/owners/snapshots.ts), called by its owner only, never
+ * forwarded: the copy is the database as statements (export.ts, in one pass), JSON-encoded.
+ */
+export interface D1ObjectCopies {
+  /** The whole database as statements, taken while no other call runs on it. */
+  snapshot: () => Promise<string[]>;
+  /** Replaces everything in the database by what the statements make, in one transaction. */
+  restore: (statements: string[]) => Promise<void>;
+}

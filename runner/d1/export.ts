@@ -58,6 +58,27 @@ interface Table {
 
 /** One page of the dump: its statements, and the cursor of the next page (null: the dump is complete). */
 export async function exportPage(run: RunQueries, options: ExportOptions, cursor: ExportCursor | null): Promise<{ sql: string; cursor: string | null }> {
+  const page = await pageStatements(run, options, cursor);
+  return { sql: joined(page.statements), cursor: page.cursor };
+}
+
+/**
+ * The whole database as statements, one page after another: a snapshot (object.ts), each statement
+ * one that D1 runs, so a restore runs them one by one.
+ */
+export async function wholeDump(run: RunQueries): Promise<string[]> {
+  const options: ExportOptions = { noSchema: false, noData: false, tables: [] };
+  const statements: string[] = [];
+  let cursor: ExportCursor | null = null;
+  do {
+    const page = await pageStatements(run, options, cursor);
+    statements.push(...page.statements);
+    cursor = page.cursor === null ? null : parseCursor(page.cursor);
+  } while (cursor !== null);
+  return statements;
+}
+
+async function pageStatements(run: RunQueries, options: ExportOptions, cursor: ExportCursor | null): Promise<{ statements: string[]; cursor: string | null }> {
   const out: string[] = cursor === null ? ["PRAGMA defer_foreign_keys=TRUE;"] : [];
   if (cursor !== "schema") {
     const tables = await tablesOf(run, options);
@@ -69,12 +90,12 @@ export async function exportPage(run: RunQueries, options: ExportOptions, cursor
       const page = await rowsOf(run, table, offset, budget);
       out.push(...page.statements);
       budget -= page.bytes;
-      if (!page.done) return { sql: joined(out), cursor: cursorText({ table: index, offset: offset + page.rows }) };
-      if (budget <= 0) return { sql: joined(out), cursor: cursorText(index + 1 < tables.length ? { table: index + 1, offset: 0 } : "schema") };
+      if (!page.done) return { statements: out, cursor: cursorText({ table: index, offset: offset + page.rows }) };
+      if (budget <= 0) return { statements: out, cursor: cursorText(index + 1 < tables.length ? { table: index + 1, offset: 0 } : "schema") };
     }
   }
   if (!options.noSchema) out.push(...(await restOfSchema(run, options)));
-  return { sql: joined(out), cursor: null };
+  return { statements: out, cursor: null };
 }
 
 const joined = (statements: string[]) => statements.map((statement) => `${statement}\n`).join("");

@@ -2,17 +2,19 @@
 // database, as Miniflare's D1 is. workerd's SQLite refuses what D1 refuses with D1's messages:
 // ATTACH, PRAGMAs that write or reach other files, `_cf_` names, BEGIN/SAVEPOINT (transactions
 // are the object's), over 100 bound parameters, statements over 100 kB, values over 2 MB.
-// Only the D1 entrypoint and the admin API call it, through owner.ts. It is bundled alone and runs
+// Only the D1 entrypoint and the admin API call it, through owner.ts, and its owner, which copies it
+// to the blob store and restores it from there (snapshot, restore). It is bundled alone and runs
 // in a worker service of its own (cli/build.js, cli/workerd-config.js), so it imports nothing
 // that needs the runner's env.
 import { DurableObject } from "cloudflare:workers";
 import { DATABASE_FULL, SERVED_BY } from "./constants.ts";
-import type { D1Answer, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, D1Value } from "./contract.ts";
+import type { D1Answer, D1ObjectCopies, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, D1Value } from "./contract.ts";
+import { wholeDump } from "./export.ts";
 
 /** A statement of only whitespace and indented `--` comment lines runs nothing, as in Miniflare's D1. */
 const isEmpty = (sql: string) => sql.replace(/^\s+--.*/gm, "").trim() === "";
 
-export class D1DatabaseObject extends DurableObject implements D1ObjectStub {
+export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1ObjectCopies {
   async query(queries: D1Query[], options: D1QueryOptions = {}): Promise<D1Answer> {
     const statements = queries.map((query, index) => ({ ...query, index })).filter((query) => !isEmpty(query.sql));
     if (statements.length === 0) return { ok: false, error: "No SQL statements detected.", index: 0 };
@@ -37,6 +39,29 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub {
 
   async erase(): Promise<void> {
     await this.ctx.storage.deleteAll();
+  }
+
+  async snapshot(): Promise<string[]> {
+    // Under the input gate: no other call runs until the whole dump is read, so it is one state of
+    // the database (the reads themselves are synchronous; the gate also holds across their awaits).
+    return this.ctx.blockConcurrencyWhile(() => wholeDump(async (queries) => queries.map((query) => this.#run(query))));
+  }
+
+  async restore(statements: string[]): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      // Foreign keys are checked at the commit, when the old tables are gone and the new ones whole.
+      sql.exec("PRAGMA defer_foreign_keys = ON");
+      const existing = sql
+        .exec(
+          `SELECT type, name FROM sqlite_master WHERE type IN ('view', 'table') AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`,
+        )
+        .toArray();
+      for (const { type, name } of existing.sort((a, b) => (a.type === b.type ? 0 : a.type === "view" ? -1 : 1))) {
+        sql.exec(`DROP ${type === "view" ? "VIEW" : "TABLE"} "${String(name).replaceAll('"', '""')}"`);
+      }
+      for (const statement of statements) sql.exec(statement);
+    });
   }
 
   #run({ sql, params }: D1Query): D1StatementResult {

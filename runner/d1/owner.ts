@@ -1,17 +1,37 @@
 // Who serves a database. Every call to a database's object goes through d1Object(): the placement
 // layer (runner/owners) runs it in the process that owns the database now, on this host or
-// another, so each database has exactly one writer however many processes and hosts serve it.
+// another, so each database has exactly one writer however many processes and hosts serve it, and
+// copies it to the blob store as statements (object.ts, snapshot) for a takeover after a lost host.
 import type { Env } from "../env.ts";
 import { type ObjectInstance, registerKind } from "../owners/kinds.ts";
 import { ObjectUnavailable } from "../owners/errors.ts";
 import { callObject, forgetObject } from "../owners/placement.ts";
-import type { D1Answer, D1ObjectStub } from "./contract.ts";
+import type { D1Answer, D1ObjectStub, D1Query } from "./contract.ts";
 
 const KIND = "d1";
 
+/** A statement that only reads (a WITH may write, a PRAGMA may set): any other may change the database. */
+const PLAIN_READ = /^\s*(SELECT|VALUES|EXPLAIN)\b/i;
+
+const localObject = (env: Env, id: string) => env.D1.get(env.D1.idFromName(id));
+
 registerKind(KIND, {
+  // Not snapshot or restore: those are the owner's own (its copies), never a forwarded call's.
   methods: ["query", "erase"] satisfies (keyof D1ObjectStub)[],
-  local: (env, id) => env.D1.get(env.D1.idFromName(id)) as unknown as ObjectInstance,
+  local: (env, id) => localObject(env, id) as unknown as ObjectInstance,
+  copies: {
+    take: async (env, id) => JSON.stringify(await localObject(env, id).snapshot()),
+    restore: (env, id, copy) => localObject(env, id).restore(copy === null ? [] : (JSON.parse(copy) as string[])),
+    // A query that committed (erase answers nothing, and its database is forgotten). `changed_db`
+    // misses a change that leaves the file's size and the counters as they were (DROP INDEX), so any
+    // statement but a plain read counts: at worst a copy is taken that was not needed.
+    changed: (args, result) => {
+      const answer = result as D1Answer | undefined;
+      if (answer?.ok !== true) return false;
+      const queries = args[0] as D1Query[];
+      return answer.results.some((statement) => statement.meta.changed_db) || queries.some((query) => !PLAIN_READ.test(query.sql));
+    },
+  },
 });
 
 export function d1Object(env: Env, databaseId: string): D1ObjectStub {

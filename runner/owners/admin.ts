@@ -1,9 +1,11 @@
 // The supervisor's calls about leases (mounted under /v1, on each process's private port): the
-// tick that renews and adopts (every second, cli/pool.js), and the release before a graceful stop.
+// tick that renews, adopts and copies changed objects (every second, cli/pool.js), and the release
+// before a graceful stop.
 import { Hono } from "hono";
 import type { AdminEnv } from "../admin/auth.ts";
 import { requireOperator } from "../control/scope.ts";
 import { keepLeases, releaseAll } from "./keeper.ts";
+import { copyChangedObjects } from "./snapshots.ts";
 
 export const owners = new Hono<AdminEnv>();
 
@@ -12,7 +14,10 @@ const RELEASE_WAIT_MS = 5000;
 
 owners.post("/maintenance/owners", async (c) => {
   requireOperator(c.var.scope);
-  return c.json(await keepLeases(c.env));
+  const kept = await keepLeases(c.env);
+  // After the answer: a copy may take longer than a beat, and the next beat's renewals must not wait for it.
+  c.executionCtx.waitUntil(copyChangedObjects(c.env));
+  return c.json(kept);
 });
 
 owners.post("/maintenance/owners/release", async (c) => {

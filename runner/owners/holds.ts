@@ -6,11 +6,20 @@ export interface Held {
   generation: number;
   deadline: number;
   calls: number;
+  /** A call changed the object since its newest copy was taken (snapshots.ts). */
+  changed: boolean;
+  /** When (this process's clock) its newest copy was taken, or it was taken here. */
+  copiedAt: number;
+  /** The copy being taken now, which another waits for. */
+  copying: Promise<void> | null;
 }
 
 export const held = new Map<string, Held>();
 
-/** Set once the process lets go of everything to stop: it takes nothing any more. */
-export const holds = { retiring: false };
+/**
+ * `retiring`: set once the process lets go of everything to stop: it takes nothing any more.
+ * `released`: settles when it has let go (after its final copies).
+ */
+export const holds: { retiring: boolean; released: Promise<void> } = { retiring: false, released: Promise.resolve() };
 
 export const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;

@@ -1,6 +1,6 @@
 // Keeping the leases of the objects this process owns, on the supervisor's beat (owners/admin.ts):
 // renewals, adopting the seat's orphans, letting go of a lapsed lease, and of everything before a
-// graceful stop.
+// graceful stop, after a final copy of each changed object (snapshots.ts).
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { errorText, log } from "../logs/log.ts";
@@ -8,6 +8,7 @@ import { type Held, held, holds, keyOf } from "./holds.ts";
 import { thisProcess } from "./identity.ts";
 import { fenceDeadline, renewEveryMs } from "./lease.ts";
 import { take } from "./placement.ts";
+import { copyObject } from "./snapshots.ts";
 import { OWNER_SQL } from "./sql.ts";
 
 /** Objects of this seat it could not adopt (files missing or stale), at the generation tried. */
@@ -60,14 +61,36 @@ async function adoptOrphans(env: Env): Promise<void> {
   }
 }
 
-/** A graceful stop or reload: no new calls here, the running ones finish, then every lease is let go. */
-export async function releaseAll(env: Env, waitMs: number): Promise<number> {
+/**
+ * A graceful stop or reload: no new calls here, the running ones finish, each object changed since
+ * its newest copy is copied (the final copy), then every lease is let go. An object whose final
+ * copy failed is let go without being marked handed over, so another host waits a lease more.
+ */
+export function releaseAll(env: Env, waitMs: number): Promise<number> {
   holds.retiring = true;
-  const letGoOf = [...held.values()];
+  const releasing = letGoOfAll(env, waitMs);
+  holds.released = releasing.then(
+    () => {},
+    () => {},
+  );
+  return releasing;
+}
+
+async function letGoOfAll(env: Env, waitMs: number): Promise<number> {
+  const letGoOf = [...held];
   held.clear();
   const until = Date.now() + waitMs;
-  while (letGoOf.some((hold) => hold.calls > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
-  await database(env).query(OWNER_SQL.release, [thisProcess(env).boot]);
+  while (letGoOf.some(([, hold]) => hold.calls > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  const boot = thisProcess(env).boot;
+  for (const [key, hold] of letGoOf) {
+    if (!hold.changed && !hold.copying) continue;
+    const [kind = "", id = ""] = key.split("\u0000");
+    await copyObject(env, kind, id, hold).catch(async (error: unknown) => {
+      log.error(`could not take the final copy of ${kind} ${id}`, { error: errorText(error) });
+      await database(env).query(OWNER_SQL.releaseOne, [kind, id, boot, hold.generation]);
+    });
+  }
+  await database(env).query(OWNER_SQL.release, [boot]);
   return letGoOf.length;
 }
 

@@ -12,6 +12,15 @@ export type ObjectInstance = Record<string, ObjectMethod>;
 export interface ObjectKind {
   methods: readonly string[];
   local(env: Env, id: string): ObjectInstance;
+  /** How the object is copied to the blob store and back (snapshots.ts): a host lost loses at most the writes since its newest copy. */
+  copies: {
+    /** A consistent copy, taken inside the object by its owner. */
+    take(env: Env, id: string): Promise<string>;
+    /** Replaces this seat's object by a copy (null: the empty object). */
+    restore(env: Env, id: string, copy: string | null): Promise<void>;
+    /** Whether a call (its arguments and result) may have changed the object: a copy is due. */
+    changed(args: unknown[], result: unknown): boolean;
+  };
 }
 
 const kinds = new Map<string, ObjectKind>();

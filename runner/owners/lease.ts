@@ -21,18 +21,49 @@ export interface Place {
 /** An object's owner row as the rules read it. */
 export interface OwnerFacts extends Place {
   live: boolean;
+  /** Seconds since its lease ran out (none or negative while it runs). */
+  lapsedSeconds: number;
+  /** Its last owner let go of it gracefully, after its final copy was published (snapshots.ts). */
+  handedOver: boolean;
+}
+
+/** Where a takeover gets the object's data: this seat's files, or the newest copy in the blob store. */
+export type TakeoverSource = "seat" | "snapshot";
+
+/**
+ * Where this process may take over an object nobody serves from, or why it may not now. Its files
+ * are current only in the seat of its last owner: in that seat it is taken from them; another seat
+ * of this host leaves it to that seat's process, which the supervisor restarts and which adopts it,
+ * losing nothing; another host restores the newest copy, which may be older than the last write,
+ * and so waits one lease more after the lease ran out (time for a crashed process's slot to adopt
+ * it), unless its owner handed it over with a final copy.
+ */
+export function takeoverFrom(owner: OwnerFacts, here: Place, leaseSeconds: number): TakeoverSource | { refused: string } {
+  if (owner.host !== here.host) {
+    if (owner.handedOver || owner.lapsedSeconds >= leaseSeconds) return "snapshot";
+    return {
+      refused: `its owner host ${owner.host} does not renew its lease; another host restores its newest snapshot once that lease has been over for ${leaseSeconds} s`,
+    };
+  }
+  if (owner.seat !== here.seat)
+    return {
+      refused: `its files are in ${owner.seat} of this host, whose process does not serve it now (it is down, or its files there are missing or stale)`,
+    };
+  return "seat";
 }
 
 /**
- * Why this process may not take over an object nobody serves, or null when it may. Until the write
- * log is shipped to the blob store, the object's files exist only in the seat of its last owner.
+ * Why a takeover does not restore an object's newest copy: its owner could not take one since
+ * `since` (`reason`, as it said), so the copy lacks an unknown amount of writes. Serving it would
+ * lose them silently; the object waits for its owner's host instead.
  */
-export function takeoverRefusal(owner: OwnerFacts, here: Place): string | null {
-  if (owner.host !== here.host) return `its owner host ${owner.host} is gone and its data is not in the blob store yet`;
-  if (owner.seat !== here.seat)
-    return `its files are in ${owner.seat} of this host, whose process does not serve it now (it is down, or its files there are missing or stale)`;
-  return null;
+export function staleCopy(why: string, since: Date, reason: string | null): string {
+  return `${why}, and its newest snapshot is stale: its owner could not take one since ${since.toISOString()}${reason ? ` (${reason})` : ""}`;
 }
+
+/** A copy's blob name: by kind, object and the generation it was taken at, and never used twice (`unique`). One path segment, as R2's blobs. */
+export const snapshotName = (kind: string, id: string, generation: number, unique: string): string =>
+  `snapshot-${kind}-${encodeURIComponent(id)}-g${generation}-${unique}`;
 
 /**
  * Whether the files this seat holds for an object are current: the seat records the generation

@@ -2,16 +2,19 @@
 // process that holds the object's lease runs the call on its own instance; any other process
 // forwards it to the owner's private address (wire.ts) and the owner checks the generation first.
 // A process takes an object nobody serves when its files are in this process's seat (or it is
-// new), recording the generation in the seat before it serves it. An owner answers no call after
-// its fence deadline (lease.ts): one that failed to renew in time has stopped serving.
+// new), recording the generation in the seat before it serves it; when that seat's files are
+// lost, or its owner was on another host, it restores the object's newest copy from the blob store
+// (snapshots.ts). An owner answers no call after its fence deadline (lease.ts): one that failed to
+// renew in time has stopped serving.
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { log } from "../logs/log.ts";
 import { thisProcess } from "./identity.ts";
 import { kindNamed } from "./kinds.ts";
 import { type Held, held, holds, keyOf } from "./holds.ts";
-import { fenceDeadline, staleFiles, takeoverRefusal } from "./lease.ts";
+import { type TakeoverSource, fenceDeadline, staleCopy, staleFiles, takeoverFrom } from "./lease.ts";
 import { recordGeneration, recordedGeneration } from "./seat.ts";
+import { copyState, forgetCopies, newestCopy, recordEmptyCopy, restoreCopy } from "./snapshots.ts";
 import { OWNER_SQL, type OwnerRow } from "./sql.ts";
 import { type Forwarded, type Target, Unreached, forwardCall } from "./wire.ts";
 import { ObjectUnavailable } from "./errors.ts";
@@ -88,9 +91,11 @@ async function place(env: Env, kind: string, id: string): Promise<Target | { hel
       if (known.size > KNOWN_MAX) known.delete(known.keys().next().value as string);
       return target;
     }
-    const refusal = row ? takeoverRefusal(row, here) : null;
-    if (!refusal && !holds.retiring) {
-      const taken = await take(env, kind, id, row ?? null);
+    const facts = row && { host: row.host, seat: row.seat, live: row.live, lapsedSeconds: row.lapsed_seconds, handedOver: row.handed_over };
+    const source = facts ? takeoverFrom(facts, here, env.CONFIG.ownerLeaseSeconds) : "seat";
+    const refusal = typeof source === "object" ? source.refused : null;
+    if (typeof source === "string" && !holds.retiring) {
+      const taken = await take(env, kind, id, row ?? null, source);
       if (taken) return { held: taken };
       continue; // another process came first: look again
     }
@@ -103,14 +108,23 @@ async function place(env: Env, kind: string, id: string): Promise<Target | { hel
 
 /**
  * Takes the object (one statement), after checking that this seat's files are current and
- * recording the generation it will be taken at; null when another process took it first.
+ * recording the generation it will be taken at; from its newest copy when they are not, or when
+ * `source` says so. Null when another process took it first.
  */
-export async function take(env: Env, kind: string, id: string, row: Pick<OwnerRow, "generation" | "seat_since"> | null): Promise<Held | null> {
+export async function take(
+  env: Env,
+  kind: string,
+  id: string,
+  row: Pick<OwnerRow, "generation" | "seat_since"> | null,
+  source: TakeoverSource = "seat",
+): Promise<Held | null> {
   const here = thisProcess(env);
   const generation = row ? Number(row.generation) : 0;
   if (row) {
-    const stale = staleFiles(await recordedGeneration(env, kind, id), Number(row.seat_since));
-    if (stale) throw new ObjectUnavailable(`${stale}; its data is not in the blob store yet`);
+    const stale = source === "snapshot" ? "its owner was on another host" : staleFiles(await recordedGeneration(env, kind, id), Number(row.seat_since));
+    if (stale) return takeFromCopy(env, kind, id, generation, stale);
+  } else {
+    await recordEmptyCopy(env, kind, id);
   }
   // Before the lease: a record is never older than the files it speaks for.
   await recordGeneration(env, kind, id, generation + 1);
@@ -119,10 +133,52 @@ export async function take(env: Env, kind: string, id: string, row: Pick<OwnerRo
   const params = [kind, id, here.host, here.seat, here.address, here.boot, lease];
   const [taken] = row ? await database(env).query(OWNER_SQL.takeOver, [...params, generation]) : await database(env).query(OWNER_SQL.create, params);
   if (!taken) return null;
-  const hold: Held = { generation: Number(taken.generation), deadline: fenceDeadline(sentAt, lease), calls: 0 };
+  // Taken from its own files after a crash, it may hold writes no copy has: one is due.
+  const hold: Held = { generation: Number(taken.generation), deadline: fenceDeadline(sentAt, lease), calls: 0, ...copyState(row !== null) };
   held.set(keyOf(kind, id), hold);
   known.delete(keyOf(kind, id));
   log.info(`took ${kind} ${id} at generation ${hold.generation}`, { kind, object: id, generation: hold.generation, seat: here.seat });
+  return hold;
+}
+
+/**
+ * Takes the object into this seat and restores its newest copy there: the lease first, so no copy
+ * is published meanwhile (only its owner at the copy's generation publishes one); the seat's record
+ * last, so a restore cut short is restored again. Refused when it has no copy (held before copies
+ * were taken): nothing says whether it was written.
+ */
+async function takeFromCopy(env: Env, kind: string, id: string, generation: number, why: string): Promise<Held | null> {
+  const published = await newestCopy(env, kind, id);
+  if (!published) throw new ObjectUnavailable(`${why}, and no snapshot of it is in the blob store`);
+  if (published.failing_since) throw new ObjectUnavailable(staleCopy(why, published.failing_since, published.failing_reason));
+  const here = thisProcess(env);
+  const lease = env.CONFIG.ownerLeaseSeconds;
+  const sentAt = Date.now();
+  const [taken] = await database(env).query(OWNER_SQL.moveHere, [kind, id, here.host, here.seat, here.address, here.boot, lease, generation]);
+  if (!taken) return null;
+  const takenAt = Number(taken.generation);
+  let copy: Awaited<ReturnType<typeof newestCopy>>;
+  try {
+    copy = await newestCopy(env, kind, id);
+    if (!copy) throw new ObjectUnavailable(`${why}, and no snapshot of it is in the blob store`);
+    if (copy.failing_since) throw new ObjectUnavailable(staleCopy(why, copy.failing_since, copy.failing_reason));
+    await restoreCopy(env, kind, id, copy);
+    await recordGeneration(env, kind, id, takenAt, Number(copy.generation));
+  } catch (error) {
+    await database(env).query(OWNER_SQL.releaseOne, [kind, id, here.boot, takenAt]);
+    throw error;
+  }
+  const hold: Held = { generation: takenAt, deadline: fenceDeadline(sentAt, lease), calls: 0, ...copyState(false) };
+  held.set(keyOf(kind, id), hold);
+  known.delete(keyOf(kind, id));
+  const from = { copyGeneration: Number(copy.generation), copyTakenAt: copy.taken_at.toISOString() };
+  log.warn(`took ${kind} ${id} at generation ${takenAt} from its snapshot of generation ${from.copyGeneration} taken at ${from.copyTakenAt} (${why})`, {
+    kind,
+    object: id,
+    generation: takenAt,
+    seat: here.seat,
+    ...from,
+  });
   return hold;
 }
 
@@ -134,6 +190,7 @@ async function runHeld(env: Env, kind: string, id: string, hold: Held, method: s
   try {
     // Called on the stub itself: a stub's property is a remote method, so no .apply() or .call().
     const result = await type.local(env, id)[method]?.(...(args as never[]));
+    if (type.copies.changed(args, result)) hold.changed = true;
     if (Date.now() >= hold.deadline) throw new ObjectUnavailable("its owner's lease ran out while the call ran; it may or may not have taken effect");
     return result;
   } finally {
@@ -147,7 +204,12 @@ async function runHeld(env: Env, kind: string, id: string, hold: Held, method: s
  */
 export async function runForwarded(env: Env, kind: string, id: string, generation: number, method: string, args: unknown[]): Promise<Forwarded> {
   const hold = held.get(keyOf(kind, id));
-  if (!hold || hold.generation !== generation) return { moved: true, why: `not the owner of ${kind} ${id} at generation ${generation}` };
+  if (!hold || hold.generation !== generation) {
+    // Letting go, it answers once it has (after its final copies): the caller then finds the object
+    // released, and soon its next owner, rather than this process's row still live.
+    if (holds.retiring) await holds.released;
+    return { moved: true, why: `not the owner of ${kind} ${id} at generation ${generation}` };
+  }
   if (Date.now() >= hold.deadline) return { moved: true, why: `the lease of ${kind} ${id} ran out here` };
   return { moved: false, result: await runHeld(env, kind, id, hold, method, args) };
 }
@@ -158,6 +220,7 @@ export async function runForwarded(env: Env, kind: string, id: string, generatio
  */
 export async function forgetObject(env: Env, kind: string, id: string): Promise<void> {
   await database(env).query(OWNER_SQL.forget, [kind, id]);
+  await forgetCopies(env, kind, id);
   held.delete(keyOf(kind, id));
   known.delete(keyOf(kind, id));
 }

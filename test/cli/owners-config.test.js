@@ -6,18 +6,27 @@ import { describe, expect, it } from "vitest";
 import { hostSeats, ownersConfig } from "../../cli/owners-config.js";
 
 describe("ownersConfig", () => {
-  it("ownersConfig: defaults are a 10 s lease and loopback private sockets", () => {
-    expect(ownersConfig({})).toEqual({ ownerLeaseSeconds: 10, privateHost: "127.0.0.1" });
+  it("ownersConfig: defaults are a 10 s lease, a copy of a changed object every 60 s and loopback private sockets", () => {
+    expect(ownersConfig({})).toEqual({ ownerLeaseSeconds: 10, objectSnapshotSeconds: 60, privateHost: "127.0.0.1" });
   });
 
   it("ownersConfig: reads the operator's settings", () => {
-    expect(ownersConfig({ OUTPOST_OWNER_LEASE_SECONDS: "30", OUTPOST_PRIVATE_HOST: "10.0.0.5" })).toEqual({ ownerLeaseSeconds: 30, privateHost: "10.0.0.5" });
+    expect(ownersConfig({ OUTPOST_OWNER_LEASE_SECONDS: "30", OUTPOST_OBJECT_SNAPSHOT_SECONDS: "5", OUTPOST_PRIVATE_HOST: "10.0.0.5" })).toEqual({
+      ownerLeaseSeconds: 30,
+      objectSnapshotSeconds: 5,
+      privateHost: "10.0.0.5",
+    });
   });
 
   it("ownersConfig: bad values are refused, naming the variable", () => {
     for (const text of ["2", "601", "1.5", "ten"]) {
       expect(() => ownersConfig({ OUTPOST_OWNER_LEASE_SECONDS: text })).toThrow(
         `OUTPOST_OWNER_LEASE_SECONDS must be a whole number from 3 to 600, got ${text}`,
+      );
+    }
+    for (const text of ["0", "86401", "2.5"]) {
+      expect(() => ownersConfig({ OUTPOST_OBJECT_SNAPSHOT_SECONDS: text })).toThrow(
+        `OUTPOST_OBJECT_SNAPSHOT_SECONDS must be a whole number from 1 to 86400, got ${text}`,
       );
     }
     expect(() => ownersConfig({ OUTPOST_PRIVATE_HOST: "10.0.0.5:80/x" })).toThrow("OUTPOST_PRIVATE_HOST must be an address or host name, got 10.0.0.5:80/x");

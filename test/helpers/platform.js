@@ -111,7 +111,8 @@ async function startOnce(options) {
       return `postgres://outpost:${encodeURIComponent(password)}@${address}/outpost`;
     },
     async stop({ keepData = false } = {}) {
-      if (child.exitCode === null) {
+      // Not when it was killed by a signal (a test killing the whole host): it exited already.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
         await exited;

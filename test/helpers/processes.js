@@ -28,6 +28,30 @@ export function workerdProcesses(dataDir) {
   return found.sort((a, b) => a.privatePort - b.privatePort);
 }
 
+/**
+ * The processes started by `pid` and by those, found in /proc by their parent: a whole host is
+ * killed as one (its `outpost start`, the pool supervisor and the workerd processes).
+ * @param {number} pid
+ * @returns {number[]}
+ */
+export function descendants(pid) {
+  /** @type {Map<number, number[]>} */
+  const children = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    // `pid (comm) state ppid …`: the name may hold spaces and parentheses, so read after its last ")".
+    const parent = Number(readOrNull(`/proc/${entry}/stat`)?.split(") ").at(-1)?.split(" ")[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const found = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const next = children.get(/** @type {number} */ (queue.shift())) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
+
 /** @param {string} path */
 function readOrNull(path) {
   try {

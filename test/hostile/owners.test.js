@@ -91,6 +91,15 @@ describe("forwarded calls", () => {
       expect(answer.status, method).toBe(500);
       expect(answer.text).toBe(`d1 objects have no method ${method}`);
     }
+    // The owner's own copies: restoring nothing would empty the database, a snapshot would read it all.
+    for (const [method, args] of /** @type {const} */ ([
+      ["restore", [[]]],
+      ["snapshot", []],
+    ])) {
+      const answer = await call({ method, args: [...args] });
+      expect(answer.status, method).toBe(500);
+      expect(answer.text).toBe(`d1 objects have no method ${method}`);
+    }
     expect(await count("alice")).toBe(1);
   });
 

@@ -1,8 +1,9 @@
 // One owner per D1 database, however many processes and hosts serve it (runner/owners): the owner
 // runs every call, others forward theirs to it; a killed owner's slot takes over from its own
 // files, a paused one fences itself off, a reload hands databases over, another host forwards.
+// A seat that lost its files, and another host taking over, restore a copy (d1-snapshots.test.js).
 import { randomBytes } from "node:crypto";
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpRequest, startPlatform, waitUntil } from "../helpers/platform.js";
@@ -197,26 +198,5 @@ describe("two hosts", () => {
     expect(await db.owner(goneId)).toMatchObject({ live: true });
     expect((await second.admin("DELETE", "/v1/d1/databases/gone")).status).toBe(204);
     expect(await db.owner(goneId)).toBeNull();
-  });
-});
-
-describe("a lost seat", () => {
-  it("a database whose seat lost its files is refused with the reason, never served empty", async () => {
-    const owner = await db.owner(id);
-    await db.close();
-    await platform.stop({ keepData: true });
-    const [host] = readdirSync(join(platform.dataDir, "objects"));
-    rmSync(join(platform.dataDir, "objects", host ?? "", owner?.seat ?? ""), { recursive: true, force: true });
-    platform = await startPlatform({
-      dataDir: platform.dataDir,
-      env: { OUTPOST_PROCESSES: "2", OUTPOST_MASTER_KEY, OUTPOST_OWNER_LEASE_SECONDS: String(LEASE_SECONDS) },
-    });
-    db = ownersDb(await platform.databaseUrl());
-    const answer = await platform.admin("POST", "/v1/d1/databases/counter/query", { sql: "SELECT count(*) AS n FROM hits" });
-    expect(answer.status).toBe(400);
-    expect(answer.body.error.message).toMatch(
-      /^D1_ERROR: Database unavailable: its files (are missing from this seat|are in slot-\d of this host, whose process does not serve it now)/,
-    );
-    expect(await db.owner(id)).toMatchObject({ generation: owner?.generation, live: false });
   });
 });

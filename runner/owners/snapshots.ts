@@ -1,0 +1,118 @@
+// Copies of the objects this process owns in the blob store, so that losing a host loses at most
+// the writes since an object's newest copy. The owner takes a copy inside the object (the kind's
+// `copies.take`, consistent), writes it under a name of its own (kind, id, generation), then
+// publishes it in Postgres only while it still owns the object at that generation (snapshot-sql.ts):
+// a stale owner's copy is deleted, never published. Copies are taken of a changed object every
+// OUTPOST_OBJECT_SNAPSHOT_SECONDS (on the supervisor's beat) and once more at a graceful release.
+import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
+import { blobStore } from "../blobs/store.ts";
+import { deleteBlobs } from "../blobs/sweep.ts";
+import { database } from "../db/client.ts";
+import { randomHex } from "../encoding.ts";
+import type { Env } from "../env.ts";
+import { errorText, log } from "../logs/log.ts";
+import { type Held, held } from "./holds.ts";
+import { thisProcess } from "./identity.ts";
+import { kindNamed } from "./kinds.ts";
+import { snapshotName } from "./lease.ts";
+import { SNAPSHOT_SQL, type SnapshotRow } from "./snapshot-sql.ts";
+
+const encoder = new TextEncoder();
+
+function copiesOf(kind: string) {
+  const type = kindNamed(kind);
+  if (!type) throw new Error(`no object kind ${kind}`);
+  return type.copies;
+}
+
+/** Takes and publishes a copy of an object held here; after another copy of it being taken, if one is. */
+export async function copyObject(env: Env, kind: string, id: string, hold: Held): Promise<void> {
+  while (hold.copying) await hold.copying.catch(() => {});
+  hold.copying = takeAndPublish(env, kind, id, hold).finally(() => (hold.copying = null));
+  return hold.copying;
+}
+
+async function takeAndPublish(env: Env, kind: string, id: string, hold: Held): Promise<void> {
+  // Cleared before the copy is taken: a call that changes the object meanwhile marks it again.
+  hold.changed = false;
+  hold.copiedAt = Date.now();
+  try {
+    const bytes = encoder.encode(await takeOrMarkFailing(env, kind, id, hold));
+    const name = snapshotName(kind, id, hold.generation, randomHex());
+    await database(env).query(BLOB_SQL.pending, [name, PENDING_BLOB_GRACE]);
+    await blobStore(env).put(name, new Response(bytes).body as ReadableStream<Uint8Array>);
+    const params = [kind, id, hold.generation, thisProcess(env).boot, hold.copiedAt, bytes.byteLength, name];
+    const [outcome] = await database(env).query(SNAPSHOT_SQL.publish, params);
+    if (outcome?.published) {
+      if (outcome.replaced) await deleteBlobs(env, [outcome.replaced]);
+      return;
+    }
+    await deleteBlobs(env, [name]);
+    log.warn(`did not publish a copy of ${kind} ${id}: this process no longer owns it at generation ${hold.generation}`, { kind, object: id });
+  } catch (error) {
+    hold.changed = true;
+    throw error;
+  }
+}
+
+/**
+ * The object's copy as its kind writes it out. When the object cannot be written out (a D1
+ * database with a virtual table), its newest published copy is marked stale in Postgres: a
+ * takeover must then refuse rather than serve it (placement.ts). A blob store or database that
+ * fails for a while only delays the next copy, as the interval does, and marks nothing.
+ */
+async function takeOrMarkFailing(env: Env, kind: string, id: string, hold: Held): Promise<string> {
+  try {
+    return await copiesOf(kind).take(env, id);
+  } catch (error) {
+    // Its message's first line only: the reason reaches tenants in the refusal, never a stack.
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]?.slice(0, 300) ?? "";
+    await database(env)
+      .query(SNAPSHOT_SQL.failing, [kind, id, hold.generation, thisProcess(env).boot, reason])
+      .catch((failure: unknown) => log.error(`could not mark the copies of ${kind} ${id} as failing`, { error: errorText(failure) }));
+    throw error;
+  }
+}
+
+let copying = false;
+
+/** On the supervisor's beat: copies every object held here that changed and whose newest copy is older than the interval. */
+export async function copyChangedObjects(env: Env): Promise<void> {
+  if (copying) return;
+  copying = true;
+  try {
+    const dueBefore = Date.now() - env.CONFIG.objectSnapshotSeconds * 1000;
+    for (const [key, hold] of [...held]) {
+      if (!hold.changed || hold.copiedAt > dueBefore || held.get(key) !== hold || Date.now() >= hold.deadline) continue;
+      const [kind = "", id = ""] = key.split("\u0000");
+      await copyObject(env, kind, id, hold).catch((error: unknown) => log.error(`could not copy ${kind} ${id} to the blob store`, { error: errorText(error) }));
+    }
+  } finally {
+    copying = false;
+  }
+}
+
+/** The object's newest published copy, or null when it has none (it was held before copies were taken). */
+export async function newestCopy(env: Env, kind: string, id: string): Promise<SnapshotRow | null> {
+  const [row] = await database(env).query(SNAPSHOT_SQL.newest, [kind, id]);
+  return row ?? null;
+}
+
+/** Replaces this seat's object by the copy. */
+export async function restoreCopy(env: Env, kind: string, id: string, copy: SnapshotRow): Promise<void> {
+  const text = copy.blob === null ? null : await new Response(await blobStore(env).get(copy.blob, 0, Number(copy.size_bytes))).text();
+  await copiesOf(kind).restore(env, id, text);
+}
+
+/** Before an object is first taken: its newest copy is the empty object, so losing its owner before its first copy restores it empty. */
+export async function recordEmptyCopy(env: Env, kind: string, id: string): Promise<void> {
+  await database(env).query(SNAPSHOT_SQL.empty, [kind, id]);
+}
+
+/** An object gone for good: its copy goes too. */
+export async function forgetCopies(env: Env, kind: string, id: string): Promise<void> {
+  await database(env).query(SNAPSHOT_SQL.forget, [kind, id]);
+}
+
+/** A hold's copy bookkeeping when it is taken: `changed` unless its data is known to be the newest copy's. */
+export const copyState = (changed: boolean) => ({ changed, copiedAt: Date.now(), copying: null });
