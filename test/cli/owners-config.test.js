@@ -11,10 +11,10 @@ describe("ownersConfig", () => {
   });
 
   it("ownersConfig: reads the operator's settings", () => {
-    expect(ownersConfig({ OUTPOST_OWNER_LEASE_SECONDS: "30", OUTPOST_OBJECT_SNAPSHOT_SECONDS: "5", OUTPOST_PRIVATE_HOST: "10.0.0.5" })).toEqual({
+    expect(ownersConfig({ OUTPOST_OWNER_LEASE_SECONDS: "30", OUTPOST_OBJECT_SNAPSHOT_SECONDS: "5", OUTPOST_PRIVATE_HOST: "127.0.0.2" })).toEqual({
       ownerLeaseSeconds: 30,
       objectSnapshotSeconds: 5,
-      privateHost: "10.0.0.5",
+      privateHost: "127.0.0.2",
     });
   });
 
@@ -29,7 +29,7 @@ describe("ownersConfig", () => {
         `OUTPOST_OBJECT_SNAPSHOT_SECONDS must be a whole number from 1 to 86400, got ${text}`,
       );
     }
-    expect(() => ownersConfig({ OUTPOST_PRIVATE_HOST: "10.0.0.5:80/x" })).toThrow("OUTPOST_PRIVATE_HOST must be an address or host name, got 10.0.0.5:80/x");
+    expect(() => ownersConfig({ OUTPOST_PRIVATE_HOST: "127.0.0.2:80/x" })).toThrow("OUTPOST_PRIVATE_HOST must be an address or host name, got 127.0.0.2:80/x");
   });
 });
 
