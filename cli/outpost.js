@@ -93,6 +93,9 @@ Environment:
   OUTPOST_DB_TENANT_CONNECTIONS (database connections one tenant may hold at once per workerd process, of 4; default 3),
   OUTPOST_DB_TENANT_MIB_PER_SECOND (MiB per second one tenant's calls may send to the database per workerd process; more waits; default 8),
   OUTPOST_LOG_RETENTION_EVENTS, OUTPOST_LOG_RETENTION_HOURS (stored invocations kept per worker: the newest, default 1000, for at most 72 hours),
+  OUTPOST_OWNER_LEASE_SECONDS (how long a process owns a D1 database without renewing, 3-600, default 10),
+  OUTPOST_OBJECT_SNAPSHOT_SECONDS (how often a changed D1 database is copied to the blob store, 1-86400, default 60),
+  OUTPOST_PRIVATE_HOST (address of the processes' private sockets, which peers forward D1 calls to, default 127.0.0.1),
   OUTPOST_OTLP_LOGS_URL (an OpenTelemetry collector's OTLP/HTTP logs endpoint that stored invocations are also sent to, as JSON; default unset),
   OUTPOST_CLIENT_IP_HEADER (a header the proxy in front sets to the client's address, e.g. x-forwarded-for: its last hop
     becomes CF-Connecting-IP and the address logs store; default unset: the connection's address, no header trusted),
