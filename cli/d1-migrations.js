@@ -41,7 +41,7 @@ export function migrationTarget(database) {
  * The `.sql` files of `dir`, ordered by their number as wrangler orders them.
  * @param {string} dir
  */
-export function migrationFiles(dir) {
+function migrationFiles(dir) {
   const files = readdirSync(dir)
     .filter((file) => file.endsWith(".sql"))
     .sort();

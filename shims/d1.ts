@@ -2,6 +2,8 @@
 // their names and their results are those of workerd's own D1 binding, which a Worker-Loader
 // isolate cannot be given; the wire is the runner's contract instead of D1's HTTP API.
 import type { D1Answer, D1Query, D1Runner, D1StatementResult, D1Value } from "../runner/d1/contract.ts";
+import { D1_ERROR } from "../runner/d1/constants.ts";
+import { cellOf, rowObjects } from "../runner/d1/rows.ts";
 import { limitRefusal } from "../runner/d1/validate.ts";
 
 /** A bound value as bind() keeps it (`params`): bytes as an array of numbers, as in workerd. */
@@ -72,7 +74,7 @@ export class D1DatabaseSession {
   /** @internal The statements' results, or D1's error for the first that failed. */
   async send(queries: D1Query[]): Promise<D1StatementResult[]> {
     const answer = await this.answer(queries);
-    if (!answer.ok) throw d1Error("D1_ERROR", answer.error);
+    if (!answer.ok) throw d1Error(D1_ERROR, answer.error);
     return answer.results;
   }
 
@@ -154,7 +156,7 @@ export class D1PreparedStatement {
   raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
   async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
     const { columns, rows } = await this.#one();
-    const cells = rows.map((row) => row.map(cell)) as T[];
+    const cells = rows.map((row) => row.map(cellOf)) as T[];
     return options?.columnNames ? [columns, ...cells] : cells;
   }
 
@@ -201,14 +203,8 @@ function wireParams(params: Bound[]): D1Value[] {
   });
 }
 
-/** A result cell as D1 gives it: a BLOB as an array of byte values. */
-function cell(value: D1Value): unknown {
-  return value instanceof Uint8Array ? Array.from(value) : value;
-}
-
-function toResult<T>({ columns, rows, meta }: D1StatementResult): D1Result<T> {
-  const results = rows.map((row) => Object.fromEntries(row.map((value, i) => [columns[i], cell(value)])) as T);
-  return { success: true, meta, results };
+function toResult<T>(result: D1StatementResult): D1Result<T> {
+  return { success: true, meta: result.meta, results: rowObjects(result) as T[] };
 }
 
 function d1Error(code: string, detail: string, cause = detail): Error {

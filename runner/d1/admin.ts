@@ -15,10 +15,12 @@ import { database } from "../db/client.ts";
 import { PlatformError } from "../errors.ts";
 import { ADMIN_CALLER, adminCalls } from "../limits/admin-calls.ts";
 import { errorText, log } from "../logs/log.ts";
+import { QUOTA_SQL } from "../quota/sql.ts";
 import { DatabaseNameSchema } from "./binding.ts";
 import { D1_ERROR, D1_LIMITS } from "./constants.ts";
-import type { D1Runner, D1StatementResult, D1Value } from "./contract.ts";
+import type { D1Runner, D1StatementResult } from "./contract.ts";
 import { d1Object } from "./owner.ts";
+import { rowObjects } from "./rows.ts";
 import { type ExportOptions, exportPage, parseCursor } from "./export.ts";
 import { type D1DatabaseRow, D1_SQL } from "./sql.ts";
 import { splitStatements } from "./statements.ts";
@@ -67,7 +69,7 @@ d1.get("/d1/databases", async (c) => {
 d1.post("/d1/databases", async (c) => {
   const tenant = tenantOf(c.var.scope, c.req.query("tenant"));
   const { name } = parse(DatabaseCreateSchema, await readJsonBody(c.req.raw, 4096), "body");
-  await database(c.env).query("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", [tenant]);
+  await database(c.env).query(QUOTA_SQL.createTenant, [tenant]);
   const [row] = await database(c.env).query(D1_SQL.createDatabase, [tenant, name]);
   if (!row) throw new PlatformError("ERR_CONFLICT", 409, `A database with that name already exists: ${name}. List them with \`outpost d1 list\`.`);
   c.set("audit", { tenant });
@@ -137,7 +139,8 @@ function runnerOf(c: Context<AdminEnv>, row: D1DatabaseRow): D1Runner {
 
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 
-export const ExportQuerySchema = z
+const TableNameSchema = z.string().min(1).max(1000);
+const ExportQuerySchema = z
   .object({
     no_data: flag.optional(),
     no_schema: flag.optional(),
@@ -152,7 +155,7 @@ export const ExportQuerySchema = z
 d1.get("/d1/databases/:database/export", async (c) => {
   const row = await databaseOf(c);
   const { no_data = false, no_schema = false, cursor: given } = parse(ExportQuerySchema, c.req.query(), "query");
-  const tables = (c.req.queries("table") ?? []).map((table) => parse(z.string().min(1).max(1000), table, "table"));
+  const tables = (c.req.queries("table") ?? []).map((table) => parse(TableNameSchema, table, "table"));
   const cursor = given === undefined ? null : parseCursor(given);
   if (cursor === null && given !== undefined) throw new PlatformError("ERR_BAD_REQUEST", 400, "cursor is not one this route gave.");
   const options: ExportOptions = { noData: no_data, noSchema: no_schema, tables };
@@ -170,7 +173,6 @@ d1.get("/d1/databases/:database/export", async (c) => {
 });
 
 /** A statement's result as Cloudflare's API gives it: rows as objects, BLOBs as byte arrays. */
-function asRows({ columns, rows, meta }: D1StatementResult) {
-  const cell = (value: D1Value) => (value instanceof Uint8Array ? Array.from(value) : value);
-  return { results: rows.map((cells) => Object.fromEntries(cells.map((value, i) => [columns[i], cell(value)]))), success: true, meta };
+function asRows(result: D1StatementResult) {
+  return { results: rowObjects(result), success: true, meta: result.meta };
 }

@@ -10,7 +10,7 @@ import { D1_SQL } from "./sql.ts";
 export const DatabaseNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "D1 database names are 1-64 letters, digits, '_' and '-'.");
 
 /** wrangler's `database_id`: Cloudflare's UUID of the database, kept as a record only. */
-export const CloudflareIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "database_id is 1-64 letters, digits and '-' (a UUID).");
+const CloudflareIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "database_id is 1-64 letters, digits and '-' (a UUID).");
 
 const D1FieldSchema = safeRecord(BindingNameSchema, z.object({ databaseName: DatabaseNameSchema, databaseId: CloudflareIdSchema.optional() }).strict()).default(
   {},

@@ -26,7 +26,7 @@ export type RunQueries = (queries: { sql: string; params: D1Value[] }[]) => Prom
 export type ExportCursor = { table: number; offset: number } | "schema";
 
 /** Values read for one page: a page ends after the row that passes this total. */
-export const PAGE_BYTES = 4 * 1024 * 1024;
+const PAGE_BYTES = 4 * 1024 * 1024;
 
 /** D1's statement limit is 100,000 bytes: a row's INSERT longer than this has its long values split. */
 const STATEMENT_BYTES = 90_000;
@@ -49,7 +49,7 @@ export function parseCursor(text: string): ExportCursor | null {
 
 const cursorText = (cursor: ExportCursor) => (cursor === "schema" ? cursor : `${cursor.table}.${cursor.offset}`);
 
-const quoteId = (name: string) => `"${name.replaceAll('"', '""')}"`;
+export const quoteId = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 interface Table {
   name: string;

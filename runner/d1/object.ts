@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { DATABASE_FULL, SERVED_BY } from "./constants.ts";
 import type { D1Answer, D1ObjectCopies, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, D1Value } from "./contract.ts";
-import { wholeDump } from "./export.ts";
+import { quoteId, wholeDump } from "./export.ts";
 
 /** A statement of only whitespace and indented `--` comment lines runs nothing, as in Miniflare's D1. */
 const isEmpty = (sql: string) => sql.replace(/^\s+--.*/gm, "").trim() === "";
@@ -58,7 +58,7 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
         )
         .toArray();
       for (const { type, name } of existing.sort((a, b) => (a.type === b.type ? 0 : a.type === "view" ? -1 : 1))) {
-        sql.exec(`DROP ${type === "view" ? "VIEW" : "TABLE"} "${String(name).replaceAll('"', '""')}"`);
+        sql.exec(`DROP ${type === "view" ? "VIEW" : "TABLE"} ${quoteId(String(name))}`);
       }
       for (const statement of statements) sql.exec(statement);
     });

@@ -3,8 +3,6 @@
 // and stops a fifth of the lease before that runs out, so a process paused for longer than that
 // margin (SIGSTOP, a long GC, a VM frozen) has fenced itself off before anyone else may take over.
 
-/** The lease when the operator sets none (OUTPOST_OWNER_LEASE_SECONDS). */
-export const DEFAULT_LEASE_SECONDS = 10;
 /** The part of a lease an owner gives up at its end: its clock and Postgres's may drift apart. */
 const MARGIN = 0.2;
 

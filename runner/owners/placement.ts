@@ -15,6 +15,7 @@ import { type Held, held, holds, keyOf } from "./holds.ts";
 import { type TakeoverSource, fenceDeadline, staleCopy, staleFiles, takeoverFrom } from "./lease.ts";
 import { recordGeneration, recordedGeneration } from "./seat.ts";
 import { copyState, forgetCopies, newestCopy, recordEmptyCopy, restoreCopy } from "./snapshots.ts";
+import type { SnapshotRow } from "./snapshot-sql.ts";
 import { OWNER_SQL, type OwnerRow } from "./sql.ts";
 import { type Forwarded, type Target, Unreached, forwardCall } from "./wire.ts";
 import { ObjectUnavailable } from "./errors.ts";
@@ -148,20 +149,17 @@ export async function take(
  * were taken): nothing says whether it was written.
  */
 async function takeFromCopy(env: Env, kind: string, id: string, generation: number, why: string): Promise<Held | null> {
-  const published = await newestCopy(env, kind, id);
-  if (!published) throw new ObjectUnavailable(`${why}, and no snapshot of it is in the blob store`);
-  if (published.failing_since) throw new ObjectUnavailable(staleCopy(why, published.failing_since, published.failing_reason));
+  usableCopy(await newestCopy(env, kind, id), why);
   const here = thisProcess(env);
   const lease = env.CONFIG.ownerLeaseSeconds;
   const sentAt = Date.now();
   const [taken] = await database(env).query(OWNER_SQL.moveHere, [kind, id, here.host, here.seat, here.address, here.boot, lease, generation]);
   if (!taken) return null;
   const takenAt = Number(taken.generation);
-  let copy: Awaited<ReturnType<typeof newestCopy>>;
+  let copy: SnapshotRow;
   try {
-    copy = await newestCopy(env, kind, id);
-    if (!copy) throw new ObjectUnavailable(`${why}, and no snapshot of it is in the blob store`);
-    if (copy.failing_since) throw new ObjectUnavailable(staleCopy(why, copy.failing_since, copy.failing_reason));
+    // Read again under the lease: the copy checked above may have been replaced since.
+    copy = usableCopy(await newestCopy(env, kind, id), why);
     await restoreCopy(env, kind, id, copy);
     await recordGeneration(env, kind, id, takenAt, Number(copy.generation));
   } catch (error) {
@@ -180,6 +178,13 @@ async function takeFromCopy(env: Env, kind: string, id: string, generation: numb
     ...from,
   });
   return hold;
+}
+
+/** The copy a takeover restores, or why none may be: there is none, or it is known to be stale. */
+function usableCopy(copy: SnapshotRow | null, why: string): SnapshotRow {
+  if (!copy) throw new ObjectUnavailable(`${why}, and no snapshot of it is in the blob store`);
+  if (copy.failing_since) throw new ObjectUnavailable(staleCopy(why, copy.failing_since, copy.failing_reason));
+  return copy;
 }
 
 /** Runs a call on this process's instance, acknowledged only within the fence deadline. */

@@ -56,8 +56,7 @@ function callKey(env: Env): Promise<CryptoKey> {
 
 const signedText = (path: string, time: string, body: string) => encoder.encode(`${path}\n${time}\n${body}`);
 
-export const callPath = (kind: string, id: string, generation: number) =>
-  `${OWNER_CALL_PATH}${encodeURIComponent(kind)}/${encodeURIComponent(id)}/${generation}`;
+const callPath = (kind: string, id: string, generation: number) => `${OWNER_CALL_PATH}${encodeURIComponent(kind)}/${encodeURIComponent(id)}/${generation}`;
 
 /** Sends the call to the owner. Throws when it could not be reached or failed; `moved` when it no longer serves the object. */
 export async function forwardCall(env: Env, target: Target, call: Omit<OwnerCall, "generation">): Promise<Forwarded> {
