@@ -38,23 +38,19 @@ export function currentInvocation(): InvocationContext | undefined {
 export function inInvocation<T>(context: InvocationContext, run: () => T): T {
   const { capture } = context;
   if (!capture) return current.run(context, run);
+  const failed = (error: unknown): never => {
+    capture.exception(error);
+    capture.settled();
+    throw error;
+  };
   let result: T;
   try {
     result = current.run(context, run);
   } catch (error) {
-    capture.exception(error);
-    capture.settled();
-    throw error;
+    return failed(error);
   }
   if (!(result instanceof Promise)) return capture.settled(result) as T;
-  return result.then(
-    (value: unknown) => capture.settled(value),
-    (error: unknown) => {
-      capture.exception(error);
-      capture.settled();
-      throw error;
-    },
-  ) as T;
+  return result.then((value: unknown) => capture.settled(value), failed) as T;
 }
 
 /**

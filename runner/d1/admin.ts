@@ -8,9 +8,7 @@ import type { AdminEnv } from "../admin/auth.ts";
 import type { Env } from "../env.ts";
 import { readJsonBody } from "../admin/body.ts";
 import { parse } from "../admin/parse.ts";
-import { TenantSchema } from "../admin/schemas.ts";
 import { runnerExports } from "../bindings/kind.ts";
-import { type Scope, actingTenant } from "../control/scope.ts";
 import { database } from "../db/client.ts";
 import { PlatformError } from "../errors.ts";
 import { ADMIN_CALLER, adminCalls } from "../limits/admin-calls.ts";
@@ -24,6 +22,7 @@ import { rowObjects } from "./rows.ts";
 import { type ExportOptions, exportPage, parseCursor } from "./export.ts";
 import { type D1DatabaseRow, D1_SQL } from "./sql.ts";
 import { splitStatements } from "./statements.ts";
+import { tenantOf } from "../admin/tenant-query.ts";
 
 export const d1 = new Hono<AdminEnv>();
 
@@ -37,7 +36,6 @@ export const QuerySchema = z
   })
   .strict();
 
-const tenantOf = (scope: Scope, query: string | undefined) => actingTenant(scope, query === undefined ? undefined : parse(TenantSchema, query, "tenant"));
 const nameOf = (c: Context<AdminEnv>) => parse(DatabaseNameSchema, c.req.param("database"), "database");
 
 function notFound(name: string): PlatformError {

@@ -6,7 +6,7 @@ import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, cut } from "../logs/events.ts";
 import { journaled } from "../logs/journal.ts";
 import { emit, log } from "../logs/log.ts";
 import { storeSuspended } from "../logs/suspended.ts";
-import { closeInvocation, openInvocation, sampled } from "../logs/open.ts";
+import { closeInvocation, openIfSampled, requestTrigger } from "../logs/open.ts";
 import { takeCapture } from "../logs/sink.ts";
 import { loadVersion } from "./loader.ts";
 import { servePresigned } from "../r2/presigned-endpoint.ts";
@@ -79,21 +79,18 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
   const invocation = beginInvocation(env.CONFIG, route.tenant, route.worker);
   let upgraded = false;
   // A sampled invocation's row is built from what the dispatcher sees (logs/open.ts).
-  const logged = sampled(route.sampling[versionId] ?? 0);
-  if (logged) {
-    const trigger = { request: { url: request.url, method: request.method, headers: Object.fromEntries(headers) } };
-    openInvocation(invocation, { tenant: route.tenant, worker: route.worker, version: versionId }, trigger);
-  }
-  const props = logged ? { invocation, log: true } : { invocation };
+  const who = { tenant: route.tenant, worker: route.worker, version: versionId };
+  const props = openIfSampled(route.sampling[versionId] ?? 0, invocation, who, () => requestTrigger(request.url, request.method, headers));
+  const logged = props.log === true;
   let ended: { outcome: string; status: number | null } | null = null;
   try {
     // The journal's call ends when fetch() settles: a streamed body the worker goes on writing
     // after that is not tracked, so a stall while streaming has no suspect.
     const isolate = () => loadVersion(env, ctx, route, versionId, (error) => (buildFailure = error));
-    const run = () => journaled(invocationOf(route, versionId), () => isolate().getEntrypoint(undefined, { props }).fetch(forwarded));
-    let response = await countedRequest(invocationOf(route, versionId), () => (probation ? oneAtATime(route.worker, run) : run()));
+    const called = invocationOf(route, versionId);
+    const run = () => journaled(called, () => isolate().getEntrypoint(undefined, { props }).fetch(forwarded));
+    let response = await countedRequest(called, () => (probation ? oneAtATime(route.worker, run) : run()));
     ended = { outcome: "ok", status: response.status };
-    const who = { tenant: route.tenant, worker: route.worker, version: versionId };
     response = await takeCapture(env, ctx, response, invocation, logged ? who : null);
     if (response.webSocket) {
       upgraded = true;
@@ -108,13 +105,13 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext): Promise
     if (isDatabaseUnavailable(buildFailure)) throw buildFailure;
     if (error instanceof TenantIsolateCapReached) return refusedAtCap(route, error);
     if (counted?.exceeded()) return bodyTooLarge(bodyLimit);
-    const who = { tenant: route.tenant, worker: route.worker, version: versionId, requestId };
+    const failed = { ...who, requestId };
     // The worker's own exceptions reach the log through its isolate's log capture (logs/sink.ts)
     // when observability is on, except one thrown by its top-level code as the isolate starts:
     // no handler ran, only this error carries it.
-    if (error instanceof Error && error.message.startsWith(STARTUP_FAILURE)) emit({ ...who, src: "tenant", level: "error", msg: cut(error.message) });
+    if (error instanceof Error && error.message.startsWith(STARTUP_FAILURE)) emit({ ...failed, src: "tenant", level: "error", msg: cut(error.message) });
     else if (buildFailure === null) ended = { outcome: "exception", status: null };
-    log.error("the worker threw an exception; answered 500", who);
+    log.error("the worker threw an exception; answered 500", failed);
     return textResponse(500, "Worker threw an exception.");
   } finally {
     if (logged) closeInvocation(env, ctx, invocation, ended);

@@ -10,9 +10,7 @@ import type { AdminEnv } from "../admin/auth.ts";
 import { bindingCall } from "../admin/binding-errors.ts";
 import { readBodyBytes, readJsonBody } from "../admin/body.ts";
 import { parse } from "../admin/parse.ts";
-import { TenantSchema } from "../admin/schemas.ts";
 import { runnerExports } from "../bindings/kind.ts";
-import { type Scope, actingTenant } from "../control/scope.ts";
 import { database } from "../db/client.ts";
 import { fromBase64 } from "../encoding.ts";
 import { BindingError, PlatformError } from "../errors.ts";
@@ -22,6 +20,7 @@ import type { KvBulkRunner, KvPutOptions, KvRunner } from "./contract.ts";
 import { KV_SQL } from "./sql.ts";
 import { validateKey, validatePutOptions, validateValueSize } from "./validate.ts";
 import { now } from "./entrypoint.ts";
+import { tenantOf } from "../admin/tenant-query.ts";
 
 export const kv = new Hono<AdminEnv>();
 
@@ -54,8 +53,6 @@ const QueryNumber = z
   .regex(/^-?\d+$/, "must be a whole number")
   .transform(Number)
   .optional();
-
-const tenantOf = (scope: Scope, query: string | undefined) => actingTenant(scope, query === undefined ? undefined : parse(TenantSchema, query, "tenant"));
 
 /** The Kv entrypoint for the namespace named in the path, as a binding of the admin API. */
 async function namespaceOf(c: Context<AdminEnv>): Promise<KvRunner & KvBulkRunner> {

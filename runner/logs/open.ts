@@ -48,8 +48,18 @@ export function sampled(rate: number): boolean {
   return rate > 0 && (rate >= 1 || Math.random() < rate);
 }
 
+/** A fetch as its row reads it. */
+export const requestTrigger = (url: string, method: string, headers: Headers): Trigger => ({ request: { url, method, headers: Object.fromEntries(headers) } });
+
+/** The props an invoker calls the isolate with; an invocation sampled at `rate` is opened first. */
+export function openIfSampled(rate: number, token: string, who: Who, trigger: () => Trigger): InvocationProps {
+  if (!sampled(rate)) return { invocation: token };
+  openInvocation(token, who, trigger());
+  return { invocation: token, log: true };
+}
+
 /** Starts remembering a sampled invocation, before its isolate is called. */
-export function openInvocation(token: string, who: Who, trigger: Trigger): void {
+function openInvocation(token: string, who: Who, trigger: Trigger): void {
   if (open.size >= MAX_OPEN) open.delete(open.keys().next().value as string);
   open.set(token, { who, trigger, startedAt: Date.now(), lines: [], exceptions: [], truncated: false, end: null, taken: false });
 }
@@ -137,11 +147,11 @@ export async function loggedCall<T extends { outcome: string }>(
   trigger: Trigger,
   call: (props: InvocationProps) => Promise<T>,
 ): Promise<T> {
-  if (!sampled(rate)) return call({ invocation: token });
-  openInvocation(token, who, trigger);
+  const props = openIfSampled(rate, token, who, () => trigger);
+  if (!props.log) return call(props);
   let ended: { outcome: string } | null = null;
   try {
-    const result = await call({ invocation: token, log: true });
+    const result = await call(props);
     ended = { outcome: result.outcome };
     return result;
   } finally {

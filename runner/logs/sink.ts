@@ -5,7 +5,7 @@ import { LogBudget } from "./budget.ts";
 import { CAPTURE_HEADER, type CapturedBatch, type LogSinkRunner, parseCapturedBatch, parseCapturedHeader } from "./capture-contract.ts";
 import { type Who, tenantEntries } from "./events.ts";
 import { emit } from "./log.ts";
-import { type InvocationProps, addCaptured, closeInvocation, openInvocation, sampled } from "./open.ts";
+import { type InvocationProps, addCaptured, closeInvocation, openIfSampled, requestTrigger } from "./open.ts";
 import { PrintRate } from "./print-rate.ts";
 
 const printBudget = new LogBudget();
@@ -15,7 +15,7 @@ const printBudget = new LogBudget();
  * reports it with what it drops itself): console calls captured instead of printed raw, those
  * longer than a line it reads, and entries over the rate limit per worker (logs/print-rate.ts).
  */
-export const UNPRINTED_OUTPUT = "tenant output not printed";
+const UNPRINTED_OUTPUT = "tenant output not printed";
 const REPORT_EVERY_MS = 1000;
 const printRate = new PrintRate();
 let unprinted = { console: 0, oversized: 0, overRate: new Map<string, { tenant: string; worker: string; dropped: number }>() };
@@ -39,7 +39,7 @@ export class LogSink extends WorkerEntrypoint<Env, Who> implements LogSinkRunner
 }
 
 /** What a sampled invocation captured, from the sink or from its response (dispatch/dispatch.ts): stored with it, and printed. */
-export async function receiveCaptured(env: Env, ctx: ExecutionContext, token: string, who: Who, batch: CapturedBatch): Promise<void> {
+async function receiveCaptured(env: Env, ctx: ExecutionContext, token: string, who: Who, batch: CapturedBatch): Promise<void> {
   countUnprinted(ctx, batch.calls, batch.oversized);
   const trigger = addCaptured(env, ctx, token, who, batch);
   if (trigger === null) return;
@@ -130,11 +130,11 @@ export async function loggedFetch(
   request: Request,
   call: (props: InvocationProps) => Promise<Response>,
 ): Promise<Response> {
-  const logged = sampled(rate);
-  if (logged) openInvocation(token, who, { request: { url: request.url, method: request.method, headers: Object.fromEntries(request.headers) } });
+  const props = openIfSampled(rate, token, who, () => requestTrigger(request.url, request.method, request.headers));
+  const logged = props.log === true;
   let ended: { outcome: string; status: number | null } | null = null;
   try {
-    const response = await takeCapture(env, ctx, await call(logged ? { invocation: token, log: true } : { invocation: token }), token, logged ? who : null);
+    const response = await takeCapture(env, ctx, await call(props), token, logged ? who : null);
     ended = { outcome: "ok", status: response.status };
     return response;
   } catch (error) {

@@ -67,7 +67,7 @@ let droppedSinceWarning = 0;
 let warnedAt = 0;
 
 /** Takes an invocation for the next batch, or counts it dropped when the buffer is full. */
-export function enqueue(invocation: Pending): void {
+function enqueue(invocation: Pending): void {
   if (buffer.length < LOG_STORE_LIMITS.MAX_BUFFERED) buffer.push(invocation);
   else countDropped([invocation]);
 }
@@ -82,7 +82,7 @@ export function enqueueAndFlush(env: Env, ctx: ExecutionContext, invocation: Pen
  * Writes the buffer in batches until it is empty; returns at once when another call is writing.
  * A batch in doubt is settled first, by a call of its own; until then the buffer waits (and fills).
  */
-export async function flush(env: Env): Promise<void> {
+async function flush(env: Env): Promise<void> {
   const now = Date.now();
   if (flushing !== null && now - flushing.since < LOG_STORE_LIMITS.STALE_FLUSH_MS) return;
   // The stale flush's call may still commit: it is in doubt (unless it only settled the one in doubt).

@@ -1,10 +1,12 @@
 // Requests a suspended worker is not run for (dispatch/dispatch.ts answers them 503): stored as
 // invocations with outcome `suspended` when the serving version has observability on, so that
-// `outpost tail` and `outpost logs` show why its clients get 503. Off the request's path.
+// `outpost tail` and `outpost logs` show why its clients get 503. The store writes them off the
+// request's path.
 import type { Env } from "../env.ts";
 import { cut } from "./events.ts";
 import { type StoredInvocation, storable } from "./invocation.ts";
-import { enqueue, flush } from "./store.ts";
+import { sampled } from "./open.ts";
+import { enqueueAndFlush } from "./store.ts";
 
 /** The worker refused: the route's fields (dispatch/routes.ts), named here so this layer imports no dispatch code. */
 interface Route {
@@ -16,18 +18,13 @@ interface Route {
 }
 
 export function storeSuspended(env: Env, ctx: ExecutionContext, route: Route, request: Request, clientIp: string | null, status: number): void {
-  ctx.waitUntil(record(env, route, request, clientIp, status, Date.now()));
-}
-
-async function record(env: Env, route: Route, request: Request, clientIp: string | null, status: number, atMs: number): Promise<void> {
-  const rate = route.sampling[route.versionId] ?? 0;
-  if (rate === 0 || Math.random() >= rate) return;
+  if (!sampled(route.sampling[route.versionId] ?? 0)) return;
   const url = new URL(request.url);
   const row: StoredInvocation = {
     tenant: route.tenant,
     worker: route.worker,
     version: route.versionId,
-    atMs,
+    atMs: Date.now(),
     trigger: "fetch",
     outcome: "suspended",
     method: storable(cut(request.method, 16)),
@@ -45,6 +42,5 @@ async function record(env: Env, route: Route, request: Request, clientIp: string
     exceptions: [],
     dropped: 0,
   };
-  enqueue({ tenant: route.tenant, worker: route.worker, row: () => row });
-  await flush(env);
+  enqueueAndFlush(env, ctx, { tenant: route.tenant, worker: route.worker, row: () => row });
 }

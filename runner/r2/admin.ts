@@ -10,14 +10,13 @@ import type { AdminEnv } from "../admin/auth.ts";
 import { bindingCall } from "../admin/binding-errors.ts";
 import { readJsonBody } from "../admin/body.ts";
 import { parse } from "../admin/parse.ts";
-import { TenantSchema } from "../admin/schemas.ts";
 import { runnerExports } from "../bindings/kind.ts";
-import { type Scope, actingTenant } from "../control/scope.ts";
 import { database } from "../db/client.ts";
 import { PlatformError } from "../errors.ts";
 import { BucketNameSchema } from "./binding.ts";
 import type { ListObjectsOptions, R2Runner } from "./contract.ts";
 import { R2_SQL } from "./sql.ts";
+import { tenantOf } from "../admin/tenant-query.ts";
 
 export const r2 = new Hono<AdminEnv>();
 
@@ -32,7 +31,6 @@ const HTTP_METADATA = [
   ["cacheControl", "cache-control"],
 ] as const;
 
-const tenantOf = (scope: Scope, query: string | undefined) => actingTenant(scope, query === undefined ? undefined : parse(TenantSchema, query, "tenant"));
 const bucketNameOf = (c: Context<AdminEnv>) => parse(BucketNameSchema, c.req.param("bucket"), "bucket");
 
 function notFound(name: string): PlatformError {
