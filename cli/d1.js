@@ -1,11 +1,13 @@
 // `outpost d1 create|list|info|delete`, `d1 execute DB --command SQL | --file F [--json]`,
-// `d1 migrations create|list|apply DB` and `d1 export DB --output F.sql`: wrangler's D1 verbs,
+// `d1 migrations create|list|apply DB`, `d1 export DB --output F.sql` and `d1 time-travel info|restore DB`
+// (d1-time-travel.js): wrangler's D1 verbs,
 // each a call to the admin API's D1 routes (docs/admin-api.md).
 import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { callAdmin } from "./admin-client.js";
 import { createMigration, migrationSql, migrationTarget, unapplied } from "./d1-migrations.js";
+import { timeTravelInfo, timeTravelRestore } from "./d1-time-travel.js";
 
 /**
  * @typedef {object} D1Options
@@ -18,11 +20,14 @@ import { createMigration, migrationSql, migrationTarget, unapplied } from "./d1-
  * @property {string[]} tables
  * @property {boolean} noData
  * @property {boolean} noSchema
+ * @property {string} [bookmark]
+ * @property {string} [timestamp]
  */
 
 const USAGE = `usage: outpost d1 create NAME | d1 list | d1 info NAME | d1 delete NAME [-y] | d1 execute NAME --command SQL | --file F [--json]
        outpost d1 migrations create NAME MESSAGE | d1 migrations list NAME | d1 migrations apply NAME [-y]
-       outpost d1 export NAME --output F.sql [--no-data | --no-schema] [--table T]...   [--tenant ID]
+       outpost d1 export NAME --output F.sql [--no-data | --no-schema] [--table T]...
+       outpost d1 time-travel info NAME [--timestamp T] [--json] | d1 time-travel restore NAME --bookmark B | --timestamp T [-y] [--json]   [--tenant ID]
        --local and --remote are accepted and ignored: there is one platform.`;
 
 /**
@@ -46,8 +51,12 @@ export async function d1Command(args) {
       table: { type: "string", multiple: true },
       "no-data": { type: "boolean" },
       "no-schema": { type: "boolean" },
+      bookmark: { type: "string" },
+      timestamp: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
+  if (values.help) return console.log(USAGE);
   /** @type {D1Options} */
   const options = {
     json: values.json ?? false,
@@ -60,6 +69,8 @@ export async function d1Command(args) {
   if (values.tenant !== undefined) options.tenant = values.tenant;
   if (values.command !== undefined) options.command = values.command;
   if (values.file !== undefined) options.file = values.file;
+  if (values.bookmark !== undefined) options.bookmark = values.bookmark;
+  if (values.timestamp !== undefined) options.timestamp = values.timestamp;
   await d1(positionals, options);
 }
 
@@ -75,6 +86,8 @@ export async function d1([verb, name, ...rest], options) {
   if (verb === "execute" && name) return execute(name, options);
   if (verb === "export" && name) return exportDatabase(name, options);
   if (verb === "migrations" && name && rest[0]) return migrations(name, rest[0], rest.slice(1).join(" "), options);
+  if (verb === "time-travel" && name === "info" && rest[0]) return timeTravelInfo(rest[0], options);
+  if (verb === "time-travel" && name === "restore" && rest[0]) return timeTravelRestore(rest[0], options);
   throw new Error(USAGE);
 }
 

@@ -51,6 +51,7 @@ Usage:
   outpost d1 execute NAME --command SQL | --file F [--json]   run SQL (a file: each statement, one transaction)
   outpost d1 migrations create|list|apply NAME   wrangler's migrations (migrations_dir of ./wrangler.toml, table d1_migrations)
   outpost d1 export NAME --output F.sql [--no-data | --no-schema] [--table T]   the database as SQL (--local/--remote ignored)
+  outpost d1 time-travel info NAME [--timestamp T] | restore NAME --bookmark B | --timestamp T [-y]   a bookmark; restore to one
   outpost vault put NAME | vault list | vault delete NAME   [--tenant ID]   the tenant's vault
   outpost secrets rotate-key                   re-encrypt every secret under a new data key (operator)
   outpost queues [list] [--tenant ID]          queues: depth, in flight, delayed, oldest message age, dead-lettered, consumer

@@ -142,6 +142,16 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       ok: 200,
     },
   },
+  "/v1/d1/databases/{database}/time-travel/bookmark": {
+    get: { summary: "Time Travel: the database's bookmark now, or at ?timestamp= (RFC 3339 or Unix seconds, in the past): {bookmark, at}", ok: 200 },
+  },
+  "/v1/d1/databases/{database}/time-travel/restore": {
+    post: {
+      summary:
+        "Time Travel: restore the database to ?bookmark= or ?timestamp= (one of them; or a JSON body {bookmark} or {timestamp}) → {bookmark, previous_bookmark, message}; previous_bookmark undoes it",
+      ok: 200,
+    },
+  },
   "/v1/workers/{name}/scheduled": {
     get: { summary: "The worker's recent cron runs (?limit=, default 20), newest first, with outcome and attempts", ok: 200 },
     post: { summary: "Run the worker's scheduled() handler now, as a tick claimed once across hosts (retried like any tick)", body: ScheduledSchema, ok: 200 },

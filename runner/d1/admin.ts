@@ -1,5 +1,5 @@
 // Admin routes for D1 (mounted under /v1), in the shape of Cloudflare's D1 API: databases, and
-// SQL run on one. SQL runs through the D1 entrypoint, the code a binding runs, so the same limits
+// SQL run on one, and its Time Travel. SQL runs through the D1 entrypoint, the code a binding runs, so the same limits
 // and D1's wording apply. A tenant token acts on its own tenant's databases; operators name one
 // with ?tenant= (default "default"). Another tenant's database is answered exactly like a missing one.
 import { type Context, Hono } from "hono";
@@ -22,6 +22,8 @@ import { rowObjects } from "./rows.ts";
 import { type ExportOptions, exportPage, parseCursor } from "./export.ts";
 import { type D1DatabaseRow, D1_SQL } from "./sql.ts";
 import { splitStatements } from "./statements.ts";
+import { timeTravelBookmark, timeTravelRestore } from "./time-travel.ts";
+import { parseTimestamp, restoreTarget } from "./time-travel-input.ts";
 import { tenantOf } from "../admin/tenant-query.ts";
 
 export const d1 = new Hono<AdminEnv>();
@@ -168,6 +170,32 @@ d1.get("/d1/databases/:database/export", async (c) => {
     cursor,
   );
   return c.json(page);
+});
+
+/** The bookmark of the database now, or at `?timestamp=` (RFC 3339 or Unix seconds): `{bookmark, at}`. */
+d1.get("/d1/databases/:database/time-travel/bookmark", async (c) => {
+  const given = c.req.query("timestamp");
+  const timestamp = given === undefined ? null : parseTimestamp(given, new Date());
+  const row = await databaseOf(c);
+  return c.json(await timeTravelBookmark(c.env, row.id, timestamp));
+});
+
+const RestoreSchema = z.object({ bookmark: z.string().optional(), timestamp: z.string().optional() }).strict();
+
+/**
+ * Restores the database to `?bookmark=` or `?timestamp=`, as Cloudflare's API takes them (or the
+ * same in a JSON body): `{bookmark, previous_bookmark, message}`. Bad input is refused before the
+ * database is looked up.
+ */
+d1.post("/d1/databases/:database/time-travel/restore", async (c) => {
+  const query = { bookmark: c.req.query("bookmark"), timestamp: c.req.query("timestamp") };
+  const body = parse(RestoreSchema, await readJsonBody(c.req.raw, 4096, true), "body");
+  const inQuery = query.bookmark !== undefined || query.timestamp !== undefined;
+  if (inQuery && Object.keys(body).length > 0)
+    throw new PlatformError("ERR_BAD_REQUEST", 400, "Give bookmark or timestamp in the query or in the body, not both.");
+  const target = restoreTarget(inQuery ? query : body, new Date());
+  const row = await databaseOf(c);
+  return c.json(await timeTravelRestore(c.env, row.id, target));
 });
 
 /** A statement's result as Cloudflare's API gives it: rows as objects, BLOBs as byte arrays. */
