@@ -12,8 +12,6 @@ let acme;
 let evil;
 
 const BOOKMARK = "0000000000000001-00000000000000ff";
-const bookmarkOf = (/** @type {string} */ name) => `/v1/d1/databases/${name}/time-travel/bookmark`;
-const restoreOf = (/** @type {string} */ name) => `/v1/d1/databases/${name}/time-travel/restore`;
 
 /**
  * An admin call with any body; the answer as status and text.
@@ -48,31 +46,32 @@ beforeAll(async () => {
 });
 afterAll(() => platform?.stop());
 
+/** Every time-travel call, as method and the path after `/v1/d1/databases/NAME/time-travel/`. */
+const CALLS = [
+  { method: "GET", route: "bookmark" },
+  { method: "GET", route: "bookmark?timestamp=1700000000" },
+  { method: "POST", route: `restore?bookmark=${BOOKMARK}` },
+  { method: "POST", route: "restore?timestamp=2025-11-30T08:46:42Z" },
+];
+const pathOf = (/** @type {string} */ name, /** @type {string} */ route) => `/v1/d1/databases/${name}/time-travel/${route}`;
+
 describe("another tenant's database", () => {
   it("no oracle: its bookmark and its restore are answered exactly as a database that exists nowhere", async () => {
-    for (const [method, path] of [
-      ["GET", bookmarkOf],
-      ["GET", (/** @type {string} */ name) => `${bookmarkOf(name)}?timestamp=1700000000`],
-      ["POST", (/** @type {string} */ name) => `${restoreOf(name)}?bookmark=${BOOKMARK}`],
-      ["POST", (/** @type {string} */ name) => `${restoreOf(name)}?timestamp=2025-11-30T08:46:42Z`],
-    ]) {
-      const route = /** @type {(name: string) => string} */ (path);
-      const attempt = await call(/** @type {string} */ (method), route("ledger"), evil.token);
-      const control = await call(/** @type {string} */ (method), route("nowhere"), evil.token);
-      expect(errorOf(attempt), route("ledger")).toMatchObject({ status: 404, message: expect.stringMatching(/^No D1 database named ledger\./) });
+    for (const { method, route } of CALLS) {
+      const attempt = await call(method, pathOf("ledger", route), evil.token);
+      const control = await call(method, pathOf("nowhere", route), evil.token);
+      expect(errorOf(attempt), route).toMatchObject({ status: 404, message: expect.stringMatching(/^No D1 database named ledger\./) });
       expect(attempt.text.replaceAll("ledger", "X")).toBe(control.text.replaceAll("nowhere", "X"));
     }
     expect(await acmeRows()).toEqual([{ v: "kept" }]);
   });
 
   it("?tenant=: a tenant token cannot name acme, whether or not it exists", async () => {
-    for (const [method, path] of [
-      ["GET", bookmarkOf("ledger")],
-      ["POST", `${restoreOf("ledger")}?bookmark=${BOOKMARK}`],
-    ]) {
-      const attempt = await call(/** @type {string} */ (method), `${path}${path.includes("?") ? "&" : "?"}tenant=acme`, evil.token);
-      const control = await call(/** @type {string} */ (method), `${path}${path.includes("?") ? "&" : "?"}tenant=nobody`, evil.token);
-      expect(attempt.status).toBe(403);
+    for (const { method, route } of CALLS) {
+      const tenant = (/** @type {string} */ name) => `${pathOf("ledger", route)}${route.includes("?") ? "&" : "?"}tenant=${name}`;
+      const attempt = await call(method, tenant("acme"), evil.token);
+      const control = await call(method, tenant("nobody"), evil.token);
+      expect(attempt.status, route).toBe(403);
       expect(attempt.text.replace("acme", "X")).toBe(control.text.replace("nobody", "X"));
     }
     expect(await acmeRows()).toEqual([{ v: "kept" }]);
@@ -87,11 +86,11 @@ describe("crafted input is refused before anything runs", () => {
       message: `Invalid bookmark '${shown}'. A bookmark is 16 lowercase hex digits, a dash and 16 more, as \`outpost d1 time-travel info\` prints it.`,
     });
     const sql = "'; DELETE FROM entries; --";
-    expect(errorOf(await call("POST", `${restoreOf("ledger")}?bookmark=${encodeURIComponent(sql)}`, acme.token))).toEqual(invalid(sql));
-    expect(errorOf(await call("POST", restoreOf("ledger"), acme.token, JSON.stringify({ bookmark: sql })))).toEqual(invalid(sql));
+    expect(errorOf(await call("POST", `${pathOf("ledger", "restore")}?bookmark=${encodeURIComponent(sql)}`, acme.token))).toEqual(invalid(sql));
+    expect(errorOf(await call("POST", pathOf("ledger", "restore"), acme.token, JSON.stringify({ bookmark: sql })))).toEqual(invalid(sql));
     const huge = "0".repeat(16_000);
-    expect(errorOf(await call("POST", `${restoreOf("ledger")}?bookmark=${huge}`, acme.token))).toEqual(invalid(`${"0".repeat(64)}…`));
-    expect(errorOf(await call("POST", restoreOf("ledger"), acme.token, JSON.stringify({ bookmark: huge.slice(0, 4000) })))).toEqual(
+    expect(errorOf(await call("POST", `${pathOf("ledger", "restore")}?bookmark=${huge}`, acme.token))).toEqual(invalid(`${"0".repeat(64)}…`));
+    expect(errorOf(await call("POST", pathOf("ledger", "restore"), acme.token, JSON.stringify({ bookmark: huge.slice(0, 4000) })))).toEqual(
       invalid(`${"0".repeat(64)}…`),
     );
     for (const near of [
@@ -103,10 +102,10 @@ describe("crafted input is refused before anything runs", () => {
       "",
       "00000001-00000002-00004e2f-0a83ea2fceebc654de0640c422be4653",
     ]) {
-      expect((await call("POST", `${restoreOf("ledger")}?bookmark=${near}`, acme.token)).status, near).toBe(400);
+      expect((await call("POST", `${pathOf("ledger", "restore")}?bookmark=${near}`, acme.token)).status, near).toBe(400);
     }
     // Refused by its form alone: another tenant's database gets the same 400, and learns nothing.
-    expect(errorOf(await call("POST", `${restoreOf("ledger")}?bookmark=${encodeURIComponent(sql)}`, evil.token))).toEqual(invalid(sql));
+    expect(errorOf(await call("POST", `${pathOf("ledger", "restore")}?bookmark=${encodeURIComponent(sql)}`, evil.token))).toEqual(invalid(sql));
     expect(await acmeRows()).toEqual([{ v: "kept" }]);
   });
 
@@ -122,16 +121,16 @@ describe("crafted input is refused before anything runs", () => {
     for (const [timestamp, why] of cases) {
       const expected = { status: 400, code: "ERR_BAD_REQUEST", message: `Invalid timestamp '${timestamp}'. ${why}` };
       const query = `timestamp=${encodeURIComponent(/** @type {string} */ (timestamp))}`;
-      expect(errorOf(await call("GET", `${bookmarkOf("ledger")}?${query}`, acme.token))).toEqual(expected);
-      expect(errorOf(await call("POST", `${restoreOf("ledger")}?${query}`, acme.token))).toEqual(expected);
-      expect(errorOf(await call("POST", restoreOf("ledger"), acme.token, JSON.stringify({ timestamp })))).toEqual(expected);
+      expect(errorOf(await call("GET", `${pathOf("ledger", "bookmark")}?${query}`, acme.token))).toEqual(expected);
+      expect(errorOf(await call("POST", `${pathOf("ledger", "restore")}?${query}`, acme.token))).toEqual(expected);
+      expect(errorOf(await call("POST", pathOf("ledger", "restore"), acme.token, JSON.stringify({ timestamp })))).toEqual(expected);
     }
     expect(await acmeRows()).toEqual([{ v: "kept" }]);
   });
 
   it("restore: both targets, neither, or the query and a body at once are refused; so is a body with other fields or too large", async () => {
     const refusal = async (/** @type {string} */ query, /** @type {string | undefined} */ body) =>
-      errorOf(await call("POST", `${restoreOf("ledger")}${query}`, acme.token, body));
+      errorOf(await call("POST", `${pathOf("ledger", "restore")}${query}`, acme.token, body));
     expect(await refusal(`?bookmark=${BOOKMARK}&timestamp=1700000000`, undefined)).toMatchObject({
       status: 400,
       message: "Provide either a timestamp, or a bookmark - not both.",
