@@ -1,7 +1,7 @@
 // `outpost d1 create|list|info|delete`, `d1 execute DB --command SQL | --file F [--json]`,
-// `d1 migrations create|list|apply DB`, `d1 export DB --output F.sql` and `d1 time-travel info|restore DB`
-// (d1-time-travel.js): wrangler's D1 verbs,
-// each a call to the admin API's D1 routes (docs/admin-api.md).
+// `d1 migrations create|list|apply DB`, `d1 export DB --output F.sql` and `d1 time-travel
+// info|restore DB` (d1-time-travel.js): wrangler's D1 verbs, each a call to the admin API's D1
+// routes (docs/admin-api.md).
 import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";

@@ -1,7 +1,8 @@
-// Admin routes for D1 (mounted under /v1), in the shape of Cloudflare's D1 API: databases, and
-// SQL run on one, and its Time Travel. SQL runs through the D1 entrypoint, the code a binding runs, so the same limits
-// and D1's wording apply. A tenant token acts on its own tenant's databases; operators name one
-// with ?tenant= (default "default"). Another tenant's database is answered exactly like a missing one.
+// Admin routes for D1 (mounted under /v1), in the shape of Cloudflare's D1 API: databases, SQL
+// run on one, and its Time Travel (time-travel.ts). SQL runs through the D1 entrypoint, the code a
+// binding runs, so the same limits and D1's wording apply. A tenant token acts on its own tenant's
+// databases; operators name one with ?tenant= (default "default"). Another tenant's database is
+// answered exactly like a missing one.
 import { type Context, Hono } from "hono";
 import { z } from "zod/v4";
 import type { AdminEnv } from "../admin/auth.ts";
