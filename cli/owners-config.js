@@ -19,12 +19,13 @@ export function privateHost(env) {
 
 /**
  * @param {NodeJS.ProcessEnv} env
- * @returns {{ ownerLeaseSeconds: number, objectSnapshotSeconds: number, privateHost: string }}
+ * @returns {{ ownerLeaseSeconds: number, objectSnapshotSeconds: number, objectHistoryDays: number, privateHost: string }}
  */
 export function ownersConfig(env) {
   return {
-    ownerLeaseSeconds: wholeSeconds(env, "OUTPOST_OWNER_LEASE_SECONDS", 10, 3, 600),
-    objectSnapshotSeconds: wholeSeconds(env, "OUTPOST_OBJECT_SNAPSHOT_SECONDS", 60, 1, 86_400),
+    ownerLeaseSeconds: wholeNumber(env, "OUTPOST_OWNER_LEASE_SECONDS", 10, 3, 600),
+    objectSnapshotSeconds: wholeNumber(env, "OUTPOST_OBJECT_SNAPSHOT_SECONDS", 60, 1, 86_400),
+    objectHistoryDays: wholeNumber(env, "OUTPOST_OBJECT_HISTORY_DAYS", 7, 1, 365),
     privateHost: privateHost(env),
   };
 }
@@ -36,11 +37,11 @@ export function ownersConfig(env) {
  * @param {number} min
  * @param {number} max
  */
-function wholeSeconds(env, name, fallback, min, max) {
+function wholeNumber(env, name, fallback, min, max) {
   const text = env[name] ?? String(fallback);
-  const seconds = Number(text);
-  if (!Number.isInteger(seconds) || seconds < min || seconds > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${text}`);
-  return seconds;
+  const number = Number(text);
+  if (!Number.isInteger(number) || number < min || number > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${text}`);
+  return number;
 }
 
 /**

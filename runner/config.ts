@@ -58,6 +58,8 @@ export interface RunnerConfig {
   ownerLeaseSeconds: number;
   /** Seconds between copies of a changed object to the blob store (OUTPOST_OBJECT_SNAPSHOT_SECONDS, default 60): the recovery point when its host is lost. */
   objectSnapshotSeconds: number;
+  /** Days of an object's history kept for D1's Time Travel (OUTPOST_OBJECT_HISTORY_DAYS, default 7): its write log and older copies. */
+  objectHistoryDays: number;
   /** The address every process's private socket listens on (OUTPOST_PRIVATE_HOST, default 127.0.0.1): its peers reach it there. */
   privateHost: string;
   /** Stored invocations kept per worker, the newest (OUTPOST_LOG_RETENTION_EVENTS, default 1000). */

@@ -1,3 +1,4 @@
+import { expireHistory } from "../owners/logs.ts";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { PlatformError } from "../errors.ts";
@@ -75,7 +76,7 @@ admin.route("/v1", processMetrics);
 admin.route("/v1", logs);
 
 /**
- * Deletes expired KV entries and unreferenced storage blobs, in bounded batches; the CLI calls
+ * Deletes expired KV entries, objects' history older than its window and unreferenced storage blobs, in bounded batches; the CLI calls
  * it periodically. `deleted` counts KV entries.
  */
 admin.post("/v1/maintenance/sweep", async (c) => {
@@ -84,6 +85,7 @@ admin.post("/v1/maintenance/sweep", async (c) => {
   // Aborting first makes the aborted uploads' parts due in time for this pass's collection.
   const abortedUploads = await abortStaleUploads(c.env);
   await expireLogs(c.env);
+  await expireHistory(c.env);
   return c.json({ deleted, abortedUploads, collectedBlobs: await collectBlobs(c.env, 10) });
 });
 

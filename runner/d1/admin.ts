@@ -77,11 +77,14 @@ d1.post("/d1/databases", async (c) => {
   return c.json(described(row), 201);
 });
 
-/** The database's row, with its size and its tables (the object's own `_cf_` tables left out). */
+/** The database's row, with its size and its tables (the object's own `_cf_` tables and Outpost's `_outpost_` ones left out). */
 d1.get("/d1/databases/:database", async (c) => {
   const row = await databaseOf(c);
   const answer = await d1Object(c.env, row.id).query([
-    { sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'", params: [] },
+    {
+      sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\'",
+      params: [],
+    },
   ]);
   if (!answer.ok) throw new Error(`D1 database ${row.name} of ${row.tenant} answered ${answer.error}`);
   const [result] = answer.results;

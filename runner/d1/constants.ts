@@ -26,3 +26,9 @@ export const DATABASE_FULL = "Exceeded maximum DB size";
 
 /** `meta.served_by` of every result (Miniflare says "miniflare.db"). */
 export const SERVED_BY = "outpost.db";
+
+/** The prefix of Outpost's own tables, views and triggers in a database (its write log): tenant SQL may not name one, as D1's `_cf_` ones. */
+export const OWN_PREFIX = "_outpost_";
+
+/** workerd's answer to SQL that names a reserved (`_cf_`) table, and Outpost's to one that names an `_outpost_` one. */
+export const NOT_AUTHORIZED = "not authorized: SQLITE_AUTH";

@@ -4,6 +4,8 @@
 // owner.ts. Types only: the shim imports it with `import type`, so nothing here reaches the tenant
 // bundle.
 
+import type { LogMark, LogRow } from "../owners/log-rows.ts";
+
 /** Minted by the loader for one binding of one version; tenant code cannot change it. */
 export interface D1Props {
   tenant: string;
@@ -85,13 +87,28 @@ export interface D1ObjectStub {
   erase: () => Promise<void>;
 }
 
+/** A row of a database's write log (runner/d1/write-log.ts), in the placement layer's shape. */
+export type { LogMark, LogRow };
+
+/** A copy of a database: its statements (export.ts, in one pass) and the seq of its write log's newest row then (0: none). */
+export interface D1Copy {
+  statements: string[];
+  position: number;
+}
+
 /**
- * A database's copies in the blob store (runner/owners/snapshots.ts), called by its owner only, never
- * forwarded: the copy is the database as statements (export.ts, in one pass), JSON-encoded.
+ * A database's copies and write log in the blob store (runner/owners/snapshots.ts, logs.ts),
+ * called by its owner only, never forwarded.
  */
 export interface D1ObjectCopies {
   /** The whole database as statements, taken while no other call runs on it. */
-  snapshot: () => Promise<string[]>;
-  /** Replaces everything in the database by what the statements make, in one transaction. */
-  restore: (statements: string[]) => Promise<void>;
+  snapshot: () => Promise<D1Copy>;
+  /** Replaces everything in the database by a copy's statements and the log rows after it, in one transaction; answers the mark's seq. */
+  restore: (statements: string[], log: LogRow[], mark: LogMark) => Promise<number>;
+  /** The log's rows after `seq`, whole transactions, about `maxBytes` of values at most (one transaction may pass it). */
+  logAfter: (seq: number, maxBytes: number) => Promise<LogRow[]>;
+  /** Forgets the log's rows before `seq` (shipped). */
+  trimLog: (seq: number) => Promise<void>;
+  /** The log's newest row: the database's current commit. */
+  position: () => Promise<{ seq: number; at: number | null }>;
 }

@@ -100,11 +100,12 @@ async function pageStatements(run: RunQueries, options: ExportOptions, cursor: E
 
 const joined = (statements: string[]) => statements.map((statement) => `${statement}\n`).join("");
 
-/** The tables in Miniflare's order (sqlite_sequence last); the object's own `_cf_` tables and SQLite's statistics left out. */
+/** The tables in Miniflare's order (sqlite_sequence last); the object's own `_cf_` tables, Outpost's `_outpost_` ones (the write log) and SQLite's statistics left out. */
 async function tablesOf(run: RunQueries, { tables }: ExportOptions): Promise<Table[]> {
   const [result] = await run([
     {
       sql: `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql NOT NULL AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'
+              AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\'
               AND (name = 'sqlite_sequence' OR name NOT LIKE 'sqlite\\_%' ESCAPE '\\') ORDER BY tbl_name = 'sqlite_sequence', rowid`,
       params: [],
     },
@@ -213,7 +214,7 @@ async function restOfSchema(run: RunQueries, { tables }: ExportOptions): Promise
   const [result] = await run([
     {
       sql: `SELECT tbl_name, sql FROM sqlite_master WHERE sql NOT NULL AND type IN ('index', 'trigger', 'view')
-              AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid`,
+              AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\' ORDER BY rowid`,
       params: [],
     },
   ]);

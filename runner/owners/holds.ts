@@ -12,6 +12,14 @@ export interface Held {
   copiedAt: number;
   /** The copy being taken now, which another waits for. */
   copying: Promise<void> | null;
+  /** Its next copy is kept when replaced (the first after a time-travel restore: history.ts). */
+  keepNextCopy: boolean;
+  /** The seq its write log is shipped to the blob store up to (logs.ts). */
+  shipped: number;
+  /** A call may have appended to its log since it was last shipped. */
+  unshipped: boolean;
+  /** The shipping running now, which another waits for. */
+  shipping: Promise<void> | null;
 }
 
 export const held = new Map<string, Held>();

@@ -9,6 +9,7 @@ import { thisProcess } from "./identity.ts";
 import { fenceDeadline, renewEveryMs } from "./lease.ts";
 import { take } from "./placement.ts";
 import { copyObject } from "./snapshots.ts";
+import { shipLog } from "./logs.ts";
 import { OWNER_SQL } from "./sql.ts";
 
 /** Objects of this seat it could not adopt (files missing or stale), at the generation tried. */
@@ -62,8 +63,8 @@ async function adoptOrphans(env: Env): Promise<void> {
 }
 
 /**
- * A graceful stop or reload: no new calls here, the running ones finish, each object changed since
- * its newest copy is copied (the final copy), then every lease is let go. An object whose final
+ * A graceful stop or reload: no new calls here, the running ones finish, each object's log is
+ * shipped and, changed since its newest copy, it is copied (the final copy), then every lease is let go. An object whose final
  * copy failed is let go without being marked handed over, so another host waits a lease more.
  */
 export function releaseAll(env: Env, waitMs: number): Promise<number> {
@@ -83,8 +84,13 @@ async function letGoOfAll(env: Env, waitMs: number): Promise<number> {
   while (letGoOf.some(([, hold]) => hold.calls > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   const boot = thisProcess(env).boot;
   for (const [key, hold] of letGoOf) {
-    if (!hold.changed && !hold.copying) continue;
     const [kind = "", id = ""] = key.split("\u0000");
+    if (hold.unshipped || hold.shipping) {
+      await shipLog(env, kind, id, hold).catch((error: unknown) =>
+        log.error(`could not ship the log of ${kind} ${id} before letting go`, { error: errorText(error) }),
+      );
+    }
+    if (!hold.changed && !hold.copying) continue;
     await copyObject(env, kind, id, hold).catch(async (error: unknown) => {
       log.error(`could not take the final copy of ${kind} ${id}`, { error: errorText(error) });
       await database(env).query(OWNER_SQL.releaseOne, [kind, id, boot, hold.generation]);

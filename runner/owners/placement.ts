@@ -14,7 +14,9 @@ import { kindNamed } from "./kinds.ts";
 import { type Held, held, holds, keyOf } from "./holds.ts";
 import { type TakeoverSource, fenceDeadline, staleCopy, staleFiles, takeoverFrom } from "./lease.ts";
 import { recordGeneration, recordedGeneration } from "./seat.ts";
-import { copyState, forgetCopies, newestCopy, recordEmptyCopy, restoreCopy } from "./snapshots.ts";
+import { copyState, forgetCopies, newestCopy, readBlob, recordEmptyCopy } from "./snapshots.ts";
+import { shippedRows } from "./history.ts";
+import { shippedSeq } from "./logs.ts";
 import type { SnapshotRow } from "./snapshot-sql.ts";
 import { OWNER_SQL, type OwnerRow } from "./sql.ts";
 import { type Forwarded, type Target, Unreached, forwardCall } from "./wire.ts";
@@ -134,8 +136,10 @@ export async function take(
   const params = [kind, id, here.host, here.seat, here.address, here.boot, lease];
   const [taken] = row ? await database(env).query(OWNER_SQL.takeOver, [...params, generation]) : await database(env).query(OWNER_SQL.create, params);
   if (!taken) return null;
-  // Taken from its own files after a crash, it may hold writes no copy has: one is due.
-  const hold: Held = { generation: Number(taken.generation), deadline: fenceDeadline(sentAt, lease), calls: 0, ...copyState(row !== null) };
+  // Taken from its own files after a crash, it may hold writes no copy has: one is due, and its log
+  // after what was shipped.
+  const shipped = row ? await shippedSeq(env, kind, id) : 0;
+  const hold: Held = { generation: Number(taken.generation), deadline: fenceDeadline(sentAt, lease), calls: 0, ...copyState(row !== null, shipped) };
   held.set(keyOf(kind, id), hold);
   known.delete(keyOf(kind, id));
   log.info(`took ${kind} ${id} at generation ${hold.generation}`, { kind, object: id, generation: hold.generation, seat: here.seat });
@@ -143,10 +147,11 @@ export async function take(
 }
 
 /**
- * Takes the object into this seat and restores its newest copy there: the lease first, so no copy
- * is published meanwhile (only its owner at the copy's generation publishes one); the seat's record
- * last, so a restore cut short is restored again. Refused when it has no copy (held before copies
- * were taken): nothing says whether it was written.
+ * Takes the object into this seat and restores its newest copy there, and its shipped log after
+ * that copy: the lease first, so nothing is published meanwhile (only its owner at the new
+ * generation publishes a copy or a segment); the seat's record last, so a restore cut short is
+ * restored again. Refused when it has no copy (held before copies were taken): nothing says
+ * whether it was written.
  */
 async function takeFromCopy(env: Env, kind: string, id: string, generation: number, why: string): Promise<Held | null> {
   usableCopy(await newestCopy(env, kind, id), why);
@@ -157,27 +162,52 @@ async function takeFromCopy(env: Env, kind: string, id: string, generation: numb
   if (!taken) return null;
   const takenAt = Number(taken.generation);
   let copy: SnapshotRow;
+  let mark: number;
   try {
     // Read again under the lease: the copy checked above may have been replaced since.
     copy = usableCopy(await newestCopy(env, kind, id), why);
-    await restoreCopy(env, kind, id, copy);
+    mark = await restoreWithLog(env, kind, id, copy);
     await recordGeneration(env, kind, id, takenAt, Number(copy.generation));
   } catch (error) {
     await database(env).query(OWNER_SQL.releaseOne, [kind, id, here.boot, takenAt]);
-    throw error;
+    throw error instanceof ObjectUnavailable
+      ? error
+      : new ObjectUnavailable(`${why}, and its snapshot and log could not be restored: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const hold: Held = { generation: takenAt, deadline: fenceDeadline(sentAt, lease), calls: 0, ...copyState(false) };
+  const hold: Held = { generation: takenAt, deadline: fenceDeadline(sentAt, lease), calls: 0, ...copyState(false, mark) };
   held.set(keyOf(kind, id), hold);
   known.delete(keyOf(kind, id));
-  const from = { copyGeneration: Number(copy.generation), copyTakenAt: copy.taken_at.toISOString() };
-  log.warn(`took ${kind} ${id} at generation ${takenAt} from its snapshot of generation ${from.copyGeneration} taken at ${from.copyTakenAt} (${why})`, {
-    kind,
-    object: id,
-    generation: takenAt,
-    seat: here.seat,
-    ...from,
-  });
+  const from = { copyGeneration: Number(copy.generation), copyTakenAt: copy.taken_at.toISOString(), logThrough: mark };
+  log.warn(
+    `took ${kind} ${id} at generation ${takenAt} from its snapshot of generation ${from.copyGeneration} taken at ${from.copyTakenAt} and its log through ${mark} (${why})`,
+    {
+      kind,
+      object: id,
+      generation: takenAt,
+      seat: here.seat,
+      ...from,
+    },
+  );
   return hold;
+}
+
+/**
+ * Restores the copy and the shipped log after it; answers the seq the object's log starts again
+ * after (its last commit restored, or the newest shipped when the copy is older than the log).
+ */
+async function restoreWithLog(env: Env, kind: string, id: string, copy: SnapshotRow): Promise<number> {
+  const shipped = await shippedSeq(env, kind, id);
+  const position = copy.position === null ? null : Number(copy.position);
+  const { rows, through } = position === null ? { rows: [], through: null } : await shippedRows(env, kind, id, position, null);
+  const restoredTo = Math.max(through?.seq ?? position ?? 0, shipped);
+  if (position !== null && (through?.seq ?? position) < shipped) {
+    log.error(`the shipped log of ${kind} ${id} has a gap after ${through?.seq ?? position}: restored without the commits up to ${shipped}`, {
+      kind,
+      object: id,
+    });
+  }
+  const copyText = await readBlob(env, copy.blob, copy.size_bytes);
+  return kindNamed(kind)!.copies.restore(env, id, copyText, rows, { op: "C", seq: restoredTo, at: through?.at ?? copy.taken_at.getTime() });
 }
 
 /** The copy a takeover restores, or why none may be: there is none, or it is known to be stale. */
@@ -190,12 +220,17 @@ function usableCopy(copy: SnapshotRow | null, why: string): SnapshotRow {
 /** Runs a call on this process's instance, acknowledged only within the fence deadline. */
 async function runHeld(env: Env, kind: string, id: string, hold: Held, method: string, args: unknown[]): Promise<unknown> {
   const type = kindNamed(kind);
-  if (!type?.methods.includes(method)) throw new Error(`${kind} objects have no method ${method}`);
+  const ownerMethod = type?.ownerMethods?.[method];
+  if (!type || (!ownerMethod && !type.methods.includes(method))) throw new Error(`${kind} objects have no method ${method}`);
   hold.calls++;
   try {
+    if (ownerMethod) return await ownerMethod(env, id, hold, ...(args as never[]));
     // Called on the stub itself: a stub's property is a remote method, so no .apply() or .call().
     const result = await type.local(env, id)[method]?.(...(args as never[]));
-    if (type.copies.changed(args, result)) hold.changed = true;
+    if (type.copies.changed(args, result)) {
+      hold.changed = true;
+      hold.unshipped = true;
+    }
     if (Date.now() >= hold.deadline) throw new ObjectUnavailable("its owner's lease ran out while the call ran; it may or may not have taken effect");
     return result;
   } finally {

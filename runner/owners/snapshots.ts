@@ -5,6 +5,7 @@
 // a stale owner's copy is deleted, never published. Copies are taken of a changed object every
 // OUTPOST_OBJECT_SNAPSHOT_SECONDS (on the supervisor's beat) and once more at a graceful release.
 import { BLOB_SQL, PENDING_BLOB_GRACE } from "../blobs/sql.ts";
+import { LOG_SQL } from "./log-sql.ts";
 import { blobStore } from "../blobs/store.ts";
 import { deleteBlobs } from "../blobs/sweep.ts";
 import { database } from "../db/client.ts";
@@ -36,14 +37,17 @@ async function takeAndPublish(env: Env, kind: string, id: string, hold: Held): P
   // Cleared before the copy is taken: a call that changes the object meanwhile marks it again.
   hold.changed = false;
   hold.copiedAt = Date.now();
+  // Read before the copy is taken: a copy taken before a time-travel restore is not the one to keep.
+  const keep = hold.keepNextCopy;
   try {
-    const bytes = encoder.encode(await takeOrMarkFailing(env, kind, id, hold));
+    const { copy, position } = await takeOrMarkFailing(env, kind, id, hold);
+    const bytes = encoder.encode(copy);
     const name = snapshotName(kind, id, hold.generation, randomHex());
-    await database(env).query(BLOB_SQL.pending, [name, PENDING_BLOB_GRACE]);
-    await blobStore(env).put(name, new Response(bytes).body as ReadableStream<Uint8Array>);
-    const params = [kind, id, hold.generation, thisProcess(env).boot, hold.copiedAt, bytes.byteLength, name];
+    await writeBlob(env, name, bytes);
+    const params = [kind, id, hold.generation, thisProcess(env).boot, hold.copiedAt, bytes.byteLength, name, position, keep];
     const [outcome] = await database(env).query(SNAPSHOT_SQL.publish, params);
     if (outcome?.published) {
+      if (keep) hold.keepNextCopy = false;
       if (outcome.replaced) await deleteBlobs(env, [outcome.replaced]);
       return;
     }
@@ -61,7 +65,7 @@ async function takeAndPublish(env: Env, kind: string, id: string, hold: Held): P
  * takeover must then refuse rather than serve it (placement.ts). A blob store or database that
  * fails for a while only delays the next copy, as the interval does, and marks nothing.
  */
-async function takeOrMarkFailing(env: Env, kind: string, id: string, hold: Held): Promise<string> {
+async function takeOrMarkFailing(env: Env, kind: string, id: string, hold: Held): Promise<{ copy: string; position: number }> {
   try {
     return await copiesOf(kind).take(env, id);
   } catch (error) {
@@ -98,10 +102,15 @@ export async function newestCopy(env: Env, kind: string, id: string): Promise<Sn
   return row ?? null;
 }
 
-/** Replaces this seat's object by the copy. */
-export async function restoreCopy(env: Env, kind: string, id: string, copy: SnapshotRow): Promise<void> {
-  const text = copy.blob === null ? null : await new Response(await blobStore(env).get(copy.blob, 0, Number(copy.size_bytes))).text();
-  await copiesOf(kind).restore(env, id, text);
+/** A blob written under a new name, listed in the blob intent log first: collected unless a statement claims it. */
+export async function writeBlob(env: Env, name: string, bytes: Uint8Array): Promise<void> {
+  await database(env).query(BLOB_SQL.pending, [name, PENDING_BLOB_GRACE]);
+  await blobStore(env).put(name, new Response(bytes).body as ReadableStream<Uint8Array>);
+}
+
+/** A blob's text (a copy, a log segment) of `size` bytes; null names the empty object's copy. */
+export async function readBlob(env: Env, blob: string | null, size: number | string): Promise<string | null> {
+  return blob === null ? null : new Response(await blobStore(env).get(blob, 0, Number(size))).text();
 }
 
 /** Before an object is first taken: its newest copy is the empty object, so losing its owner before its first copy restores it empty. */
@@ -109,10 +118,22 @@ export async function recordEmptyCopy(env: Env, kind: string, id: string): Promi
   await database(env).query(SNAPSHOT_SQL.empty, [kind, id]);
 }
 
-/** An object gone for good: its copy goes too. */
+/** An object gone for good: its copies and its log go too. */
 export async function forgetCopies(env: Env, kind: string, id: string): Promise<void> {
   await database(env).query(SNAPSHOT_SQL.forget, [kind, id]);
+  await database(env).query(LOG_SQL.forget, [kind, id]);
 }
 
-/** A hold's copy bookkeeping when it is taken: `changed` unless its data is known to be the newest copy's. */
-export const copyState = (changed: boolean) => ({ changed, copiedAt: Date.now(), copying: null });
+/**
+ * A hold's copy and log bookkeeping when it is taken: `changed` unless its data is known to be the
+ * newest copy's; its log shipped up to `shipped`, and what is after it (if anything) is due.
+ */
+export const copyState = (changed: boolean, shipped: number) => ({
+  changed,
+  copiedAt: Date.now(),
+  copying: null,
+  keepNextCopy: false,
+  shipped,
+  unshipped: true,
+  shipping: null,
+});

@@ -6,14 +6,16 @@ import { describe, expect, it } from "vitest";
 import { hostSeats, ownersConfig } from "../../cli/owners-config.js";
 
 describe("ownersConfig", () => {
-  it("ownersConfig: defaults are a 10 s lease, a copy of a changed object every 60 s and loopback private sockets", () => {
-    expect(ownersConfig({})).toEqual({ ownerLeaseSeconds: 10, objectSnapshotSeconds: 60, privateHost: "127.0.0.1" });
+  it("ownersConfig: defaults are a 10 s lease, a copy of a changed object every 60 s, 7 days of history and loopback private sockets", () => {
+    expect(ownersConfig({})).toEqual({ ownerLeaseSeconds: 10, objectSnapshotSeconds: 60, objectHistoryDays: 7, privateHost: "127.0.0.1" });
   });
 
   it("ownersConfig: reads the operator's settings", () => {
-    expect(ownersConfig({ OUTPOST_OWNER_LEASE_SECONDS: "30", OUTPOST_OBJECT_SNAPSHOT_SECONDS: "5", OUTPOST_PRIVATE_HOST: "127.0.0.2" })).toEqual({
+    const env = { OUTPOST_OWNER_LEASE_SECONDS: "30", OUTPOST_OBJECT_SNAPSHOT_SECONDS: "5", OUTPOST_OBJECT_HISTORY_DAYS: "30", OUTPOST_PRIVATE_HOST: "127.0.0.2" };
+    expect(ownersConfig(env)).toEqual({
       ownerLeaseSeconds: 30,
       objectSnapshotSeconds: 5,
+      objectHistoryDays: 30,
       privateHost: "127.0.0.2",
     });
   });
@@ -28,6 +30,9 @@ describe("ownersConfig", () => {
       expect(() => ownersConfig({ OUTPOST_OBJECT_SNAPSHOT_SECONDS: text })).toThrow(
         `OUTPOST_OBJECT_SNAPSHOT_SECONDS must be a whole number from 1 to 86400, got ${text}`,
       );
+    }
+    for (const text of ["0", "366", "7d"]) {
+      expect(() => ownersConfig({ OUTPOST_OBJECT_HISTORY_DAYS: text })).toThrow(`OUTPOST_OBJECT_HISTORY_DAYS must be a whole number from 1 to 365, got ${text}`);
     }
     expect(() => ownersConfig({ OUTPOST_PRIVATE_HOST: "127.0.0.2:80/x" })).toThrow("OUTPOST_PRIVATE_HOST must be an address or host name, got 127.0.0.2:80/x");
   });

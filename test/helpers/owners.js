@@ -33,8 +33,10 @@ export function ownersDb(url) {
     /** The newest copy of a D1 database in the blob store (object_snapshots), or null. @param {string} id */
     async snapshot(id) {
       const [row] =
-        await sql`SELECT generation::int, taken_at, size_bytes::int AS size, blob, failing_since FROM object_snapshots WHERE kind = 'd1' AND object_id = ${id}`;
-      return row ? { generation: row.generation, takenAt: row.taken_at, size: row.size, blob: row.blob, failingSince: row.failing_since } : null;
+        await sql`SELECT generation::int, taken_at, size_bytes::int AS size, blob, position::int, failing_since FROM object_snapshots WHERE kind = 'd1' AND object_id = ${id}`;
+      return row
+        ? { generation: row.generation, takenAt: row.taken_at, size: row.size, blob: row.blob, position: row.position, failingSince: row.failing_since }
+        : null;
     },
     /** A statement as the runner runs it (`$1`… parameters). @param {string} text @param {any[]} params */
     unsafe: (text, params) => sql.unsafe(text, params),

@@ -165,8 +165,9 @@ describe("two hosts", () => {
     const owner = await db.owner(id);
     const newest = await db.snapshot(id);
     /** @param {number} generation @param {string} boot */
+    // At the newest copy's position: a copy of the same commits, so the one it replaces is not kept for time travel.
     const publish = async (generation, boot) =>
-      (await db.unsafe(SNAPSHOT_SQL.publish, ["d1", id, generation, boot, Date.now(), 1, `snapshot-d1-${id}-g${generation}-test`]))[0];
+      (await db.unsafe(SNAPSHOT_SQL.publish, ["d1", id, generation, boot, Date.now(), 1, `snapshot-d1-${id}-g${generation}-test`, newest?.position, false]))[0];
     // The killed host's process, at the generation it held.
     expect(await publish((owner?.generation ?? 0) - 1, "a-lost-boot")).toMatchObject({ published: 0, replaced: null });
     // The owner's boot, at an older generation than it holds.

@@ -1,0 +1,299 @@
+// A database's write log: what each committed transaction changed, appended inside that same
+// transaction to a table of the database (`_outpost_log`), so the log is exactly as durable as the
+// data until the database's owner ships it to the blob store and trims it (runner/owners/logs.ts).
+// A copy of the database plus the log after it is the database at any commit since: a takeover
+// after a lost host and D1's Time Travel replay it (replay()).
+//
+// Triggers of Outpost's on every table (after INSERT, UPDATE and DELETE) append each changed row:
+// a header row ('I', 'U' or 'D' and the table), then the old row's key ('k' rows) and the new
+// row's values ('n' rows), each value as SQLite holds it, so a change replays exactly whatever its
+// type and size. The triggers name the table's columns, so a statement that may change the schema
+// (its text says CREATE, ALTER or DROP) runs with them dropped: it is logged as its text and bound
+// values ('S' and 'p' rows) and run again by a replay, and the triggers are made again for the
+// tables as they are after it. Each transaction that changed something ends with a 'C' row: its
+// time. Outpost appends its own rows through a view (`_outpost_mark`), so that the connection's
+// last_insert_rowid() stays the tenant's.
+//
+// Not in the log: writes to a virtual table (fts5), which no trigger sees; a commit while the
+// database has one ends with an 'O' row, which no replay passes. A time-travel restore ends with
+// an 'R' row: what follows it replays onto the copy taken after the restore, not onto the log
+// before it.
+import { END_OPS, type LogMark, type LogRow } from "../owners/log-rows.ts";
+import type { D1Value } from "./contract.ts";
+import { quoteId } from "./export.ts";
+
+export type { LogRow };
+
+/** The ops of the log's rows. */
+export const OP = { insert: "I", update: "U", delete: "D", key: "k", value: "n", statement: "S", param: "p", ...END_OPS } as const;
+
+/** What a statement's text says when it may change the schema: it runs without the triggers. */
+const MAY_CHANGE_SCHEMA = /\b(CREATE|ALTER|DROP)\b/i;
+
+/** The prefix of Outpost's own tables, views and triggers in a database; tenant SQL may not name one (reserved.ts). */
+export const OWN_PREFIX = "_outpost_";
+const LOG = "_outpost_log";
+const MARK = "_outpost_mark";
+/** The triggers on tenant tables, dropped and made again around schema changes (the view's trigger stays). */
+const ON_TABLE = "_outpost_on_";
+const ROWID_NAMES = ["rowid", "_rowid_", "oid"];
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+interface Table {
+  name: string;
+  /** The columns a row is written with: the rowid's name first (a rowid table), generated columns left out. */
+  columns: string[];
+  /** The columns that find a row: the rowid, or a WITHOUT ROWID table's primary key. */
+  key: string[];
+}
+
+export class WriteLog {
+  readonly #sql: SqlStorage;
+  /** Whether the tables' triggers are in place; null: not known yet in this object's life. */
+  #triggers: boolean | null = null;
+  /** The database has a table whose writes no trigger sees (a virtual table). */
+  #opaque = false;
+  /** This transaction appended to the log. */
+  #appended = false;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+  }
+
+  /** The newest row of the log (a commit's last): where a copy of the database taken now stands. */
+  position(): { seq: number; at: number | null } {
+    this.#ensureTable();
+    const row = this.#sql.exec(`SELECT seq, at FROM ${LOG} ORDER BY seq DESC LIMIT 1`).toArray()[0];
+    return { seq: Number(row?.seq ?? 0), at: row?.at === undefined || row.at === null ? null : Number(row.at) };
+  }
+
+  /** The log's seq now (0: empty), read with the counters around each statement. */
+  static readonly SEQ = `(SELECT coalesce(max(seq), 0) FROM ${LOG})`;
+
+  /** Before each statement of a transaction: the triggers in place, or dropped when it may change the schema. */
+  beforeStatement(statement: string): void {
+    if (MAY_CHANGE_SCHEMA.test(statement)) this.#dropTriggers();
+    else if (this.#triggers !== true) this.#installTriggers();
+  }
+
+  /** After a statement: one that may have changed the schema is logged as it ran; `appended`: its changed rows were. */
+  afterStatement(statement: string, params: D1Value[], appended: boolean): void {
+    if (appended) this.#appended = true;
+    if (!MAY_CHANGE_SCHEMA.test(statement)) return;
+    this.#append(OP.statement, null, null, statement, null);
+    for (const param of params) this.#append(OP.param, null, null, param, null);
+    this.#appended = true;
+  }
+
+  /** At the end of a transaction that will commit: the triggers back, and a commit row when it changed anything. */
+  endTransaction(): void {
+    if (this.#triggers !== true) this.#installTriggers();
+    if (this.#appended) this.#append(this.#opaque ? OP.opaque : OP.commit, null, null, null, Date.now());
+    this.#appended = false;
+  }
+
+  /** A transaction that did not commit leaves nothing appended. */
+  abandonTransaction(): void {
+    this.#appended = false;
+    this.#triggers = null;
+  }
+
+  /** The log's rows after `seq`, whole transactions, until about `maxBytes` of values have been read. */
+  rowsAfter(seq: number, maxBytes: number): LogRow[] {
+    this.#ensureTable();
+    const rows: LogRow[] = [];
+    let bytes = 0;
+    let end = 0;
+    for (const row of this.#sql.exec(`SELECT seq, op, tbl, col, v, at FROM ${LOG} WHERE seq > ? ORDER BY seq`, seq).raw()) {
+      const [at, op, table, column, value, time] = row;
+      rows.push([Number(at), String(op), nullableText(table), nullableText(column), fromSqlite(value ?? null), time === null ? null : Number(time)]);
+      bytes += 16 + valueBytes(value ?? null);
+      if (op === OP.commit || op === OP.opaque || op === OP.restored) {
+        end = rows.length;
+        if (bytes >= maxBytes) break;
+      }
+    }
+    return rows.slice(0, end);
+  }
+
+  /** Forgets the rows before `seq` (shipped); the row at `seq` stays, so the next seq follows it. */
+  trimBefore(seq: number): void {
+    this.#ensureTable();
+    this.#sql.exec(`DELETE FROM ${LOG} WHERE seq < ?`, seq);
+  }
+
+  /** Before a restore: the log's own triggers gone, so that what the restore writes is not logged again. */
+  forRestore(): void {
+    this.#dropTriggers();
+    this.#ensureTable();
+  }
+
+  /**
+   * After a restore, in its transaction: the log starts again at `mark`. A takeover restores a
+   * position of the log (`seq` given: the rows before it were shipped); a time-travel restore
+   * appends a restored row after the rows it keeps (not shipped yet). Answers the mark's seq.
+   */
+  afterRestore(mark: LogMark): number {
+    if (mark.seq !== null) {
+      this.#sql.exec(`DELETE FROM ${LOG}`);
+      this.#sql.exec(`INSERT INTO ${LOG}(seq, op, at) VALUES (?, ?, ?)`, mark.seq, mark.op, mark.at);
+    } else {
+      this.#append(mark.op, null, null, null, mark.at);
+    }
+    this.#installTriggers();
+    return this.position().seq;
+  }
+
+  #append(op: string, table: string | null, column: string | null, value: D1Value, at: number | null): void {
+    this.#sql.exec(`INSERT INTO ${MARK}(op, tbl, col, v, at) VALUES (?, ?, ?, ?, ?)`, op, table, column, toSqlite(value), at);
+  }
+
+  #ensureTable(): void {
+    if (this.#triggers !== null) return;
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS ${LOG}(seq INTEGER PRIMARY KEY, op TEXT NOT NULL, tbl TEXT, col TEXT, v, at INTEGER)`);
+    this.#sql.exec(`CREATE VIEW IF NOT EXISTS ${MARK} AS SELECT NULL AS op, NULL AS tbl, NULL AS col, NULL AS v, NULL AS at`);
+    this.#sql.exec(
+      `CREATE TRIGGER IF NOT EXISTS ${MARK}_insert INSTEAD OF INSERT ON ${MARK} BEGIN INSERT INTO ${LOG}(op, tbl, col, v, at) VALUES (NEW.op, NEW.tbl, NEW.col, NEW.v, NEW.at); END`,
+    );
+    this.#triggers = false;
+  }
+
+  #dropTriggers(): void {
+    this.#ensureTable();
+    for (const { name } of this.#ownTriggers()) this.#sql.exec(`DROP TRIGGER ${quoteId(name)}`);
+    this.#triggers = false;
+  }
+
+  #ownTriggers(): { name: string }[] {
+    return this.#sql
+      .exec(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '\\_outpost\\_on\\_%' ESCAPE '\\'`)
+      .toArray()
+      .map((row) => ({ name: String(row.name) }));
+  }
+
+  /** Each tenant table's three triggers, those it lacks made (they persist with the database). */
+  #installTriggers(): void {
+    this.#ensureTable();
+    const existing = new Set(this.#ownTriggers().map((trigger) => trigger.name));
+    const listed = this.#sql.exec("PRAGMA table_list").toArray();
+    this.#opaque = listed.some((table) => table.schema === "main" && table.type === "virtual");
+    for (const table of listed) {
+      const name = String(table.name);
+      if (table.schema !== "main" || table.type !== "table" || /^(sqlite_|_cf_|_outpost_)/i.test(name)) continue;
+      const described = this.#describe(name, Number(table.wr) === 1);
+      if (!described) {
+        this.#opaque = true;
+        continue;
+      }
+      for (const [trigger, sql] of triggersOf(described)) if (!existing.has(trigger)) this.#sql.exec(sql);
+    }
+    this.#triggers = true;
+  }
+
+  /** A table's columns and key; null when its rowid has no name left to reach it by (columns named rowid, _rowid_ and oid). */
+  #describe(name: string, withoutRowid: boolean): Table | null {
+    const info = this.#sql.exec(`PRAGMA table_xinfo(${quoteId(name)})`).toArray();
+    // hidden 2 and 3: generated columns, which are computed, never written.
+    const columns = info.filter((column) => Number(column.hidden) === 0).map((column) => String(column.name));
+    if (withoutRowid) {
+      const key = info.filter((column) => Number(column.pk) > 0).sort((a, b) => Number(a.pk) - Number(b.pk));
+      return { name, columns, key: key.map((column) => String(column.name)) };
+    }
+    const taken = new Set(info.map((column) => String(column.name).toLowerCase()));
+    const rowid = ROWID_NAMES.find((candidate) => !taken.has(candidate));
+    return rowid ? { name, columns: [rowid, ...columns], key: [rowid] } : null;
+  }
+}
+
+/** The three triggers of a table, by name. */
+function triggersOf(table: Table): [string, string][] {
+  const values = (row: "NEW" | "OLD", op: string, columns: string[]) =>
+    columns.map((column) => `('${op}', NULL, ${literal(column)}, ${row}.${quoteId(column)})`);
+  const header = (op: string) => `('${op}', ${literal(table.name)}, NULL, NULL)`;
+  const trigger = (event: string, op: string, rows: string[]): [string, string] => {
+    const name = `${ON_TABLE}${event.toLowerCase()}_${table.name}`;
+    const body = `INSERT INTO ${LOG}(op, tbl, col, v) VALUES ${[header(op), ...rows].join(", ")};`;
+    return [name, `CREATE TRIGGER ${quoteId(name)} AFTER ${event} ON ${quoteId(table.name)} BEGIN ${body} END`];
+  };
+  return [
+    trigger("INSERT", OP.insert, values("NEW", OP.value, table.columns)),
+    trigger("UPDATE", OP.update, [...values("OLD", OP.key, table.key), ...values("NEW", OP.value, table.columns)]),
+    trigger("DELETE", OP.delete, values("OLD", OP.key, table.key)),
+  ];
+}
+
+/** Why a replay stops at a row it cannot pass. */
+export class ReplayStopped extends Error {}
+
+/**
+ * Runs the log's rows on the database, in a transaction of the caller's, with the tenant's
+ * triggers dropped (their writes are in the log already) and made again at the end and around each
+ * logged statement (which may make or drop one). Foreign keys: the caller defers them.
+ */
+export function replay(sql: SqlStorage, rows: LogRow[]): void {
+  let tenantTriggers = dropTenantTriggers(sql);
+  for (let i = 0; i < rows.length;) {
+    const [, op, table, , value, at] = rows[i]!;
+    const start = i++;
+    const keys: [string, D1Value][] = [];
+    const values: [string, D1Value][] = [];
+    const params: D1Value[] = [];
+    for (; i < rows.length && [OP.key, OP.value, OP.param].includes(rows[i]![1] as "k"); i++) {
+      const [, part, , column, item] = rows[i]!;
+      if (part === OP.param) params.push(item);
+      else (part === OP.key ? keys : values).push([String(column), item]);
+    }
+    const where = keys.map(([column]) => `${quoteId(column)} = ?`).join(" AND ");
+    const target = quoteId(String(table));
+    if (op === OP.insert) {
+      const columns = values.map(([column]) => quoteId(column)).join(", ");
+      sql.exec(`INSERT OR REPLACE INTO ${target}(${columns}) VALUES (${values.map(() => "?").join(", ")})`, ...values.map(([, item]) => toSqlite(item)));
+    } else if (op === OP.update) {
+      const set = values.map(([column]) => `${quoteId(column)} = ?`).join(", ");
+      sql.exec(`UPDATE OR REPLACE ${target} SET ${set} WHERE ${where}`, ...[...values, ...keys].map(([, item]) => toSqlite(item)));
+    } else if (op === OP.delete) {
+      sql.exec(`DELETE FROM ${target} WHERE ${where}`, ...keys.map(([, item]) => toSqlite(item)));
+    } else if (op === OP.statement) {
+      restoreTenantTriggers(sql, tenantTriggers);
+      sql.exec(String(value), ...params.map(toSqlite));
+      tenantTriggers = dropTenantTriggers(sql);
+    } else if (op === OP.opaque) {
+      throw new ReplayStopped(`it had a virtual table (fts5) at ${new Date(Number(at)).toISOString()}, whose writes its log does not hold`);
+    } else if (op === OP.restored) {
+      throw new ReplayStopped(
+        `it was restored by time travel at ${new Date(Number(at)).toISOString()}, and no copy taken after that restore is in the blob store`,
+      );
+    } else if (op !== OP.commit) {
+      throw new Error(`unknown row ${op} at ${rows[start]![0]} of the write log`);
+    }
+  }
+  restoreTenantTriggers(sql, tenantTriggers);
+}
+
+function dropTenantTriggers(sql: SqlStorage): string[] {
+  const triggers = sql
+    .exec(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\' ORDER BY rowid`)
+    .toArray();
+  for (const trigger of triggers) sql.exec(`DROP TRIGGER ${quoteId(String(trigger.name))}`);
+  return triggers.map((trigger) => String(trigger.sql));
+}
+
+function restoreTenantTriggers(sql: SqlStorage, triggers: string[]): void {
+  for (const trigger of triggers) sql.exec(trigger);
+}
+
+const nullableText = (value: SqlStorageValue | undefined) => (value === null || value === undefined ? null : String(value));
+
+function valueBytes(value: SqlStorageValue): number {
+  if (value instanceof ArrayBuffer) return value.byteLength;
+  return typeof value === "string" ? value.length : 8;
+}
+
+export function toSqlite(value: D1Value): SqlStorageValue {
+  return value instanceof Uint8Array ? value.slice().buffer : value;
+}
+
+export function fromSqlite(value: SqlStorageValue): D1Value {
+  return value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+}
