@@ -11,7 +11,12 @@ describe("ownersConfig", () => {
   });
 
   it("ownersConfig: reads the operator's settings", () => {
-    const env = { OUTPOST_OWNER_LEASE_SECONDS: "30", OUTPOST_OBJECT_SNAPSHOT_SECONDS: "5", OUTPOST_OBJECT_HISTORY_DAYS: "30", OUTPOST_PRIVATE_HOST: "127.0.0.2" };
+    const env = {
+      OUTPOST_OWNER_LEASE_SECONDS: "30",
+      OUTPOST_OBJECT_SNAPSHOT_SECONDS: "5",
+      OUTPOST_OBJECT_HISTORY_DAYS: "30",
+      OUTPOST_PRIVATE_HOST: "127.0.0.2",
+    };
     expect(ownersConfig(env)).toEqual({
       ownerLeaseSeconds: 30,
       objectSnapshotSeconds: 5,
@@ -32,7 +37,9 @@ describe("ownersConfig", () => {
       );
     }
     for (const text of ["0", "366", "7d"]) {
-      expect(() => ownersConfig({ OUTPOST_OBJECT_HISTORY_DAYS: text })).toThrow(`OUTPOST_OBJECT_HISTORY_DAYS must be a whole number from 1 to 365, got ${text}`);
+      expect(() => ownersConfig({ OUTPOST_OBJECT_HISTORY_DAYS: text })).toThrow(
+        `OUTPOST_OBJECT_HISTORY_DAYS must be a whole number from 1 to 365, got ${text}`,
+      );
     }
     expect(() => ownersConfig({ OUTPOST_PRIVATE_HOST: "127.0.0.2:80/x" })).toThrow("OUTPOST_PRIVATE_HOST must be an address or host name, got 127.0.0.2:80/x");
   });
