@@ -1,6 +1,7 @@
-// A D1 database's copies in the blob store (runner/owners/snapshots.ts): a graceful release takes a
-// final copy, which a seat that lost its files restores; a host that is killed loses the writes since
-// its newest copy only, another host restoring it; a stale owner's copy is never published.
+// A D1 database's copies and write log in the blob store (runner/owners/snapshots.ts, logs.ts): a
+// graceful release takes a final copy, which a seat that lost its files restores; a host that is
+// killed loses only the commits its log had not shipped yet, another host restoring its newest copy
+// and the log after it; a stale owner's copy or log is never published.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { startPlatform, waitUntil } from "../helpers/platform.js";
 import { ownersDb } from "../helpers/owners.js";
 import { descendants, workerdProcesses } from "../helpers/processes.js";
 import { SNAPSHOT_SQL } from "../../runner/owners/snapshot-sql.ts";
+import { LOG_SQL } from "../../runner/owners/log-sql.ts";
 
 const LEASE_SECONDS = 3;
 const OUTPOST_MASTER_KEY = randomBytes(32).toString("base64");
@@ -175,5 +177,57 @@ describe("two hosts", () => {
     expect(await db.snapshot(id)).toEqual(newest);
     // The owner at its generation publishes over it (its own copy, taken at its next release, replaces this one).
     expect(await publish(owner?.generation ?? 0, owner?.boot ?? "")).toMatchObject({ published: 1, replaced: newest?.blob });
+  });
+});
+
+describe("a host lost between two copies", () => {
+  /** @type {import("../helpers/platform.js").Platform} */
+  let third;
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "outpost-test-"));
+    mkdirSync(join(first.dataDir, "blobs"), { recursive: true });
+    symlinkSync(join(first.dataDir, "blobs"), join(dataDir, "blobs"));
+    // It takes no copy in the test's time: what another host restores beyond the empty copy is its log.
+    third = await startPlatform({ dataDir, env: { ...hostEnv, DATABASE_URL: await first.databaseUrl(), OUTPOST_OBJECT_SNAPSHOT_SECONDS: "86400" } });
+  });
+  afterAll(() => third?.stop());
+
+  /** The text of the database's shipped log. @param {string} id */
+  const shippedLog = async (id) => {
+    const segments = await db.unsafe(`SELECT blob FROM object_log_segments WHERE kind = 'd1' AND object_id = $1 ORDER BY first_seq`, [id]);
+    return segments.map((/** @type {{ blob: string }} */ segment) => readFileSync(join(first.dataDir, "blobs", segment.blob), "utf8")).join("\n");
+  };
+
+  it("takeover: after its host is killed, another host serves every commit its log shipped, though no copy holds them", async () => {
+    const id = await created(third, "logged", 3);
+    expect((await sqlOn(third, "logged", "UPDATE t SET note = 'changed' WHERE x = 2")).status).toBe(200);
+    // Shipped within a beat or two of each commit.
+    await waitUntil(async () => (await shippedLog(id)).includes('"changed"'), 10_000);
+    expect(await db.snapshot(id)).toMatchObject({ blob: null, position: 0 });
+    const lost = await db.owner(id);
+
+    const start = Number(readFileSync(join(third.dataDir, "outpost.pid"), "utf8"));
+    for (const pid of [start, ...descendants(start)]) process.kill(pid, "SIGKILL");
+    await waitUntil(() => workerdProcesses(third.dataDir).length === 0, 5000);
+    await waitUntil(async () => (await sqlOn(first, "logged", "SELECT x FROM t")).status === 200, 30_000);
+    const rows = await sqlOn(first, "logged", "SELECT x, note FROM t ORDER BY x");
+    expect(rows.body.results[0].results).toEqual([
+      { x: 1, note: "row 1" },
+      { x: 2, note: "changed" },
+      { x: 3, note: "row 3" },
+    ]);
+    expect(await db.owner(id)).toMatchObject({ host: hostIdOf(first), live: true });
+    // It goes on from there: its next commits are logged after the ones it replayed.
+    expect((await sqlOn(first, "logged", "INSERT INTO t VALUES (4, 'after')")).status).toBe(200);
+    await waitUntil(async () => (await shippedLog(id)).includes('"after"'), 10_000);
+
+    // The lost host's process cannot publish a segment any more, at its generation or as a newer one.
+    const publish = async (/** @type {number} */ generation, /** @type {string} */ boot, /** @type {number} */ firstSeq) =>
+      (await db.unsafe(LOG_SQL.publish, ["d1", id, generation, boot, firstSeq, firstSeq, Date.now(), Date.now(), 2, `log-d1-${id}-test-${generation}`]))[0];
+    expect(await publish(lost?.generation ?? 0, lost?.boot ?? "", 1_000_000)).toEqual({ published: 0 });
+    expect(await publish((lost?.generation ?? 0) + 5, lost?.boot ?? "", 1_000_000)).toEqual({ published: 0 });
+    // Nor may the owner publish rows at or before a published segment's.
+    const owner = await db.owner(id);
+    expect(await publish(owner?.generation ?? 0, owner?.boot ?? "", 1)).toEqual({ published: 0 });
   });
 });
