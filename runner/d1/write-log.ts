@@ -200,6 +200,9 @@ export class WriteLog {
       const key = info.filter((column) => Number(column.pk) > 0).sort((a, b) => Number(a.pk) - Number(b.pk));
       return { name, columns, key: key.map((column) => String(column.name)) };
     }
+    // An INTEGER PRIMARY KEY is the rowid under another name: the row's values hold it already.
+    const key = info.filter((column) => Number(column.pk) > 0);
+    if (key.length === 1 && String(key[0]!.type).toUpperCase() === "INTEGER") return { name, columns, key: [String(key[0]!.name)] };
     const taken = new Set(info.map((column) => String(column.name).toLowerCase()));
     const rowid = ROWID_NAMES.find((candidate) => !taken.has(candidate));
     return rowid ? { name, columns: [rowid, ...columns], key: [rowid] } : null;
