@@ -1,4 +1,5 @@
-// The s3 blob driver against a real S3 (scripts/s3): where the bytes go, and S3 going down.
+// The s3 blob driver against a real S3 (scripts/s3): where the bytes go (R2 objects, D1's copies and
+// write logs), and S3 going down.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, waitUntil, workerFile } from "../helpers/platform.js";
@@ -73,6 +74,32 @@ describe("s3 driver", () => {
   it("s3: a 20 MiB stream goes up as an S3 multipart upload and comes back byte for byte", async () => {
     const result = JSON.parse((await platform.fetchWorker("on-s3", "/big")).text);
     expect(result).toEqual({ size: 20 * 1024 * 1024, bytes: 20 * 1024 * 1024, wrong: 0, etag: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+
+  it("s3: a D1 database's write log and copies are S3 objects, and time travel restores from them", async () => {
+    const query = async (/** @type {string} */ sql) => (await platform.admin("POST", "/v1/d1/databases/ledger/query", { sql })).body;
+    expect((await platform.admin("POST", "/v1/d1/databases", { name: "ledger" })).status).toBe(201);
+    await query("CREATE TABLE entries (id INTEGER PRIMARY KEY, amount INTEGER)");
+    await query("INSERT INTO entries (amount) VALUES (10), (20)");
+    // Asking for the bookmark ships the log first.
+    const point = await platform.admin("GET", "/v1/d1/databases/ledger/time-travel/bookmark");
+    expect(point.status).toBe(200);
+    await query("UPDATE entries SET amount = 0");
+
+    const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
+    const segments = await sql`SELECT blob FROM object_log_segments ORDER BY first_seq`;
+    const stored = await s3.client.fetch(`${s3.bucketUrl}/${segments[0]?.blob}`);
+    expect(await stored.text()).toContain('"amount",10');
+
+    const restored = await platform.admin("POST", `/v1/d1/databases/ledger/time-travel/restore?bookmark=${point.body.bookmark}`);
+    expect(restored).toMatchObject({ status: 200, body: { bookmark: point.body.bookmark } });
+    expect((await query("SELECT amount FROM entries ORDER BY id")).results[0].results).toEqual([{ amount: 10 }, { amount: 20 }]);
+    // The restore's copy, from which later commits replay, is in the bucket too.
+    const [copy] = await sql`SELECT blob, keep FROM object_snapshots`;
+    await sql.end();
+    expect(copy?.keep).toBe(true);
+    const statements = JSON.parse(await (await s3.client.fetch(`${s3.bucketUrl}/${copy?.blob}`)).text());
+    expect(statements).toContain('INSERT INTO "entries" VALUES(1,10);');
   });
 
   it("s3: with S3 down, the binding reports an internal error and other bindings keep working", async () => {
