@@ -17,4 +17,5 @@ export const QUOTA_DEFAULTS = {
   log_bytes_per_minute: 10 * 1024 ** 2,
   d1_databases: 100,
   d1_bytes: 10 * 1024 ** 3,
+  d1_history_bytes: 10 * 1024 ** 3,
 };

@@ -1,4 +1,5 @@
 import { expireHistory } from "../owners/logs.ts";
+import { forgetHistoryOverQuota } from "../d1/history-quota.ts";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { PlatformError } from "../errors.ts";
@@ -86,6 +87,7 @@ admin.post("/v1/maintenance/sweep", async (c) => {
   const abortedUploads = await abortStaleUploads(c.env);
   await expireLogs(c.env);
   await expireHistory(c.env);
+  await forgetHistoryOverQuota(c.env);
   return c.json({ deleted, abortedUploads, collectedBlobs: await collectBlobs(c.env, 10) });
 });
 

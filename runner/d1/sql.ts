@@ -56,4 +56,31 @@ export const D1_SQL = {
   ),
 
   recordSize: "UPDATE d1_databases SET size_bytes = $3 WHERE tenant = $1 AND id = $2::uuid",
+
+  /** The tenants whose databases' history (history-quota.ts) is over their d1_history_bytes quota. */
+  historyOverQuota: sql<{ tenant: string }>(`SELECT tenant FROM (SELECT DISTINCT tenant FROM d1_databases) t
+      WHERE quota_used(tenant, 'd1_history_bytes') > quota_limit(tenant, 'd1_history_bytes')`),
+
+  /**
+   * Forgets the oldest stretch of tenant $1's D1 history: its oldest kept copy and the log segments
+   * before the next copy of that database (a kept one, or its newest), their blobs due for
+   * collection. No row: nothing left to forget. `still_over`: as the tenant's usage stood before.
+   */
+  forgetOldestHistory: sql<{ still_over: boolean }>(`WITH oldest AS (
+        SELECT h.kind, h.object_id, h.position, h.blob, h.size_bytes FROM object_history h JOIN d1_databases d ON h.kind = 'd1' AND h.object_id = d.id::text
+        WHERE d.tenant = $1 ORDER BY h.taken_at, h.position LIMIT 1),
+      next AS (
+        SELECT min(b.position) AS position FROM oldest o, LATERAL (
+          SELECT position FROM object_history WHERE kind = o.kind AND object_id = o.object_id AND position > o.position
+          UNION ALL SELECT position FROM object_snapshots WHERE kind = o.kind AND object_id = o.object_id AND position > o.position) b),
+      gone_copy AS (DELETE FROM object_history h USING oldest o WHERE h.kind = o.kind AND h.object_id = o.object_id AND h.position = o.position RETURNING h.blob, h.size_bytes),
+      gone_segments AS (
+        DELETE FROM object_log_segments s USING oldest o, next n WHERE s.kind = o.kind AND s.object_id = o.object_id AND s.last_seq <= n.position
+        RETURNING s.blob, s.size_bytes),
+      freed AS (
+        INSERT INTO r2_garbage (blob) SELECT blob FROM gone_copy WHERE blob IS NOT NULL UNION ALL SELECT blob FROM gone_segments
+        ON CONFLICT (blob) DO UPDATE SET collect_after = least(r2_garbage.collect_after, excluded.collect_after))
+      SELECT quota_used($1, 'd1_history_bytes') - coalesce((SELECT sum(size_bytes) FROM gone_copy), 0) - coalesce((SELECT sum(size_bytes) FROM gone_segments), 0)
+               > quota_limit($1, 'd1_history_bytes') AS still_over
+      FROM oldest`),
 };

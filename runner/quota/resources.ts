@@ -25,6 +25,8 @@ export const QUOTA_RESOURCES = {
   log_bytes_per_minute: { unit: "bytes", status: 429 },
   d1_databases: { unit: "databases", status: 403 },
   d1_bytes: { unit: "bytes", status: 413 },
+  /** Never refuses a change: the sweep forgets the tenant's oldest D1 history while it is over (runner/d1/history-quota.ts). */
+  d1_history_bytes: { unit: "bytes", status: 413 },
 } as const satisfies Record<string, Resource>;
 
 export type QuotaResource = keyof typeof QUOTA_RESOURCES;

@@ -38,3 +38,29 @@ CREATE TABLE object_history (
   blob        text,
   PRIMARY KEY (kind, object_id, position)
 );
+
+-- quota_used of migration 0023, with `d1_history_bytes`: the size of a tenant's databases' write
+-- logs and older copies kept for time travel. Never refused: the sweep forgets a tenant's oldest
+-- history while it is over (runner/d1/history-quota.ts), so its window shrinks instead.
+CREATE OR REPLACE FUNCTION quota_used(t text, r text) RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  total bigint;
+BEGIN
+  CASE r
+    WHEN 'workers' THEN SELECT count(*) INTO total FROM workers WHERE tenant = t;
+    WHEN 'versions' THEN SELECT count(*) INTO total FROM versions WHERE tenant = t;
+    WHEN 'routes' THEN SELECT count(*) INTO total FROM routes JOIN workers w ON w.name = routes.worker WHERE w.tenant = t;
+    WHEN 'domains' THEN SELECT count(*) INTO total FROM domains WHERE tenant = t;
+    WHEN 'tokens' THEN SELECT count(*) INTO total FROM admin_tokens WHERE tenant = t;
+    WHEN 'secrets' THEN SELECT count(*) INTO total FROM secrets WHERE tenant = t;
+    WHEN 'deploys_per_minute' THEN SELECT deploys INTO total FROM deploy_minutes WHERE tenant = t AND minute = date_trunc('minute', now());
+    WHEN 'd1_databases' THEN SELECT count(*) INTO total FROM d1_databases WHERE tenant = t;
+    WHEN 'd1_bytes' THEN SELECT sum(size_bytes) INTO total FROM d1_databases WHERE tenant = t;
+    WHEN 'd1_history_bytes' THEN
+      SELECT coalesce((SELECT sum(s.size_bytes) FROM object_log_segments s JOIN d1_databases d ON s.kind = 'd1' AND s.object_id = d.id::text WHERE d.tenant = t), 0)
+           + coalesce((SELECT sum(h.size_bytes) FROM object_history h JOIN d1_databases d ON h.kind = 'd1' AND h.object_id = d.id::text WHERE d.tenant = t), 0)
+        INTO total;
+    ELSE SELECT sum(u.used) INTO total FROM tenant_usage u WHERE u.tenant = t AND u.resource = r;
+  END CASE;
+  RETURN coalesce(total, 0);
+END $$;
