@@ -6,6 +6,7 @@ import type { Statement } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import type { AssetsProps } from "../assets/contract.ts";
 import type { D1Props, D1Runner } from "../d1/contract.ts";
+import type { Invocation } from "../logs/journal.ts";
 import type { EgressProps } from "../egress/contract.ts";
 import type { KvBulkRunner, KvProps, KvRunner } from "../kv/contract.ts";
 import type { TailProps, Who } from "../logs/events.ts";
@@ -65,6 +66,8 @@ export interface MintScope {
   tenant: string;
   worker: string;
   versionId: string;
+  /** What the invocation journal says of a call into this version: an owner elsewhere journals its forwarded calls as this (runner/owners/serve.ts). */
+  invocation: Invocation;
   compatibilityDate: string;
   compatibilityFlags: string[];
 }

@@ -33,9 +33,12 @@ export const D1_BINDING: BindingKind<typeof D1FieldSchema, D1Bindings> = {
     label: "D1 database",
     shim: "d1",
     names: ({ d1 = {} }) => Object.keys(d1),
-    async mint({ env, exports, tenant, worker }, { d1 = {} }) {
+    async mint({ env, exports, tenant, worker, invocation }, { d1 = {} }) {
       const databaseId = await resourceIds(env, D1_SQL.databaseIds, tenant, Object.values(d1), "D1 database");
-      return Object.entries(d1).map(([binding, database]) => [binding, exports.D1({ props: { tenant, worker, binding, databaseId: databaseId(database) } })]);
+      return Object.entries(d1).map(([binding, database]) => [
+        binding,
+        exports.D1({ props: { tenant, worker, binding, databaseId: databaseId(database), invocation } }),
+      ]);
     },
   },
 };

@@ -5,6 +5,7 @@
 // bundle.
 
 import type { LogMark, LogRow } from "../owners/log-rows.ts";
+import type { Invocation } from "../logs/journal.ts";
 
 /** Minted by the loader for one binding of one version; tenant code cannot change it. */
 export interface D1Props {
@@ -13,6 +14,11 @@ export interface D1Props {
   binding: string;
   /** The database's id (d1_databases.id): the name of its object. */
   databaseId: string;
+  /**
+   * The version whose calls these are: a database's owner in another process journals a forwarded
+   * call as it, so a query that stalls the owner is blamed on its worker. None for the admin API's.
+   */
+  invocation?: Invocation;
 }
 
 /**

@@ -23,11 +23,11 @@ export class D1 extends WorkerEntrypoint<Env, D1Props> implements D1Runner {
     const { bookmark } = arg(OptionsSchema, options);
     const refusal = limitRefusal(parsed);
     if (refusal) return refusal;
-    const { tenant, databaseId } = this.ctx.props;
+    const { tenant, databaseId, invocation } = this.ctx.props;
     const background = (work: Promise<unknown>) => this.ctx.waitUntil(work);
     const maxSize = await sizeLimit(this.env, tenant, databaseId, background);
     const asked: D1QueryOptions = { ...(bookmark ? { bookmark } : {}), ...(maxSize === undefined ? {} : { maxSize }) };
-    const answer = await storageStep("D1 database", () => d1Object(this.env, databaseId).query(parsed, asked));
+    const answer = await storageStep("D1 database", () => d1Object(this.env, databaseId, invocation).query(parsed, asked));
     const size = answer.ok ? answer.results.at(-1)?.meta.size_after : undefined;
     if (size !== undefined) recordSize(this.env, tenant, databaseId, size, background);
     return answer;

@@ -3,6 +3,7 @@
 // another, so each database has exactly one writer however many processes and hosts serve it, and
 // copies it to the blob store as statements (object.ts, snapshot) for a takeover after a lost host.
 import type { Env } from "../env.ts";
+import type { Invocation } from "../logs/journal.ts";
 import { type ObjectInstance, registerKind } from "../owners/kinds.ts";
 import { ObjectUnavailable } from "../owners/errors.ts";
 import { callObject, forgetObject } from "../owners/placement.ts";
@@ -65,12 +66,13 @@ registerKind(KIND, {
   },
 });
 
-export function d1Object(env: Env, databaseId: string): D1ObjectStub {
+/** The database's object wherever its owner is; `invocation`: the tenant's call it runs for, journaled by an owner elsewhere. */
+export function d1Object(env: Env, databaseId: string, invocation?: Invocation): D1ObjectStub {
   return {
     // A database that cannot be served now (its owner's host gone, its files not current here) is
     // the tenant's to hear about, as D1's error with the reason, not as an internal failure.
     query: (...args: Parameters<D1ObjectStub["query"]>) =>
-      (callObject(env, KIND, databaseId, "query", args) as Promise<D1Answer>).catch((error: unknown) => {
+      (callObject(env, KIND, databaseId, "query", args, invocation) as Promise<D1Answer>).catch((error: unknown) => {
         if (error instanceof ObjectUnavailable) return { ok: false, error: `Database unavailable: ${error.message}.`, index: 0 } satisfies D1Answer;
         throw error;
       }),

@@ -6,7 +6,7 @@ import { secretsOf } from "../vault/store.ts";
 import { type VersionBindings, bindingManifest, mintBindings } from "../bindings/registry.ts";
 import { type BindingManifest, type MintScope, runnerExports } from "../bindings/kind.ts";
 import { ENTRY_MODULE, MANIFEST_MODULE, SHIMS_MODULE, WORKERS_MODULE, WORKERS_MODULE_SOURCE, entryModule } from "./entry-module.ts";
-import type { Route } from "./routes.ts";
+import { type Route, invocationOf } from "./routes.ts";
 import { fromBase64 } from "../encoding.ts";
 import { admitIsolate } from "./isolate-budget.ts";
 import { isolateCompatibilityFlags } from "./rpc-flag.ts";
@@ -67,7 +67,8 @@ async function workerCode(env: Env, ctx: ExecutionContext, route: Route, version
   const exports = runnerExports(ctx);
   const compatibilityDate = version.compatibility_date;
   const compatibilityFlags = version.compatibility_flags;
-  const scope: MintScope = { env, exports, tenant: route.tenant, worker: route.worker, versionId, compatibilityDate, compatibilityFlags };
+  const invocation = invocationOf(route, versionId);
+  const scope: MintScope = { env, exports, tenant: route.tenant, worker: route.worker, versionId, invocation, compatibilityDate, compatibilityFlags };
   // Secret bindings first: the deploy and `secret put` refuse names that clash with bindings.
   const tenantEnv: Record<string, unknown> = { ...secrets, ...(await mintBindings(scope, bindings)) };
   // The tenant's console output and uncaught exceptions are logged only through this sink, and

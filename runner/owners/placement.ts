@@ -8,6 +8,7 @@
 // renew in time has stopped serving.
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import type { Invocation } from "../logs/journal.ts";
 import { log } from "../logs/log.ts";
 import { thisProcess } from "./identity.ts";
 import { kindNamed } from "./kinds.ts";
@@ -34,8 +35,8 @@ const ATTEMPTS = 4;
 const ADOPTION_WAIT_MS = 3000;
 const ADOPTION_POLL_MS = 100;
 
-/** Runs `method` of object `id` of `kind` where its owner is. */
-export async function callObject(env: Env, kind: string, id: string, method: string, args: unknown[]): Promise<unknown> {
+/** Runs `method` of object `id` of `kind` where its owner is; an owner elsewhere journals it as `invocation`, when given. */
+export async function callObject(env: Env, kind: string, id: string, method: string, args: unknown[], invocation?: Invocation): Promise<unknown> {
   const key = keyOf(kind, id);
   const call = randomHex();
   // The owner a send failed to reach: the call is sent again only to that same owner, which runs it
@@ -55,7 +56,7 @@ export async function callObject(env: Env, kind: string, id: string, method: str
     if ("held" in owner) return runHeld(env, kind, id, owner.held, method, args);
     let answer: Forwarded;
     try {
-      answer = await forwardCall(env, owner, { kind, id, call, method, args });
+      answer = await forwardCall(env, owner, { kind, id, call, method, args, ...(invocation ? { invocation } : {}) });
     } catch (error) {
       if (!(error instanceof Unreached)) throw error;
       known.delete(key);

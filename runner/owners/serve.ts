@@ -3,6 +3,7 @@
 // generation the caller named (placement.ts), else 409 and the caller looks up again.
 import type { Env } from "../env.ts";
 import { encode } from "./codec.ts";
+import { journaled } from "../logs/journal.ts";
 import { runForwarded } from "./placement.ts";
 import { ANSWER_HEADER, ARRIVED_STATUS, MOVED_STATUS, OWNER_CALL_PATH, verifiedCall } from "./wire.ts";
 
@@ -26,7 +27,9 @@ async function answer(request: Request, env: Env, url: URL): Promise<Response> {
   arrived.add(call.call);
   if (arrived.size > ARRIVED_KEPT) arrived.delete(arrived.values().next().value as string);
   try {
-    const outcome = await runForwarded(env, call.kind, call.id, call.generation, call.method, call.args);
+    // Journaled as the tenant's call it runs for: a query that stalls this process is blamed on its worker.
+    const run = () => runForwarded(env, call.kind, call.id, call.generation, call.method, call.args);
+    const outcome = call.invocation ? await journaled(call.invocation, run) : await run();
     if (outcome.moved) {
       // It did not run here: sent again at the object's new generation (to this process, which
       // took it again), it may run.

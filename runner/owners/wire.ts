@@ -4,6 +4,7 @@
 // the path, the time and the body. The owner serves it only at that generation (serve.ts).
 import { fromHex, toHex } from "../encoding.ts";
 import type { Env } from "../env.ts";
+import type { Invocation } from "../logs/journal.ts";
 import { deriveOwnerCallKey } from "../vault/crypto.ts";
 import { decode, encode } from "./codec.ts";
 import { ObjectUnavailable } from "./errors.ts";
@@ -33,6 +34,8 @@ export interface OwnerCall {
   call: string;
   method: string;
   args: unknown[];
+  /** The tenant's call it runs for: the owner journals it as that version's (serve.ts). */
+  invocation?: Invocation;
 }
 
 export type Forwarded = { moved: false; result: unknown } | { moved: true; why: string };
@@ -61,7 +64,7 @@ const callPath = (kind: string, id: string, generation: number) => `${OWNER_CALL
 /** Sends the call to the owner. Throws when it could not be reached or failed; `moved` when it no longer serves the object. */
 export async function forwardCall(env: Env, target: Target, call: Omit<OwnerCall, "generation">): Promise<Forwarded> {
   const path = callPath(call.kind, call.id, target.generation);
-  const body = encode({ call: call.call, method: call.method, args: call.args });
+  const body = encode({ call: call.call, method: call.method, args: call.args, invocation: call.invocation ?? null });
   const time = String(Date.now());
   const signature = await crypto.subtle.sign("HMAC", await callKey(env), signedText(path, time, body));
   let response: Response;
@@ -103,9 +106,15 @@ export async function verifiedCall(env: Env, request: Request, url: URL): Promis
   const valid = await crypto.subtle.verify("HMAC", await callKey(env), fromHex(signature), signedText(url.pathname, time, body));
   if (!valid) return refused("bad signature");
   const [kind, id, generation] = url.pathname.slice(OWNER_CALL_PATH.length).split("/").map(decodeURIComponent);
-  const { call, method, args } = decode(body) as { call: unknown; method: unknown; args: unknown };
+  const { call, method, args, invocation } = decode(body) as { call: unknown; method: unknown; args: unknown; invocation: unknown };
   if (!kind || !id || !/^\d+$/.test(generation ?? "") || typeof call !== "string" || typeof method !== "string" || !Array.isArray(args)) {
     return new Response("malformed call", { status: 400 });
   }
-  return { kind, id, generation: Number(generation), call, method, args };
+  if (invocation !== null && invocation !== undefined && !isInvocation(invocation)) return new Response("malformed invocation", { status: 400 });
+  return { kind, id, generation: Number(generation), call, method, args, ...(invocation ? { invocation } : {}) };
+}
+
+function isInvocation(value: unknown): value is Invocation {
+  const { tenant, worker, version, stallMs } = value as Record<string, unknown>;
+  return typeof tenant === "string" && typeof worker === "string" && typeof version === "string" && (stallMs === undefined || Number.isInteger(stallMs));
 }

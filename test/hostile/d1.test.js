@@ -1,5 +1,6 @@
 // Attacks on D1: a worker reaches only the databases its version was deployed with, SQL cannot
 // reach other files or the platform's tables, and a refused call changes nothing.
+import { randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -176,6 +177,30 @@ describe("a query that never ends", () => {
       await waitUntil(async () => JSON.parse((await run("steady", "/all", { sql: "SELECT v FROM kept" })).text || "{}").ok?.[0]?.v === "before", 20_000);
     } finally {
       await stalled.stop();
+    }
+  });
+
+  it("stall through another host: the owner journals the forwarded query as the calling worker's, and blames it", async () => {
+    const OUTPOST_MASTER_KEY = randomBytes(32).toString("base64");
+    const owner = await startPlatform({ env: { OUTPOST_PROCESSES: "1", OUTPOST_STALL_MS: "300", OUTPOST_MASTER_KEY } });
+    /** @type {import("../helpers/platform.js").Platform | undefined} */
+    let caller;
+    try {
+      caller = await startPlatform({ env: { OUTPOST_PROCESSES: "1", OUTPOST_MASTER_KEY, DATABASE_URL: await owner.databaseUrl() } });
+      await owner.deploy("spinner", await workerFile(PROBE), { tenant: "evil", d1: { DB: { databaseName: "db" } } });
+      const run = async (/** @type {import("../helpers/platform.js").Platform} */ host, /** @type {string} */ path, /** @type {object} */ body) =>
+        host.fetchWorker("spinner", path, { method: "POST", body: JSON.stringify(body) }).catch(() => ({ status: 0, text: "" }));
+      // The first call makes the owner host's process the database's owner.
+      expect((await run(owner, "/exec", { sql: "CREATE TABLE t (v TEXT);" })).status).toBe(200);
+      // Sent to the other host, which forwards it: the owner's process stalls, not the caller's.
+      const endless = await run(caller, "/all", { sql: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c" });
+      expect(endless.text).not.toContain('"ok"');
+      await waitUntil(() => owner.events().some(isProcessExit), 10_000);
+      expect(owner.events().find(isProcessExit)).toMatchObject({ kind: "cpu", suspects: ["evil/spinner"] });
+      expect(caller.events().some(isProcessExit)).toBe(false);
+    } finally {
+      await caller?.stop();
+      await owner.stop();
     }
   });
 });
