@@ -27,7 +27,7 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
     if (reserved) return { ok: false, error: NOT_AUTHORIZED, index: reserved.index };
     let running = 0;
     try {
-      const sizeBefore = this.ctx.storage.sql.databaseSize;
+      const sizeBefore = this.#size();
       const results = this.ctx.storage.transactionSync(() => {
         const results = statements.map((statement) => {
           running = statement.index;
@@ -106,12 +106,14 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
   #run({ sql, params }: D1Query): { result: D1StatementResult; logged: number } {
     const storage = this.ctx.storage.sql;
     const before = this.#counters();
-    const sizeBefore = storage.databaseSize;
+    const sizeBefore = this.#size();
     const started = performance.now();
     const cursor = storage.exec(sql, ...params.map(toSqlite));
     const rows = [...cursor.raw()].map((row) => row.map(fromSqlite));
-    const after = this.#counters();
+    const after = this.#counters(before.logSeq);
     const logged = after.logSeq - before.logSeq;
+    this.#log.appended(after.loggedBytes);
+    const sizeAfter = this.#size();
     const changes = after.changes - before.changes - logged;
     const result: D1StatementResult = {
       columns: cursor.columnNames,
@@ -121,8 +123,8 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
         duration: performance.now() - started,
         changes,
         last_row_id: after.lastRowId,
-        changed_db: changes !== 0 || after.lastRowId !== before.lastRowId || storage.databaseSize !== sizeBefore,
-        size_after: storage.databaseSize,
+        changed_db: changes !== 0 || after.lastRowId !== before.lastRowId || sizeAfter !== sizeBefore,
+        size_after: sizeAfter,
         rows_read: cursor.rowsRead,
         rows_written: cursor.rowsWritten - logged,
       },
@@ -130,12 +132,25 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
     return { result, logged };
   }
 
-  #counters(): { changes: number; lastRowId: number; logSeq: number } {
-    const [changes, lastRowId, logSeq] = this.ctx.storage.sql.exec(`SELECT total_changes(), last_insert_rowid(), ${WriteLog.SEQ}`).raw().next().value as [
-      number,
-      number,
-      number,
-    ];
-    return { changes, lastRowId, logSeq };
+  /**
+   * The counters around a statement; after it (`since`: the log's seq before it), also the bytes
+   * the log's triggers appended meanwhile.
+   */
+  #counters(since?: number): { changes: number; lastRowId: number; logSeq: number; loggedBytes: number } {
+    const storage = this.ctx.storage.sql;
+    const row = (
+      since === undefined
+        ? storage.exec(`SELECT total_changes(), last_insert_rowid(), ${WriteLog.SEQ}, 0`)
+        : storage.exec(`SELECT total_changes(), last_insert_rowid(), ${WriteLog.SEQ}, ${WriteLog.BYTES_SINCE}`, since)
+    )
+      .raw()
+      .next().value as [number, number, number, number];
+    const [changes, lastRowId, logSeq, loggedBytes] = row;
+    return { changes, lastRowId, logSeq, loggedBytes };
+  }
+
+  /** The database's size as its tenant sees it and its quota counts it: its file, less the log's rows not shipped yet. */
+  #size(): number {
+    return Math.max(0, this.ctx.storage.sql.databaseSize - this.#log.pendingBytes());
   }
 }

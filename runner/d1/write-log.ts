@@ -40,6 +40,9 @@ const ROWID_NAMES = ["rowid", "_rowid_", "oid"];
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
+/** About what a row of the log takes in the file: its value and the rest of the row. */
+const ROW_BYTES = "coalesce(length(CAST(v AS BLOB)), 0) + 24";
+
 interface Table {
   name: string;
   /** The columns a row is written with: the rowid's name first (a rowid table), generated columns left out. */
@@ -71,6 +74,12 @@ export class WriteLog {
   /** The log's seq now (0: empty), read with the counters around each statement. */
   static readonly SEQ = `(SELECT coalesce(max(seq), 0) FROM ${LOG})`;
 
+  /** The bytes of the log's rows after seq `?` (those a statement's triggers just appended), read with the counters after it. */
+  static readonly BYTES_SINCE = `(SELECT coalesce(sum(${ROW_BYTES}), 0) FROM ${LOG} WHERE seq > ?)`;
+
+  /** About how many bytes of the database file the log's rows take until shipped; null: not counted yet in this object's life. */
+  #pending: number | null = null;
+
   /** Before each statement of a transaction: the triggers in place, or dropped when it may change the schema. */
   beforeStatement(statement: string): void {
     if (MAY_CHANGE_SCHEMA.test(statement)) this.#dropTriggers();
@@ -97,6 +106,7 @@ export class WriteLog {
   abandonTransaction(): void {
     this.#appended = false;
     this.#triggers = null;
+    this.#pending = null;
   }
 
   /** The log's rows after `seq`, whole transactions, until about `maxBytes` of values have been read. */
@@ -117,10 +127,37 @@ export class WriteLog {
     return rows.slice(0, end);
   }
 
+  /**
+   * About how many bytes the log's rows take in the database file: not the tenant's data, so its
+   * size and quota leave them out. Pages freed when they are shipped count until they are used
+   * again, as a deleted row's do.
+   */
+  pendingBytes(): number {
+    this.#ensureTable();
+    this.#pending ??= this.#bytes("");
+    return this.#pending;
+  }
+
+  /** A statement's triggers appended `bytes` to the log. */
+  appended(bytes: number): void {
+    if (this.#pending !== null) this.#pending += bytes;
+  }
+
   /** Forgets the rows before `seq` (shipped); the row at `seq` stays, so the next seq follows it. */
   trimBefore(seq: number): void {
     this.#ensureTable();
+    const freed = this.#bytes("WHERE seq < ?", seq);
     this.#sql.exec(`DELETE FROM ${LOG} WHERE seq < ?`, seq);
+    if (this.#pending !== null) this.#pending = Math.max(0, this.#pending - freed);
+  }
+
+  #bytes(where: string, ...params: number[]): number {
+    return Number(
+      this.#sql
+        .exec(`SELECT coalesce(sum(${ROW_BYTES}), 0) FROM ${LOG} ${where}`, ...params)
+        .raw()
+        .next().value?.[0] ?? 0,
+    );
   }
 
   /** Before a restore: the log's own triggers gone, so that what the restore writes is not logged again. */
@@ -135,6 +172,7 @@ export class WriteLog {
    * appends a restored row after the rows it keeps (not shipped yet). Answers the mark's seq.
    */
   afterRestore(mark: LogMark): number {
+    this.#pending = null;
     if (mark.seq !== null) {
       this.#sql.exec(`DELETE FROM ${LOG}`);
       this.#sql.exec(`INSERT INTO ${LOG}(seq, op, at) VALUES (?, ?, ?)`, mark.seq, mark.op, mark.at);
@@ -147,6 +185,7 @@ export class WriteLog {
 
   #append(op: string, table: string | null, column: string | null, value: D1Value, at: number | null): void {
     this.#sql.exec(`INSERT INTO ${MARK}(op, tbl, col, v, at) VALUES (?, ?, ?, ?, ?)`, op, table, column, toSqlite(value), at);
+    this.appended(24 + (value === null ? 0 : value instanceof Uint8Array ? value.byteLength : new TextEncoder().encode(String(value)).byteLength));
   }
 
   #ensureTable(): void {

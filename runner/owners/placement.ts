@@ -221,7 +221,8 @@ function usableCopy(copy: SnapshotRow | null, why: string): SnapshotRow {
 /** Runs a call on this process's instance, acknowledged only within the fence deadline. */
 async function runHeld(env: Env, kind: string, id: string, hold: Held, method: string, args: unknown[]): Promise<unknown> {
   const type = kindNamed(kind);
-  const ownerMethod = type?.ownerMethods?.[method];
+  // Own properties only: `constructor` and the like are every object's, and no method.
+  const ownerMethod = type?.ownerMethods && Object.hasOwn(type.ownerMethods, method) ? type.ownerMethods[method] : undefined;
   if (!type || (!ownerMethod && !type.methods.includes(method))) throw new Error(`${kind} objects have no method ${method}`);
   hold.calls++;
   try {

@@ -91,10 +91,15 @@ describe("forwarded calls", () => {
       expect(answer.status, method).toBe(500);
       expect(answer.text).toBe(`d1 objects have no method ${method}`);
     }
-    // The owner's own copies: restoring nothing would empty the database, a snapshot would read it all.
+    // The owner's own copies and log: restoring nothing would empty the database, a snapshot would
+    // read it all, trimming the log would lose what was not shipped.
     for (const [method, args] of /** @type {const} */ ([
-      ["restore", [[]]],
+      ["restore", [[], [], { op: "C", seq: 0, at: 0 }]],
       ["snapshot", []],
+      ["logAfter", [0, 1000]],
+      ["trimLog", [1000000]],
+      ["position", []],
+      ["toString", []],
     ])) {
       const answer = await call({ method, args: [...args] });
       expect(answer.status, method).toBe(500);
