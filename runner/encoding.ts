@@ -1,7 +1,12 @@
 // Bytes: encodings (hex, base64, base64url), joining and hashing, shared by the runner and the shims.
 
+const HEX_DIGITS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  // A plain loop over a table: a string per byte joined is many times slower on megabytes (a D1 copy's BLOBs).
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) hex += HEX_DIGITS[bytes[i]!];
+  return hex;
 }
 
 /** 128 random bits as 32 hex digits: an identifier (a version, an upload id) that reveals nothing. */
@@ -37,7 +42,11 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** Throws on text that is not base64. */
 export function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+  const binary = atob(text);
+  // A plain loop: Uint8Array.from with a mapping function is several times slower on megabytes (a D1 log segment's BLOBs).
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 /** Base64 for URLs and tokens: `-` and `_`, no padding. */

@@ -96,22 +96,25 @@ export interface D1ObjectStub {
 /** A row of a database's write log (runner/d1/write-log.ts), in the placement layer's shape. */
 export type { LogMark, LogRow };
 
-/** A copy of a database: its statements (export.ts, in one pass) and the seq of its write log's newest row then (0: none). */
-export interface D1Copy {
-  statements: string[];
-  position: number;
-}
-
 /**
  * A database's copies and write log in the blob store (runner/owners/snapshots.ts, logs.ts),
  * called by its owner only, never forwarded.
  */
 export interface D1ObjectCopies {
-  /** The whole database as statements, taken while no other call runs on it. */
-  snapshot: () => Promise<D1Copy>;
-  /** Replaces everything in the database by a copy's statements and the log rows after it, in one transaction; answers the mark's seq. */
-  restore: (statements: string[], log: LogRow[], mark: LogMark) => Promise<number>;
-  /** The log's rows after `seq`, whole transactions, about `maxBytes` of values at most (one transaction may pass it). */
+  /**
+   * Writes the whole database as statements (export.ts) into a staging table while no other call
+   * runs on it (runner/d1/staging.ts); answers the seq of its write log's newest row then (0: none).
+   */
+  snapshot: () => Promise<{ position: number }>;
+  /** The staged copy's statements after the `after`th, about `maxBytes` of them; `next` null: the last piece. */
+  copyPiece: (after: number, maxBytes: number) => Promise<{ statements: string[]; next: number | null }>;
+  /** The staged copy is read: its table is emptied. */
+  copyTaken: () => Promise<void>;
+  /** Stages a piece of a restore: a copy's statements, then the log rows after it (`first`: the staging starts again). */
+  stageRestore: (first: boolean, statements: string[], log: LogRow[]) => Promise<void>;
+  /** Replaces everything in the database by what was staged, in one transaction; answers the mark's seq. */
+  restore: (mark: LogMark) => Promise<number>;
+  /** The log's rows after `seq`, about `maxBytes` of values at most (at least one row). */
   logAfter: (seq: number, maxBytes: number) => Promise<LogRow[]>;
   /** Forgets the log's rows before `seq` (shipped). */
   trimLog: (seq: number) => Promise<void>;

@@ -63,19 +63,18 @@ export async function exportPage(run: RunQueries, options: ExportOptions, cursor
 }
 
 /**
- * The whole database as statements, one page after another: a snapshot (object.ts), each statement
- * one that D1 runs, so a restore runs them one by one.
+ * The whole database as statements, one page after another, each page handed to `page` (a
+ * snapshot writes them into its staging table, staging.ts): each statement one that D1 runs, so a
+ * restore runs them one by one.
  */
-export async function wholeDump(run: RunQueries): Promise<string[]> {
+export async function wholeDump(run: RunQueries, page: (statements: string[]) => Promise<void>): Promise<void> {
   const options: ExportOptions = { noSchema: false, noData: false, tables: [] };
-  const statements: string[] = [];
   let cursor: ExportCursor | null = null;
   do {
-    const page = await pageStatements(run, options, cursor);
-    statements.push(...page.statements);
-    cursor = page.cursor === null ? null : parseCursor(page.cursor);
+    const next = await pageStatements(run, options, cursor);
+    await page(next.statements);
+    cursor = next.cursor === null ? null : parseCursor(next.cursor);
   } while (cursor !== null);
-  return statements;
 }
 
 async function pageStatements(run: RunQueries, options: ExportOptions, cursor: ExportCursor | null): Promise<{ statements: string[]; cursor: string | null }> {

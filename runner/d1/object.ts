@@ -9,16 +9,19 @@
 // that needs the runner's env.
 import { DurableObject } from "cloudflare:workers";
 import { DATABASE_FULL, NOT_AUTHORIZED, SERVED_BY } from "./constants.ts";
-import type { D1Answer, D1Copy, D1ObjectCopies, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, LogMark, LogRow } from "./contract.ts";
+import type { D1Answer, D1ObjectCopies, D1ObjectStub, D1Query, D1QueryOptions, D1StatementResult, LogMark, LogRow } from "./contract.ts";
 import { quoteId, wholeDump } from "./export.ts";
 import { namesReserved } from "./reserved.ts";
 import { WriteLog, fromSqlite, replay, toSqlite } from "./write-log.ts";
+import { Staging } from "./staging.ts";
+import { yieldToIo } from "../yield-to-io.ts";
 
 /** A statement of only whitespace and indented `--` comment lines runs nothing, as in Miniflare's D1. */
 const isEmpty = (sql: string) => sql.replace(/^\s+--.*/gm, "").trim() === "";
 
 export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1ObjectCopies {
   #log = new WriteLog(this.ctx.storage.sql);
+  readonly #staging = new Staging(this.ctx.storage.sql);
 
   async query(queries: D1Query[], options: D1QueryOptions = {}): Promise<D1Answer> {
     const statements = queries.map((query, index) => ({ ...query, index })).filter((query) => !isEmpty(query.sql));
@@ -51,35 +54,72 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
     this.#log = new WriteLog(this.ctx.storage.sql);
   }
 
-  async snapshot(): Promise<D1Copy> {
-    // Under the input gate: no other call runs until the whole dump is read, so it is one state of
-    // the database, the one at the log's newest row (the reads are synchronous; the gate also holds
-    // across their awaits).
+  async snapshot(): Promise<{ position: number }> {
+    // Under the input gate: no other call runs until the whole dump is written to the staging
+    // table, so it is one state of the database, the one at the log's newest row. The owner then
+    // reads it in pieces. Between pages the process takes its other I/O (its watchdog's probe).
     return this.ctx.blockConcurrencyWhile(async () => {
       const position = this.#log.position().seq;
-      return { statements: await wholeDump(async (queries) => queries.map((query) => this.#run(query).result)), position };
+      this.#staging.startCopy();
+      await wholeDump(
+        async (queries) => queries.map((query) => this.#run(query).result),
+        async (statements) => {
+          this.#staging.addToCopy(statements);
+          await yieldToIo();
+        },
+      );
+      return { position };
     });
   }
 
-  async restore(statements: string[], log: LogRow[], mark: LogMark): Promise<number> {
-    const sql = this.ctx.storage.sql;
-    return this.ctx.storage.transactionSync(() => {
-      // Foreign keys are checked at the commit, when the old tables are gone and the new ones whole.
-      sql.exec("PRAGMA defer_foreign_keys = ON");
-      this.#log.forRestore();
-      const existing = sql
-        .exec(
-          `SELECT type, name FROM sqlite_master WHERE type IN ('view', 'table') AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-             AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\'`,
-        )
-        .toArray();
-      for (const { type, name } of existing.sort((a, b) => (a.type === b.type ? 0 : a.type === "view" ? -1 : 1))) {
-        sql.exec(`DROP ${type === "view" ? "VIEW" : "TABLE"} ${quoteId(String(name))}`);
+  async copyPiece(after: number, maxBytes: number): Promise<{ statements: string[]; next: number | null }> {
+    return this.#staging.copyPiece(after, maxBytes);
+  }
+
+  async copyTaken(): Promise<void> {
+    this.#staging.endCopy();
+  }
+
+  async stageRestore(first: boolean, statements: string[], log: LogRow[]): Promise<void> {
+    this.#staging.stageRestore(first, statements, log);
+  }
+
+  async restore(mark: LogMark): Promise<number> {
+    // One transaction, under the input gate, yielding to I/O between batches of the staged rows (a
+    // restore may take longer than the process's stall limit). An error must not escape
+    // blockConcurrencyWhile (it would reset the object): it is answered, then thrown.
+    const outcome = await this.ctx.blockConcurrencyWhile(async () => {
+      try {
+        return { seq: await this.ctx.storage.transaction(() => this.#restoreStaged(mark)) };
+      } catch (error) {
+        return { error: error instanceof Error ? error.message : String(error) };
       }
-      for (const statement of statements) sql.exec(statement);
-      replay(sql, log);
-      return this.#log.afterRestore(mark);
     });
+    if ("error" in outcome) throw new Error(outcome.error);
+    return outcome.seq;
+  }
+
+  async #restoreStaged(mark: LogMark): Promise<number> {
+    const sql = this.ctx.storage.sql;
+    // Foreign keys are checked at the commit, when the old tables are gone and the new ones whole.
+    sql.exec("PRAGMA defer_foreign_keys = ON");
+    this.#log.forRestore();
+    const existing = sql
+      .exec(
+        `SELECT type, name FROM sqlite_master WHERE type IN ('view', 'table') AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+           AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\'`,
+      )
+      .toArray();
+    for (const { type, name } of existing.sort((a, b) => (a.type === b.type ? 0 : a.type === "view" ? -1 : 1))) {
+      sql.exec(`DROP ${type === "view" ? "VIEW" : "TABLE"} ${quoteId(String(name))}`);
+    }
+    for (const statements of this.#staging.stagedStatements()) {
+      for (const statement of statements) sql.exec(statement);
+      await yieldToIo();
+    }
+    await replay(sql, this.#staging.stagedRows(), yieldToIo);
+    this.#staging.endRestore();
+    return this.#log.afterRestore(mark);
   }
 
   async logAfter(seq: number, maxBytes: number): Promise<LogRow[]> {
@@ -151,6 +191,6 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
 
   /** The database's size as its tenant sees it and its quota counts it: its file, less the log's rows not shipped yet. */
   #size(): number {
-    return Math.max(0, this.ctx.storage.sql.databaseSize - this.#log.pendingBytes());
+    return Math.max(0, this.ctx.storage.sql.databaseSize - this.#log.pendingBytes() - this.#staging.bytes);
   }
 }

@@ -9,6 +9,8 @@ import { ObjectUnavailable } from "../owners/errors.ts";
 import { callObject, forgetObject } from "../owners/placement.ts";
 import { OutsideHistory, type Point, pointAt, restoreTo } from "../owners/history.ts";
 import type { D1Answer, D1ObjectStub, D1Query, LogRow } from "./contract.ts";
+import { copyStatements, copyStream } from "./copy-stream.ts";
+import { yieldToIo } from "../yield-to-io.ts";
 
 export const KIND = "d1";
 
@@ -30,6 +32,26 @@ const PLAIN_READ = /^\s*(SELECT|VALUES|EXPLAIN)\b/i;
 
 const localObject = (env: Env, id: string) => env.D1.get(env.D1.idFromName(id));
 
+/** About how much one call to the object carries of a copy or a restore (an RPC call carries at most 32 MiB). */
+const PIECE_BYTES = 8 * 1024 * 1024;
+
+/** The log rows, in pieces of about PIECE_BYTES. */
+function* logPieces(rows: LogRow[]): Generator<LogRow[]> {
+  let piece: LogRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    piece.push(row);
+    bytes += 32 + valueBytes(row[4]);
+    if (bytes >= PIECE_BYTES) {
+      yield piece;
+      [piece, bytes] = [[], 0];
+    }
+  }
+  if (piece.length > 0) yield piece;
+}
+
+const valueBytes = (value: LogRow[4]) => (value instanceof Uint8Array ? value.byteLength : typeof value === "string" ? value.length : 8);
+
 registerKind(KIND, {
   // Not snapshot, restore or the log's: those are the owner's own (its copies), never a forwarded call's.
   methods: ["query", "erase"] satisfies (keyof D1ObjectStub)[],
@@ -44,10 +66,34 @@ registerKind(KIND, {
   },
   copies: {
     take: async (env, id) => {
-      const { statements, position } = await localObject(env, id).snapshot();
-      return { copy: JSON.stringify(statements), position };
+      const object = localObject(env, id);
+      const { position } = await object.snapshot();
+      let after: number | null = 0;
+      const copy = copyStream(async () => {
+        if (after === null) {
+          await object.copyTaken();
+          return null;
+        }
+        const piece: { statements: string[]; next: number | null } = await object.copyPiece(after, PIECE_BYTES);
+        after = piece.next;
+        await yieldToIo();
+        return piece.statements;
+      });
+      return { copy, position };
     },
-    restore: (env, id, copy, log, mark) => localObject(env, id).restore(copy === null ? [] : (JSON.parse(copy) as string[]), log, mark),
+    restore: async (env, id, copy, log, mark) => {
+      const object = localObject(env, id);
+      let first = true;
+      const stage = async (statements: string[], rows: LogRow[]) => {
+        await object.stageRestore(first, statements, rows);
+        first = false;
+        await yieldToIo();
+      };
+      if (copy) for await (const statements of copyStatements(copy, PIECE_BYTES)) await stage(statements, []);
+      for (const rows of logPieces(log)) await stage([], rows);
+      if (first) await stage([], []);
+      return object.restore(mark);
+    },
     // A query that committed (erase answers nothing, and its database is forgotten). `changed_db`
     // misses a change that leaves the file's size and the counters as they were (DROP INDEX), so any
     // statement but a plain read counts: at worst a copy is taken that was not needed.

@@ -25,6 +25,7 @@ export interface TimeTravelRestore {
 const hex16 = (value: number) => Math.max(0, Math.trunc(value)).toString(16).padStart(16, "0");
 const bookmarkOf = (point: Point) => `${hex16(point.seq)}-${hex16(point.at)}`;
 const seqOf = (bookmark: string) => Number.parseInt(bookmark.slice(0, 16), 16);
+const timeOf = (bookmark: string) => Number.parseInt(bookmark.slice(17), 16);
 
 /** The bookmark of the database's state at `timestamp` (its newest commit at or before it); null: now. */
 export async function timeTravelBookmark(env: Env, databaseId: string, timestamp: Date | null): Promise<TimeTravelPoint> {
@@ -34,13 +35,13 @@ export async function timeTravelBookmark(env: Env, databaseId: string, timestamp
 
 /** Restores the database to a bookmark or a timestamp (a PlatformError 400 for a point outside its retained history). */
 export async function timeTravelRestore(env: Env, databaseId: string, target: { bookmark: string } | { timestamp: Date }): Promise<TimeTravelRestore> {
-  const seq = "bookmark" in target ? seqOf(target.bookmark) : (await travel(env, databaseId, "pointAt", target.timestamp.getTime())).point.seq;
-  const { point, previous } = await travel(env, databaseId, "restoreTo", seq);
-  const bookmark = bookmarkOf(point);
+  // The point as its bookmark names it: a commit restored from a copy alone has no time of its own there.
+  const bookmark = "bookmark" in target ? target.bookmark : bookmarkOf((await travel(env, databaseId, "pointAt", target.timestamp.getTime())).point);
+  const { point, previous } = await travel(env, databaseId, "restoreTo", seqOf(bookmark));
   return {
     bookmark,
     previous_bookmark: bookmarkOf(previous ?? point),
-    message: `Restored to bookmark ${bookmark}: the database as it was at ${new Date(point.at).toISOString()}.`,
+    message: `Restored to bookmark ${bookmark}: the database as it was at ${new Date(timeOf(bookmark)).toISOString()}.`,
   };
 }
 

@@ -17,10 +17,11 @@
 // Not in the log: writes to a virtual table (fts5), which no trigger sees; a commit while the
 // database has one ends with an 'O' row, which no replay passes. A time-travel restore ends with
 // an 'R' row: what follows it replays onto the copy taken after the restore, not onto the log
-// before it.
+// before it. An 'A' row voids the rows since the last end (runner/owners/log-rows.ts).
 import { END_OPS, type LogMark, type LogRow } from "../owners/log-rows.ts";
 import type { D1Value } from "./contract.ts";
 import { quoteId } from "./export.ts";
+import { pieceEnd } from "./pieces.ts";
 
 export type { LogRow };
 
@@ -39,6 +40,9 @@ const ON_TABLE = "_outpost_on_";
 const ROWID_NAMES = ["rowid", "_rowid_", "oid"];
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** Rows of the log read at a time, at most. */
+const PIECE_ROWS = 100_000;
 
 /** About what a row of the log takes in the file: its value and the rest of the row. */
 const ROW_BYTES = "coalesce(length(CAST(v AS BLOB)), 0) + 24";
@@ -109,22 +113,21 @@ export class WriteLog {
     this.#pending = null;
   }
 
-  /** The log's rows after `seq`, whole transactions, until about `maxBytes` of values have been read. */
+  /** The log's rows after `seq` until about `maxBytes` of values have been read (at least one): a large transaction takes several reads. */
   rowsAfter(seq: number, maxBytes: number): LogRow[] {
     this.#ensureTable();
-    const rows: LogRow[] = [];
-    let bytes = 0;
-    let end = 0;
-    for (const row of this.#sql.exec(`SELECT seq, op, tbl, col, v, at FROM ${LOG} WHERE seq > ? ORDER BY seq`, seq).raw()) {
-      const [at, op, table, column, value, time] = row;
-      rows.push([Number(at), String(op), nullableText(table), nullableText(column), fromSqlite(value ?? null), time === null ? null : Number(time)]);
-      bytes += 16 + valueBytes(value ?? null);
-      if (op === OP.commit || op === OP.opaque || op === OP.restored) {
-        end = rows.length;
-        if (bytes >= maxBytes) break;
-      }
-    }
-    return rows.slice(0, end);
+    const end = pieceEnd(this.#sql, LOG, "seq", ROW_BYTES, "1", seq, maxBytes, PIECE_ROWS);
+    if (end === null) return [];
+    return [...this.#sql.exec(`SELECT seq, op, tbl, col, v, at FROM ${LOG} WHERE seq > ? AND seq <= ? ORDER BY seq`, seq, end).raw()].map(
+      ([at, op, table, column, value, time]) => [
+        Number(at),
+        String(op),
+        nullableText(table),
+        nullableText(column),
+        fromSqlite(value ?? null),
+        time === null || time === undefined ? null : Number(time),
+      ],
+    );
   }
 
   /**
@@ -271,47 +274,66 @@ export class ReplayStopped extends Error {}
 /**
  * Runs the log's rows on the database, in a transaction of the caller's, with the tenant's
  * triggers dropped (their writes are in the log already) and made again at the end and around each
- * logged statement (which may make or drop one). Foreign keys: the caller defers them.
+ * logged statement (which may make or drop one). Foreign keys: the caller defers them. The rows
+ * come in order, in batches (a change's rows may span two); `pause` runs between batches (the
+ * caller lets its process take other I/O).
  */
-export function replay(sql: SqlStorage, rows: LogRow[]): void {
+export async function replay(sql: SqlStorage, batches: Iterable<LogRow[]>, pause: () => Promise<void>): Promise<void> {
   let tenantTriggers = dropTenantTriggers(sql);
-  for (let i = 0; i < rows.length;) {
-    const [, op, table, , value, at] = rows[i]!;
-    const start = i++;
-    const keys: [string, D1Value][] = [];
-    const values: [string, D1Value][] = [];
-    const params: D1Value[] = [];
-    for (; i < rows.length && [OP.key, OP.value, OP.param].includes(rows[i]![1] as "k"); i++) {
-      const [, part, , column, item] = rows[i]!;
-      if (part === OP.param) params.push(item);
-      else (part === OP.key ? keys : values).push([String(column), item]);
+  let change: LogRow[] = [];
+  const apply = () => {
+    if (change.length > 0) tenantTriggers = applyChange(sql, change, tenantTriggers);
+    change = [];
+  };
+  for (const batch of batches) {
+    for (const row of batch) {
+      if (!PARTS.has(row[1])) apply();
+      change.push(row);
     }
-    const where = keys.map(([column]) => `${quoteId(column)} = ?`).join(" AND ");
-    const target = quoteId(String(table));
-    if (op === OP.insert) {
-      const columns = values.map(([column]) => quoteId(column)).join(", ");
-      sql.exec(`INSERT OR REPLACE INTO ${target}(${columns}) VALUES (${values.map(() => "?").join(", ")})`, ...values.map(([, item]) => toSqlite(item)));
-    } else if (op === OP.update) {
-      const set = values.map(([column]) => `${quoteId(column)} = ?`).join(", ");
-      sql.exec(`UPDATE OR REPLACE ${target} SET ${set} WHERE ${where}`, ...[...values, ...keys].map(([, item]) => toSqlite(item)));
-    } else if (op === OP.delete) {
-      sql.exec(`DELETE FROM ${target} WHERE ${where}`, ...keys.map(([, item]) => toSqlite(item)));
-    } else if (op === OP.statement) {
-      restoreTenantTriggers(sql, tenantTriggers);
-      sql.exec(String(value), ...params.map(toSqlite));
-      tenantTriggers = dropTenantTriggers(sql);
-    } else if (op === OP.opaque) {
-      throw new ReplayStopped(`it had a virtual table (fts5) at ${new Date(Number(at)).toISOString()}, whose writes its log does not hold`);
-    } else if (op === OP.restored) {
-      throw new ReplayStopped(
-        `it was restored by time travel at ${new Date(Number(at)).toISOString()}, and no copy taken after that restore is in the blob store`,
-      );
-    } else if (op !== OP.commit) {
-      throw new Error(`unknown row ${op} at ${rows[start]![0]} of the write log`);
-    }
+    await pause();
   }
+  apply();
   restoreTenantTriggers(sql, tenantTriggers);
 }
+
+/** One change: its header row and its parts. Answers the tenant's triggers as they are after it (a logged statement may make or drop one). */
+function applyChange(sql: SqlStorage, [header, ...parts]: LogRow[], tenantTriggers: string[]): string[] {
+  const [seq, op, table, , value, at] = header!;
+  const keys: [string, D1Value][] = [];
+  const values: [string, D1Value][] = [];
+  const params: D1Value[] = [];
+  for (const [, part, , column, item] of parts) {
+    if (part === OP.param) params.push(item);
+    else (part === OP.key ? keys : values).push([String(column), item]);
+  }
+  const where = keys.map(([column]) => `${quoteId(column)} = ?`).join(" AND ");
+  const target = quoteId(String(table));
+  if (op === OP.insert) {
+    const columns = values.map(([column]) => quoteId(column)).join(", ");
+    sql.exec(`INSERT OR REPLACE INTO ${target}(${columns}) VALUES (${values.map(() => "?").join(", ")})`, ...values.map(([, item]) => toSqlite(item)));
+  } else if (op === OP.update) {
+    const set = values.map(([column]) => `${quoteId(column)} = ?`).join(", ");
+    sql.exec(`UPDATE OR REPLACE ${target} SET ${set} WHERE ${where}`, ...[...values, ...keys].map(([, item]) => toSqlite(item)));
+  } else if (op === OP.delete) {
+    sql.exec(`DELETE FROM ${target} WHERE ${where}`, ...keys.map(([, item]) => toSqlite(item)));
+  } else if (op === OP.statement) {
+    restoreTenantTriggers(sql, tenantTriggers);
+    sql.exec(String(value), ...params.map(toSqlite));
+    return dropTenantTriggers(sql);
+  } else if (op === OP.opaque) {
+    throw new ReplayStopped(`it had a virtual table (fts5) at ${new Date(Number(at)).toISOString()}, whose writes its log does not hold`);
+  } else if (op === OP.restored) {
+    throw new ReplayStopped(
+      `it was restored by time travel at ${new Date(Number(at)).toISOString()}, and no copy taken after that restore is in the blob store`,
+    );
+  } else if (op !== OP.commit && op !== OP.aborted) {
+    throw new Error(`unknown row ${op} at ${seq} of the write log`);
+  }
+  return tenantTriggers;
+}
+
+/** The rows that belong to the change before them. */
+const PARTS = new Set<string>([OP.key, OP.value, OP.param]);
 
 function dropTenantTriggers(sql: SqlStorage): string[] {
   const triggers = sql
@@ -326,11 +348,6 @@ function restoreTenantTriggers(sql: SqlStorage, triggers: string[]): void {
 }
 
 const nullableText = (value: SqlStorageValue | undefined) => (value === null || value === undefined ? null : String(value));
-
-function valueBytes(value: SqlStorageValue): number {
-  if (value instanceof ArrayBuffer) return value.byteLength;
-  return typeof value === "string" ? value.length : 8;
-}
 
 export function toSqlite(value: D1Value): SqlStorageValue {
   return value instanceof Uint8Array ? value.slice().buffer : value;

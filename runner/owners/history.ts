@@ -7,11 +7,12 @@ import { decode } from "./codec.ts";
 import { database } from "../db/client.ts";
 import type { Held } from "./holds.ts";
 import { kindNamed } from "./kinds.ts";
-import { type LogRow, commitsOf } from "./log-rows.ts";
+import { type LogRow, commitsOf, committedRows } from "./log-rows.ts";
 import { type BaseRow, LOG_SQL } from "./log-sql.ts";
 import { logOf, shipLog } from "./logs.ts";
-import { copyObject, readBlob } from "./snapshots.ts";
+import { copyObject, readBlob, readBlobStream } from "./snapshots.ts";
 import { errorText, log } from "../logs/log.ts";
+import { yieldToIo } from "../yield-to-io.ts";
 
 /** A point of an object's history: the seq of a commit (or of a copy's position) and its time (ms). */
 export interface Point {
@@ -23,9 +24,9 @@ export interface Point {
 export class OutsideHistory extends Error {}
 
 /**
- * The shipped log's rows after `position`, whole commits, up to seq `until` (null: all), read
- * from the segments in order. It stops at a gap (rows never shipped: their commits were in the
- * copy a takeover restored); `through` is the seq the rows reach.
+ * The shipped log's rows after `position`, whole transactions (an aborted one's left out), up to
+ * seq `until` (null: all), read from the segments in order. It stops at a gap (rows never shipped:
+ * their commits were in the copy a takeover restored); `through` is the last commit they reach.
  */
 export async function shippedRows(
   env: Env,
@@ -39,17 +40,19 @@ export async function shippedRows(
   let next = position + 1;
   for (const segment of await database(env).query(LOG_SQL.segmentsAfter, [kind, id, position])) {
     if (Number(segment.first_seq) > next) break;
-    const text = (await readBlob(env, segment.blob, segment.size_bytes)) ?? "[]";
+    const text = await readBlob(env, segment.blob, segment.size_bytes);
     for (const row of decode(text) as LogRow[]) {
       if (row[0] <= position) continue;
       if (until !== null && row[0] > until) break;
       rows.push(row);
     }
     next = Number(segment.last_seq) + 1;
+    await yieldToIo();
     if (until !== null && next > until) break;
   }
-  through = commitsOf(rows).at(-1) ?? null;
-  return { rows: through ? rows.filter((row) => row[0] <= through.seq) : [], through };
+  const committed = committedRows(rows);
+  through = commitsOf(committed).at(-1) ?? null;
+  return { rows: committed, through };
 }
 
 /** The object's state at `at` (ms; null: now): the newest commit then, after shipping what this owner has not. */
@@ -62,7 +65,7 @@ export async function pointAt(env: Env, kind: string, id: string, hold: Held, at
   let point: Point | null = fromCopies ? { seq: Number(fromCopies.position), at: fromCopies.taken_at.getTime() } : null;
   const [segment] = await database(env).query(LOG_SQL.segmentAt, [kind, id, at]);
   if (segment) {
-    const text = (await readBlob(env, segment.blob, segment.size_bytes)) ?? "[]";
+    const text = await readBlob(env, segment.blob, segment.size_bytes);
     const commit = commitsOf(decode(text) as LogRow[])
       .filter((commit) => commit.at <= at)
       .at(-1);
@@ -88,7 +91,7 @@ export async function restoreTo(env: Env, kind: string, id: string, hold: Held, 
   const reached = through?.seq ?? position;
   if (reached !== seq) throw new OutsideHistory(`its history holds no commit at ${seq} (its log reaches ${reached} from the copy at ${position})`);
   windowHolds(env, through?.at ?? base.taken_at.getTime());
-  const copy = await readBlob(env, base.blob, base.size_bytes);
+  const copy = await readBlobStream(env, base.blob, base.size_bytes);
   try {
     await kindNamed(kind)!.copies.restore(env, id, copy, rows, { op: "R", seq: null, at: Date.now() });
   } catch (error) {

@@ -18,10 +18,10 @@ export interface ObjectKind {
   local(env: Env, id: string): ObjectInstance;
   /** How the object is copied to the blob store and back (snapshots.ts): a host lost loses at most the writes since its newest copy. */
   copies: {
-    /** A consistent copy, taken inside the object by its owner, and its log's position then. */
-    take(env: Env, id: string): Promise<{ copy: string; position: number }>;
+    /** A consistent copy, taken inside the object by its owner, as a stream of its bytes, and its log's position then. */
+    take(env: Env, id: string): Promise<{ copy: ReadableStream<Uint8Array>; position: number }>;
     /** Replaces this seat's object by a copy (null: the empty object) and the log rows after it; answers the mark's seq. */
-    restore(env: Env, id: string, copy: string | null, log: LogRow[], mark: LogMark): Promise<number>;
+    restore(env: Env, id: string, copy: ReadableStream<Uint8Array> | null, log: LogRow[], mark: LogMark): Promise<number>;
     /** Whether a call (its arguments and result) may have changed the object: a copy is due. */
     changed(args: unknown[], result: unknown): boolean;
   };

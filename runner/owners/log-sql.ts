@@ -8,8 +8,8 @@ import { sql } from "../db/statement.ts";
 export interface SegmentRow {
   first_seq: string;
   last_seq: string;
-  first_at: Date;
-  last_at: Date;
+  first_at: Date | null;
+  last_at: Date | null;
   size_bytes: string;
   blob: string;
 }
@@ -25,7 +25,7 @@ export interface BaseRow {
 
 export const LOG_SQL = {
   /**
-   * Publishes blob $10 ($9 bytes) as rows $5..$6 (commits at $7 and $8 ms) of ($1, $2)'s log, if
+   * Publishes blob $10 ($9 bytes) as rows $5..$6 (first and last commits at $7 and $8 ms, or null) of ($1, $2)'s log, if
    * boot $4 owns it at generation $3 and the rows follow the newest segment. `published` 0: the
    * caller deletes the blob.
    */

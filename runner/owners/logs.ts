@@ -1,6 +1,6 @@
 // The write logs of the objects this process owns, shipped to the blob store: on the supervisor's
 // beat (every second) each object a call changed since has the rows after its shipped seq read
-// from it (whole commits), written as one segment under a name of its own, and published in
+// from it (about SEGMENT_BYTES at a time), each piece written as a segment under a name of its own, and published in
 // Postgres only while this process owns it at that generation (log-sql.ts); then the object forgets
 // them. So a host lost loses the commits of the last beat or so, not those since the newest copy;
 // and the log, with older copies, is what D1's Time Travel restores from (history.ts).
@@ -16,6 +16,7 @@ import { kindNamed } from "./kinds.ts";
 import { type LogRow, commitsOf } from "./log-rows.ts";
 import { LOG_SQL } from "./log-sql.ts";
 import { writeBlob } from "./snapshots.ts";
+import { yieldToIo } from "../yield-to-io.ts";
 
 /** About how much of a log one segment holds (one commit may pass it). */
 const SEGMENT_BYTES = 4 * 1024 * 1024;
@@ -43,6 +44,7 @@ async function shipAll(env: Env, kind: string, id: string, hold: Held): Promise<
       const rows = await logOf(kind).after(env, id, hold.shipped, SEGMENT_BYTES);
       if (rows.length === 0) return;
       await publishSegment(env, kind, id, hold, rows);
+      await yieldToIo();
     }
   } catch (error) {
     hold.unshipped = true;
@@ -50,21 +52,22 @@ async function shipAll(env: Env, kind: string, id: string, hold: Held): Promise<
   }
 }
 
+/** Publishes the rows as a segment: its commits' times index it (none: a piece of a large transaction). */
 async function publishSegment(env: Env, kind: string, id: string, hold: Held, rows: LogRow[]): Promise<void> {
   const commits = commitsOf(rows);
-  const [first, last] = [commits[0], commits.at(-1)];
-  if (!first || !last) throw new Error(`the log of ${kind} ${id} after ${hold.shipped} ends in the middle of a transaction`);
+  const lastSeq = rows.at(-1)![0];
   const bytes = encoder.encode(encode(rows));
   const name = `log-${kind}-${encodeURIComponent(id)}-g${hold.generation}-${rows[0]![0]}-${randomHex()}`;
   await writeBlob(env, name, bytes);
-  const params = [kind, id, hold.generation, thisProcess(env).boot, rows[0]![0], last.seq, first.at, last.at, bytes.byteLength, name];
+  const times = [commits[0]?.at ?? null, commits.at(-1)?.at ?? null];
+  const params = [kind, id, hold.generation, thisProcess(env).boot, rows[0]![0], lastSeq, ...times, bytes.byteLength, name];
   const [outcome] = await database(env).query(LOG_SQL.publish, params);
   if (!outcome?.published) {
     await deleteBlobs(env, [name]);
     throw new Error(`did not publish the log of ${kind} ${id} from ${rows[0]![0]}: this process no longer owns it at generation ${hold.generation}`);
   }
-  await logOf(kind).trim(env, id, last.seq);
-  hold.shipped = last.seq;
+  await logOf(kind).trim(env, id, lastSeq);
+  hold.shipped = lastSeq;
 }
 
 let shipping = false;

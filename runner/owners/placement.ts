@@ -15,7 +15,7 @@ import { kindNamed } from "./kinds.ts";
 import { type Held, held, holds, keyOf } from "./holds.ts";
 import { type TakeoverSource, fenceDeadline, staleCopy, staleFiles, takeoverFrom } from "./lease.ts";
 import { recordGeneration, recordedGeneration } from "./seat.ts";
-import { copyState, forgetCopies, newestCopy, readBlob, recordEmptyCopy } from "./snapshots.ts";
+import { copyState, forgetCopies, newestCopy, readBlobStream, recordEmptyCopy } from "./snapshots.ts";
 import { shippedRows } from "./history.ts";
 import { shippedSeq } from "./logs.ts";
 import type { SnapshotRow } from "./snapshot-sql.ts";
@@ -193,22 +193,26 @@ async function takeFromCopy(env: Env, kind: string, id: string, generation: numb
 }
 
 /**
- * Restores the copy and the shipped log after it; answers the seq the object's log starts again
- * after (its last commit restored, or the newest shipped when the copy is older than the log).
+ * Restores the copy and the shipped log after it; answers the seq the object's log is shipped
+ * through (its last commit restored; or the last row shipped, when a transaction's first rows were
+ * shipped without its end: the log then starts again with a row that voids them).
  */
 async function restoreWithLog(env: Env, kind: string, id: string, copy: SnapshotRow): Promise<number> {
   const shipped = await shippedSeq(env, kind, id);
   const position = copy.position === null ? null : Number(copy.position);
   const { rows, through } = position === null ? { rows: [], through: null } : await shippedRows(env, kind, id, position, null);
-  const restoredTo = Math.max(through?.seq ?? position ?? 0, shipped);
-  if (position !== null && (through?.seq ?? position) < shipped) {
-    log.error(`the shipped log of ${kind} ${id} has a gap after ${through?.seq ?? position}: restored without the commits up to ${shipped}`, {
-      kind,
-      object: id,
-    });
-  }
-  const copyText = await readBlob(env, copy.blob, copy.size_bytes);
-  return kindNamed(kind)!.copies.restore(env, id, copyText, rows, { op: "C", seq: restoredTo, at: through?.at ?? copy.taken_at.getTime() });
+  const reached = through?.seq ?? position ?? 0;
+  const copyBytes = await readBlobStream(env, copy.blob, copy.size_bytes);
+  const restore = kindNamed(kind)!.copies.restore;
+  if (reached >= shipped) return restore(env, id, copyBytes, rows, { op: "C", seq: reached, at: through?.at ?? copy.taken_at.getTime() });
+  // Rows were shipped past the last whole transaction: the start of one whose end was lost with
+  // its owner. The log starts again with a row that voids them, shipped like any other.
+  log.warn(`restored ${kind} ${id} through ${reached}; its shipped rows after that, to ${shipped}, are of a transaction never shipped whole, and void`, {
+    kind,
+    object: id,
+  });
+  await restore(env, id, copyBytes, rows, { op: "A", seq: shipped + 1, at: Date.now() });
+  return shipped;
 }
 
 /** The copy a takeover restores, or why none may be: there is none, or it is known to be stale. */

@@ -18,8 +18,6 @@ import { kindNamed } from "./kinds.ts";
 import { snapshotName } from "./lease.ts";
 import { SNAPSHOT_SQL, type SnapshotRow } from "./snapshot-sql.ts";
 
-const encoder = new TextEncoder();
-
 function copiesOf(kind: string) {
   const type = kindNamed(kind);
   if (!type) throw new Error(`no object kind ${kind}`);
@@ -41,10 +39,9 @@ async function takeAndPublish(env: Env, kind: string, id: string, hold: Held): P
   const keep = hold.keepNextCopy;
   try {
     const { copy, position } = await takeOrMarkFailing(env, kind, id, hold);
-    const bytes = encoder.encode(copy);
     const name = snapshotName(kind, id, hold.generation, randomHex());
-    await writeBlob(env, name, bytes);
-    const params = [kind, id, hold.generation, thisProcess(env).boot, hold.copiedAt, bytes.byteLength, name, position, keep];
+    const size = await writeBlob(env, name, copy);
+    const params = [kind, id, hold.generation, thisProcess(env).boot, hold.copiedAt, size, name, position, keep];
     const [outcome] = await database(env).query(SNAPSHOT_SQL.publish, params);
     if (outcome?.published) {
       if (keep) hold.keepNextCopy = false;
@@ -65,7 +62,7 @@ async function takeAndPublish(env: Env, kind: string, id: string, hold: Held): P
  * takeover must then refuse rather than serve it (placement.ts). A blob store or database that
  * fails for a while only delays the next copy, as the interval does, and marks nothing.
  */
-async function takeOrMarkFailing(env: Env, kind: string, id: string, hold: Held): Promise<{ copy: string; position: number }> {
+async function takeOrMarkFailing(env: Env, kind: string, id: string, hold: Held): Promise<{ copy: ReadableStream<Uint8Array>; position: number }> {
   try {
     return await copiesOf(kind).take(env, id);
   } catch (error) {
@@ -102,15 +99,30 @@ export async function newestCopy(env: Env, kind: string, id: string): Promise<Sn
   return row ?? null;
 }
 
-/** A blob written under a new name, listed in the blob intent log first: collected unless a statement claims it. */
-export async function writeBlob(env: Env, name: string, bytes: Uint8Array): Promise<void> {
+/** A blob written under a new name, listed in the blob intent log first: collected unless a statement claims it. Answers its size. */
+export async function writeBlob(env: Env, name: string, body: Uint8Array | ReadableStream<Uint8Array>): Promise<number> {
   await database(env).query(BLOB_SQL.pending, [name, PENDING_BLOB_GRACE]);
-  await blobStore(env).put(name, new Response(bytes).body as ReadableStream<Uint8Array>);
+  let size = 0;
+  const counted = (body instanceof Uint8Array ? (new Response(body).body as ReadableStream<Uint8Array>) : body).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  await blobStore(env).put(name, counted);
+  return size;
 }
 
-/** A blob's text (a copy, a log segment) of `size` bytes; null names the empty object's copy. */
-export async function readBlob(env: Env, blob: string | null, size: number | string): Promise<string | null> {
-  return blob === null ? null : new Response(await blobStore(env).get(blob, 0, Number(size))).text();
+/** A blob's text (a log segment) of `size` bytes. */
+export async function readBlob(env: Env, blob: string, size: number | string): Promise<string> {
+  return new Response(await readBlobStream(env, blob, size)).text();
+}
+
+/** A blob's bytes (a copy) of `size` bytes, as they are read; null names the empty object's copy. */
+export async function readBlobStream(env: Env, blob: string | null, size: number | string): Promise<ReadableStream<Uint8Array> | null> {
+  return blob === null ? null : blobStore(env).get(blob, 0, Number(size));
 }
 
 /** Before an object is first taken: its newest copy is the empty object, so losing its owner before its first copy restores it empty. */

@@ -1,5 +1,6 @@
 // Writing one blob: the body streams into the blob store while it is counted (R2's size limit)
 // and hashed (etag and checksums), never held whole.
+import { yieldToIo } from "../yield-to-io.ts";
 import { toHex } from "../encoding.ts";
 import type { BlobStore } from "../blobs/store.ts";
 import { CHECKSUMS, type ChecksumName, R2_LIMITS } from "./constants.ts";
@@ -46,16 +47,6 @@ export async function writeBlob(store: BlobStore, name: string, body: ReadableSt
 }
 
 const CHUNK_BYTES = 1024 * 1024;
-
-/**
- * Lets the process's event loop take new connections and I/O between chunks. A body generated in
- * memory keeps a chain of ready continuations going, and workerd polls for I/O only when none is
- * ready: a long put would otherwise hold off every other request of the process (and its watchdog
- * probe, which then takes the process for stuck) until it ends.
- */
-function yieldToIo(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /**
  * The body in chunks of at least CHUNK_BYTES (but the last); the source is cancelled if the

@@ -98,7 +98,11 @@ describe("s3 driver", () => {
     const [copy] = await sql`SELECT blob, keep FROM object_snapshots`;
     await sql.end();
     expect(copy?.keep).toBe(true);
-    const statements = JSON.parse(await (await s3.client.fetch(`${s3.bucketUrl}/${copy?.blob}`)).text());
+    // A copy is its statements, one JSON string a line.
+    const statements = (await (await s3.client.fetch(`${s3.bucketUrl}/${copy?.blob}`)).text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(statements).toContain('INSERT INTO "entries" VALUES(1,10);');
   });
 

@@ -8,18 +8,19 @@
 -- a time-travel restore, which the log after the restore replays onto.
 ALTER TABLE object_snapshots ADD COLUMN position bigint, ADD COLUMN keep boolean NOT NULL DEFAULT false;
 
--- A segment of an object's log as its owner shipped it: rows first_seq..last_seq (whole commits,
--- first_at and last_at the times of its first and last), in the blob `blob`, by the owner at
--- `generation` (published only while it owns the object at it). Segments of one object follow
--- one another without a gap (first_seq is the previous one's last_seq + 1, or the seq after a
--- restore's mark).
+-- A segment of an object's log as its owner shipped it: rows first_seq..last_seq, in the blob
+-- `blob`, by the owner at `generation` (published only while it owns the object at it). first_at
+-- and last_at: the times of the first and last commits among them; NULL when it holds none (a
+-- piece of a large transaction). Segments of one object follow one another without a gap
+-- (first_seq is the previous one's last_seq + 1), except after a takeover that restored a copy
+-- newer than the shipped log.
 CREATE TABLE object_log_segments (
   kind        text NOT NULL,
   object_id   text NOT NULL,
   first_seq   bigint NOT NULL,
   last_seq    bigint NOT NULL,
-  first_at    timestamptz NOT NULL,
-  last_at     timestamptz NOT NULL,
+  first_at    timestamptz,
+  last_at     timestamptz,
   generation  bigint NOT NULL,
   size_bytes  bigint NOT NULL,
   blob        text NOT NULL,
