@@ -6,8 +6,8 @@
 //
 // Triggers of Outpost's on every table (after INSERT, UPDATE and DELETE) append each changed row:
 // a header row ('I', 'U' or 'D' and the table), then the old row's key ('k' rows) and the new
-// row's values ('n' rows), each value as SQLite holds it, so a change replays exactly whatever its
-// type and size. The triggers name the table's columns, so a statement that may change the schema
+// row's values ('n' rows: all of an inserted row's, the changed ones of an updated row's), each
+// value as SQLite holds it, so a change replays exactly whatever its type and size. The triggers name the table's columns, so a statement that may change the schema
 // (its text says CREATE, ALTER or DROP) runs with them dropped: it is logged as its text and bound
 // values ('S' and 'p' rows) and run again by a replay, and the triggers are made again for the
 // tables as they are after it. Each transaction that changed something ends with a 'C' row: its
@@ -256,15 +256,23 @@ function triggersOf(table: Table): [string, string][] {
   const values = (row: "NEW" | "OLD", op: string, columns: string[]) =>
     columns.map((column) => `('${op}', NULL, ${literal(column)}, ${row}.${quoteId(column)})`);
   const header = (op: string) => `('${op}', ${literal(table.name)}, NULL, NULL)`;
-  const trigger = (event: string, op: string, rows: string[]): [string, string] => {
+  const insert = (rows: string[]) => `INSERT INTO ${LOG}(op, tbl, col, v) VALUES ${rows.join(", ")};`;
+  // An update logs only the columns it changed: a small change to a row that holds a large value
+  // does not copy the value. Changed means another type or other bytes (`1` and `1.0`, or `a` and
+  // `A` under NOCASE, are equal to SQLite's `IS`, not here).
+  const changed = table.columns.map((column) => {
+    const [now, was] = [`NEW.${quoteId(column)}`, `OLD.${quoteId(column)}`];
+    return `INSERT INTO ${LOG}(op, tbl, col, v) SELECT '${OP.value}', NULL, ${literal(column)}, ${now}
+      WHERE typeof(${now}) IS NOT typeof(${was}) OR CAST(${now} AS BLOB) IS NOT CAST(${was} AS BLOB);`;
+  });
+  const trigger = (event: string, body: string): [string, string] => {
     const name = `${ON_TABLE}${event.toLowerCase()}_${table.name}`;
-    const body = `INSERT INTO ${LOG}(op, tbl, col, v) VALUES ${[header(op), ...rows].join(", ")};`;
     return [name, `CREATE TRIGGER ${quoteId(name)} AFTER ${event} ON ${quoteId(table.name)} BEGIN ${body} END`];
   };
   return [
-    trigger("INSERT", OP.insert, values("NEW", OP.value, table.columns)),
-    trigger("UPDATE", OP.update, [...values("OLD", OP.key, table.key), ...values("NEW", OP.value, table.columns)]),
-    trigger("DELETE", OP.delete, values("OLD", OP.key, table.key)),
+    trigger("INSERT", insert([header(OP.insert), ...values("NEW", OP.value, table.columns)])),
+    trigger("UPDATE", [insert([header(OP.update), ...values("OLD", OP.key, table.key)]), ...changed].join(" ")),
+    trigger("DELETE", insert([header(OP.delete), ...values("OLD", OP.key, table.key)])),
   ];
 }
 
@@ -311,7 +319,7 @@ function applyChange(sql: SqlStorage, [header, ...parts]: LogRow[], tenantTrigge
   if (op === OP.insert) {
     const columns = values.map(([column]) => quoteId(column)).join(", ");
     sql.exec(`INSERT OR REPLACE INTO ${target}(${columns}) VALUES (${values.map(() => "?").join(", ")})`, ...values.map(([, item]) => toSqlite(item)));
-  } else if (op === OP.update) {
+  } else if (op === OP.update && values.length > 0) {
     const set = values.map(([column]) => `${quoteId(column)} = ?`).join(", ");
     sql.exec(`UPDATE OR REPLACE ${target} SET ${set} WHERE ${where}`, ...[...values, ...keys].map(([, item]) => toSqlite(item)));
   } else if (op === OP.delete) {
@@ -326,7 +334,7 @@ function applyChange(sql: SqlStorage, [header, ...parts]: LogRow[], tenantTrigge
     throw new ReplayStopped(
       `it was restored by time travel at ${new Date(Number(at)).toISOString()}, and no copy taken after that restore is in the blob store`,
     );
-  } else if (op !== OP.commit && op !== OP.aborted) {
+  } else if (op !== OP.update && op !== OP.commit && op !== OP.aborted) {
     throw new Error(`unknown row ${op} at ${seq} of the write log`);
   }
   return tenantTriggers;

@@ -102,16 +102,24 @@ export async function newestCopy(env: Env, kind: string, id: string): Promise<Sn
 /** A blob written under a new name, listed in the blob intent log first: collected unless a statement claims it. Answers its size. */
 export async function writeBlob(env: Env, name: string, body: Uint8Array | ReadableStream<Uint8Array>): Promise<number> {
   await database(env).query(BLOB_SQL.pending, [name, PENDING_BLOB_GRACE]);
+  if (body instanceof Uint8Array) {
+    await blobStore(env).put(name, new Response(body).body as ReadableStream<Uint8Array>);
+    return body.byteLength;
+  }
   let size = 0;
-  const counted = (body instanceof Uint8Array ? (new Response(body).body as ReadableStream<Uint8Array>) : body).pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        size += chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  await blobStore(env).put(name, counted);
+  // A byte stream: the S3 driver reads its parts with BYOB reads.
+  const reader = body.getReader();
+  const source: UnderlyingByteSource = {
+    type: "bytes",
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      size += value.byteLength;
+      controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
+  await blobStore(env).put(name, new ReadableStream(source) as ReadableStream<Uint8Array>);
   return size;
 }
 

@@ -68,7 +68,12 @@ describe("one host", () => {
     expect(copy).toMatchObject({ generation: owner?.generation });
     expect(copy?.size).toBeGreaterThan(0);
     expect(copy?.blob).toMatch(new RegExp(`^snapshot-d1-${id}-g${owner?.generation}-[0-9a-f]{32}$`));
-    expect(JSON.parse(readFileSync(join(first.dataDir, "blobs", copy?.blob ?? ""), "utf8"))).toContain("INSERT INTO \"t\" VALUES(4,'row 4');");
+    // A copy is its statements, one JSON string a line.
+    const statements = readFileSync(join(first.dataDir, "blobs", copy?.blob ?? ""), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(statements).toContain("INSERT INTO \"t\" VALUES(4,'row 4');");
 
     await db.close();
     await first.stop({ keepData: true });
