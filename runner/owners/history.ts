@@ -6,7 +6,7 @@ import type { Env } from "../env.ts";
 import { decode } from "./codec.ts";
 import { database } from "../db/client.ts";
 import type { Held } from "./holds.ts";
-import { kindNamed } from "./kinds.ts";
+import { registeredKind } from "./kinds.ts";
 import { type LogRow, commitsOf, committedRows } from "./log-rows.ts";
 import { type BaseRow, LOG_SQL } from "./log-sql.ts";
 import { logOf, shipLog } from "./logs.ts";
@@ -93,7 +93,7 @@ export async function restoreTo(env: Env, kind: string, id: string, hold: Held, 
   windowHolds(env, through?.at ?? base.taken_at.getTime());
   const copy = await readBlobStream(env, base.blob, base.size_bytes);
   try {
-    await kindNamed(kind)!.copies.restore(env, id, copy, rows, { op: "R", seq: null, at: Date.now() });
+    await registeredKind(kind).copies.restore(env, id, copy, rows, { op: "R", seq: null, at: Date.now() });
   } catch (error) {
     // The replay stopped (a restore whose copy was lost, a virtual table's writes): nothing changed.
     throw new OutsideHistory(`its history cannot be replayed to that point: ${error instanceof Error ? error.message : String(error)}`);

@@ -45,3 +45,10 @@ export function registerKind(name: string, kind: ObjectKind): void {
 export function kindNamed(name: string): ObjectKind | undefined {
   return kinds.get(name);
 }
+
+/** A kind that must be registered: an object of it is held or restored here. */
+export function registeredKind(name: string): ObjectKind {
+  const kind = kinds.get(name);
+  if (!kind) throw new Error(`no object kind ${name}`);
+  return kind;
+}

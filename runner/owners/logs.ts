@@ -12,7 +12,7 @@ import { errorText, log } from "../logs/log.ts";
 import { encode } from "./codec.ts";
 import { type Held, held } from "./holds.ts";
 import { thisProcess } from "./identity.ts";
-import { kindNamed } from "./kinds.ts";
+import { registeredKind } from "./kinds.ts";
 import { type LogRow, commitsOf } from "./log-rows.ts";
 import { LOG_SQL } from "./log-sql.ts";
 import { writeBlob } from "./snapshots.ts";
@@ -23,11 +23,7 @@ const SEGMENT_BYTES = 4 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 
-export function logOf(kind: string) {
-  const type = kindNamed(kind);
-  if (!type) throw new Error(`no object kind ${kind}`);
-  return type.log;
-}
+export const logOf = (kind: string) => registeredKind(kind).log;
 
 /** Ships the object's log up to its newest commit; after a shipping already running, if one is. */
 export async function shipLog(env: Env, kind: string, id: string, hold: Held): Promise<void> {

@@ -11,7 +11,7 @@ import type { Env } from "../env.ts";
 import type { Invocation } from "../logs/journal.ts";
 import { log } from "../logs/log.ts";
 import { thisProcess } from "./identity.ts";
-import { kindNamed } from "./kinds.ts";
+import { kindNamed, registeredKind } from "./kinds.ts";
 import { type Held, held, holds, keyOf } from "./holds.ts";
 import { type TakeoverSource, fenceDeadline, staleCopy, staleFiles, takeoverFrom } from "./lease.ts";
 import { recordGeneration, recordedGeneration } from "./seat.ts";
@@ -203,7 +203,7 @@ async function restoreWithLog(env: Env, kind: string, id: string, copy: Snapshot
   const { rows, through } = position === null ? { rows: [], through: null } : await shippedRows(env, kind, id, position, null);
   const reached = through?.seq ?? position ?? 0;
   const copyBytes = await readBlobStream(env, copy.blob, copy.size_bytes);
-  const restore = kindNamed(kind)!.copies.restore;
+  const restore = registeredKind(kind).copies.restore;
   if (reached >= shipped) return restore(env, id, copyBytes, rows, { op: "C", seq: reached, at: through?.at ?? copy.taken_at.getTime() });
   // Rows were shipped past the last whole transaction: the start of one whose end was lost with
   // its owner. The log starts again with a row that voids them, shipped like any other.

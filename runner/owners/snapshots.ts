@@ -14,15 +14,11 @@ import type { Env } from "../env.ts";
 import { errorText, log } from "../logs/log.ts";
 import { type Held, held } from "./holds.ts";
 import { thisProcess } from "./identity.ts";
-import { kindNamed } from "./kinds.ts";
+import { registeredKind } from "./kinds.ts";
 import { snapshotName } from "./lease.ts";
 import { SNAPSHOT_SQL, type SnapshotRow } from "./snapshot-sql.ts";
 
-function copiesOf(kind: string) {
-  const type = kindNamed(kind);
-  if (!type) throw new Error(`no object kind ${kind}`);
-  return type.copies;
-}
+const copiesOf = (kind: string) => registeredKind(kind).copies;
 
 /** Takes and publishes a copy of an object held here; after another copy of it being taken, if one is. */
 export async function copyObject(env: Env, kind: string, id: string, hold: Held): Promise<void> {

@@ -42,6 +42,17 @@ const rowsOf = async (/** @type {import("../helpers/platform.js").Platform} */ h
   (await sqlOn(host, name, "SELECT x FROM t ORDER BY x")).body.results?.[0].results.map((/** @type {{ x: number }} */ row) => row.x);
 const hostIdOf = (/** @type {import("../helpers/platform.js").Platform} */ host) => readFileSync(join(host.dataDir, "host-id"), "utf8").trim();
 
+/**
+ * A host sharing the first's Postgres and blob store, as hosts on S3 do (its blob directory is the
+ * first's), copying its changed databases every `snapshotSeconds`.
+ */
+async function anotherHost(/** @type {string} */ snapshotSeconds) {
+  const dataDir = mkdtempSync(join(tmpdir(), "outpost-test-"));
+  mkdirSync(join(first.dataDir, "blobs"), { recursive: true });
+  symlinkSync(join(first.dataDir, "blobs"), join(dataDir, "blobs"));
+  return startPlatform({ dataDir, env: { ...hostEnv, DATABASE_URL: await first.databaseUrl(), OUTPOST_OBJECT_SNAPSHOT_SECONDS: snapshotSeconds } });
+}
+
 async function created(/** @type {import("../helpers/platform.js").Platform} */ host, /** @type {string} */ name, /** @type {number} */ rows) {
   expect((await host.admin("POST", "/v1/d1/databases", { name })).status).toBe(201);
   expect((await sqlOn(host, name, "CREATE TABLE t (x INTEGER PRIMARY KEY, note TEXT)")).status).toBe(200);
@@ -100,11 +111,7 @@ describe("two hosts", () => {
   /** @type {import("../helpers/platform.js").Platform} */
   let second;
   beforeAll(async () => {
-    // The hosts share one blob store, as hosts on S3 do: the second's blob directory is the first's.
-    const dataDir = mkdtempSync(join(tmpdir(), "outpost-test-"));
-    mkdirSync(join(first.dataDir, "blobs"), { recursive: true });
-    symlinkSync(join(first.dataDir, "blobs"), join(dataDir, "blobs"));
-    second = await startPlatform({ dataDir, env: { ...hostEnv, DATABASE_URL: await first.databaseUrl(), OUTPOST_OBJECT_SNAPSHOT_SECONDS: "1" } });
+    second = await anotherHost("1");
   });
   afterAll(() => second?.stop());
 
@@ -189,11 +196,8 @@ describe("a host lost between two copies", () => {
   /** @type {import("../helpers/platform.js").Platform} */
   let third;
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "outpost-test-"));
-    mkdirSync(join(first.dataDir, "blobs"), { recursive: true });
-    symlinkSync(join(first.dataDir, "blobs"), join(dataDir, "blobs"));
     // It takes no copy in the test's time: what another host restores beyond the empty copy is its log.
-    third = await startPlatform({ dataDir, env: { ...hostEnv, DATABASE_URL: await first.databaseUrl(), OUTPOST_OBJECT_SNAPSHOT_SECONDS: "86400" } });
+    third = await anotherHost("86400");
   });
   afterAll(() => third?.stop());
 
