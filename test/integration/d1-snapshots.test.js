@@ -204,7 +204,7 @@ describe("a host lost between two copies", () => {
   /** The text of the database's shipped log. @param {string} id */
   const shippedLog = async (id) => {
     const segments = await db.unsafe(`SELECT blob FROM object_log_segments WHERE kind = 'd1' AND object_id = $1 ORDER BY first_seq`, [id]);
-    return segments.map((/** @type {{ blob: string }} */ segment) => readFileSync(join(first.dataDir, "blobs", segment.blob), "utf8")).join("\n");
+    return segments.map((segment) => readFileSync(join(first.dataDir, "blobs", String(segment.blob)), "utf8")).join("\n");
   };
 
   it("takeover: after its host is killed, another host serves every commit its log shipped, though no copy holds them", async () => {
