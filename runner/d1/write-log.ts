@@ -7,7 +7,9 @@
 // Triggers of Outpost's on every table (after INSERT, UPDATE and DELETE) append each changed row:
 // a header row ('I', 'U' or 'D' and the table), then the old row's key ('k' rows) and the new
 // row's values ('n' rows), each value as SQLite holds it, so a change replays exactly whatever its
-// type and size. The triggers name the table's columns, so a statement that may change the schema
+// type and size: a number leaves the database as SQLite's quote() prints it, its type ('integer'
+// or 'real') in the row's table slot, for a JS number keeps neither (5 and 5.0 are one number,
+// 2^53 + 1 is 2^53, JSON has no Infinity). The triggers name the table's columns, so a statement that may change the schema
 // (its text says CREATE, ALTER or DROP) runs with them dropped: it is logged as its text and bound
 // values ('S' and 'p' rows) and run again by a replay, and the triggers are made again for the
 // tables as they are after it. Each transaction that changed something ends with a 'C' row: its
@@ -21,14 +23,17 @@
 import { END_OPS, type LogMark, type LogRow } from "../owners/log-rows.ts";
 import type { D1Value } from "./contract.ts";
 import { quoteId } from "./export.ts";
+import { tokens } from "./reserved.ts";
 
 export type { LogRow };
 
 /** The ops of the log's rows. */
 export const OP = { insert: "I", update: "U", delete: "D", key: "k", value: "n", statement: "S", param: "p", ...END_OPS } as const;
 
-/** What a statement's text says when it may change the schema: it runs without the triggers. */
-const MAY_CHANGE_SCHEMA = /\b(CREATE|ALTER|DROP)\b/i;
+/** The words of a statement that may change the schema (outside quotes and comments): it runs without the triggers. */
+const SCHEMA_WORDS = new Set(["create", "alter", "drop"]);
+const mayChangeSchema = (statement: string) =>
+  /\b(CREATE|ALTER|DROP)\b/i.test(statement) && [...tokens(statement)].some((token) => !token.quoted && SCHEMA_WORDS.has(token.text.toLowerCase()));
 
 /** The prefix of Outpost's own tables, views and triggers in a database; tenant SQL may not name one (reserved.ts). */
 export const OWN_PREFIX = "_outpost_";
@@ -37,6 +42,8 @@ const MARK = "_outpost_mark";
 /** The triggers on tenant tables, dropped and made again around schema changes (the view's trigger stays). */
 const ON_TABLE = "_outpost_on_";
 const ROWID_NAMES = ["rowid", "_rowid_", "oid"];
+/** SQLite's types of a number: a row of the log holding one says which in its table slot. */
+const NUMBER = "('integer', 'real')";
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
@@ -73,14 +80,14 @@ export class WriteLog {
 
   /** Before each statement of a transaction: the triggers in place, or dropped when it may change the schema. */
   beforeStatement(statement: string): void {
-    if (MAY_CHANGE_SCHEMA.test(statement)) this.#dropTriggers();
+    if (mayChangeSchema(statement)) this.#dropTriggers();
     else if (this.#triggers !== true) this.#installTriggers();
   }
 
   /** After a statement: one that may have changed the schema is logged as it ran; `appended`: its changed rows were. */
   afterStatement(statement: string, params: D1Value[], appended: boolean): void {
     if (appended) this.#appended = true;
-    if (!MAY_CHANGE_SCHEMA.test(statement)) return;
+    if (!mayChangeSchema(statement)) return;
     this.#append(OP.statement, null, null, statement, null);
     for (const param of params) this.#append(OP.param, null, null, param, null);
     this.#appended = true;
@@ -105,7 +112,9 @@ export class WriteLog {
     const rows: LogRow[] = [];
     let bytes = 0;
     let end = 0;
-    for (const row of this.#sql.exec(`SELECT seq, op, tbl, col, v, at FROM ${LOG} WHERE seq > ? ORDER BY seq`, seq).raw()) {
+    const read = `SELECT seq, op, CASE WHEN typeof(v) IN ${NUMBER} THEN typeof(v) ELSE tbl END, col, CASE WHEN typeof(v) IN ${NUMBER} THEN quote(v) ELSE v END, at
+                    FROM ${LOG} WHERE seq > ? ORDER BY seq`;
+    for (const row of this.#sql.exec(read, seq).raw()) {
       const [at, op, table, column, value, time] = row;
       rows.push([Number(at), String(op), nullableText(table), nullableText(column), fromSqlite(value ?? null), time === null ? null : Number(time)]);
       bytes += 16 + valueBytes(value ?? null);
@@ -223,37 +232,49 @@ function triggersOf(table: Table): [string, string][] {
   ];
 }
 
+/** A key or value of a logged row: a number as its quote() text, put back in its type by `placeholder`. */
+interface Cell {
+  column: string;
+  value: SqlStorageValue;
+  placeholder: string;
+}
+
 /** Why a replay stops at a row it cannot pass. */
 export class ReplayStopped extends Error {}
 
 /**
  * Runs the log's rows on the database, in a transaction of the caller's, with the tenant's
  * triggers dropped (their writes are in the log already) and made again at the end and around each
- * logged statement (which may make or drop one). Foreign keys: the caller defers them.
+ * logged statement (which may make or drop one), in their places (dropTenantTriggers). Foreign
+ * keys: the caller defers them.
  */
 export function replay(sql: SqlStorage, rows: LogRow[]): void {
   let tenantTriggers = dropTenantTriggers(sql);
   for (let i = 0; i < rows.length;) {
     const [, op, table, , value, at] = rows[i]!;
     const start = i++;
-    const keys: [string, D1Value][] = [];
-    const values: [string, D1Value][] = [];
+    const keys: Cell[] = [];
+    const values: Cell[] = [];
     const params: D1Value[] = [];
     for (; i < rows.length && [OP.key, OP.value, OP.param].includes(rows[i]![1] as "k"); i++) {
-      const [, part, , column, item] = rows[i]!;
+      const [, part, type, column, item] = rows[i]!;
+      // A statement's bound values came from JS, numbers bound as REALs: none is logged with a type.
       if (part === OP.param) params.push(item);
-      else (part === OP.key ? keys : values).push([String(column), item]);
+      else (part === OP.key ? keys : values).push({ column: quoteId(String(column)), value: toSqlite(item), placeholder: type ? `CAST(? AS ${type})` : "?" });
     }
-    const where = keys.map(([column]) => `${quoteId(column)} = ?`).join(" AND ");
+    const where = keys.map((key) => `${key.column} = ${key.placeholder}`).join(" AND ");
     const target = quoteId(String(table));
     if (op === OP.insert) {
-      const columns = values.map(([column]) => quoteId(column)).join(", ");
-      sql.exec(`INSERT OR REPLACE INTO ${target}(${columns}) VALUES (${values.map(() => "?").join(", ")})`, ...values.map(([, item]) => toSqlite(item)));
+      const columns = values.map((cell) => cell.column).join(", ");
+      sql.exec(
+        `INSERT OR REPLACE INTO ${target}(${columns}) VALUES (${values.map((cell) => cell.placeholder).join(", ")})`,
+        ...values.map((cell) => cell.value),
+      );
     } else if (op === OP.update) {
-      const set = values.map(([column]) => `${quoteId(column)} = ?`).join(", ");
-      sql.exec(`UPDATE OR REPLACE ${target} SET ${set} WHERE ${where}`, ...[...values, ...keys].map(([, item]) => toSqlite(item)));
+      const set = values.map((cell) => `${cell.column} = ${cell.placeholder}`).join(", ");
+      sql.exec(`UPDATE OR REPLACE ${target} SET ${set} WHERE ${where}`, ...[...values, ...keys].map((cell) => cell.value));
     } else if (op === OP.delete) {
-      sql.exec(`DELETE FROM ${target} WHERE ${where}`, ...keys.map(([, item]) => toSqlite(item)));
+      sql.exec(`DELETE FROM ${target} WHERE ${where}`, ...keys.map((cell) => cell.value));
     } else if (op === OP.statement) {
       restoreTenantTriggers(sql, tenantTriggers);
       sql.exec(String(value), ...params.map(toSqlite));
@@ -271,16 +292,28 @@ export function replay(sql: SqlStorage, rows: LogRow[]): void {
   restoreTenantTriggers(sql, tenantTriggers);
 }
 
-function dropTenantTriggers(sql: SqlStorage): string[] {
-  const triggers = sql
-    .exec(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\' ORDER BY rowid`)
-    .toArray();
-  for (const trigger of triggers) sql.exec(`DROP TRIGGER ${quoteId(String(trigger.name))}`);
-  return triggers.map((trigger) => String(trigger.sql));
+/**
+ * Drops the tenant's triggers; answers what puts them back where they were: each of them, and each
+ * index and view made after the first of them, in the order they were made, so that the schema
+ * reads in its own order again (an export lists it in that order).
+ */
+function dropTenantTriggers(sql: SqlStorage): { type: string; name: string; sql: string }[] {
+  const objects = sql
+    .exec(
+      `SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index', 'view') AND sql NOT NULL
+         AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid`,
+    )
+    .toArray()
+    .map((row) => ({ type: String(row.type), name: String(row.name), sql: String(row.sql) }));
+  const first = objects.findIndex((object) => object.type === "trigger");
+  const after = first === -1 ? [] : objects.slice(first);
+  for (const trigger of after) if (trigger.type === "trigger") sql.exec(`DROP TRIGGER ${quoteId(trigger.name)}`);
+  return after;
 }
 
-function restoreTenantTriggers(sql: SqlStorage, triggers: string[]): void {
-  for (const trigger of triggers) sql.exec(trigger);
+function restoreTenantTriggers(sql: SqlStorage, objects: { type: string; name: string; sql: string }[]): void {
+  for (const object of objects) if (object.type !== "trigger") sql.exec(`DROP ${object.type === "view" ? "VIEW" : "INDEX"} ${quoteId(object.name)}`);
+  for (const object of objects) sql.exec(object.sql);
 }
 
 const nullableText = (value: SqlStorageValue | undefined) => (value === null || value === undefined ? null : String(value));
