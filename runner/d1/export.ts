@@ -140,9 +140,12 @@ async function rowsOf(run: RunQueries, table: Table, offset: number, budget: num
   const withoutRowid = /\)\s*WITHOUT\s+ROWID\s*$/i.test(table.sql);
   const [info] = await run([{ sql: `PRAGMA table_info(${quoteId(table.name)})`, params: [] }]);
   const columns: Column[] = (info?.rows ?? []).map((row) => ({ name: String(row[1]), pk: Number(row[5]) }));
+  // An INTEGER PRIMARY KEY is the rowid: its value is written already.
+  const keys = (info?.rows ?? []).filter((row) => Number(row[5]) > 0);
+  const aliased = keys.length === 1 && String(keys[0]![2]).toUpperCase() === "INTEGER";
   const taken = new Set(columns.map((column) => column.name.toLowerCase()));
   const rowid = ["rowid", "_rowid_", "oid"].find((name) => !taken.has(name));
-  if (withRowids && !withoutRowid && table.name !== "sqlite_sequence" && rowid) columns.unshift({ name: rowid, pk: 0, rowid: true });
+  if (withRowids && !withoutRowid && !aliased && table.name !== "sqlite_sequence" && rowid) columns.unshift({ name: rowid, pk: 0, rowid: true });
   const from = `FROM ${quoteId(table.name)}${withoutRowid ? "" : " ORDER BY rowid"} LIMIT ?2 OFFSET ?1`;
   const size = columns.map((column) => `coalesce(length(CAST(${quoteId(column.name)} AS BLOB)), 0)`).join(" + ");
   const [end] = await run([
