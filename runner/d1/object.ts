@@ -131,11 +131,8 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
   }
 
   #counters(): { changes: number; lastRowId: number; logSeq: number } {
-    const [changes, lastRowId, logSeq] = this.ctx.storage.sql.exec(`SELECT total_changes(), last_insert_rowid(), ${WriteLog.SEQ}`).raw().next().value as [
-      number,
-      number,
-      number,
-    ];
-    return { changes, lastRowId, logSeq };
+    // Read to its end (one()): a statement left open would make a later DROP TABLE fail as "database table is locked".
+    const row = this.ctx.storage.sql.exec(`SELECT total_changes() AS changes, last_insert_rowid() AS lastRowId, ${WriteLog.SEQ} AS logSeq`).one();
+    return { changes: Number(row.changes), lastRowId: Number(row.lastRowId), logSeq: Number(row.logSeq) };
   }
 }

@@ -42,6 +42,8 @@ const MARK = "_outpost_mark";
 /** The triggers on tenant tables, dropped and made again around schema changes (the view's trigger stays). */
 const ON_TABLE = "_outpost_on_";
 const ROWID_NAMES = ["rowid", "_rowid_", "oid"];
+/** A row of the log's weight when read out of the database, about (a row's own share is some 24 bytes). */
+const ROW_BYTES = "24 + coalesce(length(CAST(v AS BLOB)), 0) + coalesce(length(col), 0) + coalesce(length(tbl), 0)";
 /** SQLite's types of a number: a row of the log holding one says which in its table slot. */
 const NUMBER = "('integer', 'real')";
 
@@ -112,15 +114,18 @@ export class WriteLog {
     const rows: LogRow[] = [];
     let bytes = 0;
     let end = 0;
-    const read = `SELECT seq, op, CASE WHEN typeof(v) IN ${NUMBER} THEN typeof(v) ELSE tbl END, col, CASE WHEN typeof(v) IN ${NUMBER} THEN quote(v) ELSE v END, at
-                    FROM ${LOG} WHERE seq > ? ORDER BY seq`;
+    const read = `SELECT seq, op, CASE WHEN typeof(v) IN ${NUMBER} THEN typeof(v) ELSE tbl END, col, CASE WHEN typeof(v) IN ${NUMBER} THEN quote(v) ELSE v END, at,
+                    ${ROW_BYTES} FROM ${LOG} WHERE seq > ? ORDER BY seq`;
     for (const row of this.#sql.exec(read, seq).raw()) {
-      const [at, op, table, column, value, time] = row;
+      const [at, op, table, column, value, time, weight] = row;
       rows.push([Number(at), String(op), nullableText(table), nullableText(column), fromSqlite(value ?? null), time === null ? null : Number(time)]);
-      bytes += 16 + valueBytes(value ?? null);
+      bytes += Number(weight);
       if (op === OP.commit || op === OP.opaque || op === OP.restored) {
         end = rows.length;
         if (bytes >= maxBytes) break;
+      } else if (end > 0 && bytes >= maxBytes) {
+        // The transaction going past maxBytes is read alone, by the next call: a call's rows weigh about maxBytes, or one transaction's.
+        break;
       }
     }
     return rows.slice(0, end);
@@ -317,11 +322,6 @@ function restoreTenantTriggers(sql: SqlStorage, objects: { type: string; name: s
 }
 
 const nullableText = (value: SqlStorageValue | undefined) => (value === null || value === undefined ? null : String(value));
-
-function valueBytes(value: SqlStorageValue): number {
-  if (value instanceof ArrayBuffer) return value.byteLength;
-  return typeof value === "string" ? value.length : 8;
-}
 
 export function toSqlite(value: D1Value): SqlStorageValue {
   return value instanceof Uint8Array ? value.slice().buffer : value;
