@@ -44,6 +44,8 @@ const ON_TABLE = "_outpost_on_";
 const ROWID_NAMES = ["rowid", "_rowid_", "oid"];
 /** A row of the log's weight when read out of the database, about (a row's own share is some 24 bytes). */
 const ROW_BYTES = "24 + coalesce(length(CAST(v AS BLOB)), 0) + coalesce(length(col), 0) + coalesce(length(tbl), 0)";
+/** Rows of the log read by one statement. */
+const PAGE_ROWS = 1000;
 /** SQLite's types of a number: a row of the log holding one says which in its table slot. */
 const NUMBER = "('integer', 'real')";
 
@@ -115,20 +117,20 @@ export class WriteLog {
     let bytes = 0;
     let end = 0;
     const read = `SELECT seq, op, CASE WHEN typeof(v) IN ${NUMBER} THEN typeof(v) ELSE tbl END, col, CASE WHEN typeof(v) IN ${NUMBER} THEN quote(v) ELSE v END, at,
-                    ${ROW_BYTES} FROM ${LOG} WHERE seq > ? ORDER BY seq`;
-    for (const row of this.#sql.exec(read, seq).raw()) {
-      const [at, op, table, column, value, time, weight] = row;
-      rows.push([Number(at), String(op), nullableText(table), nullableText(column), fromSqlite(value ?? null), time === null ? null : Number(time)]);
-      bytes += Number(weight);
-      if (op === OP.commit || op === OP.opaque || op === OP.restored) {
-        end = rows.length;
-        if (bytes >= maxBytes) break;
-      } else if (end > 0 && bytes >= maxBytes) {
-        // The transaction going past maxBytes is read alone, by the next call: a call's rows weigh about maxBytes, or one transaction's.
-        break;
+                    ${ROW_BYTES} FROM ${LOG} WHERE seq > ? ORDER BY seq LIMIT ${PAGE_ROWS}`;
+    // In pages, each read to its end: a statement left open would make a restore's DROP TABLE fail as "database table is locked".
+    for (let after = seq; ; after = rows.at(-1)![0]) {
+      const page = [...this.#sql.exec(read, after).raw()];
+      for (const [at, op, table, column, value, time, weight] of page) {
+        rows.push([Number(at), String(op), nullableText(table), nullableText(column), fromSqlite(value ?? null), time === null ? null : Number(time)]);
+        bytes += Number(weight);
+        const ended = op === OP.commit || op === OP.opaque || op === OP.restored;
+        if (ended) end = rows.length;
+        // Past maxBytes, a transaction is read alone, by the next call: a call's rows weigh about maxBytes, or one transaction's.
+        if (end > 0 && bytes >= maxBytes) return rows.slice(0, end);
       }
+      if (page.length < PAGE_ROWS) return rows.slice(0, end);
     }
-    return rows.slice(0, end);
   }
 
   /** Forgets the rows before `seq` (shipped); the row at `seq` stays, so the next seq follows it. */
