@@ -17,6 +17,8 @@ export interface ExportOptions {
   noData: boolean;
   /** Only these tables (and their indexes and triggers); none: every table. */
   tables: string[];
+  /** Each row's rowid written too: a copy of the database (its write log names rows by rowid); an export, as Miniflare's, leaves it out. */
+  rowids?: boolean;
 }
 
 /** Runs statements on the database (one transaction), answering each statement's result. */
@@ -68,7 +70,7 @@ export async function exportPage(run: RunQueries, options: ExportOptions, cursor
  * restore runs them one by one.
  */
 export async function wholeDump(run: RunQueries, page: (statements: string[]) => Promise<void>): Promise<void> {
-  const options: ExportOptions = { noSchema: false, noData: false, tables: [] };
+  const options: ExportOptions = { noSchema: false, noData: false, tables: [], rowids: true };
   let cursor: ExportCursor | null = null;
   do {
     const next = await pageStatements(run, options, cursor);
@@ -86,7 +88,7 @@ async function pageStatements(run: RunQueries, options: ExportOptions, cursor: E
       const table = tables[index]!;
       if (offset === 0 && !options.noSchema) out.push(createStatement(table));
       if (options.noData) continue;
-      const page = await rowsOf(run, table, offset, budget);
+      const page = await rowsOf(run, table, offset, budget, options.rowids ?? false);
       out.push(...page.statements);
       budget -= page.bytes;
       if (!page.done) return { statements: out, cursor: cursorText({ table: index, offset: offset + page.rows }) };
@@ -124,6 +126,8 @@ interface Column {
   name: string;
   /** position in the primary key, 0 when not in it */
   pk: number;
+  /** the rowid, by a name no column has: the INSERT names its columns */
+  rowid?: boolean;
 }
 
 /**
@@ -131,10 +135,16 @@ interface Column {
  * `budget` bytes (so at least one). Two calls: the first finds where the budget runs out without
  * reading the values, the second reads that many rows, each cell as a literal.
  */
-async function rowsOf(run: RunQueries, table: Table, offset: number, budget: number) {
+async function rowsOf(run: RunQueries, table: Table, offset: number, budget: number, withRowids: boolean) {
   const withoutRowid = /\)\s*WITHOUT\s+ROWID\s*$/i.test(table.sql);
   const [info] = await run([{ sql: `PRAGMA table_info(${quoteId(table.name)})`, params: [] }]);
   const columns: Column[] = (info?.rows ?? []).map((row) => ({ name: String(row[1]), pk: Number(row[5]) }));
+  // An INTEGER PRIMARY KEY is the rowid: its value is written already.
+  const keys = (info?.rows ?? []).filter((row) => Number(row[5]) > 0);
+  const aliased = keys.length === 1 && String(keys[0]![2]).toUpperCase() === "INTEGER";
+  const taken = new Set(columns.map((column) => column.name.toLowerCase()));
+  const rowid = ["rowid", "_rowid_", "oid"].find((name) => !taken.has(name));
+  if (withRowids && !withoutRowid && !aliased && table.name !== "sqlite_sequence" && rowid) columns.unshift({ name: rowid, pk: 0, rowid: true });
   const from = `FROM ${quoteId(table.name)}${withoutRowid ? "" : " ORDER BY rowid"} LIMIT ?2 OFFSET ?1`;
   const size = columns.map((column) => `coalesce(length(CAST(${quoteId(column.name)} AS BLOB)), 0)`).join(" + ");
   const [end] = await run([
@@ -173,7 +183,8 @@ function literals(row: D1Value[], types: string[]): string[] {
  * each long value (at most 100 columns of FIRST_PIECE fit), the rest appended by UPDATEs.
  */
 export function insertStatements(table: string, columns: Column[], cells: string[], withoutRowid: boolean): string[] {
-  const insert = (values: string[]) => `INSERT INTO ${quoteId(table)} VALUES(${values.join(",")});`;
+  const named = columns[0]?.rowid ? `(${columns.map((column) => quoteId(column.name)).join(",")})` : "";
+  const insert = (values: string[]) => `INSERT INTO ${quoteId(table)}${named} VALUES(${values.join(",")});`;
   if (cells.reduce((total, cell) => total + encoder.encode(cell).byteLength, 0) <= STATEMENT_BYTES) return [insert(cells)];
   const pieces = cells.map((cell) => (cell.length > FIRST_PIECE ? splitLiteral(cell) : [cell]));
   const thisRow = withoutRowid

@@ -174,19 +174,17 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
 
   /**
    * The counters around a statement; after it (`since`: the log's seq before it), also the bytes
-   * the log's triggers appended meanwhile.
+   * the log's triggers appended meanwhile. Read to its end (one()): a statement left open would
+   * make a later DROP TABLE fail as "database table is locked".
    */
   #counters(since?: number): { changes: number; lastRowId: number; logSeq: number; loggedBytes: number } {
     const storage = this.ctx.storage.sql;
-    const row = (
+    const columns = `total_changes() AS changes, last_insert_rowid() AS lastRowId, ${WriteLog.SEQ} AS logSeq`;
+    const row =
       since === undefined
-        ? storage.exec(`SELECT total_changes(), last_insert_rowid(), ${WriteLog.SEQ}, 0`)
-        : storage.exec(`SELECT total_changes(), last_insert_rowid(), ${WriteLog.SEQ}, ${WriteLog.BYTES_SINCE}`, since)
-    )
-      .raw()
-      .next().value as [number, number, number, number];
-    const [changes, lastRowId, logSeq, loggedBytes] = row;
-    return { changes, lastRowId, logSeq, loggedBytes };
+        ? storage.exec(`SELECT ${columns}, 0 AS loggedBytes`).one()
+        : storage.exec(`SELECT ${columns}, ${WriteLog.BYTES_SINCE} AS loggedBytes`, since).one();
+    return { changes: Number(row.changes), lastRowId: Number(row.lastRowId), logSeq: Number(row.logSeq), loggedBytes: Number(row.loggedBytes) };
   }
 
   /** The database's size as its tenant sees it and its quota counts it: its file, less the log's rows not shipped yet. */

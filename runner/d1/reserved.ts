@@ -6,9 +6,14 @@ import { OWN_PREFIX } from "./constants.ts";
 
 const WORD = /[A-Za-z0-9_$]+/y;
 
-/** Whether `sql` names an `_outpost_…` object. */
-export function namesReserved(sql: string): boolean {
-  if (!sql.toLowerCase().includes(OWN_PREFIX)) return false;
+/** A word of SQL outside comments, or the text inside quotes of any kind (`quoted`). */
+export interface Token {
+  text: string;
+  quoted: boolean;
+}
+
+/** The words and quoted texts of `sql`, in order, comments skipped. */
+export function* tokens(sql: string): Generator<Token> {
   for (let i = 0; i < sql.length;) {
     const char = sql[i]!;
     if (sql.startsWith("--", i)) {
@@ -20,18 +25,22 @@ export function namesReserved(sql: string): boolean {
     } else if (char === "'" || char === '"' || char === "`" || char === "[") {
       const close = sql.indexOf(char === "[" ? "]" : char, i + 1);
       const end = close === -1 ? sql.length : close;
-      if (reserved(sql.slice(i + 1, end))) return true;
+      yield { text: sql.slice(i + 1, end), quoted: true };
       i = end + 1;
     } else if (/[A-Za-z0-9_$]/.test(char)) {
       WORD.lastIndex = i;
       const word = WORD.exec(sql)![0];
-      if (reserved(word)) return true;
+      yield { text: word, quoted: false };
       i += word.length;
     } else {
       i++;
     }
   }
-  return false;
 }
 
-const reserved = (name: string) => name.toLowerCase().startsWith(OWN_PREFIX);
+/** Whether `sql` names an `_outpost_…` object. */
+export function namesReserved(sql: string): boolean {
+  if (!sql.toLowerCase().includes(OWN_PREFIX)) return false;
+  for (const token of tokens(sql)) if (token.text.toLowerCase().startsWith(OWN_PREFIX)) return true;
+  return false;
+}

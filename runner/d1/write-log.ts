@@ -7,8 +7,11 @@
 // Triggers of Outpost's on every table (after INSERT, UPDATE and DELETE) append each changed row:
 // a header row ('I', 'U' or 'D' and the table), then the old row's key ('k' rows) and the new
 // row's values ('n' rows: all of an inserted row's, the changed ones of an updated row's), each
-// value as SQLite holds it, so a change replays exactly whatever its type and size. The triggers name the table's columns, so a statement that may change the schema
-// (its text says CREATE, ALTER or DROP) runs with them dropped: it is logged as its text and bound
+// value as SQLite holds it, so a change replays exactly whatever its type and size: a number leaves
+// the database as SQLite's quote() prints it, its type ('integer' or 'real') in the row's table
+// slot, for a JS number keeps neither (5 and 5.0 are one number, 2^53 + 1 is 2^53, JSON has no
+// Infinity). The triggers name the table's columns, so a statement that may change the schema
+// (CREATE, ALTER or DROP outside quotes and comments) runs with them dropped: it is logged as its text and bound
 // values ('S' and 'p' rows) and run again by a replay, and the triggers are made again for the
 // tables as they are after it. Each transaction that changed something ends with a 'C' row: its
 // time. Outpost appends its own rows through a view (`_outpost_mark`), so that the connection's
@@ -22,14 +25,17 @@ import { END_OPS, type LogMark, type LogRow } from "../owners/log-rows.ts";
 import type { D1Value } from "./contract.ts";
 import { quoteId } from "./export.ts";
 import { pieceEnd } from "./pieces.ts";
+import { tokens } from "./reserved.ts";
 
 export type { LogRow };
 
 /** The ops of the log's rows. */
 export const OP = { insert: "I", update: "U", delete: "D", key: "k", value: "n", statement: "S", param: "p", ...END_OPS } as const;
 
-/** What a statement's text says when it may change the schema: it runs without the triggers. */
-const MAY_CHANGE_SCHEMA = /\b(CREATE|ALTER|DROP)\b/i;
+/** The words of a statement that may change the schema (outside quotes and comments): it runs without the triggers. */
+const SCHEMA_WORDS = new Set(["create", "alter", "drop"]);
+const mayChangeSchema = (statement: string) =>
+  /\b(CREATE|ALTER|DROP)\b/i.test(statement) && [...tokens(statement)].some((token) => !token.quoted && SCHEMA_WORDS.has(token.text.toLowerCase()));
 
 /** The prefix of Outpost's own tables, views and triggers in a database; tenant SQL may not name one (reserved.ts). */
 export const OWN_PREFIX = "_outpost_";
@@ -38,6 +44,9 @@ const MARK = "_outpost_mark";
 /** The triggers on tenant tables, dropped and made again around schema changes (the view's trigger stays). */
 const ON_TABLE = "_outpost_on_";
 const ROWID_NAMES = ["rowid", "_rowid_", "oid"];
+
+/** SQLite's types of a number: a row of the log holding one says which in its table slot. */
+const NUMBER = "('integer', 'real')";
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
@@ -86,14 +95,14 @@ export class WriteLog {
 
   /** Before each statement of a transaction: the triggers in place, or dropped when it may change the schema. */
   beforeStatement(statement: string): void {
-    if (MAY_CHANGE_SCHEMA.test(statement)) this.#dropTriggers();
+    if (mayChangeSchema(statement)) this.#dropTriggers();
     else if (this.#triggers !== true) this.#installTriggers();
   }
 
   /** After a statement: one that may have changed the schema is logged as it ran; `appended`: its changed rows were. */
   afterStatement(statement: string, params: D1Value[], appended: boolean): void {
     if (appended) this.#appended = true;
-    if (!MAY_CHANGE_SCHEMA.test(statement)) return;
+    if (!mayChangeSchema(statement)) return;
     this.#append(OP.statement, null, null, statement, null);
     for (const param of params) this.#append(OP.param, null, null, param, null);
     this.#appended = true;
@@ -118,16 +127,16 @@ export class WriteLog {
     this.#ensureTable();
     const end = pieceEnd(this.#sql, LOG, "seq", ROW_BYTES, "1", seq, maxBytes, PIECE_ROWS);
     if (end === null) return [];
-    return [...this.#sql.exec(`SELECT seq, op, tbl, col, v, at FROM ${LOG} WHERE seq > ? AND seq <= ? ORDER BY seq`, seq, end).raw()].map(
-      ([at, op, table, column, value, time]) => [
-        Number(at),
-        String(op),
-        nullableText(table),
-        nullableText(column),
-        fromSqlite(value ?? null),
-        time === null || time === undefined ? null : Number(time),
-      ],
-    );
+    const read = `SELECT seq, op, CASE WHEN typeof(v) IN ${NUMBER} THEN typeof(v) ELSE tbl END, col, CASE WHEN typeof(v) IN ${NUMBER} THEN quote(v) ELSE v END, at
+                    FROM ${LOG} WHERE seq > ? AND seq <= ? ORDER BY seq`;
+    return [...this.#sql.exec(read, seq, end).raw()].map(([at, op, table, column, value, time]) => [
+      Number(at),
+      String(op),
+      nullableText(table),
+      nullableText(column),
+      fromSqlite(value ?? null),
+      time === null || time === undefined ? null : Number(time),
+    ]);
   }
 
   /**
@@ -276,13 +285,21 @@ function triggersOf(table: Table): [string, string][] {
   ];
 }
 
+/** A key or value of a logged row: a number as its quote() text, put back in its type by `placeholder`. */
+interface Cell {
+  column: string;
+  value: SqlStorageValue;
+  placeholder: string;
+}
+
 /** Why a replay stops at a row it cannot pass. */
 export class ReplayStopped extends Error {}
 
 /**
  * Runs the log's rows on the database, in a transaction of the caller's, with the tenant's
  * triggers dropped (their writes are in the log already) and made again at the end and around each
- * logged statement (which may make or drop one). Foreign keys: the caller defers them. The rows
+ * logged statement (which may make or drop one), in their places (dropTenantTriggers). Foreign
+ * keys: the caller defers them. The rows
  * come in order, in batches (a change's rows may span two); `pause` runs between batches (the
  * caller lets its process take other I/O).
  */
@@ -305,25 +322,26 @@ export async function replay(sql: SqlStorage, batches: Iterable<LogRow[]>, pause
 }
 
 /** One change: its header row and its parts. Answers the tenant's triggers as they are after it (a logged statement may make or drop one). */
-function applyChange(sql: SqlStorage, [header, ...parts]: LogRow[], tenantTriggers: string[]): string[] {
+function applyChange(sql: SqlStorage, [header, ...parts]: LogRow[], tenantTriggers: TenantSchema): TenantSchema {
   const [seq, op, table, , value, at] = header!;
-  const keys: [string, D1Value][] = [];
-  const values: [string, D1Value][] = [];
+  const keys: Cell[] = [];
+  const values: Cell[] = [];
   const params: D1Value[] = [];
-  for (const [, part, , column, item] of parts) {
-    if (part === OP.param) params.push(item);
-    else (part === OP.key ? keys : values).push([String(column), item]);
+  for (const [, part, type, column, item] of parts) {
+    // A statement's bound values came from JS numbers: one read back as quote() text is that number again.
+    if (part === OP.param) params.push(type && typeof item === "string" ? Number(item) : item);
+    else (part === OP.key ? keys : values).push({ column: quoteId(String(column)), value: toSqlite(item), placeholder: type ? `CAST(? AS ${type})` : "?" });
   }
-  const where = keys.map(([column]) => `${quoteId(column)} = ?`).join(" AND ");
+  const where = keys.map((key) => `${key.column} = ${key.placeholder}`).join(" AND ");
   const target = quoteId(String(table));
   if (op === OP.insert) {
-    const columns = values.map(([column]) => quoteId(column)).join(", ");
-    sql.exec(`INSERT OR REPLACE INTO ${target}(${columns}) VALUES (${values.map(() => "?").join(", ")})`, ...values.map(([, item]) => toSqlite(item)));
+    const columns = values.map((cell) => cell.column).join(", ");
+    sql.exec(`INSERT OR REPLACE INTO ${target}(${columns}) VALUES (${values.map((cell) => cell.placeholder).join(", ")})`, ...values.map((cell) => cell.value));
   } else if (op === OP.update && values.length > 0) {
-    const set = values.map(([column]) => `${quoteId(column)} = ?`).join(", ");
-    sql.exec(`UPDATE OR REPLACE ${target} SET ${set} WHERE ${where}`, ...[...values, ...keys].map(([, item]) => toSqlite(item)));
+    const set = values.map((cell) => `${cell.column} = ${cell.placeholder}`).join(", ");
+    sql.exec(`UPDATE OR REPLACE ${target} SET ${set} WHERE ${where}`, ...[...values, ...keys].map((cell) => cell.value));
   } else if (op === OP.delete) {
-    sql.exec(`DELETE FROM ${target} WHERE ${where}`, ...keys.map(([, item]) => toSqlite(item)));
+    sql.exec(`DELETE FROM ${target} WHERE ${where}`, ...keys.map((cell) => cell.value));
   } else if (op === OP.statement) {
     restoreTenantTriggers(sql, tenantTriggers);
     sql.exec(String(value), ...params.map(toSqlite));
@@ -343,16 +361,31 @@ function applyChange(sql: SqlStorage, [header, ...parts]: LogRow[], tenantTrigge
 /** The rows that belong to the change before them. */
 const PARTS = new Set<string>([OP.key, OP.value, OP.param]);
 
-function dropTenantTriggers(sql: SqlStorage): string[] {
-  const triggers = sql
-    .exec(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\' ORDER BY rowid`)
-    .toArray();
-  for (const trigger of triggers) sql.exec(`DROP TRIGGER ${quoteId(String(trigger.name))}`);
-  return triggers.map((trigger) => String(trigger.sql));
+/** The tenant's triggers, and the indexes and views made after the first of them, in the order they were made. */
+type TenantSchema = { type: string; name: string; sql: string }[];
+
+/**
+ * Drops the tenant's triggers; answers what puts them back where they were: each of them, and each
+ * index and view made after the first of them, in the order they were made, so that the schema
+ * reads in its own order again (an export lists it in that order).
+ */
+function dropTenantTriggers(sql: SqlStorage): TenantSchema {
+  const objects = sql
+    .exec(
+      `SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index', 'view') AND sql NOT NULL
+         AND name NOT LIKE '\\_outpost\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY rowid`,
+    )
+    .toArray()
+    .map((row) => ({ type: String(row.type), name: String(row.name), sql: String(row.sql) }));
+  const first = objects.findIndex((object) => object.type === "trigger");
+  const after = first === -1 ? [] : objects.slice(first);
+  for (const trigger of after) if (trigger.type === "trigger") sql.exec(`DROP TRIGGER ${quoteId(trigger.name)}`);
+  return after;
 }
 
-function restoreTenantTriggers(sql: SqlStorage, triggers: string[]): void {
-  for (const trigger of triggers) sql.exec(trigger);
+function restoreTenantTriggers(sql: SqlStorage, objects: TenantSchema): void {
+  for (const object of objects) if (object.type !== "trigger") sql.exec(`DROP ${object.type === "view" ? "VIEW" : "INDEX"} ${quoteId(object.name)}`);
+  for (const object of objects) sql.exec(object.sql);
 }
 
 const nullableText = (value: SqlStorageValue | undefined) => (value === null || value === undefined ? null : String(value));

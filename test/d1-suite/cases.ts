@@ -66,6 +66,40 @@ export const d1Cases: Record<string, Case> = {
     assert.ok(result.meta.size_after > 0);
   },
 
+  "run: changes and rows written count indexes, triggers, upserts, replaces and cascades": async (db) => {
+    await db.batch([
+      db.prepare("CREATE TABLE counted (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v TEXT)"),
+      db.prepare("CREATE TABLE counted_audit (n INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT)"),
+      db.prepare("CREATE TRIGGER counted_log AFTER UPDATE ON counted BEGIN INSERT INTO counted_audit (what) VALUES (new.v); END"),
+      db.prepare("CREATE TABLE counted_child (parent INTEGER REFERENCES counted (id) ON DELETE CASCADE)"),
+    ]);
+    const counts = async (sql: string) => {
+      const { meta } = await db.prepare(sql).run();
+      return [meta.changes, meta.last_row_id, meta.rows_written];
+    };
+    assert.deepEqual(
+      [
+        await counts("INSERT INTO counted (k, v) VALUES ('a', 'x'), ('b', 'y')"),
+        await counts("UPDATE counted SET v = 'z'"),
+        await counts("INSERT INTO counted (k, v) VALUES ('a', 'u') ON CONFLICT (k) DO UPDATE SET v = excluded.v"),
+        await counts("INSERT OR REPLACE INTO counted (id, k, v) VALUES (9, 'b', 'w')"),
+        await counts("INSERT INTO counted_child VALUES (1), (1), (9)"),
+        await counts("DELETE FROM counted WHERE k = 'a'"),
+      ],
+      // Miniflare's: a row's write and one to each index it changes; a trigger's rows, and its
+      // table's AUTOINCREMENT counter once; an upsert that updates says the last row inserted
+      // before it; a REPLACE counts its insert only; the cascade's deletes count.
+      [
+        [2, 2, 4],
+        [4, 2, 5],
+        [2, 2, 3],
+        [1, 9, 2],
+        [3, 3, 3],
+        [3, 3, 3],
+      ],
+    );
+  },
+
   "raw: rows as arrays, with the column names first when asked": async (db) => {
     const statement = db.prepare("SELECT 1 AS a, 'two' AS b UNION ALL SELECT 3, 'four'");
     assert.deepEqual(await statement.raw(), [

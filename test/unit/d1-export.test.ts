@@ -53,3 +53,8 @@ it("parseCursor: only what the route gives", () => {
   expect(parseCursor("schema")).toBe("schema");
   for (const bad of ["", "3", "-1.2", "1.2.3", "x.1", "1e3.0"]) expect(parseCursor(bad)).toBeNull();
 });
+
+it("insertStatements: a copy's row names its columns, its rowid first, so the rowids the write log names stay", () => {
+  const columns = [{ name: "rowid", pk: 0, rowid: true }, ...COLUMNS];
+  expect(insertStatements("t", columns, ["4", "7", "X'00'", "NULL"], false)).toEqual([`INSERT INTO "t"("rowid","id","b","t""x") VALUES(4,7,X'00',NULL);`]);
+});
