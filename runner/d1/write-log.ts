@@ -10,10 +10,12 @@
 // value as SQLite holds it, so a change replays exactly whatever its type and size: a number leaves
 // the database as SQLite's quote() prints it, its type ('integer' or 'real') in the row's table
 // slot, for a JS number keeps neither (5 and 5.0 are one number, 2^53 + 1 is 2^53, JSON has no
-// Infinity). The triggers name the table's columns, so a statement that may change the schema
-// (CREATE, ALTER or DROP outside quotes and comments) runs with them dropped: it is logged as its text and bound
-// values ('S' and 'p' rows) and run again by a replay, and the triggers are made again for the
-// tables as they are after it. Each transaction that changed something ends with a 'C' row: its
+// Infinity). The triggers name the table's columns, so a statement that may change the schema (it
+// says CREATE, ALTER or DROP outside quotes and comments) runs with them dropped: it is logged as
+// its text and bound values ('S' and 'p' rows) and run again by a replay, and the triggers are made
+// again for the tables as they are after it. A statement that names sqlite_sequence and writes it
+// alone (resets AUTOINCREMENT's counters, which no trigger sees) is logged as its text too. Each
+// transaction that changed something ends with a 'C' row: its
 // time. Outpost appends its own rows through a view (`_outpost_mark`), so that the connection's
 // last_insert_rowid() stays the tenant's.
 //
@@ -36,6 +38,8 @@ export const OP = { insert: "I", update: "U", delete: "D", key: "k", value: "n",
 const SCHEMA_WORDS = new Set(["create", "alter", "drop"]);
 const mayChangeSchema = (statement: string) =>
   /\b(CREATE|ALTER|DROP)\b/i.test(statement) && [...tokens(statement)].some((token) => !token.quoted && SCHEMA_WORDS.has(token.text.toLowerCase()));
+const namesSequences = (statement: string) =>
+  /sqlite_sequence/i.test(statement) && [...tokens(statement)].some((token) => token.text.toLowerCase() === "sqlite_sequence");
 
 /** The prefix of Outpost's own tables, views and triggers in a database; tenant SQL may not name one (reserved.ts). */
 export const OWN_PREFIX = "_outpost_";
@@ -72,6 +76,8 @@ export class WriteLog {
   #opaque = false;
   /** This transaction appended to the log. */
   #appended = false;
+  /** AUTOINCREMENT's counters before a statement that names them; null: it does not. */
+  #sequences: string | null = null;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -97,12 +103,15 @@ export class WriteLog {
   beforeStatement(statement: string): void {
     if (mayChangeSchema(statement)) this.#dropTriggers();
     else if (this.#triggers !== true) this.#installTriggers();
+    this.#sequences = namesSequences(statement) ? this.#sequenceCounters() : null;
   }
 
-  /** After a statement: one that may have changed the schema is logged as it ran; `appended`: its changed rows were. */
+  /** After a statement: one that may have changed the schema, or reset AUTOINCREMENT's counters, is logged as it ran; `appended`: its changed rows were. */
   afterStatement(statement: string, params: D1Value[], appended: boolean): void {
     if (appended) this.#appended = true;
-    if (!mayChangeSchema(statement)) return;
+    // Written by an INSERT into an AUTOINCREMENT table, the counters follow its rows in a replay.
+    const countersWritten = !appended && this.#sequences !== null && this.#sequenceCounters() !== this.#sequences;
+    if (!mayChangeSchema(statement) && !countersWritten) return;
     this.#append(OP.statement, null, null, statement, null);
     for (const param of params) this.#append(OP.param, null, null, param, null);
     this.#appended = true;
@@ -193,6 +202,12 @@ export class WriteLog {
     }
     this.#installTriggers();
     return this.position().seq;
+  }
+
+  /** sqlite_sequence's rows as one text ("" when there is none). */
+  #sequenceCounters(): string {
+    if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").toArray().length === 0) return "";
+    return String(this.#sql.exec("SELECT coalesce(group_concat(quote(name) || ' ' || quote(seq), ','), '') AS rows FROM sqlite_sequence").one().rows);
   }
 
   #append(op: string, table: string | null, column: string | null, value: D1Value, at: number | null): void {

@@ -132,6 +132,9 @@ two', NULL, 0.30000000000000004, 12.5);
       INSERT INTO audit (what) VALUES ('after the jump');
       DELETE FROM books WHERE title = 'Earthsea';
       INSERT INTO kinds (i, t) VALUES (1, 'last')`,
+  // AUTOINCREMENT's counter reset by the tenant: no trigger sees sqlite_sequence.
+  `DELETE FROM audit WHERE n > 1000;
+      UPDATE sqlite_sequence SET seq = 3 WHERE name = 'audit'`,
 ];
 
 /** Fails halfway (a UNIQUE column), after schema and data changes that must leave no trace. */
@@ -159,7 +162,7 @@ it("every noted bookmark, restored in a scrambled order, gives the export noted 
   const last = noted.at(-1);
   expect(last?.dump).toMatch(/^INSERT INTO "kinds" VALUES\(1,9007199254740994,0\.1,'it''s "quoted" 😀 é ✓ 𝄞!',X'00ff10',9223372036854775806,1\);$/m);
 
-  for (const index of [3, 0, 8, 5, 1, 9, 2, 7, 4, 6]) {
+  for (const index of [3, 0, 8, 10, 5, 1, 9, 2, 7, 4, 6]) {
     expect((await restore(noted[index]?.bookmark ?? "")).bookmark).toBe(noted[index]?.bookmark);
     expect(await dump(), `the export after restoring to step ${index}`).toBe(noted[index]?.dump);
   }
