@@ -89,7 +89,8 @@ describe("s3 driver", () => {
     const sql = postgres(await platform.databaseUrl(), { max: 1, onnotice: () => {} });
     const segments = await sql`SELECT blob FROM object_log_segments ORDER BY first_seq`;
     const stored = await s3.client.fetch(`${s3.bucketUrl}/${segments[0]?.blob}`);
-    expect(await stored.text()).toContain('"amount",10');
+    // A number travels as SQLite prints it, its type beside it.
+    expect(await stored.text()).toContain('"integer","amount","10"');
 
     const restored = await platform.admin("POST", `/v1/d1/databases/ledger/time-travel/restore?bookmark=${point.body.bookmark}`);
     expect(restored).toMatchObject({ status: 200, body: { bookmark: point.body.bookmark } });
