@@ -16,6 +16,9 @@ import { WriteLog, fromSqlite, replay, toSqlite } from "./write-log.ts";
 import { Staging } from "./staging.ts";
 import { yieldToIo } from "../yield-to-io.ts";
 
+/** The page size of the object's SQLite file. */
+const PAGE_BYTES = 4096;
+
 /** A statement of only whitespace and indented `--` comment lines runs nothing, as in Miniflare's D1. */
 const isEmpty = (sql: string) => sql.replace(/^\s+--.*/gm, "").trim() === "";
 
@@ -187,8 +190,13 @@ export class D1DatabaseObject extends DurableObject implements D1ObjectStub, D1O
     return { changes: Number(row.changes), lastRowId: Number(row.lastRowId), logSeq: Number(row.logSeq), loggedBytes: Number(row.loggedBytes) };
   }
 
-  /** The database's size as its tenant sees it and its quota counts it: its file, less the log's rows not shipped yet. */
+  /**
+   * The database's size as its tenant sees it and its quota counts it: its file, less the log's
+   * rows not shipped yet, in whole pages as the file's own size is (so it changes when a page
+   * fills, not at every logged row: each new size is written to Postgres, size.ts).
+   */
   #size(): number {
-    return Math.max(0, this.ctx.storage.sql.databaseSize - this.#log.pendingBytes() - this.#staging.bytes);
+    const bytes = this.ctx.storage.sql.databaseSize - this.#log.pendingBytes() - this.#staging.bytes;
+    return Math.max(0, Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES);
   }
 }
