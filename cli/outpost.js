@@ -96,6 +96,7 @@ Environment:
   OUTPOST_LOG_RETENTION_EVENTS, OUTPOST_LOG_RETENTION_HOURS (stored invocations kept per worker: the newest, default 1000, for at most 72 hours),
   OUTPOST_OWNER_LEASE_SECONDS (how long a process owns a D1 database without renewing, 3-600, default 10),
   OUTPOST_OBJECT_SNAPSHOT_SECONDS (how often a changed D1 database is copied to the blob store, 1-86400, default 60),
+  OUTPOST_OBJECT_HISTORY_DAYS (how far back \`outpost d1 time-travel\` reaches: the write log and copies kept, 1-365, default 7),
   OUTPOST_PRIVATE_HOST (address of the processes' private sockets, which peers forward D1 calls to, default 127.0.0.1),
   OUTPOST_OTLP_LOGS_URL (an OpenTelemetry collector's OTLP/HTTP logs endpoint that stored invocations are also sent to, as JSON; default unset),
   OUTPOST_CLIENT_IP_HEADER (a header the proxy in front sets to the client's address, e.g. x-forwarded-for: its last hop
