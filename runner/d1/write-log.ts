@@ -29,10 +29,8 @@ import { quoteId } from "./export.ts";
 import { pieceEnd } from "./pieces.ts";
 import { tokens } from "./reserved.ts";
 
-export type { LogRow };
-
 /** The ops of the log's rows. */
-export const OP = { insert: "I", update: "U", delete: "D", key: "k", value: "n", statement: "S", param: "p", ...END_OPS } as const;
+const OP = { insert: "I", update: "U", delete: "D", key: "k", value: "n", statement: "S", param: "p", ...END_OPS } as const;
 
 /** The words of a statement that may change the schema (outside quotes and comments): it runs without the triggers. */
 const SCHEMA_WORDS = new Set(["create", "alter", "drop"]);
@@ -41,8 +39,6 @@ const mayChangeSchema = (statement: string) =>
 const namesSequences = (statement: string) =>
   /sqlite_sequence/i.test(statement) && [...tokens(statement)].some((token) => token.text.toLowerCase() === "sqlite_sequence");
 
-/** The prefix of Outpost's own tables, views and triggers in a database; tenant SQL may not name one (reserved.ts). */
-export const OWN_PREFIX = "_outpost_";
 const LOG = "_outpost_log";
 const MARK = "_outpost_mark";
 /** The triggers on tenant tables, dropped and made again around schema changes (the view's trigger stays). */
@@ -307,9 +303,6 @@ interface Cell {
   placeholder: string;
 }
 
-/** Why a replay stops at a row it cannot pass. */
-export class ReplayStopped extends Error {}
-
 /**
  * Runs the log's rows on the database, in a transaction of the caller's, with the tenant's
  * triggers dropped (their writes are in the log already) and made again at the end and around each
@@ -362,11 +355,9 @@ function applyChange(sql: SqlStorage, [header, ...parts]: LogRow[], tenantTrigge
     sql.exec(String(value), ...params.map(toSqlite));
     return dropTenantTriggers(sql);
   } else if (op === OP.opaque) {
-    throw new ReplayStopped(`it had a virtual table (fts5) at ${new Date(Number(at)).toISOString()}, whose writes its log does not hold`);
+    throw new Error(`it had a virtual table (fts5) at ${new Date(Number(at)).toISOString()}, whose writes its log does not hold`);
   } else if (op === OP.restored) {
-    throw new ReplayStopped(
-      `it was restored by time travel at ${new Date(Number(at)).toISOString()}, and no copy taken after that restore is in the blob store`,
-    );
+    throw new Error(`it was restored by time travel at ${new Date(Number(at)).toISOString()}, and no copy taken after that restore is in the blob store`);
   } else if (op !== OP.update && op !== OP.commit && op !== OP.aborted) {
     throw new Error(`unknown row ${op} at ${seq} of the write log`);
   }
