@@ -15,7 +15,12 @@ export class UndecryptableSecret extends Error {
 }
 
 /** A stored secret value: what decrypting it takes. */
-type SealedRow = { key_version: number; nonce: Uint8Array; ciphertext: Uint8Array };
+/**
+ * A secret as stored, with its data key's salt read in the same statement: a rotation deletes an
+ * old key only once no secret uses it, so a row and its key are always read together (read apart,
+ * a rotation between the two reads left the row's key gone).
+ */
+type SealedRow = { key_version: number; nonce: Uint8Array; ciphertext: Uint8Array; salt: Uint8Array };
 /** A data-key version (secret_keys). */
 type KeyRow = { version: number; salt: Uint8Array };
 const ACTIVE_KEY = sql<KeyRow>("SELECT version, salt FROM secret_keys WHERE active");
@@ -23,12 +28,11 @@ const ACTIVE_KEY = sql<KeyRow>("SELECT version, salt FROM secret_keys WHERE acti
 // Derived keys by version. Plain data (not I/O objects), so safe to keep across requests.
 const keys = new Map<number, CryptoKey>();
 
-async function keyFor(env: Env, version: number, salt?: Uint8Array): Promise<CryptoKey> {
+/** The data key of `version`, whose salt the caller read with what it decrypts or encrypts. */
+async function keyFor(env: Env, version: number, salt: Uint8Array): Promise<CryptoKey> {
   let key = keys.get(version);
   if (!key) {
-    const keySalt =
-      salt ?? ((await database(env).query<Pick<KeyRow, "salt">>("SELECT salt FROM secret_keys WHERE version = $1", [version]))[0]?.salt as Uint8Array);
-    key = await deriveDataKey(env.MASTER_KEY, keySalt);
+    key = await deriveDataKey(env.MASTER_KEY, salt);
     keys.set(version, key);
   }
   return key;
@@ -53,7 +57,8 @@ export async function putSecret(env: Env, identity: SecretIdentity, value: strin
 
 export async function getSecret(env: Env, identity: SecretIdentity): Promise<string | null> {
   const [row] = await database(env, identity.tenant).query<SealedRow>(
-    "SELECT key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2 AND name = $3",
+    `SELECT s.key_version, s.nonce, s.ciphertext, k.salt FROM secrets s JOIN secret_keys k ON k.version = s.key_version
+      WHERE s.tenant = $1 AND s.scope = $2 AND s.name = $3`,
     [identity.tenant, identity.scope, identity.name],
   );
   return row ? decryptRow(env, identity, row) : null;
@@ -62,7 +67,7 @@ export async function getSecret(env: Env, identity: SecretIdentity): Promise<str
 /** Every secret of a scope, decrypted: a worker's secret bindings when its isolate loads. */
 export async function secretsOf(env: Env, tenant: string, scope: string): Promise<Record<string, string>> {
   const rows = await database(env).query<SealedRow & { name: string }>(
-    "SELECT name, key_version, nonce, ciphertext FROM secrets WHERE tenant = $1 AND scope = $2",
+    "SELECT s.name, s.key_version, s.nonce, s.ciphertext, k.salt FROM secrets s JOIN secret_keys k ON k.version = s.key_version WHERE s.tenant = $1 AND s.scope = $2",
     [tenant, scope],
   );
   const entries = await Promise.all(rows.map(async (row) => [row.name, await decryptRow(env, { tenant, scope, name: row.name }, row)]));
@@ -111,7 +116,8 @@ export async function rotateKey(env: Env): Promise<{ version: number; reencrypte
   let reencrypted = 0;
   for (;;) {
     const rows = await database(env).query<SealedRow & SecretIdentity>(
-      "SELECT tenant, scope, name, key_version, nonce, ciphertext FROM secrets WHERE key_version <> $1 LIMIT $2",
+      `SELECT s.tenant, s.scope, s.name, s.key_version, s.nonce, s.ciphertext, k.salt FROM secrets s JOIN secret_keys k ON k.version = s.key_version
+        WHERE s.key_version <> $1 LIMIT $2`,
       [version, SECRET_LIMITS.ROTATION_BATCH],
     );
     if (rows.length === 0) break;
@@ -133,7 +139,7 @@ export async function rotateKey(env: Env): Promise<{ version: number; reencrypte
 }
 
 async function decryptRow(env: Env, identity: SecretIdentity, row: SealedRow): Promise<string> {
-  const key = await keyFor(env, row.key_version);
+  const key = await keyFor(env, row.key_version, row.salt);
   try {
     return await decryptSecret(key, identity, row.nonce, row.ciphertext);
   } catch {
