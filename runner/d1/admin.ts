@@ -26,6 +26,7 @@ import { splitStatements } from "./statements.ts";
 import { timeTravelBookmark, timeTravelRestore } from "./time-travel.ts";
 import { parseTimestamp, restoreTarget } from "./time-travel-input.ts";
 import { tenantOf } from "../admin/tenant-query.ts";
+import { refuseIfBound } from "../admin/bound.ts";
 
 export const d1 = new Hono<AdminEnv>();
 
@@ -97,13 +98,7 @@ d1.delete("/d1/databases/:database", async (c) => {
   const name = nameOf(c);
   const [row] = await database(c.env).query(D1_SQL.deleteDatabase, [tenant, name]);
   if (!row?.found) throw notFound(name);
-  if (row.bound_by !== null) {
-    throw new PlatformError(
-      "ERR_CONFLICT",
-      409,
-      `D1 database ${name} is bound by worker ${row.bound_by}. Deploy ${row.bound_by} without it and delete its older versions, or delete the worker, first.`,
-    );
-  }
+  refuseIfBound(`D1 database ${name}`, row.bound_by);
   if (row.gone) await erase(c.env, row.gone, `D1 database ${name} of ${tenant}`);
   return c.body(null, 204);
 });

@@ -21,6 +21,7 @@ import { KV_SQL } from "./sql.ts";
 import { validateKey, validatePutOptions, validateValueSize } from "./validate.ts";
 import { now } from "./entrypoint.ts";
 import { tenantOf } from "../admin/tenant-query.ts";
+import { refuseIfBound } from "../admin/bound.ts";
 
 export const kv = new Hono<AdminEnv>();
 
@@ -100,13 +101,7 @@ kv.delete("/kv/namespaces/:namespace", async (c) => {
   const name = parse(NamespaceNameSchema, c.req.param("namespace"), "namespace");
   const [row] = await database(c.env).query(KV_SQL.deleteNamespace, [tenant, name]);
   if (!row?.found) throw notFound(name);
-  if (row.bound_by !== null) {
-    throw new PlatformError(
-      "ERR_CONFLICT",
-      409,
-      `KV namespace ${name} is bound by worker ${row.bound_by}. Deploy ${row.bound_by} without it and delete its older versions, or delete the worker, first.`,
-    );
-  }
+  refuseIfBound(`KV namespace ${name}`, row.bound_by);
   return c.body(null, 204);
 });
 

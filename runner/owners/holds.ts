@@ -31,3 +31,11 @@ export const held = new Map<string, Held>();
 export const holds: { retiring: boolean; released: Promise<void> } = { retiring: false, released: Promise.resolve() };
 
 export const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;
+
+/** Runs `work` once the one running in the hold's `slot` (a copy, a shipping) has settled, recording it there meanwhile. */
+export async function inTurn(hold: Held, slot: "copying" | "shipping", work: () => Promise<void>): Promise<void> {
+  while (hold[slot]) await hold[slot].catch(() => {});
+  const running = work().finally(() => (hold[slot] = null));
+  hold[slot] = running;
+  return running;
+}

@@ -10,7 +10,7 @@ import { randomHex } from "../encoding.ts";
 import type { Env } from "../env.ts";
 import { errorText, log } from "../logs/log.ts";
 import { encode } from "./codec.ts";
-import { type Held, held } from "./holds.ts";
+import { type Held, held, inTurn } from "./holds.ts";
 import { thisProcess } from "./identity.ts";
 import { registeredKind } from "./kinds.ts";
 import { type LogRow, commitsOf } from "./log-rows.ts";
@@ -27,9 +27,7 @@ export const logOf = (kind: string) => registeredKind(kind).log;
 
 /** Ships the object's log up to its newest commit; after a shipping already running, if one is. */
 export async function shipLog(env: Env, kind: string, id: string, hold: Held): Promise<void> {
-  while (hold.shipping) await hold.shipping.catch(() => {});
-  hold.shipping = shipAll(env, kind, id, hold).finally(() => (hold.shipping = null));
-  return hold.shipping;
+  return inTurn(hold, "shipping", () => shipAll(env, kind, id, hold));
 }
 
 async function shipAll(env: Env, kind: string, id: string, hold: Held): Promise<void> {

@@ -12,7 +12,7 @@ import { database } from "../db/client.ts";
 import { randomHex } from "../encoding.ts";
 import type { Env } from "../env.ts";
 import { errorText, log } from "../logs/log.ts";
-import { type Held, held } from "./holds.ts";
+import { type Held, held, inTurn } from "./holds.ts";
 import { thisProcess } from "./identity.ts";
 import { registeredKind } from "./kinds.ts";
 import { snapshotName } from "./lease.ts";
@@ -22,9 +22,7 @@ const copiesOf = (kind: string) => registeredKind(kind).copies;
 
 /** Takes and publishes a copy of an object held here; after another copy of it being taken, if one is. */
 export async function copyObject(env: Env, kind: string, id: string, hold: Held): Promise<void> {
-  while (hold.copying) await hold.copying.catch(() => {});
-  hold.copying = takeAndPublish(env, kind, id, hold).finally(() => (hold.copying = null));
-  return hold.copying;
+  return inTurn(hold, "copying", () => takeAndPublish(env, kind, id, hold));
 }
 
 async function takeAndPublish(env: Env, kind: string, id: string, hold: Held): Promise<void> {

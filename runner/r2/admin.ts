@@ -17,6 +17,7 @@ import { BucketNameSchema } from "./binding.ts";
 import type { ListObjectsOptions, R2Runner } from "./contract.ts";
 import { R2_SQL } from "./sql.ts";
 import { tenantOf } from "../admin/tenant-query.ts";
+import { refuseIfBound } from "../admin/bound.ts";
 
 export const r2 = new Hono<AdminEnv>();
 
@@ -77,13 +78,7 @@ r2.delete("/r2/buckets/:bucket", async (c) => {
   const name = bucketNameOf(c);
   const [row] = await database(c.env).query(R2_SQL.deleteBucket, [tenant, name]);
   if (!row?.found) throw notFound(name);
-  if (row.bound_by !== null) {
-    throw new PlatformError(
-      "ERR_CONFLICT",
-      409,
-      `R2 bucket ${name} is bound by worker ${row.bound_by}. Deploy ${row.bound_by} without it and delete its older versions, or delete the worker, first.`,
-    );
-  }
+  refuseIfBound(`R2 bucket ${name}`, row.bound_by);
   if (!row.empty) throw new PlatformError("ERR_CONFLICT", 409, `The bucket you tried to delete is not empty. (10008) Delete its objects first.`);
   return c.body(null, 204);
 });
