@@ -10,7 +10,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort, waitForHttp } from "../../cli/net.js";
+import { freePort } from "../../cli/net.js";
 import { ensureCeph } from "./packages.js";
 
 const run = promisify(execFile);
@@ -95,13 +95,9 @@ export async function startS3(options = {}) {
     };
 
     const monPort = await freePort();
-    const rgwPort = await freePort();
     const fsid = randomUUID();
     for (const sub of ["mon/a", "osd/0", "rgw", "run", "log", "crash"]) await mkdir(join(dir, sub), { recursive: true });
-    await writeFile(
-      join(dir, "ceph.conf"),
-      cephConf({ dir, libDir: ceph.libDir, fsid, monPort, rgwPort, memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES }),
-    );
+    await writeFile(join(dir, "ceph.conf"), cephConf({ dir, libDir: ceph.libDir, fsid, monPort, memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES }));
 
     // The initial maps are built offline: the monitor starts with osd.0 already in its map,
     // so no `ceph osd new` (a Python tool) and no extra monitor round trip are needed.
@@ -120,9 +116,7 @@ export async function startS3(options = {}) {
     // next tick (5 s), so the gateway, which creates its pools first thing, waits for the OSD.
     await waitForOsd(osdSocket, STARTUP_TIMEOUT_MS, anyDied);
     log("OSD active");
-    daemon("radosgw", "client.rgw", ["-n", "client.rgw"]);
-    const endpoint = `http://127.0.0.1:${rgwPort}`;
-    await waitForHttp(`${endpoint}/`, STARTUP_TIMEOUT_MS, anyDied);
+    const endpoint = await startGateway(daemon, daemons, anyDied);
     log(`gateway answering at ${endpoint}`);
 
     const accessKeyId = `OUTPOST${randomBytes(8).toString("hex").toUpperCase()}`.slice(0, 20);
@@ -158,10 +152,45 @@ export async function startS3(options = {}) {
   }
 }
 
+/** Gateways started at most, each on another port, when the port chosen was taken meanwhile. */
+const GATEWAY_ATTEMPTS = 3;
+
 /**
- * @param {{ dir: string, libDir: string, fsid: string, monPort: number, rgwPort: number, memoryBytes: number }} options
+ * Starts the RADOS gateway on a free loopback port; answers its endpoint. The port is chosen just
+ * before the gateway starts, but a server started in parallel (another test file's Ceph) may take
+ * it in between: a port that answers something other than HTTP (a Ceph monitor's banner) is given
+ * up for another.
+ * @param {(name: string, id: string, args: string[]) => import("node:child_process").ChildProcess} daemon
+ * @param {import("node:child_process").ChildProcess[]} daemons
+ * @param {() => boolean} anyDied
  */
-function cephConf({ dir, libDir: lib, fsid, monPort, rgwPort, memoryBytes }) {
+async function startGateway(daemon, daemons, anyDied) {
+  for (let attempt = 1; ; attempt++) {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    // Without tcp_nodelay a small GET waits ~40 ms for delayed ACKs.
+    const gateway = daemon("radosgw", "client.rgw", ["-n", "client.rgw", `--rgw_frontends=beast endpoint=${endpoint.slice(7)} tcp_nodelay=1`]);
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(1000) });
+        return endpoint;
+      } catch (error) {
+        const notHttp = /** @type {{ cause?: { code?: string } }} */ (error).cause?.code?.startsWith("HPE_") ?? false;
+        if (notHttp && attempt < GATEWAY_ATTEMPTS) break;
+        if (notHttp || anyDied() || Date.now() > deadline)
+          throw new Error(`${endpoint}/ did not answer as the gateway within ${STARTUP_TIMEOUT_MS} ms`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    await kill(gateway);
+    daemons.splice(daemons.indexOf(gateway), 1);
+  }
+}
+
+/**
+ * @param {{ dir: string, libDir: string, fsid: string, monPort: number, memoryBytes: number }} options
+ */
+function cephConf({ dir, libDir: lib, fsid, monPort, memoryBytes }) {
   // Options as Ceph 16 (Pacific) names them; `ceph-conf --show-config` lists them all.
   return `[global]
 fsid = ${fsid}
@@ -205,8 +234,6 @@ rgw_gc_obj_min_wait = 10
 rgw_gc_processor_period = 10
 
 [client.rgw]
-# Without tcp_nodelay a small GET waits ~40 ms for delayed ACKs.
-rgw_frontends = beast endpoint=127.0.0.1:${rgwPort} tcp_nodelay=1
 rgw_data = ${dir}/rgw
 # The resharding thread has crashed the gateway as it started (a segfault reading its config in
 # RGWBucketReshardLock); a test server's buckets never need resharding.
